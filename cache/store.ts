@@ -1,0 +1,99 @@
+/**
+ * The interface every persistent store implements: the filesystem (mnimi
+ * layout), Deno KV and Redis.
+ *
+ * @module
+ */
+
+/** Where one sequence lives: a model key and a prompt hash. */
+export interface SequenceKey {
+  /** The model key, e.g. `gpt-4o_1` (see `modelKey`). */
+  readonly model: string;
+  /** The SHA-256 hex digest of the UTF-8 prompt (see `promptHash`). */
+  readonly hash: string;
+}
+
+/** One stored prompt, as listed by {@linkcode Store.prompts}. */
+export interface PromptEntry {
+  /** The SHA-256 hex digest of the UTF-8 prompt. */
+  readonly hash: string;
+  /** The prompt text, when the store recorded it (caches written by Python don't). */
+  readonly prompt: string | undefined;
+}
+
+/**
+ * Durable storage of sequences. Each (model key, prompt hash) holds samples
+ * at indices 0, 1, 2, …; an index, once written, holds one value for ever,
+ * across processes and machines.
+ *
+ * @example A store that keeps everything in memory
+ * ```ts
+ * import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+ *
+ * class MemoryStore implements Store {
+ *   readonly location = "memory";
+ *   #data = new Map<string, { prompt?: string; samples: string[] }>();
+ *   load(key: SequenceKey, from: number): Promise<string[]> {
+ *     return Promise.resolve(this.#entry(key).samples.slice(from));
+ *   }
+ *   append(key: SequenceKey, from: number, samples: readonly string[], prompt?: string) {
+ *     const entry = this.#entry(key);
+ *     entry.prompt ??= prompt;
+ *     entry.samples.push(...samples);
+ *     return Promise.resolve(entry.samples.slice(from));
+ *   }
+ *   async *models(): AsyncIterableIterator<string> {
+ *     yield* new Set([...this.#data.keys()].map((k) => k.split("\n")[0]!));
+ *   }
+ *   async *prompts(model: string): AsyncIterableIterator<PromptEntry> {
+ *     for (const [k, v] of this.#data) {
+ *       const [m, hash] = k.split("\n");
+ *       if (m === model) yield { hash: hash!, prompt: v.prompt };
+ *     }
+ *   }
+ *   close(): Promise<void> {
+ *     return Promise.resolve();
+ *   }
+ *   #entry(key: SequenceKey) {
+ *     const k = `${key.model}\n${key.hash}`;
+ *     let entry = this.#data.get(k);
+ *     if (entry === undefined) this.#data.set(k, entry = { samples: [] });
+ *     return entry;
+ *   }
+ * }
+ *
+ * const store = new MemoryStore();
+ * const key = { model: "gpt-4o_1", hash: "ab" };
+ * console.assert((await store.append(key, 0, ["x", "y"], "p")).join() === "x,y");
+ * console.assert((await store.load(key, 1)).join() === "y");
+ * ```
+ */
+export interface Store {
+  /** Where the store is, for messages and displays (never a secret). */
+  readonly location: string;
+  /**
+   * The samples stored at index `from` and after, in index order, up to the
+   * first missing index.
+   */
+  load(key: SequenceKey, from: number): Promise<string[]>;
+  /**
+   * Stores `samples` at the first free indices at or after `from`, each index
+   * claimed atomically (a lost race moves a sample to a later index, never
+   * overwrites). Resolves to every sample now stored at `from` and after, in
+   * index order, other writers' included.
+   *
+   * @param prompt The prompt text, recorded beside the samples for inspection.
+   */
+  append(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+  ): Promise<string[]>;
+  /** Every model key in the store. */
+  models(): AsyncIterableIterator<string>;
+  /** Every prompt stored under `model`. */
+  prompts(model: string): AsyncIterableIterator<PromptEntry>;
+  /** Releases connections and handles. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+// A shared read position over one prompt's sequence: what makes draws
+// independent. Every position is handed out once; positions whose values
+// failed to arrive go back, so that no item is ever skipped.
+
+import type { Sequence } from "./sequence.ts";
+
+/** Positions of one sequence handed out one by one, none twice. */
+export class Cursor {
+  #next = 0;
+  #returned: number[] = [];
+
+  /**
+   * Claims the next `count` positions; with `from`, skips ahead to it first
+   * (a cache over a cache fills index `i` from the inner index `i`).
+   */
+  claim(count: number, from = 0): number[] {
+    const positions: number[] = [];
+    while (positions.length < count && this.#returned.length > 0) {
+      positions.push(this.#returned.shift()!);
+    }
+    this.#next = Math.max(this.#next, from);
+    while (positions.length < count) positions.push(this.#next++);
+    return positions;
+  }
+
+  /** Gives positions back after their values failed to arrive. */
+  release(positions: readonly number[]): void {
+    this.#returned.push(...positions);
+    this.#returned.sort((a, b) => a - b);
+  }
+}
+
+/**
+ * Reads `count` fresh values of `sequence` through `cursor`; synchronous when
+ * every value is already there.
+ */
+export function read(
+  sequence: Sequence,
+  cursor: Cursor,
+  count: number,
+  batch: number,
+  from?: number,
+): string[] | Promise<string[]> {
+  const positions = cursor.claim(count, from);
+  const values = positions.map((j) => sequence.get(j, batch));
+  const done = (found: string[]) => {
+    for (const j of positions) sequence.consume(j);
+    return found;
+  };
+  if (values.every((v) => typeof v === "string")) {
+    return done(values as string[]);
+  }
+  return Promise.all(values).then(done, (error) => {
+    cursor.release(positions);
+    throw error;
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * `Independent`: no two calls of `sample(p)` share an item.
+ *
+ * @module
+ */
+
+import { assertModel } from "./cached_model.ts";
+import type { Model } from "./model.ts";
+import { SampleIterator } from "./sample_iterator.ts";
+import { drawOne, fresh, type FreshModel, type Source, sourceOf } from "./source.ts";
+import { assertCount, assertPrompt } from "./validate.ts";
+
+/**
+ * Every call of `sample(p)` continues where the previous call for `p`
+ * stopped: one shared cursor per prompt over the inner model's sequence, so
+ * concurrent and successive streams never receive the same item and skip
+ * none. Over a provider it behaves as the provider itself, and
+ * `Independent(Independent(m))` behaves as `Independent(m)`.
+ *
+ * @example Independent over Repeatable still reads the cached values
+ * ```ts
+ * import { BufferedModel, first, Independent, Repeatable } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const repeatable = new Repeatable(new Counter("counter", 1));
+ * await first(repeatable.sample("p")); // "0" is now cached
+ * const model = new Independent(repeatable);
+ * console.assert(await first(model.sample("p")) === "0");
+ * console.assert(await first(model.sample("p")) === "1");
+ * ```
+ */
+export class Independent implements Model, FreshModel {
+  /** The model whose sequence this one reads. */
+  readonly inner: Model;
+  #source: Source;
+
+  /** @param inner The model to read independently. */
+  constructor(inner: Model) {
+    assertModel(inner);
+    this.inner = inner;
+    this.#source = sourceOf(inner, false);
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get temperature(): number {
+    return this.inner.temperature;
+  }
+  get alias(): string {
+    return this.inner.alias;
+  }
+  get maxBatch(): number {
+    return this.inner.maxBatch;
+  }
+  get keyOptions(): Readonly<Record<string, unknown>> | undefined {
+    return this.inner.keyOptions;
+  }
+
+  /**
+   * A stream that continues the prompt's shared cursor.
+   *
+   * @param prompt The prompt text.
+   * @param batch How many samples a miss fetches at once.
+   */
+  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
+    assertPrompt(prompt);
+    assertCount("batch", batch);
+    return new SampleIterator(() => drawOne(this.#source, prompt, batch));
+  }
+
+  totalQueryTime(): number {
+    return this.inner.totalQueryTime();
+  }
+
+  totalTokenCount(): [number, number] {
+    return this.inner.totalTokenCount();
+  }
+
+  /** @internal Fresh draws: the shared cursor itself. */
+  [fresh](): Source {
+    return this.#source;
+  }
+}

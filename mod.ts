@@ -1,0 +1,41 @@
+/**
+ * The LLM cache for Deno: reproducible, faster and cheaper LLM experiments
+ * that keep statistical independence honest.
+ *
+ * One API, `model.sample(prompt, batch)`, yields an endless stream of
+ * samples. Decorators change what a call of `sample` means without the
+ * calling code having to know:
+ *
+ * - a provider draws fresh, independent samples;
+ * - {@linkcode Repeatable} replays the same sequence on every call;
+ * - {@linkcode Independent} continues where the previous call stopped;
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, first, Independent, Repeatable } from "./mod.ts";
+ *
+ * class Dice extends BufferedModel {
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(
+ *       Array.from({ length: n }, () => String(1 + Math.floor(Math.random() * 6))),
+ *     );
+ *   }
+ * }
+ *
+ * const model = new Repeatable(new Dice("dice", 1));
+ * const a = await first(model.sample("roll"));
+ * console.assert(a === await first(model.sample("roll")));
+ * const fresh = new Independent(model);
+ * console.assert(a === await first(fresh.sample("roll")));
+ * ```
+ *
+ * @module
+ */
+
+export type { Model } from "./model.ts";
+export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
+export { Repeatable } from "./repeatable.ts";
+export { Independent } from "./independent.ts";
+export type { CacheStats } from "./cached_model.ts";
+export { type AsyncSource, collect, first, take } from "./iterators.ts";
+export { formatTemperature, modelKey, promptHash } from "./model_key.ts";

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { collect, first, Independent, type Model, Repeatable, take } from "../mod.ts";
+import { CountingModel } from "./mock_model.ts";
+
+const models = (): [string, Model][] => [
+  ["provider", new CountingModel()],
+  ["Repeatable", new Repeatable(new CountingModel())],
+  ["Independent", new Independent(new CountingModel())],
+];
+
+Deno.test("a non-string prompt is a TypeError naming what was passed", () => {
+  for (const [name, model] of models()) {
+    for (
+      const [bad, shown] of [[42, "42"], [null, "null"], [undefined, "undefined"], [{}, "object"]]
+    ) {
+      assert.throws(
+        () => model.sample(bad as string),
+        (e: Error) => e instanceof TypeError && e.message.includes(`got ${shown}`),
+        name,
+      );
+    }
+  }
+});
+
+Deno.test("bad batches are refused synchronously with the value named", () => {
+  for (const [name, model] of models()) {
+    for (const bad of [0, -1, NaN, Infinity, -Infinity, 1.5]) {
+      assert.throws(
+        () => model.sample("p", bad),
+        (e: Error) =>
+          e instanceof RangeError && e.message.includes(`batch`) &&
+          e.message.includes(String(bad)),
+        `${name} ${bad}`,
+      );
+    }
+    assert.throws(() => model.sample("p", "2" as unknown as number), TypeError);
+  }
+});
+
+Deno.test("a prompt with a lone surrogate is refused before anything is drawn", () => {
+  for (const [name, model] of models()) {
+    assert.throws(() => model.sample("a\ud83d"), /lone UTF-16 surrogate/, name);
+  }
+});
+
+Deno.test("bad constructor arguments are refused", () => {
+  assert.throws(() => new CountingModel("", 1), /non-empty string/);
+  assert.throws(() => new CountingModel("m", -1), RangeError);
+  assert.throws(() => new CountingModel("m", 1, { maxBatch: 0 }), /maxBatch.*0/);
+  assert.throws(() => new CountingModel("m", 1, { alias: "" }), /alias/);
+  assert.throws(() => new Repeatable(null as unknown as Model), /expected a Model.*null/);
+  assert.throws(() => new Independent({} as Model), /expected a Model/);
+});
+
+Deno.test("take and collect refuse bad counts; first refuses empty streams", async () => {
+  const m = new CountingModel();
+  assert.throws(() => take(m.sample("p"), -1), RangeError);
+  assert.throws(() => take(m.sample("p"), 1.5), RangeError);
+  await assert.rejects(collect(m.sample("p"), NaN), RangeError);
+  assert.throws(() => take(42 as unknown as AsyncIterable<string>, 1), /async iterable/);
+  await assert.rejects(first((async function* () {})()), /empty stream/);
+});
+
+Deno.test("a provider returning nothing or non-strings is a clear error", async () => {
+  class Broken extends CountingModel {
+    out: unknown[] = [];
+    protected override query(): Promise<string[]> {
+      return Promise.resolve(this.out as string[]);
+    }
+  }
+  const m = new Broken();
+  await assert.rejects(first(m.sample("p")), /returned no samples for a request of 1/);
+  m.out = [null];
+  await assert.rejects(first(m.sample("p")), /returned null as sample 0/);
+});
+
+Deno.test("a failed request reaches the caller and the next call retries", async () => {
+  const m = new CountingModel();
+  const r = new Repeatable(m);
+  m.failNext(new Error("HTTP 500"));
+  await assert.rejects(first(r.sample("p")), /HTTP 500/);
+  assert.equal(await first(r.sample("p")), "0");
+  assert.equal(await first(r.sample("p")), "0");
+});
