@@ -10,7 +10,7 @@ import { assertTemperature } from "./model_key.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { Sequence } from "./sequence.ts";
-import { drawOne, fresh, type FreshModel, type Source } from "./source.ts";
+import { drawOne, fresh, type Source } from "./source.ts";
 import { assertCount, assertPrompt, describe } from "./validate.ts";
 
 /** What a provider has done since it was created. */
@@ -67,7 +67,7 @@ export interface BufferedModelOptions {
  * console.assert(model.requests.join() === "10,10,10,10");
  * ```
  */
-export abstract class BufferedModel implements Model, FreshModel {
+export abstract class BufferedModel implements Model {
   readonly name: string;
   readonly temperature: number;
   readonly alias: string;
@@ -82,6 +82,8 @@ export abstract class BufferedModel implements Model, FreshModel {
   };
 
   /**
+   * Checks and keeps the model's identity and batch limit.
+   *
    * @param name The provider's model name.
    * @param temperature Sampling temperature, a finite number ≥ 0.
    * @param options Alias and batch limit.

@@ -5,7 +5,7 @@ import { Cursor, read } from "./cursor.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { type Backing, Sequence } from "./sequence.ts";
-import { fresh, type FreshModel, type Source, sourceOf } from "./source.ts";
+import { fresh, type Source, sourceOf } from "./source.ts";
 import { assertCount, assertPrompt, describe } from "./validate.ts";
 
 /** Cache figures since the model was created. */
@@ -19,14 +19,18 @@ export interface CacheStats {
 }
 
 /** A model whose every call of `sample(p)` yields one fixed sequence. */
-export abstract class CachedModel implements Model, FreshModel {
+export abstract class CachedModel implements Model {
   /** The model this one draws fresh samples from. */
   readonly inner: Model;
   #source: Source;
   #sequences = new Map<string, Sequence>();
   #stats: CacheStats = { hits: 0, misses: 0, drawn: 0 };
 
-  /** @param inner The model to draw fresh samples from. */
+  /**
+   * Wraps `inner`; missing items are drawn from it seen through Independent.
+   *
+   * @param inner The model to draw fresh samples from.
+   */
   constructor(inner: Model) {
     assertModel(inner);
     this.inner = inner;
@@ -96,7 +100,7 @@ export abstract class CachedModel implements Model, FreshModel {
     };
   }
 
-  /** Durable storage for `prompt`'s sequence, if any. */
+  /** @internal Durable storage for `prompt`'s sequence, if any (`Persistent`). */
   protected backing(_prompt: string): Backing | undefined {
     return undefined;
   }

@@ -15,12 +15,15 @@ export class Cursor {
    */
   claim(count: number, from = 0): number[] {
     const positions: number[] = [];
-    while (positions.length < count && this.#returned.length > 0) {
-      positions.push(this.#returned.shift()!);
-    }
-    this.#next = Math.max(this.#next, from);
-    while (positions.length < count) positions.push(this.#next++);
+    while (positions.length < count) positions.push(this.claimOne(from));
     return positions;
+  }
+
+  /** Claims the next position (see {@linkcode Cursor.claim}). */
+  claimOne(from = 0): number {
+    if (this.#returned.length > 0) return this.#returned.shift()!;
+    if (this.#next < from) this.#next = from;
+    return this.#next++;
   }
 
   /** Gives positions back after their values failed to arrive. */
@@ -41,6 +44,22 @@ export function read(
   batch: number,
   from?: number,
 ): string[] | Promise<string[]> {
+  if (count === 1) {
+    // The common case, a stream's next(), without the arrays below.
+    const j = cursor.claimOne(from);
+    const value = sequence.get(j, batch);
+    if (typeof value === "string") {
+      sequence.consume(j);
+      return [value];
+    }
+    return value.then((v) => {
+      sequence.consume(j);
+      return [v];
+    }, (error) => {
+      cursor.release([j]);
+      throw error;
+    });
+  }
   const positions = cursor.claim(count, from);
   const values = positions.map((j) => sequence.get(j, batch));
   const done = (found: string[]) => {

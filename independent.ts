@@ -7,7 +7,7 @@
 import { assertModel } from "./cached_model.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
-import { drawOne, fresh, type FreshModel, type Source, sourceOf } from "./source.ts";
+import { drawOne, fresh, type Source, sourceOf } from "./source.ts";
 import { assertCount, assertPrompt } from "./validate.ts";
 
 /**
@@ -35,12 +35,16 @@ import { assertCount, assertPrompt } from "./validate.ts";
  * console.assert(await first(model.sample("p")) === "1");
  * ```
  */
-export class Independent implements Model, FreshModel {
+export class Independent implements Model {
   /** The model whose sequence this one reads. */
   readonly inner: Model;
   #source: Source;
 
-  /** @param inner The model to read independently. */
+  /**
+   * Wraps `inner` so that calls of `sample` never share an item.
+   *
+   * @param inner The model to read independently.
+   */
   constructor(inner: Model) {
     assertModel(inner);
     this.inner = inner;

@@ -34,7 +34,11 @@ import type { Model } from "./model.ts";
  * ```
  */
 export class Repeatable extends CachedModel {
-  /** @param inner The model to draw fresh samples from. */
+  /**
+   * Wraps `inner` in an in-memory cache.
+   *
+   * @param inner The model to draw fresh samples from.
+   */
   constructor(inner: Model) {
     super(inner);
   }
