@@ -32,7 +32,7 @@ export interface PromptEntry {
  *
  * class MemoryStore implements Store {
  *   readonly location = "memory";
- *   #data = new Map<string, { prompt?: string; samples: string[] }>();
+ *   #data = new Map<string, { prompt?: string | undefined; samples: string[] }>();
  *   load(key: SequenceKey, from: number): Promise<string[]> {
  *     return Promise.resolve(this.#entry(key).samples.slice(from));
  *   }
