@@ -1,0 +1,173 @@
+/**
+ * The answer chart: how often each distinct answer occurs among samples.
+ *
+ * @module
+ */
+
+import { CAPTION, container, escapeHtml, type MimeBundle, MUTED, preview, View } from "./html.ts";
+
+/** Options of {@linkcode answerChart}. */
+export interface AnswerChartOptions {
+  /**
+   * A title above the chart.
+   * @default {"Answers"}
+   */
+  title?: string;
+  /**
+   * How many distinct answers get their own bar; the rest share one "other" bar.
+   * @default {20}
+   */
+  top?: number;
+  /**
+   * Maps a sample to the answer it counts as, e.g. the number in "I choose 42.".
+   * @default {(s) => s.trim()}
+   */
+  answer?: (sample: string) => string;
+}
+
+/** One bar: a distinct answer and how often it occurs. */
+export interface AnswerCount {
+  /** The answer (or `other (k answers)` for the shared bar). */
+  readonly answer: string;
+  /** How many samples gave it. */
+  readonly count: number;
+}
+
+/**
+ * An SVG bar chart of how often each distinct answer occurs, most frequent
+ * first (ties in the order the answers first appeared). Text uses the
+ * theme's colour and bars a mid-tone blue, so the chart reads in light and
+ * dark themes; the SVG sits inside `text/html` because nbconvert's HTML drops
+ * `image/svg+xml` outputs.
+ *
+ * @example
+ * ```ts
+ * import { answerChart } from "./mod.ts";
+ *
+ * const chart = answerChart(["42", "I choose 42.", "7"], {
+ *   answer: (s) => s.match(/\d+/)?.[0] ?? s,
+ * });
+ * console.assert(chart.counts[0]!.answer === "42" && chart.counts[0]!.count === 2);
+ * console.assert(chart.bundle()["text/html"].includes("<svg"));
+ * ```
+ *
+ * @param samples The samples to count.
+ * @param options Title, number of bars and how a sample maps to an answer.
+ * @returns The chart.
+ */
+export function answerChart(
+  samples: Iterable<string>,
+  options: AnswerChartOptions = {},
+): AnswerChart {
+  const { title = "Answers", top = 20, answer = (s: string) => s.trim() } = options;
+  const tally = new Map<string, number>();
+  let total = 0;
+  for (const sample of samples) {
+    const key = answer(sample);
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+    total++;
+  }
+  // A stable sort keeps first-seen order among equal counts.
+  const sorted = [...tally].map(([a, c]) => ({ answer: a, count: c }))
+    .sort((a, b) => b.count - a.count);
+  const counts = sorted.slice(0, Math.max(1, top));
+  const rest = sorted.slice(counts.length);
+  if (rest.length > 0) {
+    counts.push({
+      answer: `other (${rest.length} answers)`,
+      count: rest.reduce((s, r) => s + r.count, 0),
+    });
+  }
+  return new AnswerChart(title, counts, total, tally.size, rest.length > 0);
+}
+
+const BAR = "#4c8bd6";
+const OTHER_BAR = "#9aa0a6";
+const ROW = 20;
+const LABEL_WIDTH = 150;
+const BAR_WIDTH = 320;
+
+/** A bar chart of answer frequencies; see {@linkcode answerChart}. */
+export class AnswerChart extends View {
+  /** The title. */
+  readonly title: string;
+  /** The bars, most frequent first. */
+  readonly counts: readonly AnswerCount[];
+  /** How many samples were counted. */
+  readonly total: number;
+  /** How many distinct answers there are. */
+  readonly distinct: number;
+  #other: boolean;
+
+  /**
+   * Makes the view from figures already gathered.
+   *
+   * @param title The title.
+   * @param counts The bars, most frequent first.
+   * @param total How many samples were counted.
+   * @param distinct How many distinct answers there are.
+   * @param other Whether the last bar sums the answers without a bar of their own.
+   */
+  constructor(
+    title: string,
+    counts: readonly AnswerCount[],
+    total: number,
+    distinct: number,
+    other = false,
+  ) {
+    super();
+    this.title = title;
+    this.counts = counts;
+    this.total = total;
+    this.distinct = distinct;
+    this.#other = other;
+  }
+
+  /** The chart as a standalone SVG document. */
+  svg(): string {
+    const max = Math.max(1, ...this.counts.map((c) => c.count));
+    const width = LABEL_WIDTH + BAR_WIDTH + 60;
+    const height = this.counts.length * ROW + 8;
+    const rows = this.counts.map((c, i) => {
+      const y = 4 + i * ROW;
+      const w = Math.max(1, Math.round((c.count / max) * BAR_WIDTH));
+      const fill = this.#other && i === this.counts.length - 1 ? OTHER_BAR : BAR;
+      const label = escapeHtml(preview(c.answer, 22));
+      return `<g><title>${escapeHtml(c.answer)}: ${c.count}</title>` +
+        `<text x="${LABEL_WIDTH - 6}" y="${y + 14}" text-anchor="end" fill="currentColor">` +
+        `${label}</text>` +
+        `<rect x="${LABEL_WIDTH}" y="${y + 2}" width="${w}" height="${ROW - 5}" rx="2" ` +
+        `fill="${fill}"/>` +
+        `<text x="${LABEL_WIDTH + w + 5}" y="${y + 14}" fill="currentColor">${c.count}</text></g>`;
+    }).join("");
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" font-family="system-ui,sans-serif" font-size="12" ` +
+      `role="img" aria-label="${escapeHtml(this.title)}">` +
+      `<line x1="${LABEL_WIDTH}" y1="0" x2="${LABEL_WIDTH}" y2="${height}" ` +
+      `stroke="currentColor" stroke-opacity=".4"/>${rows}</svg>`;
+  }
+
+  /** The view as `text/html` and `text/plain`. */
+  bundle(): MimeBundle {
+    const caption = `${this.total} samples · ${this.distinct} distinct answers`;
+    const svg = this.svg();
+    const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>${svg}` +
+      `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
+    return {
+      "text/html": container(html),
+      "image/svg+xml": svg,
+      "text/plain": `${this.title}\n${this.#textBars()}\n${caption}`,
+    };
+  }
+
+  #textBars(): string {
+    const max = Math.max(1, ...this.counts.map((c) => c.count));
+    const labels = this.counts.map((c) => preview(c.answer, 22));
+    const width = Math.max(0, ...labels.map((l) => [...l].length));
+    return this.counts.map((c, i) =>
+      `${labels[i]!.padStart(width)} │${
+        "█".repeat(Math.max(1, Math.round(c.count / max * 30)))
+      } ${c.count}`
+    ).join("\n");
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The cache overview: what a store holds, model by model and prompt by prompt.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { FsStore } from "../cache/fs_store.ts";
+import type { Store } from "../cache/store.ts";
+import {
+  CAPTION,
+  container,
+  escapeHtml,
+  type MimeBundle,
+  MONO,
+  MUTED,
+  preview,
+  table,
+  textTable,
+  View,
+} from "./html.ts";
+
+/** One stored sequence in a {@linkcode CacheOverview}. */
+export interface CachedSequence {
+  /** The model key, e.g. `gpt-4o_1`. */
+  readonly model: string;
+  /** The prompt's SHA-256 hex digest. */
+  readonly hash: string;
+  /** The prompt text, when the store recorded it. */
+  readonly prompt: string | undefined;
+  /** How many samples are stored (up to the first gap). */
+  readonly samples: number;
+  /** UTF-8 bytes of the stored samples. */
+  readonly bytes: number;
+  /** The first sample, if any. */
+  readonly first: string | undefined;
+}
+
+/**
+ * Lists what a store holds: model keys × prompts × samples, the size on disk
+ * (for a folder) and a preview of each prompt and its first sample. A string
+ * is a cache folder in the mnimi layout, opened and closed here; a store
+ * passed in stays open.
+ *
+ * @example
+ * ```ts
+ * import { FsStore } from "../cache/fs_store.ts";
+ * import { promptHash } from "../mod.ts";
+ * import { cacheOverview } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const store = new FsStore(dir);
+ * const prompt = "Choose a number between 1 and 1000.";
+ * await store.append({ model: "gpt-4o_1", hash: promptHash(prompt) }, 0, ["42", "737"], prompt);
+ * const overview = await cacheOverview(store);
+ * console.assert(overview.sequences[0]!.samples === 2);
+ * console.assert(String(overview).includes("gpt-4o_1"));
+ * await store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param storeOrDir A store, or the path of a cache folder.
+ * @returns The overview.
+ */
+export async function cacheOverview(storeOrDir: Store | string): Promise<CacheOverview> {
+  const store = typeof storeOrDir === "string" ? new FsStore(storeOrDir) : storeOrDir;
+  try {
+    const sequences: CachedSequence[] = [];
+    const models: string[] = [];
+    for await (const model of store.models()) models.push(model);
+    for (const model of models.sort()) {
+      const entries = [];
+      for await (const entry of store.prompts(model)) entries.push(entry);
+      entries.sort((a, b) => (a.prompt ?? "\uffff").localeCompare(b.prompt ?? "\uffff"));
+      for (const { hash, prompt } of entries) {
+        const samples = await store.load({ model, hash }, 0);
+        sequences.push({
+          model,
+          hash,
+          prompt,
+          samples: samples.length,
+          bytes: samples.reduce((n, s) => n + utf8Length(s), 0),
+          first: samples[0],
+        });
+      }
+    }
+    return new CacheOverview(store.location, sequences, await diskUsage(store.location));
+  } finally {
+    if (store !== storeOrDir) await store.close();
+  }
+}
+
+/** What a store holds; see {@linkcode cacheOverview}. */
+export class CacheOverview extends View {
+  /** The store's location. */
+  readonly location: string;
+  /** Every stored sequence, by model key and prompt. */
+  readonly sequences: readonly CachedSequence[];
+  /** Bytes on disk for a folder store, else `undefined`. */
+  readonly diskBytes: number | undefined;
+
+  /**
+   * Makes the view from figures already gathered.
+   *
+   * @param location The store's location.
+   * @param sequences Every stored sequence.
+   * @param diskBytes Bytes on disk, if the store is a folder.
+   */
+  constructor(location: string, sequences: readonly CachedSequence[], diskBytes?: number) {
+    super();
+    this.location = location;
+    this.sequences = sequences;
+    this.diskBytes = diskBytes;
+  }
+
+  /** The model keys, sorted. */
+  get models(): string[] {
+    return [...new Set(this.sequences.map((s) => s.model))];
+  }
+
+  /** The number of samples in the store. */
+  get samples(): number {
+    return this.sequences.reduce((n, s) => n + s.samples, 0);
+  }
+
+  /** One line: models, prompts, samples and size. */
+  get summary(): string {
+    const size = this.diskBytes === undefined
+      ? `${formatBytes(this.sequences.reduce((n, s) => n + s.bytes, 0))} of samples`
+      : `${formatBytes(this.diskBytes)} on disk`;
+    return `${plural(this.models.length, "model")} · ${
+      plural(this.sequences.length, "prompt")
+    } · ` +
+      `${plural(this.samples, "sample")} · ${size}`;
+  }
+
+  /** The view as `text/html` and `text/plain`. */
+  bundle(): MimeBundle {
+    const rows = this.sequences.map((s) => [
+      s.model,
+      s.prompt === undefined
+        ? `(prompt not recorded) ${s.hash.slice(0, 12)}…`
+        : preview(s.prompt, 60),
+      String(s.samples),
+      formatBytes(s.bytes),
+      s.first === undefined ? "" : preview(s.first, 40),
+    ]);
+    const headers = ["model key", "prompt", "samples", "size", "first sample"];
+    const html = `<div style="${CAPTION}">Cache ${escapeHtml(this.location)}</div>` +
+      `<div style="${MUTED}">${escapeHtml(this.summary)}</div>` +
+      table(
+        headers,
+        rows.map((r, i) =>
+          r.map((c, j) =>
+            j === 1
+              ? `<span title="${escapeHtml(this.sequences[i]!.hash)}">${escapeHtml(c)}</span>`
+              : j === 4
+              ? `<code style="${MONO}">${escapeHtml(c)}</code>`
+              : escapeHtml(c)
+          )
+        ),
+      );
+    return {
+      "text/html": container(html),
+      "text/plain": `Cache ${this.location}\n${this.summary}\n${textTable(headers, rows)}`,
+    };
+  }
+}
+
+/** Bytes in a human unit. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+// The size of every file under a folder; undefined when the location is not one.
+async function diskUsage(location: string): Promise<number | undefined> {
+  try {
+    if (!(await Deno.stat(location)).isDirectory) return undefined;
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (entry.isFile) total += (await Deno.stat(path)).size;
+    }
+  };
+  await walk(location);
+  return total;
+}

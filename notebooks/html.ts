@@ -1,0 +1,137 @@
+// What every view shares: the MIME bundle, HTML escaping, and styles that stay
+// readable in light and dark notebook themes (colours inherit the theme's text
+// colour; fills and borders are translucent greys or mid-tone hues).
+
+/** The symbol the Deno Jupyter kernel calls to render a cell's last value. */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
+
+/**
+ * What a view renders to: HTML for notebooks, plain text for terminals and
+ * for frontends that show no HTML.
+ */
+export interface MimeBundle {
+  /** The rich rendering; every user-supplied text in it is escaped. */
+  "text/html": string;
+  /** A readable rendering without markup. */
+  "text/plain": string;
+  /** Extra renderings, e.g. `image/svg+xml`. */
+  [mime: string]: string;
+}
+
+/**
+ * The base of every view: renders itself when it is a cell's last value in
+ * the Deno Jupyter kernel, and as plain text anywhere else.
+ *
+ * @example
+ * ```ts
+ * import { type MimeBundle, View } from "./mod.ts";
+ *
+ * class Hello extends View {
+ *   bundle(): MimeBundle {
+ *     return { "text/html": "<b>hello</b>", "text/plain": "hello" };
+ *   }
+ * }
+ * console.assert(String(new Hello()) === "hello");
+ * ```
+ */
+export abstract class View {
+  /** The MIME bundle of this view. */
+  abstract bundle(): MimeBundle;
+
+  /** Called by the Deno Jupyter kernel. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return this.bundle();
+  }
+
+  /** The `text/plain` rendering. */
+  toString(): string {
+    return this.bundle()["text/plain"];
+  }
+
+  /** What `console.log` prints in a terminal: the `text/plain` rendering. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./mod.ts";
+ *
+ * console.assert(escapeHtml(`<a href="x">&'`) === "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+ * ```
+ *
+ * @param text Any text.
+ * @returns The text with `& < > " '` replaced by entities.
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Monospaced text that keeps its line breaks. */
+export const MONO =
+  "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;" +
+  "word-break:break-word;margin:0;padding:0;background:transparent;color:inherit;border:0";
+/** A table that inherits the theme's colours. */
+export const TABLE =
+  "border-collapse:collapse;font-size:13px;color:inherit;background:transparent;margin:4px 0";
+// Notebook front ends stripe and highlight table rows in their own colours,
+// which can clash with the other theme; rows stay transparent instead.
+const TR = "background:transparent";
+/** A header cell. */
+export const TH = "text-align:left;padding:3px 8px;border-bottom:1px solid rgba(128,128,128,.5);" +
+  "background:rgba(128,128,128,.12)";
+/** A body cell. */
+export const TD =
+  "text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid rgba(128,128,128,.2)";
+/** A caption line above a table. */
+export const CAPTION = "font-weight:600;margin:2px 0 4px";
+/** Secondary text. */
+export const MUTED = "opacity:.7";
+
+/** Wraps view HTML in a container that inherits the theme's colours. */
+export function container(inner: string): string {
+  return `<div class="llm-cache" style="color:inherit;font-size:13px;line-height:1.4">${inner}</div>`;
+}
+
+/** A table from a header and escaped-or-trusted cell HTML. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const head = headers.map((h) => `<th style="${TH}">${escapeHtml(h)}</th>`).join("");
+  const body = rows
+    .map((cells) =>
+      `<tr style="${TR}">${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`
+    )
+    .join("");
+  return `<table style="${TABLE}"><thead><tr style="${TR}">${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** A plain-text table with columns padded to their widest cell. */
+export function textTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? "")].length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The first line of `text`, cut to `max` characters with an ellipsis. */
+export function preview(text: string, max: number): string {
+  const firstLine = text.split("\n", 1)[0] ?? "";
+  const cut = [...firstLine];
+  const more = cut.length > max || firstLine.length < text.length;
+  return cut.slice(0, max).join("") + (more ? "…" : "");
+}

@@ -1,0 +1,12 @@
+// Detects the Deno Jupyter kernel. Outside it, even reading `Deno.jupyter`
+// throws, so the only safe probe is a guarded property access.
+
+/** The kernel's API, or `undefined` when not running in the Deno Jupyter kernel. */
+export function jupyter(): typeof Deno.jupyter | undefined {
+  try {
+    const api = Deno.jupyter;
+    return typeof api?.display === "function" ? api : undefined;
+  } catch {
+    return undefined;
+  }
+}

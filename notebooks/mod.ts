@@ -1,0 +1,64 @@
+/**
+ * Rich, live display in the Deno Jupyter kernel.
+ *
+ * Importing this module makes every model stack render itself when it is a
+ * cell's last value (see {@linkcode installModelDisplay}), and offers views
+ * that do the same: {@linkcode showSamples} (a table of samples, cached or
+ * fresh), {@linkcode cacheOverview} (what a store holds),
+ * {@linkcode answerChart} (an SVG bar chart of answer frequencies) and
+ * {@linkcode progress} (a live progress display while sampling). Every view
+ * has `text/html` and readable `text/plain`; all prompt and sample text is
+ * HTML-escaped. Nothing here touches `Deno.jupyter` outside the kernel.
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import { answerChart, modelView } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const model = new Repeatable(new Counter("gpt-4o", 1, { maxBatch: 10 }));
+ * const samples = await collect(model.sample("Choose a number", 10), 10);
+ * console.assert(answerChart(samples).distinct === 10);
+ * console.assert(modelView(model).figures.requests === 1);
+ * ```
+ *
+ * @module
+ */
+
+export { escapeHtml, type MimeBundle, View } from "./html.ts";
+export { jupyter } from "./kernel.ts";
+export {
+  type Layer,
+  layersOf,
+  ModelView,
+  modelView,
+  type StackFigures,
+  stackFigures,
+} from "./model_view.ts";
+export { installModelDisplay } from "./display_hooks.ts";
+export {
+  type SampleOrigin,
+  type SampleRow,
+  SamplesView,
+  showSamples,
+  type ShowSamplesOptions,
+} from "./samples_view.ts";
+export {
+  type CachedSequence,
+  CacheOverview,
+  cacheOverview,
+  formatBytes,
+} from "./cache_overview.ts";
+export {
+  AnswerChart,
+  answerChart,
+  type AnswerChartOptions,
+  type AnswerCount,
+} from "./answer_chart.ts";
+export { progress, type ProgressOptions, type ProgressState } from "./progress.ts";

@@ -1,0 +1,257 @@
+/**
+ * The model stack view: a model read outside-in with the figures since it
+ * was created.
+ *
+ * @module
+ */
+
+import { BufferedModel } from "../buffered_model.ts";
+import { CachedModel } from "../cached_model.ts";
+import type { Model } from "../model.ts";
+import { formatTemperature } from "../model_key.ts";
+import {
+  CAPTION,
+  container,
+  escapeHtml,
+  type MimeBundle,
+  MUTED,
+  table,
+  textTable,
+  View,
+} from "./html.ts";
+
+/** One layer of a model stack. */
+export interface Layer {
+  /** The class name, e.g. `Persistent` or `CloseAI`. */
+  readonly kind: string;
+  /** A one-line description, e.g. `gpt-4o @ 1` or a cache location. */
+  readonly detail: string;
+  /** Figures of this layer, e.g. `hits 3`. */
+  readonly figures: readonly string[];
+}
+
+/** The figures of a whole stack since it was created. */
+export interface StackFigures {
+  /** Items served from a cache (the outermost caching layer). */
+  hits: number;
+  /** Items that waited for a fresh draw (the outermost caching layer). */
+  misses: number;
+  /** Samples drawn from a model that is not a cache (the innermost caching layer). */
+  fresh: number;
+  /** Provider requests answered. */
+  requests: number;
+  /** Provider requests sent again. */
+  retries: number;
+  /** Prompt tokens. */
+  promptTokens: number;
+  /** Completion tokens. */
+  completionTokens: number;
+  /** Seconds spent waiting for the provider. */
+  queryTime: number;
+}
+
+/** The layers of `model`, outermost first, following each layer's `inner`. */
+export function layersOf(model: Model): Model[] {
+  const layers: Model[] = [];
+  const seen = new Set<unknown>();
+  let layer: unknown = model;
+  while (typeof layer === "object" && layer !== null && !seen.has(layer)) {
+    seen.add(layer);
+    layers.push(layer as Model);
+    layer = (layer as { inner?: unknown }).inner;
+  }
+  return layers;
+}
+
+/**
+ * The figures of a stack: cache figures from its caching layers, provider
+ * figures from its providers.
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, Repeatable } from "../mod.ts";
+ * import { stackFigures } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const model = new Repeatable(new Counter("gpt-4o", 1));
+ * await model.sample("p").next();
+ * await model.sample("p").next();
+ * const figures = stackFigures(model);
+ * console.assert(figures.hits === 1 && figures.misses === 1 && figures.requests === 1);
+ * ```
+ *
+ * @param model Any model stack.
+ * @returns Its figures since it was created.
+ */
+export function stackFigures(model: Model): StackFigures {
+  const layers = layersOf(model);
+  const caches = layers.filter((l): l is CachedModel => l instanceof CachedModel);
+  const providers = layers.filter((l): l is BufferedModel => l instanceof BufferedModel);
+  const outer = caches[0]?.stats;
+  const bottom = layers[layers.length - 1]!;
+  const [promptTokens, completionTokens] = safe(() => bottom.totalTokenCount(), [0, 0]);
+  return {
+    hits: outer?.hits ?? 0,
+    misses: outer?.misses ?? 0,
+    fresh: caches[caches.length - 1]?.stats.drawn ?? 0,
+    requests: sum(providers.map((p) => p.stats.requests)),
+    retries: sum(providers.map((p) => p.stats.retries)),
+    promptTokens,
+    completionTokens,
+    queryTime: safe(() => bottom.totalQueryTime(), 0),
+  };
+}
+
+/**
+ * How a model stack looks when it is a cell's last value: its layers read
+ * outside-in (e.g. `Persistent(~/.llm_cache) → Independent → CloseAI gpt-4o @ 1`),
+ * the cache location and the figures since the model was created. The
+ * figures are those at the time of the call.
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, Independent, Repeatable } from "../mod.ts";
+ * import { modelView } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const view = modelView(new Independent(new Repeatable(new Counter("gpt-4o", 1))));
+ * console.assert(String(view).startsWith("Independent → Repeatable → Counter gpt-4o @ 1"));
+ * ```
+ *
+ * @param model Any model stack.
+ * @returns A view of it.
+ */
+export function modelView(model: Model): ModelView {
+  return new ModelView(layersOf(model).map(describeLayer), stackFigures(model));
+}
+
+/** A snapshot of a model stack; see {@linkcode modelView}. */
+export class ModelView extends View {
+  /** The layers, outermost first. */
+  readonly layers: readonly Layer[];
+  /** The stack's figures when the view was made. */
+  readonly figures: Readonly<StackFigures>;
+
+  /**
+   * Makes the view from figures already gathered.
+   *
+   * @param layers The layers, outermost first.
+   * @param figures The stack's figures.
+   */
+  constructor(layers: readonly Layer[], figures: StackFigures) {
+    super();
+    this.layers = layers;
+    this.figures = figures;
+  }
+
+  /** The stack on one line, outside-in. */
+  get title(): string {
+    return this.layers.map(layerTitle).join(" → ");
+  }
+
+  /** The view as `text/html` and `text/plain`. */
+  bundle(): MimeBundle {
+    const figures = summary(this.figures);
+    const rows = this.layers.map((l) => [l.kind, l.detail, l.figures.join(", ")]);
+    const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +
+      table(
+        ["layer", "", "since created"],
+        rows.map((r) => r.map((c, i) => i === 0 ? `<b>${escapeHtml(c)}</b>` : escapeHtml(c))),
+      ) +
+      `<div style="${MUTED}">${escapeHtml(figures)}</div>`;
+    return {
+      "text/html": container(html),
+      "text/plain": `${this.title}\n${textTable(["layer", "", "since created"], rows)}\n${figures}`,
+    };
+  }
+}
+
+function describeLayer(model: Model): Layer {
+  const kind = model.constructor?.name || "Model";
+  if (model instanceof CachedModel) {
+    const { hits, misses, drawn } = model.stats;
+    const figures = [`hits ${hits}`, `misses ${misses}`, `drawn ${drawn}`];
+    const store = (model as { store?: { location?: unknown } }).store;
+    if (typeof store?.location !== "string") return { kind, detail: "in memory", figures };
+    const key = (model as { key?: unknown }).key;
+    const replication = (model as { replication?: unknown }).replication === true;
+    const detail = [
+      store.location,
+      typeof key === "string" ? `key ${key}` : "",
+      replication ? "replication" : "",
+    ].filter(Boolean).join(", ");
+    return { kind, detail, figures };
+  }
+  if (model instanceof BufferedModel) {
+    const { requests, retries, samples } = model.stats;
+    const [p, c] = model.totalTokenCount();
+    return {
+      kind,
+      detail: modelName(model) + `, max batch ${model.maxBatch}`,
+      figures: [
+        `requests ${requests}`,
+        `retries ${retries}`,
+        `samples ${samples}`,
+        `tokens ${p}/${c}`,
+        `${seconds(model.totalQueryTime())}`,
+      ],
+    };
+  }
+  if ("inner" in model) return { kind, detail: "", figures: [] };
+  return { kind, detail: modelName(model), figures: [] };
+}
+
+function layerTitle(layer: Layer): string {
+  if (layer.kind === "Persistent") return `${layer.kind}(${layer.detail.split(", ")[0]})`;
+  if (layer.detail === "" || layer.detail === "in memory") return layer.kind;
+  return `${layer.kind} ${layer.detail.split(", max batch")[0]}`;
+}
+
+function modelName(model: Model): string {
+  const temperature = safe(() => formatTemperature(model.temperature), String(model.temperature));
+  const alias = model.alias !== undefined && model.alias !== model.name
+    ? ` (alias ${model.alias})`
+    : "";
+  return `${model.name} @ ${temperature}${alias}`;
+}
+
+function summary(f: StackFigures): string {
+  return [
+    `hits ${f.hits}`,
+    `misses ${f.misses}`,
+    `requests ${f.requests}`,
+    `retries ${f.retries}`,
+    `tokens ${f.promptTokens} prompt / ${f.completionTokens} completion`,
+    `query time ${seconds(f.queryTime)}`,
+  ].join(" · ");
+}
+
+/** Seconds with a sensible precision. */
+export function seconds(s: number): string {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+// A display must never throw: a custom model's figures are optional.
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The samples view: the first items of a sequence as a table.
+ *
+ * @module
+ */
+
+import { CachedModel } from "../cached_model.ts";
+import type { Model } from "../model.ts";
+import { assertLength } from "../validate.ts";
+import {
+  CAPTION,
+  container,
+  escapeHtml,
+  type MimeBundle,
+  MONO,
+  MUTED,
+  preview,
+  table,
+  textTable,
+  View,
+} from "./html.ts";
+import { layersOf } from "./model_view.ts";
+
+/** Where a sample came from. */
+export type SampleOrigin = "cache" | "fresh";
+
+/** One row of a {@linkcode SamplesView}. */
+export interface SampleRow {
+  /** The sample's position in the stream read. */
+  readonly index: number;
+  /** The sample text. */
+  readonly text: string;
+  /** `cache` if it was stored already, `fresh` if a provider was asked for it. */
+  readonly origin: SampleOrigin;
+}
+
+/** Options of {@linkcode showSamples}. */
+export interface ShowSamplesOptions {
+  /**
+   * Samples fetched per miss, as in `model.sample(prompt, batch)`.
+   * @default {1}
+   */
+  batch?: number;
+  /**
+   * Samples longer than this many characters, or of more than 3 lines, are
+   * folded behind their first line.
+   * @default {160}
+   */
+  fold?: number;
+}
+
+/**
+ * Reads the first `n` items of `model.sample(prompt, batch)` and shows them
+ * as a table: index, text (long ones folded, monospaced) and whether each
+ * came from the cache or was fresh. A sample is fresh when the innermost
+ * caching layer of the stack had to draw it from the model below; with no
+ * caching layer every sample is fresh.
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, Repeatable } from "../mod.ts";
+ * import { showSamples } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const model = new Repeatable(new Counter("gpt-4o", 1));
+ * await showSamples(model, "p", 2);
+ * const view = await showSamples(model, "p", 3);
+ * console.assert(view.rows.map((r) => r.origin).join() === "cache,cache,fresh");
+ * ```
+ *
+ * @param model Any model stack.
+ * @param prompt The prompt.
+ * @param n How many items to read.
+ * @param options Batch size and folding.
+ * @returns The view, which also holds the rows.
+ */
+export async function showSamples(
+  model: Model,
+  prompt: string,
+  n: number,
+  options: ShowSamplesOptions = {},
+): Promise<SamplesView> {
+  assertLength("n", n);
+  const { batch = 1, fold = 160 } = options;
+  const cache = layersOf(model).filter((l) => l instanceof CachedModel).at(-1) as
+    | CachedModel
+    | undefined;
+  const rows: SampleRow[] = [];
+  const it = model.sample(prompt, batch);
+  try {
+    // Draws arrive in batches; the next `fresh` items served are the new ones.
+    let fresh = 0;
+    let drawn = cache?.stats.drawn ?? 0;
+    while (rows.length < n) {
+      const result = await it.next();
+      if (result.done) break;
+      const now = cache?.stats.drawn ?? 0;
+      fresh += now - drawn;
+      drawn = now;
+      const isFresh = cache === undefined || fresh > 0;
+      if (fresh > 0) fresh--;
+      rows.push({ index: rows.length, text: result.value, origin: isFresh ? "fresh" : "cache" });
+    }
+  } finally {
+    await it.return?.();
+  }
+  return new SamplesView(prompt, rows, fold);
+}
+
+/** A table of samples; see {@linkcode showSamples}. */
+export class SamplesView extends View {
+  /** The prompt the samples answer. */
+  readonly prompt: string;
+  /** The samples in order. */
+  readonly rows: readonly SampleRow[];
+  #fold: number;
+
+  /**
+   * Makes the view from figures already gathered.
+   *
+   * @param prompt The prompt the samples answer.
+   * @param rows The samples in order.
+   * @param fold Fold samples longer than this many characters.
+   */
+  constructor(prompt: string, rows: readonly SampleRow[], fold = 160) {
+    super();
+    this.prompt = prompt;
+    this.rows = rows;
+    this.#fold = fold;
+  }
+
+  /** The view as `text/html` and `text/plain`. */
+  bundle(): MimeBundle {
+    const fresh = this.rows.filter((r) => r.origin === "fresh").length;
+    const caption = `${this.rows.length} samples · ${this.rows.length - fresh} from cache · ` +
+      `${fresh} fresh`;
+    const html = `<div style="${CAPTION}">${escapeHtml(preview(this.prompt, 120))}</div>` +
+      table(
+        ["#", "sample", "from"],
+        this.rows.map((r) => [String(r.index), this.#cell(r.text), badge(r.origin)]),
+      ) +
+      `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
+    const text = textTable(
+      ["#", "from", "sample"],
+      this.rows.map((r) => [String(r.index), r.origin, preview(r.text, 70)]),
+    );
+    return {
+      "text/html": container(html),
+      "text/plain": `${preview(this.prompt, 120)}\n${text}\n${caption}`,
+    };
+  }
+
+  #cell(text: string): string {
+    const long = text.length > this.#fold || text.split("\n").length > 3;
+    const full = `<pre style="${MONO}">${escapeHtml(text)}</pre>`;
+    if (!long) return full;
+    return `<details><summary style="cursor:pointer"><code>${
+      escapeHtml(preview(text, 80))
+    }</code> <span style="${MUTED}">(${text.length} chars)</span></summary>${full}</details>`;
+  }
+}
+
+function badge(origin: SampleOrigin): string {
+  const colour = origin === "cache" ? "#2e8b57" : "#d2691e";
+  return `<span style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;` +
+    `color:#fff;background:${colour}">${origin}</span>`;
+}

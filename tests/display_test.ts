@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { FsStore } from "../cache/fs_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
+import {
+  answerChart,
+  cacheOverview,
+  escapeHtml,
+  jupyter,
+  type MimeBundle,
+  modelView,
+  progress,
+  showSamples,
+} from "../notebooks/mod.ts";
+import { progressBundle, progressLine } from "../notebooks/progress.ts";
+import { CountingModel } from "./mock_model.ts";
+
+const EVIL = `<script>alert("x")</script> & 'q'`;
+const DISPLAY = Symbol.for("Jupyter.display");
+
+function assertBundle(bundle: MimeBundle): void {
+  assert.equal(typeof bundle["text/html"], "string");
+  assert.ok(bundle["text/plain"].length > 0, "text/plain is empty");
+  const plain = bundle["text/plain"];
+  assert.ok(!/<(div|table|span|svg|pre|details)\b/.test(plain), `markup in text/plain: ${plain}`);
+  assert.ok(!plain.includes("&lt;"), "text/plain is HTML-escaped");
+}
+
+function assertEscaped(html: string): void {
+  assert.ok(!html.includes("<script"), `unescaped <script> in ${html}`);
+  assert.ok(html.includes("&lt;script&gt;"), "escaped script text missing");
+  assert.ok(!/&(?!amp;|lt;|gt;|quot;|#39;)/.test(html), "a bare & in HTML");
+}
+
+/** A provider whose every sample is `text`. */
+class Constant extends CountingModel {
+  #text: string;
+  constructor(text: string, options: { maxBatch?: number } = {}) {
+    super(EVIL, 1, { alias: EVIL, ...options });
+    this.#text = text;
+  }
+  protected override async query(prompt: string, n: number): Promise<string[]> {
+    const numbers = await super.query(prompt, n);
+    return numbers.map((k) => `${this.#text} ${k}`);
+  }
+}
+
+Deno.test("escapeHtml escapes the five special characters", () => {
+  assert.equal(escapeHtml(`<>&"'`), "&lt;&gt;&amp;&quot;&#39;");
+  assert.equal(escapeHtml("plain"), "plain");
+});
+
+Deno.test("views print their text/plain rendering in a terminal", () => {
+  const chart = answerChart(["42", "42", "7"]);
+  assert.equal(Deno.inspect(chart), chart.bundle()["text/plain"]);
+  assert.equal(String(chart), chart.bundle()["text/plain"]);
+});
+
+Deno.test("jupyter() is undefined outside the kernel and does not throw", () => {
+  assert.equal(jupyter(), undefined);
+});
+
+Deno.test("model stacks render themselves outside-in with their figures", async () => {
+  const provider = new CountingModel("gpt-4o", 1, { maxBatch: 10 });
+  const model = new Independent(new Repeatable(provider));
+  await collect(model.sample("p", 10), 3);
+  const bundle = (model as unknown as Record<symbol, () => MimeBundle>)[DISPLAY]!();
+  assertBundle(bundle);
+  const text = bundle["text/plain"];
+  assert.match(text, /^Independent → Repeatable → CountingModel gpt-4o @ 1\n/);
+  assert.match(text, /requests 1/);
+  assert.match(text, /misses 1/);
+  assert.match(bundle["text/html"], /<table/);
+  const figures = modelView(model).figures;
+  assert.equal(figures.requests, 1);
+  assert.equal(figures.fresh, 10);
+  assert.deepEqual(figures.promptTokens, 1);
+});
+
+Deno.test("a Persistent layer shows its location, key and replication flag", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const model = new Persistent(new CountingModel("gpt-4o", 1), dir, { replication: true });
+    const view = modelView(model);
+    assert.ok(view.title.startsWith(`Persistent(${dir}) → CountingModel gpt-4o @ 1`));
+    assert.match(String(view), /key gpt-4o_1, replication/);
+    await model.store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the model view escapes names and never throws on a custom model", () => {
+  const view = modelView(new Repeatable(new Constant("x")));
+  assertBundle(view.bundle());
+  assertEscaped(view.bundle()["text/html"]);
+  const custom = {
+    name: "c",
+    temperature: NaN,
+    alias: "c",
+    maxBatch: 1,
+    sample: () => {
+      throw new Error("unused");
+    },
+    totalQueryTime: () => {
+      throw new Error("broken");
+    },
+    totalTokenCount: (): [number, number] => [0, 0],
+  };
+  assert.match(String(modelView(custom)), /Object c @ NaN/);
+});
+
+Deno.test("the samples view tells cached from fresh samples and folds long ones", async () => {
+  const model = new Repeatable(new Constant(EVIL + "\nline 2\nline 3\nline 4", { maxBatch: 4 }));
+  await collect(model.sample("q", 4), 2);
+  const view = await showSamples(model, EVIL, 0);
+  assert.equal(view.rows.length, 0);
+  const rows = (await showSamples(model, "q", 6, { batch: 4 })).rows;
+  assert.deepEqual(rows.map((r) => r.origin), [
+    "cache",
+    "cache",
+    "cache",
+    "cache",
+    "fresh",
+    "fresh",
+  ]);
+  const samples = await showSamples(model, EVIL, 2);
+  assertBundle(samples.bundle());
+  const html = samples.bundle()["text/html"];
+  assertEscaped(html);
+  assert.match(html, /<details>/, "a four-line sample is folded");
+  assert.match(html, /font-family:ui-monospace/);
+  assert.match(samples.bundle()["text/plain"], /^<script>alert/, "plain text is not escaped");
+});
+
+Deno.test("a bare provider's samples are all fresh", async () => {
+  const rows = (await showSamples(new CountingModel(), "p", 3)).rows;
+  assert.deepEqual(rows.map((r) => [r.index, r.text, r.origin]), [
+    [0, "0", "fresh"],
+    [1, "1", "fresh"],
+    [2, "2", "fresh"],
+  ]);
+});
+
+Deno.test("the answer chart counts answers, keeps ties in order and escapes labels", () => {
+  const chart = answerChart(["42", " 42", "7", EVIL, "9", "9", "9"], { title: EVIL, top: 3 });
+  assert.deepEqual(chart.counts.map((c) => [c.answer, c.count]), [
+    ["9", 3],
+    ["42", 2],
+    ["7", 1],
+    ["other (1 answers)", 1],
+  ]);
+  assert.equal(chart.total, 7);
+  assert.equal(chart.distinct, 4);
+  const bundle = chart.bundle();
+  assertBundle(bundle);
+  assert.match(bundle["text/html"], /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(bundle["text/html"], /fill="currentColor"/, "text follows the theme");
+  assert.equal(bundle["image/svg+xml"], chart.svg());
+  assertEscaped(bundle["text/html"]);
+  const evil = answerChart([EVIL]).bundle()["text/html"];
+  assertEscaped(evil);
+  assert.match(bundle["text/plain"], /9 │█+ 3/);
+});
+
+Deno.test("an empty chart still renders", () => {
+  const chart = answerChart([]);
+  assertBundle(chart.bundle());
+  assert.equal(chart.counts.length, 0);
+});
+
+Deno.test("the cache overview lists models × prompts × samples with sizes", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const store = new FsStore(dir);
+    await store.append({ model: "gpt-4o_1", hash: promptHash(EVIL) }, 0, [EVIL, "b"], EVIL);
+    await store.append({ model: "a_0.5", hash: promptHash("x") }, 0, ["é"]);
+    const overview = await cacheOverview(store);
+    await store.close();
+    assert.deepEqual(overview.models, ["a_0.5", "gpt-4o_1"]);
+    assert.equal(overview.samples, 3);
+    assert.equal(overview.sequences[0]!.bytes, 2);
+    assert.ok(overview.diskBytes! >= EVIL.length + 3);
+    const bundle = overview.bundle();
+    assertBundle(bundle);
+    assertEscaped(bundle["text/html"]);
+    assert.match(bundle["text/plain"], /2 models · 2 prompts · 3 samples · \d+ B on disk/);
+    assert.match(bundle["text/plain"], /\(prompt not recorded\)/);
+    // A path is opened and closed by the overview itself.
+    assert.equal((await cacheOverview(dir)).samples, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("progress yields the first total items and shows nothing outside a TTY or kernel", async () => {
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5 }));
+  const items = await collect(progress(model.sample("p", 5), 12, { model, label: EVIL }), 100);
+  assert.equal(items.length, 12);
+  const early = progress(model.sample("p"), 3);
+  assert.equal((await early.next()).value, "0");
+  await early.return?.();
+});
+
+Deno.test("progress states render as one line and as an escaped bundle", () => {
+  const running = { label: EVIL, done: 3, total: 10, elapsed: 1.5, finished: false };
+  assert.match(progressLine(running), /3\/10 · 1.50 s \(2.0\/s\)$/);
+  assert.ok(!progressLine(running).includes("\n"));
+  const done = { ...running, done: 10, finished: true, totals: "4 from cache, 6 fresh" };
+  const bundle = progressBundle(done);
+  assertBundle(bundle);
+  assertEscaped(bundle["text/html"]);
+  assert.match(bundle["text/html"], /data-progress="done"/);
+  assert.match(bundle["text/plain"], /^✓ .*10\/10 .* 4 from cache, 6 fresh$/);
+  assert.match(progressBundle(running)["text/html"], /data-progress="running"/);
+});

@@ -1,0 +1,136 @@
+// Executes every notebook with the real Deno Jupyter kernel (through
+// .ci/execute_notebooks.py) and checks the rich outputs it produced.
+
+import assert from "node:assert/strict";
+
+const RUNNER = ".ci/execute_notebooks.py";
+const NOTEBOOKS = ["quickstart", "retries_and_pass_at_k", "cache_slicing"];
+
+interface Output {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+}
+interface Notebook {
+  cells: { cell_type: string; execution_count?: number | null; outputs?: Output[] }[];
+}
+
+async function python(args: string[]): Promise<{ ok: boolean; text: string }> {
+  try {
+    const { success, stdout, stderr } = await new Deno.Command("python3", {
+      args,
+      env: { NO_COLOR: "1" },
+    }).output();
+    const decoder = new TextDecoder();
+    return { ok: success, text: decoder.decode(stdout) + decoder.decode(stderr) };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { ok: false, text: "python3 not found" };
+    throw error;
+  }
+}
+
+const probe = await python([RUNNER, "--probe"]);
+const ci = Deno.env.get("CI") === "true";
+if (!probe.ok && !ci) {
+  console.warn(
+    `\n⚠️  SKIPPING the notebook tests: Jupyter with the Deno kernel is not available ` +
+      `(${probe.text.trim()}). Install it with .ci/install_jupyter.sh.\n`,
+  );
+}
+
+function join(text: string | string[] | undefined): string {
+  return Array.isArray(text) ? text.join("") : text ?? "";
+}
+
+/** Every output of a notebook as text: the HTML and plain text of bundles, and streams. */
+function outputsOf(notebook: Notebook): { html: string[]; plain: string[]; errors: Output[] } {
+  const html: string[] = [];
+  const plain: string[] = [];
+  const errors: Output[] = [];
+  for (const cell of notebook.cells) {
+    if (cell.cell_type !== "code") continue;
+    assert.ok(typeof cell.execution_count === "number", "a code cell was not executed");
+    for (const output of cell.outputs ?? []) {
+      if (output.output_type === "error") errors.push(output);
+      if (output.output_type === "stream") plain.push(join(output.text));
+      if (output.data !== undefined) {
+        if ("text/html" in output.data) html.push(join(output.data["text/html"]));
+        plain.push(join(output.data["text/plain"]));
+      }
+    }
+  }
+  return { html, plain, errors };
+}
+
+function assertSome(texts: string[], pattern: RegExp, what: string): void {
+  assert.ok(texts.some((t) => pattern.test(t)), `${what}: no output matches ${pattern}`);
+}
+
+Deno.test({
+  name: "every notebook runs in the Deno kernel and shows its rich outputs",
+  ignore: !probe.ok && !ci,
+  async fn(t) {
+    assert.ok(probe.ok, `Jupyter is required under CI=true: ${probe.text}`);
+    const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+    try {
+      const run = await python([
+        RUNNER,
+        "--output",
+        dir,
+        ...NOTEBOOKS.map((n) => `notebooks/${n}.ipynb`),
+      ]);
+      assert.ok(run.ok, `the notebook runner failed:\n${run.text}`);
+      const read = async (name: string) => {
+        const notebook = JSON.parse(await Deno.readTextFile(`${dir}/${name}.ipynb`)) as Notebook;
+        const outputs = outputsOf(notebook);
+        assert.deepEqual(outputs.errors, [], `${name} has cell errors`);
+        for (const text of [...outputs.html, ...outputs.plain]) {
+          assert.ok(!text.includes("\x1b["), `ANSI colours in ${name}: ${text.slice(0, 80)}`);
+        }
+        return outputs;
+      };
+
+      await t.step("quickstart: model stack, samples, progress, chart, overview", async () => {
+        const { html, plain } = await read("quickstart");
+        assertSome(plain, /^Persistent\(example_cache\) → CloseAI gpt-4o @ 1\n/, "model stack");
+        assertSome(html, /Persistent\(example_cache\) → CloseAI gpt-4o @ 1/, "model stack");
+        assertSome(plain, /^500 500$/m, "Repeatable repeats");
+        assertSome(html, /<details>|<pre style=/, "samples view");
+        assertSome(plain, /8 samples · 8 from cache · 0 fresh/, "samples view");
+        assertSome(html, /data-progress="done"/, "progress final state");
+        assert.ok(!html.some((h) => h.includes('data-progress="running"')), "progress not final");
+        assertSome(plain, /✓ 40 samples .* 40\/40 .* 40 from cache, 0 fresh, 0 requests/, "totals");
+        assertSome(html, /<svg[^>]*>.*<rect /s, "SVG chart inside text/html");
+        assertSome(plain, /100 samples · \d+ distinct answers/, "chart caption");
+        assertSome(plain, /hits 140 · misses 0 · requests 0/, "figures");
+        assertSome(plain, /2 models · 4 prompts · 148 samples · [\d.]+ KiB on disk/, "overview");
+      });
+
+      await t.step("retries_and_pass_at_k: retries are independent, pass@k", async () => {
+        const { html, plain } = await read("retries_and_pass_at_k");
+        assertSome(plain, /attempt 0: .*\nattempt 1: .*\nattempt 2: passed/, "retries");
+        assertSome(plain, /\{ sameAttempts: true, sameSolution: true \}/, "rerun replays");
+        assertSome(plain, /distinct failures: 1/, "retries without Independent");
+        assertSome(plain, /"pass@1": "0\.567"/, "pass@1");
+        assertSome(html, /<svg/, "pass/fail chart");
+      });
+
+      await t.step("cache_slicing: the slice holds exactly what the run used", async () => {
+        const { html, plain } = await read("cache_slicing");
+        assertSome(
+          plain,
+          /^Persistent\(.*llm_cache_slice_.*\) → Persistent\(example_cache\)/,
+          "stack",
+        );
+        assertSome(plain, /1 model · 2 prompts · 12 samples/, "slice overview");
+        assertSome(html, /1 model · 2 prompts · 12 samples/, "slice overview");
+        assertSome(plain, /same result: true/, "replay from the slice");
+        assertSome(plain, /ReplicationCacheMiss: .*index 10 was asked for/, "miss");
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
