@@ -9,6 +9,13 @@
  * - a provider draws fresh, independent samples;
  * - {@linkcode Repeatable} replays the same sequence on every call;
  * - {@linkcode Independent} continues where the previous call stopped;
+ * - {@linkcode Persistent} is `Repeatable` across runs, on disk (the Python
+ *   original's layout), in Deno KV (`./kv`) or in Redis (`./redis`).
+ *
+ * Providers: {@linkcode OpenAICompatible} and its wrappers ({@linkcode AI302},
+ * {@linkcode CloseAI}, {@linkcode FireworksAI}, {@linkcode XMCP},
+ * {@linkcode OpenAI}), and {@linkcode Ollama}. Displays for the Jupyter kernel
+ * come from `./notebooks`, the command line from `./cli`.
  *
  * @example
  * ```ts
@@ -39,3 +46,26 @@ export { Independent } from "./independent.ts";
 export { CachedModel, type CacheStats } from "./cached_model.ts";
 export { type AsyncSource, collect, first, take } from "./iterators.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
+export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
+export {
+  ReplicationCacheMiss,
+  type ReplicationCacheMissDetails,
+} from "./cache/replication_cache_miss.ts";
+export { FsStore } from "./cache/fs_store.ts";
+export type { PromptEntry, SequenceKey, Store } from "./cache/store.ts";
+export {
+  AI302,
+  CloseAI,
+  FireworksAI,
+  type GenerationOptions,
+  type HttpOptions,
+  Ollama,
+  type OllamaOptions,
+  OpenAI,
+  OpenAICompatible,
+  type OpenAICompatibleOptions,
+  ProviderError,
+  type ProviderErrorInit,
+  type ProviderOptions,
+  XMCP,
+} from "./providers/mod.ts";

@@ -68,6 +68,8 @@ export class Persistent extends CachedModel {
   #key: string;
 
   /**
+   * Wraps `inner` in a durable cache kept in `dirOrStore`.
+   *
    * @param inner The model to draw fresh samples from.
    * @param dirOrStore A cache folder (mnimi layout) or a store.
    * @param options Replication mode.
@@ -88,6 +90,7 @@ export class Persistent extends CachedModel {
     return this.#key;
   }
 
+  /** @internal The store, seen as one prompt's durable sequence. */
   protected override backing(prompt: string): Backing {
     const key = { model: this.#key, hash: promptHash(prompt) };
     return {
@@ -96,6 +99,7 @@ export class Persistent extends CachedModel {
     };
   }
 
+  /** @internal In replication mode a miss is an error, never a request. */
   protected override draw(
     prompt: string,
     index: number,

@@ -49,7 +49,11 @@ export class ReplicationCacheMiss extends Error {
   /** How many samples are stored for the prompt. */
   readonly stored: number;
 
-  /** @param details What was asked for and what the store holds. */
+  /**
+   * Builds the message from what was asked for and what the store holds.
+   *
+   * @param details What was asked for and what the store holds.
+   */
   constructor(details: ReplicationCacheMissDetails) {
     const preview = JSON.stringify(
       details.prompt.length > 60 ? details.prompt.slice(0, 60) + "…" : details.prompt,

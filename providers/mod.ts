@@ -1,0 +1,22 @@
+/**
+ * Providers: OpenAI-compatible HTTP models, ready-made wrappers for common
+ * endpoints, and Ollama's native API.
+ *
+ * @example
+ * ```ts
+ * import { CloseAI, ProviderError } from "./mod.ts";
+ *
+ * const model = new CloseAI("gpt-4o", 1.0, { maxBatch: 10 });
+ * console.assert(model.maxConcurrency === 8);
+ * console.assert(new ProviderError({ status: 500, providerMessage: "oops" }).status === 500);
+ * ```
+ *
+ * @module
+ */
+
+export { OpenAICompatible, type OpenAICompatibleOptions } from "./openai_compatible.ts";
+export { AI302, CloseAI, FireworksAI, OpenAI, type ProviderOptions, XMCP } from "./wrappers.ts";
+export { Ollama, type OllamaOptions } from "./ollama.ts";
+export { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
+export type { HttpOptions } from "./http_client.ts";
+export type { GenerationOptions } from "./generation.ts";

@@ -1,0 +1,172 @@
+/**
+ * `Ollama`: a local Ollama server through its native streaming chat API.
+ *
+ * @module
+ */
+
+import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
+import { describe } from "../validate.ts";
+import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
+import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
+import { batchOptions, defined, isRecord, tokenCount } from "./options.ts";
+import { settleSamples } from "./settle.ts";
+
+/** Options of {@linkcode Ollama}. Durations are milliseconds. */
+export interface OllamaOptions extends BufferedModelOptions, HttpOptions, GenerationOptions {}
+
+/**
+ * A model served by Ollama (`POST {baseUrl}/api/chat`, streamed NDJSON).
+ *
+ * Ollama has no `n`: a request for n samples sends n concurrent chats
+ * (at most `maxConcurrency` at a time). Token counts come from
+ * `prompt_eval_count` and `eval_count`. No API key is needed; `apiKey` is
+ * sent as a bearer token when given (e.g. behind a proxy).
+ *
+ * Generation options map to Ollama's: `maxTokens` → `options.num_predict`,
+ * `stop`, `seed` and `topP` → `options.stop`, `options.seed`,
+ * `options.top_p`, `responseFormat` `{type: "json_object"}` → `format:
+ * "json"` and a `json_schema` format → its schema; `params` are top-level
+ * body fields, and `params.options` merges into `options`.
+ *
+ * @example
+ * ```ts
+ * import { modelKey } from "../mod.ts";
+ * import { Ollama } from "./ollama.ts";
+ *
+ * const model = new Ollama("llama3.2", 0.8, { maxBatch: 4 });
+ * console.assert(model.baseUrl === "http://localhost:11434");
+ * console.assert(modelKey(model) === "llama3.2_0.8");
+ * console.assert(
+ *   new Ollama("llama3.2", 0.8, { maxTokens: 20 }).keyOptions?.options !== undefined,
+ * );
+ * ```
+ */
+export class Ollama extends BufferedModel {
+  /** Generation options that join the cache key; undefined when none are set. */
+  readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
+  #client: HttpClient;
+  #fields: Record<string, unknown>;
+  #system: string | undefined;
+  #requests = 0;
+
+  /**
+   * Creates the model; nothing is sent until a sample is needed.
+   *
+   * @param name The Ollama model tag, e.g. `llama3.2`.
+   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param options Server, batch limit, retries, generation options, …
+   */
+  constructor(name: string, temperature: number, options: OllamaOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Ollama options must be an object, got ${describe(options)}`);
+    }
+    super(name, temperature, batchOptions(options));
+    const chosen = generation(options, ["model", "messages", "stream"]);
+    this.#fields = ollamaFields(chosen.fields);
+    this.#system = chosen.system;
+    this.keyOptions = keyOptionsOf({ fields: this.#fields, system: chosen.system });
+    this.#client = new HttpClient(options, {
+      label: `Ollama "${name}"`,
+      defaultBaseUrl: "http://localhost:11434",
+      onRetry: () => this.countRetry(),
+    });
+  }
+
+  /** Where requests go, without a trailing slash. */
+  get baseUrl(): string {
+    return this.#client.baseUrl;
+  }
+
+  /** HTTP requests answered with samples, retries, and samples received. */
+  override get stats(): Readonly<ProviderStats> {
+    return { ...super.stats, requests: this.#requests };
+  }
+
+  /** Fetches `n` samples with `n` concurrent chats. */
+  protected query(prompt: string, n: number): Promise<string[]> {
+    return settleSamples(Array.from({ length: n }, () => this.#chat(prompt)));
+  }
+
+  async #chat(prompt: string): Promise<string[]> {
+    const { options, ...rest } = this.#fields;
+    const body = {
+      ...rest,
+      model: this.name,
+      messages: messages(prompt, this.#system),
+      stream: true,
+      options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
+    };
+    const text = await this.#client.post("/api/chat", body, (response) => this.#read(response));
+    this.#requests++;
+    return [text];
+  }
+
+  /** Joins the streamed message parts; the last line carries the token counts. */
+  async #read(response: Response): Promise<string> {
+    let text = "";
+    for await (const line of lines(response.body!)) {
+      const chunk = parseJson(line);
+      if (!isRecord(chunk) || chunk.error !== undefined) {
+        // A failure after the headers: the server gave up mid-stream.
+        throw this.#client.errorFrom(response, line, chunk, {
+          message: "a stream line that is not a chat chunk",
+          code: "stream_error",
+          status: 500,
+        });
+      }
+      if (isRecord(chunk.message) && typeof chunk.message.content === "string") {
+        text += chunk.message.content;
+      }
+      if (chunk.done === true) {
+        this.countTokens(tokenCount(chunk.prompt_eval_count), tokenCount(chunk.eval_count));
+        return text;
+      }
+    }
+    throw this.#client.errorFrom(response, text, undefined, {
+      message: "the stream ended before its final (done) line",
+      code: "truncated_stream",
+      status: 0,
+    });
+  }
+}
+
+/** The non-empty lines of an NDJSON body. */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const piece of body.pipeThrough(new TextDecoderStream())) {
+    pending += piece;
+    const parts = pending.split("\n");
+    pending = parts.pop()!;
+    for (const part of parts) if (part.trim() !== "") yield part;
+  }
+  if (pending.trim() !== "") yield pending;
+}
+
+/** OpenAI-named generation fields in Ollama's request shape. */
+function ollamaFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const { max_tokens, stop, seed, top_p, response_format, options, ...rest } = fields;
+  if (options !== undefined && !isRecord(options)) {
+    throw new TypeError(`params.options must be an object, got ${describe(options)}`);
+  }
+  if (isRecord(options) && "temperature" in options) {
+    throw new TypeError("params.options may not set temperature: pass it as the second argument");
+  }
+  const merged = defined({ num_predict: max_tokens, stop, seed, top_p, ...options });
+  return defined({
+    ...rest,
+    format: response_format === undefined ? rest.format : ollamaFormat(response_format),
+    options: Object.keys(merged).length === 0 ? undefined : merged,
+  });
+}
+
+function ollamaFormat(format: unknown): unknown {
+  if (isRecord(format) && format.type === "json_object") return "json";
+  if (isRecord(format) && format.type === "json_schema" && isRecord(format.json_schema)) {
+    return format.json_schema.schema;
+  }
+  if (isRecord(format) && format.type === "text") return undefined;
+  throw new TypeError(
+    `responseFormat ${JSON.stringify(format)} has no Ollama equivalent: ` +
+      `use { type: "json_object" }, a json_schema format, or params: { format }`,
+  );
+}

@@ -1,0 +1,220 @@
+/**
+ * `OpenAICompatible`: any server that speaks the OpenAI chat-completions API.
+ *
+ * @module
+ */
+
+import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
+import { describe } from "../validate.ts";
+import {
+  type Generation,
+  generation,
+  type GenerationOptions,
+  keyOptionsOf,
+  messages,
+} from "./generation.ts";
+import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
+import { batchOptions, isRecord, tokenCount } from "./options.ts";
+import { ProviderError } from "./provider_error.ts";
+import { settleSamples } from "./settle.ts";
+
+/** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
+export interface OpenAICompatibleOptions
+  extends BufferedModelOptions, HttpOptions, GenerationOptions {
+  /**
+   * The environment variable to read the API key from when `apiKey` is not
+   * given; read at the first request, never at construction.
+   * @default {none: requests carry no key}
+   */
+  apiKeyVariable?: string;
+}
+
+/** Body fields the model sets itself. */
+const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
+
+/**
+ * A model behind an OpenAI-compatible HTTP API: `POST {baseUrl}/chat/completions`
+ * with `{model, temperature, n, messages}` plus the generation options set.
+ *
+ * Samples are `choices[].message.content`, in `index` order. Real servers
+ * differ, and this is what happens:
+ *
+ * - fewer choices than `n` (OpenRouter, Ollama's `/v1`): the samples that
+ *   came are kept and the rest is asked for again;
+ * - `n > 1` refused (DeepSeek, Groq, llama.cpp): the model switches, for
+ *   good, to concurrent single-sample requests;
+ * - `content: null` with a `refusal` (structured outputs): the sample is the
+ *   refusal text, which is what the model said;
+ * - a choice with neither text nor refusal (tool calls, Azure's content
+ *   filter with no `message`): it is dropped; when no choice of a response has
+ *   text, a {@linkcode ProviderError} with code `no_content` names the
+ *   finish reasons;
+ * - 429, 5xx, timeouts and network errors are retried with exponential
+ *   backoff and jitter, honouring `Retry-After`; a 429 pauses every request
+ *   of this model; other errors throw a {@linkcode ProviderError} at once.
+ *
+ * Every generation option joins the cache key through `keyOptions`; with
+ * none set the key is exactly the Python original's.
+ *
+ * @example A local server, with a system prompt that becomes part of the key
+ * ```ts
+ * import { modelKey } from "../mod.ts";
+ * import { OpenAICompatible } from "./openai_compatible.ts";
+ *
+ * const plain = new OpenAICompatible("llama3", 0.7, { baseUrl: "http://localhost:8000/v1" });
+ * console.assert(modelKey(plain) === "llama3_0.7");
+ *
+ * const pirate = new OpenAICompatible("llama3", 0.7, {
+ *   baseUrl: "http://localhost:8000/v1",
+ *   system: "Answer like a pirate.",
+ *   maxTokens: 64,
+ * });
+ * console.assert(pirate.keyOptions?.max_tokens === 64);
+ * console.assert(modelKey(pirate) !== modelKey(plain));
+ * ```
+ */
+export class OpenAICompatible extends BufferedModel {
+  /** Generation options that join the cache key; undefined when none are set. */
+  readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
+  #client: HttpClient;
+  #generation: Generation;
+  #singleOnly = false;
+  #requests = 0;
+
+  /**
+   * Creates the model; no key is read and nothing is sent until a sample is
+   * needed.
+   *
+   * @param name The model name sent to the server.
+   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param options The server, the key and how to talk to it.
+   */
+  constructor(name: string, temperature: number, options: OpenAICompatibleOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `OpenAICompatible needs options with a baseUrl, got ${describe(options)}`,
+      );
+    }
+    super(name, temperature, batchOptions(options));
+    this.#generation = generation(options, RESERVED);
+    this.keyOptions = keyOptionsOf(this.#generation);
+    this.#client = new HttpClient(options, {
+      label: `${new.target.name} "${name}"`,
+      keyVariable: options.apiKeyVariable,
+      onRetry: () => this.countRetry(),
+    });
+  }
+
+  /** Where requests go, without a trailing slash. */
+  get baseUrl(): string {
+    return this.#client.baseUrl;
+  }
+
+  /** The most requests in flight at once. */
+  get maxConcurrency(): number {
+    return this.#client.maxConcurrency;
+  }
+
+  /** HTTP requests answered with samples, retries, and samples received. */
+  override get stats(): Readonly<ProviderStats> {
+    return { ...super.stats, requests: this.#requests };
+  }
+
+  /** Fetches `n` samples: one request, or `n` single ones where `n > 1` is refused. */
+  protected async query(prompt: string, n: number): Promise<string[]> {
+    if (n === 1 || this.#singleOnly) return this.#requestEach(prompt, n);
+    try {
+      return await this.#request(prompt, n);
+    } catch (error) {
+      if (!refusesN(error)) throw error;
+      this.#singleOnly = true;
+      return this.#requestEach(prompt, n);
+    }
+  }
+
+  #requestEach(prompt: string, n: number): Promise<string[]> {
+    return settleSamples(Array.from({ length: n }, () => this.#request(prompt, 1)));
+  }
+
+  #request(prompt: string, n: number): Promise<string[]> {
+    const body = {
+      ...this.#generation.fields,
+      model: this.name,
+      temperature: this.temperature,
+      // n = 1 is the default; some servers reject the field altogether.
+      ...(n === 1 ? {} : { n }),
+      messages: messages(prompt, this.#generation.system),
+    };
+    // llama.cpp refuses n > 1 with a 500, which must not be retried.
+    return this.#client.post(
+      "/chat/completions",
+      body,
+      (response) => this.#read(response),
+      n > 1 ? refusesN : undefined,
+    );
+  }
+
+  async #read(response: Response): Promise<string[]> {
+    const raw = await response.text();
+    const body = parseJson(raw);
+    if (!isRecord(body) || !Array.isArray(body.choices)) {
+      throw this.#client.errorFrom(response, raw, body, {
+        ...(isRecord(body) ? { message: "a JSON body without choices" } : {}),
+        code: "invalid_response",
+        hint:
+          `check baseUrl (${this.baseUrl}): it must be the API root that /chat/completions is under`,
+      });
+    }
+    this.#countUsage(body.usage);
+    const { samples, dropped } = choiceTexts(body.choices);
+    if (samples.length === 0) {
+      throw this.#client.errorFrom(response, raw, body, {
+        message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
+        code: "no_content",
+      });
+    }
+    this.#requests++;
+    return samples;
+  }
+
+  #countUsage(usage: unknown): void {
+    if (!isRecord(usage)) return;
+    this.countTokens(tokenCount(usage.prompt_tokens), tokenCount(usage.completion_tokens));
+  }
+}
+
+/** The texts of `choices` in index order; choices without text are dropped. */
+function choiceTexts(choices: unknown[]): { samples: string[]; dropped: string[] } {
+  const ordered = choices
+    .map((choice, position) => ({ choice, at: indexOf(choice, position) }))
+    .sort((a, b) => a.at - b.at);
+  const samples: string[] = [];
+  const dropped: string[] = [];
+  for (const { choice } of ordered) {
+    const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
+    if (typeof message?.content === "string") samples.push(message.content);
+    else if (typeof message?.refusal === "string") samples.push(message.refusal);
+    else dropped.push(isRecord(choice) ? String(choice.finish_reason ?? "none") : "none");
+  }
+  return { samples, dropped };
+}
+
+function indexOf(choice: unknown, position: number): number {
+  return isRecord(choice) && typeof choice.index === "number" ? choice.index : position;
+}
+
+/** Messages of servers that only accept `n = 1`. */
+const N_REFUSALS = [
+  /only one completion choice/i, // llama.cpp
+  /only n ?= ?1/i, // DeepSeek, vLLM-style servers
+  /invalid n value/i,
+  /'n'\s*:\s*number must be at most 1/i, // Groq
+  /\bn\b[^.]*\b(?:not supported|unsupported|must be 1|at most 1)/i,
+];
+
+/** Whether `error` says the server does not take `n > 1`. */
+function refusesN(error: unknown): boolean {
+  if (!(error instanceof ProviderError)) return false;
+  if (![400, 422, 500].includes(error.status)) return false;
+  return error.param === "n" || N_REFUSALS.some((re) => re.test(error.providerMessage));
+}

@@ -1,0 +1,387 @@
+// A local OpenAI-compatible (and Ollama-native) server for tests: `n`
+// choices, usage, latency, injected faults, recorded exchanges, and a log of
+// every request. Listens on 127.0.0.1 with a free port; close() it.
+
+/** A recorded exchange as stored in ../shared/fixtures/providers. */
+export interface RecordedExchange {
+  request: { method?: string; host?: string; path?: string; body?: unknown };
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    body?: unknown;
+    body_text?: string;
+    sse_lines?: string[];
+  };
+}
+
+/** A misbehaviour for the next request (faults are used up in order). */
+export type Fault =
+  | { kind: "rate_limit"; retryAfter?: string; retryAfterMs?: number }
+  | { kind: "server_error"; status?: number }
+  | { kind: "html"; status?: number }
+  | { kind: "drop" }
+  | { kind: "hang" }
+  | { kind: "fewer"; choices: number }
+  | { kind: "padding" }
+  | { kind: "echo_key" }
+  | { kind: "bad_request"; message?: string }
+  | { kind: "stream_error" }
+  | { kind: "truncated" };
+
+/** Server behaviour for every request. */
+export interface OpenAIServerOptions {
+  /** Milliseconds before each answer. */
+  latency?: number;
+  /** Answer with at most this many choices whatever `n` is (OpenRouter). */
+  maxChoices?: number;
+  /** Refuse `n > 1` the way this server does. */
+  refuseN?: "deepseek" | "groq" | "llamacpp";
+  /** Report token usage. */
+  usage?: boolean;
+}
+
+/** One request as the server saw it. */
+export interface LoggedRequest {
+  path: string;
+  body: Record<string, unknown>;
+  authorization: string | null;
+  /** The `n` asked for (1 when absent). */
+  n: number;
+  /** When it arrived (performance.now()). */
+  at: number;
+}
+
+const REFUSALS = {
+  deepseek: {
+    status: 400,
+    error: {
+      message: "Invalid n value (currently only n = 1 is supported)",
+      type: "invalid_request_error",
+      param: null,
+      code: "invalid_request_error",
+    },
+  },
+  groq: {
+    status: 400,
+    error: { message: "'n' : number must be at most 1", type: "invalid_request_error" },
+  },
+  llamacpp: {
+    status: 500,
+    error: { code: 500, message: "Only one completion choice is allowed", type: "server_error" },
+  },
+} as const;
+
+/** Response headers a replay must not copy: they described the original bytes. */
+const HOP_HEADERS = [
+  "content-length",
+  "content-encoding",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "set-cookie",
+];
+
+/** The test server. */
+export class OpenAIServer {
+  /** Every request received, in order. */
+  readonly requests: LoggedRequest[] = [];
+  /** Requests being answered right now. */
+  inFlight = 0;
+  /** The most requests ever answered at once. */
+  maxInFlight = 0;
+  /** Milliseconds before each answer. */
+  latency: number;
+  /** When set, every request is answered with this recorded exchange. */
+  recorded: RecordedExchange | undefined;
+  /** Server behaviour, changeable between requests. */
+  options: OpenAIServerOptions;
+  #server: Deno.HttpServer<Deno.NetAddr>;
+  #faults: Fault[] = [];
+  #counters = new Map<string, number>();
+  #closing = new AbortController();
+
+  private constructor(options: OpenAIServerOptions) {
+    this.options = options;
+    this.latency = options.latency ?? 0;
+    this.#server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (request) => this.#handle(request),
+    );
+  }
+
+  /** Starts a server on a free port of 127.0.0.1. */
+  static start(options: OpenAIServerOptions = {}): OpenAIServer {
+    return new OpenAIServer(options);
+  }
+
+  /** `http://127.0.0.1:<port>`: the Ollama base URL. */
+  get origin(): string {
+    return `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  /** `http://127.0.0.1:<port>/v1`: the OpenAI-compatible base URL. */
+  get url(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** Queues faults for the next requests, one each. */
+  inject(...faults: Fault[]): void {
+    this.#faults.push(...faults);
+  }
+
+  /** Faults not used yet. */
+  get pendingFaults(): number {
+    return this.#faults.length;
+  }
+
+  /** Stops listening, ends hanging answers and waits for the server to finish. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#server.shutdown();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const body = await request.json().catch(() => ({})) as Record<string, unknown>;
+    const n = typeof body.n === "number" ? body.n : 1;
+    this.requests.push({
+      path: url.pathname,
+      body,
+      authorization: request.headers.get("authorization"),
+      n,
+      at: performance.now(),
+    });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // Waits end when the server closes (request.signal would also abort on success).
+    const gone = this.#closing.signal;
+    try {
+      if (this.latency > 0) await pause(this.latency, gone);
+      if (this.recorded !== undefined) return replay(this.recorded);
+      const fault = this.#faults.shift();
+      if (fault?.kind === "hang") {
+        await pause(Infinity, gone);
+        return new Response(null, { status: 499 });
+      }
+      const faulty = fault === undefined ? undefined : faultResponse(fault, request);
+      if (faulty !== undefined) return faulty;
+      if (url.pathname.endsWith("/api/chat")) return this.#ollama(body, fault);
+      if (url.pathname.endsWith("/chat/completions")) return this.#completion(body, n, fault);
+      return json(404, { error: { message: `no route ${url.pathname}`, code: "not_found" } });
+    } catch {
+      return new Response(null, { status: 499 });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  #completion(body: Record<string, unknown>, n: number, fault: Fault | undefined): Response {
+    const refusal = this.options.refuseN;
+    if (n > 1 && refusal !== undefined) {
+      const { status, error } = REFUSALS[refusal];
+      return json(status, { error });
+    }
+    let choices = Math.min(n, this.options.maxChoices ?? Infinity);
+    if (fault?.kind === "fewer") choices = Math.min(choices, fault.choices);
+    const prompt = promptOf(body);
+    const texts = Array.from({ length: choices }, () => this.#next(prompt));
+    const completion = {
+      id: `chatcmpl-${this.requests.length}`,
+      object: "chat.completion",
+      created: 0,
+      model: body.model,
+      choices: texts.map((content, index) => ({
+        index,
+        message: { role: "assistant", content },
+        finish_reason: "stop",
+      })),
+      ...(this.options.usage === false ? {} : {
+        usage: {
+          prompt_tokens: prompt.length,
+          completion_tokens: choices,
+          total_tokens: prompt.length + choices,
+        },
+      }),
+    };
+    const text = JSON.stringify(completion);
+    return new Response(fault?.kind === "padding" ? "\n   \n\n   " + text : text, {
+      headers: {
+        "content-type": "application/json",
+        "x-request-id": `req_${this.requests.length}`,
+      },
+    });
+  }
+
+  #ollama(body: Record<string, unknown>, fault: Fault | undefined): Response {
+    const prompt = promptOf(body);
+    const content = this.#next(prompt);
+    const half = Math.ceil(content.length / 2);
+    const lines = [
+      {
+        model: body.model,
+        message: { role: "assistant", content: content.slice(0, half) },
+        done: false,
+      },
+      {
+        model: body.model,
+        message: { role: "assistant", content: content.slice(half) },
+        done: false,
+      },
+    ];
+    if (fault?.kind === "stream_error") {
+      lines.push({ error: "model runner has unexpectedly stopped" } as never);
+    } else if (fault?.kind !== "truncated") {
+      lines.push({
+        model: body.model,
+        message: { role: "assistant", content: "" },
+        done: true,
+        done_reason: "stop",
+        prompt_eval_count: prompt.length,
+        eval_count: 1,
+      } as never);
+    }
+    // Sent in small pieces that cut lines (and UTF-8 characters) in two.
+    const bytes = new TextEncoder().encode(lines.map((l) => JSON.stringify(l) + "\n").join(""));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 7) controller.enqueue(bytes.slice(at, at + 7));
+        controller.close();
+      },
+    });
+    return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
+  }
+
+  #next(prompt: string): string {
+    const k = this.#counters.get(prompt) ?? 0;
+    this.#counters.set(prompt, k + 1);
+    return `${prompt}#${k}`;
+  }
+}
+
+/** The answer to a fault, or undefined when the fault shapes a normal answer. */
+function faultResponse(fault: Fault, request: Request): Response | undefined {
+  switch (fault.kind) {
+    case "rate_limit": {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (fault.retryAfter !== undefined) headers["retry-after"] = fault.retryAfter;
+      if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
+      return json(429, {
+        error: {
+          message: "Rate limit reached for requests",
+          type: "requests",
+          code: "rate_limit_exceeded",
+        },
+      }, headers);
+    }
+    case "server_error":
+      return json(fault.status ?? 500, {
+        error: {
+          message: "The server had an error while processing your request.",
+          type: "server_error",
+          code: null,
+        },
+      });
+    case "html":
+      return new Response(
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        { status: fault.status ?? 502, headers: { "content-type": "text/html" } },
+      );
+    case "drop":
+      return new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"id": "chatcmpl-dropped", "choi'));
+            // A plain string keeps the server's log of the broken stream to one line.
+            controller.error("test server: connection dropped on purpose");
+          },
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
+    case "echo_key":
+      return json(401, {
+        error: {
+          message: `Incorrect API key provided: ${request.headers.get("authorization")}`,
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      });
+    case "bad_request":
+      return json(400, {
+        error: {
+          message: fault.message ?? "Invalid request",
+          type: "invalid_request_error",
+          code: "bad_request",
+        },
+      });
+    default:
+      return undefined;
+  }
+}
+
+/** The recorded response, replayed byte for byte where the recording allows. */
+export function replay(exchange: RecordedExchange): Response {
+  const { status, headers, body, body_text, sse_lines } = exchange.response;
+  const kept = Object.entries(headers).filter(([name]) => !HOP_HEADERS.includes(name));
+  const text = body_text ?? (sse_lines !== undefined ? sse_lines.join("\n") : JSON.stringify(body));
+  return new Response(text, { status, headers: kept });
+}
+
+function promptOf(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const user = messages.findLast((m) => m?.role === "user");
+  return typeof user?.content === "string" ? user.content : "";
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+    function done() {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs `fn` with a fresh server and always closes it. */
+export async function withServer(
+  options: OpenAIServerOptions,
+  fn: (server: OpenAIServer) => Promise<void>,
+): Promise<void> {
+  const server = OpenAIServer.start(options);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The error `fn` rejects with; fails unless it is an instance of `type`. */
+export async function failure<E>(
+  fn: () => Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(`expected a ${type.name}, got ${error}`, { cause: error });
+  }
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
+}
