@@ -54,6 +54,14 @@ export {
 export { FsStore } from "./cache/fs_store.ts";
 export type { PromptEntry, SequenceKey, Store } from "./cache/store.ts";
 export {
+  type CopyConflict,
+  CopyConflictError,
+  type CopyOptions,
+  type CopyProgress,
+  type CopyResult,
+  copyStore,
+} from "./cache/copy.ts";
+export {
   AI302,
   CloseAI,
   FireworksAI,

@@ -1,0 +1,231 @@
+/**
+ * Copies sequences from one store into another (filesystem, Deno KV, Redis,
+ * in any direction), index for index.
+ *
+ * @module
+ */
+
+import type { SequenceKey, Store } from "./store.ts";
+
+/** Which sequences {@linkcode copyStore} copies, and how it reports progress. */
+export interface CopyOptions {
+  /**
+   * Only these model keys.
+   * @default {every model key}
+   */
+  models?: readonly string[];
+  /**
+   * Only these prompt hashes.
+   * @default {every prompt}
+   */
+  hashes?: readonly string[];
+  /**
+   * Called after each sequence (for a progress display).
+   * @default {no callback}
+   */
+  onProgress?: (progress: CopyProgress) => void;
+  /**
+   * How many sequences are copied at once.
+   * @default {8}
+   */
+  concurrency?: number;
+}
+
+/** How far a copy has come. */
+export interface CopyProgress {
+  /** Sequences handled so far. */
+  readonly done: number;
+  /** Sequences to handle in all. */
+  readonly total: number;
+  /** Samples written to the target so far. */
+  readonly copied: number;
+  /** The sequence just handled. */
+  readonly key: SequenceKey;
+}
+
+/** A target index that already holds a different value than the source's. */
+export interface CopyConflict {
+  /** The model key. */
+  readonly model: string;
+  /** The prompt hash. */
+  readonly hash: string;
+  /** The index where the values differ. */
+  readonly index: number;
+  /** The source's value at `index`. */
+  readonly source: string;
+  /** The target's value at `index`. */
+  readonly target: string;
+}
+
+/** What a copy did. */
+export interface CopyResult {
+  /** Sequences looked at (after filtering). */
+  sequences: number;
+  /** Samples written to the target. */
+  copied: number;
+  /** Samples the target already held, equal to the source's. */
+  present: number;
+  /** Indices where the target holds another value; those sequences were left alone. */
+  conflicts: CopyConflict[];
+}
+
+/**
+ * Thrown by {@linkcode copyStore} when the target already holds different
+ * values at some indices. Everything else was copied; the conflicting
+ * sequences were left as they were.
+ *
+ * @example
+ * ```ts
+ * import { CopyConflictError } from "./copy.ts";
+ *
+ * const error = new CopyConflictError({
+ *   sequences: 1,
+ *   copied: 0,
+ *   present: 0,
+ *   conflicts: [{ model: "m_1", hash: "ab", index: 0, source: "x", target: "y" }],
+ * }, "a", "b");
+ * console.assert(error.message.includes("m_1"));
+ * ```
+ */
+export class CopyConflictError extends Error {
+  /** The differing indices. */
+  readonly conflicts: readonly CopyConflict[];
+  /** What the copy did besides. */
+  readonly result: CopyResult;
+
+  /**
+   * Lists the conflicts (the first five) in the message.
+   *
+   * @param result The copy's result, conflicts included.
+   * @param from The source's location.
+   * @param to The target's location.
+   */
+  constructor(result: CopyResult, from: string, to: string) {
+    const shown = result.conflicts.slice(0, 5)
+      .map((c) => `${c.model} ${c.hash} index ${c.index}`).join("; ");
+    const more = result.conflicts.length > 5 ? `; and ${result.conflicts.length - 5} more` : "";
+    super(
+      `${result.conflicts.length} index(es) of ${to} already hold other values than ` +
+        `${from}: ${shown}${more}. Those sequences were not copied (nothing is ever ` +
+        `overwritten); the rest was. Copy into an empty store, or leave them out with filters`,
+    );
+    this.name = "CopyConflictError";
+    this.conflicts = result.conflicts;
+    this.result = result;
+  }
+}
+
+/**
+ * Copies every sequence of `from` (or those the filters select) into `to`,
+ * keeping each sample at its index and the prompt text beside it.
+ *
+ * Running it again is harmless: samples the target already holds are left
+ * alone, and only missing ones are appended. An index of the target that
+ * holds a different value is never overwritten: such sequences are skipped,
+ * and after copying the rest, {@linkcode CopyConflictError} lists them.
+ *
+ * @example Copying a cache folder into another
+ * ```ts
+ * import { copyStore } from "./copy.ts";
+ * import { FsStore } from "./fs_store.ts";
+ * import { promptHash } from "../model_key.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const a = new FsStore(`${dir}/a`);
+ * const b = new FsStore(`${dir}/b`);
+ * const key = { model: "gpt-4o_1", hash: promptHash("hi") };
+ * await a.append(key, 0, ["x", "y"], "hi");
+ * const result = await copyStore(a, b);
+ * console.assert(result.copied === 2);
+ * console.assert((await b.load(key, 0)).join() === "x,y");
+ * console.assert((await copyStore(a, b)).copied === 0); // idempotent
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param from The store to read.
+ * @param to The store to write.
+ * @param options Filters and a progress callback.
+ * @returns What was copied.
+ * @throws {CopyConflictError} When `to` holds other values at some indices.
+ */
+export async function copyStore(
+  from: Store,
+  to: Store,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const work = await listSequences(from, options);
+  const result: CopyResult = { sequences: work.length, copied: 0, present: 0, conflicts: [] };
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const item = work[next++]!;
+      await copySequence(from, to, item, result);
+      options.onProgress?.({
+        done: ++done,
+        total: work.length,
+        copied: result.copied,
+        key: item.key,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  if (result.conflicts.length > 0) throw new CopyConflictError(result, from.location, to.location);
+  return result;
+}
+
+interface Work {
+  readonly key: SequenceKey;
+  readonly prompt: string | undefined;
+}
+
+async function listSequences(from: Store, options: CopyOptions): Promise<Work[]> {
+  const models = options.models === undefined ? undefined : new Set(options.models);
+  const hashes = options.hashes === undefined ? undefined : new Set(options.hashes);
+  const work: Work[] = [];
+  for await (const model of from.models()) {
+    if (models !== undefined && !models.has(model)) continue;
+    for await (const { hash, prompt } of from.prompts(model)) {
+      if (hashes === undefined || hashes.has(hash)) work.push({ key: { model, hash }, prompt });
+    }
+  }
+  return work;
+}
+
+async function copySequence(from: Store, to: Store, item: Work, result: CopyResult) {
+  const { key, prompt } = item;
+  const [source, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
+  const conflicts = differences(key, source, target, 0);
+  if (conflicts.length > 0) {
+    result.conflicts.push(...conflicts);
+    return;
+  }
+  result.present += Math.min(source.length, target.length);
+  if (target.length >= source.length) return;
+  const missing = source.slice(target.length);
+  const stored = await to.append(key, target.length, missing, prompt);
+  // Another writer may have claimed these indices since the target was read.
+  const raced = differences(key, missing, stored, target.length);
+  result.conflicts.push(...raced);
+  result.copied += missing.length - raced.length;
+}
+
+function differences(
+  key: SequenceKey,
+  source: readonly string[],
+  target: readonly string[],
+  offset: number,
+): CopyConflict[] {
+  const out: CopyConflict[] = [];
+  const n = Math.min(source.length, target.length);
+  for (let i = 0; i < n; i++) {
+    if (source[i] !== target[i]) {
+      out.push({ ...key, index: offset + i, source: source[i]!, target: target[i]! });
+    }
+  }
+  return out;
+}

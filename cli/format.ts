@@ -1,0 +1,95 @@
+// Text output helpers: aligned tables, numbers, prompt previews.
+
+/**
+ * A number with thousands separators: 12,345.
+ *
+ * @example
+ * ```ts
+ * import { count } from "./format.ts";
+ *
+ * console.assert(count(12345) === "12,345");
+ * ```
+ */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/**
+ * A byte size for people: 980 B, 12.3 KB, 4.5 MB.
+ *
+ * @example
+ * ```ts
+ * import { bytes } from "./format.ts";
+ *
+ * console.assert(bytes(980) === "980 B");
+ * console.assert(bytes(12_345) === "12.3 KB");
+ * ```
+ */
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * The prompt's start on one line, quoted; a note when the text is unknown.
+ *
+ * @example
+ * ```ts
+ * import { preview } from "./format.ts";
+ *
+ * console.assert(preview("a\nb") === '"a\\nb"');
+ * console.assert(preview("abcdef", 4) === '"abc…"');
+ * console.assert(preview(undefined) === "(prompt text not recorded)");
+ * ```
+ */
+export function preview(prompt: string | undefined, width = 60): string {
+  if (prompt === undefined) return "(prompt text not recorded)";
+  const line = JSON.stringify(prompt).slice(1, -1);
+  return `"${line.length > width ? line.slice(0, width - 1) + "…" : line}"`;
+}
+
+/**
+ * Rows as aligned columns; columns listed in `right` are right-aligned
+ * (numbers). The last column is never padded.
+ *
+ * @example
+ * ```ts
+ * import { table } from "./format.ts";
+ *
+ * console.assert(table([["a", "10"], ["bbb", "2"]], [1]) === "a    10\nbbb   2\n");
+ * ```
+ */
+export function table(rows: readonly (readonly string[])[], right: readonly number[] = []): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => widths[i] = Math.max(widths[i] ?? 0, [...cell].length));
+  }
+  return rows.map((row) =>
+    row.map((cell, i) => {
+      if (i === row.length - 1 && !right.includes(i)) return cell;
+      const pad = " ".repeat(widths[i]! - [...cell].length);
+      return right.includes(i) ? pad + cell : cell + pad;
+    }).join("  ").trimEnd() + "\n"
+  ).join("");
+}
+
+/**
+ * `value` as indented JSON and a newline.
+ *
+ * @example
+ * ```ts
+ * import { json } from "./format.ts";
+ *
+ * console.assert(json({ a: 1 }) === '{\n  "a": 1\n}\n');
+ * ```
+ */
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}

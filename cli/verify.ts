@@ -1,0 +1,125 @@
+// `verify <store> [--fix]`: what is wrong in a store, and the safe repairs.
+
+import { FsStore } from "../cache/fs_store.ts";
+import type { Store } from "../cache/store.ts";
+import { promptHash } from "../model_key.ts";
+import { Exit, expectPositionals } from "./args.ts";
+import type { Command } from "./command.ts";
+import { count, json, table } from "./format.ts";
+import { type Io, Progress } from "./io.ts";
+import { openExisting, STORE_HELP } from "./stores.ts";
+import { type Verification, verifyFolder } from "./verify_fs.ts";
+
+// A temporary file younger than this may be a running writer's.
+const TEMP_AGE_MS = 60_000;
+
+/**
+ * `verify`: gaps, stray and broken files, leftovers; `--fix` removes leftovers.
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./args.ts";
+ * import { verify } from "./verify.ts";
+ *
+ * let out = "";
+ * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
+ * const code = await verify.run(parse(["tests/fixtures/mnimi-cache"], verify.flags), io);
+ * console.assert(code === 0 && out.includes("no problems found"));
+ * ```
+ */
+export const verify: Command = {
+  name: "verify",
+  summary: "find gaps, stray, broken and leftover files (--fix removes leftovers)",
+  help: `Usage: cache verify <store> [--fix] [--json]
+
+Checks a store and lists its problems; exits with 1 when there are any.
+
+In a cache folder it reads every file and reports:
+  gap         a missing index: the samples after it are hidden from readers
+  temp        a temporary file (.tmp-*) left by an interrupted writer
+  name        a .md file whose name is not a plain index (01.md, notes.md)
+  foreign     a file or folder that is not part of the cache layout
+  unreadable  a file that cannot be read or is not valid UTF-8 (cut off mid-write?)
+  prompt      a prompt.txt whose text does not hash to its folder's name
+  empty       a prompt folder without samples
+In Deno KV and Redis it checks prompt texts against their hashes and looks for
+prompts without samples.
+
+--fix removes temporary files older than a minute, and nothing else: the other
+problems need a person to decide. Younger ones may belong to a running writer
+and are only mentioned.
+
+${STORE_HELP}
+
+Options:
+  --fix       remove leftover temporary files
+  --json      print {location, sequences, samples, problems: [{kind, path, detail, fixed}], notes}
+  -h, --help  show this help
+`,
+  flags: { fix: { type: "boolean" } },
+  async run(parsed, io) {
+    expectPositionals(parsed, 1, 1);
+    const store = await openExisting(parsed.positionals[0]!);
+    const progress = new Progress(io);
+    try {
+      const onFolder = (n: number) => progress.update(`verified ${count(n)} prompts`);
+      const fix = parsed.values.fix === true;
+      const found = store instanceof FsStore
+        ? await verifyFolder(store.location, { fix, tempAge: TEMP_AGE_MS, onFolder })
+        : await verifyStore(store, onFolder);
+      progress.done();
+      report(io, store.location, found, parsed.values.json === true);
+      return found.problems.some((p) => !p.fixed) ? Exit.problems : Exit.ok;
+    } finally {
+      progress.done();
+      await store.close();
+    }
+  },
+};
+
+/** The checks any store allows through the Store interface. */
+async function verifyStore(store: Store, onEach: (n: number) => void): Promise<Verification> {
+  const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
+  for await (const model of store.models()) {
+    for await (const { hash, prompt } of store.prompts(model)) {
+      const path = `${model} ${hash}`;
+      const samples = await store.load({ model, hash }, 0);
+      found.sequences++;
+      found.samples += samples.length;
+      if (prompt !== undefined && promptHash(prompt) !== hash) {
+        const detail = "the prompt text does not hash to its key";
+        found.problems.push({ kind: "prompt", path, detail, fixed: false });
+      }
+      if (samples.length === 0) {
+        const detail = "a prompt without samples (an interrupted write?)";
+        found.problems.push({ kind: "empty", path, detail, fixed: false });
+      }
+      onEach(found.sequences);
+    }
+  }
+  return found;
+}
+
+function report(io: Io, location: string, found: Verification, asJson: boolean): void {
+  if (asJson) {
+    io.out(json({ location, ...found }));
+    return;
+  }
+  io.out(`${location}: ${count(found.sequences)} prompts, ${count(found.samples)} samples\n`);
+  for (const note of found.notes) io.out(`note: ${note}\n`);
+  const open = found.problems.filter((p) => !p.fixed).length;
+  const fixed = found.problems.length - open;
+  if (found.problems.length === 0) {
+    io.out("no problems found\n");
+    return;
+  }
+  io.out(`${count(open)} problem(s)${fixed > 0 ? `, ${count(fixed)} fixed` : ""}:\n`);
+  io.out(table(found.problems.map((p) => [
+    `  ${p.kind}`,
+    p.path,
+    p.detail + (p.fixed ? " (removed)" : ""),
+  ])));
+  if (open > 0 && found.problems.some((p) => p.kind === "temp" && !p.fixed)) {
+    io.out("run again with --fix to remove the leftover temporary files\n");
+  }
+}

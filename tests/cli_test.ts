@@ -1,0 +1,346 @@
+// The command line end to end: `deno run cli.ts …` as a subprocess with
+// narrow permissions, on fixture caches.
+
+import assert from "node:assert/strict";
+import { main } from "../cli.ts";
+import { promptHash } from "../model_key.ts";
+import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
+
+const FIXTURE = "tests/fixtures/mnimi-cache";
+const SHARED = "../shared/fixtures/mnimi-cache";
+const CHOOSE = "Choose a number between 1 and 1000.";
+
+interface Expected {
+  alias: string;
+  temperature: number;
+  prompt: string;
+  prompt_sha256: string;
+  samples: string[];
+}
+
+const expected: Expected[] = JSON.parse(
+  await Deno.readTextFile("tests/fixtures/mnimi-cache.expected.json"),
+);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the command line in a child process with narrow permissions. */
+async function cli(args: string[], permissions?: string[]): Promise<Run> {
+  const flags = permissions ?? [
+    "--unstable-kv",
+    "--allow-read=tests,../shared",
+    "--allow-write=tests/.tmp",
+    "--allow-net=127.0.0.1",
+  ];
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--quiet", ...flags, "cli.ts", ...args],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function sharedFixtureMissing(): boolean {
+  try {
+    Deno.statSync(SHARED);
+    return false;
+  } catch {
+    if (Deno.env.get("CI") === "true") return false; // the test runs, and fails loudly
+    console.warn(`\n!!! SKIPPING the CLI test on ${SHARED}: the folder is absent !!!\n`);
+    return true;
+  }
+}
+
+for (const [name, root] of [["the fixture copy", FIXTURE], ["the shared fixture", SHARED]]) {
+  Deno.test({
+    name: `cli stats, ls, show and verify read ${name} (written by Python)`,
+    ignore: root === SHARED && sharedFixtureMissing(),
+    async fn() {
+      const stats = await cli(["stats", root!, "--json"]);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal(stats.stderr, "", "progress only on a terminal");
+      const totals = JSON.parse(stats.stdout).total;
+      const bytes = expected.reduce(
+        (n, e) => n + e.samples.reduce((m, s) => m + new TextEncoder().encode(s).length, 0),
+        0,
+      );
+      assert.deepEqual(totals, { models: 5, prompts: 30, samples: 124, bytes });
+
+      const ls = await cli(["ls", root!, "qwen2.5-7b_0.123", "--json"]);
+      assert.equal(ls.code, 0, ls.stderr);
+      const counts = Object.fromEntries(
+        JSON.parse(ls.stdout).prompts.map((p: { hash: string; samples: number }) => [
+          p.hash,
+          p.samples,
+        ]),
+      );
+      for (const e of expected.filter((e) => e.alias === "qwen2.5-7b")) {
+        assert.equal(counts[e.prompt_sha256], e.samples.length);
+      }
+
+      const show = await cli(["show", root!, "gpt-4o_1", CHOOSE, "--json"]);
+      assert.equal(show.code, 0, show.stderr);
+      const want = expected.find((e) =>
+        e.alias === "gpt-4o" && e.temperature === 1 && e.prompt === CHOOSE
+      )!;
+      assert.deepEqual(JSON.parse(show.stdout), {
+        model: "gpt-4o_1",
+        hash: want.prompt_sha256,
+        prompt: CHOOSE,
+        samples: want.samples,
+      });
+
+      const verify = await cli(["verify", root!]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      assert.match(verify.stdout, /30 prompts, 124 samples\nno problems found/);
+    },
+  });
+}
+
+Deno.test("cli: readable text output", async () => {
+  const stats = await cli(["stats", FIXTURE]);
+  assert.equal(stats.code, 0, stats.stderr);
+  assert.match(stats.stdout, /^tests\/fixtures\/mnimi-cache\nmodel +prompts +samples +size\n/);
+  assert.match(stats.stdout, /\ngpt-4o_1 +6 +24 +4\.\d KB\n/);
+  assert.match(stats.stdout, /\ntotal \(5 models\) +30 +124 +19\.\d KB\n$/);
+
+  const ls = await cli(["ls", FIXTURE]);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.match(ls.stdout, /^accounts\/fireworks\/models\/llama-v3p1-8b-instruct_0\.7\n {2}1e4e3c/);
+  assert.match(ls.stdout, /\n {2}b11eebdc[0-9a-f]{56} +7 +\(prompt text not recorded\)\n/);
+
+  const show = await cli(["show", FIXTURE, "gpt-4o_1", "b11eebdc"]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /^model {4}gpt-4o_1\nhash {5}b11eebdc/);
+  assert.match(show.stdout, /\nsamples {2}7\n\n\[0\]\nÜnïcödé — 你好, мир 🌍 #849\n\n\[1\]\n418\n/);
+});
+
+Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage error", async () => {
+  const missing = await cli(["show", FIXTURE, "gpt-4o_1", "never asked"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nothing stored for gpt-4o_1 [0-9a-f]{64}/);
+  await withTemp(async (dir) => {
+    // Folder names that share their first eight digits (not real prompt hashes).
+    for (const hash of ["aaaaaaaa".padEnd(64, "1"), "aaaaaaaa".padEnd(64, "2")]) {
+      await Deno.mkdir(`${dir}/m_1/${hash}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/m_1/${hash}/0.md`, hash.slice(-1));
+    }
+    const ambiguous = await cli(["show", dir, "m_1", "aaaaaaaa"]);
+    assert.equal(ambiguous.code, 2);
+    assert.match(ambiguous.stderr, /aaaaaaaa starts 2 prompt hashes of m_1: give more digits/);
+    const unique = await cli(["show", dir, "m_1", "aaaaaaaa2", "--json"]);
+    assert.deepEqual(JSON.parse(unique.stdout).samples, ["2"]);
+    const text = await cli(["show", dir, "m_1", "aaaaaaaa", "--text", "--json"]);
+    assert.equal(text.code, 1, "taken as prompt text, which has no samples");
+    assert.equal(JSON.parse(text.stdout).hash, promptHash("aaaaaaaa"));
+  });
+});
+
+Deno.test("cli verify: finds every kind of problem; --fix removes only old temp files", async () => {
+  await withTemp(async (dir) => {
+    const cache = `${dir}/cache`;
+    assert.equal((await cli(["copy", FIXTURE, cache])).code, 0);
+    const m = `${cache}/gpt-4o_1`;
+    const choose = `${m}/b11eebdc377d238c4177aebce657eb33f91e3197cd8aa68afb94b7fb47e4cba2`;
+    const empty = `${m}/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`;
+    await Deno.remove(`${choose}/2.md`); // gap: 3.md … 6.md hidden
+    await Deno.writeTextFile(`${choose}/.tmp-old`, "half");
+    await Deno.utime(`${choose}/.tmp-old`, new Date(Date.now() - 3_600_000), new Date(0));
+    await Deno.writeTextFile(`${choose}/.tmp-young`, "writing");
+    await Deno.writeTextFile(`${choose}/01.md`, "misnamed");
+    await Deno.writeTextFile(`${choose}/prompt.txt`, "not the prompt");
+    await Deno.writeFile(`${choose}/0.md`, new Uint8Array([0x34, 0xe4, 0xbd])); // cut-off UTF-8
+    await Deno.writeTextFile(`${cache}/notes.txt`, "mine");
+    for await (const f of Deno.readDir(empty)) await Deno.remove(`${empty}/${f.name}`);
+
+    const found = await cli(["verify", cache, "--json"]);
+    assert.equal(found.code, 1, found.stderr);
+    const report = JSON.parse(found.stdout);
+    const kinds = report.problems.map((p: { kind: string; path: string }) => `${p.kind} ${p.path}`);
+    const c = "gpt-4o_1/b11eebdc377d238c4177aebce657eb33f91e3197cd8aa68afb94b7fb47e4cba2";
+    assert.deepEqual(
+      kinds.sort(),
+      [
+        `empty gpt-4o_1/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855/`,
+        `foreign notes.txt`,
+        `gap ${c}/`,
+        `name ${c}/01.md`,
+        `prompt ${c}/prompt.txt`,
+        `temp ${c}/.tmp-old`,
+        `unreadable ${c}/0.md`,
+      ].sort(),
+    );
+    assert.equal(report.notes.length, 1);
+    assert.match(report.notes[0], /\.tmp-young: temporary file \d+ s old, left alone/);
+
+    const text = await cli(["verify", cache]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /7 problem\(s\):\n/);
+    assert.match(text.stdout, /\n {2}gap +gpt-4o_1\/b11e\S+ +2\.md is missing: 4 sample\(s\)/);
+    assert.match(text.stdout, /run again with --fix/);
+
+    const fixed = await cli(["verify", cache, "--fix", "--json"]);
+    assert.equal(fixed.code, 1, "the other problems remain");
+    const temp = JSON.parse(fixed.stdout).problems.find((p: { kind: string }) => p.kind === "temp");
+    assert.equal(temp.fixed, true);
+    await assert.rejects(Deno.stat(`${choose}/.tmp-old`), Deno.errors.NotFound);
+    await Deno.stat(`${choose}/.tmp-young`);
+    await Deno.stat(`${choose}/01.md`);
+  });
+});
+
+Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async () => {
+  await withTemp(async (dir) => {
+    const cache = `${dir}/cache`;
+    assert.equal((await cli(["copy", FIXTURE, cache, "--model", "gpt-4o_0"])).code, 0);
+    const folder =
+      `${cache}/gpt-4o_0/49537fc28501c0fd80c45d6745ffd10df3ee9c8b3895ab173341c3f4c5e12efd`;
+    await Deno.writeTextFile(`${folder}/.tmp-x`, "");
+    await Deno.utime(`${folder}/.tmp-x`, new Date(0), new Date(0));
+    const fixed = await cli(["verify", cache, "--fix"]);
+    assert.equal(fixed.code, 0, fixed.stdout);
+    assert.match(fixed.stdout, /0 problem\(s\), 1 fixed:\n {2}temp .* \(removed\)\n/);
+    assert.equal((await cli(["verify", cache])).code, 0);
+  });
+});
+
+Deno.test("cli copy: folder → KV → folder, idempotent, filtered, conflicts exit 1", async () => {
+  await withTemp(async (dir) => {
+    const kv = `kv:${dir}/cache.db`;
+    const first = await cli(["copy", FIXTURE, kv, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(
+      { ...JSON.parse(first.stdout), from: "", to: "" },
+      { from: "", to: "", sequences: 30, copied: 124, present: 0, conflicts: [] },
+    );
+    const again = await cli(["copy", FIXTURE, kv]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /^copied 0 samples from .* \(30 sequences; 124 samples were already/,
+    );
+
+    const verified = await cli(["verify", kv]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /30 prompts, 124 samples\nno problems found/);
+
+    const back = `${dir}/back`;
+    const hash = promptHash(CHOOSE);
+    const part = await cli(["copy", kv, back, "--model", "gpt-4o_1", "--hash", hash, "--json"]);
+    assert.equal(part.code, 0, part.stderr);
+    assert.equal(JSON.parse(part.stdout).copied, 7);
+    const stats = JSON.parse((await cli(["stats", back, "--json"])).stdout);
+    assert.deepEqual(stats.total, { models: 1, prompts: 1, samples: 7, bytes: stats.total.bytes });
+
+    await Deno.writeTextFile(`${back}/gpt-4o_1/${hash}/7.md`, "extra");
+    const other = `${back}/gpt-4o_0/${hash}`;
+    await Deno.mkdir(other, { recursive: true });
+    await Deno.writeTextFile(`${other}/0.md`, "different");
+    const conflict = await cli(["copy", kv, back]);
+    assert.equal(conflict.code, 1, conflict.stderr);
+    assert.match(conflict.stdout, /1 conflicts: these indices of .* hold other values/);
+    assert.match(
+      conflict.stdout,
+      new RegExp(`gpt-4o_0 ${hash} index 0: source ".*", target "different"`),
+    );
+    assert.equal(await Deno.readTextFile(`${other}/0.md`), "different");
+  });
+});
+
+Deno.test({
+  name: "cli copy and stats: folder → Redis",
+  ignore: skipRedis(),
+  async fn() {
+    const spec = freshRedisSpec("cli");
+    const net = `--allow-net=${new URL(REDIS_URL!).host}`;
+    const perms = ["--allow-read=tests", net];
+    try {
+      const copied = await cli(["copy", FIXTURE, spec], perms);
+      assert.equal(copied.code, 0, copied.stderr);
+      assert.match(copied.stdout, /^copied 124 samples .* to redis:\/\/.*\(prefix "test-cli-/);
+      const stats = await cli(["stats", spec, "--json"], perms);
+      assert.equal(JSON.parse(stats.stdout).total.samples, 124);
+      const verify = await cli(["verify", spec], perms);
+      assert.equal(verify.code, 0, verify.stdout);
+    } finally {
+      const { RedisStore } = await import("../cache/redis_store.ts");
+      const store = await RedisStore.connect(spec);
+      await store.clear();
+      await store.close();
+    }
+  },
+});
+
+Deno.test("cli: usage errors exit 2, help exits 0, store failures exit 3", async () => {
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^Usage: cache <command>/);
+  const unknown = await cli(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  for (const command of ["stats", "ls", "show", "verify", "copy"]) {
+    const help = await cli([command, "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, new RegExp(`^Usage: cache ${command} `));
+  }
+  const flag = await cli(["stats", FIXTURE, "--frob"]);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /cache stats: .*--frob.*\nUsage: cache stats/);
+  const missing = await cli(["show", FIXTURE]);
+  assert.equal(missing.code, 2);
+  const absent = await cli(["stats", "tests/.tmp/no-such-cache"]);
+  assert.equal(absent.code, 2);
+  assert.match(absent.stderr, /no cache at "tests\/.tmp\/no-such-cache"/);
+  const denied = await cli(["stats", FIXTURE], []);
+  assert.equal(denied.code, 3);
+  assert.match(denied.stderr, /--allow-read/);
+});
+
+Deno.test("cli: progress goes to stderr only when it is a terminal", async () => {
+  await withTemp(async (dir) => {
+    for (const progress of [false, true]) {
+      let out = "";
+      let err = "";
+      const io = { out: (t: string) => out += t, err: (t: string) => err += t, progress };
+      assert.equal(await main(["copy", FIXTURE, `${dir}/${progress}`], io), 0);
+      assert.match(out, /^copied 124 samples/);
+      if (progress) {
+        // deno-lint-ignore no-control-regex -- the terminal's erase-line sequence
+        assert.match(err, /^\r\x1b\[Kcopying: \d+\/30 sequences, \d+ samples.*\r\x1b\[K$/s);
+      } else assert.equal(err, "");
+    }
+  });
+});
+
+Deno.test("cli show: terminal control characters are escaped, --json is exact", async () => {
+  await withTemp(async (dir) => {
+    const hash = promptHash("p");
+    await Deno.mkdir(`${dir}/m_1/${hash}`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/m_1/${hash}/0.md`, "red\x1b[31m\r\nbell\x07\ttab");
+    let out = "";
+    const io = { out: (t: string) => out += t, err: () => {}, progress: false };
+    assert.equal(await main(["show", dir, "m_1", "p"], io), 0);
+    assert.match(out, /\n\[0\]\nred\\x1b\[31m\\r\nbell\\x07\ttab\n$/);
+    out = "";
+    assert.equal(await main(["show", dir, "m_1", hash, "--json"], io), 0);
+    assert.deepEqual(JSON.parse(out).samples, ["red\x1b[31m\r\nbell\x07\ttab"]);
+  });
+});
