@@ -2,11 +2,12 @@
 // i-th item never changes, filled with fresh draws from the inner model.
 
 import { Cursor, read } from "./cursor.ts";
+import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { type Backing, Sequence } from "./sequence.ts";
 import { fresh, type Source, sourceOf } from "./source.ts";
-import { assertCount, assertPrompt, describe } from "./validate.ts";
+import { assertCount, assertPrompt } from "./validate.ts";
 
 /** Cache figures since the model was created. */
 export interface CacheStats {
@@ -19,9 +20,7 @@ export interface CacheStats {
 }
 
 /** A model whose every call of `sample(p)` yields one fixed sequence. */
-export abstract class CachedModel implements Model {
-  /** The model this one draws fresh samples from. */
-  readonly inner: Model;
+export abstract class CachedModel extends Decorator {
   #source: Source;
   #sequences = new Map<string, Sequence>();
   #stats: CacheStats = { hits: 0, misses: 0, drawn: 0 };
@@ -32,25 +31,8 @@ export abstract class CachedModel implements Model {
    * @param inner The model to draw fresh samples from.
    */
   constructor(inner: Model) {
-    assertModel(inner);
-    this.inner = inner;
+    super(inner);
     this.#source = sourceOf(inner, true);
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get temperature(): number {
-    return this.inner.temperature;
-  }
-  get alias(): string {
-    return this.inner.alias;
-  }
-  get maxBatch(): number {
-    return this.inner.maxBatch;
-  }
-  get keyOptions(): Readonly<Record<string, unknown>> | undefined {
-    return this.inner.keyOptions;
   }
 
   /** Hits and misses since this model was created. */
@@ -71,14 +53,6 @@ export abstract class CachedModel implements Model {
     const sequence = this.#sequence(prompt);
     let i = 0;
     return new SampleIterator(() => sequence.get(i++, batch));
-  }
-
-  totalQueryTime(): number {
-    return this.inner.totalQueryTime();
-  }
-
-  totalTokenCount(): [number, number] {
-    return this.inner.totalTokenCount();
   }
 
   /** @internal Fresh draws: a cursor over this model's sequences. */
@@ -136,17 +110,5 @@ export abstract class CachedModel implements Model {
       this.#sequences.set(prompt, sequence);
     }
     return sequence;
-  }
-}
-
-/** Throws unless `model` looks like a {@linkcode Model}. */
-export function assertModel(model: unknown): asserts model is Model {
-  if (
-    typeof model !== "object" || model === null ||
-    typeof (model as Model).sample !== "function"
-  ) {
-    throw new TypeError(
-      `expected a Model (an object with a sample() method), got ${describe(model)}`,
-    );
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertModel } from "./cached_model.ts";
+import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { drawOne, fresh, type Source, sourceOf } from "./source.ts";
@@ -35,9 +35,7 @@ import { assertCount, assertPrompt } from "./validate.ts";
  * console.assert(await first(model.sample("p")) === "1");
  * ```
  */
-export class Independent implements Model {
-  /** The model whose sequence this one reads. */
-  readonly inner: Model;
+export class Independent extends Decorator {
   #source: Source;
 
   /**
@@ -46,25 +44,8 @@ export class Independent implements Model {
    * @param inner The model to read independently.
    */
   constructor(inner: Model) {
-    assertModel(inner);
-    this.inner = inner;
+    super(inner);
     this.#source = sourceOf(inner, false);
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get temperature(): number {
-    return this.inner.temperature;
-  }
-  get alias(): string {
-    return this.inner.alias;
-  }
-  get maxBatch(): number {
-    return this.inner.maxBatch;
-  }
-  get keyOptions(): Readonly<Record<string, unknown>> | undefined {
-    return this.inner.keyOptions;
   }
 
   /**
@@ -77,14 +58,6 @@ export class Independent implements Model {
     assertPrompt(prompt);
     assertCount("batch", batch);
     return new SampleIterator(() => drawOne(this.#source, prompt, batch));
-  }
-
-  totalQueryTime(): number {
-    return this.inner.totalQueryTime();
-  }
-
-  totalTokenCount(): [number, number] {
-    return this.inner.totalTokenCount();
   }
 
   /** @internal Fresh draws: the shared cursor itself. */

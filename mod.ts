@@ -43,6 +43,7 @@ export type { Model } from "./model.ts";
 export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
 export { Repeatable } from "./repeatable.ts";
 export { Independent } from "./independent.ts";
+export { Decorator } from "./decorator.ts";
 export { CachedModel, type CacheStats } from "./cached_model.ts";
 export { type AsyncSource, collect, first, take } from "./iterators.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";

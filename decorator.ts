@@ -1,0 +1,84 @@
+/**
+ * The base of every model that wraps another: it takes the wrapped model's
+ * identity and accounting.
+ *
+ * @module
+ */
+
+import type { Model } from "./model.ts";
+import { describe } from "./validate.ts";
+
+/**
+ * A model that wraps `inner`: same name, temperature, alias, batch limit and
+ * key options, and the inner model's query time and token counts.
+ * `Repeatable`, `Independent` and `Persistent` are decorators.
+ *
+ * @example
+ * ```ts
+ * import { BufferedModel, Independent } from "./mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * const model = new Independent(new Echo("echo", 0.5, { alias: "e" }));
+ * console.assert(model.alias === "e" && model.inner instanceof Echo);
+ * ```
+ */
+export abstract class Decorator implements Model {
+  /** The wrapped model. */
+  readonly inner: Model;
+
+  /**
+   * Checks that `inner` is a model and keeps it.
+   *
+   * @param inner The model to wrap.
+   */
+  constructor(inner: Model) {
+    if (
+      typeof inner !== "object" || inner === null ||
+      typeof (inner as Model).sample !== "function"
+    ) {
+      throw new TypeError(
+        `expected a Model (an object with a sample() method), got ${describe(inner)}`,
+      );
+    }
+    this.inner = inner;
+  }
+
+  /** The inner model's name. */
+  get name(): string {
+    return this.inner.name;
+  }
+  /** The inner model's temperature. */
+  get temperature(): number {
+    return this.inner.temperature;
+  }
+  /** The inner model's alias. */
+  get alias(): string {
+    return this.inner.alias;
+  }
+  /** The inner model's batch limit. */
+  get maxBatch(): number {
+    return this.inner.maxBatch;
+  }
+  /** The inner model's key options. */
+  get keyOptions(): Readonly<Record<string, unknown>> | undefined {
+    return this.inner.keyOptions;
+  }
+
+  /** See {@linkcode Model.sample}. */
+  abstract sample(prompt: string, batch?: number): AsyncIterableIterator<string>;
+
+  /** The inner model's query time, in seconds. */
+  totalQueryTime(): number {
+    return this.inner.totalQueryTime();
+  }
+
+  /** The inner model's tokens, as `[prompt, completion]`. */
+  totalTokenCount(): [number, number] {
+    return this.inner.totalTokenCount();
+  }
+}
