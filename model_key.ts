@@ -5,8 +5,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { Model } from "./model.ts";
+import { sha256Hex } from "./sha256.ts";
 import { assertPrompt } from "./validate.ts";
 
 /**
@@ -109,10 +109,6 @@ export function canonicalJson(value: unknown): string {
     for (const k of Object.keys(v).sort()) sorted[k] = v[k];
     return sorted;
   });
-}
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 function fixed3(t: number): string {

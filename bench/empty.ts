@@ -1,0 +1,1 @@
+// The baseline of the cold-process benchmark: a `deno run` that does nothing.

@@ -1,0 +1,49 @@
+/**
+ * Opens a store from one line of text, as a command line or a child process
+ * gets it.
+ *
+ * @module
+ */
+
+import { FsStore } from "./fs_store.ts";
+import type { Store } from "./store.ts";
+
+/**
+ * The store a spec names:
+ * - `kv:<path>`: a Deno KV database (`kv:` alone: Deno's default one);
+ * - `redis://…` or `rediss://…`: a Redis server;
+ * - anything else: a cache folder in the mnimi layout (a leading `~` is the
+ *   home folder).
+ *
+ * The KV and Redis modules are loaded only when asked for, so a folder needs
+ * neither `--unstable-kv` nor the Redis client.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./open_store.ts";
+ *
+ * const store = await openStore("tests/.tmp/never-created");
+ * console.assert(store.location === "tests/.tmp/never-created");
+ * await store.close();
+ * ```
+ *
+ * @param spec A folder, `kv:<path>` or a Redis URL.
+ * @returns The opened store; close it when done.
+ */
+export async function openStore(spec: string): Promise<Store> {
+  if (typeof spec !== "string" || spec === "") {
+    throw new TypeError(
+      `a store spec must be a folder, "kv:<path>" or a redis:// URL, got ${JSON.stringify(spec)}`,
+    );
+  }
+  if (spec.startsWith("kv:")) {
+    const { KvStore } = await import("./kv_store.ts");
+    const path = spec.slice("kv:".length);
+    return await KvStore.open(path === "" ? undefined : path);
+  }
+  if (/^rediss?:\/\//.test(spec)) {
+    const { RedisStore } = await import("./redis_store.ts");
+    return await RedisStore.connect(spec);
+  }
+  return new FsStore(spec);
+}

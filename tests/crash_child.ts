@@ -1,0 +1,28 @@
+// A writer for the crash test: appends self-validating samples (text, then
+// "\n#" and the text's SHA-256 prefix) to two prompts until it is killed.
+// Prints "w" after each append.
+//
+// deno run --allow-read=<root> --allow-write=<root> tests/crash_child.ts <root> <id>
+
+import { createHash } from "node:crypto";
+import { FsStore } from "../cache/fs_store.ts";
+import { promptHash } from "../mod.ts";
+
+const [root = "", id = "0"] = Deno.args;
+const store = new FsStore(root);
+const keys = ["crash a", "crash b"].map((p) => ({ model: "crash_1", hash: promptHash(p) }));
+const known = keys.map(() => 0);
+const out = new TextEncoder().encode("w\n");
+
+for (let n = 0;; n++) {
+  const k = n % keys.length;
+  const batch = Array.from({ length: 1 + (n % 3) }, () => sample());
+  known[k] = known[k]! + (await store.append(keys[k]!, known[k]!, batch)).length;
+  await Deno.stdout.write(out);
+}
+
+function sample(): string {
+  const size = Math.floor(Math.random() ** 2 * 300_000);
+  const text = `${id}:${crypto.randomUUID()}:` + "é🌍x".repeat(size / 4);
+  return `${text}\n#${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+}

@@ -1,0 +1,300 @@
+// The one test suite every Store passes: the filesystem, Deno KV and Redis
+// stores each call storeSuite() with a factory of fresh, empty stores.
+
+import assert from "node:assert/strict";
+import { collect, first, promptHash } from "../mod.ts";
+import { openStore } from "../cache/open_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
+import type { SequenceKey, Store } from "../cache/store.ts";
+import { CountingModel } from "./mock_model.ts";
+
+/** A fresh, empty store, how a child process opens it, and how to remove it. */
+export interface OpenedStore {
+  store: Store;
+  /** What `openStore(spec)` takes to open the same store in another process. */
+  spec: string;
+  /** Removes what the store holds (called after `store.close()`). */
+  cleanup(): Promise<void>;
+}
+
+/** Makes stores for {@linkcode storeSuite}. */
+export interface StoreFactory {
+  /** A fresh, empty store for one test. */
+  open(): Promise<OpenedStore>;
+  /** Skip the suite (e.g. no server); say why with a console.warn. */
+  ignore?: boolean;
+  /**
+   * Permission flags for a `deno run` child that opens `spec`.
+   * @default {read and write of the folder or KV file; net for a Redis URL}
+   */
+  childFlags?: (spec: string) => string[];
+}
+
+const PROMPT = "Choose a number between 1 and 1000.";
+const KEY: SequenceKey = { model: "mock_1", hash: promptHash(PROMPT) };
+
+/** Registers the shared store tests under `name`. */
+export function storeSuite(name: string, factory: StoreFactory): void {
+  const test = (title: string, fn: (opened: OpenedStore) => Promise<void>) =>
+    Deno.test({
+      name: `${name}: ${title}`,
+      ignore: factory.ignore ?? false,
+      fn: () => withStore(factory, fn),
+    });
+
+  test("load and append keep indices", async ({ store }) => {
+    assert.deepEqual(await store.load(KEY, 0), []);
+    assert.deepEqual(await store.append(KEY, 0, ["a", "b"], PROMPT), ["a", "b"]);
+    assert.deepEqual(await store.load(KEY, 0), ["a", "b"]);
+    assert.deepEqual(await store.load(KEY, 1), ["b"]);
+    assert.deepEqual(await store.load(KEY, 2), []);
+    assert.deepEqual(await store.load(KEY, 7), []);
+    assert.deepEqual(await store.append(KEY, 2, ["c"], PROMPT), ["c"]);
+    assert.deepEqual(await store.load({ ...KEY, hash: promptHash("other") }, 0), []);
+  });
+
+  test("lists models and prompts", async ({ store }) => {
+    const nested = "accounts/fireworks/models/x_0.7";
+    await store.append(KEY, 0, ["a"], PROMPT);
+    await store.append({ model: nested, hash: promptHash("") }, 0, ["b"], "");
+    await store.append({ model: nested, hash: promptHash("q") }, 0, ["c"]);
+    assert.deepEqual((await Array.fromAsync(store.models())).sort(), [nested, "mock_1"].sort());
+    assert.deepEqual(await Array.fromAsync(store.prompts("mock_1")), [
+      { hash: KEY.hash, prompt: PROMPT },
+    ]);
+    const prompts = await Array.fromAsync(store.prompts(nested));
+    assert.deepEqual(
+      prompts.sort((a, b) => a.hash.localeCompare(b.hash)),
+      [
+        { hash: promptHash(""), prompt: "" },
+        { hash: promptHash("q"), prompt: undefined },
+      ].sort((a, b) => a.hash.localeCompare(b.hash)),
+    );
+    assert.deepEqual(await Array.fromAsync(store.prompts("absent_1")), []);
+  });
+
+  test("an index claim never overwrites", async ({ store, spec }) => {
+    const other = await openStore(spec);
+    try {
+      assert.deepEqual(await store.append(KEY, 0, ["x"], PROMPT), ["x"]);
+      // `other` has not seen "x": its claim of index 0 loses and moves on.
+      assert.deepEqual(await other.append(KEY, 0, ["y", "z"], PROMPT), ["x", "y", "z"]);
+      assert.deepEqual(await store.append(KEY, 1, ["w"], PROMPT), ["y", "z", "w"]);
+      assert.deepEqual(await other.load(KEY, 0), ["x", "y", "z", "w"]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("concurrent appends in one process", async ({ store, spec }) => {
+    const other = await openStore(spec);
+    try {
+      const writers = Array.from({ length: 24 }, (_, k) => {
+        const s = k % 2 === 0 ? store : other;
+        return s.append(KEY, 0, [`${k}a`, `${k}b`], PROMPT);
+      });
+      const results = await Promise.all(writers);
+      const final = await store.load(KEY, 0);
+      assert.equal(final.length, 48);
+      assert.equal(new Set(final).size, 48);
+      for (const result of results) assert.deepEqual(result, final.slice(0, result.length));
+      for (let k = 0; k < 24; k++) {
+        // A writer's batch is stored in order (others may sit in between).
+        assert.ok(final.indexOf(`${k}a`) < final.indexOf(`${k}b`));
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("big, empty and unicode samples come back exact", async ({ store }) => {
+    const samples = [
+      "",
+      "Ünïcödé — 你好, мир 🌍\n",
+      "line 1\nline 2\r\n\ttabbed  \n\n",
+      "é".repeat(40_000), // 80,000 UTF-8 bytes: more than one KV value
+      "x".repeat(65_536),
+      "🌍".repeat(800_000), // 3.2 MB
+      "\0 nul and \u2028 separators",
+    ];
+    assert.deepEqual(await store.append(KEY, 0, samples, "é".repeat(70_000)), samples);
+    assert.deepEqual(await store.load(KEY, 0), samples);
+    assert.deepEqual(await store.load(KEY, 5), samples.slice(5));
+    const [entry] = await Array.fromAsync(store.prompts(KEY.model));
+    assert.equal(entry?.prompt, "é".repeat(70_000));
+  });
+
+  test("Persistent: every call replays one sequence", async ({ store }) => {
+    // Python's test_persistent.
+    const model = new CountingModel("mock", 1);
+    const cache = new Persistent(model, store);
+    const s1 = cache.sample("prompt");
+    const s2 = cache.sample("prompt");
+    const next = async (it: AsyncIterator<string>) => (await it.next()).value;
+    assert.equal(await next(s1), "0");
+    assert.equal(await next(s2), "0");
+    assert.equal(await next(s1), "1");
+    assert.equal(await next(s2), "1");
+    assert.equal(await next(s1), "2");
+    assert.equal(model.requests.length, 3);
+    // A new model over the same store replays without drawing.
+    const again = new CountingModel("mock", 1);
+    assert.deepEqual(await collect(new Persistent(again, store).sample("prompt"), 3), [
+      "0",
+      "1",
+      "2",
+    ]);
+    assert.equal(again.requests.length, 0);
+  });
+
+  test("Persistent stores a whole batch at once", async ({ store }) => {
+    const model = new CountingModel("mock", 1, { maxBatch: 10 });
+    const cache = new Persistent(model, store);
+    assert.equal(await first(cache.sample(PROMPT, 5)), "0");
+    assert.deepEqual(await store.load(KEY, 0), ["0", "1", "2", "3", "4"]);
+    assert.deepEqual(model.requests, [5]);
+    assert.equal(cache.stats.drawn, 5);
+  });
+
+  test("nested Persistent slices the cache", async (a) => {
+    // Python's test_nested_cache, with a second store of the same kind.
+    const b = await factory.open();
+    try {
+      const first2 = new CountingModel("mock", 1);
+      await collect(new Persistent(first2, a.store).sample(PROMPT), 4);
+      const inner = new CountingModel("mock", 1);
+      const nested = new Persistent(new Persistent(inner, a.store), b.store);
+      assert.deepEqual(await collect(nested.sample(PROMPT), 2), ["0", "1"]);
+      assert.equal(inner.requests.length, 0);
+      assert.deepEqual(await b.store.load(KEY, 0), ["0", "1"]);
+      const third = new CountingModel("mock", 1);
+      const replay = new Persistent(third, b.store);
+      assert.deepEqual(await collect(replay.sample(PROMPT), 3), ["0", "1", "0"]);
+      assert.equal(third.requests.length, 1);
+    } finally {
+      await b.store.close();
+      await b.cleanup();
+    }
+  });
+
+  test("replication mode never draws and names the miss", async ({ store }) => {
+    await store.append(KEY, 0, ["92", "417"], PROMPT);
+    const model = new CountingModel("mock", 1);
+    const replay = new Persistent(model, store, { replication: true });
+    const it = replay.sample(PROMPT);
+    assert.equal((await it.next()).value, "92");
+    assert.equal((await it.next()).value, "417");
+    const miss = await it.next().then(() => undefined, (e) => e);
+    assert.ok(miss instanceof ReplicationCacheMiss, String(miss));
+    assert.equal(miss.model, "mock_1");
+    assert.equal(miss.hash, KEY.hash);
+    assert.equal(miss.index, 2);
+    assert.equal(miss.stored, 2);
+    for (const part of ["mock_1", KEY.hash, "Choose a number", "index 2", "2 stored"]) {
+      assert.ok(miss.message.includes(part), `${part} not in ${miss.message}`);
+    }
+    assert.equal(model.requests.length, 0);
+  });
+
+  test("several processes append to one prompt at once", async ({ store, spec }) => {
+    const flags = (factory.childFlags ?? defaultChildFlags)(spec);
+    const reports = await runChildren(spec, flags, 4);
+    const final = await store.load({ model: "multi_1", hash: promptHash("the shared prompt") }, 0);
+    assert.equal(new Set(final).size, final.length, "a sample sits at two indices");
+    const drawn = reports.flatMap((r) => r.drawn);
+    const writers = reports.filter((r) => r.drawn.length > 0).length;
+    assert.ok(writers >= 2, `only ${writers} child drew samples: the appends did not race`);
+    const stored = new Set(final);
+    assert.deepEqual(drawn.filter((s) => !stored.has(s)), [], "drawn samples were lost");
+    assert.equal(final.length, drawn.length, "stored samples nobody drew");
+    for (const [child, report] of reports.entries()) {
+      for (const seen of report.seen) {
+        assert.deepEqual(seen, final.slice(0, seen.length), `child ${child} saw other values`);
+      }
+    }
+  });
+}
+
+async function withStore(
+  factory: StoreFactory,
+  fn: (opened: OpenedStore) => Promise<void>,
+): Promise<void> {
+  const opened = await factory.open();
+  try {
+    await fn(opened);
+  } finally {
+    await opened.store.close();
+    await opened.cleanup();
+  }
+}
+
+function defaultChildFlags(spec: string): string[] {
+  if (spec.startsWith("kv:")) {
+    const path = spec.slice(3);
+    return ["--unstable-kv", `--allow-read=${path}`, `--allow-write=${path}`];
+  }
+  if (/^rediss?:\/\//.test(spec)) return [`--allow-net=${new URL(spec).host}`];
+  return [`--allow-read=${spec}`, `--allow-write=${spec}`];
+}
+
+interface ChildReport {
+  drawn: string[];
+  seen: string[][];
+}
+
+/** Starts `count` children, lets them go at once, and returns their reports. */
+async function runChildren(spec: string, flags: string[], count: number): Promise<ChildReport[]> {
+  const children = Array.from({ length: count }, (_, id) =>
+    new Deno.Command("deno", {
+      args: ["run", ...flags, "tests/store_child.ts", spec, String(id), "3", "12"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn());
+  const outputs = children.map((child) => ({
+    lines: lines(child.stdout),
+    stderr: new Response(child.stderr).text(),
+  }));
+  try {
+    for (const out of outputs) assert.equal((await out.lines.next()).value, "ready");
+    // Everyone is ready: start them together so that their appends race.
+    await Promise.all(children.map(async (child) => {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }));
+    return await Promise.all(outputs.map(async (out, id) => {
+      const line = (await out.lines.next()).value;
+      const status = await children[id]!.status;
+      assert.ok(status.success && line, `child ${id} failed: ${await out.stderr}`);
+      return JSON.parse(line) as ChildReport;
+    }));
+  } finally {
+    for (const child of children) {
+      try {
+        child.kill();
+      } catch { /* already exited */ }
+    }
+    await Promise.all(children.map((c) => c.status));
+    await Promise.all(outputs.map(async (out) => {
+      await out.lines.return(undefined);
+      await out.stderr;
+    }));
+    await Promise.all(children.map((c) => c.stdin.close().catch(() => {})));
+  }
+}
+
+/** The lines of a byte stream, read to its end. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let rest = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    rest += text;
+    let end;
+    while ((end = rest.indexOf("\n")) >= 0) {
+      yield rest.slice(0, end);
+      rest = rest.slice(end + 1);
+    }
+  }
+  if (rest !== "") yield rest;
+}
