@@ -42,7 +42,7 @@ Deno.test("take(…, 0) yields nothing; breaking out of for-await closes the sou
 });
 
 Deno.test("collect stops early when the stream ends; first closes the stream", async () => {
-  const { it, log } = counted(2);
+  const { it } = counted(2);
   assert.deepEqual(await collect(it, 5), ["0", "1"]);
   const other = counted(5);
   assert.equal(await first(other.it), "0");
