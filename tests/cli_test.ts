@@ -5,22 +5,10 @@ import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 import { promptHash } from "../model_key.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
+import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 
-const FIXTURE = "tests/fixtures/mnimi-cache";
 const SHARED = "../shared/fixtures/mnimi-cache";
 const CHOOSE = "Choose a number between 1 and 1000.";
-
-interface Expected {
-  alias: string;
-  temperature: number;
-  prompt: string;
-  prompt_sha256: string;
-  samples: string[];
-}
-
-const expected: Expected[] = JSON.parse(
-  await Deno.readTextFile("tests/fixtures/mnimi-cache.expected.json"),
-);
 
 interface Run {
   code: number;
@@ -69,7 +57,7 @@ function sharedFixtureMissing(): boolean {
   }
 }
 
-for (const [name, root] of [["the fixture copy", FIXTURE], ["the shared fixture", SHARED]]) {
+for (const [name, root] of [["the fixture copy", MNIMI_CACHE], ["the shared fixture", SHARED]]) {
   Deno.test({
     name: `cli stats, ls, show and verify read ${name} (written by Python)`,
     ignore: root === SHARED && sharedFixtureMissing(),
@@ -116,25 +104,25 @@ for (const [name, root] of [["the fixture copy", FIXTURE], ["the shared fixture"
 }
 
 Deno.test("cli: readable text output", async () => {
-  const stats = await cli(["stats", FIXTURE]);
+  const stats = await cli(["stats", MNIMI_CACHE]);
   assert.equal(stats.code, 0, stats.stderr);
   assert.match(stats.stdout, /^tests\/fixtures\/mnimi-cache\nmodel +prompts +samples +size\n/);
   assert.match(stats.stdout, /\ngpt-4o_1 +6 +24 +4\.\d KB\n/);
   assert.match(stats.stdout, /\ntotal \(5 models\) +30 +124 +19\.\d KB\n$/);
 
-  const ls = await cli(["ls", FIXTURE]);
+  const ls = await cli(["ls", MNIMI_CACHE]);
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /^accounts\/fireworks\/models\/llama-v3p1-8b-instruct_0\.7\n {2}1e4e3c/);
   assert.match(ls.stdout, /\n {2}b11eebdc[0-9a-f]{56} +7 +\(prompt text not recorded\)\n/);
 
-  const show = await cli(["show", FIXTURE, "gpt-4o_1", "b11eebdc"]);
+  const show = await cli(["show", MNIMI_CACHE, "gpt-4o_1", "b11eebdc"]);
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /^model {4}gpt-4o_1\nhash {5}b11eebdc/);
   assert.match(show.stdout, /\nsamples {2}7\n\n\[0\]\nÜnïcödé — 你好, мир 🌍 #849\n\n\[1\]\n418\n/);
 });
 
 Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage error", async () => {
-  const missing = await cli(["show", FIXTURE, "gpt-4o_1", "never asked"]);
+  const missing = await cli(["show", MNIMI_CACHE, "gpt-4o_1", "never asked"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nothing stored for gpt-4o_1 [0-9a-f]{64}/);
   await withTemp(async (dir) => {
@@ -157,7 +145,7 @@ Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage 
 Deno.test("cli verify: finds every kind of problem; --fix removes only old temp files", async () => {
   await withTemp(async (dir) => {
     const cache = `${dir}/cache`;
-    assert.equal((await cli(["copy", FIXTURE, cache])).code, 0);
+    assert.equal((await cli(["copy", MNIMI_CACHE, cache])).code, 0);
     const m = `${cache}/gpt-4o_1`;
     const choose = `${m}/b11eebdc377d238c4177aebce657eb33f91e3197cd8aa68afb94b7fb47e4cba2`;
     const empty = `${m}/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`;
@@ -210,7 +198,7 @@ Deno.test("cli verify: finds every kind of problem; --fix removes only old temp 
 Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async () => {
   await withTemp(async (dir) => {
     const cache = `${dir}/cache`;
-    assert.equal((await cli(["copy", FIXTURE, cache, "--model", "gpt-4o_0"])).code, 0);
+    assert.equal((await cli(["copy", MNIMI_CACHE, cache, "--model", "gpt-4o_0"])).code, 0);
     const folder =
       `${cache}/gpt-4o_0/49537fc28501c0fd80c45d6745ffd10df3ee9c8b3895ab173341c3f4c5e12efd`;
     await Deno.writeTextFile(`${folder}/.tmp-x`, "");
@@ -225,13 +213,13 @@ Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async 
 Deno.test("cli copy: folder → KV → folder, idempotent, filtered, conflicts exit 1", async () => {
   await withTemp(async (dir) => {
     const kv = `kv:${dir}/cache.db`;
-    const first = await cli(["copy", FIXTURE, kv, "--json"]);
+    const first = await cli(["copy", MNIMI_CACHE, kv, "--json"]);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(
       { ...JSON.parse(first.stdout), from: "", to: "" },
       { from: "", to: "", sequences: 30, copied: 124, present: 0, conflicts: [] },
     );
-    const again = await cli(["copy", FIXTURE, kv]);
+    const again = await cli(["copy", MNIMI_CACHE, kv]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(
       again.stdout,
@@ -273,7 +261,7 @@ Deno.test({
     const net = `--allow-net=${new URL(REDIS_URL!).host}`;
     const perms = ["--allow-read=tests", net];
     try {
-      const copied = await cli(["copy", FIXTURE, spec], perms);
+      const copied = await cli(["copy", MNIMI_CACHE, spec], perms);
       assert.equal(copied.code, 0, copied.stderr);
       assert.match(copied.stdout, /^copied 124 samples .* to redis:\/\/.*\(prefix "test-cli-/);
       const stats = await cli(["stats", spec, "--json"], perms);
@@ -301,15 +289,15 @@ Deno.test("cli: usage errors exit 2, help exits 0, store failures exit 3", async
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`^Usage: cache ${command} `));
   }
-  const flag = await cli(["stats", FIXTURE, "--frob"]);
+  const flag = await cli(["stats", MNIMI_CACHE, "--frob"]);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /cache stats: .*--frob.*\nUsage: cache stats/);
-  const missing = await cli(["show", FIXTURE]);
+  const missing = await cli(["show", MNIMI_CACHE]);
   assert.equal(missing.code, 2);
   const absent = await cli(["stats", "tests/.tmp/no-such-cache"]);
   assert.equal(absent.code, 2);
   assert.match(absent.stderr, /no cache at "tests\/.tmp\/no-such-cache"/);
-  const denied = await cli(["stats", FIXTURE], []);
+  const denied = await cli(["stats", MNIMI_CACHE], []);
   assert.equal(denied.code, 3);
   assert.match(denied.stderr, /--allow-read/);
 });
@@ -320,7 +308,7 @@ Deno.test("cli: progress goes to stderr only when it is a terminal", async () =>
       let out = "";
       let err = "";
       const io = { out: (t: string) => out += t, err: (t: string) => err += t, progress };
-      assert.equal(await main(["copy", FIXTURE, `${dir}/${progress}`], io), 0);
+      assert.equal(await main(["copy", MNIMI_CACHE, `${dir}/${progress}`], io), 0);
       assert.match(out, /^copied 124 samples/);
       if (progress) {
         // deno-lint-ignore no-control-regex -- the terminal's erase-line sequence

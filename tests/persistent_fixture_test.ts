@@ -7,21 +7,7 @@ import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import { CountingModel } from "./mock_model.ts";
-
-const ROOT = "tests/fixtures/mnimi-cache";
-
-interface Expected {
-  model: string;
-  alias: string;
-  temperature: number;
-  prompt: string;
-  prompt_sha256: string;
-  samples: string[];
-}
-
-const expected: Expected[] = JSON.parse(
-  await Deno.readTextFile("tests/fixtures/mnimi-cache.expected.json"),
-);
+import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 
 Deno.test("the fixture covers the awkward cases", () => {
   assert.ok(expected.some((e) => e.alias.includes("/")), "a nested alias");
@@ -36,7 +22,7 @@ for (const entry of expected) {
   Deno.test(`replays Python's cache: ${name}`, async () => {
     assert.equal(promptHash(entry.prompt), entry.prompt_sha256);
     const model = new CountingModel(entry.model, entry.temperature, { alias: entry.alias });
-    const cache = new Persistent(model, ROOT, { replication: true });
+    const cache = new Persistent(model, MNIMI_CACHE, { replication: true });
     const it = cache.sample(entry.prompt);
     const got: string[] = [];
     for (let i = 0; i < entry.samples.length; i++) got.push((await it.next()).value!);
@@ -51,7 +37,7 @@ for (const entry of expected) {
 }
 
 Deno.test("lists the fixture's models and prompts", async () => {
-  const store = new FsStore(ROOT);
+  const store = new FsStore(MNIMI_CACHE);
   const keys = [...new Set(expected.map((e) => modelKey(e)))].sort();
   assert.deepEqual((await Array.fromAsync(store.models())).sort(), keys);
   for (const key of keys) {
