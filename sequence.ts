@@ -95,8 +95,9 @@ export class Sequence {
   }
 
   #refresh(): Promise<void> {
-    this.#refreshing ??= this.#options.backing!.load(this.#values.length)
-      .then((found) => this.#push(found))
+    const from = this.#values.length;
+    this.#refreshing ??= this.#options.backing!.load(from)
+      .then((found) => this.#merge(from, found))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
@@ -121,9 +122,11 @@ export class Sequence {
         const samples = await drawn;
         await previous;
         const backing = this.#options.backing;
-        this.#push(
-          backing === undefined ? samples : await backing.append(this.#values.length, samples),
-        );
+        if (backing === undefined) this.#merge(this.#values.length, samples);
+        else {
+          const from = this.#values.length;
+          this.#merge(from, await backing.append(from, samples));
+        }
       } finally {
         this.#coverage -= count;
         this.#pending.splice(this.#pending.indexOf(fill), 1);
@@ -133,7 +136,14 @@ export class Sequence {
     return fill;
   }
 
-  #push(samples: readonly string[]): void {
-    for (const s of samples) this.#values.push(s);
+  /**
+   * Adds what the store holds from index `from` on. A look in the store and
+   * an append can overlap, so indices already here are skipped: a stored
+   * index never changes, so they hold the same values.
+   */
+  #merge(from: number, samples: readonly string[]): void {
+    for (let k = this.#values.length - from; k < samples.length; k++) {
+      this.#values.push(samples[k]!);
+    }
   }
 }
