@@ -106,71 +106,52 @@ for (const kind of ["fs", "kv"] as const) {
   }
 }
 
-for (const [prompts, samples] of SHAPES) {
-  const shape = `${prompts}x${samples}`;
+/** One cold-write bench: a fresh folder, `write` into it timed, then removed. */
+function coldWrite(
+  name: string,
+  write: (target: string) => Promise<void>,
+  baseline = false,
+): void {
   Deno.bench({
-    name: `fs cold write ${shape}`,
+    name,
     group: "cold write",
+    baseline,
     n: 1,
     warmup: 0,
     async fn(t) {
       const target = await Deno.makeTempDir({ dir: base });
       t.start();
-      await writeAll(new FsStore(target), prompts, samples);
+      await write(target);
       t.end();
-      await Deno.remove(target, { recursive: true });
-    },
-  });
-  Deno.bench({
-    name: `kv cold write ${shape}`,
-    group: "cold write",
-    n: 1,
-    warmup: 0,
-    async fn(t) {
-      const target = await Deno.makeTempDir({ dir: base });
-      const store = await KvStore.open(`${target}/cache.kv`);
-      t.start();
-      await writeAll(store, prompts, samples);
-      t.end();
-      await store.close();
       await Deno.remove(target, { recursive: true });
     },
   });
 }
 
-// Deno KV commits once per claim of up to 10 indices: batches amortize it.
-Deno.bench({
-  name: "kv cold write 100x100, batch 10",
-  group: "cold write",
-  n: 1,
-  warmup: 0,
-  async fn(t) {
-    const target = await Deno.makeTempDir({ dir: base });
-    const store = await KvStore.open(`${target}/cache.kv`);
-    t.start();
-    await writeAll(store, 100, 100, 10);
-    t.end();
+async function coldWriteKv(target: string, prompts: number, samples: number, batch = 1) {
+  const store = await KvStore.open(`${target}/cache.kv`);
+  try {
+    await writeAll(store, prompts, samples, batch);
+  } finally {
     await store.close();
-    await Deno.remove(target, { recursive: true });
-  },
-});
+  }
+}
+
+for (const [prompts, samples] of SHAPES) {
+  const shape = `${prompts}x${samples}`;
+  coldWrite(`fs cold write ${shape}`, (t) => writeAll(new FsStore(t), prompts, samples));
+  coldWrite(`kv cold write ${shape}`, (t) => coldWriteKv(t, prompts, samples));
+}
+
+// Deno KV commits once per claim of up to 10 indices: batches amortize it.
+coldWrite("kv cold write 100x100, batch 10", (t) => coldWriteKv(t, 100, 100, 10));
 
 // The floor of a filesystem write: creating a file (a new inode) per sample,
 // which the Python original does too.
-Deno.bench({
-  name: "baseline: create 10,000 files of 1 KB",
-  group: "cold write",
-  baseline: true,
-  n: 1,
-  warmup: 0,
-  async fn(t) {
-    const target = await Deno.makeTempDir({ dir: base });
-    t.start();
-    writeFs(target, 100, 100);
-    t.end();
-    await Deno.remove(target, { recursive: true });
-  },
-});
+coldWrite("baseline: create 10,000 files of 1 KB", (t) => {
+  writeFs(t, 100, 100);
+  return Promise.resolve();
+}, true);
 
 // 100,000 samples: 1,000 prompts × 100. To build it fast, the prompt folders
 // share the 100 sample files of prompt 0 by hard links (a directory entry per
