@@ -19,32 +19,26 @@ export function assertPrompt(prompt: unknown): asserts prompt is string {
 }
 
 /** Throws unless `value` is an integer of at least 1. */
-export function assertCount(
-  name: string,
-  value: unknown,
-): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `${name} must be a positive integer, got ${describe(value)}`,
-    );
-  }
+export function assertCount(name: string, value: unknown): asserts value is number {
+  assertInteger(name, value, 1, "a positive integer");
 }
 
 /** Throws unless `value` is an integer of at least 0. */
-export function assertLength(
+export function assertLength(name: string, value: unknown): asserts value is number {
+  assertInteger(name, value, 0, "a non-negative integer");
+}
+
+function assertInteger(
   name: string,
   value: unknown,
+  min: number,
+  what: string,
 ): asserts value is number {
   if (typeof value !== "number") {
     throw new TypeError(`${name} must be a number, got ${describe(value)}`);
   }
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `${name} must be a non-negative integer, got ${describe(value)}`,
-    );
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${name} must be ${what}, got ${describe(value)}`);
   }
 }
 
