@@ -51,7 +51,10 @@ export interface Model {
    */
   readonly keyOptions?: Readonly<Record<string, unknown>> | undefined;
   /**
-   * An endless stream of samples for `prompt`.
+   * An endless stream of samples for `prompt`. Reading it with `first`,
+   * `take` or `collect` leaves it open, so a second read continues where the
+   * first stopped; its `return()` (or a `break` out of a `for await` over it)
+   * closes it, and a built-in model's stream then throws when read again.
    *
    * @param prompt The prompt text.
    * @param batch How many samples to fetch per miss; a hint for efficiency

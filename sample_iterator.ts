@@ -14,7 +14,7 @@ export class SampleIterator implements AsyncIterableIterator<string> {
   }
 
   next(): Promise<IteratorResult<string>> {
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#done) return Promise.reject(closedError());
     const value = this.#pull();
     if (typeof value === "string" && this.#last === undefined) {
       return Promise.resolve({ value, done: false });
@@ -31,6 +31,7 @@ export class SampleIterator implements AsyncIterableIterator<string> {
     return result;
   }
 
+  /** Closes the stream: a later `next()` throws, since an endless stream never ends by itself. */
   return(): Promise<IteratorResult<string>> {
     this.#done = true;
     return Promise.resolve({ value: undefined, done: true });
@@ -39,6 +40,16 @@ export class SampleIterator implements AsyncIterableIterator<string> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+// An endless stream that answers "done" would read as an empty one, so
+// reading a closed stream is an error that says what happened.
+function closedError(): Error {
+  return new Error(
+    "this sample stream was closed (by return(), or by a break out of a for await loop " +
+      "over it), so it yields nothing more: call model.sample(prompt) again for a new stream, " +
+      "or read with first(), take() or collect(), which leave a stream open",
+  );
 }
 
 function noop(): void {}

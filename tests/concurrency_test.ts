@@ -82,9 +82,9 @@ Deno.test("a failure reaches only the waiters it covers; the sequence stays whol
   assert.equal(new Set(seq).size, 6, "no draw repeated");
 });
 
-Deno.test("return() ends a stream; later next() calls are done", async () => {
+Deno.test("return() closes a stream; a later next() says it was closed", async () => {
   const it = new Repeatable(new CountingModel()).sample("p");
   assert.equal((await it.next()).value, "0");
-  await it.return!();
-  assert.deepEqual(await it.next(), { value: undefined, done: true });
+  assert.deepEqual(await it.return!(), { value: undefined, done: true });
+  await assert.rejects(it.next(), /stream was closed/);
 });
