@@ -44,7 +44,9 @@ export interface BufferedModelOptions {
  * Its streams share one buffer per prompt: when it is empty, a request asks
  * for `size` samples, where `batches = max(1, ceil(batch / maxBatch))` and
  * `size = ceil(batch / batches)` (batch 20 with maxBatch 10 makes requests of
- * 10; batch 3 with maxBatch 2 makes requests of 2). Every call of `sample`
+ * 10; batch 3 with maxBatch 2 makes requests of 2). A request answered with
+ * fewer samples than it asked for is followed, when more are needed, by a
+ * request for the rest of the batch only. Every call of `sample`
  * draws fresh samples, and no sample that was paid for is dropped: what one
  * stream leaves in the buffer, the next one gets.
  *
@@ -114,7 +116,8 @@ export abstract class BufferedModel implements Model {
 
   /**
    * Fetches `n` fresh samples of `prompt` in one request. Returning fewer is
-   * allowed (the rest is asked for later); returning none is an error.
+   * allowed: the next request asks for what is still missing of the batch
+   * (not a whole new batch); returning none is an error.
    */
   protected abstract query(prompt: string, n: number): Promise<string[]>;
 
@@ -166,7 +169,8 @@ export abstract class BufferedModel implements Model {
       const sequence = new Sequence({
         ephemeral: true,
         expected: (batch) => this.#requestSize(batch),
-        fill: (_index, batch) => this.#timedQuery(prompt, this.#requestSize(batch)),
+        // A short answer leaves a remainder, which the sequence asks for next.
+        fill: async (_index, count) => ({ samples: await this.#timedQuery(prompt, count) }),
       });
       this.#sequences.set(prompt, stream = [sequence, new Cursor()]);
     }

@@ -1,21 +1,30 @@
 // The machinery Repeatable and Persistent share: one sequence per prompt whose
 // i-th item never changes, filled with fresh draws from the inner model.
 
-import { Cursor, read } from "./cursor.ts";
+import { Cursor, read, readDrawn } from "./cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
-import { type Backing, Sequence } from "./sequence.ts";
+import { type Backing, type Drawn, Sequence } from "./sequence.ts";
 import { fresh, type Source, sourceOf } from "./source.ts";
 import { assertCount, assertPrompt } from "./validate.ts";
 
-/** Cache figures since the model was created. */
+/**
+ * Cache figures since the model was created; `hits + misses` is the number
+ * of items served.
+ */
 export interface CacheStats {
-  /** Items served that were already cached (in memory or in the store). */
+  /**
+   * Items served that were stored before this model drew them: found in its
+   * store or in a cache below it, or served before (a replay).
+   */
   hits: number;
-  /** Items served that had to wait for a fresh draw. */
+  /**
+   * Items served from this model's own fresh draws, each counted once: the
+   * item a caller waited for and the rest of its batch alike.
+   */
   misses: number;
-  /** Fresh samples drawn from the inner model (a batch draws several). */
+  /** Samples drawn from the inner model (a batch draws several), served or not yet. */
   drawn: number;
 }
 
@@ -35,7 +44,7 @@ export abstract class CachedModel extends Decorator {
     this.#source = sourceOf(inner, true);
   }
 
-  /** Hits and misses since this model was created. */
+  /** Hits, misses and draws since this model was created. */
   get stats(): Readonly<CacheStats> {
     return { ...this.#stats };
   }
@@ -58,19 +67,23 @@ export abstract class CachedModel extends Decorator {
   /** @internal Fresh draws: a cursor over this model's sequences. */
   [fresh](aligned: boolean): Source {
     const cursors = new Map<string, Cursor>();
+    const cursor = (prompt: string) => {
+      let found = cursors.get(prompt);
+      if (found === undefined) cursors.set(prompt, found = new Cursor());
+      return found;
+    };
     return {
       expected: () => 1,
-      draw: (prompt, count, batch, index) => {
-        let cursor = cursors.get(prompt);
-        if (cursor === undefined) cursors.set(prompt, cursor = new Cursor());
-        return read(
+      draw: (prompt, count, batch, index) =>
+        read(this.#sequence(prompt), cursor(prompt), count, batch, aligned ? index : undefined),
+      fill: (prompt, count, batch, index) =>
+        readDrawn(
           this.#sequence(prompt),
-          cursor,
+          cursor(prompt),
           count,
           batch,
           aligned ? index : undefined,
-        );
-      },
+        ),
     };
   }
 
@@ -80,17 +93,21 @@ export abstract class CachedModel extends Decorator {
   }
 
   /**
-   * Fresh samples to store from `index` on, for a caller waiting for index
-   * `_wanted`; by default drawn from the inner model.
+   * @internal `count` fresh samples to store from `index` on, for a caller
+   * waiting for index `_wanted`; by default drawn from the inner model.
    */
   protected draw(
     prompt: string,
     index: number,
+    count: number,
     batch: number,
     _wanted: number,
-  ): Promise<readonly string[]> {
-    const count = this.#source.expected(batch);
-    return Promise.resolve(this.#source.draw(prompt, count, batch, index));
+  ): Promise<Drawn> {
+    const source = this.#source;
+    if (source.fill !== undefined) return source.fill(prompt, count, batch, index);
+    return Promise.resolve(source.draw(prompt, count, batch, index)).then((samples) => ({
+      samples,
+    }));
   }
 
   #sequence(prompt: string): Sequence {
@@ -99,10 +116,10 @@ export abstract class CachedModel extends Decorator {
       const backing = this.backing(prompt);
       sequence = new Sequence({
         expected: (batch) => this.#source.expected(batch),
-        fill: async (index, batch, wanted) => {
-          const samples = await this.draw(prompt, index, batch, wanted);
-          this.#stats.drawn += samples.length;
-          return samples;
+        fill: async (index, count, batch, wanted) => {
+          const drawn = await this.draw(prompt, index, count, batch, wanted);
+          this.#stats.drawn += drawn.samples.length;
+          return drawn;
         },
         stats: this.#stats,
         ...(backing === undefined ? {} : { backing }),

@@ -2,7 +2,7 @@
 // independent. Every position is handed out once; positions whose values
 // failed to arrive go back, so that no item is ever skipped.
 
-import type { Sequence } from "./sequence.ts";
+import type { Drawn, Sequence, Served } from "./sequence.ts";
 
 /** Positions of one sequence handed out one by one, none twice. */
 export class Cursor {
@@ -60,17 +60,28 @@ export function read(
       throw error;
     });
   }
+  return readDrawn(sequence, cursor, count, batch, from).then((drawn) => [...drawn.samples]);
+}
+
+/**
+ * Reads `count` fresh values of `sequence` through `cursor` for a cache's
+ * fill, saying which of them were stored before (hits of `sequence`).
+ */
+export async function readDrawn(
+  sequence: Sequence,
+  cursor: Cursor,
+  count: number,
+  batch: number,
+  from?: number,
+): Promise<Drawn> {
   const positions = cursor.claim(count, from);
-  const values = positions.map((j) => sequence.get(j, batch));
-  const done = (found: string[]) => {
-    for (const j of positions) sequence.consume(j);
-    return found;
-  };
-  if (values.every((v) => typeof v === "string")) {
-    return done(values as string[]);
-  }
-  return Promise.all(values).then(done, (error) => {
+  let served: Served[];
+  try {
+    served = await Promise.all(positions.map((j) => sequence.getStored(j, batch)));
+  } catch (error) {
     cursor.release(positions);
     throw error;
-  });
+  }
+  for (const j of positions) sequence.consume(j);
+  return { samples: served.map((s) => s.value), stored: served.map((s) => s.stored) };
 }

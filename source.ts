@@ -4,6 +4,7 @@
 // read through one shared iterator per prompt.
 
 import type { Model } from "./model.ts";
+import type { Drawn } from "./sequence.ts";
 
 /** Draws that nobody else gets. */
 export interface Source {
@@ -19,6 +20,11 @@ export interface Source {
     batch: number,
     index?: number,
   ): string[] | Promise<string[]>;
+  /**
+   * Like `draw`, for a cache's fill: also says which samples were stored
+   * before (a cache below had them). Without it every sample is a fresh draw.
+   */
+  fill?(prompt: string, count: number, batch: number, index?: number): Promise<Drawn>;
 }
 
 /** The protocol symbol: `model[fresh](aligned)` returns a {@linkcode Source}. */

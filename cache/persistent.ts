@@ -7,10 +7,15 @@
 import { CachedModel } from "../cached_model.ts";
 import type { Model } from "../model.ts";
 import { modelKey, promptHash } from "../model_key.ts";
-import type { Backing } from "../sequence.ts";
+import type { Backing, Drawn } from "../sequence.ts";
 import { describe } from "../validate.ts";
 import { FsStore } from "./fs_store.ts";
-import { ReplicationCacheMiss } from "./replication_cache_miss.ts";
+import {
+  describeMiss,
+  ReplicationCacheMiss,
+  type ReplicationCacheMissDetails,
+  type SimilarSequence,
+} from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
 
 /** Options of {@linkcode Persistent}. */
@@ -25,15 +30,21 @@ export interface PersistentOptions {
 
 /**
  * A durable cache: like `Repeatable`, the i-th item of every call's sequence
- * is the same value, and it stays so across processes and runs. A string is a
- * folder in the Python original's layout (a leading `~` is the home folder);
- * any {@linkcode Store} works too. Fresh samples are stored as soon as they
- * arrive, whole batches at once. `Persistent(Persistent(m, a), b)` slices a
- * cache: after a run, `b` holds exactly the items the run used, at the same
- * indices as in `a`.
+ * is the same value, and it stays so across processes and runs. A string or
+ * a `file:` URL is a folder in the Python original's layout (a leading `~` is
+ * the home folder); any {@linkcode Store} works too. Fresh samples are stored
+ * as soon as they arrive, whole batches at once. `Persistent(Persistent(m, a), b)`
+ * slices a cache: after a run, `b` holds exactly the items the run used, at
+ * the same indices as in `a`.
+ *
+ * Before its first draw, a `Persistent` checks that its store can be written
+ * (see {@linkcode Store.checkAccess}), so that no sample is paid for that
+ * could not be kept; a missing permission fails then, naming the flag, and
+ * with the model key, prompt and index that were not in the cache.
  *
  * @example Replaying a cache without calling the model
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, first } from "../mod.ts";
  * import { Persistent } from "./persistent.ts";
  *
@@ -53,10 +64,10 @@ export interface PersistentOptions {
  *   dir,
  * );
  * const prompt = "Choose a number between 1 and 1000.";
- * console.assert(await first(seeded.sample(prompt)) === "92");
+ * assert.equal(await first(seeded.sample(prompt)), "92");
  *
  * const replay = new Persistent(new Offline("gpt-4o", 1), dir, { replication: true });
- * console.assert(await first(replay.sample(prompt)) === "92");
+ * assert.equal(await first(replay.sample(prompt)), "92");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -66,22 +77,26 @@ export class Persistent extends CachedModel {
   /** Whether misses throw instead of calling the inner model. */
   readonly replication: boolean;
   #key: string;
+  #writable: Promise<void> | undefined;
 
   /**
    * Wraps `inner` in a durable cache kept in `dirOrStore`.
    *
    * @param inner The model to draw fresh samples from.
-   * @param dirOrStore A cache folder (mnimi layout) or a store.
+   * @param dirOrStore A cache folder (mnimi layout), as a path or a `file:`
+   * URL, or a store.
    * @param options Replication mode.
    */
   constructor(
     inner: Model,
-    dirOrStore: string | Store,
+    dirOrStore: string | URL | Store,
     options: PersistentOptions = {},
   ) {
     super(inner);
     this.#key = modelKey(inner);
-    this.store = typeof dirOrStore === "string" ? new FsStore(dirOrStore) : assertStore(dirOrStore);
+    this.store = typeof dirOrStore === "string" || dirOrStore instanceof URL
+      ? new FsStore(dirOrStore)
+      : assertStore(dirOrStore);
     this.replication = options.replication ?? false;
   }
 
@@ -99,25 +114,85 @@ export class Persistent extends CachedModel {
     };
   }
 
-  /** @internal In replication mode a miss is an error, never a request. */
-  protected override draw(
+  /**
+   * @internal A miss: in replication mode an error, never a request; else a
+   * draw, once the store is known to be writable.
+   */
+  protected override async draw(
     prompt: string,
     index: number,
+    count: number,
     batch: number,
     wanted: number,
-  ): Promise<readonly string[]> {
-    if (!this.replication) return super.draw(prompt, index, batch, wanted);
-    return Promise.reject(
-      new ReplicationCacheMiss({
-        model: this.#key,
-        hash: promptHash(prompt),
-        prompt,
-        index: wanted,
-        stored: index,
-        location: this.store.location,
-      }),
-    );
+  ): Promise<Drawn> {
+    const miss: ReplicationCacheMissDetails = {
+      model: this.#key,
+      hash: promptHash(prompt),
+      prompt,
+      index: wanted,
+      stored: index,
+      location: this.store.location,
+    };
+    if (this.replication) {
+      await this.store.checkAccess?.("read");
+      // Nothing under this key, yet the prompt may be under another (a changed option).
+      const others = index === 0 ? await similar(this.store, miss) : [];
+      throw new ReplicationCacheMiss({ ...miss, similar: others });
+    }
+    try {
+      await this.#checkWritable();
+    } catch (error) {
+      throw cannotDraw(miss, "the cache cannot keep a new sample", error);
+    }
+    try {
+      return await super.draw(prompt, index, count, batch, wanted);
+    } catch (error) {
+      // A missing permission most often means a replay that forgot replication.
+      if (!(error instanceof Deno.errors.NotCapable)) throw error;
+      throw cannotDraw(miss, "drawing one from the model needs a permission", error);
+    }
   }
+
+  /** Checks once that the store can be written; a failed check is tried again. */
+  #checkWritable(): Promise<void> {
+    this.#writable ??= (this.store.checkAccess?.("write") ?? Promise.resolve()).catch((error) => {
+      this.#writable = undefined;
+      throw error;
+    });
+    return this.#writable;
+  }
+}
+
+/** The same error kind, saying first what was not in the cache, then why no draw. */
+function cannotDraw(miss: ReplicationCacheMissDetails, why: string, error: unknown): Error {
+  const message = `not in the cache: ${describeMiss(miss)}; ${why}: ` +
+    `${error instanceof Error ? error.message : String(error)}. ` +
+    `To replay a cache without ever drawing, pass { replication: true }.`;
+  for (const Kind of [Deno.errors.NotCapable, Deno.errors.PermissionDenied]) {
+    if (error instanceof Kind) return new Kind(message, { cause: error });
+  }
+  return new Error(message, { cause: error });
+}
+
+/**
+ * Other model keys that hold the prompt: a changed temperature or option
+ * gives another key. Best effort: a store that cannot be listed has none.
+ */
+async function similar(
+  store: Store,
+  miss: ReplicationCacheMissDetails,
+): Promise<SimilarSequence[]> {
+  const found: SimilarSequence[] = [];
+  try {
+    for await (const model of store.models()) {
+      if (model === miss.model) continue;
+      const stored = (await store.load({ model, hash: miss.hash }, 0)).length;
+      if (stored > 0) found.push({ model, stored });
+    }
+  } catch {
+    // The miss is the error to report; the suggestions are a courtesy.
+  }
+  return found.sort((a, b) => b.stored - a.stored || (a.model < b.model ? -1 : 1));
 }
 
 function assertStore(store: unknown): Store {
@@ -128,7 +203,8 @@ function assertStore(store: unknown): Store {
   ) {
     throw new TypeError(
       `Persistent needs a cache folder path or a Store, got ${describe(store)}: ` +
-        `pass e.g. "~/.llm_cache" or await KvStore.open(path)`,
+        `pass e.g. "~/.llm_cache", new URL("./cache/", import.meta.url) or ` +
+        `await KvStore.open(path)`,
     );
   }
   return store as Store;

@@ -61,4 +61,9 @@ export {
   type AnswerChartOptions,
   type AnswerCount,
 } from "./answer_chart.ts";
-export { progress, type ProgressOptions, type ProgressState } from "./progress.ts";
+export {
+  progress,
+  type ProgressOptions,
+  type ProgressState,
+  type ProgressStream,
+} from "./progress.ts";

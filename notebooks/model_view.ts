@@ -30,13 +30,20 @@ export interface Layer {
   readonly figures: readonly string[];
 }
 
-/** The figures of a whole stack since it was created. */
+/**
+ * The figures of a whole stack since it was created. `hits + misses` is the
+ * number of items the stack served (counted by its outermost caching layer,
+ * as in `CachedModel.stats`).
+ */
 export interface StackFigures {
-  /** Items served from a cache (the outermost caching layer). */
+  /** Items served that were stored before the stack drew them (in any of its caches). */
   hits: number;
-  /** Items that waited for a fresh draw (the outermost caching layer). */
+  /** Items served from the stack's own fresh draws, each counted once (whole batches). */
   misses: number;
-  /** Samples drawn from a model that is not a cache (the innermost caching layer). */
+  /**
+   * Samples drawn from a model that is not a cache (by the innermost caching
+   * layer), including those of a batch not served yet.
+   */
   fresh: number;
   /** Provider requests answered. */
   requests: number;
@@ -69,6 +76,7 @@ export function layersOf(model: Model): Model[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, Repeatable } from "../mod.ts";
  * import { stackFigures } from "./mod.ts";
  *
@@ -83,7 +91,7 @@ export function layersOf(model: Model): Model[] {
  * await model.sample("p").next();
  * await model.sample("p").next();
  * const figures = stackFigures(model);
- * console.assert(figures.hits === 1 && figures.misses === 1 && figures.requests === 1);
+ * assert.deepEqual([figures.hits, figures.misses, figures.requests], [1, 1, 1]);
  * ```
  *
  * @param model Any model stack.
@@ -93,7 +101,7 @@ export function stackFigures(model: Model): StackFigures {
   const layers = layersOf(model);
   const caches = layers.filter((l): l is CachedModel => l instanceof CachedModel);
   const providers = layers.filter((l): l is BufferedModel => l instanceof BufferedModel);
-  const outer = caches[0]?.stats;
+  const outer = servedFigures(model);
   const bottom = layers[layers.length - 1]!;
   const [promptTokens, completionTokens] = safe(() => bottom.totalTokenCount(), [0, 0]);
   return {
@@ -106,6 +114,18 @@ export function stackFigures(model: Model): StackFigures {
     completionTokens,
     queryTime: safe(() => bottom.totalQueryTime(), 0),
   };
+}
+
+/**
+ * Hits and misses of the items a stack served, from its outermost caching
+ * layer (one definition for every display: see `CachedModel.stats`);
+ * `undefined` for a stack without a cache, whose items are all fresh.
+ */
+export function servedFigures(model: Model): { hits: number; misses: number } | undefined {
+  const outer = layersOf(model).find((l): l is CachedModel => l instanceof CachedModel);
+  if (outer === undefined) return undefined;
+  const { hits, misses } = outer.stats;
+  return { hits, misses };
 }
 
 /**

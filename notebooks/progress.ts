@@ -9,7 +9,7 @@ import type { Model } from "../model.ts";
 import { assertLength } from "../validate.ts";
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
-import { seconds, stackFigures } from "./model_view.ts";
+import { seconds, servedFigures, stackFigures } from "./model_view.ts";
 
 /** Options of {@linkcode progress}. */
 export interface ProgressOptions {
@@ -41,20 +41,39 @@ export interface ProgressState {
   readonly total: number;
   /** Seconds since the first item was asked for. */
   readonly elapsed: number;
-  /** Whether the stream has finished. */
+  /** Whether this is the final state (all items read, or the reader stopped). */
   readonly finished: boolean;
-  /** The totals shown at the end, e.g. `58 from cache, 42 fresh`. */
+  /**
+   * Whether reading stopped before `total` items: a `break` or `return()`,
+   * or a stream that ended.
+   * @default {false}
+   */
+  readonly stopped?: boolean;
+  /**
+   * The totals shown at the end, e.g. `58 from cache, 42 fresh, 5 requests`;
+   * the items from cache and the fresh ones add up to `done`.
+   */
   readonly totals?: string;
 }
 
+/** The stream {@linkcode progress} returns, with the state it shows. */
+export interface ProgressStream<T> extends AsyncIterableIterator<T> {
+  /** What the display shows now (the final state once reading is over). */
+  readonly state: ProgressState;
+}
+
 /**
- * The first `total` items of `source`, like `take`, with live progress: in
- * the Deno Jupyter kernel one output updated in place (a `display_id`),
- * ending with the totals; in a terminal a single progress line on stderr
- * when stderr is a TTY; nothing otherwise.
+ * The next `total` items of `source`, like `take` (the source is left
+ * open), with live progress: in the Deno Jupyter kernel one output updated in
+ * place (a `display_id`), ending with the totals; in a terminal a single
+ * progress line on stderr when stderr is a TTY; nothing otherwise. With the
+ * model, the totals say how many items came from the cache and how many were
+ * fresh draws, counted as `CachedModel.stats` counts hits and misses; after a
+ * `break` the display says it stopped, and where.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, collect, Repeatable } from "../mod.ts";
  * import { progress } from "./mod.ts";
  *
@@ -66,20 +85,22 @@ export interface ProgressState {
  * }
  *
  * const model = new Repeatable(new Counter("gpt-4o", 1, { maxBatch: 10 }));
- * const items = await collect(progress(model.sample("p", 10), 30, { model }), 30);
- * console.assert(items.length === 30);
+ * const stream = progress(model.sample("p", 10), 30, { model });
+ * const items = await collect(stream, 30);
+ * assert.equal(items.length, 30);
+ * assert.equal(stream.state.totals, "0 from cache, 30 fresh, 3 requests");
  * ```
  *
  * @param source The stream to read.
  * @param total How many items to read, a non-negative integer.
  * @param options Label, update interval and the model for the totals.
- * @returns A stream of at most `total` items.
+ * @returns A stream of at most `total` items, with its {@linkcode ProgressState}.
  */
 export function progress<T>(
   source: AsyncSource<T>,
   total: number,
   options: ProgressOptions = {},
-): AsyncIterableIterator<T> {
+): ProgressStream<T> {
   assertLength("total", total);
   return new Progress(take(source, total), total, options, chooseSink());
 }
@@ -90,7 +111,7 @@ interface ProgressSink {
   show(state: ProgressState, final: boolean): Promise<void> | void;
 }
 
-class Progress<T> implements AsyncIterableIterator<T> {
+class Progress<T> implements ProgressStream<T> {
   #it: AsyncIterator<T>;
   #total: number;
   #options: ProgressOptions;
@@ -99,7 +120,7 @@ class Progress<T> implements AsyncIterableIterator<T> {
   #start: number | undefined;
   #shownAt = -Infinity;
   #finished = false;
-  #before: ReturnType<typeof stackFigures> | undefined;
+  #before: Figures | undefined;
 
   constructor(
     it: AsyncIterator<T>,
@@ -116,7 +137,7 @@ class Progress<T> implements AsyncIterableIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.#start === undefined) {
       this.#start = performance.now();
-      if (this.#options.model !== undefined) this.#before = stackFigures(this.#options.model);
+      if (this.#options.model !== undefined) this.#before = figuresOf(this.#options.model);
       await this.#show(false);
     }
     const result = await this.#it.next();
@@ -148,29 +169,48 @@ class Progress<T> implements AsyncIterableIterator<T> {
     await this.#show(true);
   }
 
-  async #show(final: boolean): Promise<void> {
-    this.#shownAt = performance.now();
-    if (this.#sink === undefined) return;
+  get state(): ProgressState {
+    const final = this.#finished;
     const totals = final ? this.#totals() : undefined;
-    await this.#sink.show({
+    return {
       label: this.#options.label ?? "sampling",
       done: this.#done,
       total: this.#total,
       elapsed: (performance.now() - (this.#start ?? performance.now())) / 1000,
       finished: final,
+      ...(final && this.#done < this.#total ? { stopped: true } : {}),
       ...(totals === undefined ? {} : { totals }),
-    }, final);
+    };
+  }
+
+  async #show(final: boolean): Promise<void> {
+    this.#shownAt = performance.now();
+    if (this.#sink === undefined) return;
+    await this.#sink.show(this.state, final);
   }
 
   #totals(): string | undefined {
     const model = this.#options.model;
     if (model === undefined || this.#before === undefined) return undefined;
-    const now = stackFigures(model);
-    const fresh = now.fresh - this.#before.fresh;
+    const now = figuresOf(model);
+    // Items served meanwhile by the stack's outermost cache; without one, all are fresh.
+    const misses = now.served === undefined
+      ? this.#done
+      : now.served.misses - (this.#before.served?.misses ?? 0);
+    const fresh = Math.min(this.#done, Math.max(0, misses));
     const requests = now.requests - this.#before.requests;
-    return `${Math.max(0, this.#done - fresh)} from cache, ${fresh} fresh, ` +
+    return `${this.#done - fresh} from cache, ${fresh} fresh, ` +
       `${requests} request${requests === 1 ? "" : "s"}`;
   }
+}
+
+interface Figures {
+  served: { hits: number; misses: number } | undefined;
+  requests: number;
+}
+
+function figuresOf(model: Model): Figures {
+  return { served: servedFigures(model), requests: stackFigures(model).requests };
 }
 
 function chooseSink(): ProgressSink | undefined {
@@ -218,15 +258,16 @@ export function progressLine(state: ProgressState): string {
   const filled = state.total === 0 ? width : Math.round((state.done / state.total) * width);
   const bar = "█".repeat(filled) + "░".repeat(width - filled);
   const rate = state.elapsed > 0 ? ` (${(state.done / state.elapsed).toFixed(1)}/s)` : "";
-  const head = state.finished ? "✓ " : "";
-  const tail = state.totals === undefined ? "" : ` · ${state.totals}`;
+  const head = state.stopped === true ? "■ stopped: " : state.finished ? "✓ " : "";
+  const at = state.stopped === true ? `stopped at ${state.done} of ${state.total}` : "";
+  const tail = [at, state.totals].filter(Boolean).map((t) => ` · ${t}`).join("");
   return `${head}${state.label} ${bar} ${state.done}/${state.total} · ` +
     `${seconds(state.elapsed)}${rate}${tail}`;
 }
 
 /**
  * The MIME bundle of a progress state; the final one carries
- * `data-progress="done"`.
+ * `data-progress="done"` (or `"stopped"` when reading stopped early).
  *
  * @example
  * ```ts
@@ -238,12 +279,17 @@ export function progressLine(state: ProgressState): string {
  */
 export function progressBundle(state: ProgressState): MimeBundle {
   const percent = state.total === 0 ? 100 : Math.round((state.done / state.total) * 100);
-  const colour = state.finished ? "#2e8b57" : "#4c8bd6";
+  const stopped = state.stopped === true;
+  const colour = stopped ? "#d2691e" : state.finished ? "#2e8b57" : "#4c8bd6";
   const figures = `${state.done} / ${state.total} · ${seconds(state.elapsed)}` +
+    (stopped ? ` · stopped at ${state.done} of ${state.total}` : "") +
     (state.totals === undefined ? "" : ` · ${state.totals}`);
-  const html = `<div data-progress="${state.finished ? "done" : "running"}" ` +
+  const phase = stopped ? "stopped" : state.finished ? "done" : "running";
+  const html = `<div data-progress="${phase}" ` +
     `style="display:flex;align-items:center;gap:8px">` +
-    `<span>${state.finished ? "✓ " : ""}${escapeHtml(state.label)}</span>` +
+    `<span>${stopped ? "■ stopped: " : state.finished ? "✓ " : ""}${
+      escapeHtml(state.label)
+    }</span>` +
     `<span style="display:inline-block;width:200px;height:10px;border-radius:5px;` +
     `background:rgba(128,128,128,.25);overflow:hidden"><span style="display:block;` +
     `height:100%;width:${percent}%;background:${colour}"></span></span>` +

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { CachedModel } from "../cached_model.ts";
 import type { Model } from "../model.ts";
 import { assertLength } from "../validate.ts";
 import {
@@ -19,7 +18,7 @@ import {
   textTable,
   View,
 } from "./html.ts";
-import { layersOf } from "./model_view.ts";
+import { servedFigures } from "./model_view.ts";
 
 /** Where a sample came from. */
 export type SampleOrigin = "cache" | "fresh";
@@ -30,7 +29,7 @@ export interface SampleRow {
   readonly index: number;
   /** The sample text. */
   readonly text: string;
-  /** `cache` if it was stored already, `fresh` if a provider was asked for it. */
+  /** `cache` if it was stored before the stack drew it, `fresh` if it is one of the stack's own draws. */
   readonly origin: SampleOrigin;
 }
 
@@ -52,12 +51,14 @@ export interface ShowSamplesOptions {
 /**
  * Reads the first `n` items of `model.sample(prompt, batch)` and shows them
  * as a table: index, text (long ones folded, monospaced) and whether each
- * came from the cache or was fresh. A sample is fresh when the innermost
- * caching layer of the stack had to draw it from the model below; with no
- * caching layer every sample is fresh.
+ * came from the cache or was fresh. As in `CachedModel.stats`, an item is
+ * from the cache when it was stored before the stack drew it, and fresh when
+ * it comes from the stack's own fresh draws (a whole batch is fresh, not
+ * only its first item); with no caching layer every sample is fresh.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, Repeatable } from "../mod.ts";
  * import { showSamples } from "./mod.ts";
  *
@@ -68,10 +69,10 @@ export interface ShowSamplesOptions {
  *   }
  * }
  *
- * const model = new Repeatable(new Counter("gpt-4o", 1));
- * await showSamples(model, "p", 2);
+ * const model = new Repeatable(new Counter("gpt-4o", 1, { maxBatch: 2 }));
+ * await showSamples(model, "p", 1, { batch: 2 }); // draws 0 and 1, serves 0
  * const view = await showSamples(model, "p", 3);
- * console.assert(view.rows.map((r) => r.origin).join() === "cache,cache,fresh");
+ * assert.deepEqual(view.rows.map((r) => r.origin), ["cache", "fresh", "fresh"]);
  * ```
  *
  * @param model Any model stack.
@@ -88,24 +89,16 @@ export async function showSamples(
 ): Promise<SamplesView> {
   assertLength("n", n);
   const { batch = 1, fold = 160 } = options;
-  const cache = layersOf(model).filter((l) => l instanceof CachedModel).at(-1) as
-    | CachedModel
-    | undefined;
   const rows: SampleRow[] = [];
   const it = model.sample(prompt, batch);
   try {
-    // Draws arrive in batches; the next `fresh` items served are the new ones.
-    let fresh = 0;
-    let drawn = cache?.stats.drawn ?? 0;
     while (rows.length < n) {
+      const misses = servedFigures(model)?.misses;
       const result = await it.next();
       if (result.done) break;
-      const now = cache?.stats.drawn ?? 0;
-      fresh += now - drawn;
-      drawn = now;
-      const isFresh = cache === undefined || fresh > 0;
-      if (fresh > 0) fresh--;
-      rows.push({ index: rows.length, text: result.value, origin: isFresh ? "fresh" : "cache" });
+      const now = servedFigures(model)?.misses;
+      const fresh = misses === undefined || now === undefined || now > misses;
+      rows.push({ index: rows.length, text: result.value, origin: fresh ? "fresh" : "cache" });
     }
   } finally {
     await it.return?.();

@@ -69,7 +69,7 @@ Deno.test("model stacks render themselves outside-in with their figures", async 
   const text = bundle["text/plain"];
   assert.match(text, /^Independent → Repeatable → CountingModel gpt-4o @ 1\n/);
   assert.match(text, /requests 1/);
-  assert.match(text, /misses 1/);
+  assert.match(text, /hits 0 · misses 3 /, "three items of one fresh batch: three misses");
   assert.match(bundle["text/html"], /<table/);
   const figures = modelView(model).figures;
   assert.equal(figures.requests, 1);
@@ -116,11 +116,13 @@ Deno.test("the samples view tells cached from fresh samples and folds long ones"
   const view = await showSamples(model, EVIL, 0);
   assert.equal(view.rows.length, 0);
   const rows = (await showSamples(model, "q", 6, { batch: 4 })).rows;
+  // 0 and 1 were served before (replays); 2 and 3 came with that first batch
+  // but are served now for the first time: fresh, like 4 and 5.
   assert.deepEqual(rows.map((r) => r.origin), [
     "cache",
     "cache",
-    "cache",
-    "cache",
+    "fresh",
+    "fresh",
     "fresh",
     "fresh",
   ]);

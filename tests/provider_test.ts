@@ -114,8 +114,9 @@ Deno.test("fewer choices than n: the samples that came are kept, the rest is ask
     const m = model(server, { maxBatch: 10 });
     const samples = await collect(m.sample("p", 10), 10);
     assert.deepEqual(samples, Array.from({ length: 10 }, (_, i) => `p#${i}`));
-    assert.deepEqual(server.requests.map((r) => r.n), [10, 10, 10, 10]);
-    assert.deepEqual(m.stats, { requests: 4, retries: 0, samples: 12 });
+    // Each request asks for what is still missing of the batch of 10.
+    assert.deepEqual(server.requests.map((r) => r.n), [10, 7, 4, 1]);
+    assert.deepEqual(m.stats, { requests: 4, retries: 0, samples: 10 });
   });
 });
 
@@ -151,8 +152,8 @@ Deno.test("one short answer (a fewer-choices fault) is topped up by the next req
     server.inject({ kind: "fewer", choices: 1 });
     const m = model(server, { maxBatch: 4 });
     assert.deepEqual(await collect(m.sample("p", 4), 4), ["p#0", "p#1", "p#2", "p#3"]);
-    assert.deepEqual(server.requests.map((r) => r.n), [4, 4]);
-    assert.deepEqual(m.stats, { requests: 2, retries: 0, samples: 5 });
+    assert.deepEqual(server.requests.map((r) => r.n), [4, 3]);
+    assert.deepEqual(m.stats, { requests: 2, retries: 0, samples: 4 });
   });
 });
 

@@ -29,7 +29,7 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
       // The second fill starts while no fill is pending: a new reader of the
       // stored sequence looks in the store at this very moment.
       if (++calls === 2) overlapping = sequence.get(1, 2);
-      return Promise.resolve([draws[calls - 1]!]);
+      return Promise.resolve({ samples: [draws[calls - 1]!] });
     },
   });
   assert.equal(await sequence.get(1, 2), "b");

@@ -1,0 +1,122 @@
+// One definition of hits and misses everywhere (CachedModel.stats, the model
+// view, progress, showSamples): a hit was stored before the model drew it; an
+// item of the model's own fresh draws is a miss, the whole batch; hits +
+// misses = items served.
+
+import assert from "node:assert/strict";
+import { FsStore } from "../cache/fs_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import { collect, Independent, promptHash, Repeatable, take } from "../mod.ts";
+import { modelView, progress, showSamples, stackFigures } from "../notebooks/mod.ts";
+import { progressBundle, progressLine } from "../notebooks/progress.ts";
+import { CountingModel } from "./mock_model.ts";
+
+const PROMPT = "Choose a number between 1 and 1000.";
+
+async function withCache(seeded: number, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const seeds = Array.from({ length: seeded }, (_, i) => `cached ${i}`);
+    if (seeded > 0) {
+      await new FsStore(dir).append({ model: "m_1", hash: promptHash(PROMPT) }, 0, seeds, PROMPT);
+    }
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("200 samples in batches of 10 with 10 cached: every figure says 10 hits, 190 misses", () =>
+  withCache(10, async (dir) => {
+    const provider = new CountingModel("m", 1, { maxBatch: 10 });
+    const model = new Persistent(provider, dir);
+    const stream = progress(model.sample(PROMPT, 10), 200, { model });
+    assert.equal((await collect(stream, 200)).length, 200);
+    assert.deepEqual(model.stats, { hits: 10, misses: 190, drawn: 190 });
+    const figures = stackFigures(model);
+    assert.deepEqual([figures.hits, figures.misses, figures.requests], [10, 190, 19]);
+    assert.match(String(modelView(model)), /hits 10 · misses 190 · requests 19/);
+    assert.equal(stream.state.totals, "10 from cache, 190 fresh, 19 requests");
+    assert.match(progressLine(stream.state), /^✓ /);
+
+    // A new model object over the same folder: what the first one stored is a hit.
+    const again = new Persistent(provider, dir);
+    const view = await showSamples(again, PROMPT, 205, { batch: 10 });
+    const origins = view.rows.map((r) => r.origin);
+    assert.deepEqual(origins.slice(0, 200), Array(200).fill("cache"));
+    assert.deepEqual(origins.slice(200), Array(5).fill("fresh"), "the whole new batch is fresh");
+    assert.match(String(view), /205 samples · 200 from cache · 5 fresh/);
+    assert.deepEqual(again.stats, { hits: 200, misses: 5, drawn: 10 });
+  }));
+
+Deno.test("replays are hits; the unread rest of a batch is a miss when first served", async () => {
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 10 }));
+  await collect(model.sample(PROMPT, 10), 4);
+  assert.deepEqual(model.stats, { hits: 0, misses: 4, drawn: 10 });
+  await collect(model.sample(PROMPT, 10), 12);
+  assert.deepEqual(model.stats, { hits: 4, misses: 12, drawn: 20 });
+  // Served through Independent, the items are still served by the cache.
+  await collect(new Independent(model).sample(PROMPT), 3);
+  assert.deepEqual(model.stats, { hits: 7, misses: 12, drawn: 20 });
+});
+
+Deno.test("in a sliced cache, what the inner cache held is a hit of the outer one", () =>
+  withCache(10, async (dir) => {
+    const slice = await Deno.makeTempDir({ dir: "tests/.tmp" });
+    try {
+      const inner = new Persistent(new CountingModel("m", 1, { maxBatch: 5 }), dir);
+      const outer = new Persistent(inner, slice);
+      assert.equal((await collect(outer.sample(PROMPT, 5), 15)).length, 15);
+      assert.deepEqual(outer.stats, { hits: 10, misses: 5, drawn: 15 });
+      assert.deepEqual(inner.stats, { hits: 10, misses: 5, drawn: 5 });
+      assert.match(String(modelView(outer)), /hits 10 · misses 5 · requests 1/);
+      const view = await showSamples(new Persistent(inner, slice), PROMPT, 16, { batch: 5 });
+      assert.match(String(view), /16 samples · 15 from cache · 1 fresh/);
+    } finally {
+      await Deno.remove(slice, { recursive: true });
+    }
+  }));
+
+Deno.test("hits + misses = items served, whatever the batches and streams", async () => {
+  for (let round = 0; round < 20; round++) {
+    const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 1 + (round % 7) }));
+    let served = 0;
+    const reads: Promise<string[]>[] = [];
+    for (let k = 0; k < 6; k++) {
+      const n = (round * 7 + k * 5) % 13;
+      served += n;
+      reads.push(collect(model.sample(PROMPT, 1 + ((round + k) % 9)), n));
+    }
+    await Promise.all(reads);
+    const { hits, misses, drawn } = model.stats;
+    assert.equal(hits + misses, served, `round ${round}`);
+    assert.ok(misses <= drawn, `round ${round}: a miss is one of the drawn samples`);
+  }
+});
+
+Deno.test("progress after a break says it stopped, with counts that add up", () =>
+  withCache(10, async (dir) => {
+    const model = new Persistent(new CountingModel("m", 1, { maxBatch: 10 }), dir);
+    const it = model.sample(PROMPT, 10);
+    const stream = progress(it, 200, { model });
+    let n = 0;
+    for await (const _ of stream) if (++n === 57) break;
+    const state = stream.state;
+    assert.equal(state.done, 57);
+    assert.equal(state.finished, true);
+    assert.equal(state.stopped, true);
+    assert.equal(state.totals, "10 from cache, 47 fresh, 5 requests");
+    const line = progressLine(state);
+    assert.doesNotMatch(line, /✓/);
+    assert.match(line, /stopped at 57 of 200/);
+    assert.match(progressBundle(state)["text/html"], /data-progress="stopped"/);
+    // The stream itself was not closed by the progress display.
+    assert.deepEqual(await collect(take(it, 2), 2), ["47", "48"]);
+  }));
+
+Deno.test("progress over a stack without a cache counts every item as fresh", async () => {
+  const model = new CountingModel("m", 1, { maxBatch: 4 });
+  const stream = progress(model.sample(PROMPT, 4), 6, { model });
+  await collect(stream, 6);
+  assert.equal(stream.state.totals, "0 from cache, 6 fresh, 2 requests");
+});
