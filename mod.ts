@@ -51,6 +51,7 @@ export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
 export {
   ReplicationCacheMiss,
   type ReplicationCacheMissDetails,
+  type SimilarSequence,
 } from "./cache/replication_cache_miss.ts";
 export { FsStore } from "./cache/fs_store.ts";
 export type { PromptEntry, SequenceKey, Store } from "./cache/store.ts";

@@ -6,7 +6,7 @@
  */
 
 import { assertSequenceKey, isPromptHash, modelKeySegments } from "./key_path.ts";
-import { expandHome } from "./home_path.ts";
+import { localPath } from "./home_path.ts";
 import { permissionHint } from "./permission_hint.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
@@ -51,10 +51,13 @@ export const PROMPT_FILE = "prompt.txt";
  * are they by Python): a process crash never leaves half a sample, a power cut
  * may lose the latest ones.
  *
- * Constructing the store does no I/O. It needs `--allow-read=<root>` and, to
- * write, `--allow-write=<root>` (and `--allow-env=HOME` for a root starting
- * with `~`); a missing permission throws `Deno.errors.NotCapable` naming the
- * flag.
+ * Constructing the store creates nothing; when read access to the root is
+ * already granted, it checks that the root is not a file. The store needs
+ * `--allow-read=<root>` and, to write, `--allow-write=<root>` (and
+ * `--allow-env=HOME` for a root starting with `~`); a missing permission
+ * throws `Deno.errors.NotCapable` naming the flag. {@linkcode FsStore.checkAccess}
+ * says, before anything is paid for, whether the folder exists and can be
+ * written.
  *
  * @example
  * ```ts
@@ -79,19 +82,61 @@ export class FsStore implements Store {
   #prepared = new Set<string>();
 
   /**
-   * A store in the folder `root`; nothing is read or created until it is used.
+   * A store in the folder `root`; nothing is created until it is written.
    *
-   * @param root The cache folder; a leading `~` is the home folder.
-   * @throws {TypeError} When `root` is empty, or starts with `~` and HOME is unset.
+   * @param root The cache folder, or its `file:` URL; a leading `~` is the
+   * home folder.
+   * @throws {TypeError} When `root` is empty, a URL of another scheme, or
+   * starts with `~` and HOME is unset.
+   * @throws {Deno.errors.NotADirectory} When `root` is a file (checked only
+   * when read access to it is already granted).
    */
-  constructor(root: string) {
-    if (typeof root !== "string" || root === "") {
-      throw new TypeError(
-        `FsStore needs a cache folder path, got ${JSON.stringify(root)}: pass e.g. "~/.llm_cache"`,
-      );
-    }
-    this.#root = expandHome(root);
+  constructor(root: string | URL) {
+    // "cache/" and "cache" are one folder; the slash would double in paths.
+    this.#root = localPath(root, "FsStore").replace(/(?<=[^/])\/+$/, "");
     this.location = this.#root;
+    const granted = Deno.permissions.querySync({ name: "read", path: this.#root });
+    if (granted.state === "granted") this.#assertNotFile();
+  }
+
+  /**
+   * Resolves when the cache folder exists and can be read (`"read"`), or can
+   * be written (`"write"`: the folder is created if it is new, and a
+   * temporary file is written in it and removed).
+   *
+   * @throws {Deno.errors.NotFound} For `"read"`, when the folder does not exist.
+   * @throws {Deno.errors.NotADirectory} When the root is a file.
+   * @throws {Deno.errors.NotCapable} When a permission is missing (the
+   * message names the flag).
+   * @throws {Deno.errors.PermissionDenied} When the folder is read-only.
+   */
+  checkAccess(mode: "read" | "write"): Promise<void> {
+    return settle(() => {
+      if (mode === "read") {
+        if (!this.#assertNotFile()) {
+          throw new Deno.errors.NotFound(
+            `the cache folder ${this.#root} does not exist: check the path for a typo ` +
+              `(a cache that is only replayed must exist already)`,
+          );
+        }
+        return;
+      }
+      this.#assertNotFile();
+      try {
+        this.#sync(`writing to ${this.#root}`, "write", () => {
+          Deno.mkdirSync(this.#root, { recursive: true });
+          Deno.removeSync(Deno.makeTempFileSync({ dir: this.#root, prefix: ".tmp-" }));
+        });
+      } catch (error) {
+        if (error instanceof Deno.errors.NotCapable) throw error;
+        const message = `the cache folder ${this.#root} cannot be written ` +
+          `(${error instanceof Error ? error.message : String(error)}): make it writable ` +
+          `(e.g. chmod u+w ${this.#root}) or choose another folder`;
+        throw error instanceof Deno.errors.PermissionDenied
+          ? new Deno.errors.PermissionDenied(message, { cause: error })
+          : new Error(message, { cause: error });
+      }
+    });
   }
 
   /** The samples at index `from` and after, up to the first missing index. */
@@ -157,6 +202,22 @@ export class FsStore implements Store {
     // Index i was free when this writer claimed i - 1, so `out` is everything
     // stored from `from` on at that moment; later samples come with the next load.
     return out;
+  }
+
+  /** Whether the root exists; throws when it is a file. */
+  #assertNotFile(): boolean {
+    let info: Deno.FileInfo;
+    try {
+      info = this.#sync(`looking for ${this.#root}`, "read", () => Deno.statSync(this.#root));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+    if (info.isDirectory) return true;
+    throw new Deno.errors.NotADirectory(
+      `the cache folder ${this.#root} is a file, not a folder: pass the folder that holds ` +
+        `(or will hold) the cache, e.g. ${JSON.stringify(parentOf(this.#root))}`,
+    );
   }
 
   #folder(key: SequenceKey): string {
@@ -303,6 +364,11 @@ function settle<T>(run: () => T): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
 }
 
 function sampleFile(folder: string, index: number): string {

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { expandHome } from "./home_path.ts";
+import { localPath } from "./home_path.ts";
 import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
 import { permissionHint } from "./permission_hint.ts";
 import { sha256Hex } from "../sha256.ts";
@@ -104,18 +104,19 @@ export class KvStore implements Store {
   /**
    * Opens (or creates) a database.
    *
-   * @param path The database file; a leading `~` is the home folder. Without
-   * it, Deno's default database for the current script.
+   * @param path The database file, as a path (a leading `~` is the home
+   * folder) or a `file:` URL. Without it, Deno's default database for the
+   * current script.
    * @throws {Error} When Deno KV is not enabled (`--unstable-kv`).
    */
-  static async open(path?: string): Promise<KvStore> {
+  static async open(path?: string | URL): Promise<KvStore> {
     if (typeof Deno.openKv !== "function") {
       throw new Error(
         "KvStore needs Deno KV, which is unstable: run with --unstable-kv " +
           '(or add "unstable": ["kv"] to deno.json)',
       );
     }
-    const file = path === undefined ? undefined : expandHome(path);
+    const file = path === undefined ? undefined : localPath(path, "KvStore.open");
     try {
       return new KvStore(await retry(() => Deno.openKv(file)), `kv:${file ?? ""}`);
     } catch (error) {

@@ -11,7 +11,8 @@ import type { Store } from "./store.ts";
 /**
  * The store a spec names:
  * - `kv:<path>`: a Deno KV database (`kv:` alone: Deno's default one);
- * - `redis://…` or `rediss://…`: a Redis server;
+ * - `redis://…` or `rediss://…`: a Redis server (a string or a URL);
+ * - a `file:` URL: a cache folder;
  * - anything else: a cache folder in the mnimi layout (a leading `~` is the
  *   home folder).
  *
@@ -20,17 +21,22 @@ import type { Store } from "./store.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openStore } from "./open_store.ts";
  *
  * const store = await openStore("tests/.tmp/never-created");
- * console.assert(store.location === "tests/.tmp/never-created");
+ * assert.equal(store.location, "tests/.tmp/never-created");
  * await store.close();
  * ```
  *
- * @param spec A folder, `kv:<path>` or a Redis URL.
+ * @param spec A folder (a path or a `file:` URL), `kv:<path>` or a Redis URL.
  * @returns The opened store; close it when done.
  */
-export async function openStore(spec: string): Promise<Store> {
+export async function openStore(spec: string | URL): Promise<Store> {
+  if (spec instanceof URL) {
+    if (/^rediss?:$/.test(spec.protocol)) return await openStore(spec.href);
+    return new FsStore(spec);
+  }
   if (typeof spec !== "string" || spec === "") {
     throw new TypeError(
       `a store spec must be a folder, "kv:<path>" or a redis:// URL, got ${JSON.stringify(spec)}`,

@@ -4,6 +4,14 @@
  * @module
  */
 
+/** Another model key that holds the same prompt (see {@linkcode ReplicationCacheMiss}). */
+export interface SimilarSequence {
+  /** The model key, e.g. `gpt-4o_0.8`. */
+  readonly model: string;
+  /** How many samples it holds for the prompt. */
+  readonly stored: number;
+}
+
 /** What a {@linkcode ReplicationCacheMiss} reports. */
 export interface ReplicationCacheMissDetails {
   /** The model key, e.g. `gpt-4o_1`. */
@@ -18,25 +26,36 @@ export interface ReplicationCacheMissDetails {
   stored: number;
   /** Where the store is. */
   location: string;
+  /**
+   * Other model keys in the store that hold this prompt, most samples first.
+   * @default {[]}
+   */
+  similar?: readonly SimilarSequence[];
 }
 
 /**
  * Thrown by a `Persistent` in replication mode when a sample is not in the
- * cache: a replication never calls the model.
+ * cache: a replication never calls the model. When the store holds the
+ * prompt under other model keys only (the key changes with the temperature
+ * and with every option that changes the output, such as `maxTokens` or a
+ * system prompt), the message lists them.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ReplicationCacheMiss } from "./replication_cache_miss.ts";
  *
  * const miss = new ReplicationCacheMiss({
  *   model: "gpt-4o_1",
  *   hash: "b11e",
  *   prompt: "Choose a number",
- *   index: 7,
- *   stored: 7,
+ *   index: 0,
+ *   stored: 0,
  *   location: "/tmp/cache",
+ *   similar: [{ model: "gpt-4o_0.8", stored: 9 }],
  * });
- * console.assert(miss.message.includes("index 7"));
+ * assert.match(miss.message, /index 0 was asked for/);
+ * assert.match(miss.message, /did you mean `gpt-4o_0\.8` \(9 samples\)\?/);
  * ```
  */
 export class ReplicationCacheMiss extends Error {
@@ -48,6 +67,8 @@ export class ReplicationCacheMiss extends Error {
   readonly index: number;
   /** How many samples are stored for the prompt. */
   readonly stored: number;
+  /** Other model keys that hold the prompt. */
+  readonly similar: readonly SimilarSequence[];
 
   /**
    * Builds the message from what was asked for and what the store holds.
@@ -55,19 +76,57 @@ export class ReplicationCacheMiss extends Error {
    * @param details What was asked for and what the store holds.
    */
   constructor(details: ReplicationCacheMissDetails) {
-    const preview = JSON.stringify(
-      details.prompt.length > 60 ? details.prompt.slice(0, 60) + "…" : details.prompt,
+    const similar = details.similar ?? [];
+    const shown = similar.slice(0, 5).map((s) =>
+      `\`${s.model}\` (${s.stored} sample${s.stored === 1 ? "" : "s"})`
     );
+    const more = similar.length > shown.length ? ` or ${similar.length - shown.length} more` : "";
+    const guess = shown.length === 0
+      ? ""
+      : ` The store holds this prompt under other model keys: ` +
+        `did you mean ${shown.join(", ")}${more}? A model key changes with the alias, the ` +
+        `temperature and every option that changes the output (maxTokens, system prompt, …).`;
     super(
-      `replication cache miss: ${details.model}/${details.hash} (prompt ${preview}) ` +
-        `has ${details.stored} stored sample(s), index ${details.index} was asked for, ` +
-        `in ${details.location}. Run once without { replication: true } to fill the cache, ` +
-        `or use a cache that holds this sample.`,
+      `replication cache miss: ${describeMiss(details)}.${guess} Run once without ` +
+        `{ replication: true } to fill the cache, or use a cache that holds this sample.`,
     );
     this.name = "ReplicationCacheMiss";
     this.model = details.model;
     this.hash = details.hash;
     this.index = details.index;
     this.stored = details.stored;
+    this.similar = similar;
   }
+}
+
+/**
+ * What a cache miss was: model key, prompt hash and preview, the index asked
+ * for, how many samples are stored and where.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeMiss } from "./replication_cache_miss.ts";
+ *
+ * const text = describeMiss({
+ *   model: "gpt-4o_1",
+ *   hash: "b11e",
+ *   prompt: "Choose a number",
+ *   index: 3,
+ *   stored: 3,
+ *   location: "/tmp/cache",
+ * });
+ * assert.equal(
+ *   text,
+ *   'gpt-4o_1/b11e (prompt "Choose a number") has 3 stored sample(s), ' +
+ *     "index 3 was asked for, in /tmp/cache",
+ * );
+ * ```
+ */
+export function describeMiss(details: ReplicationCacheMissDetails): string {
+  const preview = JSON.stringify(
+    details.prompt.length > 60 ? details.prompt.slice(0, 60) + "…" : details.prompt,
+  );
+  return `${details.model}/${details.hash} (prompt ${preview}) has ${details.stored} ` +
+    `stored sample(s), index ${details.index} was asked for, in ${details.location}`;
 }

@@ -96,4 +96,14 @@ export interface Store {
   prompts(model: string): AsyncIterableIterator<PromptEntry>;
   /** Releases connections and handles. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the store exists and can be read (`"read"`), or
+   * can also be written (`"write"`, which may create a new store, e.g. its
+   * folder); rejects with an error that says what is wrong and what to do
+   * (the flag to add, a folder that does not exist or is read-only).
+   * `Persistent` calls it with `"write"` once, before its first draw, so that
+   * no sample is paid for that cannot be kept, and with `"read"` before it
+   * reports a replication miss. A store without it is assumed usable.
+   */
+  checkAccess?(mode: "read" | "write"): Promise<void>;
 }

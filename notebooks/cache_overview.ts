@@ -39,8 +39,9 @@ export interface CachedSequence {
 /**
  * Lists what a store holds: model keys × prompts × samples, the size on disk
  * (for a folder) and a preview of each prompt and its first sample. A string
- * is a cache folder in the mnimi layout, opened and closed here; a store
- * passed in stays open.
+ * or a `file:` URL is a cache folder in the mnimi layout, opened and closed
+ * here; a store passed in stays open. A folder that does not exist is an
+ * error (most often a typo in the path), not an empty cache.
  *
  * @example
  * ```ts
@@ -59,12 +60,16 @@ export interface CachedSequence {
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * @param storeOrDir A store, or the path of a cache folder.
+ * @param storeOrDir A store, or the path or `file:` URL of a cache folder.
  * @returns The overview.
+ * @throws {Deno.errors.NotFound} When the cache folder does not exist.
  */
-export async function cacheOverview(storeOrDir: Store | string): Promise<CacheOverview> {
-  const store = typeof storeOrDir === "string" ? new FsStore(storeOrDir) : storeOrDir;
+export async function cacheOverview(storeOrDir: Store | string | URL): Promise<CacheOverview> {
+  const store = typeof storeOrDir === "string" || storeOrDir instanceof URL
+    ? new FsStore(storeOrDir)
+    : storeOrDir;
   try {
+    await store.checkAccess?.("read");
     const sequences: CachedSequence[] = [];
     const models: string[] = [];
     for await (const model of store.models()) models.push(model);
