@@ -193,19 +193,23 @@ Deno.test("the write check runs once per Persistent, lazily, before the first dr
     assert.equal(store.writeChecks, 1, "a replication never checks for writes");
   }));
 
-Deno.test("a miss that needs a permission to draw says first that the prompt is not in the cache", () =>
-  withDir(async (dir) => {
-    const provider = new OpenAICompatible("gpt-4o", 1, {
-      baseUrl: "http://127.0.0.1:9/v1",
-      apiKeyVariable: "LLM_CACHE_UNLISTED_TEST_KEY",
-    });
-    const error = await rejection(first(new Persistent(provider, dir).sample(PROMPT)));
-    assert.ok(error instanceof Deno.errors.NotCapable, String(error));
-    assert.match(error.message, new RegExp(`^not in the cache: gpt-4o_1/${HASH} \\(prompt "`));
-    assert.match(error.message, /index 0 was asked for/);
-    assert.match(error.message, /--allow-env=LLM_CACHE_UNLISTED_TEST_KEY/);
-    assert.match(error.message, /replication: true/);
-  }));
+Deno.test({
+  name: "a miss that needs a permission to draw says first that the prompt is not in the cache",
+  permissions: { read: ["./tests/.tmp"], write: ["./tests/.tmp"], env: false, net: false },
+  fn: () =>
+    withDir(async (dir) => {
+      const provider = new OpenAICompatible("gpt-4o", 1, {
+        baseUrl: "http://127.0.0.1:9/v1",
+        apiKeyVariable: "LLM_CACHE_UNLISTED_TEST_KEY",
+      });
+      const error = await rejection(first(new Persistent(provider, dir).sample(PROMPT)));
+      assert.ok(error instanceof Deno.errors.NotCapable, String(error));
+      assert.match(error.message, new RegExp(`^not in the cache: gpt-4o_1/${HASH} \\(prompt "`));
+      assert.match(error.message, /index 0 was asked for/);
+      assert.match(error.message, /--allow-env=LLM_CACHE_UNLISTED_TEST_KEY/);
+      assert.match(error.message, /replication: true/);
+    }),
+});
 
 Deno.test("a replication miss after a key change lists the keys that hold the prompt", () =>
   withDir(async (dir) => {
