@@ -5,12 +5,11 @@
  * @module
  */
 
-import { Cursor, read } from "./cursor.ts";
+import { Cursor } from "./cursor.ts";
 import { assertTemperature } from "./model_key.ts";
 import type { Model } from "./model.ts";
-import { SampleIterator } from "./sample_iterator.ts";
 import { Sequence } from "./sequence.ts";
-import { drawOne, fresh, type Source } from "./source.ts";
+import { fresh, memo, type Source, streamOf } from "./source.ts";
 import { assertCount, assertPrompt, describe } from "./validate.ts";
 
 /** What a provider has done since it was created. */
@@ -74,13 +73,13 @@ export abstract class BufferedModel implements Model {
   readonly temperature: number;
   readonly alias: string;
   readonly maxBatch: number;
-  #sequences = new Map<string, [Sequence, Cursor]>();
+  #readers = new Map<string, Cursor>();
   #queryTime = 0;
   #tokens: [number, number] = [0, 0];
   #stats: ProviderStats = { requests: 0, retries: 0, samples: 0 };
   #source: Source = {
     expected: (batch) => this.#requestSize(batch),
-    draw: (prompt, count, batch) => read(...this.#stream(prompt), count, batch),
+    reader: (prompt) => memo(this.#readers, prompt, () => this.#buffer(prompt)),
   };
 
   /**
@@ -145,7 +144,7 @@ export abstract class BufferedModel implements Model {
   sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
     assertPrompt(prompt);
     assertCount("batch", batch);
-    return new SampleIterator(() => drawOne(this.#source, prompt, batch));
+    return streamOf(this.#source, prompt, batch);
   }
 
   /** Seconds spent in {@linkcode BufferedModel.query}, summed over requests. */
@@ -163,18 +162,15 @@ export abstract class BufferedModel implements Model {
     return this.#source;
   }
 
-  #stream(prompt: string): [Sequence, Cursor] {
-    let stream = this.#sequences.get(prompt);
-    if (stream === undefined) {
-      const sequence = new Sequence({
+  /** One prompt's buffer: an ephemeral sequence that every stream reads. */
+  #buffer(prompt: string): Cursor {
+    return new Cursor(
+      new Sequence({
         ephemeral: true,
         expected: (batch) => this.#requestSize(batch),
-        // A short answer leaves a remainder, which the sequence asks for next.
         fill: async (_index, count) => ({ samples: await this.#timedQuery(prompt, count) }),
-      });
-      this.#sequences.set(prompt, stream = [sequence, new Cursor()]);
-    }
-    return stream;
+      }),
+    );
   }
 
   #requestSize(batch: number): number {

@@ -1,12 +1,12 @@
 // The machinery Repeatable and Persistent share: one sequence per prompt whose
 // i-th item never changes, filled with fresh draws from the inner model.
 
-import { Cursor, read, readDrawn } from "./cursor.ts";
+import { Cursor } from "./cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { type Backing, type Drawn, Sequence } from "./sequence.ts";
-import { fresh, type Source, sourceOf } from "./source.ts";
+import { at, fresh, type IndexedModel, memo, type Source, sourceOf } from "./source.ts";
 import { assertCount, assertPrompt } from "./validate.ts";
 
 /**
@@ -30,18 +30,29 @@ export interface CacheStats {
 
 /** A model whose every call of `sample(p)` yields one fixed sequence. */
 export abstract class CachedModel extends Decorator {
-  #source: Source;
+  #expected: (batch: number) => number;
+  #fill: (prompt: string, index: number, count: number, batch: number) => Promise<Drawn>;
   #sequences = new Map<string, Sequence>();
   #stats: CacheStats = { hits: 0, misses: 0, drawn: 0 };
 
   /**
-   * Wraps `inner`; missing items are drawn from it seen through Independent.
+   * Wraps `inner`; missing items are drawn from it seen through Independent,
+   * or, when `inner` is a cache too, read at the same index (slicing keeps
+   * indices).
    *
    * @param inner The model to draw fresh samples from.
    */
   constructor(inner: Model) {
     super(inner);
-    this.#source = sourceOf(inner, true);
+    if (at in inner) {
+      const cache = inner as IndexedModel;
+      this.#expected = () => 1;
+      this.#fill = (prompt, index, count, batch) => cache[at](prompt, index, count, batch);
+    } else {
+      const source = sourceOf(inner);
+      this.#expected = (batch) => source.expected(batch);
+      this.#fill = (prompt, _index, count, batch) => source.reader(prompt).take(count, batch);
+    }
   }
 
   /** Hits, misses and draws since this model was created. */
@@ -64,27 +75,22 @@ export abstract class CachedModel extends Decorator {
     return new SampleIterator(() => sequence.get(i++, batch));
   }
 
-  /** @internal Fresh draws: a cursor over this model's sequences. */
-  [fresh](aligned: boolean): Source {
+  /** @internal Fresh draws: a shared cursor per prompt over this model's sequences. */
+  [fresh](): Source {
     const cursors = new Map<string, Cursor>();
-    const cursor = (prompt: string) => {
-      let found = cursors.get(prompt);
-      if (found === undefined) cursors.set(prompt, found = new Cursor());
-      return found;
-    };
     return {
       expected: () => 1,
-      draw: (prompt, count, batch, index) =>
-        read(this.#sequence(prompt), cursor(prompt), count, batch, aligned ? index : undefined),
-      fill: (prompt, count, batch, index) =>
-        readDrawn(
-          this.#sequence(prompt),
-          cursor(prompt),
-          count,
-          batch,
-          aligned ? index : undefined,
-        ),
+      reader: (prompt) => memo(cursors, prompt, () => new Cursor(this.#sequence(prompt))),
     };
+  }
+
+  /** @internal The items at `index` and after, for a cache over this one. */
+  async [at](prompt: string, index: number, count: number, batch: number): Promise<Drawn> {
+    const sequence = this.#sequence(prompt);
+    const served = await Promise.all(
+      Array.from({ length: count }, (_, k) => sequence.served(index + k, batch)),
+    );
+    return { samples: served.map((s) => s.value), stored: served.map((s) => s.hit) };
   }
 
   /** @internal Durable storage for `prompt`'s sequence, if any (`Persistent`). */
@@ -103,29 +109,20 @@ export abstract class CachedModel extends Decorator {
     batch: number,
     _wanted: number,
   ): Promise<Drawn> {
-    const source = this.#source;
-    if (source.fill !== undefined) return source.fill(prompt, count, batch, index);
-    return Promise.resolve(source.draw(prompt, count, batch, index)).then((samples) => ({
-      samples,
-    }));
+    return this.#fill(prompt, index, count, batch);
   }
 
   #sequence(prompt: string): Sequence {
-    let sequence = this.#sequences.get(prompt);
-    if (sequence === undefined) {
-      const backing = this.backing(prompt);
-      sequence = new Sequence({
-        expected: (batch) => this.#source.expected(batch),
+    return memo(this.#sequences, prompt, () =>
+      new Sequence({
+        expected: this.#expected,
         fill: async (index, count, batch, wanted) => {
           const drawn = await this.draw(prompt, index, count, batch, wanted);
           this.#stats.drawn += drawn.samples.length;
           return drawn;
         },
         stats: this.#stats,
-        ...(backing === undefined ? {} : { backing }),
-      });
-      this.#sequences.set(prompt, sequence);
-    }
-    return sequence;
+        backing: this.backing(prompt),
+      }));
   }
 }

@@ -6,8 +6,7 @@
 
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
-import { SampleIterator } from "./sample_iterator.ts";
-import { drawOne, fresh, type Source, sourceOf } from "./source.ts";
+import { fresh, type Source, sourceOf, streamOf } from "./source.ts";
 import { assertCount, assertPrompt } from "./validate.ts";
 
 /**
@@ -45,7 +44,7 @@ export class Independent extends Decorator {
    */
   constructor(inner: Model) {
     super(inner);
-    this.#source = sourceOf(inner, false);
+    this.#source = sourceOf(inner);
   }
 
   /**
@@ -57,7 +56,7 @@ export class Independent extends Decorator {
   sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
     assertPrompt(prompt);
     assertCount("batch", batch);
-    return new SampleIterator(() => drawOne(this.#source, prompt, batch));
+    return streamOf(this.#source, prompt, batch);
   }
 
   /** @internal Fresh draws: the shared cursor itself. */

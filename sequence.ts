@@ -1,6 +1,22 @@
-// The sampling core's one data structure: an append-only list of samples for
-// one prompt, filled on demand. Caches keep every value; a provider's list is
-// ephemeral (each value is handed out once, then dropped).
+// One prompt's sequence: an append-only list of samples, filled on demand.
+// Every model keeps one per prompt: caches keep their values, a provider's
+// sequence is ephemeral (each value is handed out once, then dropped).
+//
+// What it guarantees:
+// - index i holds one value for ever (or, ephemeral, until it is handed out);
+// - waiters on missing indices share the fills in flight that cover them, so
+//   a batch in flight is never asked for twice;
+// - fills are appended in the order they started, whatever order they finish
+//   in, so the value at i is the i-th draw;
+// - a fill that brings fewer samples than it asked for leaves a remainder,
+//   which the next fill asks for instead of a whole new batch;
+// - a failed fill fails only the waiters whose index is still missing;
+// - with a backing (a `Persistent` store), the store is looked at again on a
+//   miss, never on a hit; fresh samples are stored before they are served;
+//   when the write fails, what reached the store is still served and the
+//   error says how many samples were lost;
+// - counting: the first serving of a value this sequence drew fresh is a
+//   miss, every other serving a hit, so hits + misses = values served.
 
 /** Samples a fill brought, and which of them were stored before it asked. */
 export interface Drawn {
@@ -13,12 +29,12 @@ export interface Drawn {
   readonly stored?: readonly boolean[] | undefined;
 }
 
-/** A value served by {@linkcode Sequence.getStored}. */
+/** A value served, and whether it counted as a hit. */
 export interface Served {
   /** The value. */
   readonly value: string;
-  /** Whether it counted as a hit: stored before this sequence drew it. */
-  readonly stored: boolean;
+  /** Whether it was stored before this sequence drew it. */
+  readonly hit: boolean;
 }
 
 /**
@@ -43,126 +59,98 @@ export interface Backing {
   append(from: number, samples: readonly string[]): Promise<readonly string[]>;
 }
 
+/** Hits and misses, updated as values are served. */
+export interface Counts {
+  hits: number;
+  misses: number;
+}
+
 /** How a sequence gets its missing values. */
 export interface SequenceOptions {
-  /** Draws fresh samples for a missing index. */
+  /** Draws fresh samples for missing indices. */
   fill: Fill;
   /** How many samples one fill with this batch asks for. */
   expected(batch: number): number;
   /** Durable storage; looked at again on a miss, written before serving. */
-  backing?: Backing;
-  /** Drop values once consumed (a provider's stream of fresh draws). */
+  backing?: Backing | undefined;
+  /** Drop each value once it is served (a provider's stream of fresh draws). */
   ephemeral?: boolean;
-  /**
-   * Counters to update for every value served: a hit is a value stored
-   * before this sequence drew it (found in the backing, or served before); a
-   * miss is the first serving of a value this sequence drew fresh, whether a
-   * caller waited for it or it came with another caller's batch.
-   */
-  stats?: { hits: number; misses: number };
+  /** Where to count hits and misses. */
+  stats?: Counts;
 }
 
 interface PendingFill {
   readonly end: number;
-  readonly done: Promise<void>;
+  done: Promise<void>;
 }
 
-/**
- * One prompt's sequence. Index `i` holds one value for ever; concurrent
- * waiters on missing indices share the fills that cover them, and fills are
- * appended in the order they were started, whatever order they finish in. A
- * fill that brings fewer samples than it asked for leaves a remainder, which
- * the next fill asks for instead of a whole new batch.
- */
+/** One prompt's sequence (see the guarantees above). */
 export class Sequence {
-  #values: (string | undefined)[] = [];
-  // owed[i]: the value at i is a fresh draw of this sequence not served yet,
-  // so serving it is a miss; `#owing` counts them, to keep hits cheap.
-  #owed: boolean[] = [];
-  #owing = 0;
-  #remainder = 0;
   #options: SequenceOptions;
+  #stats: Counts;
+  #values: (string | undefined)[] = [];
+  // fresh[i]: drawn by this sequence and not served yet; `#unserved` counts
+  // them, so that a hit checks one number.
+  #fresh: boolean[] = [];
+  #unserved = 0;
+  #remainder = 0;
   #pending: PendingFill[] = [];
   #coverage = 0;
-  #appended: Promise<unknown> = Promise.resolve();
+  #tail: Promise<unknown> = Promise.resolve();
   #refreshing: Promise<void> | undefined;
-  #stats: { hits: number; misses: number };
 
   constructor(options: SequenceOptions) {
     this.#options = options;
     this.#stats = options.stats ?? { hits: 0, misses: 0 };
   }
 
-  /** How many values the sequence holds. */
-  get length(): number {
-    return this.#values.length;
-  }
-
-  /** The value at `i` if it is already here, without waiting. */
-  peek(i: number): string | undefined {
-    return this.#values[i];
-  }
-
-  /** The value at `i`, filling the sequence up to it if needed. */
+  /** The value at `i`: at once on a hit, else once a fill brings it. */
   get(i: number, batch: number): string | Promise<string> {
-    const value = this.#values[i];
-    if (value === undefined) return this.#miss(i, batch);
-    if (this.#owing === 0) this.#stats.hits++;
-    else this.#count(i);
-    return value;
+    if (this.#values[i] === undefined) return this.#wait(i, batch).then(() => this.#take(i));
+    return this.#take(i);
   }
 
-  /** Like {@linkcode Sequence.get}, also saying whether the value was a hit. */
-  async getStored(i: number, batch: number): Promise<Served> {
+  /** The value at `i` and whether it was a hit. */
+  async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
-    return { value: this.#values[i]!, stored: this.#count(i) };
+    const hit = this.#fresh[i] !== true;
+    return { value: this.#take(i), hit };
   }
 
-  /** Forgets the value at `i` once it has been handed out (ephemeral only). */
-  consume(i: number): void {
+  /** Serves the value at `i`, counting it. */
+  #take(i: number): string {
+    const value = this.#values[i]!;
     if (this.#options.ephemeral) this.#values[i] = undefined;
-  }
-
-  async #miss(i: number, batch: number): Promise<string> {
-    await this.#wait(i, batch);
-    this.#count(i);
-    return this.#values[i]!;
-  }
-
-  /** Counts the serving of index `i`; true for a hit. */
-  #count(i: number): boolean {
-    if (this.#owed[i] === true) {
-      this.#owed[i] = false;
-      this.#owing--;
+    if (this.#unserved > 0 && this.#fresh[i] === true) {
+      this.#fresh[i] = false;
+      this.#unserved--;
       this.#stats.misses++;
-      return false;
-    }
-    this.#stats.hits++;
-    return true;
+    } else this.#stats.hits++;
+    return value;
   }
 
   async #wait(i: number, batch: number): Promise<void> {
     if (this.#options.backing !== undefined && this.#pending.length === 0) {
-      await this.#refresh();
+      await this.#refresh(this.#options.backing);
     }
     while (i >= this.#values.length) {
       try {
         await this.#covering(i, batch);
       } catch (error) {
-        // A failed fill fails only the waiters whose index is still missing.
         if (i >= this.#values.length) throw error;
       }
     }
   }
 
-  #refresh(): Promise<void> {
+  #refresh(backing: Backing): Promise<void> {
     const from = this.#values.length;
-    this.#refreshing ??= this.#options.backing!.load(from)
-      .then((found) => this.#merge(from, found))
+    this.#refreshing ??= backing.load(from)
+      .then((found) => this.#merge(from, found, []))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
 
+  /** A fill in flight that covers `i`, or new fills up to one that does. */
   #covering(i: number, batch: number): Promise<void> {
     for (const fill of this.#pending) if (i < fill.end) return fill.done;
     let fill: PendingFill;
@@ -171,70 +159,60 @@ export class Sequence {
   }
 
   #start(batch: number, wanted: number): PendingFill {
-    const start = this.#values.length + this.#coverage;
+    const index = this.#values.length + this.#coverage;
     const expected = Math.max(1, this.#options.expected(batch));
-    // What an earlier short fill still owes, but never more than this batch asks for.
-    const count = this.#remainder > 0 ? Math.min(this.#remainder, expected) : expected;
+    const count = Math.min(this.#remainder || expected, expected);
     this.#remainder -= Math.min(this.#remainder, count);
-    const drawn = this.#options.fill(start, count, batch, wanted);
-    const previous = this.#appended;
-    const fill = { end: start + count, done: Promise.resolve() };
+    const drawn = this.#options.fill(index, count, batch, wanted);
+    const fill: PendingFill = { end: index + count, done: Promise.resolve() };
+    fill.done = this.#add(drawn, count, this.#tail).finally(() => {
+      this.#coverage -= count;
+      this.#pending.splice(this.#pending.indexOf(fill), 1);
+    });
     this.#coverage += count;
     this.#pending.push(fill);
-    fill.done = (async () => {
-      try {
-        const { samples, stored } = await drawn;
-        if (samples.length < count) this.#remainder += count - samples.length;
-        await previous;
-        const owed = samples.map((_, k) => stored?.[k] !== true);
-        const backing = this.#options.backing;
-        if (backing === undefined) this.#merge(this.#values.length, samples, owed);
-        else await this.#store(backing, samples, owed);
-      } finally {
-        this.#coverage -= count;
-        this.#pending.splice(this.#pending.indexOf(fill), 1);
-      }
-    })();
-    this.#appended = fill.done.catch(() => {});
+    this.#tail = fill.done.catch(() => {});
     return fill;
   }
 
-  /**
-   * Appends fresh samples to the backing and adds what it holds now. When the
-   * write fails, what did reach the store is still served, and the error says
-   * how many of the samples were lost.
-   */
-  async #store(backing: Backing, samples: readonly string[], owed: boolean[]): Promise<void> {
+  /** Appends a fill's samples once every fill started before it is appended. */
+  async #add(drawn: Promise<Drawn>, count: number, previous: Promise<unknown>): Promise<void> {
+    const { samples, stored } = await drawn;
+    if (samples.length < count) this.#remainder += count - samples.length;
+    await previous;
+    const fresh = samples.map((_, k) => stored?.[k] !== true);
+    const backing = this.#options.backing;
+    if (backing === undefined) this.#merge(this.#values.length, samples, fresh);
+    else await this.#store(backing, samples, fresh);
+  }
+
+  /** Stores fresh samples, then adds what the store holds from there on. */
+  async #store(backing: Backing, samples: readonly string[], fresh: boolean[]): Promise<void> {
     const from = this.#values.length;
     let found: readonly string[];
     try {
       found = await backing.append(from, samples);
     } catch (error) {
-      let lost: number | undefined;
-      try {
-        const kept = await backing.load(from);
-        this.#merge(from, kept, ownFlags(kept, samples, owed));
-        lost = samples.length - ownFlags(kept, samples, samples.map(() => true))
-          .filter(Boolean).length;
-      } catch {
-        // The store cannot be read either: how many samples it kept is unknown.
-      }
+      const kept = await backing.load(from).catch(() => undefined);
+      if (kept !== undefined) this.#merge(from, kept, ours(kept, samples, fresh));
+      const lost = kept && samples.length - ours(kept, samples, samples.map(() => true))
+            .filter(Boolean).length;
       throw lostSamples(error, samples.length, lost);
     }
-    this.#merge(from, found, ownFlags(found, samples, owed));
+    this.#merge(from, found, ours(found, samples, fresh));
   }
 
   /**
-   * Adds what the store holds from index `from` on; `owed[k]` marks
-   * `samples[k]` as a fresh draw of this sequence. A look in the store and an
+   * Adds what the store holds from index `from` on; `fresh[k]` marks
+   * `samples[k]` as this sequence's own draw. A look in the store and an
    * append can overlap, so indices already here are skipped: a stored index
    * never changes, so they hold the same values.
    */
-  #merge(from: number, samples: readonly string[], owed?: readonly boolean[]): void {
+  #merge(from: number, samples: readonly string[], fresh: readonly boolean[]): void {
     for (let k = this.#values.length - from; k < samples.length; k++) {
-      if (owed?.[k] === true) {
-        this.#owed[this.#values.length] = true;
-        this.#owing++;
+      if (fresh[k] === true) {
+        this.#fresh[this.#values.length] = true;
+        this.#unserved++;
       }
       this.#values.push(samples[k]!);
     }
@@ -242,21 +220,21 @@ export class Sequence {
 }
 
 /**
- * For each sample of `found` (what a store holds from some index on), whether
- * it is one of `ours` marked in `owed`. Ours were stored in order, each at the
- * first free index, so they are a subsequence of `found`: matching them
- * greedily marks exactly as many as there are, whatever others wrote between.
+ * For each sample of `found` (what a store holds from some index on), the
+ * flag of the sample of `mine` it is. Mine were stored in order, each at the
+ * first free index, so they are a subsequence of `found`: matching greedily
+ * finds exactly as many as there are, whatever others wrote between them.
  */
-function ownFlags(
+function ours(
   found: readonly string[],
-  ours: readonly string[],
-  owed: readonly boolean[],
+  mine: readonly string[],
+  flags: readonly boolean[],
 ): boolean[] {
-  const flags = new Array<boolean>(found.length).fill(false);
-  for (let r = 0, k = 0; r < found.length && k < ours.length; r++) {
-    if (found[r] === ours[k]) flags[r] = owed[k++]!;
+  const out = new Array<boolean>(found.length).fill(false);
+  for (let r = 0, k = 0; r < found.length && k < mine.length; r++) {
+    if (found[r] === mine[k]) out[r] = flags[k++]!;
   }
-  return flags;
+  return out;
 }
 
 function lostSamples(error: unknown, drawn: number, lost: number | undefined): Error {
