@@ -46,6 +46,17 @@ export { Independent } from "./independent.ts";
 export { Decorator } from "./decorator.ts";
 export { CachedModel, type CacheStats } from "./cached_model.ts";
 export { type AsyncSource, collect, first, take } from "./iterators.ts";
+export {
+  chunk,
+  filter,
+  find,
+  type FindOptions,
+  interleave,
+  map,
+  takeWhile,
+  unique,
+  zip,
+} from "./combinators.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
 export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
 export {
