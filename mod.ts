@@ -57,6 +57,16 @@ export {
   unique,
   zip,
 } from "./combinators.ts";
+export {
+  bootstrapInterval,
+  type BootstrapOptions,
+  type Interval,
+  majority,
+  type MajorityOptions,
+  type MajorityResult,
+  passAtK,
+  type VoteCount,
+} from "./statistics.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
 export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
 export {
