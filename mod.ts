@@ -67,6 +67,36 @@ export {
   passAtK,
   type VoteCount,
 } from "./statistics.ts";
+export {
+  type Attempt,
+  code,
+  type FailedAttempt,
+  type InferOutput,
+  isStandardSchema,
+  json,
+  LLMOutputError,
+  type LLMOutputErrorContext,
+  type Match,
+  type OutputSpec,
+  parse,
+  type Parsed,
+  ParseError,
+  type ParseErrorInit,
+  type PassedAttempt,
+  queryRetry,
+  type QueryRetryOptions,
+  repeat,
+  sequence,
+  type SequenceValues,
+  type Spec,
+  type StandardSchemaIssue,
+  type StandardSchemaProps,
+  type StandardSchemaResult,
+  type StandardSchemaTypes,
+  type StandardSchemaV1,
+  tag,
+  type Validator,
+} from "./structured/mod.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
 export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
 export {
