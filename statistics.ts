@@ -13,7 +13,8 @@ import { assertCount, assertLength, describe } from "./validate.ts";
 export interface MajorityOptions<T, K> {
   /**
    * The answer a sample votes for, e.g. the number in its `<answer>` tag;
-   * `undefined` abstains (an answer that could not be read). Keys are
+   * `undefined` or `NaN` abstains (an answer that could not be read, e.g.
+   * `Number("two")`). Keys are
    * compared as `Map` keys are (SameValueZero): use strings or numbers.
    * @default {the sample itself}
    */
@@ -44,7 +45,7 @@ export interface MajorityResult<T, K> {
   readonly share: number;
   /** Votes cast: samples that did not abstain. */
   readonly votes: number;
-  /** Samples whose key was `undefined`. */
+  /** Samples whose key was `undefined` or `NaN`. */
   readonly abstained: number;
   /** Every answer, most votes first; equal counts in the order of their first vote. */
   readonly counts: readonly VoteCount<T, K>[];
@@ -127,7 +128,7 @@ export function majority<T, K>(
   let abstained = 0;
   for (const sample of samples) {
     const k = key(sample, index);
-    if (k === undefined) abstained++;
+    if (k === undefined || Number.isNaN(k)) abstained++;
     else {
       const entry = tally.get(k);
       if (entry === undefined) tally.set(k, { key: k, count: 1, first: sample, firstIndex: index });
@@ -139,7 +140,7 @@ export function majority<T, K>(
     throw new RangeError(
       index === 0
         ? "majority() got no samples: there is nothing to vote on"
-        : `majority() got ${index} samples and every one abstained (its key was undefined): ` +
+        : `majority() got ${index} samples and every one abstained (its key was undefined or NaN): ` +
           "check the key function, or handle a vote without answers",
     );
   }

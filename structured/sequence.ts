@@ -30,7 +30,8 @@ export type SequenceValues<P> = { -readonly [K in keyof P]: Parsed<P[K]> };
  * A spec for its parts matched one after another, each from where the
  * previous one ended (text between them is skipped). Given an array it
  * parses to a tuple; given an object, to an object with the same keys, the
- * parts matched in the order of the keys.
+ * parts matched in the order of the keys (as JavaScript orders them: keys
+ * that look like integers come first).
  *
  * @example A tuple, as in the Python original
  * ```ts

@@ -40,6 +40,9 @@ Deno.test("majority: a key normalises answers; undefined abstains; the winner is
   assert.equal(vote.votes, 3);
   assert.equal(vote.share, 2 / 3);
   assert.equal(vote.counts[1]?.first, "<a>13</a>");
+  // NaN, what Number() makes of an unreadable answer, abstains too.
+  const numeric = majority(["7", "seven", "eight", "7", "x"], { key: Number });
+  assert.deepEqual([numeric.key, numeric.count, numeric.abstained], [7, 2, 3]);
 });
 
 Deno.test("majority: no votes is a RangeError that says why; bad arguments are TypeErrors", () => {
