@@ -97,7 +97,21 @@ export function filter<T>(
   })();
 }
 
-/** Options of {@linkcode find}. */
+/**
+ * Options of {@linkcode find}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { find, type FindOptions } from "./mod.ts";
+ *
+ * async function* wrong() {
+ *   while (true) yield "wrong";
+ * }
+ * const options: FindOptions = { limit: 3 };
+ * assert.equal(await find(wrong(), (s) => s === "right", options), undefined);
+ * ```
+ */
 export interface FindOptions {
   /**
    * Give up after reading this many items; a sample stream is endless, so

@@ -9,7 +9,18 @@
 
 import { assertCount, assertLength, describe } from "./validate.ts";
 
-/** Options of {@linkcode majority}. */
+/**
+ * Options of {@linkcode majority}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { majority, type MajorityOptions } from "./mod.ts";
+ *
+ * const options: MajorityOptions<string, string> = { key: (s) => s.trim().toLowerCase() };
+ * assert.equal(majority(["Yes", "no", " yes"], options).key, "yes");
+ * ```
+ */
 export interface MajorityOptions<T, K> {
   /**
    * The answer a sample votes for, e.g. the number in its `<answer>` tag;
@@ -21,7 +32,18 @@ export interface MajorityOptions<T, K> {
   key?: (sample: T, index: number) => K | undefined;
 }
 
-/** The votes for one answer. */
+/**
+ * The votes for one answer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { majority, type VoteCount } from "./mod.ts";
+ *
+ * const [top]: readonly VoteCount<string, string>[] = majority(["b", "a", "b"]).counts;
+ * assert.deepEqual(top, { key: "b", count: 2, first: "b", firstIndex: 0 });
+ * ```
+ */
 export interface VoteCount<T, K> {
   /** The answer. */
   readonly key: K;
@@ -33,7 +55,18 @@ export interface VoteCount<T, K> {
   readonly firstIndex: number;
 }
 
-/** The outcome of a {@linkcode majority} vote. */
+/**
+ * The outcome of a {@linkcode majority} vote.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { majority, type MajorityResult } from "./mod.ts";
+ *
+ * const vote: MajorityResult<string, string> = majority(["x", "y", "x"]);
+ * assert.equal(vote.share, 2 / 3);
+ * ```
+ */
 export interface MajorityResult<T, K> {
   /** The first sample that voted for the winning answer. */
   readonly winner: T;
@@ -205,7 +238,18 @@ export function passAtK(n: number, c: number, k: number): number {
   return -Math.expm1(logAllFail);
 }
 
-/** Options of {@linkcode bootstrapInterval}. */
+/**
+ * Options of {@linkcode bootstrapInterval}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bootstrapInterval, type BootstrapOptions } from "./mod.ts";
+ *
+ * const options: BootstrapOptions<number> = { confidence: 0.9, resamples: 1000, seed: 7 };
+ * assert.equal(bootstrapInterval([1, 2, 3, 4], options).confidence, 0.9);
+ * ```
+ */
 export interface BootstrapOptions<T> {
   /**
    * The statistic, computed on the values and on every resample of them.
@@ -230,7 +274,18 @@ export interface BootstrapOptions<T> {
   seed?: number;
 }
 
-/** A statistic and its bootstrap confidence interval. */
+/**
+ * A statistic and its bootstrap confidence interval.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bootstrapInterval, type Interval } from "./mod.ts";
+ *
+ * const { estimate, low, high }: Interval = bootstrapInterval([0, 1, 1, 0, 1]);
+ * assert.ok(low <= estimate && estimate <= high);
+ * ```
+ */
 export interface Interval {
   /** The statistic on the values themselves. */
   readonly estimate: number;

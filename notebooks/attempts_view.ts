@@ -21,7 +21,19 @@ import {
   View,
 } from "./html.ts";
 
-/** Options of {@linkcode showAttempts}. */
+/**
+ * Options of {@linkcode showAttempts}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showAttempts, type ShowAttemptsOptions } from "./mod.ts";
+ *
+ * const options: ShowAttemptsOptions = { fold: 20 };
+ * const view = showAttempts([{ index: 0, response: "x".repeat(30), ok: true, value: "x" }], options);
+ * assert.match(view.bundle()["text/html"], /<details>/);
+ * ```
+ */
 export interface ShowAttemptsOptions {
   /**
    * Responses longer than this many characters, or of more than 3 lines, are
@@ -79,7 +91,18 @@ export function showAttempts(
   return new AttemptsView([...attempts], options.fold);
 }
 
-/** A table of `queryRetry` attempts; see {@linkcode showAttempts}. */
+/**
+ * A table of `queryRetry` attempts; see {@linkcode showAttempts}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AttemptsView } from "./mod.ts";
+ *
+ * const view = new AttemptsView([{ index: 0, response: "<a>1</a>", ok: true, value: "1" }]);
+ * assert.match(String(view), /^1 attempt · passed at attempt 0/);
+ * ```
+ */
 export class AttemptsView extends View {
   /** The attempts, in order. */
   readonly attempts: readonly Attempt[];

@@ -10,7 +10,7 @@ import type { Match, Spec } from "./spec.ts";
 
 /**
  * A spec for the content of the first fenced Markdown code block at or after
- * the position. The info string after the opening fence (` ```python `) is
+ * the position. The info string after the opening fence (such as `python`) is
  * skipped; the block ends at the next line that starts with a fence, or, when
  * there is none, at the next fence anywhere (so a closing fence at the very
  * end without a newline is accepted). The content excludes the newline before

@@ -7,7 +7,27 @@
 import { describe } from "../validate.ts";
 import type { FailedAttempt } from "./attempt.ts";
 
-/** Where the failed attempts came from, for the message. */
+/**
+ * Where the failed attempts came from, for the message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LLMOutputError, type LLMOutputErrorContext } from "../mod.ts";
+ *
+ * const context: LLMOutputErrorContext = { model: "gpt-4o @ 1", prompt: "Say yes." };
+ * const error = new LLMOutputError([{
+ *   index: 0,
+ *   response: "No.",
+ *   ok: false,
+ *   stage: "validate",
+ *   reason: "validate returned false",
+ *   excerpt: "No.",
+ *   error: undefined,
+ * }], context);
+ * assert.match(error.message, /^no valid output in 1 attempt \(model gpt-4o @ 1, prompt "Say yes\."\)/);
+ * ```
+ */
 export interface LLMOutputErrorContext {
   /** The model, e.g. `gpt-4o @ 1`. */
   model?: string;

@@ -7,7 +7,18 @@
 import type { StandardSchemaIssue } from "./standard_schema.ts";
 import { excerptAt, formatIssues } from "./_text.ts";
 
-/** What a {@linkcode ParseError} is made from. */
+/**
+ * What a {@linkcode ParseError} is made from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ParseError, type ParseErrorInit } from "../mod.ts";
+ *
+ * const init: ParseErrorInit = { expected: "a number", offset: 4 };
+ * assert.equal(new ParseError("Answer: none", init).excerpt, "er: none");
+ * ```
+ */
 export interface ParseErrorInit {
   /** What was expected, e.g. `closing tag </answer>`. */
   expected: string;
