@@ -46,6 +46,57 @@ export { Independent } from "./independent.ts";
 export { Decorator } from "./decorator.ts";
 export { CachedModel, type CacheStats } from "./cached_model.ts";
 export { type AsyncSource, collect, first, take } from "./iterators.ts";
+export {
+  chunk,
+  filter,
+  find,
+  type FindOptions,
+  interleave,
+  map,
+  takeWhile,
+  unique,
+  zip,
+} from "./combinators.ts";
+export {
+  bootstrapInterval,
+  type BootstrapOptions,
+  type Interval,
+  majority,
+  type MajorityOptions,
+  type MajorityResult,
+  passAtK,
+  type VoteCount,
+} from "./statistics.ts";
+export {
+  type Attempt,
+  code,
+  type FailedAttempt,
+  type InferOutput,
+  isStandardSchema,
+  json,
+  LLMOutputError,
+  type LLMOutputErrorContext,
+  type Match,
+  type OutputSpec,
+  parse,
+  type Parsed,
+  ParseError,
+  type ParseErrorInit,
+  type PassedAttempt,
+  queryRetry,
+  type QueryRetryOptions,
+  repeat,
+  sequence,
+  type SequenceValues,
+  type Spec,
+  type StandardSchemaIssue,
+  type StandardSchemaProps,
+  type StandardSchemaResult,
+  type StandardSchemaTypes,
+  type StandardSchemaV1,
+  tag,
+  type Validator,
+} from "./structured/mod.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
 export { Persistent, type PersistentOptions } from "./cache/persistent.ts";
 export {

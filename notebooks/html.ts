@@ -135,3 +135,22 @@ export function preview(text: string, max: number): string {
   const more = cut.length > max || firstLine.length < text.length;
   return cut.slice(0, max).join("") + (more ? "…" : "");
 }
+
+/**
+ * Monospaced text, folded behind its first line when it is longer than
+ * `fold` characters or has more than 3 lines.
+ */
+export function foldedText(text: string, fold: number): string {
+  const long = text.length > fold || text.split("\n").length > 3;
+  const full = `<pre style="${MONO}">${escapeHtml(text)}</pre>`;
+  if (!long) return full;
+  return `<details><summary style="cursor:pointer"><code>${
+    escapeHtml(preview(text, 80))
+  }</code> <span style="${MUTED}">(${text.length} chars)</span></summary>${full}</details>`;
+}
+
+/** A small coloured label; `label` is escaped. */
+export function pill(label: string, colour: string): string {
+  return `<span style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;` +
+    `color:#fff;background:${colour}">${escapeHtml(label)}</span>`;
+}

@@ -5,8 +5,9 @@
  * cell's last value (see {@linkcode installModelDisplay}), and offers views
  * that do the same: {@linkcode showSamples} (a table of samples, cached or
  * fresh), {@linkcode cacheOverview} (what a store holds),
- * {@linkcode answerChart} (an SVG bar chart of answer frequencies) and
- * {@linkcode progress} (a live progress display while sampling). Every view
+ * {@linkcode answerChart} (an SVG bar chart of answer frequencies),
+ * {@linkcode progress} (a live progress display while sampling) and
+ * {@linkcode showAttempts} (what each attempt of `queryRetry` drew). Every view
  * has `text/html` and readable `text/plain`; all prompt and sample text is
  * HTML-escaped. Nothing here touches `Deno.jupyter` outside the kernel.
  *
@@ -67,3 +68,4 @@ export {
   type ProgressState,
   type ProgressStream,
 } from "./progress.ts";
+export { AttemptsView, showAttempts, type ShowAttemptsOptions } from "./attempts_view.ts";

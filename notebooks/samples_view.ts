@@ -10,9 +10,10 @@ import {
   CAPTION,
   container,
   escapeHtml,
+  foldedText,
   type MimeBundle,
-  MONO,
   MUTED,
+  pill,
   preview,
   table,
   textTable,
@@ -136,7 +137,7 @@ export class SamplesView extends View {
     const html = `<div style="${CAPTION}">${escapeHtml(preview(this.prompt, 120))}</div>` +
       table(
         ["#", "sample", "from"],
-        this.rows.map((r) => [String(r.index), this.#cell(r.text), badge(r.origin)]),
+        this.rows.map((r) => [String(r.index), foldedText(r.text, this.#fold), badge(r.origin)]),
       ) +
       `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
     const text = textTable(
@@ -148,19 +149,8 @@ export class SamplesView extends View {
       "text/plain": `${preview(this.prompt, 120)}\n${text}\n${caption}`,
     };
   }
-
-  #cell(text: string): string {
-    const long = text.length > this.#fold || text.split("\n").length > 3;
-    const full = `<pre style="${MONO}">${escapeHtml(text)}</pre>`;
-    if (!long) return full;
-    return `<details><summary style="cursor:pointer"><code>${
-      escapeHtml(preview(text, 80))
-    }</code> <span style="${MUTED}">(${text.length} chars)</span></summary>${full}</details>`;
-  }
 }
 
 function badge(origin: SampleOrigin): string {
-  const colour = origin === "cache" ? "#2e8b57" : "#d2691e";
-  return `<span style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;` +
-    `color:#fff;background:${colour}">${origin}</span>`;
+  return pill(origin, origin === "cache" ? "#2e8b57" : "#d2691e");
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 
 const RUNNER = ".ci/execute_notebooks.py";
-const NOTEBOOKS = ["quickstart", "retries_and_pass_at_k", "cache_slicing"];
+const NOTEBOOKS = ["quickstart", "retries_and_pass_at_k", "cache_slicing", "structured_output"];
 
 interface Output {
   output_type: string;
@@ -129,6 +129,30 @@ Deno.test({
         assertSome(plain, /same result: true/, "replay from the slice");
         assertSome(plain, /ReplicationCacheMiss: .*index 10 was asked for/, "miss");
       });
+
+      await t.step(
+        "structured_output: parse, queryRetry replayed, find, voting, pass@k",
+        async () => {
+          const { html, plain } = await read("structured_output");
+          assertSome(plain, /^\s+reasoning: "From 14:35 to 16:35/m, "parse, typed");
+          assertSome(plain, /^ParseError: expected opening tag <reasoning> at offset 0/m, "error");
+          assertSome(plain, /^3 attempts · passed at attempt 2\n/, "showAttempts, plain");
+          assertSome(html, />validate<\/span>/, "showAttempts, html");
+          assertSome(plain, /^1\s+validate\s+validate returned false/m, "validator rejected");
+          assertSome(
+            plain,
+            /\{ sameAttempts: true, sameAnswer: true, freshSamples: 0 \}/,
+            "rerun replays",
+          );
+          assertSome(plain, /^14:35 → 17:10 \(minutes\)/m, "json(schema) typed value");
+          assertSome(plain, /LLMOutputError: no valid output in 2 attempts/, "LLMOutputError");
+          assertSome(plain, /\{ found: 155, next: 155 \}/, "find");
+          assertSome(plain, /"10 = 30"/, "a tie reported");
+          assertSome(plain, /"pass@1"\s*│ "0\.550" │ "0\.387 – 0\.725"/, "pass@1 with CI");
+          assertSome(html, /<svg/, "answer chart");
+          assertSome(plain, /hits \d+ · misses 0 · requests 0/, "every sample from the cache");
+        },
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,0 +1,162 @@
+/**
+ * The attempts view: what each attempt of `queryRetry` drew and why it
+ * failed or passed.
+ *
+ * @module
+ */
+
+import { type Attempt, LLMOutputError } from "../structured/mod.ts";
+import { describe } from "../validate.ts";
+import {
+  CAPTION,
+  container,
+  escapeHtml,
+  foldedText,
+  type MimeBundle,
+  MUTED,
+  pill,
+  preview,
+  table,
+  textTable,
+  View,
+} from "./html.ts";
+
+/**
+ * Options of {@linkcode showAttempts}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showAttempts, type ShowAttemptsOptions } from "./mod.ts";
+ *
+ * const options: ShowAttemptsOptions = { fold: 20 };
+ * const view = showAttempts([{ index: 0, response: "x".repeat(30), ok: true, value: "x" }], options);
+ * assert.match(view.bundle()["text/html"], /<details>/);
+ * ```
+ */
+export interface ShowAttemptsOptions {
+  /**
+   * Responses longer than this many characters, or of more than 3 lines, are
+   * folded behind their first line.
+   * @default {160}
+   */
+  fold?: number;
+}
+
+/**
+ * Shows the attempts of a `queryRetry` call as a table: each attempt's
+ * number, outcome (passed, or failed to parse or to validate), the reason or
+ * the value, and the response (long ones folded). Pass the attempts collected
+ * with the `onAttempt` option, or the {@linkcode LLMOutputError} a call threw.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Attempt, BufferedModel, queryRetry, tag } from "../mod.ts";
+ * import { showAttempts } from "./mod.ts";
+ *
+ * class Scripted extends BufferedModel {
+ *   #replies = ["No tags.", "<answer>x</answer>", "<answer>42</answer>"];
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(this.#replies.splice(0, n));
+ *   }
+ * }
+ *
+ * const attempts: Attempt[] = [];
+ * await queryRetry(new Scripted("scripted", 1), "A number in <answer> tags", tag("answer"), {
+ *   retries: 3,
+ *   validate: (s) => /^\d+$/.test(s),
+ *   onAttempt: (a) => attempts.push(a),
+ * });
+ * const view = showAttempts(attempts);
+ * assert.match(String(view), /3 attempts · passed at attempt 2/);
+ * assert.match(String(view), /1\s+validate\s+validate returned false/);
+ * ```
+ *
+ * @param source The attempts, or the error that lists them.
+ * @param options Folding of long responses.
+ * @returns The view, which also holds the attempts.
+ */
+export function showAttempts(
+  source: LLMOutputError | Iterable<Attempt>,
+  options: ShowAttemptsOptions = {},
+): AttemptsView {
+  const attempts = source instanceof LLMOutputError ? source.attempts : source;
+  if (typeof (attempts as Iterable<Attempt> | null)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(
+      `showAttempts() takes the attempts (collect them with queryRetry's onAttempt option) ` +
+        `or an LLMOutputError, got ${describe(source)}`,
+    );
+  }
+  return new AttemptsView([...attempts], options.fold);
+}
+
+/**
+ * A table of `queryRetry` attempts; see {@linkcode showAttempts}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AttemptsView } from "./mod.ts";
+ *
+ * const view = new AttemptsView([{ index: 0, response: "<a>1</a>", ok: true, value: "1" }]);
+ * assert.match(String(view), /^1 attempt · passed at attempt 0/);
+ * ```
+ */
+export class AttemptsView extends View {
+  /** The attempts, in order. */
+  readonly attempts: readonly Attempt[];
+  #fold: number;
+
+  /**
+   * Makes the view from attempts already gathered.
+   *
+   * @param attempts The attempts, in order.
+   * @param fold Fold responses longer than this many characters.
+   */
+  constructor(attempts: readonly Attempt[], fold = 160) {
+    super();
+    this.attempts = attempts;
+    this.#fold = fold;
+  }
+
+  /** The view as `text/html` and `text/plain`. */
+  bundle(): MimeBundle {
+    const passed = this.attempts.find((a) => a.ok);
+    const count = this.attempts.length === 1 ? "1 attempt" : `${this.attempts.length} attempts`;
+    const caption = `${count} · ${
+      passed === undefined ? "none passed" : `passed at attempt ${passed.index}`
+    }`;
+    const html = `<div style="${CAPTION}">${escapeHtml(caption)}</div>` +
+      table(
+        ["#", "outcome", "reason or value", "response"],
+        this.attempts.map((a) => [
+          String(a.index),
+          pill(outcome(a), a.ok ? "#2e8b57" : a.stage === "parse" ? "#d2691e" : "#b22222"),
+          `<pre style="white-space:pre-wrap;margin:0">${escapeHtml(detail(a))}</pre>`,
+          foldedText(a.response, this.#fold),
+        ]),
+      ) +
+      `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
+    const text = textTable(
+      ["#", "outcome", "reason or value", "response"],
+      this.attempts.map((a) => [
+        String(a.index),
+        outcome(a),
+        preview(detail(a), 70),
+        preview(a.response, 40),
+      ]),
+    );
+    return { "text/html": container(html), "text/plain": `${caption}\n${text}` };
+  }
+}
+
+function outcome(attempt: Attempt): string {
+  return attempt.ok ? "passed" : attempt.stage;
+}
+
+function detail(attempt: Attempt): string {
+  if (!attempt.ok) return attempt.reason;
+  const { value } = attempt;
+  return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+}

@@ -1,0 +1,321 @@
+// Specs and parse: the Python original's test_structured_output.py cases,
+// its behaviours one by one, errors, Standard Schemas and inferred types.
+
+import assert from "node:assert/strict";
+import { z } from "zod";
+import {
+  code,
+  json,
+  type Match,
+  parse,
+  type Parsed,
+  ParseError,
+  queryRetry,
+  repeat,
+  sequence,
+  type Spec,
+  type StandardSchemaV1,
+  tag,
+} from "../mod.ts";
+import { CountingModel } from "./mock_model.ts";
+
+const FENCE = "```";
+
+/** The ParseError `fn` throws. */
+function parseError(fn: () => unknown): ParseError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ParseError) return error;
+    throw error;
+  }
+  throw new Error("expected a ParseError, but nothing was thrown");
+}
+
+// Ported from test_structured_output.py.
+Deno.test("Python test_simple: Sequence([Tag, Tag, Code]) skips chatter between parts", () => {
+  const spec = sequence([tag("analysis"), tag("final"), code()]);
+  const out = `Some preface text
+
+<analysis>reasoning...</analysis>
+
+random chatter
+
+<final>answer</final>
+
+more stuff
+
+${FENCE}python
+print("hi")
+tail text
+${FENCE}
+`;
+  const result = parse(spec, out);
+  assert.equal(result[0], "reasoning...");
+  assert.equal(result[1], "answer");
+  assert.equal(result[2], 'print("hi")\ntail text');
+});
+
+Deno.test("tag: content is exact, found from the position on, tags read in order", () => {
+  assert.equal(parse(tag("a"), "<a>  two\nlines </a>"), "  two\nlines ");
+  assert.equal(parse(tag("a"), "<a></a>"), "");
+  assert.deepEqual(parse(sequence([tag("a"), tag("a")]), "<a>1</a> x <a>2</a>"), ["1", "2"]);
+  assert.deepEqual(tag("a").match("<a>1</a> <a>2</a>", 1), { start: 9, end: 17, value: "2" });
+  // Not nested: the content runs to the first closing tag.
+  assert.equal(parse(tag("a"), "<a>x<a>y</a>z</a>"), "x<a>y");
+  // A tag before the position is not seen again.
+  const error = parseError(() => parse(sequence([tag("b"), tag("a")]), "<a>1</a><b>2</b>"));
+  assert.equal(error.expected, "opening tag <a>");
+  assert.equal(error.offset, 16);
+  assert.match(error.message, /at the end of the text/);
+});
+
+Deno.test("tag: errors name the tag, the offset and the text there", () => {
+  const open = parseError(() => parse(tag("answer"), "I think it is 42, maybe."));
+  assert.equal(open.expected, "opening tag <answer>");
+  assert.equal(open.offset, 0);
+  assert.equal(open.excerpt, "I think it is 42, maybe.");
+  assert.equal(
+    open.message,
+    'expected opening tag <answer> at offset 0 (text there: "I think it is 42, maybe.")',
+  );
+  const close = parseError(() => parse(tag("answer"), "ok <answer>42\n"));
+  assert.equal(close.expected, "closing tag </answer>");
+  assert.equal(close.offset, 11);
+  assert.equal(close.excerpt, "42\n");
+  assert.match(close.message, /the <answer> at offset 3 is never closed/);
+  assert.match(close.message, /text there: "42\\n"/);
+});
+
+Deno.test("tag: a name with whitespace, brackets or a slash is a TypeError", () => {
+  for (const bad of ["", "a b", "<a>", "/a", "a\n"]) {
+    assert.throws(() => tag(bad), TypeError, JSON.stringify(bad));
+  }
+  assert.throws(() => tag(42 as unknown as string), /got 42/);
+});
+
+Deno.test("code: the info string is skipped; without one the content starts on the next line", () => {
+  assert.equal(parse(code(), `${FENCE}python title="x.py"\nx = 1\n${FENCE}`), "x = 1");
+  assert.equal(parse(code(), `${FENCE}\nx = 1\n${FENCE}\n`), "x = 1");
+  assert.equal(parse(code(), `before ${FENCE}js\na\nb\n${FENCE} after`), "a\nb");
+  assert.deepEqual(code().match(`ab${FENCE}\nx\n${FENCE}cd`, 0), { start: 2, end: 11, value: "x" });
+});
+
+Deno.test("code: a closing fence at the very end without a newline is accepted", () => {
+  assert.equal(parse(code(), `${FENCE}python\nprint(1)${FENCE}`), "print(1)");
+  // As in the Python original, the fallback takes the next fence anywhere.
+  assert.equal(parse(code(), `${FENCE}\nx = 1${FENCE} more`), "x = 1");
+});
+
+Deno.test("code: an empty block closes at once instead of swallowing the next block", () => {
+  const text = `${FENCE}\n${FENCE}\ntext\n${FENCE}py\nsecond\n${FENCE}`;
+  assert.deepEqual(parse(repeat(code()), text), ["", "second"]);
+  assert.equal(parse(code(), `${FENCE}sh\n${FENCE}`), "");
+});
+
+Deno.test("code: the Python original's error cases", () => {
+  const none = parseError(() => parse(code(), "no code here"));
+  assert.equal(none.expected, `a ${FENCE} code block`);
+  assert.equal(none.offset, 0);
+  const noNewline = parseError(() => parse(code(), `text ${FENCE}python`));
+  assert.equal(noNewline.expected, "a newline after the opening code fence");
+  assert.equal(noNewline.offset, 8);
+  assert.match(noNewline.message, /the code block at offset 5 is unterminated/);
+  const unclosed = parseError(() => parse(code(), `${FENCE}py\nprint(1)\n`));
+  assert.equal(unclosed.expected, `a closing code fence ${FENCE}`);
+  assert.equal(unclosed.offset, 6);
+  assert.equal(unclosed.excerpt, "print(1)\n");
+});
+
+Deno.test("code(language): blocks in other languages are passed over, whole", () => {
+  const text =
+    `${FENCE}sh\nnpm test\n${FENCE}\n${FENCE}Python\nprint(1)\n${FENCE}\n${FENCE}python\n2\n${FENCE}`;
+  assert.equal(parse(code("python"), text), "print(1)");
+  assert.deepEqual(parse(repeat(code("python")), text), ["print(1)", "2"]);
+  assert.deepEqual(parse(repeat(code("PYTHON")), text), ["print(1)", "2"]);
+  const missing = parseError(() => parse(code("rust"), text));
+  assert.equal(missing.expected, `a ${FENCE}rust code block`);
+  assert.equal(missing.offset, text.length);
+  assert.throws(() => code("two words"), TypeError);
+});
+
+Deno.test("repeat: greedy, zero or more, stops when the inner spec fails", () => {
+  assert.deepEqual(parse(repeat(tag("a")), "<a>1</a><a>2</a> x <a>3</a> <b>"), ["1", "2", "3"]);
+  assert.deepEqual(repeat(tag("a")).match("nothing", 3), { start: 3, end: 3, value: [] });
+  const m = repeat(tag("a")).match("xx<a>1</a>yy<a>2</a>zz", 0);
+  assert.deepEqual(m, { start: 2, end: 20, value: ["1", "2"] });
+  // An unterminated item ends the repetition; what came before is kept.
+  assert.deepEqual(parse(repeat(tag("a")), "<a>1</a><a>2"), ["1"]);
+  // Greedy: it never gives a match back (the Python original's documented limit).
+  const greedy = parseError(() =>
+    parse(sequence([repeat(tag("a")), tag("a")]), "<a>1</a><a>2</a>")
+  );
+  assert.equal(greedy.expected, "opening tag <a>");
+});
+
+Deno.test("repeat: stops when the inner spec makes no progress", () => {
+  // repeat(repeat(x)) matches empty at the end; it must not loop for ever.
+  assert.deepEqual(parse(repeat(repeat(tag("a"))), "<a>1</a><a>2</a>"), [["1", "2"]]);
+  const empty: Spec<string> = {
+    expected: "nothing",
+    match: (_text, from) => ({ start: from, end: from, value: "" }),
+  };
+  assert.deepEqual(parse(repeat(empty), "abc"), []);
+});
+
+Deno.test("repeat: an error other than ParseError is a bug and propagates", () => {
+  const broken: Spec<string> = {
+    expected: "x",
+    match: () => {
+      throw new TypeError("bug in a custom spec");
+    },
+  };
+  assert.throws(() => parse(repeat(broken), "abc"), /bug in a custom spec/);
+});
+
+Deno.test("sequence: tuples and named parts, spans, and errors at absolute offsets", () => {
+  assert.deepEqual(parse(sequence([]), "anything"), []);
+  assert.deepEqual(sequence([]).match("abc", 2), { start: 2, end: 2, value: [] });
+  const spec = sequence({ plan: tag("plan"), steps: repeat(code()), answer: tag("answer") });
+  const text = `<plan>p</plan>\n${FENCE}\na\n${FENCE}\n${FENCE}\nb\n${FENCE}\n<answer>42</answer>`;
+  assert.deepEqual(parse(spec, text), { plan: "p", steps: ["a", "b"], answer: "42" });
+  const m: Match<unknown> = sequence([tag("a"), tag("b")]).match("..<a>1</a>..<b>2</b>..", 0);
+  assert.equal(m.start, 2);
+  assert.equal(m.end, 20);
+  const error = parseError(() => parse(sequence([tag("a"), tag("b")]), "<a>1</a> then <c>"));
+  assert.equal(error.expected, "opening tag <b>");
+  assert.equal(error.offset, 8);
+  assert.equal(error.excerpt, " then <c>");
+});
+
+Deno.test("specs given bad parts say what a spec is", () => {
+  assert.throws(() => repeat("tag" as never), /repeat\(\) expects a spec/);
+  assert.throws(() => sequence([tag("a"), 3 as never]), /sequence\(\) part 1 expects a spec/);
+  assert.throws(() => sequence(null as never), /array or an object of specs/);
+  assert.throws(() => parse({} as never, "x"), /parse\(\) expects a spec/);
+  assert.throws(() => parse(tag("a"), 42 as never), /text must be a string, got 42/);
+  // A schema where a spec goes: the message points to json().
+  assert.throws(() => repeat(z.object({}) as never), /wrap it as json\(schema\)/);
+});
+
+Deno.test("excerpts are cut at 40 characters, never inside a surrogate pair", () => {
+  const long = "x".repeat(39) + "😀" + "tail";
+  const error = parseError(() => parse(tag("a"), long));
+  assert.equal(error.excerpt, "x".repeat(39) + "😀…");
+  assert.ok(error.excerpt.isWellFormed());
+});
+
+Deno.test("json: a ```json block, a bare block, or the whole text", () => {
+  assert.deepEqual(parse(json(), `Here:\n${FENCE}json\n{"a": [1, 2]}\n${FENCE}\nDone.`), {
+    a: [1, 2],
+  });
+  assert.deepEqual(parse(json(), `${FENCE}\n"text"\n${FENCE}`), "text");
+  assert.deepEqual(parse(json(), '\n  {"a": null}  \n'), { a: null });
+  assert.deepEqual(parse(json(), "42"), 42);
+  // A block in another language is passed over.
+  const mixed = `${FENCE}python\nprint({"no": 1})\n${FENCE}\n${FENCE}JSON\n[true]\n${FENCE}`;
+  assert.deepEqual(parse(json(), mixed), [true]);
+  assert.deepEqual(json().match(mixed, 0).start, mixed.indexOf(`${FENCE}JSON`));
+});
+
+Deno.test("json: a syntax error is a ParseError at the JSON's offset", () => {
+  const text = `Sure!\n${FENCE}json\n{"a": 1,}\n${FENCE}`;
+  const error = parseError(() => parse(json(), text));
+  assert.equal(error.offset, text.indexOf("{"));
+  assert.match(error.message, /expected JSON \(in a ```json block or as the whole text\)/);
+  assert.match(error.message, /text there: "\{\\"a\\": 1,\}\\n```"/);
+  const whole = parseError(() => parse(json(), "  The answer is {a: 1}"));
+  assert.equal(whole.offset, 2);
+  assert.equal(parseError(() => parse(json(), "   ")).offset, 3);
+});
+
+Deno.test("json(schema): a zod schema types and checks the value", () => {
+  const Paper = z.object({ title: z.string(), year: z.number().int() });
+  const paper = parse(json(Paper), '{"title": "Attention Is All You Need", "year": 2017}');
+  const year: number = paper.year;
+  assert.equal(year, 2017);
+  const error = parseError(() =>
+    parse(json(Paper), `${FENCE}json\n{"title": 1, "year": "2017"}\n${FENCE}`)
+  );
+  assert.equal(error.offset, 8);
+  assert.equal(error.issues?.length, 2);
+  assert.match(
+    error.message,
+    /expected JSON the zod schema accepts at offset 8: title: .*; year: /,
+  );
+  // A transforming schema's output is the value.
+  const Upper = z.object({ name: z.string().transform((s) => s.toUpperCase()) });
+  assert.deepEqual(parse(json(Upper), '{"name": "ada"}'), { name: "ADA" });
+});
+
+Deno.test("json(schema): a hand-written Standard Schema, and a bad or async one", () => {
+  const even: StandardSchemaV1<unknown, number> = {
+    "~standard": {
+      version: 1,
+      vendor: "hand",
+      validate: (v) =>
+        typeof v === "number" && v % 2 === 0
+          ? { value: v }
+          : { issues: [{ message: "not even", path: [{ key: "n" }] }] },
+    },
+  };
+  assert.equal(parse(json(even), "4"), 4);
+  assert.match(parseError(() => parse(json(even), "3")).message, /n: not even/);
+  assert.throws(() => json({ validate: () => true } as never), /json\(\) takes a Standard Schema/);
+  const slow = z.number().refine(async (n) => await Promise.resolve(n > 0));
+  assert.throws(() => parse(json(slow), "1"), /validates asynchronously.*validate option/);
+});
+
+Deno.test("a Standard Schema as the spec checks the whole text", () => {
+  const YesNo = z.string().trim().toLowerCase().pipe(z.enum(["yes", "no"]));
+  const answer: "yes" | "no" = parse(YesNo, " Yes\n");
+  assert.equal(answer, "yes");
+  const error = parseError(() => parse(YesNo, "Maybe"));
+  assert.equal(error.offset, 0);
+  assert.match(error.message, /expected text the zod schema accepts at offset 0: /);
+});
+
+/** Exact type equality, for the inferred-type tests below. */
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true
+  : false;
+function expectType<T extends true>(_: T): void {}
+
+Deno.test("result types are inferred; wrong uses are type errors", async () => {
+  const text = `<a>x</a>\n${FENCE}\ny\n${FENCE}`;
+  const spec = sequence([tag("a"), repeat(code())]);
+  const value = parse(spec, text);
+  expectType<Equal<typeof value, [string, string[]]>>(true);
+  expectType<Equal<Parsed<typeof spec>, [string, string[]]>>(true);
+  const named = parse(sequence({ a: tag("a"), b: repeat(code()) }), text);
+  expectType<Equal<typeof named, { a: string; b: string[] }>>(true);
+  const paper = parse(json(z.object({ year: z.number() })), '{"year": 1}');
+  expectType<Equal<typeof paper, { year: number }>>(true);
+  expectType<Equal<ReturnType<typeof json>, Spec<unknown>>>(true);
+  assert.deepEqual(value, ["x", ["y"]]);
+
+  const model = new CountingModel();
+  const n = await queryRetry(model, "p", json(z.number()), {
+    validate: z.number().transform(String),
+  });
+  expectType<Equal<typeof n, string>>(true);
+  assert.equal(n, "0");
+  const s = await queryRetry(model, "p", z.string(), { validate: (c) => c.length > 0 });
+  expectType<Equal<typeof s, string>>(true);
+  assert.equal(s, "1");
+
+  // Never run: each line must be a type error, or `deno test` fails to type-check.
+  const _wrongUses = () => {
+    // @ts-expect-error the second element is a string[], not a string
+    const _x: [string, string] = parse(spec, text);
+    // @ts-expect-error a tag parses to a string, not a number
+    const _y: number = parse(tag("a"), text);
+    // @ts-expect-error an object schema checks JSON: it must be wrapped in json()
+    parse(z.object({ a: z.string() }), text);
+    // @ts-expect-error validate gets the parsed string, not a number
+    queryRetry(model, "p", tag("a"), { validate: (v: number) => v > 0 });
+    // @ts-expect-error a schema for numbers cannot validate a string
+    queryRetry(model, "p", tag("a"), { validate: z.number() });
+    // @ts-expect-error sequence takes an array or an object of specs
+    sequence([tag("a"), "b"]);
+  };
+});
