@@ -30,7 +30,7 @@
  * @module
  */
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import { expandHome } from "./home_path.ts";
 import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
 import { permissionHint } from "./permission_hint.ts";
@@ -79,40 +79,33 @@ PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${FORMAT};
 `;
 
+const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The prepared statements of one connection. */
-class Statements {
-  readonly sequenceId: StatementSync;
-  readonly addSequence: StatementSync;
-  readonly setPrompt: StatementSync;
-  readonly next: StatementSync;
-  readonly from: StatementSync;
-  readonly insert: StatementSync;
-  readonly nextModel: StatementSync;
-  readonly prompts: StatementSync;
-
-  constructor(db: DatabaseSync) {
-    const prepare = (sql: string) => db.prepare(sql);
-    this.sequenceId = prepare("SELECT id FROM sequences WHERE model = ? AND hash = ?");
-    this.addSequence = prepare(
+function statements(db: DatabaseSync) {
+  const sql = (text: string) => db.prepare(text);
+  return {
+    sequenceId: sql("SELECT id FROM sequences WHERE model = ? AND hash = ?"),
+    addSequence: sql(
       "INSERT INTO sequences (model, hash, prompt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    );
-    this.setPrompt = prepare("UPDATE sequences SET prompt = ? WHERE id = ? AND prompt IS NULL");
-    this.next = prepare("SELECT coalesce(max(idx) + 1, 0) AS next FROM samples WHERE sequence = ?");
-    // Text holding a NUL comes back cut short as TEXT: read the bytes.
-    this.from = prepare(
-      "SELECT idx, CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx >= ? " +
-        "ORDER BY idx",
-    );
-    this.insert = prepare("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)");
-    this.nextModel = prepare("SELECT min(model) AS model FROM sequences WHERE model > ?");
-    this.prompts = prepare(
-      "SELECT hash, CAST(prompt AS BLOB) AS prompt FROM sequences WHERE model = ? AND hash > ? " +
-        `ORDER BY hash LIMIT ${LIST_PAGE}`,
-    );
-  }
+    ),
+    setPrompt: sql("UPDATE sequences SET prompt = ? WHERE id = ? AND prompt IS NULL"),
+    next: sql("SELECT coalesce(max(idx) + 1, 0) AS next FROM samples WHERE sequence = ?"),
+    from: sql("SELECT idx, sample FROM samples WHERE sequence = ? AND idx >= ? ORDER BY idx"),
+    bytes: sql("SELECT CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx = ?"),
+    insert: sql("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)"),
+    nextModel: sql("SELECT min(model) AS model FROM sequences WHERE model > ?"),
+    prompts: sql(
+      `SELECT hash, prompt FROM sequences WHERE model = ? AND hash > ? ORDER BY hash LIMIT ${LIST_PAGE}`,
+    ),
+    promptBytes: sql(
+      "SELECT CAST(prompt AS BLOB) AS bytes FROM sequences WHERE model = ? AND hash = ?",
+    ),
+  };
 }
+
+type Statements = ReturnType<typeof statements>;
 
 /**
  * Sequences in one SQLite database file, shared safely by several processes.
@@ -123,6 +116,10 @@ class Statements {
  * | --- | --- |
  * | `sequences` | `id`, `model` (model key), `hash` (prompt hash), `prompt` (text or NULL) |
  * | `samples` | `sequence` (a `sequences.id`), `idx` (the index), `sample` (the text) |
+ *
+ * Text holding a NUL character is stored as a BLOB of its UTF-8 bytes, since
+ * SQLite hands text back only up to its first NUL. Write to the file only
+ * through this class: another writer could break what it promises.
  *
  * The file is in WAL mode, so readers never wait for writers. Each append is
  * one transaction that takes the write lock first (`BEGIN IMMEDIATE`),
@@ -177,7 +174,7 @@ export class SqliteStore implements Store {
     this.#file = file;
     this.location = `sqlite:${file}`;
     this.#db = db;
-    this.#sql = new Statements(db);
+    this.#sql = statements(db);
     this.#lockTimeout = lockTimeout;
   }
 
@@ -226,7 +223,13 @@ export class SqliteStore implements Store {
       throw fail(error);
     }
     try {
-      await attempt(lockTimeout, () => prepareFile(db, file));
+      const prepare = () => prepareFile(db, file);
+      try {
+        prepare();
+      } catch (error) {
+        if (!isLocked(error)) throw error;
+        await retry(Date.now() + lockTimeout, prepare, error);
+      }
       return new SqliteStore(file, db, lockTimeout);
     } catch (error) {
       db.close();
@@ -267,7 +270,9 @@ export class SqliteStore implements Store {
       const result = transaction(this.#db, () => {
         sequence = this.#id(key) ?? this.#addSequence(key, prompt);
         // The first writer's prompt stays; one that was not recorded is filled in.
-        if (!prompted && prompt !== undefined) this.#sql.setPrompt.run(prompt, sequence);
+        if (!prompted && prompt !== undefined) {
+          this.#sql.setPrompt.run(toColumn(prompt), sequence);
+        }
         return this.#append(key, sequence, from, samples);
       });
       // Known only now that the row is committed: a rolled-back id may be reused.
@@ -295,12 +300,16 @@ export class SqliteStore implements Store {
     while (true) {
       const rows = await this.#run(() => `listing the prompts of ${model}`, () => {
         modelKeySegments(model);
-        return this.#sql.prompts.all(model, after) as { hash: string; prompt: Uint8Array | null }[];
+        return this.#sql.prompts.all(model, after) as { hash: string; prompt: Column | null }[];
       });
       for (const { hash, prompt } of rows) {
         yield {
           hash,
-          prompt: prompt === null ? undefined : decode(prompt, () => `the prompt of ${hash}`),
+          prompt: prompt === null ? undefined : fromColumn(
+            prompt,
+            () => this.#sql.promptBytes.get(model, hash)?.bytes,
+            () => `the prompt of ${model}/${hash}`,
+          ),
         };
       }
       if (rows.length < LIST_PAGE) return;
@@ -328,7 +337,9 @@ export class SqliteStore implements Store {
       );
     }
     const result = from < next ? this.#readFrom(id, from) : [];
-    for (const [k, sample] of samples.entries()) this.#sql.insert.run(id, next + k, sample);
+    for (const [k, sample] of samples.entries()) {
+      this.#sql.insert.run(id, next + k, toColumn(sample));
+    }
     result.push(...samples);
     return result;
   }
@@ -346,17 +357,19 @@ export class SqliteStore implements Store {
   }
 
   #addSequence(key: SequenceKey, prompt: string | undefined): number {
-    this.#sql.addSequence.run(key.model, key.hash, prompt ?? null);
+    this.#sql.addSequence.run(key.model, key.hash, prompt === undefined ? null : toColumn(prompt));
     return (this.#sql.sequenceId.get(key.model, key.hash) as { id: number }).id;
   }
 
   #readFrom(id: number, from: number): string[] {
-    const rows = this.#sql.from.all(id, from) as { idx: number; bytes: Uint8Array }[];
+    const rows = this.#sql.from.all(id, from) as { idx: number; sample: Column }[];
     const out: string[] = [];
     // Indices are contiguous unless the file was edited by hand: stop at a gap.
-    for (const { idx, bytes } of rows) {
+    for (const { idx, sample } of rows) {
       if (idx !== from + out.length) break;
-      out.push(decode(bytes, () => `sample ${idx}`));
+      out.push(
+        fromColumn(sample, () => this.#sql.bytes.get(id, idx)?.bytes, () => `sample ${idx}`),
+      );
     }
     return out;
   }
@@ -370,9 +383,15 @@ export class SqliteStore implements Store {
       if (!this.#db.isOpen) throw new Error("the store was closed");
       return work();
     };
-    return attempt(this.#lockTimeout, guarded).catch((error) => {
-      throw failure(error, this.#file, doing());
-    });
+    const explain = (error: unknown) => failure(error, this.#file, doing());
+    try {
+      return Promise.resolve(guarded());
+    } catch (error) {
+      if (!isLocked(error)) return Promise.reject(explain(error));
+      return retry(Date.now() + this.#lockTimeout, guarded, error).catch((error) => {
+        throw explain(error);
+      });
+    }
   }
 }
 
@@ -426,6 +445,32 @@ function pragma(db: DatabaseSync, name: string): number {
   return (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]!;
 }
 
+/** What a text column holds: text, or a BLOB of UTF-8 bytes for text with a NUL. */
+type Column = string | Uint8Array;
+
+/**
+ * `text` as stored: text holding a NUL as a BLOB of its UTF-8 bytes, since
+ * SQLite hands text back only up to its first NUL.
+ */
+function toColumn(text: string): Column {
+  return text.includes("\0") ? encoder.encode(text) : text;
+}
+
+/**
+ * The text a column holds. Text that is not valid UTF-8 reaches JavaScript
+ * with U+FFFD in place of the bad bytes, so the rare text holding U+FFFD is
+ * checked against its `bytes`.
+ */
+function fromColumn(
+  value: Column,
+  bytes: () => unknown,
+  what: () => string,
+): string {
+  if (typeof value !== "string") return decode(value, what);
+  if (value.includes("\uFFFD")) decode(bytes() as Uint8Array, what);
+  return value;
+}
+
 function decode(bytes: Uint8Array, what: () => string): string {
   try {
     return decoder.decode(bytes);
@@ -438,19 +483,9 @@ function decode(bytes: Uint8Array, what: () => string): string {
 }
 
 /**
- * `work()` now, without waiting for a timer when it succeeds (the common
- * case), and again after jittered, growing pauses while the database is
- * locked, for up to `timeout` ms.
+ * `work()` again after jittered, growing pauses, while the database stays
+ * locked and `deadline` (a `Date.now()` time) is ahead; else the last error.
  */
-function attempt<T>(timeout: number, work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    if (!isLocked(error)) return Promise.reject(error);
-    return retry(Date.now() + timeout, work, error);
-  }
-}
-
 async function retry<T>(deadline: number, work: () => T, error: unknown): Promise<T> {
   for (let round = 0; Date.now() < deadline; round++) {
     const pause = Math.min(200, 2 ** round) * (0.5 + Math.random());

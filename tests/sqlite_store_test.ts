@@ -236,6 +236,11 @@ Deno.test("SqliteStore: a sample changed into invalid UTF-8 is an error naming i
     const error = await store.load(KEY, 0).then(() => undefined, (e) => e);
     assert.match(error.message, /loading gpt-4o_1\/\w+ .* sample 1 is not valid UTF-8/);
     assert.ok(error.message.includes(path), error.message);
+    // Text with a NUL is stored as a BLOB of UTF-8 bytes: those are checked too.
+    const blob = new DatabaseSync(path);
+    blob.exec("UPDATE samples SET sample = x'00ff' WHERE idx = 0");
+    blob.close();
+    await assert.rejects(store.load(KEY, 0), /sample 0 is not valid UTF-8/);
   });
 });
 
