@@ -4,7 +4,9 @@
  * holds millions of samples, and that needs no hard links.
  *
  * It needs `--allow-read=<file> --allow-write=<file>` (SQLite itself opens
- * the `-wal` and `-shm` files beside it).
+ * the `-wal` and `-shm` files beside it). With `--allow-read=<file>` alone,
+ * an existing file opens read-only: replaying it works, and an append fails
+ * with an error naming the flag to add.
  *
  * @example
  * ```ts
@@ -163,6 +165,8 @@ export class SqliteStore implements Store {
   readonly location: string;
   #file: string;
   #db: DatabaseSync;
+  // Why the file was opened read-only, if it was.
+  #denied: Deno.errors.NotCapable | undefined;
   #sql: Statements;
   #lockTimeout: number;
   // Sequence ids known to be committed; a row, once committed, never changes.
@@ -170,16 +174,19 @@ export class SqliteStore implements Store {
   // Sequences whose prompt this process has recorded (or found recorded).
   #prompted = new Set<string>();
 
-  private constructor(file: string, db: DatabaseSync, lockTimeout: number) {
+  private constructor(file: string, connection: Connection, lockTimeout: number) {
     this.#file = file;
     this.location = `sqlite:${file}`;
-    this.#db = db;
-    this.#sql = statements(db);
+    this.#db = connection.db;
+    this.#denied = connection.denied;
+    this.#sql = statements(connection.db);
     this.#lockTimeout = lockTimeout;
   }
 
   /**
    * Opens a database file, creating it (and its tables) when it is missing.
+   * Without write permission for the file, an existing file is opened
+   * read-only: loads work, appends throw `Deno.errors.NotCapable`.
    *
    * @example
    * ```ts
@@ -198,8 +205,9 @@ export class SqliteStore implements Store {
    * @returns The opened store; close it when done.
    * @throws {TypeError} When `path` is empty, or the file is not a SQLite
    * database of this library.
-   * @throws {Deno.errors.NotCapable} When read or write permission for the
-   * file is missing (the message names the flags).
+   * @throws {Deno.errors.NotCapable} When read permission for the file is
+   * missing, or write permission for a file that does not exist yet (the
+   * message names the flags).
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (typeof path !== "string" || path === "") {
@@ -216,25 +224,14 @@ export class SqliteStore implements Store {
     }
     const file = expandHome(path);
     const fail = (error: unknown) => failure(error, file, `opening ${file}`);
-    let db: DatabaseSync;
+    const connection = connect(file, fail);
     try {
-      db = new DatabaseSync(file, { timeout: BUSY_MS });
+      await attempt(lockTimeout, () => prepareFile(connection, file), fail);
     } catch (error) {
-      throw fail(error);
+      connection.db.close();
+      throw error;
     }
-    try {
-      const prepare = () => prepareFile(db, file);
-      try {
-        prepare();
-      } catch (error) {
-        if (!isLocked(error)) throw error;
-        await retry(Date.now() + lockTimeout, prepare, error);
-      }
-      return new SqliteStore(file, db, lockTimeout);
-    } catch (error) {
-      db.close();
-      throw fail(error);
-    }
+    return new SqliteStore(file, connection, lockTimeout);
   }
 
   /** The samples at index `from` and after, up to the first missing index. */
@@ -253,6 +250,8 @@ export class SqliteStore implements Store {
    *
    * @throws {RangeError} When `from` lies beyond the stored samples (a
    * sequence has no gaps).
+   * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
+   * want of write permission (the message names the flag).
    */
   append(
     key: SequenceKey,
@@ -264,6 +263,7 @@ export class SqliteStore implements Store {
       assertIndex(from);
       const id = this.#id(key);
       if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, from);
+      if (this.#denied !== undefined) throw this.#denied;
       const name = keyName(key);
       const prompted = this.#prompted.has(name);
       let sequence = id;
@@ -383,20 +383,51 @@ export class SqliteStore implements Store {
       if (!this.#db.isOpen) throw new Error("the store was closed");
       return work();
     };
-    const explain = (error: unknown) => failure(error, this.#file, doing());
-    try {
-      return Promise.resolve(guarded());
-    } catch (error) {
-      if (!isLocked(error)) return Promise.reject(explain(error));
-      return retry(Date.now() + this.#lockTimeout, guarded, error).catch((error) => {
-        throw explain(error);
-      });
-    }
+    return attempt(this.#lockTimeout, guarded, (error) => failure(error, this.#file, doing()));
   }
 }
 
+/**
+ * A connection to `file`: read-write, or read-only when Deno may read the
+ * file but not write it (replaying a cache needs no more).
+ */
+function connect(file: string, fail: (error: unknown) => unknown): Connection {
+  let denied: Deno.errors.NotCapable;
+  try {
+    return { db: new DatabaseSync(file, { timeout: BUSY_MS }), denied: undefined };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable && /write access/.test(error.message))) {
+      throw fail(error);
+    }
+    denied = error;
+  }
+  // Without the file there is nothing to read, and it cannot be created.
+  if (!exists(file)) throw fail(denied);
+  try {
+    return { db: new DatabaseSync(file, { timeout: BUSY_MS, readOnly: true }), denied };
+  } catch (error) {
+    throw fail(error);
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    return Deno.statSync(file).size > 0;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** An open database, and why it is read-only (if it is). */
+interface Connection {
+  readonly db: DatabaseSync;
+  /** The refusal of write permission, when the file was opened read-only. */
+  readonly denied: Deno.errors.NotCapable | undefined;
+}
+
 /** Puts a new file in WAL mode and creates the tables; checks an existing one. */
-function prepareFile(db: DatabaseSync, file: string): void {
+function prepareFile({ db, denied }: Connection, file: string): void {
   // Per connection: commits reach the OS (safe from a process crash), not the disk.
   db.exec("PRAGMA synchronous = NORMAL");
   const id = pragma(db, "application_id");
@@ -410,6 +441,7 @@ function prepareFile(db: DatabaseSync, file: string): void {
         `choose a new file for the cache`,
     );
   }
+  if (denied !== undefined) throw denied;
   // The page size is fixed once the file has content, so set it first.
   db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
   db.exec("PRAGMA journal_mode = WAL");
@@ -479,6 +511,26 @@ function decode(bytes: Uint8Array, what: () => string): string {
       `${what()} is not valid UTF-8 (the database was changed outside the LLM cache): ` +
         `fix or delete that row with a SQLite tool`,
     );
+  }
+}
+
+/**
+ * `work()` now, without waiting for a timer when it succeeds (the common
+ * case), and again after jittered, growing pauses while the database is
+ * locked, for up to `timeout` ms; a failure is rejected as `explain` makes it.
+ */
+function attempt<T>(
+  timeout: number,
+  work: () => T,
+  explain: (error: unknown) => unknown,
+): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    if (!isLocked(error)) return Promise.reject(explain(error));
+    return retry(Date.now() + timeout, work, error).catch((error) => {
+      throw explain(error);
+    });
   }
 }
 

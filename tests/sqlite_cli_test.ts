@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
-import { SqliteStore } from "../cache/sqlite_store.ts";
+import { promptHash } from "../model_key.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 
 async function cli(args: string[], flags: string[]) {
@@ -74,14 +74,40 @@ Deno.test("cli stats on a missing sqlite: file exits 2 and creates nothing", asy
   }
 });
 
-Deno.test("cli on a sqlite: file without write permission names the flags", async () => {
+Deno.test("cli on a sqlite: file with read permission only: reads, refuses to write", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const file = `${dir}/cache.db`;
-    await (await SqliteStore.open(file)).close();
-    const run = await cli(["stats", `sqlite:${file}`], [`--allow-read=${file}`]);
-    assert.equal(run.code, 3, run.stdout + run.stderr);
-    assert.ok(run.stderr.includes(`--allow-write=${file}`), run.stderr);
+    const copied = await cli(["copy", MNIMI_CACHE, `sqlite:${file}`], [
+      `--allow-read=${MNIMI_CACHE},${dir}`,
+      `--allow-write=${dir}`,
+    ]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const before = await Deno.readFile(file);
+
+    const readOnly = [`--allow-read=${MNIMI_CACHE},${file}`];
+    const stats = await cli(["stats", `sqlite:${file}`, "--json"], readOnly);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.equal(JSON.parse(stats.stdout).total.samples, 124);
+
+    // A new file cannot be created without write permission.
+    const into = await cli(["copy", `sqlite:${file}`, `sqlite:${dir}/new.db`], readOnly);
+    assert.equal(into.code, 3, into.stdout + into.stderr);
+    assert.ok(into.stderr.includes(`--allow-write=${dir}/new.db`), into.stderr);
+    await assert.rejects(Deno.stat(`${dir}/new.db`), Deno.errors.NotFound);
+
+    // Nor can an existing one be written.
+    const more = await new FsStore(`${dir}/more`).append(
+      { model: "m_1", hash: promptHash("new") },
+      0,
+      ["new"],
+      "new",
+    );
+    assert.deepEqual(more, ["new"]);
+    const write = await cli(["copy", `${dir}/more`, `sqlite:${file}`], [`--allow-read=${dir}`]);
+    assert.equal(write.code, 3, write.stdout + write.stderr);
+    assert.ok(write.stderr.includes(`--allow-write=${file}`), write.stderr);
+    assert.deepEqual(await Deno.readFile(file), before);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
