@@ -268,7 +268,8 @@ export class SqliteStore implements Store {
       const prompted = this.#prompted.has(name);
       let sequence = id;
       const result = transaction(this.#db, () => {
-        sequence = this.#id(key) ?? this.#addSequence(key, prompt);
+        // Another process may have listed the sequence since it was looked up.
+        sequence = id ?? this.#id(key) ?? this.#addSequence(key, prompt);
         // The first writer's prompt stays; one that was not recorded is filled in.
         if (!prompted && prompt !== undefined) {
           this.#sql.setPrompt.run(toColumn(prompt), sequence);
@@ -368,7 +369,9 @@ export class SqliteStore implements Store {
     for (const { idx, sample } of rows) {
       if (idx !== from + out.length) break;
       out.push(
-        fromColumn(sample, () => this.#sql.bytes.get(id, idx)?.bytes, () => `sample ${idx}`),
+        isPlainText(sample)
+          ? sample
+          : fromColumn(sample, () => this.#sql.bytes.get(id, idx)?.bytes, () => `sample ${idx}`),
       );
     }
     return out;
@@ -499,8 +502,13 @@ function fromColumn(
   what: () => string,
 ): string {
   if (typeof value !== "string") return decode(value, what);
-  if (value.includes("\uFFFD")) decode(bytes() as Uint8Array, what);
+  if (!isPlainText(value)) decode(bytes() as Uint8Array, what);
   return value;
+}
+
+/** Whether `value` is text that needs no check: all of it but text holding U+FFFD. */
+function isPlainText(value: Column): value is string {
+  return typeof value === "string" && !value.includes("\uFFFD");
 }
 
 function decode(bytes: Uint8Array, what: () => string): string {
