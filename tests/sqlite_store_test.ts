@@ -271,3 +271,43 @@ Deno.test({
     assert.match(error.message, /--allow-read=tests\/.tmp\/x.db --allow-write=tests\/.tmp\/x.db/);
   },
 });
+
+Deno.test("SqliteStore: processes that create one new file at once all get it", async () => {
+  await withFile(async (path) => {
+    const children = Array.from({ length: 4 }, (_, id) =>
+      new Deno.Command("deno", {
+        args: [
+          "run",
+          `--allow-read=${path}`,
+          `--allow-write=${path}`,
+          "tests/store_child.ts",
+          `sqlite:${path}`,
+          String(id),
+          "1",
+          "5",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn());
+    for (const child of children) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }
+    const outputs = await Promise.all(children.map((child) => child.output()));
+    for (const [id, output] of outputs.entries()) {
+      assert.ok(output.success, `child ${id}: ${new TextDecoder().decode(output.stderr)}`);
+    }
+    const store = await SqliteStore.open(path);
+    try {
+      const stored = await store.load(
+        { model: "multi_1", hash: promptHash("the shared prompt") },
+        0,
+      );
+      assert.ok(stored.length >= 5, `${stored.length} samples stored`);
+    } finally {
+      await store.close();
+    }
+  });
+});
