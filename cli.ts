@@ -7,7 +7,8 @@
  * ```
  *
  * Subcommands: `stats`, `ls`, `show`, `verify`, `copy`; `--help` on each.
- * A store argument is a cache folder, `kv:<path>` (Deno KV) or `redis://…`.
+ * A store argument is a cache folder, `kv:<path>` (Deno KV), `sqlite:<path>`
+ * (a SQLite file) or `redis://…`.
  * Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed.
  *
  * @module
@@ -31,7 +32,8 @@ const HELP = `Usage: cache <command> [arguments] [--json] [--help]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
 
-A store is a cache folder, kv:<path> (Deno KV) or redis://host:port.
+A store is a cache folder, kv:<path> (Deno KV), sqlite:<path> (SQLite) or
+redis://host:port.
 Run \`cache <command> --help\` for details.
 
 Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed

@@ -1,6 +1,8 @@
 // Store throughput: warm reads and cold writes of 1 KB samples at three
-// shapes (prompts × samples), on the filesystem and on Deno KV, and the wall
-// time of a cold `deno run` that reads one sample from a 100,000-sample cache.
+// shapes (prompts × samples), on the filesystem, Deno KV and SQLite, the wall
+// time of a cold `deno run` that reads one sample from a 100,000-sample cache,
+// and (printed) the disk footprint of that cache in KV and SQLite against the
+// bytes of its samples.
 //
 // Every read or write iteration handles 10,000 samples: samples/s = 10,000 /
 // time per iteration. Caches are built on first use (not timed) in
@@ -14,6 +16,7 @@ import { collect, promptHash } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { Persistent } from "../cache/persistent.ts";
+import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { Store } from "../cache/store.ts";
 import { CountingModel } from "../tests/mock_model.ts";
 
@@ -22,9 +25,9 @@ const ALIAS = "bench";
 const KEY = `${ALIAS}_1`;
 
 const base = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "store-bench-" });
-const open: KvStore[] = [];
+const open: Store[] = [];
 globalThis.addEventListener("unload", () => {
-  for (const kv of open) kv.close();
+  for (const store of open) store.close();
   Deno.removeSync(base, { recursive: true });
 });
 
@@ -51,9 +54,8 @@ function writeFs(dir: string, prompts: number, samples: number): void {
   }
 }
 
-async function writeKv(path: string, prompts: number, samples: number): Promise<KvStore> {
-  const store = await KvStore.open(path);
-  open.push(store);
+/** `store`, filled with `prompts` × `samples` samples, one append per prompt. */
+async function fill<S extends Store>(store: S, prompts: number, samples: number): Promise<S> {
   for (let p = 0; p < prompts; p++) {
     const key = { model: KEY, hash: promptHash(prompt(p)) };
     await store.append(key, 0, Array.from({ length: samples }, (_, i) => sample(p, i)), prompt(p));
@@ -68,7 +70,21 @@ const fsCache = once((shape) => {
   writeFs(dir, ...shapeOf(shape));
   return Promise.resolve(dir);
 });
-const kvCache = once((shape) => writeKv(`${base}/kv-${shape}.kv`, ...shapeOf(shape)));
+/** A store kept open for the warm reads, closed when the run ends. */
+async function keepOpen(store: Promise<Store>, shape: string): Promise<Store> {
+  const opened = await store;
+  open.push(opened);
+  return await fill(opened, ...shapeOf(shape));
+}
+const kvCache = once((shape) => keepOpen(KvStore.open(`${base}/kv-${shape}.kv`), shape));
+const sqliteCache = once((shape) =>
+  keepOpen(SqliteStore.open(`${base}/sqlite-${shape}.db`), shape)
+);
+const warmStores: Record<string, (shape: string) => Promise<Store>> = {
+  fs: async (shape) => new FsStore(await fsCache(shape)),
+  kv: kvCache,
+  sqlite: sqliteCache,
+};
 
 async function readAll(store: Store, prompts: number, samples: number): Promise<void> {
   const model = new Persistent(new CountingModel(ALIAS, 1), store, { replication: true });
@@ -88,7 +104,7 @@ async function writeAll(
   for (let p = 0; p < prompts; p++) await collect(model.sample(prompt(p), batch), samples);
 }
 
-for (const kind of ["fs", "kv"] as const) {
+for (const [kind, warmStore] of Object.entries(warmStores)) {
   for (const [prompts, samples] of SHAPES) {
     const shape = `${prompts}x${samples}`;
     Deno.bench({
@@ -97,7 +113,7 @@ for (const kind of ["fs", "kv"] as const) {
       n: 10,
       warmup: 2,
       async fn(t) {
-        const store = kind === "fs" ? new FsStore(await fsCache(shape)) : await kvCache(shape);
+        const store = await warmStore(shape);
         t.start();
         await readAll(store, prompts, samples);
         t.end();
@@ -128,23 +144,40 @@ function coldWrite(
   });
 }
 
-async function coldWriteKv(target: string, prompts: number, samples: number, batch = 1) {
-  const store = await KvStore.open(`${target}/cache.kv`);
+/** Writes through `Persistent` into `store`, then closes it. */
+async function coldWriteTo(
+  store: Promise<Store>,
+  prompts: number,
+  samples: number,
+  batch = 1,
+): Promise<void> {
+  const opened = await store;
   try {
-    await writeAll(store, prompts, samples, batch);
+    await writeAll(opened, prompts, samples, batch);
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 
 for (const [prompts, samples] of SHAPES) {
   const shape = `${prompts}x${samples}`;
   coldWrite(`fs cold write ${shape}`, (t) => writeAll(new FsStore(t), prompts, samples));
-  coldWrite(`kv cold write ${shape}`, (t) => coldWriteKv(t, prompts, samples));
+  coldWrite(
+    `kv cold write ${shape}`,
+    (t) => coldWriteTo(KvStore.open(`${t}/cache.kv`), prompts, samples),
+  );
+  // One transaction per append: at batch 1, one per sample.
+  coldWrite(
+    `sqlite cold write ${shape}`,
+    (t) => coldWriteTo(SqliteStore.open(`${t}/cache.db`), prompts, samples),
+  );
 }
 
 // Deno KV commits once per claim of up to 10 indices: batches amortize it.
-coldWrite("kv cold write 100x100, batch 10", (t) => coldWriteKv(t, 100, 100, 10));
+coldWrite(
+  "kv cold write 100x100, batch 10",
+  (t) => coldWriteTo(KvStore.open(`${t}/cache.kv`), 100, 100, 10),
+);
 
 // The floor of a filesystem write: creating a file (a new inode) per sample,
 // which the Python original does too.
@@ -171,12 +204,27 @@ const bigFs = once(() => {
   }
   return Promise.resolve(dir);
 });
-const bigKv = once(async () => {
-  const path = `${base}/kv-big.kv`;
-  (await writeKv(path, 1000, 100)).close();
-  open.pop();
+/** Builds a 1,000 × 100-sample cache in the file `path`, closes it and prints its footprint. */
+async function bigFile(path: string, store: Promise<Store>): Promise<string> {
+  await (await fill(await store, 1000, 100)).close();
+  let bytes = 0;
+  for await (const entry of Deno.readDir(base)) {
+    if (entry.name.startsWith(path.slice(base.length + 1))) {
+      bytes += (await Deno.stat(`${base}/${entry.name}`)).size;
+    }
+  }
+  const data = 1000 * 100 * sample(0, 0).length;
+  console.log(
+    `footprint of 100,000 samples of 1 KB in ${path.slice(base.length + 1)}: ` +
+      `${(bytes / 1e6).toFixed(1)} MB on disk for ${(data / 1e6).toFixed(1)} MB of samples ` +
+      `= ${(bytes / data).toFixed(2)}× the data`,
+  );
   return path;
-});
+}
+const bigKv = once(() => bigFile(`${base}/kv-big.kv`, KvStore.open(`${base}/kv-big.kv`)));
+const bigSqlite = once(() =>
+  bigFile(`${base}/sqlite-big.db`, SqliteStore.open(`${base}/sqlite-big.db`))
+);
 
 async function run(args: string[], t: Deno.BenchContext): Promise<void> {
   t.start();
@@ -214,5 +262,16 @@ Deno.bench({
     const path = await bigKv("");
     const flags = ["--unstable-kv", `--allow-read=${path}`, `--allow-write=${path}`];
     await run(["run", ...flags, "bench/read_one.ts", `kv:${path}`, ALIAS, prompt(500)], t);
+  },
+});
+Deno.bench({
+  name: "cold deno run: 1 sample of a 100,000-sample SQLite cache",
+  group: "cold process",
+  n: 10,
+  warmup: 2,
+  async fn(t) {
+    const path = await bigSqlite("");
+    const flags = [`--allow-read=${path}`, `--allow-write=${path}`];
+    await run(["run", ...flags, "bench/read_one.ts", `sqlite:${path}`, ALIAS, prompt(500)], t);
   },
 });

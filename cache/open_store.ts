@@ -11,13 +11,15 @@ import type { Store } from "./store.ts";
 /**
  * The store a spec names:
  * - `kv:<path>`: a Deno KV database (`kv:` alone: Deno's default one);
+ * - `sqlite:<path>`: a SQLite database file (see `SqliteStore`);
  * - `redis://…` or `rediss://…`: a Redis server (a string or a URL);
  * - a `file:` URL: a cache folder;
  * - anything else: a cache folder in the mnimi layout (a leading `~` is the
  *   home folder).
  *
- * The KV and Redis modules are loaded only when asked for, so a folder needs
- * neither `--unstable-kv` nor the Redis client.
+ * The KV, SQLite and Redis modules are loaded only when asked for, so a
+ * folder needs neither `--unstable-kv`, nor `node:sqlite`, nor the Redis
+ * client.
  *
  * @example
  * ```ts
@@ -29,7 +31,7 @@ import type { Store } from "./store.ts";
  * await store.close();
  * ```
  *
- * @param spec A folder (a path or a `file:` URL), `kv:<path>` or a Redis URL.
+ * @param spec A folder (a path or a `file:` URL), `kv:<path>`, `sqlite:<path>` or a Redis URL.
  * @returns The opened store; close it when done.
  */
 export async function openStore(spec: string | URL): Promise<Store> {
@@ -39,13 +41,18 @@ export async function openStore(spec: string | URL): Promise<Store> {
   }
   if (typeof spec !== "string" || spec === "") {
     throw new TypeError(
-      `a store spec must be a folder, "kv:<path>" or a redis:// URL, got ${JSON.stringify(spec)}`,
+      `a store spec must be a folder, "kv:<path>", "sqlite:<path>" or a redis:// URL, ` +
+        `got ${JSON.stringify(spec)}`,
     );
   }
   if (spec.startsWith("kv:")) {
     const { KvStore } = await import("./kv_store.ts");
     const path = spec.slice("kv:".length);
     return await KvStore.open(path === "" ? undefined : path);
+  }
+  if (spec.startsWith("sqlite:")) {
+    const { SqliteStore } = await import("./sqlite_store.ts");
+    return await SqliteStore.open(spec.slice("sqlite:".length));
   }
   if (/^rediss?:\/\//.test(spec)) {
     const { RedisStore } = await import("./redis_store.ts");

@@ -1,6 +1,6 @@
-// Store arguments: a folder, `kv:<path>` or `redis://…`. A store that is only
-// read must exist; opening a missing folder or KV file would silently show
-// an empty cache (and opening KV would create the file).
+// Store arguments: a folder, `kv:<path>`, `sqlite:<path>` or `redis://…`. A
+// store that is only read must exist; opening a missing folder, KV or SQLite
+// file would silently show an empty cache (and opening a file would create it).
 
 import { openStore } from "../cache/open_store.ts";
 import type { Store } from "../cache/store.ts";
@@ -19,8 +19,9 @@ import { UsageError } from "./args.ts";
  */
 export const STORE_HELP =
   `A <store> is a cache folder (mnimi layout; ~ is the home folder), kv:<path> for a
-Deno KV database (needs --unstable-kv), or redis://[user:password@]host[:port][/db]
-(add ?prefix=<prefix> for a key prefix other than llm-cache:).`;
+Deno KV database (needs --unstable-kv), sqlite:<path> for a SQLite database file, or
+redis://[user:password@]host[:port][/db] (add ?prefix=<prefix> for a key prefix other
+than llm-cache:).`;
 
 /**
  * Opens a store that must already exist.
@@ -34,7 +35,7 @@ Deno KV database (needs --unstable-kv), or redis://[user:password@]host[:port][/
  * await store.close();
  * ```
  *
- * @throws {UsageError} When a folder or KV file is missing, or the spec is malformed.
+ * @throws {UsageError} When a folder, KV or SQLite file is missing, or the spec is malformed.
  */
 export async function openExisting(spec: string): Promise<Store> {
   const path = localPath(spec);
@@ -77,5 +78,8 @@ async function open(spec: string): Promise<Store> {
 function localPath(spec: string): string | undefined {
   if (/^rediss?:\/\//.test(spec)) return undefined;
   if (spec.startsWith("kv:")) return spec === "kv:" ? undefined : expandHome(spec.slice(3));
+  if (spec.startsWith("sqlite:")) {
+    return spec === "sqlite:" ? undefined : expandHome(spec.slice("sqlite:".length));
+  }
   return spec === "" ? undefined : expandHome(spec);
 }

@@ -3,6 +3,7 @@ import { CopyConflictError, type CopyProgress, copyStore } from "../cache/copy.t
 import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { RedisStore } from "../cache/redis_store.ts";
+import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { promptHash } from "../model_key.ts";
 import { freshRedisSpec, skipRedis } from "./redis_url.ts";
@@ -35,6 +36,14 @@ const KINDS: Kind[] = [
       const store = await RedisStore.connect(freshRedisSpec(`copy-${label}`));
       return { store, cleanup: () => store.clear() };
     },
+  },
+  {
+    name: "sqlite",
+    ignore: false,
+    open: async (dir, label) => ({
+      store: await SqliteStore.open(`${dir}/${label}.sqlite`),
+      cleanup: () => Promise.resolve(),
+    }),
   },
 ];
 
@@ -111,8 +120,8 @@ for (const from of KINDS) {
   }
 }
 
-const [FS, KV, REDIS] = KINDS as [Kind, Kind, Kind];
-const PAIRS: [Kind, Kind][] = [[FS, KV], [KV, REDIS], [REDIS, FS]];
+const [FS, KV, REDIS, SQLITE] = KINDS as [Kind, Kind, Kind, Kind];
+const PAIRS: [Kind, Kind][] = [[FS, KV], [KV, REDIS], [REDIS, FS], [FS, SQLITE], [SQLITE, KV]];
 for (const [from, to] of PAIRS) {
   Deno.test({
     name: `copyStore ${from.name} → ${to.name}: refuses to overwrite and names the conflicts`,

@@ -2,14 +2,14 @@
 // "\n#" and the text's SHA-256 prefix) to two prompts until it is killed.
 // Prints "w" after each append.
 //
-// deno run --allow-read=<root> --allow-write=<root> tests/crash_child.ts <root> <id>
+// deno run <permissions> tests/crash_child.ts <store spec> <id>
 
 import { createHash } from "node:crypto";
-import { FsStore } from "../cache/fs_store.ts";
+import { openStore } from "../cache/open_store.ts";
 import { promptHash } from "../mod.ts";
 
-const [root = "", id = "0"] = Deno.args;
-const store = new FsStore(root);
+const [spec = "", id = "0"] = Deno.args;
+const store = await openStore(spec);
 const keys = ["crash a", "crash b"].map((p) => ({ model: "crash_1", hash: promptHash(p) }));
 const known = keys.map(() => 0);
 const out = new TextEncoder().encode("w\n");

@@ -1,11 +1,13 @@
-// Kills filesystem writers with SIGKILL at random moments, then checks that
-// every sample file is whole and that the sequence still reads.
+// Kills filesystem and SQLite writers with SIGKILL at random moments, then
+// checks that every sample is whole and that the sequence still reads.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { DatabaseSync } from "node:sqlite";
 import { collect, promptHash } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
+import { SqliteStore } from "../cache/sqlite_store.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const KILLS = 52;
@@ -18,14 +20,15 @@ function whole(sample: string): boolean {
       sample.slice(at + 2);
 }
 
-async function killOne(root: string, id: number): Promise<void> {
+/** Starts a writer on `spec` (its folder or file is `path`) and kills it mid-write. */
+async function killOne(spec: string, path: string, id: number): Promise<void> {
   const child = new Deno.Command("deno", {
     args: [
       "run",
-      `--allow-read=${root}`,
-      `--allow-write=${root}`,
+      `--allow-read=${path}`,
+      `--allow-write=${path}`,
       "tests/crash_child.ts",
-      root,
+      spec,
       String(id),
     ],
     stdin: "null",
@@ -46,13 +49,19 @@ async function killOne(root: string, id: number): Promise<void> {
   }
 }
 
+/** Kills writers on `spec` KILLS times, SLOTS at once; returns how many were started. */
+async function killWriters(spec: string, path: string): Promise<number> {
+  let started = 0;
+  await Promise.all(Array.from({ length: SLOTS }, async () => {
+    while (started < KILLS) await killOne(spec, path, started++);
+  }));
+  return started;
+}
+
 Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => {
   const root = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
-    let started = 0;
-    await Promise.all(Array.from({ length: SLOTS }, async () => {
-      while (started < KILLS) await killOne(root, started++);
-    }));
+    const started = await killWriters(root, root);
 
     const store = new FsStore(root);
     let temps = 0;
@@ -76,5 +85,37 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
     console.log(`${started} writers killed; ${temps} temporary files left behind`);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test(`SQLite writers killed ${KILLS} times leave only whole samples`, async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  const file = `${dir}/cache.db`;
+  try {
+    const started = await killWriters(`sqlite:${file}`, file);
+    const store = await SqliteStore.open(file);
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const checks = db.prepare("PRAGMA integrity_check").all();
+      assert.deepEqual(checks.map((row) => row.integrity_check), ["ok"]);
+      const count = db.prepare(
+        "SELECT count(*) AS n FROM samples JOIN sequences ON sequences.id = sequence WHERE hash = ?",
+      );
+      for (const prompt of ["crash a", "crash b"]) {
+        const loaded = await store.load({ model: "crash_1", hash: promptHash(prompt) }, 0);
+        assert.ok(loaded.length > 0, `no sample of ${prompt} was stored`);
+        // Indices are contiguous from 0: every stored row is read.
+        assert.equal(count.get(promptHash(prompt))?.n, loaded.length);
+        for (const [i, sample] of loaded.entries()) assert.ok(whole(sample), `${i} is not whole`);
+        const replay = new Persistent(new CountingModel("crash", 1), store, { replication: true });
+        assert.deepEqual(await collect(replay.sample(prompt), loaded.length), loaded);
+      }
+    } finally {
+      db.close();
+      await store.close();
+    }
+    console.log(`${started} SQLite writers killed`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

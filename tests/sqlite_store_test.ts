@@ -1,0 +1,313 @@
+// The shared store suite on SQLite, and what only the SQLite store does:
+// exact text, the file format, permissions, locks held by other processes.
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { promptHash } from "../mod.ts";
+import { openStore } from "../cache/open_store.ts";
+import { SqliteStore } from "../cache/sqlite_store.ts";
+import { storeSuite } from "./store_suite.ts";
+
+storeSuite("SqliteStore", {
+  async open() {
+    const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+    const path = `${dir}/cache.db`;
+    return {
+      store: await SqliteStore.open(path),
+      spec: `sqlite:${path}`,
+      cleanup: () => Deno.remove(dir, { recursive: true }),
+    };
+  },
+  childFlags: (spec) => {
+    const path = spec.slice("sqlite:".length);
+    return [`--allow-read=${path}`, `--allow-write=${path}`];
+  },
+});
+
+const KEY = { model: "gpt-4o_1", hash: promptHash("p") };
+
+async function withFile(fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await fn(`${dir}/cache.db`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function withStore(fn: (store: SqliteStore, path: string) => Promise<void>) {
+  await withFile(async (path) => {
+    const store = await SqliteStore.open(path);
+    try {
+      await fn(store, path);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+Deno.test("SqliteStore: text comes back byte for byte after a reopen", async () => {
+  await withFile(async (path) => {
+    const samples = [
+      "\uFEFFstarts with a byte order mark",
+      "\uFEFF",
+      "nul \0 inside\0",
+      "\0",
+      "crlf\r\nlf\nlone cr\r",
+      "\r",
+      "4-byte emoji 🌍👩‍👩‍👧",
+      "",
+      "x".repeat(5_000_000),
+    ];
+    const prompt = "\uFEFF\0prompt\r\n🌍";
+    const store = await SqliteStore.open(path);
+    const key = { model: "gpt-4o_1", hash: promptHash(prompt) };
+    assert.deepEqual(await store.append(key, 0, samples, prompt), samples);
+    await store.close();
+    const again = await SqliteStore.open(path);
+    try {
+      const loaded = await again.load(key, 0);
+      assert.equal(loaded.length, samples.length);
+      for (const [i, sample] of samples.entries()) {
+        assert.ok(loaded[i] === sample, `sample ${i} changed: ${JSON.stringify(loaded[i])}`);
+      }
+      assert.deepEqual(await Array.fromAsync(again.prompts(key.model)), [{
+        hash: key.hash,
+        prompt,
+      }]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+Deno.test("SqliteStore: a closed file is one file, in WAL mode while open", async () => {
+  await withFile(async (path) => {
+    const store = await SqliteStore.open(path);
+    await store.append(KEY, 0, ["a", "b"], "p");
+    const db = new DatabaseSync(path, { readOnly: true });
+    assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+    db.close();
+    await store.close();
+    await store.close(); // closing twice is harmless
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const names = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
+    assert.deepEqual(names, ["cache.db"]);
+    await assert.rejects(store.load(KEY, 0), /the store was closed/);
+  });
+});
+
+Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", async () => {
+  await withStore(async (store) => {
+    await assert.rejects(store.append(KEY, 1, ["x"], "p"), RangeError);
+    // Nothing of the failed transaction is left, not even the sequence's listing.
+    assert.deepEqual(await Array.fromAsync(store.models()), []);
+    await store.append(KEY, 0, ["a"], "p");
+    await assert.rejects(store.append(KEY, 2, ["x"], "p"), /only 1 samples are stored/);
+    await assert.rejects(store.append(KEY, -1, ["x"], "p"), RangeError);
+    await assert.rejects(store.load(KEY, 0.5), RangeError);
+    assert.deepEqual(await store.load(KEY, 0), ["a"]);
+    assert.deepEqual(await store.append(KEY, 0, [], "p"), ["a"]);
+  });
+});
+
+Deno.test("SqliteStore: refuses keys the other stores refuse", async () => {
+  await withStore(async (store) => {
+    const hash = KEY.hash;
+    await assert.rejects(store.load({ model: "../../evil_1", hash }, 0), TypeError);
+    await assert.rejects(store.append({ model: "/abs_1", hash }, 0, ["x"]), TypeError);
+    await assert.rejects(store.append({ model: "m_1", hash: "not-a-hash" }, 0, ["x"]), TypeError);
+    await assert.rejects(store.load({ model: "m_1", hash: hash.toUpperCase() }, 0), TypeError);
+    await assert.rejects(Array.fromAsync(store.prompts("a/../b_1")), TypeError);
+    assert.deepEqual(await Array.fromAsync(store.models()), []);
+  });
+});
+
+Deno.test("SqliteStore: a prompt recorded late is filled in; the first one stays", async () => {
+  await withFile(async (path) => {
+    const a = await SqliteStore.open(path);
+    const b = await SqliteStore.open(path);
+    try {
+      await a.append(KEY, 0, ["x"]);
+      assert.deepEqual(await Array.fromAsync(b.prompts(KEY.model)), [
+        { hash: KEY.hash, prompt: undefined },
+      ]);
+      await b.append(KEY, 1, ["y"], "p");
+      await a.append(KEY, 2, ["z"]);
+      assert.deepEqual(await Array.fromAsync(a.prompts(KEY.model)), [{
+        hash: KEY.hash,
+        prompt: "p",
+      }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+Deno.test("SqliteStore: lists many models and prompts, sorted", async () => {
+  await withStore(async (store) => {
+    const hashes = Array.from({ length: 1234 }, (_, i) => promptHash(String(i))).sort();
+    for (const model of ["b_1", "a/x_0.5", "c_0"]) {
+      for (const hash of hashes) await store.append({ model, hash }, 0, ["s"]);
+    }
+    assert.deepEqual(await Array.fromAsync(store.models()), ["a/x_0.5", "b_1", "c_0"]);
+    const listed = await Array.fromAsync(store.prompts("b_1"));
+    assert.deepEqual(listed.map((p) => p.hash), hashes);
+  });
+});
+
+Deno.test("SqliteStore: waits for a writer that holds the lock, without blocking", async () => {
+  await withStore(async (store, path) => {
+    await store.append(KEY, 0, ["a"], "p");
+    const holder = new DatabaseSync(path);
+    holder.exec("BEGIN IMMEDIATE");
+    holder.exec("INSERT INTO samples (sequence, idx, sample) VALUES (1, 1, 'from the holder')");
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    // Only a running event loop can release the lock: a blocked one would
+    // make the append fail.
+    const release = setTimeout(() => holder.exec("COMMIT"), 200);
+    try {
+      assert.deepEqual(await store.append(KEY, 1, ["b"], "p"), ["from the holder", "b"]);
+      assert.ok(ticks > 0, "the event loop did not run while the append waited");
+    } finally {
+      clearTimeout(release);
+      clearInterval(ticker);
+      if (holder.isTransaction) holder.exec("ROLLBACK");
+      holder.close();
+    }
+  });
+});
+
+Deno.test("SqliteStore: a lock held past lockTimeout fails the call, naming it", async () => {
+  await withFile(async (path) => {
+    const store = await SqliteStore.open(path, { lockTimeout: 100 });
+    const holder = new DatabaseSync(path);
+    holder.exec("BEGIN IMMEDIATE");
+    try {
+      const error = await store.append(KEY, 0, ["x"], "p").then(() => undefined, (e) => e);
+      assert.ok(error instanceof Error);
+      assert.match(error.message, /database is locked/);
+      assert.match(error.message, /lockTimeout/);
+      assert.ok(error.message.includes(path), error.message);
+    } finally {
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+    assert.deepEqual(await store.append(KEY, 0, ["x"], "p"), ["x"]);
+    await store.close();
+    await assert.rejects(SqliteStore.open(path, { lockTimeout: -1 }), RangeError);
+  });
+});
+
+Deno.test("SqliteStore: refuses files that are not its databases, and changes nothing", async () => {
+  await withFile(async (path) => {
+    const foreign = new DatabaseSync(path);
+    foreign.exec("CREATE TABLE results (x)");
+    foreign.close();
+    const before = await Deno.readFile(path);
+    await assert.rejects(SqliteStore.open(path), /another program/);
+    assert.deepEqual(await Deno.readFile(path), before);
+
+    await Deno.writeTextFile(path, '{"not": "a database"}'.repeat(100));
+    await assert.rejects(SqliteStore.open(path), /not a SQLite database/);
+
+    await Deno.remove(path);
+    await (await SqliteStore.open(path)).close();
+    const later = new DatabaseSync(path);
+    later.exec("PRAGMA user_version = 99");
+    later.close();
+    await assert.rejects(SqliteStore.open(path), /newer version .* upgrade/);
+
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    await assert.rejects(SqliteStore.open(dir), /is not a folder|unable to open/);
+    await assert.rejects(SqliteStore.open(""), TypeError);
+    await assert.rejects(openStore("sqlite:"), TypeError);
+  });
+});
+
+Deno.test("SqliteStore: a sample changed into invalid UTF-8 is an error naming it", async () => {
+  await withStore(async (store, path) => {
+    await store.append(KEY, 0, ["a", "b"], "p");
+    const db = new DatabaseSync(path);
+    db.exec("UPDATE samples SET sample = CAST(x'c328' AS TEXT) WHERE idx = 1");
+    db.close();
+    const error = await store.load(KEY, 0).then(() => undefined, (e) => e);
+    assert.match(error.message, /loading gpt-4o_1\/\w+ .* sample 1 is not valid UTF-8/);
+    assert.ok(error.message.includes(path), error.message);
+    // Text with a NUL is stored as a BLOB of UTF-8 bytes: those are checked too.
+    const blob = new DatabaseSync(path);
+    blob.exec("UPDATE samples SET sample = x'00ff' WHERE idx = 0");
+    blob.close();
+    await assert.rejects(store.load(KEY, 0), /sample 0 is not valid UTF-8/);
+  });
+});
+
+Deno.test("SqliteStore: a lone surrogate is stored as U+FFFD, as in a UTF-8 file", async () => {
+  await withStore(async (store) => {
+    assert.deepEqual(await store.append(KEY, 0, ["a\uD800b"]), ["a\uD800b"]);
+    assert.deepEqual(await store.load(KEY, 0), ["a\uFFFDb"]);
+  });
+});
+
+Deno.test({
+  name: "SqliteStore: a missing permission names the flags to add",
+  permissions: { read: ["tests/.tmp"], write: false },
+  async fn() {
+    const path = "tests/.tmp/sqlite-permission-test.db";
+    const error = await SqliteStore.open(path).then((s) => s.close(), (e) => e);
+    assert.ok(error instanceof Deno.errors.NotCapable, String(error));
+    assert.ok(error.message.includes(`--allow-read=${path} --allow-write=${path}`), error.message);
+  },
+});
+
+Deno.test({
+  name: "SqliteStore: needs read permission too",
+  permissions: { read: false, write: ["tests/.tmp"] },
+  async fn() {
+    const error = await SqliteStore.open("tests/.tmp/x.db").then((s) => s.close(), (e) => e);
+    assert.ok(error instanceof Deno.errors.NotCapable, String(error));
+    assert.match(error.message, /--allow-read=tests\/.tmp\/x.db --allow-write=tests\/.tmp\/x.db/);
+  },
+});
+
+Deno.test("SqliteStore: processes that create one new file at once all get it", async () => {
+  await withFile(async (path) => {
+    const children = Array.from({ length: 4 }, (_, id) =>
+      new Deno.Command("deno", {
+        args: [
+          "run",
+          `--allow-read=${path}`,
+          `--allow-write=${path}`,
+          "tests/store_child.ts",
+          `sqlite:${path}`,
+          String(id),
+          "1",
+          "5",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn());
+    for (const child of children) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }
+    const outputs = await Promise.all(children.map((child) => child.output()));
+    for (const [id, output] of outputs.entries()) {
+      assert.ok(output.success, `child ${id}: ${new TextDecoder().decode(output.stderr)}`);
+    }
+    const store = await SqliteStore.open(path);
+    try {
+      const stored = await store.load(
+        { model: "multi_1", hash: promptHash("the shared prompt") },
+        0,
+      );
+      assert.ok(stored.length >= 5, `${stored.length} samples stored`);
+    } finally {
+      await store.close();
+    }
+  });
+});
