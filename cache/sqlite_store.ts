@@ -283,6 +283,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Resolves when the store can be used for `mode`: the file is open, and for
+   * `"write"` it was opened read-write; else rejects naming the flag to add.
+   */
+  checkAccess(mode: "read" | "write"): Promise<void> {
+    return this.#run(() => `opening the cache to ${mode}`, () => {
+      if (mode === "write" && this.#denied !== undefined) throw this.#denied;
+    });
+  }
+
   /** Every model key in the database, sorted. */
   async *models(): AsyncIterableIterator<string> {
     let after = "";

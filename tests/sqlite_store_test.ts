@@ -3,7 +3,9 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { promptHash } from "../mod.ts";
+import { first, promptHash } from "../mod.ts";
+import { Persistent } from "../cache/persistent.ts";
+import { CountingModel } from "./mock_model.ts";
 import { openStore } from "../cache/open_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { storeSuite } from "./store_suite.ts";
@@ -269,6 +271,33 @@ Deno.test({
     const error = await SqliteStore.open("tests/.tmp/x.db").then((s) => s.close(), (e) => e);
     assert.ok(error instanceof Deno.errors.NotCapable, String(error));
     assert.match(error.message, /--allow-read=tests\/.tmp\/x.db --allow-write=tests\/.tmp\/x.db/);
+  },
+});
+
+Deno.test({
+  name: "SqliteStore: opened read-only, Persistent fails before paying for a sample",
+  permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
+  async fn() {
+    const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+    const path = `${dir}/cache.db`;
+    const writer = await SqliteStore.open(path);
+    await writer.append(KEY, 0, ["x"], "p");
+    await writer.close();
+    await Deno.permissions.revoke({ name: "write", path: dir });
+    const store = await SqliteStore.open(path);
+    try {
+      const inner = new CountingModel("gpt-4o", 1);
+      const model = new Persistent(inner, store);
+      assert.equal(await first(model.sample("p")), "x", "replaying needs no write");
+      await assert.rejects(first(model.sample("new prompt")), (e: Error) => {
+        assert.ok(e instanceof Deno.errors.NotCapable, String(e));
+        assert.match(e.message, /^not in the cache: .*--allow-write=/s);
+        return true;
+      });
+      assert.deepEqual(inner.requests, [], "nothing was drawn");
+    } finally {
+      await store.close();
+    }
   },
 });
 
