@@ -68,6 +68,7 @@ export {
   FireworksAI,
   type GenerationOptions,
   type HttpOptions,
+  MissingApiKeyError,
   Ollama,
   type OllamaOptions,
   OpenAI,

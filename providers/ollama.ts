@@ -7,7 +7,7 @@
 import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
 import { describe } from "../validate.ts";
 import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
 import { batchOptions, defined, isRecord, tokenCount } from "./options.ts";
 import { settleSamples } from "./settle.ts";
 
@@ -27,6 +27,9 @@ export interface OllamaOptions extends BufferedModelOptions, HttpOptions, Genera
  * `options.top_p`, `responseFormat` `{type: "json_object"}` → `format:
  * "json"` and a `json_schema` format → its schema; `params` are top-level
  * body fields, and `params.options` merges into `options`.
+ *
+ * The stream is cut off past `maxResponseBytes` (a generation that never
+ * ends).
  *
  * @example
  * ```ts
@@ -96,15 +99,19 @@ export class Ollama extends BufferedModel {
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
-    const text = await this.#client.post("/api/chat", body, (response) => this.#read(response));
+    const text = await this.#client.post(
+      "/api/chat",
+      body,
+      (response, stream) => this.#read(response, stream),
+    );
     this.#requests++;
     return [text];
   }
 
   /** Joins the streamed message parts; the last line carries the token counts. */
-  async #read(response: Response): Promise<string> {
+  async #read(response: Response, body: ResponseBody): Promise<string> {
     let text = "";
-    for await (const line of lines(response.body!)) {
+    for await (const line of lines(body.chunks())) {
       const chunk = parseJson(line);
       if (!isRecord(chunk) || chunk.error !== undefined) {
         // A failure after the headers: the server gave up mid-stream.
@@ -131,14 +138,16 @@ export class Ollama extends BufferedModel {
 }
 
 /** The non-empty lines of an NDJSON body. */
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
   let pending = "";
-  for await (const piece of body.pipeThrough(new TextDecoderStream())) {
-    pending += piece;
+  for await (const chunk of chunks) {
+    pending += decoder.decode(chunk, { stream: true });
     const parts = pending.split("\n");
     pending = parts.pop()!;
     for (const part of parts) if (part.trim() !== "") yield part;
   }
+  pending += decoder.decode();
   if (pending.trim() !== "") yield pending;
 }
 

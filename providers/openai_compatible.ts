@@ -13,7 +13,7 @@ import {
   keyOptionsOf,
   messages,
 } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
 import { batchOptions, isRecord, tokenCount } from "./options.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./settle.ts";
@@ -51,7 +51,9 @@ const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
  *   finish reasons;
  * - 429, 5xx, timeouts and network errors are retried with exponential
  *   backoff and jitter, honouring `Retry-After`; a 429 pauses every request
- *   of this model; other errors throw a {@linkcode ProviderError} at once.
+ *   of this model; other errors throw a {@linkcode ProviderError} at once;
+ * - a body larger than `maxResponseBytes` (32 MiB; a gzip bomb, a server
+ *   that never stops) is cut off: a `ProviderError`, not retried.
  *
  * Every generation option joins the cache key through `keyOptions`; with
  * none set the key is exactly the Python original's.
@@ -149,13 +151,13 @@ export class OpenAICompatible extends BufferedModel {
     return this.#client.post(
       "/chat/completions",
       body,
-      (response) => this.#read(response),
+      (response, body) => this.#read(response, body),
       n > 1 ? refusesN : undefined,
     );
   }
 
-  async #read(response: Response): Promise<string[]> {
-    const raw = await response.text();
+  async #read(response: Response, responseBody: ResponseBody): Promise<string[]> {
+    const raw = await responseBody.text();
     const body = parseJson(raw);
     if (!isRecord(body) || !Array.isArray(body.choices)) {
       throw this.#client.errorFrom(response, raw, body, {
