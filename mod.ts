@@ -64,6 +64,10 @@ export {
 } from "./cache/copy.ts";
 export {
   AI302,
+  type Budget,
+  BudgetExceededError,
+  type BudgetLimit,
+  type BudgetOptions,
   CloseAI,
   FireworksAI,
   type GenerationOptions,

@@ -6,13 +6,15 @@
 
 import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
 import { describe } from "../validate.ts";
+import { type BudgetOptions, Spending } from "./budget.ts";
 import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
 import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
 import { batchOptions, defined, isRecord, tokenCount } from "./options.ts";
 import { settleSamples } from "./settle.ts";
 
 /** Options of {@linkcode Ollama}. Durations are milliseconds. */
-export interface OllamaOptions extends BufferedModelOptions, HttpOptions, GenerationOptions {}
+export interface OllamaOptions
+  extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {}
 
 /**
  * A model served by Ollama (`POST {baseUrl}/api/chat`, streamed NDJSON).
@@ -29,7 +31,8 @@ export interface OllamaOptions extends BufferedModelOptions, HttpOptions, Genera
  * body fields, and `params.options` merges into `options`.
  *
  * The stream is cut off past `maxResponseBytes` (a generation that never
- * ends).
+ * ends), and a `budget` (default: 10,000 samples, one chat each) stops a
+ * stream that is read without end.
  *
  * @example
  * ```ts
@@ -48,6 +51,7 @@ export class Ollama extends BufferedModel {
   /** Generation options that join the cache key; undefined when none are set. */
   readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
   #client: HttpClient;
+  #budget: Spending;
   #fields: Record<string, unknown>;
   #system: string | undefined;
   #requests = 0;
@@ -64,15 +68,17 @@ export class Ollama extends BufferedModel {
       throw new TypeError(`Ollama options must be an object, got ${describe(options)}`);
     }
     super(name, temperature, batchOptions(options));
+    const label = `Ollama "${name}"`;
     const chosen = generation(options, ["model", "messages", "stream"]);
     this.#fields = ollamaFields(chosen.fields);
     this.#system = chosen.system;
     this.keyOptions = keyOptionsOf({ fields: this.#fields, system: chosen.system });
     this.#client = new HttpClient(options, {
-      label: `Ollama "${name}"`,
+      label,
       defaultBaseUrl: "http://localhost:11434",
       onRetry: () => this.countRetry(),
     });
+    this.#budget = new Spending(options.budget, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -90,7 +96,7 @@ export class Ollama extends BufferedModel {
     return settleSamples(Array.from({ length: n }, () => this.#chat(prompt)));
   }
 
-  async #chat(prompt: string): Promise<string[]> {
+  #chat(prompt: string): Promise<string[]> {
     const { options, ...rest } = this.#fields;
     const body = {
       ...rest,
@@ -99,13 +105,15 @@ export class Ollama extends BufferedModel {
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
-    const text = await this.#client.post(
-      "/api/chat",
-      body,
-      (response, stream) => this.#read(response, stream),
-    );
-    this.#requests++;
-    return [text];
+    return this.#budget.request(1, async () => {
+      const text = await this.#client.post(
+        "/api/chat",
+        body,
+        (response, stream) => this.#read(response, stream),
+      );
+      this.#requests++;
+      return [text];
+    });
   }
 
   /** Joins the streamed message parts; the last line carries the token counts. */

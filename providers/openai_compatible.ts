@@ -6,6 +6,7 @@
 
 import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
 import { describe } from "../validate.ts";
+import { type BudgetOptions, Spending } from "./budget.ts";
 import {
   type Generation,
   generation,
@@ -20,7 +21,7 @@ import { settleSamples } from "./settle.ts";
 
 /** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
 export interface OpenAICompatibleOptions
-  extends BufferedModelOptions, HttpOptions, GenerationOptions {
+  extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {
   /**
    * The environment variable to read the API key from when `apiKey` is not
    * given; read at the first request, never at construction.
@@ -55,6 +56,9 @@ const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
  * - a body larger than `maxResponseBytes` (32 MiB; a gzip bomb, a server
  *   that never stops) is cut off: a `ProviderError`, not retried.
  *
+ * A `budget` (default: 10,000 samples) stops a stream that is read without
+ * end: past it, a `BudgetExceededError` is thrown before the next request.
+ *
  * Every generation option joins the cache key through `keyOptions`; with
  * none set the key is exactly the Python original's.
  *
@@ -79,6 +83,7 @@ export class OpenAICompatible extends BufferedModel {
   /** Generation options that join the cache key; undefined when none are set. */
   readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
   #client: HttpClient;
+  #budget: Spending;
   #generation: Generation;
   #singleOnly = false;
   #requests = 0;
@@ -98,13 +103,15 @@ export class OpenAICompatible extends BufferedModel {
       );
     }
     super(name, temperature, batchOptions(options));
+    const label = `${new.target.name} "${name}"`;
     this.#generation = generation(options, RESERVED);
     this.keyOptions = keyOptionsOf(this.#generation);
     this.#client = new HttpClient(options, {
-      label: `${new.target.name} "${name}"`,
+      label,
       keyVariable: options.apiKeyVariable,
       onRetry: () => this.countRetry(),
     });
+    this.#budget = new Spending(options.budget, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -138,22 +145,24 @@ export class OpenAICompatible extends BufferedModel {
     return settleSamples(Array.from({ length: n }, () => this.#request(prompt, 1)));
   }
 
-  #request(prompt: string, n: number): Promise<string[]> {
-    const body = {
-      ...this.#generation.fields,
-      model: this.name,
-      temperature: this.temperature,
-      // n = 1 is the default; some servers reject the field altogether.
-      ...(n === 1 ? {} : { n }),
-      messages: messages(prompt, this.#generation.system),
-    };
-    // llama.cpp refuses n > 1 with a 500, which must not be retried.
-    return this.#client.post(
-      "/chat/completions",
-      body,
-      (response, body) => this.#read(response, body),
-      n > 1 ? refusesN : undefined,
-    );
+  #request(prompt: string, wanted: number): Promise<string[]> {
+    return this.#budget.request(wanted, (n) => {
+      const body = {
+        ...this.#generation.fields,
+        model: this.name,
+        temperature: this.temperature,
+        // n = 1 is the default; some servers reject the field altogether.
+        ...(n === 1 ? {} : { n }),
+        messages: messages(prompt, this.#generation.system),
+      };
+      // llama.cpp refuses n > 1 with a 500, which must not be retried.
+      return this.#client.post(
+        "/chat/completions",
+        body,
+        (response, body) => this.#read(response, body),
+        n > 1 ? refusesN : undefined,
+      );
+    });
   }
 
   async #read(response: Response, responseBody: ResponseBody): Promise<string[]> {
