@@ -9,7 +9,7 @@ import { describe } from "../validate.ts";
 import { type BudgetOptions, Spending } from "./budget.ts";
 import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
 import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
-import { batchOptions, defined, isRecord, tokenCount } from "./options.ts";
+import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./options.ts";
 import { settleSamples } from "./settle.ts";
 
 /** Options of {@linkcode Ollama}. Durations are milliseconds. */
@@ -60,7 +60,7 @@ export class Ollama extends BufferedModel {
    * Creates the model; nothing is sent until a sample is needed.
    *
    * @param name The Ollama model tag, e.g. `llama3.2`.
-   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param temperature Sampling temperature, from 0 to 2.
    * @param options Server, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: OllamaOptions = {}) {
@@ -69,6 +69,7 @@ export class Ollama extends BufferedModel {
     }
     super(name, temperature, batchOptions(options));
     const label = `Ollama "${name}"`;
+    assertApiTemperature(label, temperature);
     const chosen = generation(options, ["model", "messages", "stream"]);
     this.#fields = ollamaFields(chosen.fields);
     this.#system = chosen.system;

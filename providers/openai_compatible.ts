@@ -15,7 +15,7 @@ import {
   messages,
 } from "./generation.ts";
 import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
-import { batchOptions, isRecord, tokenCount } from "./options.ts";
+import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./options.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./settle.ts";
 
@@ -93,7 +93,7 @@ export class OpenAICompatible extends BufferedModel {
    * needed.
    *
    * @param name The model name sent to the server.
-   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param temperature Sampling temperature, from 0 to 2.
    * @param options The server, the key and how to talk to it.
    */
   constructor(name: string, temperature: number, options: OpenAICompatibleOptions) {
@@ -104,6 +104,7 @@ export class OpenAICompatible extends BufferedModel {
     }
     super(name, temperature, batchOptions(options));
     const label = `${new.target.name} "${name}"`;
+    assertApiTemperature(label, temperature);
     this.#generation = generation(options, RESERVED);
     this.keyOptions = keyOptionsOf(this.#generation);
     this.#client = new HttpClient(options, {
