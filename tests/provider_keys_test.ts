@@ -56,7 +56,10 @@ Deno.test("an apiKey option wins over the variable", async () => {
   });
 });
 
-Deno.test("no env permission for the key variable: the error names --allow-env", async () => {
+Deno.test({
+  name: "no env permission for the key variable: the error names --allow-env",
+  permissions: { env: false },
+}, async () => {
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     apiKeyVariable: "LLM_CACHE_UNLISTED_TEST_KEY",
@@ -65,7 +68,10 @@ Deno.test("no env permission for the key variable: the error names --allow-env",
   assert.match(error.message, /--allow-env=LLM_CACHE_UNLISTED_TEST_KEY/);
 });
 
-Deno.test("no net permission for the host: the error names --allow-net=host", async () => {
+Deno.test({
+  name: "no net permission for the host: the error names --allow-net=host",
+  permissions: { net: false },
+}, async () => {
   const model = new OpenAICompatible("m", 1, { baseUrl: "http://192.0.2.7:8080/v1", apiKey: KEY });
   const error = await failure(() => first(model.sample("p")), Deno.errors.NotCapable);
   assert.match(error.message, /--allow-net=192\.0\.2\.7:8080/);
