@@ -116,10 +116,15 @@ export {
 } from "./cache/copy.ts";
 export {
   AI302,
+  type Budget,
+  BudgetExceededError,
+  type BudgetLimit,
+  type BudgetOptions,
   CloseAI,
   FireworksAI,
   type GenerationOptions,
   type HttpOptions,
+  MissingApiKeyError,
   Ollama,
   type OllamaOptions,
   OpenAI,

@@ -1,7 +1,8 @@
 // 200 prompts × 5 samples through Persistent over a local server that takes
 // 50 ms per request: the default concurrency (8) against one request at a time.
+// And the client's own cost per request, against a bare fetch.
 
-import { collect } from "../mod.ts";
+import { collect, first } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { OpenAIServer } from "../tests/openai_server.ts";
@@ -50,4 +51,39 @@ Deno.bench({
   n: 1,
   warmup: 0,
   fn: async () => await fill(1),
+});
+
+// The cost of the client's own work per request (size cap, budget, redaction
+// set-up, retries bookkeeping) against a bare fetch of the same answers.
+const OVERHEAD_REQUESTS = 200;
+
+Deno.bench({
+  name: "200 requests, no latency: bare fetch + JSON",
+  group: "request overhead",
+  baseline: true,
+  n: 20,
+  warmup: 2,
+  fn: async () => {
+    await using server = OpenAIServer.start();
+    for (let i = 0; i < OVERHEAD_REQUESTS; i++) {
+      const response = await fetch(`${server.url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: `p${i}` }] }),
+      });
+      await response.json();
+    }
+  },
+});
+
+Deno.bench({
+  name: "200 requests, no latency: OpenAICompatible",
+  group: "request overhead",
+  n: 20,
+  warmup: 2,
+  fn: async () => {
+    await using server = OpenAIServer.start();
+    const model = new OpenAICompatible("bench", 1, { baseUrl: server.url });
+    for (let i = 0; i < OVERHEAD_REQUESTS; i++) await first(model.sample(`p${i}`));
+  },
 });

@@ -1,11 +1,13 @@
 // One provider's HTTP side: the API key, the request queue, timeouts, retries
-// with backoff, and turning every failure into an error that says what to do.
+// with backoff, a cap on response size, and turning every failure into an
+// error that says what to do (and never shows the key).
 
 import { deadline, sleep } from "./abortable.ts";
-import { isPermissionError, readApiKey } from "./api_key.ts";
+import { assertApiKey, isPermissionError, readApiKey } from "./api_key.ts";
 import { Limiter } from "./limiter.ts";
-import { errorFields, ProviderError } from "./provider_error.ts";
-import { isRetryableStatus, retryHint, type RetryPolicy, retryWait } from "./retry.ts";
+import { errorFields, ProviderError, type ProviderErrorInit } from "./provider_error.ts";
+import { type Redact, redactor } from "./redact.ts";
+import { retryHint, type RetryPolicy, retryWait } from "./retry.ts";
 import { assertLength, describe } from "../validate.ts";
 
 /** Connection options shared by every HTTP provider. Durations are milliseconds. */
@@ -45,6 +47,15 @@ export interface HttpOptions {
    */
   timeout?: number;
   /**
+   * The most bytes of one response body (error bodies and streams included),
+   * counted after decompression. Past it, reading stops and a
+   * {@linkcode ProviderError} with code `response_too_large` is thrown, not
+   * retried: a server that answers without end cannot fill the memory.
+   * `Infinity` lifts the cap.
+   * @default {33554432 (32 MiB)}
+   */
+  maxResponseBytes?: number;
+  /**
    * Requests in flight at once for this model; others wait in its queue. A
    * 429 pauses the whole queue.
    * @default {8}
@@ -63,8 +74,26 @@ export interface HttpOptions {
   signal?: AbortSignal;
 }
 
-/** Reads a successful response; may throw a {@linkcode ProviderError}. */
-export type ReadResponse<T> = (response: Response, signal: AbortSignal) => Promise<T>;
+/** The default of {@linkcode HttpOptions.maxResponseBytes}: 32 MiB. */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A response body, read within `maxResponseBytes`: past it, reading stops,
+ * the connection is closed and a `response_too_large`
+ * {@linkcode ProviderError} is thrown.
+ */
+export interface ResponseBody {
+  /** The whole body, decoded as UTF-8. */
+  text(): Promise<string>;
+  /** The body's bytes as they arrive (after decompression). */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Reads a successful response from `body` (never from `response.body`,
+ * which is not capped); may throw a {@linkcode ProviderError}.
+ */
+export type ReadResponse<T> = (response: Response, body: ResponseBody) => Promise<T>;
 
 /** What the client needs from its model. */
 export interface ClientContext {
@@ -84,8 +113,10 @@ export class HttpClient {
   readonly baseUrl: string;
   #context: ClientContext;
   #apiKey: string | undefined;
+  #redact: Redact = redactor(undefined);
   #policy: RetryPolicy;
   #timeout: number;
+  #maxResponseBytes: number;
   #limiter: Limiter;
   #fetch: typeof fetch;
   #signal: AbortSignal | undefined;
@@ -93,14 +124,7 @@ export class HttpClient {
   constructor(options: HttpOptions, context: ClientContext) {
     this.#context = context;
     this.baseUrl = checkBaseUrl(options.baseUrl ?? context.defaultBaseUrl);
-    if (
-      options.apiKey !== undefined && (typeof options.apiKey !== "string" || options.apiKey === "")
-    ) {
-      throw new TypeError(
-        `apiKey must be a non-empty string, got ${describe(typeof options.apiKey)}`,
-      );
-    }
-    this.#apiKey = options.apiKey;
+    if (options.apiKey !== undefined) this.#setKey(checkApiKey(options.apiKey));
     const { maxRetries = 4, retryDelay = 1000, maxRetryDelay = 60_000 } = options;
     assertLength("maxRetries", maxRetries);
     assertDuration("retryDelay", retryDelay, 0);
@@ -108,6 +132,17 @@ export class HttpClient {
     this.#policy = { maxRetries, retryDelay, maxRetryDelay };
     this.#timeout = options.timeout ?? 600_000;
     assertDuration("timeout", this.#timeout, 1);
+    this.#maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    if (
+      this.#maxResponseBytes !== Infinity &&
+      (!Number.isInteger(this.#maxResponseBytes) || this.#maxResponseBytes < 1)
+    ) {
+      throw new RangeError(
+        `maxResponseBytes must be a positive integer or Infinity, got ${
+          describe(this.#maxResponseBytes)
+        }`,
+      );
+    }
     const maxConcurrency = options.maxConcurrency ?? 8;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new RangeError(
@@ -154,7 +189,7 @@ export class HttpClient {
       } finally {
         release();
       }
-      if (!(failure instanceof ProviderError) || !isRetryableStatus(failure.status)) throw failure;
+      if (!(failure instanceof ProviderError) || !failure.retryable) throw failure;
       if (attempt >= this.#policy.maxRetries || final(failure)) throw failure;
       const wait = retryWait(this.#policy, attempt, failure.retryAfter);
       if (failure.status === 429) this.#limiter.pause(wait);
@@ -169,9 +204,14 @@ export class HttpClient {
       accept: "application/json",
     };
     const variable = this.#context.keyVariable;
-    if (this.#apiKey === undefined && variable !== undefined) this.#apiKey = readApiKey(variable);
+    if (this.#apiKey === undefined && variable !== undefined) this.#setKey(readApiKey(variable));
     if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
     return headers;
+  }
+
+  #setKey(key: string): void {
+    this.#apiKey = key;
+    this.#redact = redactor(key);
   }
 
   async #attempt<T>(url: string, init: RequestInit, read: ReadResponse<T>): Promise<T> {
@@ -179,19 +219,67 @@ export class HttpClient {
     let response: Response | undefined;
     try {
       response = await this.#fetch(url, { ...init, signal: limit.signal });
-      if (!response.ok) throw await this.#statusError(response);
-      return await read(response, limit.signal);
+      const body = this.#body(response);
+      if (!response.ok) throw await this.#statusError(response, body);
+      return await read(response, body);
     } catch (error) {
-      throw this.#failure(error, limit.expired);
+      throw this.#failure(error, limit.expired, response !== undefined);
     } finally {
       limit.clear();
       if (response?.bodyUsed === false) await response.body?.cancel().catch(() => {});
     }
   }
 
-  /** What to throw for `error`: the caller's abort as is, the rest explained. */
-  #failure(error: unknown, expired: boolean): unknown {
-    if (error instanceof ProviderError) return this.#redacted(error);
+  /**
+   * The body of `response` read under `maxResponseBytes`: every reader
+   * (error bodies, JSON, streams) goes through it. Past the cap, leaving the
+   * loop cancels the body, which closes the connection.
+   */
+  #body(response: Response): ResponseBody {
+    const max = this.#maxResponseBytes;
+    const tooLarge = () => this.#tooLarge(response);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      if (response.body === null) return;
+      let total = 0;
+      for await (const chunk of response.body) {
+        total += chunk.byteLength;
+        if (total > max) throw tooLarge();
+        yield chunk;
+      }
+    }
+    return {
+      chunks,
+      async text() {
+        // The fast native read, where the network's framing bounds the body.
+        const length = framedLength(response);
+        if (length !== undefined && length <= max) return await response.text();
+        if (length !== undefined) throw tooLarge();
+        const decoder = new TextDecoder();
+        let text = "";
+        for await (const chunk of chunks()) text += decoder.decode(chunk, { stream: true });
+        return text + decoder.decode();
+      },
+    };
+  }
+
+  #tooLarge(response: Response): ProviderError {
+    return this.#error({
+      status: response.status,
+      providerMessage: `the response body is larger than maxResponseBytes ` +
+        `(${this.#maxResponseBytes} bytes, after decompression); reading stopped there`,
+      code: "response_too_large",
+      retryable: false,
+      hint: "raise maxResponseBytes if the answers are really this long, else check the server",
+    });
+  }
+
+  /**
+   * What to throw for `error`: the caller's abort as is, the rest explained.
+   * A {@linkcode ProviderError} passes as is only once a response came (it
+   * was made here, redacted); from `fetch` itself it is a network failure.
+   */
+  #failure(error: unknown, expired: boolean, answered: boolean): unknown {
+    if (error instanceof ProviderError && answered) return error;
     if (this.#signal?.aborted) return this.#signal.reason;
     const host = new URL(this.baseUrl).host;
     if (isPermissionError(error)) {
@@ -202,19 +290,18 @@ export class HttpClient {
     }
     const message = expired
       ? `no complete response within ${this.#timeout} ms (timeout)`
-      : `network error: ${this.#redact(error instanceof Error ? error.message : String(error))}`;
-    return new ProviderError({
+      : `network error: ${error instanceof Error ? error.message : String(error)}`;
+    return this.#error({
       status: 0,
       providerMessage: message,
       code: expired ? "timeout" : "network_error",
-      source: this.#source(),
       hint: expired ? "raise timeout if the model is slow" : `check that ${host} is reachable`,
       cause: error,
     });
   }
 
-  async #statusError(response: Response): Promise<ProviderError> {
-    const raw = await response.text();
+  async #statusError(response: Response, body: ResponseBody): Promise<ProviderError> {
+    const raw = await body.text();
     return this.errorFrom(response, raw, parseJson(raw));
   }
 
@@ -229,47 +316,30 @@ export class HttpClient {
     const status = response.ok
       ? (found?.status ?? fallback?.status ?? response.status)
       : response.status;
-    const message = this.#redact(
-      found?.message ?? fallback?.message ?? describeBody(response, raw),
-    );
-    return new ProviderError({
+    const message = found?.message ?? fallback?.message ?? describeBody(response, raw);
+    return this.#error({
       status,
       providerMessage: message,
       code: found?.code ?? fallback?.code,
       type: found?.type,
       param: found?.param,
       requestId: requestId(response.headers, message),
-      body: this.#redact(raw),
-      source: this.#source(),
+      body: raw,
       retryAfter: retryHint(response.headers, message),
       hint: statusHint(status, this.#context.keyVariable) ?? fallback?.hint,
     });
   }
 
-  #source(): string {
-    return `${this.#context.label} at ${new URL(this.baseUrl).host}`;
-  }
-
-  #redact(text: string): string {
-    const key = this.#apiKey;
-    return key === undefined || key.length < 4 ? text : text.replaceAll(key, "<redacted>");
-  }
-
-  #redacted(error: ProviderError): ProviderError {
-    const key = this.#apiKey;
-    if (key === undefined || !(error.message.includes(key) || error.body.includes(key))) {
-      return error;
-    }
+  /**
+   * A {@linkcode ProviderError} from this client: it names who answered, and
+   * every text in it is cleaned of the API key (the only way errors are made
+   * here, so no field is missed).
+   */
+  #error(init: ProviderErrorInit): ProviderError {
     return new ProviderError({
-      status: error.status,
-      providerMessage: this.#redact(error.providerMessage),
-      code: error.code,
-      type: error.type,
-      param: error.param,
-      requestId: error.requestId,
-      body: this.#redact(error.body),
-      source: this.#source(),
-      retryAfter: error.retryAfter,
+      source: `${this.#context.label} at ${new URL(this.baseUrl).host}`,
+      ...init,
+      redact: this.#redact,
     });
   }
 }
@@ -281,6 +351,20 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The body size a network response declares, when the connection enforces
+ * it: a `Content-Length` of the bytes as read, i.e. without a
+ * `Content-Encoding`, on a response from `fetch` itself (a response made in
+ * JavaScript, e.g. by a custom `fetch`, may carry any header).
+ */
+function framedLength(response: Response): number | undefined {
+  if (response.type === "default") return undefined;
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== "identity") return undefined;
+  const length = response.headers.get("content-length")?.trim();
+  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
 }
 
 function describeBody(response: Response, raw: string): string {
@@ -305,6 +389,20 @@ function statusHint(status: number, keyVariable: string | undefined): string | u
   if (status === 404) return "check the model name and baseUrl";
   if (status === 429) return "lower maxConcurrency or raise maxRetries";
   return undefined;
+}
+
+/** The `apiKey` option, trimmed (a key read from a file ends with a newline) and checked. */
+function checkApiKey(apiKey: unknown): string {
+  const key = typeof apiKey === "string" ? apiKey.trim() : "";
+  if (key === "") {
+    throw new TypeError(
+      `apiKey must be a non-empty string, got ${
+        typeof apiKey === "string" ? "a blank one" : describe(typeof apiKey)
+      }`,
+    );
+  }
+  assertApiKey(key, "apiKey");
+  return key;
 }
 
 function checkBaseUrl(baseUrl: unknown): string {

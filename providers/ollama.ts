@@ -6,13 +6,15 @@
 
 import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
 import { describe } from "../validate.ts";
+import { type BudgetOptions, Spending } from "./budget.ts";
 import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
-import { batchOptions, defined, isRecord, tokenCount } from "./options.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
+import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./options.ts";
 import { settleSamples } from "./settle.ts";
 
 /** Options of {@linkcode Ollama}. Durations are milliseconds. */
-export interface OllamaOptions extends BufferedModelOptions, HttpOptions, GenerationOptions {}
+export interface OllamaOptions
+  extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {}
 
 /**
  * A model served by Ollama (`POST {baseUrl}/api/chat`, streamed NDJSON).
@@ -27,6 +29,10 @@ export interface OllamaOptions extends BufferedModelOptions, HttpOptions, Genera
  * `options.top_p`, `responseFormat` `{type: "json_object"}` → `format:
  * "json"` and a `json_schema` format → its schema; `params` are top-level
  * body fields, and `params.options` merges into `options`.
+ *
+ * The stream is cut off past `maxResponseBytes` (a generation that never
+ * ends), and a `budget` (default: 10,000 samples, one chat each) stops a
+ * stream that is read without end.
  *
  * @example
  * ```ts
@@ -45,6 +51,7 @@ export class Ollama extends BufferedModel {
   /** Generation options that join the cache key; undefined when none are set. */
   readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
   #client: HttpClient;
+  #budget: Spending;
   #fields: Record<string, unknown>;
   #system: string | undefined;
   #requests = 0;
@@ -53,7 +60,7 @@ export class Ollama extends BufferedModel {
    * Creates the model; nothing is sent until a sample is needed.
    *
    * @param name The Ollama model tag, e.g. `llama3.2`.
-   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param temperature Sampling temperature, from 0 to 2.
    * @param options Server, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: OllamaOptions = {}) {
@@ -61,15 +68,18 @@ export class Ollama extends BufferedModel {
       throw new TypeError(`Ollama options must be an object, got ${describe(options)}`);
     }
     super(name, temperature, batchOptions(options));
+    const label = `Ollama "${name}"`;
+    assertApiTemperature(label, temperature);
     const chosen = generation(options, ["model", "messages", "stream"]);
     this.#fields = ollamaFields(chosen.fields);
     this.#system = chosen.system;
     this.keyOptions = keyOptionsOf({ fields: this.#fields, system: chosen.system });
     this.#client = new HttpClient(options, {
-      label: `Ollama "${name}"`,
+      label,
       defaultBaseUrl: "http://localhost:11434",
       onRetry: () => this.countRetry(),
     });
+    this.#budget = new Spending(options.budget, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -87,7 +97,7 @@ export class Ollama extends BufferedModel {
     return settleSamples(Array.from({ length: n }, () => this.#chat(prompt)));
   }
 
-  async #chat(prompt: string): Promise<string[]> {
+  #chat(prompt: string): Promise<string[]> {
     const { options, ...rest } = this.#fields;
     const body = {
       ...rest,
@@ -96,15 +106,21 @@ export class Ollama extends BufferedModel {
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
-    const text = await this.#client.post("/api/chat", body, (response) => this.#read(response));
-    this.#requests++;
-    return [text];
+    return this.#budget.request(1, async () => {
+      const text = await this.#client.post(
+        "/api/chat",
+        body,
+        (response, stream) => this.#read(response, stream),
+      );
+      this.#requests++;
+      return [text];
+    });
   }
 
   /** Joins the streamed message parts; the last line carries the token counts. */
-  async #read(response: Response): Promise<string> {
+  async #read(response: Response, body: ResponseBody): Promise<string> {
     let text = "";
-    for await (const line of lines(response.body!)) {
+    for await (const line of lines(body.chunks())) {
       const chunk = parseJson(line);
       if (!isRecord(chunk) || chunk.error !== undefined) {
         // A failure after the headers: the server gave up mid-stream.
@@ -131,14 +147,16 @@ export class Ollama extends BufferedModel {
 }
 
 /** The non-empty lines of an NDJSON body. */
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
   let pending = "";
-  for await (const piece of body.pipeThrough(new TextDecoderStream())) {
-    pending += piece;
+  for await (const chunk of chunks) {
+    pending += decoder.decode(chunk, { stream: true });
     const parts = pending.split("\n");
     pending = parts.pop()!;
     for (const part of parts) if (part.trim() !== "") yield part;
   }
+  pending += decoder.decode();
   if (pending.trim() !== "") yield pending;
 }
 

@@ -6,6 +6,7 @@
 
 import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
 import { describe } from "../validate.ts";
+import { type BudgetOptions, Spending } from "./budget.ts";
 import {
   type Generation,
   generation,
@@ -13,14 +14,14 @@ import {
   keyOptionsOf,
   messages,
 } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson } from "./http_client.ts";
-import { batchOptions, isRecord, tokenCount } from "./options.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
+import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./options.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./settle.ts";
 
 /** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
 export interface OpenAICompatibleOptions
-  extends BufferedModelOptions, HttpOptions, GenerationOptions {
+  extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {
   /**
    * The environment variable to read the API key from when `apiKey` is not
    * given; read at the first request, never at construction.
@@ -51,7 +52,12 @@ const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
  *   finish reasons;
  * - 429, 5xx, timeouts and network errors are retried with exponential
  *   backoff and jitter, honouring `Retry-After`; a 429 pauses every request
- *   of this model; other errors throw a {@linkcode ProviderError} at once.
+ *   of this model; other errors throw a {@linkcode ProviderError} at once;
+ * - a body larger than `maxResponseBytes` (32 MiB; a gzip bomb, a server
+ *   that never stops) is cut off: a `ProviderError`, not retried.
+ *
+ * A `budget` (default: 10,000 samples) stops a stream that is read without
+ * end: past it, a `BudgetExceededError` is thrown before the next request.
  *
  * Every generation option joins the cache key through `keyOptions`; with
  * none set the key is exactly the Python original's.
@@ -77,6 +83,7 @@ export class OpenAICompatible extends BufferedModel {
   /** Generation options that join the cache key; undefined when none are set. */
   readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
   #client: HttpClient;
+  #budget: Spending;
   #generation: Generation;
   #singleOnly = false;
   #requests = 0;
@@ -86,7 +93,7 @@ export class OpenAICompatible extends BufferedModel {
    * needed.
    *
    * @param name The model name sent to the server.
-   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param temperature Sampling temperature, from 0 to 2.
    * @param options The server, the key and how to talk to it.
    */
   constructor(name: string, temperature: number, options: OpenAICompatibleOptions) {
@@ -96,13 +103,16 @@ export class OpenAICompatible extends BufferedModel {
       );
     }
     super(name, temperature, batchOptions(options));
+    const label = `${new.target.name} "${name}"`;
+    assertApiTemperature(label, temperature);
     this.#generation = generation(options, RESERVED);
     this.keyOptions = keyOptionsOf(this.#generation);
     this.#client = new HttpClient(options, {
-      label: `${new.target.name} "${name}"`,
+      label,
       keyVariable: options.apiKeyVariable,
       onRetry: () => this.countRetry(),
     });
+    this.#budget = new Spending(options.budget, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -136,26 +146,28 @@ export class OpenAICompatible extends BufferedModel {
     return settleSamples(Array.from({ length: n }, () => this.#request(prompt, 1)));
   }
 
-  #request(prompt: string, n: number): Promise<string[]> {
-    const body = {
-      ...this.#generation.fields,
-      model: this.name,
-      temperature: this.temperature,
-      // n = 1 is the default; some servers reject the field altogether.
-      ...(n === 1 ? {} : { n }),
-      messages: messages(prompt, this.#generation.system),
-    };
-    // llama.cpp refuses n > 1 with a 500, which must not be retried.
-    return this.#client.post(
-      "/chat/completions",
-      body,
-      (response) => this.#read(response),
-      n > 1 ? refusesN : undefined,
-    );
+  #request(prompt: string, wanted: number): Promise<string[]> {
+    return this.#budget.request(wanted, (n) => {
+      const body = {
+        ...this.#generation.fields,
+        model: this.name,
+        temperature: this.temperature,
+        // n = 1 is the default; some servers reject the field altogether.
+        ...(n === 1 ? {} : { n }),
+        messages: messages(prompt, this.#generation.system),
+      };
+      // llama.cpp refuses n > 1 with a 500, which must not be retried.
+      return this.#client.post(
+        "/chat/completions",
+        body,
+        (response, body) => this.#read(response, body),
+        n > 1 ? refusesN : undefined,
+      );
+    });
   }
 
-  async #read(response: Response): Promise<string[]> {
-    const raw = await response.text();
+  async #read(response: Response, responseBody: ResponseBody): Promise<string[]> {
+    const raw = await responseBody.text();
     const body = parseJson(raw);
     if (!isRecord(body) || !Array.isArray(body.choices)) {
       throw this.#client.errorFrom(response, raw, body, {

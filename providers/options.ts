@@ -15,6 +15,19 @@ export function batchOptions(options: BufferedModelOptions): BufferedModelOption
   return picked;
 }
 
+/**
+ * Throws a `RangeError` unless `temperature` is within [0, 2], the range the
+ * HTTP APIs accept: a model outside it could never get an answer. (Models in
+ * general take any finite temperature ≥ 0, so old caches stay readable.)
+ */
+export function assertApiTemperature(who: string, temperature: number): void {
+  if (temperature <= 2) return;
+  throw new RangeError(
+    `${who}: temperature must be between 0 and 2, the range OpenAI-compatible APIs and Ollama ` +
+      `accept, got ${temperature}; the server would refuse every request`,
+  );
+}
+
 /** `record` without its undefined fields. */
 export function defined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));

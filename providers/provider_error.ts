@@ -5,6 +5,8 @@
  */
 
 import { isRecord } from "./options.ts";
+import { type Redact, redactCause } from "./redact.ts";
+import { isRetryableStatus } from "./retry.ts";
 
 /** What a {@linkcode ProviderError} reports. */
 export interface ProviderErrorInit {
@@ -30,6 +32,17 @@ export interface ProviderErrorInit {
   hint?: string | undefined;
   /** The underlying error (a network failure, a timeout). */
   cause?: unknown;
+  /**
+   * Whether sending the same request again may succeed.
+   * @default {true for status 0 (no complete response), 408, 409, 429 and 5xx}
+   */
+  retryable?: boolean | undefined;
+  /**
+   * Applied to every text the error keeps (each field, the body before it is
+   * cut, the hint and the cause), e.g. to hide an API key the server echoed.
+   * @default {none: texts are kept as given}
+   */
+  redact?: ((text: string) => string) | undefined;
 }
 
 /** How much of a response body an error keeps. */
@@ -39,10 +52,13 @@ export const BODY_EXCERPT = 300;
  * An HTTP failure of a provider: an error status, a body that is not a
  * completion, or no complete response at all (`status` 0: network failure,
  * timeout, dropped connection). Retryable failures (429, 5xx, 0) are only
- * thrown once the retries are used up. The API key never appears in it.
+ * thrown once the retries are used up; `retryable` says whether trying again
+ * later may help. The API key never appears in it: every text passes through
+ * the provider's redaction when the error is made.
  *
  * @example Telling a rate limit from a bad request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProviderError } from "./provider_error.ts";
  *
  * const error = new ProviderError({
@@ -51,9 +67,26 @@ export const BODY_EXCERPT = 300;
  *   code: "rate_limit_exceeded",
  *   requestId: "req_123",
  * });
- * console.assert(error instanceof Error && error.name === "ProviderError");
- * console.assert(error.status === 429 && error.code === "rate_limit_exceeded");
- * console.assert(error.message.includes("Rate limit reached"));
+ * assert.ok(error instanceof Error && error.name === "ProviderError");
+ * assert.equal(error.status, 429);
+ * assert.equal(error.code, "rate_limit_exceeded");
+ * assert.ok(error.retryable); // a rate limit passes: trying later may work
+ * assert.match(error.message, /Rate limit reached/);
+ * ```
+ *
+ * @example Every text passes through `redact`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProviderError } from "./provider_error.ts";
+ *
+ * const error = new ProviderError({
+ *   status: 401,
+ *   providerMessage: "Incorrect API key provided: sk-secret",
+ *   param: "sk-secret",
+ *   redact: (text) => text.replaceAll("sk-secret", "<redacted>"),
+ * });
+ * assert.ok(!error.message.includes("sk-secret") && error.param === "<redacted>");
+ * assert.equal(error.retryable, false);
  * ```
  */
 export class ProviderError extends Error {
@@ -75,6 +108,8 @@ export class ProviderError extends Error {
   readonly body: string;
   /** Milliseconds the provider asked to wait before retrying, if it said. */
   readonly retryAfter: number | undefined;
+  /** Whether sending the same request again may succeed. */
+  readonly retryable: boolean;
 
   /**
    * Describes a failed exchange; the message names who answered, the status,
@@ -83,16 +118,33 @@ export class ProviderError extends Error {
    * @param init What the provider answered.
    */
   constructor(init: ProviderErrorInit) {
-    super(composeMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
-    this.status = init.status;
-    this.providerMessage = init.providerMessage;
-    this.code = init.code;
-    this.type = init.type;
-    this.param = init.param;
-    this.requestId = init.requestId;
-    this.body = excerpt(init.body ?? "");
-    this.retryAfter = init.retryAfter;
+    const clean = init.redact === undefined ? init : redacted(init, init.redact);
+    super(composeMessage(clean), clean.cause === undefined ? undefined : { cause: clean.cause });
+    this.status = clean.status;
+    this.providerMessage = clean.providerMessage;
+    this.code = clean.code;
+    this.type = clean.type;
+    this.param = clean.param;
+    this.requestId = clean.requestId;
+    this.body = excerpt(clean.body ?? "");
+    this.retryAfter = clean.retryAfter;
+    this.retryable = clean.retryable ?? isRetryableStatus(clean.status);
   }
+}
+
+/**
+ * `init` with `redact` applied to every text in it, whatever the field: the
+ * one place where an error's texts are cleaned, so no field can be missed.
+ */
+function redacted(init: ProviderErrorInit, redact: Redact): ProviderErrorInit {
+  const entries = Object.entries(init).filter(([name]) => name !== "redact").map((
+    [name, value],
+  ) => [name, name === "cause" ? redactCause(value, redact) : redactText(value, redact)]);
+  return Object.fromEntries(entries) as ProviderErrorInit;
+}
+
+function redactText(value: unknown, redact: Redact): unknown {
+  return typeof value === "string" ? redact(value) : value;
 }
 
 function composeMessage(init: ProviderErrorInit): string {

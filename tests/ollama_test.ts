@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { collect, first, modelKey } from "../mod.ts";
 import { Ollama, ProviderError } from "../providers/mod.ts";
-import { failure, withServer } from "./openai_server.ts";
+import { countingFetch, failure, withServer } from "./openai_server.ts";
 
 Deno.test("Ollama joins the streamed parts and counts eval tokens", async () => {
   await withServer({}, async (server) => {
@@ -105,4 +105,28 @@ Deno.test("Ollama rejects a response format it cannot express", () => {
     () => new Ollama("m", 1, { responseFormat: { type: "grammar" } }),
     TypeError,
   );
+});
+
+Deno.test("an Ollama stream that never ends is cut off at maxResponseBytes, not retried", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "endless" });
+    const counted = countingFetch();
+    const model = new Ollama("llama3.2", 1, {
+      baseUrl: server.origin,
+      maxResponseBytes: 1024 * 1024,
+      fetch: counted.fetch,
+      // Only a safety net: without the cap, the stream would run until this.
+      retryDelay: 1,
+      timeout: 3_000,
+    });
+    const error = await failure(() => first(model.sample("p")), ProviderError);
+    assert.equal(error.code, "response_too_large");
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /maxResponseBytes \(1048576 bytes/);
+    assert.equal(server.requests.length, 1);
+    assert.ok(counted.read() < 2 * 1024 * 1024, `read ${counted.read()} bytes`);
+    // The connection closed: the server stopped making the stream soon after.
+    await server.close();
+    assert.ok(server.streamedBytes < 64 * 1024 * 1024, `${server.streamedBytes} bytes made`);
+  });
 });

@@ -24,6 +24,18 @@ export type Fault =
   | { kind: "fewer"; choices: number }
   | { kind: "padding" }
   | { kind: "echo_key" }
+  /** A 401 quoting the key in `param`, `code`, `x-request-id` and, JSON-escaped, the body. */
+  | { kind: "echo_key_everywhere" }
+  /** A gzip body (about 1/1000 of `bytes` on the wire) inflating to a completion of `bytes`. */
+  | { kind: "gzip_bomb"; bytes: number; status?: number }
+  /** A plain completion of `bytes` letters, with its Content-Length. */
+  | { kind: "large"; bytes: number }
+  /**
+   * An Ollama chat stream whose lines keep coming: the server gives up (no
+   * final line) only after 256 MiB, so that a client without a cap fails
+   * instead of hanging.
+   */
+  | { kind: "endless" }
   | { kind: "bad_request"; message?: string }
   | { kind: "stream_error" }
   | { kind: "truncated" };
@@ -89,6 +101,8 @@ export class OpenAIServer {
   inFlight = 0;
   /** The most requests ever answered at once. */
   maxInFlight = 0;
+  /** Bytes of `endless` streams made so far (they are made as the client reads). */
+  streamedBytes = 0;
   /** Milliseconds before each answer. */
   latency: number;
   /** When set, every request is answered with this recorded exchange. */
@@ -167,6 +181,12 @@ export class OpenAIServer {
         await pause(Infinity, gone);
         return new Response(null, { status: 499 });
       }
+      if (fault?.kind === "gzip_bomb") return await gzipBomb(fault.bytes, fault.status ?? 200);
+      if (fault?.kind === "large") {
+        const bytes = await new Blob(completionOf(fault.bytes)).bytes();
+        return new Response(bytes, { headers: { "content-type": "application/json" } });
+      }
+      if (fault?.kind === "endless") return this.#endless(body);
       const faulty = fault === undefined ? undefined : faultResponse(fault, request);
       if (faulty !== undefined) return faulty;
       if (url.pathname.endsWith("/api/chat")) return this.#ollama(body, fault);
@@ -255,6 +275,25 @@ export class OpenAIServer {
     return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
   }
 
+  /** Chat chunks (256 MiB of them), made as the client reads them. */
+  #endless(body: Record<string, unknown>): Response {
+    const line = new TextEncoder().encode(
+      JSON.stringify({ model: body.model, message: { role: "assistant", content: "la " } }) + "\n",
+    );
+    const chunk = new Uint8Array(line.length * 1000);
+    for (let at = 0; at < chunk.length; at += line.length) chunk.set(line, at);
+    let left = 256 * 1024 * 1024;
+    const stream = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (left <= 0) return controller.close();
+        left -= chunk.length;
+        this.streamedBytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
+  }
+
   #next(prompt: string): string {
     const k = this.#counters.get(prompt) ?? 0;
     this.#counters.set(prompt, k + 1);
@@ -309,6 +348,24 @@ function faultResponse(fault: Fault, request: Request): Response | undefined {
           code: "invalid_api_key",
         },
       });
+    case "echo_key_everywhere": {
+      const key = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+      const escaped = JSON.stringify(key);
+      // Some servers escape "/" (PHP) or every character (\uXXXX): both must be caught.
+      const php = escaped.replaceAll("/", "\\/");
+      const unicode = `"${
+        Array.from(key, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
+      }"`;
+      // The padding puts one copy across the 300 characters an error keeps of the body.
+      const head = `{"error":{"message":"Incorrect API key provided","param":${escaped},` +
+        `"code":${escaped},"php":${php},"unicode":${unicode},"padding":"`;
+      const padding = "x".repeat(Math.max(0, 285 - head.length));
+      const text = `${head}${padding}","echo":${escaped}}}`;
+      return new Response(text, {
+        status: 401,
+        headers: { "content-type": "application/json", "x-request-id": key },
+      });
+    }
     case "bad_request":
       return json(400, {
         error: {
@@ -320,6 +377,38 @@ function faultResponse(fault: Fault, request: Request): Response | undefined {
     default:
       return undefined;
   }
+}
+
+const bombs = new Map<number, Promise<Uint8Array<ArrayBuffer>>>();
+
+/**
+ * A gzip-encoded completion whose one sample is `bytes` letters: made once
+ * per size (compressing is the slow part), sent as a few hundred KB.
+ */
+async function gzipBomb(bytes: number, status: number): Promise<Response> {
+  let bomb = bombs.get(bytes);
+  if (bomb === undefined) bombs.set(bytes, bomb = compress(bytes));
+  return new Response(await bomb, {
+    status,
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+  });
+}
+
+async function compress(bytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const gzip = ReadableStream.from(completionOf(bytes)).pipeThrough(new CompressionStream("gzip"));
+  return await new Response(gzip).bytes();
+}
+
+/** The pieces of a completion whose one sample is `bytes` letters. */
+function completionOf(bytes: number): Uint8Array<ArrayBuffer>[] {
+  const encoder = new TextEncoder();
+  const parts = [encoder.encode('{"choices":[{"index":0,"message":{"content":"')];
+  const letters = new Uint8Array(1 << 20).fill(0x61);
+  for (let left = bytes; left > 0; left -= letters.length) {
+    parts.push(left >= letters.length ? letters : letters.subarray(0, left));
+  }
+  parts.push(encoder.encode('"},"finish_reason":"stop"}]}'));
+  return parts;
 }
 
 /** The recorded response, replayed byte for byte where the recording allows. */
@@ -370,6 +459,26 @@ export async function withServer(
   } finally {
     await server.close();
   }
+}
+
+/**
+ * `fetch` that counts the body bytes its caller reads (after decompression):
+ * how far a client read before it stopped.
+ */
+export function countingFetch(): { fetch: typeof fetch; read: () => number } {
+  let read = 0;
+  const counting: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.body === null) return response;
+    const count = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        read += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(response.body.pipeThrough(count), response);
+  };
+  return { fetch: counting, read: () => read };
 }
 
 /** The error `fn` rejects with; fails unless it is an instance of `type`. */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { collect, first } from "../mod.ts";
 import { OpenAICompatible, type OpenAICompatibleOptions, ProviderError } from "../providers/mod.ts";
-import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
+import { countingFetch, failure, type OpenAIServer, withServer } from "./openai_server.ts";
 
 function model(server: OpenAIServer, options: Partial<OpenAICompatibleOptions> = {}) {
   return new OpenAICompatible("gpt-test", 1, {
@@ -231,4 +231,89 @@ Deno.test("429 honours Retry-After given as an HTTP date", async () => {
   // HTTP dates have whole seconds: the wait is between 0.5 and 1.5 s (+10% jitter).
   const waited = performance.now() - start;
   assert.ok(waited >= 450 && waited < 2500, `waited ${waited} ms`);
+});
+
+const MiB = 1024 * 1024;
+
+Deno.test("a gzip bomb is cut off at maxResponseBytes: a ProviderError, not retried", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "gzip_bomb", bytes: 64 * MiB });
+    const counted = countingFetch();
+    const m = model(server, { maxResponseBytes: MiB, fetch: counted.fetch });
+    const error = await failure(() => first(m.sample("p")), ProviderError);
+    assert.equal(error.status, 200);
+    assert.equal(error.code, "response_too_large");
+    assert.equal(error.retryable, false);
+    assert.match(
+      error.message,
+      /larger than maxResponseBytes \(1048576 bytes, after decompression\)/,
+    );
+    assert.match(error.message, /raise maxResponseBytes/);
+    assert.equal(server.requests.length, 1);
+    assert.equal(m.stats.retries, 0);
+    // Reading stopped at the cap (plus one chunk): memory stays bounded.
+    assert.ok(counted.read() < 2 * MiB, `read ${counted.read()} bytes of a 64 MiB body`);
+  });
+});
+
+Deno.test("an error body is capped too: a 500 gzip bomb is not retried", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "gzip_bomb", bytes: 64 * MiB, status: 500 });
+    const counted = countingFetch();
+    const m = model(server, { maxResponseBytes: MiB, fetch: counted.fetch });
+    const error = await failure(() => first(m.sample("p")), ProviderError);
+    assert.equal(error.status, 500);
+    assert.equal(error.code, "response_too_large");
+    assert.equal(error.retryable, false);
+    assert.equal(server.requests.length, 1);
+    assert.ok(counted.read() < 2 * MiB, `read ${counted.read()} bytes of a 64 MiB body`);
+  });
+});
+
+Deno.test("the cap defaults to 32 MiB; a raised cap reads a long answer whole", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "gzip_bomb", bytes: 40 * MiB }, { kind: "gzip_bomb", bytes: 40 * MiB });
+    const error = await failure(() => first(model(server).sample("p")), ProviderError);
+    assert.match(error.message, /maxResponseBytes \(33554432 bytes/);
+    const raised = model(server, { maxResponseBytes: 64 * MiB });
+    assert.equal((await first(raised.sample("p"))).length, 40 * MiB);
+  });
+});
+
+Deno.test("a body whose Content-Length is past the cap is refused unread", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "large", bytes: 4 * MiB }, { kind: "large", bytes: 4 * MiB });
+    const error = await failure(
+      () => first(model(server, { maxResponseBytes: MiB }).sample("p")),
+      ProviderError,
+    );
+    assert.equal(error.code, "response_too_large");
+    assert.equal(server.requests.length, 1);
+    const raised = model(server, { maxResponseBytes: 8 * MiB });
+    assert.equal((await first(raised.sample("p"))).length, 4 * MiB);
+  });
+});
+
+Deno.test("maxResponseBytes must be a positive integer or Infinity", () => {
+  const base = { baseUrl: "http://127.0.0.1:9/v1" };
+  for (const bad of [0, -1, 1.5, NaN]) {
+    assert.throws(
+      () => new OpenAICompatible("m", 1, { ...base, maxResponseBytes: bad }),
+      RangeError,
+    );
+  }
+  new OpenAICompatible("m", 1, { ...base, maxResponseBytes: Infinity });
+});
+
+Deno.test("ProviderError.retryable: true for a failure given up on, false for a bad request", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "server_error", status: 503 }, { kind: "bad_request" });
+    const m = model(server, { maxRetries: 0 });
+    const unavailable = await failure(() => first(m.sample("a")), ProviderError);
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.retryable, true);
+    const bad = await failure(() => first(m.sample("b")), ProviderError);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.retryable, false);
+  });
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { collect, first, modelKey } from "../mod.ts";
-import { OpenAICompatible, type OpenAICompatibleOptions, ProviderError } from "../providers/mod.ts";
+import { BufferedModel, collect, first, modelKey } from "../mod.ts";
+import {
+  CloseAI,
+  Ollama,
+  OpenAICompatible,
+  type OpenAICompatibleOptions,
+  ProviderError,
+} from "../providers/mod.ts";
 import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
 
 const KEY = "sk-test-3f9a1c-not-a-real-key";
@@ -170,4 +176,38 @@ Deno.test("constructor arguments are checked with messages that say what to pass
   );
   assert.throws(() => new OpenAICompatible("m", 1, { ...base, maxTokens: 1.5 }), TypeError);
   assert.throws(() => new OpenAICompatible("m", 1, { ...base, apiKey: "" }), TypeError);
+});
+
+Deno.test("HTTP providers refuse a temperature above 2 at construction", () => {
+  const base = { baseUrl: "http://localhost:8000/v1" };
+  for (
+    const make of [
+      (t: number) => new OpenAICompatible("m", t, base),
+      (t: number) => new CloseAI("gpt-4o", t),
+      (t: number) => new Ollama("llama3.2", t),
+    ]
+  ) {
+    for (const t of [2.5, 2.001, 100]) {
+      assert.throws(() => make(t), (e: unknown) => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.match(e.message, /temperature must be between 0 and 2/);
+        assert.match(e.message, new RegExp(`got ${t}`));
+        return true;
+      });
+    }
+    assert.throws(() => make(-0.1), RangeError);
+    assert.equal(make(0).temperature, 0);
+    assert.equal(make(2).temperature, 2);
+  }
+});
+
+Deno.test("BufferedModel itself keeps any finite temperature, so hot caches stay readable", async () => {
+  class Hot extends BufferedModel {
+    protected query(_prompt: string, n: number): Promise<string[]> {
+      return Promise.resolve(Array(n).fill("hot"));
+    }
+  }
+  const model = new Hot("hot", 2.5);
+  assert.equal(modelKey(model), "hot_2.5");
+  assert.equal(await first(model.sample("p")), "hot");
 });

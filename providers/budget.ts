@@ -1,0 +1,198 @@
+/**
+ * Spending limits: a provider stops before a request that would go past its
+ * budget, so that a stream read without `take()` cannot sample forever.
+ *
+ * @module
+ */
+
+import type { Model } from "../model.ts";
+import { describe } from "../validate.ts";
+import { isRecord } from "./options.ts";
+
+/**
+ * The most one model object may spend. Limits left out are unlimited;
+ * `Infinity` lifts a limit.
+ */
+export interface Budget {
+  /** HTTP requests sent for samples; a retry of a request is not counted again. */
+  requests?: number;
+  /** Samples received (a request asks for no more than what is left). */
+  samples?: number;
+  /**
+   * Prompt and completion tokens the server reported. Checked before each
+   * request: the request that crosses it completes, the next one is refused.
+   * Servers that report no usage never reach it.
+   */
+  tokens?: number;
+}
+
+/** The spending limit of a provider. */
+export interface BudgetOptions {
+  /**
+   * What this model object may spend before it throws a
+   * {@linkcode BudgetExceededError}. The default stops a loop that never
+   * ends (`for await` without `take()` or `break`) after 10,000 samples, far
+   * beyond a usual run of one model over a benchmark. A budget given replaces
+   * the default: `{ requests: 500 }` allows 500 requests of any size, `{}` or
+   * `{ samples: Infinity }` sets no limit. Samples served from a cache are
+   * free.
+   * @default {{ samples: 10000 }}
+   */
+  budget?: Budget;
+}
+
+/** The default {@linkcode Budget}: enough for a real experiment, not for a runaway loop. */
+export const DEFAULT_BUDGET: Readonly<Budget> = Object.freeze({ samples: 10_000 });
+
+/** Which limit of a {@linkcode Budget} was reached. */
+export type BudgetLimit = "requests" | "samples" | "tokens";
+
+/**
+ * A provider refused to send a request that would go past its budget (the
+ * `budget` option). It is thrown before the request, so nothing more is paid
+ * for; samples received before it are served, and stored by `Persistent`.
+ *
+ * @example A budget of two requests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BudgetExceededError, OpenAICompatible } from "../mod.ts";
+ *
+ * const model = new OpenAICompatible("m", 1, {
+ *   baseUrl: "http://localhost:8000/v1",
+ *   budget: { requests: 2 },
+ *   fetch: () => Promise.resolve(Response.json({ choices: [{ message: { content: "hi" } }] })),
+ * });
+ * const stream = model.sample("p");
+ * assert.equal((await stream.next()).value, "hi");
+ * assert.equal((await stream.next()).value, "hi");
+ * await assert.rejects(stream.next(), (error) => {
+ *   assert.ok(error instanceof BudgetExceededError);
+ *   assert.equal(error.limit, "requests");
+ *   assert.equal(error.allowed, 2);
+ *   assert.match(error.message, /budget: \{ requests: 4 \}/);
+ *   return true;
+ * });
+ * ```
+ */
+export class BudgetExceededError extends Error {
+  /** Always `"BudgetExceededError"`. */
+  override readonly name: string = "BudgetExceededError";
+  /** The limit reached. */
+  readonly limit: BudgetLimit;
+  /** Its value in the budget. */
+  readonly allowed: number;
+  /** What was spent (or is in flight) when the request was refused. */
+  readonly used: number;
+
+  /**
+   * Says which limit of whose budget was reached, and how to raise it.
+   *
+   * @param who The model, e.g. `CloseAI "gpt-4o"`.
+   * @param limit The limit reached.
+   * @param allowed Its value.
+   * @param used What was spent when the request was refused.
+   */
+  constructor(who: string, limit: BudgetLimit, allowed: number, used: number) {
+    super(
+      `${who} stopped before a request that would go past its budget of ${allowed} ${limit} ` +
+        `(${used} ${SPENT[limit]}); the samples already received are served (and stored by ` +
+        `Persistent). If the run really needs more, pass { budget: { ${limit}: ${
+          Math.max(2 * allowed, 1)
+        } } } (or Infinity) to the model's constructor; if not, look for a stream that is ` +
+        `read without take() or a break`,
+    );
+    this.limit = limit;
+    this.allowed = allowed;
+    this.used = used;
+  }
+}
+
+const SPENT: Record<BudgetLimit, string> = {
+  requests: "sent so far",
+  samples: "received or asked for so far",
+  tokens: "reported so far",
+};
+
+/** One model object's spending, checked before each request. */
+export class Spending {
+  #who: string;
+  #limits: Required<Budget>;
+  #model: Pick<Model, "totalTokenCount">;
+  #requests = 0;
+  #samples = 0;
+  #pending = 0;
+
+  /**
+   * @param budget The `budget` option, checked here.
+   * @param who The model, for messages.
+   * @param model Where the tokens reported so far are counted.
+   */
+  constructor(budget: unknown, who: string, model: Pick<Model, "totalTokenCount">) {
+    this.#limits = limits(budget ?? DEFAULT_BUDGET);
+    this.#who = who;
+    this.#model = model;
+  }
+
+  /**
+   * Sends one request for up to `n` samples within the budget: `send` gets
+   * how many to ask for (fewer than `n` when less is left). Throws
+   * {@linkcode BudgetExceededError} instead of calling `send` when nothing
+   * may be asked for.
+   */
+  async request(n: number, send: (n: number) => Promise<string[]>): Promise<string[]> {
+    const granted = this.#grant(n);
+    this.#requests++;
+    this.#pending += granted;
+    try {
+      const samples = await send(granted);
+      this.#samples += samples.length;
+      return samples;
+    } finally {
+      this.#pending -= granted;
+    }
+  }
+
+  #grant(n: number): number {
+    const { requests, samples, tokens } = this.#limits;
+    if (this.#requests >= requests) this.#refuse("requests", requests, this.#requests);
+    const [prompt, completion] = this.#model.totalTokenCount();
+    const spent = prompt + completion;
+    if (spent >= tokens) this.#refuse("tokens", tokens, spent);
+    const asked = this.#samples + this.#pending;
+    if (asked >= samples) this.#refuse("samples", samples, asked);
+    return Math.min(n, samples - asked);
+  }
+
+  #refuse(limit: BudgetLimit, allowed: number, used: number): never {
+    throw new BudgetExceededError(this.#who, limit, allowed, used);
+  }
+}
+
+function limits(budget: unknown): Required<Budget> {
+  if (!isRecord(budget)) {
+    throw new TypeError(
+      `budget must be an object such as { samples: 1000 }, got ${describe(budget)}`,
+    );
+  }
+  const unknown = Object.keys(budget).find((k) => !["requests", "samples", "tokens"].includes(k));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `budget has no limit ${JSON.stringify(unknown)}: use requests, samples or tokens`,
+    );
+  }
+  return {
+    requests: limit("requests", budget.requests),
+    samples: limit("samples", budget.samples),
+    tokens: limit("tokens", budget.tokens),
+  };
+}
+
+function limit(name: BudgetLimit, value: unknown): number {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `budget.${name} must be a non-negative integer or Infinity, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
