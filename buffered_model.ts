@@ -51,6 +51,7 @@ export interface BufferedModelOptions {
  *
  * @example A deterministic model for tests
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, collect } from "./mod.ts";
  *
  * class Counter extends BufferedModel {
@@ -64,8 +65,8 @@ export interface BufferedModelOptions {
  *
  * const model = new Counter("counter", 1, { maxBatch: 10 });
  * const samples = await collect(model.sample("p", 20), 40);
- * console.assert(samples[39] === "39");
- * console.assert(model.requests.join() === "10,10,10,10");
+ * assert.equal(samples[39], "39");
+ * assert.equal(model.requests.join(), "10,10,10,10");
  * ```
  */
 export abstract class BufferedModel implements Model {

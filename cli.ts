@@ -47,6 +47,7 @@ Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed
  *
  * @example Counting what a cache folder holds
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./cli.ts";
  *
  * let out = "";
@@ -55,8 +56,8 @@ Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed
  *   err: () => {},
  *   progress: false,
  * });
- * console.assert(code === 0);
- * console.assert(JSON.parse(out).total.samples === 124);
+ * assert.equal(code, 0);
+ * assert.equal(JSON.parse(out).total.samples, 124);
  * ```
  *
  * @param args The arguments, e.g. `["ls", "~/.llm_cache", "gpt-4o_1"]`.

@@ -15,6 +15,7 @@ import { describe } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, Independent } from "./mod.ts";
  *
  * class Echo extends BufferedModel {
@@ -24,7 +25,7 @@ import { describe } from "./validate.ts";
  * }
  *
  * const model = new Independent(new Echo("echo", 0.5, { alias: "e" }));
- * console.assert(model.alias === "e" && model.inner instanceof Echo);
+ * assert(model.alias === "e" && model.inner instanceof Echo);
  * ```
  */
 export abstract class Decorator implements Model {

@@ -18,6 +18,7 @@ import { assertCount, assertPrompt } from "./validate.ts";
  *
  * @example Independent over Repeatable still reads the cached values
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, first, Independent, Repeatable } from "./mod.ts";
  *
  * class Counter extends BufferedModel {
@@ -30,8 +31,8 @@ import { assertCount, assertPrompt } from "./validate.ts";
  * const repeatable = new Repeatable(new Counter("counter", 1));
  * await first(repeatable.sample("p")); // "0" is now cached
  * const model = new Independent(repeatable);
- * console.assert(await first(model.sample("p")) === "0");
- * console.assert(await first(model.sample("p")) === "1");
+ * assert.equal(await first(model.sample("p")), "0");
+ * assert.equal(await first(model.sample("p")), "1");
  * ```
  */
 export class Independent extends Decorator {

@@ -19,6 +19,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, first, Independent, Repeatable } from "./mod.ts";
  *
  * class Dice extends BufferedModel {
@@ -31,9 +32,9 @@
  *
  * const model = new Repeatable(new Dice("dice", 1));
  * const a = await first(model.sample("roll"));
- * console.assert(a === await first(model.sample("roll")));
+ * assert.equal(a, await first(model.sample("roll")));
  * const fresh = new Independent(model);
- * console.assert(a === await first(fresh.sample("roll")));
+ * assert.equal(a, await first(fresh.sample("roll")));
  * ```
  *
  * @module

@@ -13,6 +13,7 @@
  *
  * @example Implementing a model by hand
  * ```ts
+ * import assert from "node:assert/strict";
  * import { first, type Model } from "./mod.ts";
  *
  * class Echo implements Model {
@@ -31,7 +32,7 @@
  *   }
  * }
  *
- * console.assert(await first(new Echo().sample("hi")) === "hi");
+ * assert.equal(await first(new Echo().sample("hi")), "hi");
  * ```
  */
 export interface Model {

@@ -18,12 +18,13 @@ import { assertPrompt } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTemperature } from "./model_key.ts";
  *
- * console.assert(formatTemperature(1.0) === "1");
- * console.assert(formatTemperature(0.5) === "0.5");
- * console.assert(formatTemperature(0.123456) === "0.123");
- * console.assert(formatTemperature(0.0625) === "0.062");
+ * assert.equal(formatTemperature(1.0), "1");
+ * assert.equal(formatTemperature(0.5), "0.5");
+ * assert.equal(formatTemperature(0.123456), "0.123");
+ * assert.equal(formatTemperature(0.0625), "0.062");
  * ```
  *
  * @param temperature A finite, non-negative number.
@@ -56,10 +57,11 @@ export function assertTemperature(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelKey } from "./model_key.ts";
  *
- * console.assert(modelKey({ alias: "gpt-4o", temperature: 1 }) === "gpt-4o_1");
- * console.assert(
+ * assert.equal(modelKey({ alias: "gpt-4o", temperature: 1 }), "gpt-4o_1");
+ * assert(
  *   modelKey({ alias: "gpt-4o", temperature: 1, keyOptions: { seed: 7 } })
  *     .startsWith("gpt-4o_1+"),
  * );
@@ -82,9 +84,10 @@ export function modelKey(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { promptHash } from "./model_key.ts";
  *
- * console.assert(
+ * assert(
  *   promptHash("") ===
  *     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
  * );

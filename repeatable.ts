@@ -15,6 +15,7 @@ import type { Model } from "./model.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, first, Repeatable, take } from "./mod.ts";
  *
  * class Counter extends BufferedModel {
@@ -26,11 +27,11 @@ import type { Model } from "./model.ts";
  *
  * const model = new Repeatable(new Counter("counter", 1));
  * const prompt = "Choose a number between 1 and 1000.";
- * console.assert(await first(model.sample(prompt)) === "0");
- * console.assert(await first(model.sample(prompt)) === "0"); // same result
+ * assert.equal(await first(model.sample(prompt)), "0");
+ * assert.equal(await first(model.sample(prompt)), "0"); // same result
  * const two: string[] = [];
  * for await (const s of take(model.sample(prompt), 2)) two.push(s);
- * console.assert(two.join() === "0,1"); // independent within the sequence
+ * assert.equal(two.join(), "0,1"); // independent within the sequence
  * ```
  */
 export class Repeatable extends CachedModel {

@@ -42,13 +42,14 @@ export interface AnswerCount {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { answerChart } from "./mod.ts";
  *
  * const chart = answerChart(["42", "I choose 42.", "7"], {
  *   answer: (s) => s.match(/\d+/)?.[0] ?? s,
  * });
- * console.assert(chart.counts[0]!.answer === "42" && chart.counts[0]!.count === 2);
- * console.assert(chart.bundle()["text/html"].includes("<svg"));
+ * assert(chart.counts[0]!.answer === "42" && chart.counts[0]!.count === 2);
+ * assert(chart.bundle()["text/html"].includes("<svg"));
  * ```
  *
  * @param samples The samples to count.

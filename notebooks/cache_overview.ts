@@ -45,6 +45,7 @@ export interface CachedSequence {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FsStore } from "../cache/fs_store.ts";
  * import { promptHash } from "../mod.ts";
  * import { cacheOverview } from "./mod.ts";
@@ -54,8 +55,8 @@ export interface CachedSequence {
  * const prompt = "Choose a number between 1 and 1000.";
  * await store.append({ model: "gpt-4o_1", hash: promptHash(prompt) }, 0, ["42", "737"], prompt);
  * const overview = await cacheOverview(store);
- * console.assert(overview.sequences[0]!.samples === 2);
- * console.assert(String(overview).includes("gpt-4o_1"));
+ * assert.equal(overview.sequences[0]!.samples, 2);
+ * assert(String(overview).includes("gpt-4o_1"));
  * await store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

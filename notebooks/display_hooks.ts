@@ -24,6 +24,7 @@ import { modelView } from "./model_view.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, Repeatable } from "../mod.ts";
  * import { installModelDisplay } from "./mod.ts";
  *
@@ -40,7 +41,7 @@ import { modelView } from "./model_view.ts";
  *   () => { "text/plain": string }
  * >;
  * const bundle = model[Symbol.for("Jupyter.display")]!();
- * console.assert(bundle["text/plain"].startsWith("Repeatable → Counter"));
+ * assert(bundle["text/plain"].startsWith("Repeatable → Counter"));
  * ```
  */
 export function installModelDisplay(): void {

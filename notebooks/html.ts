@@ -24,6 +24,7 @@ export interface MimeBundle {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MimeBundle, View } from "./mod.ts";
  *
  * class Hello extends View {
@@ -31,7 +32,7 @@ export interface MimeBundle {
  *     return { "text/html": "<b>hello</b>", "text/plain": "hello" };
  *   }
  * }
- * console.assert(String(new Hello()) === "hello");
+ * assert.equal(String(new Hello()), "hello");
  * ```
  */
 export abstract class View {
@@ -59,9 +60,10 @@ export abstract class View {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeHtml } from "./mod.ts";
  *
- * console.assert(escapeHtml(`<a href="x">&'`) === "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+ * assert.equal(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
  * ```
  *
  * @param text Any text.

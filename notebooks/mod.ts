@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, collect, Repeatable } from "../mod.ts";
  * import { answerChart, modelView } from "./mod.ts";
  *
@@ -25,8 +26,8 @@
  *
  * const model = new Repeatable(new Counter("gpt-4o", 1, { maxBatch: 10 }));
  * const samples = await collect(model.sample("Choose a number", 10), 10);
- * console.assert(answerChart(samples).distinct === 10);
- * console.assert(modelView(model).figures.requests === 1);
+ * assert.equal(answerChart(samples).distinct, 10);
+ * assert.equal(modelView(model).figures.requests, 1);
  * ```
  *
  * @module

@@ -136,6 +136,7 @@ export function servedFigures(model: Model): { hits: number; misses: number } | 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, Independent, Repeatable } from "../mod.ts";
  * import { modelView } from "./mod.ts";
  *
@@ -147,7 +148,7 @@ export function servedFigures(model: Model): { hits: number; misses: number } | 
  * }
  *
  * const view = modelView(new Independent(new Repeatable(new Counter("gpt-4o", 1))));
- * console.assert(String(view).startsWith("Independent → Repeatable → Counter gpt-4o @ 1"));
+ * assert(String(view).startsWith("Independent → Repeatable → Counter gpt-4o @ 1"));
  * ```
  *
  * @param model Any model stack.

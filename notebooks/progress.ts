@@ -247,10 +247,11 @@ function terminalSink(): ProgressSink {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { progressLine } from "./progress.ts";
  *
  * const line = progressLine({ label: "sampling", done: 5, total: 10, elapsed: 1, finished: false });
- * console.assert(line.includes("5/10"));
+ * assert(line.includes("5/10"));
  * ```
  */
 export function progressLine(state: ProgressState): string {
@@ -271,10 +272,11 @@ export function progressLine(state: ProgressState): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { progressBundle } from "./progress.ts";
  *
  * const bundle = progressBundle({ label: "a & b", done: 1, total: 2, elapsed: 0, finished: true });
- * console.assert(bundle["text/html"].includes("a &amp; b"));
+ * assert(bundle["text/html"].includes("a &amp; b"));
  * ```
  */
 export function progressBundle(state: ProgressState): MimeBundle {

@@ -4,11 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CloseAI, ProviderError } from "./mod.ts";
  *
  * const model = new CloseAI("gpt-4o", 1.0, { maxBatch: 10 });
- * console.assert(model.maxConcurrency === 8);
- * console.assert(new ProviderError({ status: 500, providerMessage: "oops" }).status === 500);
+ * assert.equal(model.maxConcurrency, 8);
+ * assert.equal(new ProviderError({ status: 500, providerMessage: "oops" }).status, 500);
  * ```
  *
  * @module

@@ -36,13 +36,14 @@ export interface OllamaOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelKey } from "../mod.ts";
  * import { Ollama } from "./ollama.ts";
  *
  * const model = new Ollama("llama3.2", 0.8, { maxBatch: 4 });
- * console.assert(model.baseUrl === "http://localhost:11434");
- * console.assert(modelKey(model) === "llama3.2_0.8");
- * console.assert(
+ * assert.equal(model.baseUrl, "http://localhost:11434");
+ * assert.equal(modelKey(model), "llama3.2_0.8");
+ * assert(
  *   new Ollama("llama3.2", 0.8, { maxTokens: 20 }).keyOptions?.options !== undefined,
  * );
  * ```

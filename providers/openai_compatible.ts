@@ -64,19 +64,20 @@ const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
  *
  * @example A local server, with a system prompt that becomes part of the key
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelKey } from "../mod.ts";
  * import { OpenAICompatible } from "./openai_compatible.ts";
  *
  * const plain = new OpenAICompatible("llama3", 0.7, { baseUrl: "http://localhost:8000/v1" });
- * console.assert(modelKey(plain) === "llama3_0.7");
+ * assert.equal(modelKey(plain), "llama3_0.7");
  *
  * const pirate = new OpenAICompatible("llama3", 0.7, {
  *   baseUrl: "http://localhost:8000/v1",
  *   system: "Answer like a pirate.",
  *   maxTokens: 64,
  * });
- * console.assert(pirate.keyOptions?.max_tokens === 64);
- * console.assert(modelKey(pirate) !== modelKey(plain));
+ * assert.equal(pirate.keyOptions?.max_tokens, 64);
+ * assert.notEqual(modelKey(pirate), modelKey(plain));
  * ```
  */
 export class OpenAICompatible extends BufferedModel {

@@ -24,11 +24,12 @@ function endpoint(
  *
  * @example An alias shares one cache between providers
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AI302 } from "./wrappers.ts";
  *
  * const model = new AI302("deepseek-v3-huoshan", 0.5, { alias: "deepseek-v3" });
- * console.assert(model.alias === "deepseek-v3");
- * console.assert(model.baseUrl === "https://api.302.ai/v1");
+ * assert.equal(model.alias, "deepseek-v3");
+ * assert.equal(model.baseUrl, "https://api.302.ai/v1");
  * ```
  */
 export class AI302 extends OpenAICompatible {
@@ -51,11 +52,12 @@ export class AI302 extends OpenAICompatible {
  *
  * @example The seed's batch example: four requests of 10
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CloseAI } from "./wrappers.ts";
  *
  * // Constructing needs no key: a cache replay never reads it.
  * const model = new CloseAI("gpt-4o", 1.0, { maxBatch: 10 });
- * console.assert(model.maxBatch === 10 && model.keyOptions === undefined);
+ * assert(model.maxBatch === 10 && model.keyOptions === undefined);
  * ```
  */
 export class CloseAI extends OpenAICompatible {
@@ -82,12 +84,13 @@ export class CloseAI extends OpenAICompatible {
  *
  * @example A long model name with a short alias
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FireworksAI } from "./wrappers.ts";
  *
  * const model = new FireworksAI("accounts/fireworks/models/llama-v3p1-8b-instruct", 1.0, {
  *   alias: "llama-3.1-8b",
  * });
- * console.assert(model.alias === "llama-3.1-8b");
+ * assert.equal(model.alias, "llama-3.1-8b");
  * ```
  */
 export class FireworksAI extends OpenAICompatible {
@@ -114,10 +117,11 @@ export class FireworksAI extends OpenAICompatible {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { XMCP } from "./wrappers.ts";
  *
  * const model = new XMCP("gpt-4o", 0);
- * console.assert(model.baseUrl === "https://llm.xmcp.ltd");
+ * assert.equal(model.baseUrl, "https://llm.xmcp.ltd");
  * ```
  */
 export class XMCP extends OpenAICompatible {
@@ -140,11 +144,12 @@ export class XMCP extends OpenAICompatible {
  *
  * @example Generation options join the cache key
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelKey } from "../mod.ts";
  * import { OpenAI } from "./wrappers.ts";
  *
  * const model = new OpenAI("gpt-4o-mini", 1, { seed: 42, maxBatch: 8 });
- * console.assert(modelKey(model).startsWith("gpt-4o-mini_1+"));
+ * assert(modelKey(model).startsWith("gpt-4o-mini_1+"));
  * ```
  */
 export class OpenAI extends OpenAICompatible {
