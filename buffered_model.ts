@@ -7,7 +7,9 @@
 
 import { Cursor } from "./cursor.ts";
 import { assertTemperature } from "./model_key.ts";
+import { displayOf, JUPYTER_DISPLAY, type MimeBundle } from "./_display.ts";
 import type { Model } from "./model.ts";
+import { identity, type ModelInfo, modelInfo } from "./model_info.ts";
 import { Sequence } from "./sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./source.ts";
 import { assertCount, assertPrompt, describe } from "./validate.ts";
@@ -156,6 +158,22 @@ export abstract class BufferedModel implements Model {
   /** Tokens reported by the provider so far, as `[prompt, completion]`. */
   totalTokenCount(): [number, number] {
     return [...this.#tokens];
+  }
+
+  /** What this provider says about itself to displays: its requests and usage. */
+  [modelInfo](): ModelInfo {
+    const [promptTokens, completionTokens] = this.totalTokenCount();
+    return {
+      kind: this.constructor.name,
+      role: "provider",
+      detail: `${identity(this)}, max batch ${this.maxBatch}`,
+      figures: { ...this.stats, promptTokens, completionTokens, queryTime: this.totalQueryTime() },
+    };
+  }
+
+  /** The model, as a notebook cell's last value. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return displayOf(this);
   }
 
   /** @internal Fresh draws: the model's own shared buffer. */

@@ -4,6 +4,7 @@
 import { Cursor } from "./cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
+import { type ModelInfo, modelInfo } from "./model_info.ts";
 import { SampleIterator } from "./sample_iterator.ts";
 import { type Backing, type Drawn, Sequence } from "./sequence.ts";
 import { at, fresh, type IndexedModel, memo, type Source, sourceOf } from "./source.ts";
@@ -73,6 +74,11 @@ export abstract class CachedModel extends Decorator {
     const sequence = this.#sequence(prompt);
     let i = 0;
     return new SampleIterator(() => sequence.get(i++, batch));
+  }
+
+  /** What this cache says about itself to displays: its hits, misses and draws. */
+  override [modelInfo](): ModelInfo {
+    return { ...super[modelInfo](), role: "cache", detail: "in memory", figures: this.stats };
   }
 
   /** @internal Fresh draws: a shared cursor per prompt over this model's sequences. */

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { displayOf, JUPYTER_DISPLAY, type MimeBundle } from "./_display.ts";
 import type { Model } from "./model.ts";
+import { type ModelInfo, modelInfo } from "./model_info.ts";
 import { describe } from "./validate.ts";
 
 /**
@@ -81,5 +83,21 @@ export abstract class Decorator implements Model {
   /** The inner model's tokens, as `[prompt, completion]`. */
   totalTokenCount(): [number, number] {
     return this.inner.totalTokenCount();
+  }
+
+  /** What this layer says about itself to displays. */
+  [modelInfo](): ModelInfo {
+    return {
+      kind: this.constructor.name,
+      role: "decorator",
+      detail: "",
+      figures: {},
+      inner: this.inner,
+    };
+  }
+
+  /** The model stack, as a notebook cell's last value. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return displayOf(this);
   }
 }

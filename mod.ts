@@ -41,6 +41,14 @@
  */
 
 export type { Model } from "./model.ts";
+export {
+  type DescribedModel,
+  identity,
+  infoOf,
+  type ModelInfo,
+  modelInfo,
+  stackOf,
+} from "./model_info.ts";
 export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
 export { Repeatable } from "./repeatable.ts";
 export { Independent } from "./independent.ts";

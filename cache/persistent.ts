@@ -6,6 +6,7 @@
 
 import { CachedModel } from "../cached_model.ts";
 import type { Model } from "../model.ts";
+import { type ModelInfo, modelInfo } from "../model_info.ts";
 import { modelKey, promptHash } from "../model_key.ts";
 import type { Backing, Drawn } from "../sequence.ts";
 import { describe } from "../validate.ts";
@@ -103,6 +104,13 @@ export class Persistent extends CachedModel {
   /** The model key under which this model's sequences are stored. */
   get key(): string {
     return this.#key;
+  }
+
+  /** What this cache says about itself to displays: where it keeps what. */
+  override [modelInfo](): ModelInfo {
+    const where = [this.store.location, `key ${this.#key}`];
+    if (this.replication) where.push("replication");
+    return { ...super[modelInfo](), detail: where.join(", ") };
   }
 
   /** @internal The store, seen as one prompt's durable sequence. */

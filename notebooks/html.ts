@@ -2,8 +2,9 @@
 // readable in light and dark notebook themes (colours inherit the theme's text
 // colour; fills and borders are translucent greys or mid-tone hues).
 
-/** The symbol the Deno Jupyter kernel calls to render a cell's last value. */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
+import { JUPYTER_DISPLAY } from "../_display.ts";
+
+export { JUPYTER_DISPLAY };
 
 /**
  * What a view renders to: HTML for notebooks, plain text for terminals and

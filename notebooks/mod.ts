@@ -1,8 +1,9 @@
 /**
  * Rich, live display in the Deno Jupyter kernel.
  *
- * Importing this module makes every model stack render itself when it is a
- * cell's last value (see {@linkcode installModelDisplay}), and offers views
+ * Every model stack shows itself when it is a cell's last value (as plain
+ * text without this module); importing this module makes that display the
+ * rich {@linkcode modelView}, and offers views
  * that do the same: {@linkcode showSamples} (a table of samples, cached or
  * fresh), {@linkcode cacheOverview} (what a store holds),
  * {@linkcode answerChart} (an SVG bar chart of answer frequencies),
@@ -35,15 +36,8 @@
 
 export { escapeHtml, type MimeBundle, View } from "./html.ts";
 export { jupyter } from "./kernel.ts";
-export {
-  type Layer,
-  layersOf,
-  ModelView,
-  modelView,
-  type StackFigures,
-  stackFigures,
-} from "./model_view.ts";
-export { installModelDisplay } from "./display_hooks.ts";
+export { type Layer, ModelView, modelView, type StackFigures, stackFigures } from "./model_view.ts";
+import "./display_hooks.ts";
 export {
   type SampleOrigin,
   type SampleRow,

@@ -5,10 +5,8 @@
  * @module
  */
 
-import { BufferedModel } from "../buffered_model.ts";
-import { CachedModel } from "../cached_model.ts";
 import type { Model } from "../model.ts";
-import { formatTemperature } from "../model_key.ts";
+import { type ModelInfo, stackOf } from "../model_info.ts";
 import {
   CAPTION,
   container,
@@ -30,20 +28,13 @@ export interface Layer {
   readonly figures: readonly string[];
 }
 
-/**
- * The figures of a whole stack since it was created. `hits + misses` is the
- * number of items the stack served (counted by its outermost caching layer,
- * as in `CachedModel.stats`).
- */
+/** The figures of a whole stack since it was created. */
 export interface StackFigures {
-  /** Items served that were stored before the stack drew them (in any of its caches). */
+  /** Items served from a cache (the outermost caching layer). */
   hits: number;
-  /** Items served from the stack's own fresh draws, each counted once (whole batches). */
+  /** Items that waited for a fresh draw (the outermost caching layer). */
   misses: number;
-  /**
-   * Samples drawn from a model that is not a cache (by the innermost caching
-   * layer), including those of a batch not served yet.
-   */
+  /** Samples drawn from a model that is not a cache (the innermost caching layer). */
   fresh: number;
   /** Provider requests answered. */
   requests: number;
@@ -55,19 +46,6 @@ export interface StackFigures {
   completionTokens: number;
   /** Seconds spent waiting for the provider. */
   queryTime: number;
-}
-
-/** The layers of `model`, outermost first, following each layer's `inner`. */
-export function layersOf(model: Model): Model[] {
-  const layers: Model[] = [];
-  const seen = new Set<unknown>();
-  let layer: unknown = model;
-  while (typeof layer === "object" && layer !== null && !seen.has(layer)) {
-    seen.add(layer);
-    layers.push(layer as Model);
-    layer = (layer as { inner?: unknown }).inner;
-  }
-  return layers;
 }
 
 /**
@@ -98,21 +76,21 @@ export function layersOf(model: Model): Model[] {
  * @returns Its figures since it was created.
  */
 export function stackFigures(model: Model): StackFigures {
-  const layers = layersOf(model);
-  const caches = layers.filter((l): l is CachedModel => l instanceof CachedModel);
-  const providers = layers.filter((l): l is BufferedModel => l instanceof BufferedModel);
+  const layers = stackOf(model);
+  const caches = layers.filter((l) => l.role === "cache");
+  const providers = layers.filter((l) => l.role === "provider");
   const outer = servedFigures(model);
   const bottom = layers[layers.length - 1]!;
-  const [promptTokens, completionTokens] = safe(() => bottom.totalTokenCount(), [0, 0]);
+  const total = (name: string) => sum(providers.map((p) => p.figures[name] ?? 0));
   return {
     hits: outer?.hits ?? 0,
     misses: outer?.misses ?? 0,
-    fresh: caches[caches.length - 1]?.stats.drawn ?? 0,
-    requests: sum(providers.map((p) => p.stats.requests)),
-    retries: sum(providers.map((p) => p.stats.retries)),
-    promptTokens,
-    completionTokens,
-    queryTime: safe(() => bottom.totalQueryTime(), 0),
+    fresh: caches[caches.length - 1]?.figures.drawn ?? 0,
+    requests: total("requests"),
+    retries: total("retries"),
+    promptTokens: bottom.figures.promptTokens ?? 0,
+    completionTokens: bottom.figures.completionTokens ?? 0,
+    queryTime: bottom.figures.queryTime ?? 0,
   };
 }
 
@@ -122,10 +100,9 @@ export function stackFigures(model: Model): StackFigures {
  * `undefined` for a stack without a cache, whose items are all fresh.
  */
 export function servedFigures(model: Model): { hits: number; misses: number } | undefined {
-  const outer = layersOf(model).find((l): l is CachedModel => l instanceof CachedModel);
+  const outer = stackOf(model).find((l) => l.role === "cache");
   if (outer === undefined) return undefined;
-  const { hits, misses } = outer.stats;
-  return { hits, misses };
+  return { hits: outer.figures.hits ?? 0, misses: outer.figures.misses ?? 0 };
 }
 
 /**
@@ -155,7 +132,7 @@ export function servedFigures(model: Model): { hits: number; misses: number } | 
  * @returns A view of it.
  */
 export function modelView(model: Model): ModelView {
-  return new ModelView(layersOf(model).map(describeLayer), stackFigures(model));
+  return new ModelView(stackOf(model).map(layerOf), stackFigures(model));
 }
 
 /** A snapshot of a model stack; see {@linkcode modelView}. */
@@ -199,53 +176,24 @@ export class ModelView extends View {
   }
 }
 
-function describeLayer(model: Model): Layer {
-  const kind = model.constructor?.name || "Model";
-  if (model instanceof CachedModel) {
-    const { hits, misses, drawn } = model.stats;
-    const figures = [`hits ${hits}`, `misses ${misses}`, `drawn ${drawn}`];
-    const store = (model as { store?: { location?: unknown } }).store;
-    if (typeof store?.location !== "string") return { kind, detail: "in memory", figures };
-    const key = (model as { key?: unknown }).key;
-    const replication = (model as { replication?: unknown }).replication === true;
-    const detail = [
-      store.location,
-      typeof key === "string" ? `key ${key}` : "",
-      replication ? "replication" : "",
-    ].filter(Boolean).join(", ");
-    return { kind, detail, figures };
-  }
-  if (model instanceof BufferedModel) {
-    const { requests, retries, samples } = model.stats;
-    const [p, c] = model.totalTokenCount();
-    return {
-      kind,
-      detail: modelName(model) + `, max batch ${model.maxBatch}`,
-      figures: [
-        `requests ${requests}`,
-        `retries ${retries}`,
-        `samples ${samples}`,
-        `tokens ${p}/${c}`,
-        `${seconds(model.totalQueryTime())}`,
-      ],
-    };
-  }
-  if ("inner" in model) return { kind, detail: "", figures: [] };
-  return { kind, detail: modelName(model), figures: [] };
+function layerOf(info: ModelInfo): Layer {
+  const f = info.figures;
+  const figures = info.role === "provider"
+    ? [
+      `requests ${f.requests ?? 0}`,
+      `retries ${f.retries ?? 0}`,
+      `samples ${f.samples ?? 0}`,
+      `tokens ${f.promptTokens ?? 0}/${f.completionTokens ?? 0}`,
+      seconds(f.queryTime ?? 0),
+    ]
+    : Object.entries(f).map(([name, value]) => `${name} ${value}`);
+  return { kind: info.kind, detail: info.detail, figures };
 }
 
 function layerTitle(layer: Layer): string {
   if (layer.kind === "Persistent") return `${layer.kind}(${layer.detail.split(", ")[0]})`;
   if (layer.detail === "" || layer.detail === "in memory") return layer.kind;
   return `${layer.kind} ${layer.detail.split(", max batch")[0]}`;
-}
-
-function modelName(model: Model): string {
-  const temperature = safe(() => formatTemperature(model.temperature), String(model.temperature));
-  const alias = model.alias !== undefined && model.alias !== model.name
-    ? ` (alias ${model.alias})`
-    : "";
-  return `${model.name} @ ${temperature}${alias}`;
 }
 
 function summary(f: StackFigures): string {
@@ -266,13 +214,4 @@ export function seconds(s: number): string {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-// A display must never throw: a custom model's figures are optional.
-function safe<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch {
-    return fallback;
-  }
 }
