@@ -4,7 +4,7 @@ import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts"
 import type { Store } from "../cache/store.ts";
 import { Exit, expectPositionals } from "./args.ts";
 import type { Command } from "./command.ts";
-import { count, json, preview } from "./format.ts";
+import { count, json, preview, visible } from "./format.ts";
 import { type Io, Progress } from "./io.ts";
 import { openExisting, openOrCreate, STORE_HELP } from "./stores.ts";
 
@@ -93,7 +93,7 @@ function report(io: Io, result: CopyResult, from: string, to: string, asJson: bo
   );
   for (const c of result.conflicts) {
     io.out(
-      `  ${c.model} ${c.hash} index ${c.index}: ` +
+      `  ${visible(c.model, true)} ${c.hash} index ${c.index}: ` +
         `source ${preview(c.source, 30)}, target ${preview(c.target, 30)}\n`,
     );
   }
