@@ -197,9 +197,15 @@ export class FsStore implements Store {
 
   /** Reads index after index until one is missing. */
   #readFrom(folder: string, from: number): string[] {
-    const plain = this.#plain.get(folder) ?? this.#listPlain(folder);
+    let plain = this.#plain.get(folder);
+    let end = Infinity;
+    if (plain === undefined) {
+      // The listing is this load's snapshot: no need to look past its end.
+      ({ plain, end } = this.#listPlain(folder));
+    }
     const out: string[] = [];
-    for (let i = from, sample; (sample = this.#readSample(folder, i, plain)) !== undefined; i++) {
+    for (let i = from, sample; i < end; i++) {
+      if ((sample = this.#readSample(folder, i, plain)) === undefined) break;
       out.push(sample);
     }
     return out;
@@ -220,16 +226,18 @@ export class FsStore implements Store {
   }
 
   /**
-   * How many samples from index 0 on are real files, from one listing of the
-   * folder: cheaper than a look at each file before reading it.
+   * From one listing of the folder (cheaper than a look at each file before
+   * reading it): how many samples from index 0 on are real files, and the
+   * first index with no entry at all.
    */
-  #listPlain(folder: string): number {
+  #listPlain(folder: string): { plain: number; end: number } {
     const plain = new Set<number>();
+    const other = new Set<number>();
     try {
       this.#sync(`listing ${folder}`, "read", () => {
         for (const entry of Deno.readDirSync(folder)) {
-          const index = entry.isFile ? sampleIndex(entry.name) : undefined;
-          if (index !== undefined) plain.add(index);
+          const index = sampleIndex(entry.name);
+          if (index !== undefined) (entry.isFile ? plain : other).add(index);
         }
       });
     } catch (error) {
@@ -238,7 +246,8 @@ export class FsStore implements Store {
     let count = 0;
     while (plain.has(count)) count++;
     this.#plain.set(folder, count);
-    return count;
+    // An entry at `count` that is no plain file (a link) is read, and refused.
+    return { plain: count, end: other.has(count) ? Infinity : count };
   }
 
   // Links inside the layout are never followed: the OS would resolve them, so
@@ -398,18 +407,20 @@ export class FsStore implements Store {
 
   /** The text of `path`, which is not a link; undefined when it is missing. */
   #readText(path: string): string | undefined {
-    // Read as text (fast, and keeps a byte order mark); as bytes only to tell
-    // a stored U+FFFD from bytes that are not UTF-8.
-    const read = <T>(how: (path: string) => T) =>
-      this.#sync(`reading ${path}`, "read", () => how(path));
     let text: string;
     try {
-      text = read(Deno.readTextFileSync);
+      // Fast, and keeps a byte order mark; bytes are read only to tell a
+      // stored U+FFFD from bytes that are not UTF-8.
+      text = Deno.readTextFileSync(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
+      throw this.#hint(error, `reading ${path}`, "read");
     }
-    return checkUtf8(text, () => read(Deno.readFileSync), path);
+    return checkUtf8(
+      text,
+      () => this.#sync(`reading ${path}`, "read", () => Deno.readFileSync(path)),
+      path,
+    );
   }
 
   #exists(path: string): boolean {
