@@ -252,8 +252,10 @@ export class FsStore implements Store {
 
   // Links inside the layout are never followed: the OS would resolve them, so
   // a linked folder or file would make reads and writes leave the root, past
-  // Deno's permissions too. Folders are checked once per process (below),
-  // files before each read.
+  // Deno's permissions too. Folders are checked once per process (below);
+  // sample files by one listing of their folder (above) or, when they appear
+  // later, by a look before they are read. A link made after the check is not
+  // noticed by this process.
 
   /**
    * The folder of `segments` under the root, or undefined when part of it is

@@ -33,8 +33,10 @@ export const copy: Command = {
 Copies every sequence of <from> (or those of the given model keys and prompt
 hashes) into <to>, each sample at the same index, with the prompt text. <to> is
 created when missing. Running it again copies only what is new. An index of
-<to> that already holds a different value is never overwritten: the sequence is
-skipped, the conflicts are listed, and the exit code is 1.
+<to> that already holds a different value (also one hidden past a gap) is never
+overwritten: the sequence is not touched, the conflicts are listed, and the exit
+code is 1. A sample that cannot be read (not valid UTF-8, a symbolic link)
+stops the copy with exit code 3; what was copied before it stays.
 
 ${STORE_HELP}
 
