@@ -5,6 +5,7 @@
  * @module
  */
 
+import { assertSequenceKey } from "./key_path.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** Which sequences {@linkcode copyStore} copies, and how it reports progress. */
@@ -120,9 +121,19 @@ export class CopyConflictError extends Error {
  * keeping each sample at its index and the prompt text beside it.
  *
  * Running it again is harmless: samples the target already holds are left
- * alone, and only missing ones are appended. An index of the target that
- * holds a different value is never overwritten: such sequences are skipped,
- * and after copying the rest, {@linkcode CopyConflictError} lists them.
+ * alone, and only missing ones are written, each at its source index. An
+ * index of the target that holds a different value is never overwritten:
+ * such sequences are not touched at all, and after copying the rest,
+ * {@linkcode CopyConflictError} lists them. Samples the target holds past a
+ * gap (which its readers do not see, see {@linkcode Store.indices}) count
+ * too: equal ones are kept and the gap is filled, different ones are
+ * conflicts.
+ *
+ * Every key is checked first (as every store checks keys), so a source that
+ * holds a key no store accepts fails the copy before anything is written.
+ * A sample that cannot be read (not valid UTF-8, a symbolic link in a cache
+ * folder) stops the copy with an error naming it; the sequences copied
+ * before it stay copied, and a rerun after the repair copies the rest.
  *
  * @example Copying a cache folder into another
  * ```ts
@@ -147,6 +158,8 @@ export class CopyConflictError extends Error {
  * @param options Filters and a progress callback.
  * @returns What was copied.
  * @throws {CopyConflictError} When `to` holds other values at some indices.
+ * @throws {TypeError} When `from` holds a key no store accepts, or a sample
+ * that is not valid UTF-8.
  */
 export async function copyStore(
   from: Store,
@@ -161,10 +174,16 @@ export async function copyStore(
   const result: CopyResult = { sequences: work.length, copied: 0, present: 0, conflicts: [] };
   let next = 0;
   let done = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < work.length) {
+    while (!failed && next < work.length) {
       const item = work[next++]!;
-      await copySequence(from, to, item, result);
+      try {
+        await copySequence(from, to, item, result);
+      } catch (error) {
+        failed = true; // the other workers finish their sequence, then stop
+        throw error;
+      }
       options.onProgress?.({
         done: ++done,
         total: work.length,
@@ -173,7 +192,10 @@ export async function copyStore(
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  const workers = Array.from({ length: Math.min(concurrency, work.length) }, worker);
+  // Wait for every worker, so that nothing writes after the copy has failed.
+  const failure = (await Promise.allSettled(workers)).find((w) => w.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
   if (result.conflicts.length > 0) throw new CopyConflictError(result, from.location, to.location);
   return result;
 }
@@ -190,7 +212,10 @@ async function listSequences(from: Store, options: CopyOptions): Promise<Work[]>
   for await (const model of from.models()) {
     if (models !== undefined && !models.has(model)) continue;
     for await (const { hash, prompt } of from.prompts(model)) {
-      if (hashes === undefined || hashes.has(hash)) work.push({ key: { model, hash }, prompt });
+      if (hashes !== undefined && !hashes.has(hash)) continue;
+      const key = { model, hash };
+      assertSequenceKey(key);
+      work.push({ key, prompt });
     }
   }
   return work;
@@ -199,19 +224,54 @@ async function listSequences(from: Store, options: CopyOptions): Promise<Work[]>
 async function copySequence(from: Store, to: Store, item: Work, result: CopyResult) {
   const { key, prompt } = item;
   const [source, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
+  const hidden = await hiddenSamples(to, key, target.length, source.length);
   const conflicts = differences(key, source, target, 0);
+  for (const [index, value] of hidden) {
+    if (value !== source[index]) {
+      conflicts.push({ ...key, index, source: source[index]!, target: value });
+    }
+  }
   if (conflicts.length > 0) {
     result.conflicts.push(...conflicts);
     return;
   }
-  result.present += Math.min(source.length, target.length);
-  if (target.length >= source.length) return;
-  const missing = source.slice(target.length);
-  const stored = await to.append(key, target.length, missing, prompt);
-  // Another writer may have claimed these indices since the target was read.
-  const raced = differences(key, missing, stored, target.length);
-  result.conflicts.push(...raced);
-  result.copied += missing.length - raced.length;
+  result.present += Math.min(source.length, target.length) + hidden.size;
+  // Each run of free indices is written where it belongs, around hidden samples.
+  for (let start = target.length; start < source.length;) {
+    let end = start;
+    while (end < source.length && !hidden.has(end)) end++;
+    if (end > start) {
+      const missing = source.slice(start, end);
+      const stored = await to.append(key, start, missing, prompt);
+      // Another writer may have claimed these indices since the target was read.
+      const raced = differences(key, missing, stored, start);
+      result.conflicts.push(...raced);
+      result.copied += missing.length - raced.length;
+    }
+    start = end + 1;
+  }
+}
+
+/**
+ * The samples `store` holds past a gap at `visible`, below `below`, by index:
+ * `load` stops at the gap, so only {@linkcode Store.indices} shows them.
+ */
+async function hiddenSamples(
+  store: Store,
+  key: SequenceKey,
+  visible: number,
+  below: number,
+): Promise<Map<number, string>> {
+  const hidden = new Map<number, string>();
+  if (visible >= below || store.indices === undefined) return hidden;
+  for (const index of await store.indices(key)) {
+    if (index <= visible || index >= below || hidden.has(index)) continue;
+    const run = await store.load(key, index);
+    run.forEach((value, k) => {
+      if (index + k < below) hidden.set(index + k, value);
+    });
+  }
+  return hidden;
 }
 
 function differences(

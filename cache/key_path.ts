@@ -1,7 +1,9 @@
 /**
- * Checks that turn a {@linkcode SequenceKey} into path segments that stay
- * inside a store's root: model keys may hold `/` (nested folders, as in the
- * Python original), never `..`, an absolute path or an empty segment.
+ * The one check of a {@linkcode SequenceKey} that every store (and `copyStore`)
+ * applies, so that a key one store accepts, every store accepts: model keys
+ * may hold `/` (nested folders, as in the Python original), never `..`, an
+ * absolute path, an empty segment or a segment that looks like a prompt
+ * hash; prompt hashes are 64 lowercase hex digits.
  *
  * @module
  */
@@ -47,7 +49,9 @@ export function isPromptHash(name: string): boolean {
  * @param model A model key such as `gpt-4o_1`.
  * @returns The folder names, outermost first.
  * @throws {TypeError} When the key is empty, absolute, holds a backslash or a
- * NUL, or has an empty, `.` or `..` segment.
+ * NUL, or has an empty, `.` or `..` segment, or a segment of 64 hex digits
+ * (the layout takes such a folder for a prompt's, so the key could not be
+ * listed).
  */
 export function modelKeySegments(model: string): string[] {
   const refuse = (why: string) =>
@@ -64,6 +68,9 @@ export function modelKeySegments(model: string): string[] {
   for (const segment of segments) {
     if (segment === "") throw refuse("has an empty path segment");
     if (segment === "." || segment === "..") throw refuse(`has a "${segment}" path segment`);
+    if (isPromptHash(segment)) {
+      throw refuse(`has a path segment of 64 hex digits, which the layout takes for a prompt`);
+    }
   }
   return segments;
 }

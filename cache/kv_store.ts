@@ -33,6 +33,7 @@ import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
 import { permissionHint } from "./permission_hint.ts";
 import { sha256Hex } from "../sha256.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import { decodeUtf8 } from "./utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
@@ -56,7 +57,6 @@ interface Chunked {
 type Stored = Uint8Array | Chunked;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Sequences in a Deno KV database. Index claims are atomic (a check for a
@@ -133,6 +133,23 @@ export class KvStore implements Store {
   }
 
   /**
+   * Every index that holds a sample, gaps included (what
+   * {@linkcode KvStore.load} does not see past a missing index; a database
+   * changed outside `KvStore` may have gaps): for tools such as `copyStore`.
+   */
+  async indices(key: SequenceKey): Promise<number[]> {
+    const prefix = sampleKeyPrefix(key);
+    return await retry(async () => {
+      const out: number[] = [];
+      for await (const entry of this.#kv.list({ prefix }, { batchSize: 500 })) {
+        const index = entry.key.at(-1);
+        if (typeof index === "number") out.push(index);
+      }
+      return out;
+    });
+  }
+
+  /**
    * Claims the first free indices at or after `from` for `samples`
    * atomically, and returns the samples from `from` up to the last one it
    * stored, other writers' included.
@@ -187,7 +204,9 @@ export class KvStore implements Store {
     for await (const entry of this.#kv.list<Stored | null>({ prefix })) {
       yield {
         hash: entry.key.at(-1) as string,
-        prompt: entry.value === null ? undefined : await this.#decode(entry.value),
+        prompt: entry.value === null
+          ? undefined
+          : await this.#decode(entry.value, () => this.#where("the prompt text at", entry.key)),
       };
     }
   }
@@ -212,9 +231,12 @@ export class KvStore implements Store {
       }
       return out;
     });
+    const where = (k: number) => () => this.#where(`the sample at`, [...prefix, from + k]);
     // Most samples fit in one value: decode those without a promise each.
-    if (stored.every((v) => v instanceof Uint8Array)) return stored.map((v) => decoder.decode(v));
-    return await Promise.all(stored.map((v) => this.#decode(v)));
+    if (stored.every((v) => v instanceof Uint8Array)) {
+      return stored.map((v, k) => decodeUtf8(v, where(k)));
+    }
+    return await Promise.all(stored.map((v, k) => this.#decode(v, where(k))));
   }
 
   /**
@@ -279,8 +301,9 @@ export class KvStore implements Store {
     return { id, chunks };
   }
 
-  async #decode(value: Stored): Promise<string> {
-    if (value instanceof Uint8Array) return decoder.decode(value);
+  /** The text of a stored value; `where` names it in errors. */
+  async #decode(value: Stored, where: () => string): Promise<string> {
+    if (value instanceof Uint8Array) return decodeUtf8(value, where);
     const keys = Array.from({ length: value.chunks }, (_, k) => [ROOT, "chunk", value.id, k]);
     const parts: Uint8Array[] = [];
     for (let k = 0; k < keys.length; k += GET_MANY) {
@@ -303,7 +326,11 @@ export class KvStore implements Store {
       bytes.set(part, at);
       at += part.length;
     }
-    return decoder.decode(bytes);
+    return decodeUtf8(bytes, where);
+  }
+
+  #where(what: string, key: Deno.KvKey): string {
+    return `KvStore ${this.location}: ${what} ${JSON.stringify(key)}`;
   }
 }
 

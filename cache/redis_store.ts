@@ -2,7 +2,9 @@
  * A {@linkcode Store} on a Redis server, so that many machines share one
  * cache: `new Persistent(model, await RedisStore.connect(url))`.
  *
- * Layout under the key prefix (default `llm-cache:`):
+ * Layout under the key prefix (default `llm-cache:`; a prefix always ends
+ * with `:`, which is added when missing, so that `team` and `team2` never
+ * share keys):
  *
  * | key | type | holds |
  * | --- | --- | --- |
@@ -10,6 +12,11 @@
  * | `prompt:<hash>` | string | the prompt text (written once) |
  * | `prompts:<model>` | set | the prompt hashes stored under the model |
  * | `models` | set | the model keys |
+ *
+ * Model keys and prompt hashes are checked as every store checks them (a
+ * prompt hash is 64 hex digits, so `seq:<model>:<hash>` splits one way only),
+ * and the samples are read back as exact bytes: text that is not valid UTF-8
+ * (written by another program) is an error, never replacement characters.
  *
  * An append is one Lua script, so Redis runs it atomically: it pushes the new
  * samples after whatever is there (two writers never claim the same index)
@@ -24,8 +31,11 @@
  * @module
  */
 
-import { createClient } from "redis";
+import { Buffer } from "node:buffer";
+import { createClient, RESP_TYPES } from "redis";
+import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import { decodeUtf8 } from "./utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
@@ -33,13 +43,19 @@ export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 export interface RedisStoreOptions {
   /**
    * Prepended to every key, so that several caches (or other data) can share
-   * one Redis database. Overrides a `prefix` parameter in the URL.
+   * one Redis database. Overrides a `prefix` parameter in the URL. A `:` is
+   * added when it does not end with one (`team` is `team:`), so that no
+   * cache's keys start with another's prefix; its parts (between the `:`)
+   * may not be `seq`, `prompt`, `prompts` or `models`, the names of the
+   * store's own keys.
    * @default {"llm-cache:"}
    */
   prefix?: string;
   /**
    * How long to keep trying to reach the server, at connection time and
    * after a lost connection, before failing the waiting calls (milliseconds).
+   * Connecting to a server that accepts the connection but never answers
+   * (stopped, overloaded) fails after this long too.
    * @default {10000}
    */
   reconnectFor?: number;
@@ -53,6 +69,7 @@ export interface RedisStoreOptions {
 }
 
 type Client = ReturnType<typeof newClient>;
+type BytesClient = ReturnType<typeof bytesOf>;
 type ReconnectStrategy = (retries: number, cause: Error) => number | Error;
 
 /** What the store knows about its connection, shared with the reconnect strategy. */
@@ -76,6 +93,11 @@ function newClient(
     // which would ask users for --allow-env; a plain server never sends it.
     maintNotifications: "disabled",
   });
+}
+
+/** The same connection, answering with bytes: text is decoded strictly here. */
+function bytesOf(client: Client) {
+  return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
 // Redis runs a script atomically: no other command interleaves between
@@ -150,11 +172,13 @@ export class RedisStore implements Store {
   /** The prefix of every key this store uses. */
   readonly prefix: string;
   #client: Client;
+  #bytes: BytesClient;
   #connection: Connection;
   #sha: string | undefined;
 
   private constructor(client: Client, location: string, prefix: string, connection: Connection) {
     this.#client = client;
+    this.#bytes = bytesOf(client);
     this.#connection = connection;
     this.location = location;
     this.prefix = prefix;
@@ -184,7 +208,7 @@ export class RedisStore implements Store {
    */
   static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const { server, prefix: inUrl } = splitPrefix(url);
-    const prefix = options.prefix ?? inUrl ?? "llm-cache:";
+    const prefix = normalizePrefix(options.prefix ?? inUrl ?? "llm-cache:");
     const location = `${redact(server)} (prefix ${JSON.stringify(prefix)})`;
     const reconnectFor = options.reconnectFor ?? 10_000;
     const commandTimeout = options.commandTimeout ?? 60_000;
@@ -207,9 +231,35 @@ export class RedisStore implements Store {
     });
     // Without a listener, an 'error' event would crash the process; the
     // failed calls carry the errors that matter.
-    client.on("error", () => {});
+    let handshaking = false;
+    client.on("error", () => handshaking = false);
+    client.on("connect", () => handshaking = true);
+    client.on("ready", () => handshaking = false);
+    // The client's own timeouts do not cover the handshake, so a server that
+    // accepts the connection but never answers would hang us for ever. Past
+    // the deadline, a handshake in progress is cut; between attempts, the
+    // reconnect strategy gives up by itself (its pause must not be cut short,
+    // or its timer would outlive the store).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      const check = () => {
+        if (!handshaking) {
+          timer = setTimeout(check, 50);
+          return;
+        }
+        reject(
+          new Error(
+            `the server accepted the connection but sent no answer within ${reconnectFor} ms ` +
+              `(reconnectFor): is it stopped, overloaded, or not a Redis server?`,
+          ),
+        );
+      };
+      timer = setTimeout(check, reconnectFor);
+    });
+    const connecting = client.connect();
+    connecting.catch(() => {}); // after a timeout, its late failure is no news
     try {
-      await client.connect();
+      await Promise.race([connecting, silent]);
     } catch (error) {
       await closeQuietly(client);
       throw new Error(
@@ -217,6 +267,8 @@ export class RedisStore implements Store {
           `check the URL and that redis-server is running`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
     }
     state.connected = true;
     return new RedisStore(client, location, prefix, state);
@@ -227,22 +279,25 @@ export class RedisStore implements Store {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
-   *   console.assert((await store.load({ model: "m_1", hash: "00" }, 0)).length === 0);
+   *   assert.deepEqual(await store.load({ model: "m_1", hash: "00".repeat(32) }, 0), []);
    *   await store.close();
    * }
    * ```
    */
-  load(key: SequenceKey, from: number): Promise<string[]> {
+  async load(key: SequenceKey, from: number): Promise<string[]> {
     assertIndex(from);
-    return this.#call(
+    const sequence = this.#sequence(key);
+    const stored = await this.#call(
       `loading ${describeKey(key)}`,
-      () => this.#client.lRange(this.#sequence(key), from, -1),
+      () => this.#bytes.lRange(sequence, from, -1),
     );
+    return this.#texts(stored, key, from);
   }
 
   /**
@@ -274,6 +329,7 @@ export class RedisStore implements Store {
     prompt?: string,
   ): Promise<string[]> {
     assertIndex(from);
+    assertSequenceKey(key);
     const found: string[] = [];
     let start = 0;
     do {
@@ -325,13 +381,18 @@ export class RedisStore implements Store {
    * ```
    */
   async *prompts(model: string): AsyncIterableIterator<PromptEntry> {
+    modelKeySegments(model);
     const hashes: string[] = [];
     const flush = async () => {
       const texts = await this.#call(
         `reading the prompts of ${model}`,
-        () => this.#client.mGet(hashes.map((h) => this.#key(`prompt:${h}`))),
+        () => this.#bytes.mGet(hashes.map((h) => this.#key(`prompt:${h}`))),
       );
-      const entries = hashes.map((hash, i) => ({ hash, prompt: texts[i] ?? undefined }));
+      const entries = hashes.map((hash, i) => {
+        const text = texts[i];
+        const where = () => `Redis store ${this.location}: the prompt text of ${hash}`;
+        return { hash, prompt: text == null ? undefined : decodeUtf8(text, where) };
+      });
       hashes.length = 0;
       return entries;
     };
@@ -343,19 +404,22 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Deletes every key under this store's prefix (tests, benchmarks, and
-   * starting a shared cache over). Other prefixes are left alone.
+   * Deletes every key of this store (tests, benchmarks, and starting a shared
+   * cache over): the keys of its layout under its prefix. Other caches are
+   * left alone, also those whose prefix starts with this one's
+   * (`team:` and `team:a:`), and so are other keys under the prefix.
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
-   *   await store.append({ model: "m_1", hash: "ab" }, 0, ["s"]);
+   *   await store.append({ model: "m_1", hash: "ab".repeat(32) }, 0, ["s"]);
    *   await store.clear();
-   *   console.assert((await Array.fromAsync(store.models())).length === 0);
+   *   assert.deepEqual(await Array.fromAsync(store.models()), []);
    *   await store.close();
    * }
    * ```
@@ -364,7 +428,8 @@ export class RedisStore implements Store {
     const pattern = `${escapeGlob(this.prefix)}*`;
     await this.#call("clearing the store", async () => {
       for await (const keys of this.#client.scanIterator({ MATCH: pattern, COUNT: BATCH })) {
-        if (keys.length > 0) await this.#client.unlink(keys);
+        const own = keys.filter((key) => OWN_KEY.test(key.slice(this.prefix.length)));
+        if (own.length > 0) await this.#client.unlink(own);
       }
     });
   }
@@ -409,7 +474,11 @@ export class RedisStore implements Store {
       ...samples,
     ];
     try {
-      return await this.#call(`appending to ${describeKey(key)}`, () => this.#eval(keys, args));
+      const stored = await this.#call(
+        `appending to ${describeKey(key)}`,
+        () => this.#eval(keys, args),
+      );
+      return this.#texts(stored, key, from);
     } catch (error) {
       const gap = /llm-cache gap: (\d+)/.exec(message(error));
       if (gap === null) throw error;
@@ -421,17 +490,27 @@ export class RedisStore implements Store {
     }
   }
 
-  async #eval(keys: string[], args: string[]): Promise<string[]> {
+  async #eval(keys: string[], args: string[]): Promise<Buffer[]> {
     if (this.#sha !== undefined) {
       try {
-        return await this.#client.evalSha(this.#sha, { keys, arguments: args }) as string[];
+        return await this.#bytes.evalSha(this.#sha, { keys, arguments: args }) as Buffer[];
       } catch (error) {
         // A restarted or flushed server forgets its scripts.
         if (!message(error).startsWith("NOSCRIPT")) throw error;
       }
     }
     this.#sha = await this.#client.scriptLoad(APPEND);
-    return await this.#client.evalSha(this.#sha, { keys, arguments: args }) as string[];
+    return await this.#bytes.evalSha(this.#sha, { keys, arguments: args }) as Buffer[];
+  }
+
+  /** Stored samples as text, exactly; `from` is the index of the first. */
+  #texts(stored: readonly Uint8Array[], key: SequenceKey, from: number): string[] {
+    return stored.map((bytes, i) =>
+      decodeUtf8(
+        bytes,
+        () => `Redis store ${this.location}: sample ${from + i} of ${describeKey(key)}`,
+      )
+    );
   }
 
   async *#members(set: string, doing: string): AsyncIterableIterator<string> {
@@ -489,6 +568,7 @@ export class RedisStore implements Store {
   }
 
   #sequence(key: SequenceKey): string {
+    assertSequenceKey(key);
     return this.#key(`seq:${key.model}:${key.hash}`);
   }
 
@@ -554,6 +634,31 @@ function redact(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== "") parsed.password = "***";
   return parsed.href.replace(/\/$/, "");
+}
+
+// The names of the store's own keys under its prefix (see the layout above).
+const OWN_KEY = /^(?:models$|seq:|prompts?:)/;
+const RESERVED_PARTS = new Set(["seq", "prompt", "prompts", "models"]);
+
+/**
+ * `prefix` ending with `:`. Its parts may not be the names of the store's
+ * own keys: a prefix `x:seq:` would put its keys among those of prefix `x:`.
+ */
+function normalizePrefix(prefix: string): string {
+  if (typeof prefix !== "string") {
+    throw new TypeError(`the Redis key prefix must be a string, got ${typeof prefix}`);
+  }
+  if (prefix === "") return prefix;
+  const normalized = prefix.endsWith(":") ? prefix : `${prefix}:`;
+  const clash = normalized.slice(0, -1).split(":").find((part) => RESERVED_PARTS.has(part));
+  if (clash !== undefined) {
+    throw new TypeError(
+      `the Redis key prefix ${JSON.stringify(prefix)} has a part "${clash}", the name of ` +
+        `one of the store's own keys, so its keys could mix with another cache's: ` +
+        `choose another prefix`,
+    );
+  }
+  return normalized;
 }
 
 function escapeGlob(text: string): string {

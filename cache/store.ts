@@ -90,6 +90,13 @@ export interface Store {
     samples: readonly string[],
     prompt?: string,
   ): Promise<string[]>;
+  /**
+   * Every index that holds a sample, in increasing order, gaps included: what
+   * {@linkcode Store.load} cannot see past a missing index. `copyStore` asks
+   * for it so that it never writes into a sequence whose hidden samples
+   * differ. A store whose sequences cannot have gaps leaves it out.
+   */
+  indices?(key: SequenceKey): Promise<number[]>;
   /** Every model key in the store. */
   models(): AsyncIterableIterator<string>;
   /** Every prompt stored under `model`. */

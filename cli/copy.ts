@@ -4,7 +4,7 @@ import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts"
 import type { Store } from "../cache/store.ts";
 import { Exit, expectPositionals } from "./args.ts";
 import type { Command } from "./command.ts";
-import { count, json, preview } from "./format.ts";
+import { count, json, preview, visible } from "./format.ts";
 import { type Io, Progress } from "./io.ts";
 import { openExisting, openOrCreate, STORE_HELP } from "./stores.ts";
 
@@ -33,8 +33,10 @@ export const copy: Command = {
 Copies every sequence of <from> (or those of the given model keys and prompt
 hashes) into <to>, each sample at the same index, with the prompt text. <to> is
 created when missing. Running it again copies only what is new. An index of
-<to> that already holds a different value is never overwritten: the sequence is
-skipped, the conflicts are listed, and the exit code is 1.
+<to> that already holds a different value (also one hidden past a gap) is never
+overwritten: the sequence is not touched, the conflicts are listed, and the exit
+code is 1. A sample that cannot be read (not valid UTF-8, a symbolic link)
+stops the copy with exit code 3; what was copied before it stays.
 
 ${STORE_HELP}
 
@@ -93,7 +95,7 @@ function report(io: Io, result: CopyResult, from: string, to: string, asJson: bo
   );
   for (const c of result.conflicts) {
     io.out(
-      `  ${c.model} ${c.hash} index ${c.index}: ` +
+      `  ${visible(c.model, true)} ${c.hash} index ${c.index}: ` +
         `source ${preview(c.source, 30)}, target ${preview(c.target, 30)}\n`,
     );
   }

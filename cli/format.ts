@@ -56,6 +56,31 @@ export function preview(prompt: string | undefined, width = 60): string {
 }
 
 /**
+ * `text` with terminal control characters escaped (`\x1b`, `\r`), so that
+ * printing it cannot move the cursor, recolour or retitle the terminal.
+ * Newlines and tabs are kept unless `oneLine` (for a model key in a table).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { visible } from "./format.ts";
+ *
+ * assert.equal(visible("red\x1b[31m\r\n"), "red\\x1b[31m\\r\n");
+ * assert.equal(visible("a\tb\nc", true), "a\\tb\\nc");
+ * ```
+ */
+export function visible(text: string, oneLine = false): string {
+  // deno-lint-ignore no-control-regex
+  const control = oneLine ? /[\x00-\x1f\x7f-\x9f]/g : /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+  return text.replace(
+    control,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+const ESCAPES: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
+
+/**
  * Rows as aligned columns; columns listed in `right` are right-aligned
  * (numbers). The last column is never padded.
  *

@@ -1,5 +1,6 @@
 // Walks a store sequence by sequence, as `stats` and `ls` report it.
 
+import { comparePrompts, naturalCompare } from "../cache/prompt_order.ts";
 import type { Store } from "../cache/store.ts";
 
 /** One stored sequence and what it holds. */
@@ -31,7 +32,8 @@ export function utf8Length(text: string): number {
 
 /**
  * Every sequence of `store` (only `model`'s when given), models and prompts
- * in sorted order; `onEach` is called after each, for progress.
+ * in natural order (`item 2` before `item 12`; prompts without a recorded
+ * text last, by hash); `onEach` is called after each, for progress.
  *
  * @example
  * ```ts
@@ -48,11 +50,12 @@ export async function inventory(
   model?: string,
   onEach?: (done: number) => void,
 ): Promise<SequenceInfo[]> {
-  const models = model === undefined ? (await Array.fromAsync(store.models())).sort() : [model];
+  const models = model === undefined
+    ? (await Array.fromAsync(store.models())).sort(naturalCompare)
+    : [model];
   const out: SequenceInfo[] = [];
   for (const m of models) {
-    const prompts = (await Array.fromAsync(store.prompts(m)))
-      .sort((a, b) => a.hash < b.hash ? -1 : 1);
+    const prompts = (await Array.fromAsync(store.prompts(m))).sort(comparePrompts);
     for (const { hash, prompt } of prompts) {
       const samples = await store.load({ model: m, hash }, 0);
       const bytes = samples.reduce((sum, s) => sum + utf8Length(s), 0);

@@ -2,7 +2,7 @@
 
 import { Exit, expectPositionals } from "./args.ts";
 import type { Command } from "./command.ts";
-import { count, json, preview, table } from "./format.ts";
+import { count, json, preview, table, visible } from "./format.ts";
 import { inventory } from "./inventory.ts";
 import { Progress } from "./io.ts";
 import { openExisting, STORE_HELP } from "./stores.ts";
@@ -50,7 +50,11 @@ Options:
         return Exit.ok;
       }
       if (prompts.length === 0) {
-        io.err(model === undefined ? "the store is empty\n" : `no prompts under ${model}\n`);
+        io.err(
+          model === undefined
+            ? "the store is empty\n"
+            : `no prompts under ${visible(model, true)}\n`,
+        );
         return Exit.ok;
       }
       let current: string | undefined;
@@ -62,7 +66,7 @@ Options:
       for (const p of prompts) {
         if (p.model !== current) {
           flush();
-          io.out(`${current === undefined ? "" : "\n"}${p.model}\n`);
+          io.out(`${current === undefined ? "" : "\n"}${visible(p.model, true)}\n`);
           current = p.model;
         }
         rows.push([`  ${p.hash}`, count(p.samples), preview(p.prompt)]);

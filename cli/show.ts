@@ -4,7 +4,7 @@ import type { Store } from "../cache/store.ts";
 import { promptHash } from "../model_key.ts";
 import { Exit, expectPositionals, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
-import { count, json, preview } from "./format.ts";
+import { count, json, preview, visible } from "./format.ts";
 import { openExisting, STORE_HELP } from "./stores.ts";
 
 /**
@@ -50,7 +50,9 @@ Options:
       if (parsed.values.json) {
         io.out(json({ model, hash, prompt: prompt ?? null, samples }));
       } else {
-        io.out(`model    ${model}\nhash     ${hash}\nprompt   ${preview(prompt, 200)}\n`);
+        io.out(
+          `model    ${visible(model, true)}\nhash     ${hash}\nprompt   ${preview(prompt, 200)}\n`,
+        );
         io.out(`samples  ${count(samples.length)}\n`);
         samples.forEach((s, i) => io.out(`\n[${i}]\n${visible(s)}${s.endsWith("\n") ? "" : "\n"}`));
       }
@@ -80,12 +82,4 @@ async function resolve(store: Store, model: string, which: string, isText: boole
   }
   const hash = promptHash(which);
   return { hash, prompt: entries.find((e) => e.hash === hash)?.prompt ?? which };
-}
-
-/** `text` with terminal control characters (other than newline and tab) escaped. */
-function visible(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => {
-    return c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  });
 }

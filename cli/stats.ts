@@ -2,7 +2,7 @@
 
 import { Exit, expectPositionals } from "./args.ts";
 import type { Command } from "./command.ts";
-import { bytes, count, json, table } from "./format.ts";
+import { bytes, count, json, table, visible } from "./format.ts";
 import { inventory } from "./inventory.ts";
 import { Progress } from "./io.ts";
 import { openExisting, STORE_HELP } from "./stores.ts";
@@ -66,7 +66,12 @@ Options:
       io.out(table(
         [
           ["model", "prompts", "samples", "size"],
-          ...models.map((m) => [m.model, count(m.prompts), count(m.samples), bytes(m.bytes)]),
+          ...models.map((m) => [
+            visible(m.model, true),
+            count(m.prompts),
+            count(m.samples),
+            bytes(m.bytes),
+          ]),
           [
             `total (${count(total.models)} models)`,
             count(total.prompts),

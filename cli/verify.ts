@@ -1,14 +1,15 @@
 // `verify <store> [--fix]`: what is wrong in a store, and the safe repairs.
 
 import { FsStore } from "../cache/fs_store.ts";
+import { assertSequenceKey } from "../cache/key_path.ts";
 import type { Store } from "../cache/store.ts";
 import { promptHash } from "../model_key.ts";
 import { Exit, expectPositionals } from "./args.ts";
 import type { Command } from "./command.ts";
-import { count, json, table } from "./format.ts";
+import { count, json, table, visible } from "./format.ts";
 import { type Io, Progress } from "./io.ts";
 import { openExisting, STORE_HELP } from "./stores.ts";
-import { type Verification, verifyFolder } from "./verify_fs.ts";
+import { type ProblemKind, type Verification, verifyFolder } from "./verify_fs.ts";
 
 // A temporary file younger than this may be a running writer's.
 const TEMP_AGE_MS = 60_000;
@@ -39,11 +40,13 @@ In a cache folder it reads every file and reports:
   temp        a temporary file (.tmp-*) left by an interrupted writer
   name        a .md file whose name is not a plain index (01.md, notes.md)
   foreign     a file or folder that is not part of the cache layout
+  link        a symbolic link, which the cache refuses to follow
   unreadable  a file that cannot be read or is not valid UTF-8 (cut off mid-write?)
   prompt      a prompt.txt whose text does not hash to its folder's name
   empty       a prompt folder without samples
-In Deno KV and Redis it checks prompt texts against their hashes and looks for
-prompts without samples.
+In Deno KV and Redis it checks prompt texts against their hashes, reads every
+sample (unreadable: not valid UTF-8), and looks for prompts without samples and
+for keys no store accepts (key: written by an older version; copy refuses them).
 
 --fix removes temporary files older than a minute, and nothing else: the other
 problems need a person to decide. Younger ones may belong to a running writer
@@ -80,24 +83,48 @@ Options:
 /** The checks any store allows through the Store interface. */
 async function verifyStore(store: Store, onEach: (n: number) => void): Promise<Verification> {
   const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
+  const problem = (kind: ProblemKind, path: string, error: unknown) => {
+    const detail = error instanceof Error ? error.message : String(error);
+    found.problems.push({ kind, path, detail, fixed: false });
+  };
   for await (const model of store.models()) {
-    for await (const { hash, prompt } of store.prompts(model)) {
+    // A store written by an older version may hold keys that are refused now.
+    const prompts = await refused(() => Array.fromAsync(store.prompts(model)));
+    if (prompts instanceof TypeError) {
+      problem("key", model, prompts);
+      continue;
+    }
+    for (const { hash, prompt } of prompts) {
       const path = `${model} ${hash}`;
-      const samples = await store.load({ model, hash }, 0);
+      const key = { model, hash };
+      const checked = await refused(() => assertSequenceKey(key));
+      if (checked instanceof TypeError) {
+        problem("key", path, checked);
+        continue;
+      }
       found.sequences++;
-      found.samples += samples.length;
-      if (prompt !== undefined && promptHash(prompt) !== hash) {
-        const detail = "the prompt text does not hash to its key";
-        found.problems.push({ kind: "prompt", path, detail, fixed: false });
-      }
-      if (samples.length === 0) {
-        const detail = "a prompt without samples (an interrupted write?)";
-        found.problems.push({ kind: "empty", path, detail, fixed: false });
-      }
       onEach(found.sequences);
+      if (prompt !== undefined && promptHash(prompt) !== hash) {
+        problem("prompt", path, "the prompt text does not hash to its key");
+      }
+      const samples = await refused(() => store.load(key, 0));
+      if (samples instanceof TypeError) problem("unreadable", path, samples);
+      else if (samples.length === 0) {
+        problem("empty", path, "a prompt without samples (an interrupted write?)");
+      } else found.samples += samples.length;
     }
   }
   return found;
+}
+
+/** What `run` resolves to, or the TypeError it fails with (a refused key, bad UTF-8). */
+async function refused<T>(run: () => T | Promise<T>): Promise<T | TypeError> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TypeError) return error;
+    throw error;
+  }
 }
 
 function report(io: Io, location: string, found: Verification, asJson: boolean): void {
@@ -116,8 +143,8 @@ function report(io: Io, location: string, found: Verification, asJson: boolean):
   io.out(`${count(open)} problem(s)${fixed > 0 ? `, ${count(fixed)} fixed` : ""}:\n`);
   io.out(table(found.problems.map((p) => [
     `  ${p.kind}`,
-    p.path,
-    p.detail + (p.fixed ? " (removed)" : ""),
+    visible(p.path, true),
+    visible(p.detail, true) + (p.fixed ? " (removed)" : ""),
   ])));
   if (open > 0 && found.problems.some((p) => p.kind === "temp" && !p.fixed)) {
     io.out("run again with --fix to remove the leftover temporary files\n");

@@ -2,8 +2,9 @@
 // Store interface hides exactly what can go wrong on disk (gaps, stray files,
 // temp files left by killed writers, names Python would misread).
 
-import { PROMPT_FILE } from "../cache/fs_store.ts";
+import { PROMPT_FILE, sampleIndex } from "../cache/fs_store.ts";
 import { isPromptHash } from "../cache/key_path.ts";
+import { decodeUtf8 } from "../cache/utf8.ts";
 import { promptHash } from "../model_key.ts";
 
 /** What kind of problem a {@linkcode Problem} is. */
@@ -11,6 +12,8 @@ export type ProblemKind =
   | "gap"
   | "temp"
   | "foreign"
+  | "link"
+  | "key"
   | "name"
   | "unreadable"
   | "prompt"
@@ -45,9 +48,7 @@ export interface VerifyFolderOptions {
   onFolder?: (done: number) => void;
 }
 
-const INDEX_FILE = /^(0|[1-9][0-9]*)\.md$/;
 const TEMP_PREFIX = ".tmp-";
-const strict = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Checks every file under `root`, a cache folder in the mnimi layout.
@@ -73,7 +74,9 @@ export async function verifyFolder(
 async function walk(dir: string, rel: string, found: Verification, options: VerifyFolderOptions) {
   for (const entry of await list(dir)) {
     const path = join(rel, entry.name);
-    if (entry.isDirectory && isPromptHash(entry.name) && rel !== "") {
+    if (entry.isSymlink) {
+      linkProblem(found, path);
+    } else if (entry.isDirectory && isPromptHash(entry.name) && rel !== "") {
       await checkPromptFolder(`${dir}/${entry.name}`, path, entry.name, found, options);
       options.onFolder?.(found.sequences);
     } else if (entry.isDirectory && !isPromptHash(entry.name)) {
@@ -97,11 +100,13 @@ async function checkPromptFolder(
   for (const entry of await list(dir)) {
     const path = join(rel, entry.name);
     const file = `${dir}/${entry.name}`;
-    const index = INDEX_FILE.exec(entry.name);
-    if (entry.isDirectory || entry.isSymlink) {
-      problem(found, "foreign", path, "folder or link inside a prompt folder");
-    } else if (index !== null) {
-      indices.push(Number(index[1]));
+    const index = sampleIndex(entry.name);
+    if (entry.isSymlink) {
+      linkProblem(found, path);
+    } else if (entry.isDirectory) {
+      problem(found, "foreign", path, "folder inside a prompt folder");
+    } else if (index !== undefined) {
+      indices.push(index);
       await readText(file, path, found);
     } else if (entry.name === PROMPT_FILE) {
       const prompt = await readText(file, path, found);
@@ -174,7 +179,7 @@ async function checkTemp(
 
 async function readText(file: string, path: string, found: Verification) {
   try {
-    return strict.decode(await Deno.readFile(file));
+    return decodeUtf8(await Deno.readFile(file), file);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
     const why = error instanceof TypeError
@@ -188,6 +193,15 @@ async function readText(file: string, path: string, found: Verification) {
 async function list(dir: string): Promise<Deno.DirEntry[]> {
   const entries = await Array.fromAsync(Deno.readDir(dir));
   return entries.sort((a, b) => a.name < b.name ? -1 : 1);
+}
+
+function linkProblem(found: Verification, path: string): void {
+  problem(
+    found,
+    "link",
+    path,
+    "symbolic link: the cache refuses to follow it (it could lead outside the cache folder)",
+  );
 }
 
 function problem(found: Verification, kind: ProblemKind, path: string, detail: string): Problem {

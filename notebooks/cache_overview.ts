@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { FsStore } from "../cache/fs_store.ts";
+import { comparePrompts, naturalCompare } from "../cache/prompt_order.ts";
 import type { Store } from "../cache/store.ts";
 import {
   CAPTION,
@@ -74,10 +75,10 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
     const sequences: CachedSequence[] = [];
     const models: string[] = [];
     for await (const model of store.models()) models.push(model);
-    for (const model of models.sort()) {
+    for (const model of models.sort(naturalCompare)) {
       const entries = [];
       for await (const entry of store.prompts(model)) entries.push(entry);
-      entries.sort((a, b) => (a.prompt ?? "\uffff").localeCompare(b.prompt ?? "\uffff"));
+      entries.sort(comparePrompts);
       for (const { hash, prompt } of entries) {
         const samples = await store.load({ model, hash }, 0);
         sequences.push({

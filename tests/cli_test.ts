@@ -6,6 +6,7 @@ import { main } from "../cli.ts";
 import { promptHash } from "../model_key.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
+import { symlink } from "./symlink.ts";
 
 const SHARED = "../shared/fixtures/mnimi-cache";
 const CHOOSE = "Choose a number between 1 and 1000.";
@@ -331,4 +332,172 @@ Deno.test("cli show: terminal control characters are escaped, --json is exact", 
     assert.equal(await main(["show", dir, "m_1", hash, "--json"], io), 0);
     assert.deepEqual(JSON.parse(out).samples, ["red\x1b[31m\r\nbell\x07\ttab"]);
   });
+});
+
+/** Runs the command line in this process; returns the exit code and what it wrote. */
+async function run(args: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const io = { out: (t: string) => stdout += t, err: (t: string) => stderr += t, progress: false };
+  return { code: await main(args, io), stdout, stderr };
+}
+
+/** Writes `samples` as files of a prompt folder, as another program would. */
+async function writeSequence(
+  root: string,
+  model: string,
+  prompt: string | undefined,
+  samples: Record<number, string | Uint8Array>,
+  hash = promptHash(prompt ?? ""),
+): Promise<string> {
+  const folder = `${root}/${model}/${hash}`;
+  await Deno.mkdir(folder, { recursive: true });
+  if (prompt !== undefined) await Deno.writeTextFile(`${folder}/prompt.txt`, prompt);
+  for (const [i, sample] of Object.entries(samples)) {
+    if (typeof sample === "string") await Deno.writeTextFile(`${folder}/${i}.md`, sample);
+    else await Deno.writeFile(`${folder}/${i}.md`, sample);
+  }
+  return folder;
+}
+
+Deno.test("cli copy: a sequence with a gap whose hidden samples differ is not touched, exit 1", async () => {
+  await withTemp(async (dir) => {
+    await writeSequence(`${dir}/a`, "m_1", "p", { 0: "s0", 1: "s1", 2: "s2" });
+    const target = await writeSequence(
+      `${dir}/b`,
+      "m_1",
+      undefined,
+      { 0: "s0", 2: "other" },
+      promptHash("p"),
+    );
+    const copied = await run(["copy", `${dir}/a`, `${dir}/b`]);
+    assert.equal(copied.code, 1, copied.stderr);
+    assert.match(
+      copied.stdout,
+      /1 conflicts: .*\n {2}m_1 [0-9a-f]{64} index 2: source "s2", target "other"/,
+    );
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(target))).map((e) => e.name).sort(), [
+      "0.md",
+      "2.md",
+    ]);
+  });
+});
+
+Deno.test("cli: a sample that is not UTF-8 is one error for show and copy, and unreadable for verify", async () => {
+  await withTemp(async (dir) => {
+    const folder = await writeSequence(`${dir}/a`, "m_1", "p", {
+      0: "fine",
+      1: new Uint8Array([0x34, 0xe4, 0xbd]),
+    });
+    const named = new RegExp(`${folder}/1\\.md is not valid UTF-8`);
+    const show = await run(["show", `${dir}/a`, "m_1", "p"]);
+    assert.equal(show.code, 3);
+    assert.match(show.stderr, named);
+    const copied = await run(["copy", `${dir}/a`, `${dir}/b`]);
+    assert.equal(copied.code, 3, "not exit 0 with rewritten bytes");
+    assert.match(copied.stderr, named);
+    await assert.rejects(Deno.stat(`${dir}/b/m_1/${promptHash("p")}/1.md`), Deno.errors.NotFound);
+    const verified = await run(["verify", `${dir}/a`, "--json"]);
+    assert.equal(verified.code, 1);
+    assert.deepEqual(
+      JSON.parse(verified.stdout).problems.map((
+        p: { kind: string; path: string },
+      ) => [p.kind, p.path]),
+      [["unreadable", `m_1/${promptHash("p")}/1.md`]],
+    );
+  });
+});
+
+Deno.test("cli verify: a healthy prompt that starts with U+FEFF is no problem", async () => {
+  await withTemp(async (dir) => {
+    const prompt = "\ufeffstarts with a byte order mark";
+    await writeSequence(dir, "m_1", prompt, { 0: "\ufeffa sample too" });
+    const verified = await run(["verify", dir]);
+    assert.equal(verified.code, 0, verified.stdout);
+    assert.match(verified.stdout, /1 prompts, 1 samples\nno problems found/);
+    const show = await run(["show", dir, "m_1", prompt, "--json"]);
+    assert.deepEqual(JSON.parse(show.stdout).samples, ["\ufeffa sample too"]);
+  });
+});
+
+Deno.test("cli verify: links are reported, never followed", async () => {
+  await withTemp(async (dir) => {
+    const folder = await writeSequence(`${dir}/cache`, "m_1", "p", { 0: "s0" });
+    await Deno.writeTextFile(`${dir}/secret.txt`, "outside");
+    await symlink("../../../secret.txt", `${folder}/1.md`);
+    await symlink("m_1", `${dir}/cache/alias_1`);
+    const verified = await run(["verify", `${dir}/cache`, "--json"]);
+    assert.equal(verified.code, 1);
+    assert.deepEqual(
+      JSON.parse(verified.stdout).problems.map((
+        p: { kind: string; path: string },
+      ) => [p.kind, p.path]),
+      [["link", "alias_1"], ["link", `m_1/${promptHash("p")}/1.md`]],
+    );
+  });
+});
+
+Deno.test("cli verify (Deno KV): bad UTF-8 and refused keys are problems, not a crash", async () => {
+  await withTemp(async (dir) => {
+    const path = `${dir}/cache.kv`;
+    const raw = await Deno.openKv(path);
+    try {
+      const hash = promptHash("p");
+      const bytes = (text: string) => new TextEncoder().encode(text);
+      await raw.set(["llm-cache", "model", "m_1"], "m_1");
+      await raw.set(["llm-cache", "prompt", "m_1", hash], bytes("p"));
+      await raw.set(["llm-cache", "sample", "m_1", hash, 0], new Uint8Array([0xff]));
+      // What an older version could store: a model key that leaves the root.
+      await raw.set(["llm-cache", "model", "../evil_1"], "../evil_1");
+      await raw.set(["llm-cache", "prompt", "../evil_1", hash], bytes("p"));
+    } finally {
+      raw.close();
+    }
+    const verified = await run(["verify", `kv:${path}`, "--json"]);
+    assert.equal(verified.code, 1, verified.stderr);
+    const problems = JSON.parse(verified.stdout).problems;
+    assert.deepEqual(problems.map((p: { kind: string; path: string }) => [p.kind, p.path]), [
+      ["key", "../evil_1"],
+      ["unreadable", `m_1 ${promptHash("p")}`],
+    ]);
+    assert.match(problems[1].detail, /not valid UTF-8/);
+  });
+});
+
+Deno.test("cli ls and stats: prompts in natural order, control characters in model keys escaped", async () => {
+  await withTemp(async (dir) => {
+    for (const n of [12, 2, 1]) await writeSequence(dir, "m_1", `question ${n}`, { 0: "a" });
+    await writeSequence(dir, "evil\x1b[2J_1", "p", { 0: "a" });
+    const ls = await run(["ls", dir]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /question 1".*\n.*question 2".*\n.*question 12"/);
+    assert.ok(!ls.stdout.includes("\x1b"), JSON.stringify(ls.stdout));
+    assert.match(ls.stdout, /^evil\\x1b\[2J_1\n/);
+    const stats = await run(["stats", dir]);
+    assert.ok(!stats.stdout.includes("\x1b"), JSON.stringify(stats.stdout));
+    assert.match(stats.stdout, /\nevil\\x1b\[2J_1 +1 +1 +1 B\n/);
+    const json = await run(["ls", dir, "m_1", "--json"]);
+    assert.deepEqual(
+      JSON.parse(json.stdout).prompts.map((p: { prompt: string }) => p.prompt),
+      ["question 1", "question 2", "question 12"],
+    );
+  });
+});
+
+Deno.test("cli stats: a Redis server that accepts but never answers exits 3 naming it", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) conns.push(conn);
+  })().catch(() => {});
+  try {
+    // Takes reconnectFor's default, 10 s; it hung for ever before.
+    const stats = await run(["stats", `redis://127.0.0.1:${listener.addr.port}`]);
+    assert.equal(stats.code, 3);
+    assert.match(stats.stderr, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+.*no answer/);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of conns) conn.close();
+  }
 });

@@ -7,6 +7,7 @@ import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { promptHash } from "../model_key.ts";
 import { freshRedisSpec, skipRedis } from "./redis_url.ts";
+import { symlink } from "./symlink.ts";
 
 interface Kind {
   name: string;
@@ -185,4 +186,164 @@ Deno.test("copyStore: the Python-written fixture goes fs → KV → fs unchanged
 Deno.test("copyStore: a bad concurrency is a RangeError", async () => {
   const store = new FsStore("tests/.tmp/never-created");
   await assert.rejects(copyStore(store, store, { concurrency: 0 }), RangeError);
+});
+
+/** Files of a prompt folder, by name, with their text. */
+async function files(folder: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    out[entry.name] = await Deno.readTextFile(`${folder}/${entry.name}`);
+  }
+  return out;
+}
+
+Deno.test("copyStore: a target sequence with a gap and other samples past it is not touched", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const source = new FsStore(`${dir}/a`);
+    const target = new FsStore(`${dir}/b`);
+    const k = key("m_1", "p");
+    await source.append(k, 0, ["s0", "s1", "s2"], "p");
+    const folder = `${dir}/b/m_1/${k.hash}`;
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.writeTextFile(`${folder}/0.md`, "s0");
+    await Deno.writeTextFile(`${folder}/2.md`, "other");
+    const error = await copyStore(source, target).then(() => undefined, (e) => e);
+    assert.ok(error instanceof CopyConflictError, String(error));
+    assert.deepEqual(error.conflicts, [{ ...k, index: 2, source: "s2", target: "other" }]);
+    assert.deepEqual(await files(folder), { "0.md": "s0", "2.md": "other" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("copyStore: a gap whose hidden samples agree is filled, each sample at its index", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const source = new FsStore(`${dir}/a`);
+    const k = key("m_1", "p");
+    await source.append(k, 0, ["s0", "s1", "s2", "s3", "s4"], "p");
+    const folder = `${dir}/b/m_1/${k.hash}`;
+    await Deno.mkdir(folder, { recursive: true });
+    for (const i of [0, 2, 7]) {
+      await Deno.writeTextFile(`${folder}/${i}.md`, i === 7 ? "x" : `s${i}`);
+    }
+    const result = await copyStore(source, new FsStore(`${dir}/b`));
+    assert.deepEqual(result, { sequences: 1, copied: 3, present: 2, conflicts: [] });
+    assert.deepEqual(await files(folder), {
+      "0.md": "s0",
+      "1.md": "s1",
+      "2.md": "s2",
+      "3.md": "s3",
+      "4.md": "s4",
+      "7.md": "x",
+      "prompt.txt": "p",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("copyStore: a Deno KV target with a gap is not touched either", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  const source = new FsStore(`${dir}/a`);
+  const target = await KvStore.open(`${dir}/b.kv`);
+  const raw = await Deno.openKv(`${dir}/b.kv`);
+  try {
+    const k = key("m_1", "p");
+    await source.append(k, 0, ["s0", "s1", "s2"], "p");
+    await target.append(k, 0, ["s0"], "p");
+    // A gap only a database changed outside KvStore can have.
+    const encode = (text: string) => new TextEncoder().encode(text);
+    await raw.set(["llm-cache", "sample", "m_1", k.hash, 2], encode("other"));
+    const error = await copyStore(source, target).then(() => undefined, (e) => e);
+    assert.ok(error instanceof CopyConflictError, String(error));
+    assert.deepEqual(error.conflicts, [{ ...k, index: 2, source: "s2", target: "other" }]);
+    assert.deepEqual(await target.indices(k), [0, 2]);
+  } finally {
+    raw.close();
+    await target.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A store that checks nothing: what a store written by an older version may hold. */
+class Unchecked implements Store {
+  readonly location = "unchecked";
+  constructor(readonly data: Map<string, string[]>) {}
+  load(k: SequenceKey): Promise<string[]> {
+    return Promise.resolve(this.data.get(`${k.model}\n${k.hash}`) ?? []);
+  }
+  append(): Promise<string[]> {
+    return Promise.reject(new Error("read only"));
+  }
+  async *models(): AsyncIterableIterator<string> {
+    yield* new Set([...this.data.keys()].map((k) => k.split("\n")[0]!));
+  }
+  async *prompts(model: string): AsyncIterableIterator<{ hash: string; prompt: undefined }> {
+    for (const k of this.data.keys()) {
+      const [m, hash] = k.split("\n") as [string, string];
+      if (m === model) yield { hash, prompt: undefined };
+    }
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+Deno.test("copyStore: a key no store accepts fails the copy before anything is written", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const good = key("a_1", "p");
+    for (const [model, hash] of [["../../evil_1", good.hash], ["z_1", "not-a-hash"]]) {
+      const source = new Unchecked(
+        new Map([[`${good.model}\n${good.hash}`, ["s"]], [`${model}\n${hash}`, ["t"]]]),
+      );
+      const target = new FsStore(`${dir}/b`);
+      await assert.rejects(copyStore(source, target), (error: Error) => {
+        assert.ok(error instanceof TypeError, String(error));
+        assert.ok(error.message.includes(JSON.stringify(model === "z_1" ? hash : model)));
+        return true;
+      });
+      assert.deepEqual(await Array.fromAsync(target.models()), [], "nothing was copied");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("copyStore: a sample that is not UTF-8 stops the copy, naming the file", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const k = key("m_1", "p");
+    const folder = `${dir}/a/m_1/${k.hash}`;
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.writeTextFile(`${folder}/0.md`, "fine");
+    await Deno.writeFile(`${folder}/1.md`, new Uint8Array([0x34, 0xe4, 0xbd])); // cut off
+    await assert.rejects(
+      copyStore(new FsStore(`${dir}/a`), new FsStore(`${dir}/b`)),
+      (error: Error) => error instanceof TypeError && error.message.includes(`${folder}/1.md`),
+    );
+    assert.deepEqual(await Array.fromAsync(new FsStore(`${dir}/b`).models()), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("copyStore: a linked sample file is refused, never copied as a real sample", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const k = key("m_1", "p");
+    const folder = `${dir}/a/m_1/${k.hash}`;
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.writeTextFile(`${dir}/secret.txt`, "outside the cache");
+    await symlink("../../../secret.txt", `${folder}/0.md`);
+    await assert.rejects(
+      copyStore(new FsStore(`${dir}/a`), new FsStore(`${dir}/b`)),
+      (error: Error) => error.message.includes(`${folder}/0.md is a symbolic link`),
+    );
+    await assert.rejects(Deno.lstat(`${dir}/b/m_1/${k.hash}/0.md`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

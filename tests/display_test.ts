@@ -195,6 +195,27 @@ Deno.test("the cache overview lists models × prompts × samples with sizes", as
   }
 });
 
+Deno.test("the cache overview sorts prompts naturally: 2 before 12", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const store = new FsStore(dir);
+    for (const prompt of ["question 12", "question 2", "Question 1", "question 10"]) {
+      await store.append({ model: "m_1", hash: promptHash(prompt) }, 0, ["a"], prompt);
+    }
+    await store.append({ model: "m_1", hash: promptHash("unrecorded") }, 0, ["a"]);
+    const overview = await cacheOverview(store);
+    assert.deepEqual(overview.sequences.map((s) => s.prompt), [
+      "Question 1",
+      "question 2",
+      "question 10",
+      "question 12",
+      undefined,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("progress yields the first total items and shows nothing outside a TTY or kernel", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5 }));
   const items = await collect(progress(model.sample("p", 5), 12, { model, label: EVIL }), 100);

@@ -6,6 +6,7 @@ import { collect, promptHash } from "../mod.ts";
 import { FsStore, PROMPT_FILE } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
+import { symlink } from "./symlink.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
 const HASH = promptHash(PROMPT);
@@ -128,37 +129,41 @@ Deno.test("a missing permission names the flag to add", async () => {
   assert.match(write.message, /--allow-write=tests\/fixtures\/mnimi-cache/);
 });
 
-Deno.test("reads cost O(1) per new item and never list a folder", () =>
+Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
   withDir(async (dir) => {
     const key = { model: "mock_1", hash: promptHash("p") };
     await new FsStore(dir).append(key, 0, Array.from({ length: 200 }, (_, i) => `s${i}`));
-    const reads = spy("readTextFileSync");
-    const lists = spy("readDirSync");
+    const reads = spy(Deno, "readTextFileSync");
+    const looks = spy(Deno, "lstatSync");
+    const lists = spy(Deno, "readDirSync");
     try {
       const model = new Persistent(new CountingModel(), dir, { replication: true });
       assert.equal((await collect(model.sample("p"), 200))[199], "s199");
-      assert.equal(reads.calls, 201, "200 samples, then a look past them");
+      assert.equal(reads.calls, 200, "200 samples");
+      assert.equal(lists.calls, 1, "one listing tells which samples are no links");
+      assert.equal(looks.calls, 2, "the 2 folders (the listing shows where the samples end)");
       for (let k = 0; k < 5; k++) await collect(model.sample("p"), 200);
-      assert.equal(reads.calls, 201, "hits read files again");
+      assert.equal(reads.calls + looks.calls + lists.calls, 200 + 2 + 1, "hits read files again");
       // Another writer adds one sample: the next miss reads only what is new.
       await new FsStore(dir).append(key, 200, ["s200"]);
-      reads.calls = 0;
+      reads.calls = looks.calls = lists.calls = 0;
       assert.equal((await collect(model.sample("p"), 201))[200], "s200");
-      assert.equal(reads.calls, 2, "the new sample, then a look past it");
+      assert.equal(reads.calls, 1, "the new sample");
+      assert.equal(looks.calls, 2, "a look at the new sample (is it a link?), then past it");
       assert.equal(lists.calls, 0);
     } finally {
-      reads.restore();
-      lists.restore();
+      for (const s of [reads, looks, lists]) s.restore();
     }
   }));
 
-function spy(name: "readTextFileSync" | "readDirSync") {
-  const original = Deno[name];
+/** Counts the calls of `owner[name]` until `restore()`. */
+function spy<T extends object>(owner: T, name: keyof T & string) {
+  const original = owner[name];
   const counter = {
     calls: 0,
-    restore: () => Object.assign(Deno, { [name]: original }),
+    restore: () => Object.assign(owner, { [name]: original }),
   };
-  Object.assign(Deno, {
+  Object.assign(owner, {
     [name]: (...args: unknown[]) => {
       counter.calls++;
       return (original as (...a: unknown[]) => unknown)(...args);
@@ -166,3 +171,103 @@ function spy(name: "readTextFileSync" | "readDirSync") {
   });
   return counter;
 }
+
+/** Every file and folder under `root`, relative, sorted (links not followed). */
+async function tree(root: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(`${root}/${rel}`)) {
+    const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+    out.push(path);
+    if (entry.isDirectory) out.push(...await tree(root, path));
+  }
+  return out.sort();
+}
+
+Deno.test("links inside the layout are refused for reads and writes, naming the path", () =>
+  withDir(async (dir) => {
+    // Outside the cache: a sequence and a secret the links point at.
+    const outside = `${dir}/outside`;
+    await Deno.mkdir(`${outside}/model/${HASH}`, { recursive: true });
+    await Deno.writeTextFile(`${outside}/model/${HASH}/0.md`, "outside sample");
+    await Deno.writeTextFile(`${outside}/secret.txt`, "secret");
+    const before = await tree(outside);
+    const root = `${dir}/cache`;
+    const other = promptHash("other prompt");
+    await Deno.mkdir(`${root}/linked-file_1/${HASH}`, { recursive: true });
+    await symlink("../../../outside/secret.txt", `${root}/linked-file_1/${HASH}/0.md`);
+    await Deno.mkdir(`${root}/linked-prompt_1`, { recursive: true });
+    await symlink(`../../outside/model/${HASH}`, `${root}/linked-prompt_1/${HASH}`);
+    await symlink("../outside/model", `${root}/linked-model_1`);
+    const cases = [
+      ["linked-file_1", `${root}/linked-file_1/${HASH}/0.md`],
+      ["linked-prompt_1", `${root}/linked-prompt_1/${HASH}`],
+      ["linked-model_1", `${root}/linked-model_1`],
+    ];
+    const store = new FsStore(root);
+    for (const [model, link] of cases) {
+      const refused = (error: Error) => error.message.includes(`${link} is a symbolic link`);
+      await assert.rejects(store.load({ model: model!, hash: HASH }, 0), refused);
+      await assert.rejects(store.append({ model: model!, hash: HASH }, 0, ["x"], PROMPT), refused);
+      const cache = new Persistent(new CountingModel(model!.slice(0, -2), 1), root);
+      await assert.rejects(collect(cache.sample(PROMPT), 1), refused);
+      if (model === "linked-model_1") {
+        // A new prompt under a linked model folder would be written outside too.
+        await assert.rejects(store.append({ model: model!, hash: other }, 0, ["x"]), refused);
+      }
+    }
+    assert.deepEqual(await tree(outside), before, "nothing was written outside the cache");
+    assert.equal(await Deno.readTextFile(`${outside}/model/${HASH}/0.md`), "outside sample");
+    // Listing does not follow links either.
+    assert.deepEqual(await Array.fromAsync(store.models()), ["linked-file_1"]);
+    assert.deepEqual(await Array.fromAsync(store.prompts("linked-prompt_1")), []);
+  }));
+
+Deno.test("the cache folder itself may be a link", () =>
+  withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/real`);
+    await symlink("real", `${dir}/link`);
+    const key = { model: "m_1", hash: HASH };
+    assert.deepEqual(await new FsStore(`${dir}/link`).append(key, 0, ["a"], PROMPT), ["a"]);
+    assert.deepEqual(await new FsStore(`${dir}/link`).load(key, 0), ["a"]);
+    assert.equal(await Deno.readTextFile(`${dir}/real/m_1/${HASH}/0.md`), "a");
+  }));
+
+Deno.test("a sample that is not valid UTF-8 is an error naming the file, not U+FFFD text", () =>
+  withDir(async (dir) => {
+    const folder = `${dir}/m_1/${HASH}`;
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.writeTextFile(`${folder}/0.md`, "a real \ufffd stays");
+    await Deno.writeFile(`${folder}/1.md`, new Uint8Array([0x34, 0xe4, 0xbd])); // cut off
+    const store = new FsStore(dir);
+    const key = { model: "m_1", hash: HASH };
+    const invalid = (error: Error) =>
+      error instanceof TypeError && error.message.includes(`${folder}/1.md is not valid UTF-8`);
+    await assert.rejects(store.load(key, 0), invalid);
+    await assert.rejects(store.append(key, 1, ["x"]), invalid, "a lost claim reads it too");
+    const cache = new Persistent(new CountingModel("m", 1), dir, { replication: true });
+    await assert.rejects(collect(cache.sample(PROMPT), 2), invalid);
+    await Deno.writeFile(`${folder}/1.md`, new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));
+    assert.deepEqual(await new FsStore(dir).load(key, 0), ["a real \ufffd stays", "\ufeffA"]);
+  }));
+
+Deno.test("a full disk: the failed write removes its temp file and says where", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    // /dev/full gives a real ENOSPC error; Deno lets only -A write to it.
+    const { code, stdout, stderr } = await new Deno.Command("deno", {
+      args: ["run", "-A", "tests/disk_full_child.ts", dir],
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const report = JSON.parse(new TextDecoder().decode(stdout));
+    assert.equal(report.cause, "ENOSPC");
+    assert.match(report.error, /no space left on the disk that holds /);
+    assert.ok(report.error.includes(dir), report.error);
+    assert.deepEqual(report.left, [], "the partial temp file was removed");
+    assert.deepEqual(report.stored, ["small"], "the next write succeeds");
+    const folder = `${dir}/m_1/${HASH}`;
+    assert.deepEqual(await names(folder), ["0.md"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

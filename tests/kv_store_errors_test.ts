@@ -46,3 +46,27 @@ Deno.test("KvStore names the permission flag to add", async () => {
   assert.ok(error instanceof Deno.errors.NotCapable, String(error));
   assert.match(error.message, /--allow-write=\/nonexistent-llm-cache\.kv/);
 });
+
+Deno.test("KvStore: a value that is not valid UTF-8 is an error naming its key", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  const store = await KvStore.open(`${dir}/cache.kv`);
+  const raw = await Deno.openKv(`${dir}/cache.kv`);
+  try {
+    const key = { model: "m_1", hash: promptHash("p") };
+    await store.append(key, 0, ["fine"], "p");
+    const cut = new Uint8Array([0x34, 0xe4, 0xbd]);
+    await raw.set(["llm-cache", "sample", "m_1", key.hash, 1], cut);
+    await assert.rejects(store.load(key, 0), (error: Error) => {
+      assert.ok(error instanceof TypeError, String(error));
+      assert.ok(error.message.includes(`["llm-cache","sample","m_1","${key.hash}",1]`));
+      assert.match(error.message, /is not valid UTF-8/);
+      return true;
+    });
+    await raw.set(["llm-cache", "prompt", "m_1", key.hash], cut);
+    await assert.rejects(Array.fromAsync(store.prompts("m_1")), /prompt text .* not valid UTF-8/);
+  } finally {
+    raw.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

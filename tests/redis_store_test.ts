@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createClient } from "redis";
 import { RedisStore } from "../cache/redis_store.ts";
 import { freshPrefix, freshRedisSpec, redisTest, skipRedis } from "./redis_url.ts";
 import { storeSuite } from "./store_suite.ts";
@@ -332,3 +334,141 @@ async function freePort(): Promise<number> {
   listener.close();
   return await Promise.resolve(port);
 }
+
+redisTest("RedisStore: clear() deletes its own keys only, never another prefix's", async (url) => {
+  const base = `test-clear-${crypto.randomUUID()}`;
+  // `team` is `team:`; `x:` must not reach into `x:y:`.
+  const prefixes = [base, `${base}2`, `${base}x:`, `${base}x:y:`];
+  const [team, team2, x, xy] = await Promise.all(
+    prefixes.map((prefix) => RedisStore.connect(url, { prefix })),
+  ) as [RedisStore, RedisStore, RedisStore, RedisStore];
+  const raw = rawClient(url);
+  await raw.connect();
+  try {
+    assert.equal(team.prefix, `${base}:`);
+    assert.equal(team2.prefix, `${base}2:`);
+    for (const store of [team, team2, x, xy]) await store.append(KEY, 0, [store.prefix], "p");
+    await raw.set(`${base}:not-the-cache`, "kept");
+    await team.clear();
+    await x.clear();
+    assert.deepEqual(await team.load(KEY, 0), []);
+    assert.deepEqual(await x.load(KEY, 0), []);
+    assert.deepEqual(await team2.load(KEY, 0), [team2.prefix]);
+    assert.deepEqual(await xy.load(KEY, 0), [xy.prefix]);
+    assert.deepEqual(await Array.fromAsync(xy.prompts(KEY.model)), [{
+      hash: KEY.hash,
+      prompt: "p",
+    }]);
+    assert.equal(await raw.get(`${base}:not-the-cache`), "kept");
+  } finally {
+    await raw.del(`${base}:not-the-cache`);
+    await raw.close();
+    for (const store of [team, team2, x, xy]) {
+      await store.clear();
+      await store.close();
+    }
+  }
+});
+
+Deno.test("RedisStore: a prefix that could overlap another cache's keys is refused", async () => {
+  for (const prefix of ["a:seq:", "seq", "models:", "x:prompt:y", "prompts"]) {
+    // Refused before any connection is made.
+    await assert.rejects(
+      RedisStore.connect("redis://127.0.0.1:1", { prefix }),
+      (error: Error) =>
+        error instanceof TypeError && error.message.includes(JSON.stringify(prefix)),
+    );
+  }
+});
+
+redisTest("RedisStore: text that is not valid UTF-8 is an error, not U+FFFD", async (url) => {
+  await withStore(url, async (store) => {
+    const raw = rawClient(url);
+    await raw.connect();
+    try {
+      await store.append(KEY, 0, ["fine"], "p");
+      const sequence = `${store.prefix}seq:${KEY.model}:${KEY.hash}`;
+      await raw.rPush(sequence, Buffer.from([0x34, 0xe4, 0xbd]));
+      await assert.rejects(
+        store.load(KEY, 0),
+        (error: Error) =>
+          error instanceof TypeError && /sample 1 of gpt-4o_1\/ababab/.test(error.message) &&
+          /not valid UTF-8/.test(error.message),
+      );
+      await raw.set(`${store.prefix}prompt:${KEY.hash}`, Buffer.from([0xff]));
+      await assert.rejects(Array.fromAsync(store.prompts(KEY.model)), /not valid UTF-8/);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+/** A plain client, to write what the store would never write. */
+function rawClient(url: string) {
+  // Without this, the client reads environment variables (--allow-env).
+  return createClient({ url, maintNotifications: "disabled" });
+}
+
+/** A server that accepts connections and never answers. */
+async function silentServer(): Promise<{ url: string } & AsyncDisposable> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) conns.push(conn);
+    } catch {
+      // closed
+    }
+  })();
+  return await Promise.resolve({
+    url: `redis://127.0.0.1:${listener.addr.port}`,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting;
+      for (const conn of conns) closeConn(conn);
+    },
+  });
+}
+
+Deno.test("RedisStore: a server that accepts but never answers fails connect in time", async () => {
+  await using server = await silentServer();
+  const started = Date.now();
+  await assert.rejects(
+    RedisStore.connect(server.url, { reconnectFor: 300 }),
+    (error: Error) => {
+      assert.match(error.message, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+/);
+      assert.match(error.message, /no answer within 300 ms/);
+      return true;
+    },
+  );
+  // Not a speed figure: a hang would take for ever (590 s before the fix).
+  assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+});
+
+redisTest("RedisStore: a server stopped (SIGSTOP) fails connect in time", async (url) => {
+  // A relay to the real server, in a process of its own that the test stops.
+  const child = new Deno.Command("deno", {
+    args: ["run", "--allow-net=127.0.0.1", "tests/tcp_relay_child.ts", url],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const port = Number((await lines.read()).value?.trim());
+    const relayed = `redis://127.0.0.1:${port}`;
+    const working = await RedisStore.connect(relayed, { prefix: freshPrefix("stop") });
+    await working.close();
+    child.kill("SIGSTOP");
+    const started = Date.now();
+    await assert.rejects(
+      RedisStore.connect(relayed, { reconnectFor: 300 }),
+      /cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+.*no answer within 300 ms/,
+    );
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  } finally {
+    child.kill("SIGCONT");
+    child.kill("SIGKILL");
+    await child.status;
+    await lines.cancel();
+  }
+});

@@ -125,6 +125,62 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     assert.equal(entry?.prompt, "é".repeat(70_000));
   });
 
+  test("every string comes back byte for byte, also after a reopen", async ({ store, spec }) => {
+    const bom = "\ufeff";
+    const samples = [
+      `${bom}starts with a byte order mark`,
+      bom,
+      `${bom}${bom}two`,
+      "a NUL \0 inside, and at the end \0",
+      "CR LF\r\nLF\nlone CR\rend\r",
+      "\r",
+      "4-byte emoji 🌍🧪𝄞 and a ZWJ family 👩‍👩‍👧",
+      "U+FFFD \ufffd is a real character too",
+      `${bom}${"é🌍\r\n\0".repeat(500_000)}`, // 5 MB
+    ];
+    const prompt = `${bom}a prompt\r\nwith a BOM\0`;
+    const key = { model: "mock_1", hash: promptHash(prompt) };
+    assert.deepEqual(await store.append(key, 0, samples, prompt), samples);
+    const reopened = await openStore(spec);
+    try {
+      for (const s of [store, reopened]) {
+        const loaded = await s.load(key, 0);
+        assert.equal(loaded.length, samples.length);
+        loaded.forEach((sample, i) => assert.ok(sample === samples[i], `sample ${i} changed`));
+        assert.deepEqual(await Array.fromAsync(s.prompts(key.model)), [{ hash: key.hash, prompt }]);
+      }
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("refuses the keys no store accepts, and stores nothing", async ({ store }) => {
+    const models = [
+      "../../evil_1",
+      "a/../../evil_1",
+      "/etc/passwd_1",
+      "a//b_1",
+      "a\0b_1",
+      "",
+      // A 64-hex folder is taken for a prompt folder: the key could not be listed.
+      `x/${"ab".repeat(32)}/m_1`,
+      `${"0".repeat(64)}/m_1`,
+    ];
+    for (const model of models) {
+      const key = { model, hash: KEY.hash };
+      await assert.rejects(store.append(key, 0, ["x"], PROMPT), TypeError, JSON.stringify(model));
+      await assert.rejects(store.load(key, 0), TypeError, JSON.stringify(model));
+      await assert.rejects(Array.fromAsync(store.prompts(model)), TypeError);
+    }
+    // A hash with ":" would read back as another model/hash split in Redis.
+    const hashes = ["not-a-hash", `${KEY.hash.slice(0, 60)}:abc`, KEY.hash.toUpperCase(), ""];
+    for (const hash of hashes) {
+      await assert.rejects(store.append({ model: "m_1", hash }, 0, ["x"]), TypeError, hash);
+      await assert.rejects(store.load({ model: "m_1", hash }, 0), TypeError, hash);
+    }
+    assert.deepEqual(await Array.fromAsync(store.models()), []);
+  });
+
   test("Persistent: every call replays one sequence", async ({ store }) => {
     // Python's test_persistent.
     const model = new CountingModel("mock", 1);

@@ -1,0 +1,31 @@
+// Appends to an FsStore whose first file write runs out of disk space (a
+// real ENOSPC error, from /dev/full) after writing part of the file, then
+// appends again. Prints what happened as JSON. Needs -A (for /dev/full).
+
+import { promptHash } from "../model_key.ts";
+import { FsStore } from "../cache/fs_store.ts";
+
+const dir = Deno.args[0]!;
+const folder = `${dir}/m_1/${promptHash("Choose a number between 1 and 1000.")}`;
+const write = Deno.writeTextFileSync;
+let full = true;
+Object.assign(Deno, {
+  writeTextFileSync(path: string, data: string, options?: Deno.WriteFileOptions) {
+    if (!full) return write(path, data, options);
+    write(path, data.slice(0, data.length / 2), options); // part of it reached the disk
+    write("/dev/full", data); // then the disk is full: throws ENOSPC
+  },
+});
+const store = new FsStore(dir);
+const key = { model: "m_1", hash: promptHash("Choose a number between 1 and 1000.") };
+const report: Record<string, unknown> = {};
+try {
+  await store.append(key, 0, ["a long sample ".repeat(1000)]);
+} catch (error) {
+  report.error = (error as Error).message;
+  report.cause = ((error as Error).cause as { code?: string } | undefined)?.code;
+}
+report.left = [...Deno.readDirSync(folder)].map((e) => e.name);
+full = false;
+report.stored = await store.append(key, 0, ["small"]);
+console.log(JSON.stringify(report));
