@@ -77,6 +77,7 @@ export interface CopyResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CopyConflictError } from "./copy.ts";
  *
  * const error = new CopyConflictError({
@@ -85,7 +86,7 @@ export interface CopyResult {
  *   present: 0,
  *   conflicts: [{ model: "m_1", hash: "ab", index: 0, source: "x", target: "y" }],
  * }, "a", "b");
- * console.assert(error.message.includes("m_1"));
+ * assert(error.message.includes("m_1"));
  * ```
  */
 export class CopyConflictError extends Error {
@@ -137,6 +138,7 @@ export class CopyConflictError extends Error {
  *
  * @example Copying a cache folder into another
  * ```ts
+ * import assert from "node:assert/strict";
  * import { copyStore } from "./copy.ts";
  * import { FsStore } from "./fs_store.ts";
  * import { promptHash } from "../model_key.ts";
@@ -147,9 +149,9 @@ export class CopyConflictError extends Error {
  * const key = { model: "gpt-4o_1", hash: promptHash("hi") };
  * await a.append(key, 0, ["x", "y"], "hi");
  * const result = await copyStore(a, b);
- * console.assert(result.copied === 2);
- * console.assert((await b.load(key, 0)).join() === "x,y");
- * console.assert((await copyStore(a, b)).copied === 0); // idempotent
+ * assert.equal(result.copied, 2);
+ * assert.equal((await b.load(key, 0)).join(), "x,y");
+ * assert.equal((await copyStore(a, b)).copied, 0); // idempotent
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

@@ -72,6 +72,7 @@ export const PROMPT_FILE = "prompt.txt";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FsStore } from "./fs_store.ts";
  * import { promptHash } from "../mod.ts";
  *
@@ -79,8 +80,8 @@ export const PROMPT_FILE = "prompt.txt";
  * const store = new FsStore(dir);
  * const key = { model: "gpt-4o_1", hash: promptHash("Choose a number") };
  * await store.append(key, 0, ["92", "417"], "Choose a number");
- * console.assert((await store.load(key, 1)).join() === "417");
- * console.assert(await Deno.readTextFile(`${dir}/gpt-4o_1/${key.hash}/0.md`) === "92");
+ * assert.equal((await store.load(key, 1)).join(), "417");
+ * assert.equal(await Deno.readTextFile(`${dir}/gpt-4o_1/${key.hash}/0.md`), "92");
  * await store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

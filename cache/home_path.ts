@@ -52,10 +52,11 @@ export function localPath(path: string | URL, what: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expandHome } from "./home_path.ts";
  *
- * console.assert(expandHome("tests/.tmp/cache") === "tests/.tmp/cache");
- * console.assert(expandHome("~/.llm_cache") === `${Deno.env.get("HOME")}/.llm_cache`);
+ * assert.equal(expandHome("tests/.tmp/cache"), "tests/.tmp/cache");
+ * assert.equal(expandHome("~/.llm_cache"), `${Deno.env.get("HOME")}/.llm_cache`);
  * ```
  *
  * @param path A folder or file path.

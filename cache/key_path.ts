@@ -18,10 +18,11 @@ const PROMPT_HASH = /^[0-9a-f]{64}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPromptHash } from "./key_path.ts";
  *
- * console.assert(isPromptHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
- * console.assert(!isPromptHash("prompt.txt"));
+ * assert(isPromptHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+ * assert(!isPromptHash("prompt.txt"));
  * ```
  */
 export function isPromptHash(name: string): boolean {
@@ -34,16 +35,17 @@ export function isPromptHash(name: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelKeySegments } from "./key_path.ts";
  *
- * console.assert(modelKeySegments("accounts/fireworks/x_0.7").join("|") === "accounts|fireworks|x_0.7");
+ * assert.equal(modelKeySegments("accounts/fireworks/x_0.7").join("|"), "accounts|fireworks|x_0.7");
  * let refused = false;
  * try {
  *   modelKeySegments("../escape_1");
  * } catch (e) {
  *   refused = e instanceof TypeError;
  * }
- * console.assert(refused);
+ * assert(refused);
  * ```
  *
  * @param model A model key such as `gpt-4o_1`.

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedModel, first } from "../mod.ts";
  * import { Persistent } from "./persistent.ts";
  * import { KvStore } from "./kv_store.ts";
@@ -20,7 +21,7 @@
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = await KvStore.open(`${dir}/cache.kv`);
  * const model = new Persistent(new Constant("gpt-4o", 1), store);
- * console.assert(await first(model.sample("Choose a number")) === "92");
+ * assert.equal(await first(model.sample("Choose a number")), "92");
  * await store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -75,6 +76,7 @@ const encoder = new TextEncoder();
  *
  * @example Two stores on one file see each other's samples
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KvStore } from "./kv_store.ts";
  * import { promptHash } from "../mod.ts";
  *
@@ -83,7 +85,7 @@ const encoder = new TextEncoder();
  * const b = await KvStore.open(`${dir}/cache.kv`);
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
  * await a.append(key, 0, ["x"], "p");
- * console.assert((await b.append(key, 0, ["y"], "p")).join() === "x,y");
+ * assert.equal((await b.append(key, 0, ["y"], "p")).join(), "x,y");
  * await a.close();
  * await b.close();
  * await Deno.remove(dir, { recursive: true });

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { permissionHint } from "./permission_hint.ts";
  *
  * const error = permissionHint(
@@ -17,8 +18,8 @@
  *   "reading the cache tests/.tmp/c",
  *   "--allow-read=tests/.tmp/c",
  * );
- * console.assert(error instanceof Deno.errors.NotCapable);
- * console.assert((error as Error).message.includes("--allow-read=tests/.tmp/c"));
+ * assert(error instanceof Deno.errors.NotCapable);
+ * assert((error as Error).message.includes("--allow-read=tests/.tmp/c"));
  * ```
  *
  * @param error What was thrown.

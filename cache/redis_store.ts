@@ -152,6 +152,7 @@ const BATCH = 500;
  *
  * @example Storing and loading directly (runs when REDIS_URL is set)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RedisStore } from "./redis_store.ts";
  *
  * const url = Deno.env.get("REDIS_URL");
@@ -159,8 +160,8 @@ const BATCH = 500;
  *   const prefix = `doc-${crypto.randomUUID()}:`;
  *   const store = await RedisStore.connect(url, { prefix });
  *   const key = { model: "gpt-4o_1", hash: "ab".repeat(32) };
- *   console.assert((await store.append(key, 0, ["x", "y"], "p")).join() === "x,y");
- *   console.assert((await store.load(key, 1)).join() === "y");
+ *   assert.equal((await store.append(key, 0, ["x", "y"], "p")).join(), "x,y");
+ *   assert.equal((await store.load(key, 1)).join(), "y");
  *   await store.clear();
  *   await store.close();
  * }
@@ -189,12 +190,13 @@ export class RedisStore implements Store {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: "doc-connect:" });
-   *   console.assert(store.location.includes("doc-connect:"));
+   *   assert(store.location.includes("doc-connect:"));
    *   await store.close();
    * }
    * ```
@@ -306,6 +308,7 @@ export class RedisStore implements Store {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
@@ -314,7 +317,7 @@ export class RedisStore implements Store {
    *   const key = { model: "m_1", hash: "cd".repeat(32) };
    *   await store.append(key, 0, ["a"]);
    *   // A writer that did not see "a" still gets index 1, and sees "a" at 0.
-   *   console.assert((await store.append(key, 0, ["b"])).join() === "a,b");
+   *   assert.equal((await store.append(key, 0, ["b"])).join(), "a,b");
    *   await store.clear();
    *   await store.close();
    * }
@@ -346,13 +349,14 @@ export class RedisStore implements Store {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
    *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, 0, ["s"]);
-   *   console.assert((await Array.fromAsync(store.models())).join() === "m_1");
+   *   assert.equal((await Array.fromAsync(store.models())).join(), "m_1");
    *   await store.clear();
    *   await store.close();
    * }
@@ -367,6 +371,7 @@ export class RedisStore implements Store {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RedisStore } from "./redis_store.ts";
    *
    * const url = Deno.env.get("REDIS_URL");
@@ -374,7 +379,7 @@ export class RedisStore implements Store {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
    *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, 0, ["s"], "hi");
    *   const [entry] = await Array.fromAsync(store.prompts("m_1"));
-   *   console.assert(entry?.prompt === "hi");
+   *   assert.equal(entry?.prompt, "hi");
    *   await store.clear();
    *   await store.close();
    * }

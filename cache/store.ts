@@ -28,6 +28,7 @@ export interface PromptEntry {
  *
  * @example A store that keeps everything in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { PromptEntry, SequenceKey, Store } from "./store.ts";
  *
  * class MemoryStore implements Store {
@@ -64,8 +65,8 @@ export interface PromptEntry {
  *
  * const store = new MemoryStore();
  * const key = { model: "gpt-4o_1", hash: "ab" };
- * console.assert((await store.append(key, 0, ["x", "y"], "p")).join() === "x,y");
- * console.assert((await store.load(key, 1)).join() === "y");
+ * assert.equal((await store.append(key, 0, ["x", "y"], "p")).join(), "x,y");
+ * assert.equal((await store.load(key, 1)).join(), "y");
  * ```
  */
 export interface Store {

@@ -8,9 +8,10 @@ import { parseArgs } from "node:util";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Exit } from "./args.ts";
  *
- * console.assert(Exit.usage === 2);
+ * assert.equal(Exit.usage, 2);
  * ```
  */
 export const Exit = {
@@ -29,9 +30,10 @@ export const Exit = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./args.ts";
  *
- * console.assert(new UsageError("missing argument").name === "UsageError");
+ * assert.equal(new UsageError("missing argument").name, "UsageError");
  * ```
  */
 export class UsageError extends Error {
@@ -55,11 +57,12 @@ export interface Parsed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  *
  * const parsed = parse(["a", "--model", "m_1", "--json"], { model: { type: "string", multiple: true } });
- * console.assert(parsed.positionals.join() === "a");
- * console.assert((parsed.values.model as string[]).join() === "m_1" && parsed.values.json === true);
+ * assert.equal(parsed.positionals.join(), "a");
+ * assert((parsed.values.model as string[]).join() === "m_1" && parsed.values.json === true);
  * ```
  *
  * @throws {UsageError} For an unknown option or a missing option value.
@@ -83,6 +86,7 @@ export function parse(args: readonly string[], flags: Flags): Parsed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expectPositionals, UsageError } from "./args.ts";
  *
  * expectPositionals({ values: {}, positionals: ["a"] }, 1, 2);
@@ -92,7 +96,7 @@ export function parse(args: readonly string[], flags: Flags): Parsed {
  * } catch (e) {
  *   refused = e instanceof UsageError;
  * }
- * console.assert(refused);
+ * assert(refused);
  * ```
  */
 export function expectPositionals(parsed: Parsed, min: number, max: number): void {

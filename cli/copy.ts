@@ -13,6 +13,7 @@ import { openExisting, openOrCreate, STORE_HELP } from "./stores.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  * import { copy } from "./copy.ts";
  *
@@ -20,8 +21,8 @@ import { openExisting, openOrCreate, STORE_HELP } from "./stores.ts";
  * let out = "";
  * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
  * const args = parse(["tests/fixtures/mnimi-cache", dir, "--model", "gpt-4o_1"], copy.flags);
- * console.assert(await copy.run(args, io) === 0);
- * console.assert(out.startsWith("copied 24 samples"));
+ * assert.equal(await copy.run(args, io), 0);
+ * assert(out.startsWith("copied 24 samples"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { count } from "./format.ts";
  *
- * console.assert(count(12345) === "12,345");
+ * assert.equal(count(12345), "12,345");
  * ```
  */
 export function count(n: number): string {
@@ -19,10 +20,11 @@ export function count(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytes } from "./format.ts";
  *
- * console.assert(bytes(980) === "980 B");
- * console.assert(bytes(12_345) === "12.3 KB");
+ * assert.equal(bytes(980), "980 B");
+ * assert.equal(bytes(12_345), "12.3 KB");
  * ```
  */
 export function bytes(n: number): string {
@@ -42,11 +44,12 @@ export function bytes(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { preview } from "./format.ts";
  *
- * console.assert(preview("a\nb") === '"a\\nb"');
- * console.assert(preview("abcdef", 4) === '"abc…"');
- * console.assert(preview(undefined) === "(prompt text not recorded)");
+ * assert.equal(preview("a\nb"), '"a\\nb"');
+ * assert.equal(preview("abcdef", 4), '"abc…"');
+ * assert.equal(preview(undefined), "(prompt text not recorded)");
  * ```
  */
 export function preview(prompt: string | undefined, width = 60): string {
@@ -86,9 +89,10 @@ const ESCAPES: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { table } from "./format.ts";
  *
- * console.assert(table([["a", "10"], ["bbb", "2"]], [1]) === "a    10\nbbb   2\n");
+ * assert.equal(table([["a", "10"], ["bbb", "2"]], [1]), "a    10\nbbb   2\n");
  * ```
  */
 export function table(rows: readonly (readonly string[])[], right: readonly number[] = []): string {
@@ -110,9 +114,10 @@ export function table(rows: readonly (readonly string[])[], right: readonly numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { json } from "./format.ts";
  *
- * console.assert(json({ a: 1 }) === '{\n  "a": 1\n}\n');
+ * assert.equal(json({ a: 1 }), '{\n  "a": 1\n}\n');
  * ```
  */
 export function json(value: unknown): string {

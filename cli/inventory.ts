@@ -21,9 +21,10 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utf8Length } from "./inventory.ts";
  *
- * console.assert(utf8Length("é🌍") === 6);
+ * assert.equal(utf8Length("é🌍"), 6);
  * ```
  */
 export function utf8Length(text: string): number {
@@ -37,12 +38,13 @@ export function utf8Length(text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FsStore } from "../cache/fs_store.ts";
  * import { inventory } from "./inventory.ts";
  *
  * const found = await inventory(new FsStore("tests/fixtures/mnimi-cache"), "gpt-4o_1");
- * console.assert(found.length === 6);
- * console.assert(found.reduce((n, s) => n + s.samples, 0) === 24);
+ * assert.equal(found.length, 6);
+ * assert.equal(found.reduce((n, s) => n + s.samples, 0), 24);
  * ```
  */
 export async function inventory(

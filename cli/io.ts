@@ -16,10 +16,11 @@ export interface Io {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processIo } from "./io.ts";
  *
  * const io = processIo();
- * console.assert(typeof io.progress === "boolean");
+ * assert.equal(typeof io.progress, "boolean");
  * ```
  */
 export function processIo(): Io {
@@ -41,13 +42,14 @@ export function processIo(): Io {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Progress } from "./io.ts";
  *
  * let err = "";
  * const progress = new Progress({ out: () => {}, err: (t) => err += t, progress: true });
  * progress.update("1 of 2");
  * progress.done();
- * console.assert(err === "\r\x1b[K1 of 2\r\x1b[K");
+ * assert.equal(err, "\r\x1b[K1 of 2\r\x1b[K");
  * ```
  */
 export class Progress {

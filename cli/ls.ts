@@ -12,13 +12,14 @@ import { openExisting, STORE_HELP } from "./stores.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  * import { ls } from "./ls.ts";
  *
  * let out = "";
  * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
  * const code = await ls.run(parse(["tests/fixtures/mnimi-cache", "gpt-4o_1"], ls.flags), io);
- * console.assert(code === 0 && out.startsWith("gpt-4o_1\n"));
+ * assert(code === 0 && out.startsWith("gpt-4o_1\n"));
  * ```
  */
 export const ls: Command = {

@@ -12,13 +12,14 @@ import { openExisting, STORE_HELP } from "./stores.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  * import { show } from "./show.ts";
  *
  * let out = "";
  * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
  * const code = await show.run(parse(["tests/fixtures/mnimi-cache", "gpt-4o_1", "b11eebdc"], show.flags), io);
- * console.assert(code === 0 && out.includes("\n[1]\n418\n"));
+ * assert(code === 0 && out.includes("\n[1]\n418\n"));
  * ```
  */
 export const show: Command = {

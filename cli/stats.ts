@@ -12,13 +12,14 @@ import { openExisting, STORE_HELP } from "./stores.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  * import { stats } from "./stats.ts";
  *
  * let out = "";
  * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
  * const code = await stats.run(parse(["tests/fixtures/mnimi-cache"], stats.flags), io);
- * console.assert(code === 0 && out.includes("total (5 models)"));
+ * assert(code === 0 && out.includes("total (5 models)"));
  * ```
  */
 export const stats: Command = {

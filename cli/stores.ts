@@ -12,9 +12,10 @@ import { UsageError } from "./args.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { STORE_HELP } from "./stores.ts";
  *
- * console.assert(STORE_HELP.includes("redis://"));
+ * assert(STORE_HELP.includes("redis://"));
  * ```
  */
 export const STORE_HELP =
@@ -28,10 +29,11 @@ than llm-cache:).`;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openExisting } from "./stores.ts";
  *
  * const store = await openExisting("tests/fixtures/mnimi-cache");
- * console.assert((await Array.fromAsync(store.models())).includes("gpt-4o_1"));
+ * assert((await Array.fromAsync(store.models())).includes("gpt-4o_1"));
  * await store.close();
  * ```
  *

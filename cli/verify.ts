@@ -19,13 +19,14 @@ const TEMP_AGE_MS = 60_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./args.ts";
  * import { verify } from "./verify.ts";
  *
  * let out = "";
  * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
  * const code = await verify.run(parse(["tests/fixtures/mnimi-cache"], verify.flags), io);
- * console.assert(code === 0 && out.includes("no problems found"));
+ * assert(code === 0 && out.includes("no problems found"));
  * ```
  */
 export const verify: Command = {

@@ -55,11 +55,12 @@ const TEMP_PREFIX = ".tmp-";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyFolder } from "./verify_fs.ts";
  *
  * const found = await verifyFolder("tests/fixtures/mnimi-cache", { fix: false, tempAge: 60_000 });
- * console.assert(found.problems.length === 0);
- * console.assert(found.samples === 124);
+ * assert.equal(found.problems.length, 0);
+ * assert.equal(found.samples, 124);
  * ```
  */
 export async function verifyFolder(

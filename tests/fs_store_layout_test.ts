@@ -117,16 +117,20 @@ Deno.test("the first prompt file stays", () =>
     assert.deepEqual(entry, { hash: HASH, prompt: PROMPT });
   }));
 
-Deno.test("a missing permission names the flag to add", async () => {
-  const outside = "/nonexistent-llm-cache-root";
-  const key = { model: "m_1", hash: HASH };
-  const read = await new FsStore(outside).load(key, 0).then(() => undefined, (e) => e);
-  assert.ok(read instanceof Deno.errors.NotCapable, String(read));
-  assert.match(read.message, /--allow-read=\/nonexistent-llm-cache-root/);
-  const write = await new FsStore("tests/fixtures/mnimi-cache").append(key, 0, ["x"])
-    .then(() => undefined, (e) => e);
-  assert.ok(write instanceof Deno.errors.NotCapable, String(write));
-  assert.match(write.message, /--allow-write=tests\/fixtures\/mnimi-cache/);
+Deno.test({
+  name: "a missing permission names the flag to add",
+  permissions: { read: ["tests"], write: ["tests/.tmp"] },
+  fn: async () => {
+    const outside = "/nonexistent-llm-cache-root";
+    const key = { model: "m_1", hash: HASH };
+    const read = await new FsStore(outside).load(key, 0).then(() => undefined, (e) => e);
+    assert.ok(read instanceof Deno.errors.NotCapable, String(read));
+    assert.match(read.message, /--allow-read=\/nonexistent-llm-cache-root/);
+    const write = await new FsStore("tests/fixtures/mnimi-cache").append(key, 0, ["x"])
+      .then(() => undefined, (e) => e);
+    assert.ok(write instanceof Deno.errors.NotCapable, String(write));
+    assert.match(write.message, /--allow-write=tests\/fixtures\/mnimi-cache/);
+  },
 });
 
 Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>

@@ -38,13 +38,17 @@ Deno.test("KvStore names --unstable-kv when Deno KV is off", async () => {
   assert.match(new TextDecoder().decode(stdout), /--unstable-kv/);
 });
 
-Deno.test("KvStore names the permission flag to add", async () => {
-  const error = await KvStore.open("/nonexistent-llm-cache.kv").then(
-    (s) => s.close(),
-    (e) => e,
-  );
-  assert.ok(error instanceof Deno.errors.NotCapable, String(error));
-  assert.match(error.message, /--allow-write=\/nonexistent-llm-cache\.kv/);
+Deno.test({
+  name: "KvStore names the permission flag to add",
+  permissions: { read: ["tests"], write: ["tests/.tmp"] },
+  fn: async () => {
+    const error = await KvStore.open("/nonexistent-llm-cache.kv").then(
+      (s) => s.close(),
+      (e) => e,
+    );
+    assert.ok(error instanceof Deno.errors.NotCapable, String(error));
+    assert.match(error.message, /--allow-write=\/nonexistent-llm-cache\.kv/);
+  },
 });
 
 Deno.test("KvStore: a value that is not valid UTF-8 is an error naming its key", async () => {
