@@ -7,7 +7,7 @@
 
 import { Cursor } from "./cursor.ts";
 import { assertTemperature } from "./model_key.ts";
-import { displayOf, JUPYTER_DISPLAY, type MimeBundle } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo } from "./model_info.ts";
 import { Sequence } from "./sequence.ts";
@@ -172,7 +172,7 @@ export abstract class BufferedModel implements Model {
   }
 
   /** The model, as a notebook cell's last value. */
-  [JUPYTER_DISPLAY](): MimeBundle {
+  [JUPYTER_DISPLAY](): Record<string, string> {
     return displayOf(this);
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { displayOf, JUPYTER_DISPLAY, type MimeBundle } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
 import { type ModelInfo, modelInfo } from "./model_info.ts";
 import { describe } from "./validate.ts";
@@ -97,7 +97,7 @@ export abstract class Decorator implements Model {
   }
 
   /** The model stack, as a notebook cell's last value. */
-  [JUPYTER_DISPLAY](): MimeBundle {
+  [JUPYTER_DISPLAY](): Record<string, string> {
     return displayOf(this);
   }
 }
