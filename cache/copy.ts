@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertSequenceKey } from "./key_path.ts";
+import { assertSequenceKey } from "./_key_path.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** Which sequences {@linkcode copyStore} copies, and how it reports progress. */
@@ -141,7 +141,7 @@ export class CopyConflictError extends Error {
  * import assert from "node:assert/strict";
  * import { copyStore } from "./copy.ts";
  * import { FsStore } from "./fs_store.ts";
- * import { promptHash } from "../model_key.ts";
+ * import { promptHash } from "../core/model_key.ts";
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const a = new FsStore(`${dir}/a`);

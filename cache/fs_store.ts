@@ -5,11 +5,11 @@
  * @module
  */
 
-import { assertSequenceKey, isPromptHash, modelKeySegments } from "./key_path.ts";
-import { localPath } from "./home_path.ts";
-import { permissionHint } from "./permission_hint.ts";
+import { assertSequenceKey, isPromptHash, modelKeySegments } from "./_key_path.ts";
+import { localPath } from "./_home_path.ts";
+import { permissionHint } from "./_permission_hint.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
-import { checkUtf8 } from "./utf8.ts";
+import { checkUtf8 } from "./_utf8.ts";
 
 /** The file beside a prompt's samples that records the prompt text. */
 export const PROMPT_FILE = "prompt.txt";

@@ -29,12 +29,12 @@
  * @module
  */
 
-import { localPath } from "./home_path.ts";
-import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
-import { permissionHint } from "./permission_hint.ts";
-import { sha256Hex } from "../sha256.ts";
+import { localPath } from "./_home_path.ts";
+import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
+import { permissionHint } from "./_permission_hint.ts";
+import { sha256Hex } from "../core/_sha256.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 

@@ -4,12 +4,12 @@
  * @module
  */
 
-import { CachedModel } from "../cached_model.ts";
-import type { Model } from "../model.ts";
-import { type ModelInfo, modelInfo } from "../model_info.ts";
-import { modelKey, promptHash } from "../model_key.ts";
-import type { Backing, Drawn } from "../sequence.ts";
-import { describe } from "../validate.ts";
+import { Repeatable } from "../core/repeatable.ts";
+import type { Model } from "../core/model.ts";
+import { type ModelInfo, modelInfo } from "../core/model_info.ts";
+import { modelKey, promptHash } from "../core/model_key.ts";
+import type { Backing, Drawn } from "../core/_sequence.ts";
+import { describe } from "../core/_validate.ts";
 import { FsStore } from "./fs_store.ts";
 import {
   describeMiss,
@@ -72,7 +72,7 @@ export interface PersistentOptions {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class Persistent extends CachedModel {
+export class Persistent extends Repeatable {
   /** Where the sequences are kept. */
   readonly store: Store;
   /** Whether misses throw instead of calling the inner model. */

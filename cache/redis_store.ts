@@ -33,9 +33,9 @@
 
 import { Buffer } from "node:buffer";
 import { createClient, RESP_TYPES } from "redis";
-import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
+import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 

@@ -33,9 +33,9 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { expandHome } from "./home_path.ts";
-import { assertSequenceKey, modelKeySegments } from "./key_path.ts";
-import { permissionHint } from "./permission_hint.ts";
+import { expandHome } from "./_home_path.ts";
+import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
+import { permissionHint } from "./_permission_hint.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";

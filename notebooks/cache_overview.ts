@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { FsStore } from "../cache/fs_store.ts";
-import { comparePrompts, naturalCompare } from "../cache/prompt_order.ts";
+import { comparePrompts, naturalCompare } from "../cache/_prompt_order.ts";
 import type { Store } from "../cache/store.ts";
 import {
   CAPTION,

@@ -37,7 +37,7 @@
 export { escapeHtml, type MimeBundle, View } from "./html.ts";
 export { jupyter } from "./kernel.ts";
 export { type Layer, ModelView, modelView, type StackFigures, stackFigures } from "./model_view.ts";
-import "./display_hooks.ts";
+import "./_display_hooks.ts";
 export {
   type SampleOrigin,
   type SampleRow,

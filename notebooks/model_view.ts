@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Model } from "../model.ts";
-import { type ModelInfo, stackOf } from "../model_info.ts";
+import type { Model } from "../core/model.ts";
+import { type ModelInfo, stackOf } from "../core/model_info.ts";
 import {
   CAPTION,
   container,
@@ -96,7 +96,7 @@ export function stackFigures(model: Model): StackFigures {
 
 /**
  * Hits and misses of the items a stack served, from its outermost caching
- * layer (one definition for every display: see `CachedModel.stats`);
+ * layer (one definition for every display: see `Repeatable.stats`);
  * `undefined` for a stack without a cache, whose items are all fresh.
  */
 export function servedFigures(model: Model): { hits: number; misses: number } | undefined {

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { type AsyncSource, take } from "../iterators.ts";
-import type { Model } from "../model.ts";
-import { assertLength } from "../validate.ts";
+import { type AsyncSource, take } from "../core/iterators.ts";
+import type { Model } from "../core/model.ts";
+import { assertLength } from "../core/_validate.ts";
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
 import { seconds, servedFigures, stackFigures } from "./model_view.ts";
@@ -68,7 +68,7 @@ export interface ProgressStream<T> extends AsyncIterableIterator<T> {
  * place (a `display_id`), ending with the totals; in a terminal a single
  * progress line on stderr when stderr is a TTY; nothing otherwise. With the
  * model, the totals say how many items came from the cache and how many were
- * fresh draws, counted as `CachedModel.stats` counts hits and misses; after a
+ * fresh draws, counted as `Repeatable.stats` counts hits and misses; after a
  * `break` the display says it stopped, and where.
  *
  * @example

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Model } from "../model.ts";
-import { assertLength } from "../validate.ts";
+import type { Model } from "../core/model.ts";
+import { assertLength } from "../core/_validate.ts";
 import {
   CAPTION,
   container,
@@ -52,7 +52,7 @@ export interface ShowSamplesOptions {
 /**
  * Reads the first `n` items of `model.sample(prompt, batch)` and shows them
  * as a table: index, text (long ones folded, monospaced) and whether each
- * came from the cache or was fresh. As in `CachedModel.stats`, an item is
+ * came from the cache or was fresh. As in `Repeatable.stats`, an item is
  * from the cache when it was stored before the stack drew it, and fresh when
  * it comes from the stack's own fresh draws (a whole batch is fresh, not
  * only its first item); with no caching layer every sample is fresh.

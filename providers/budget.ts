@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Model } from "../model.ts";
-import { describe } from "../validate.ts";
-import { isRecord } from "./options.ts";
+import type { Model } from "../core/model.ts";
+import { describe } from "../core/_validate.ts";
+import { isRecord } from "./_options.ts";
 
 /**
  * The most one model object may spend. Limits left out are unlimited;

@@ -1,8 +1,8 @@
 // Generation options: what a request asks for besides the prompt. Every one
 // of them can change the output, so all of them join the cache key.
 
-import { describe } from "../validate.ts";
-import { defined, isRecord } from "./options.ts";
+import { describe } from "../core/_validate.ts";
+import { defined, isRecord } from "./_options.ts";
 
 /** Request options that change what the model generates; all join the cache key. */
 export interface GenerationOptions {

@@ -4,13 +4,17 @@
  * @module
  */
 
-import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
-import { describe } from "../validate.ts";
+import {
+  BufferedModel,
+  type BufferedModelOptions,
+  type ProviderStats,
+} from "../core/buffered_model.ts";
+import { describe } from "../core/_validate.ts";
 import { type BudgetOptions, Spending } from "./budget.ts";
 import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
-import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./options.ts";
-import { settleSamples } from "./settle.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./_http_client.ts";
+import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./_options.ts";
+import { settleSamples } from "./_settle.ts";
 
 /** Options of {@linkcode Ollama}. Durations are milliseconds. */
 export interface OllamaOptions

@@ -4,8 +4,12 @@
  * @module
  */
 
-import { BufferedModel, type BufferedModelOptions, type ProviderStats } from "../buffered_model.ts";
-import { describe } from "../validate.ts";
+import {
+  BufferedModel,
+  type BufferedModelOptions,
+  type ProviderStats,
+} from "../core/buffered_model.ts";
+import { describe } from "../core/_validate.ts";
 import { type BudgetOptions, Spending } from "./budget.ts";
 import {
   type Generation,
@@ -14,10 +18,10 @@ import {
   keyOptionsOf,
   messages,
 } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./http_client.ts";
-import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./options.ts";
+import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./_http_client.ts";
+import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./_options.ts";
 import { ProviderError } from "./provider_error.ts";
-import { settleSamples } from "./settle.ts";
+import { settleSamples } from "./_settle.ts";
 
 /** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
 export interface OpenAICompatibleOptions

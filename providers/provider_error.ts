@@ -4,9 +4,9 @@
  * @module
  */
 
-import { isRecord } from "./options.ts";
-import { type Redact, redactCause } from "./redact.ts";
-import { isRetryableStatus } from "./retry.ts";
+import { isRecord } from "./_options.ts";
+import { type Redact, redactCause } from "./_redact.ts";
+import { isRetryableStatus } from "./_retry.ts";
 
 /** What a {@linkcode ProviderError} reports. */
 export interface ProviderErrorInit {

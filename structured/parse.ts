@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../validate.ts";
+import { describe } from "../core/_validate.ts";
 import { assertSpec } from "./_spec.ts";
 import { validateNow } from "./_schema.ts";
 import { ParseError } from "./parse_error.ts";

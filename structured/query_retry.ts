@@ -4,9 +4,9 @@
  * @module
  */
 
-import { Independent } from "../independent.ts";
-import type { Model } from "../model.ts";
-import { assertCount, assertPrompt, describe } from "../validate.ts";
+import { Independent } from "../core/independent.ts";
+import type { Model } from "../core/model.ts";
+import { assertCount, assertPrompt, describe } from "../core/_validate.ts";
 import { assertSpec } from "./_spec.ts";
 import { excerptAt, formatIssues } from "./_text.ts";
 import type { Attempt, FailedAttempt } from "./attempt.ts";

@@ -1,9 +1,9 @@
-// The command line end to end: `deno run cli.ts …` as a subprocess with
+// The command line end to end: `deno run cli/mod.ts …` as a subprocess with
 // narrow permissions, on fixture caches.
 
 import assert from "node:assert/strict";
-import { main } from "../cli.ts";
-import { promptHash } from "../model_key.ts";
+import { main } from "../cli/mod.ts";
+import { promptHash } from "../core/model_key.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 import { symlink } from "./symlink.ts";
@@ -26,7 +26,7 @@ async function cli(args: string[], permissions?: string[]): Promise<Run> {
     "--allow-net=127.0.0.1",
   ];
   const output = await new Deno.Command("deno", {
-    args: ["run", "--quiet", ...flags, "cli.ts", ...args],
+    args: ["run", "--quiet", ...flags, "cli/mod.ts", ...args],
     env: { NO_COLOR: "1" },
     stdin: "null",
   }).output();

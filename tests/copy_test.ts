@@ -5,7 +5,7 @@ import { KvStore } from "../cache/kv_store.ts";
 import { RedisStore } from "../cache/redis_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { promptHash } from "../model_key.ts";
+import { promptHash } from "../core/model_key.ts";
 import { freshRedisSpec, skipRedis } from "./redis_url.ts";
 import { symlink } from "./symlink.ts";
 

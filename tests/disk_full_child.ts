@@ -2,7 +2,7 @@
 // real ENOSPC error, from /dev/full) after writing part of the file, then
 // appends again. Prints what happened as JSON. Needs -A (for /dev/full).
 
-import { promptHash } from "../model_key.ts";
+import { promptHash } from "../core/model_key.ts";
 import { FsStore } from "../cache/fs_store.ts";
 
 const dir = Deno.args[0]!;

@@ -1,4 +1,4 @@
-// One definition of hits and misses everywhere (CachedModel.stats, the model
+// One definition of hits and misses everywhere (Repeatable.stats, the model
 // view, progress, showSamples): a hit was stored before the model drew it; an
 // item of the model's own fresh draws is a miss, the whole batch; hits +
 // misses = items served.

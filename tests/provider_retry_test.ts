@@ -1,8 +1,8 @@
 // Backoff, jitter, Retry-After and the shared queue pause, without a server.
 
 import assert from "node:assert/strict";
-import { isRetryableStatus, retryHint, retryWait } from "../providers/retry.ts";
-import { Limiter } from "../providers/limiter.ts";
+import { isRetryableStatus, retryHint, retryWait } from "../providers/_retry.ts";
+import { Limiter } from "../providers/_limiter.ts";
 
 const policy = { maxRetries: 5, retryDelay: 100, maxRetryDelay: 1000 };
 

@@ -2,7 +2,7 @@
 // append must not add a stored sample twice.
 
 import assert from "node:assert/strict";
-import { type Backing, Sequence } from "../sequence.ts";
+import { type Backing, Sequence } from "../core/_sequence.ts";
 
 Deno.test("a store lookup overlapping an append adds each stored sample once", async () => {
   const stored: string[] = [];

@@ -1,14 +1,14 @@
-// The command line on a SQLite file: `deno run cli.ts …` as a subprocess,
+// The command line on a SQLite file: `deno run cli/mod.ts …` as a subprocess,
 // without --unstable-kv, with read and write permission for the files only.
 
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
-import { promptHash } from "../model_key.ts";
+import { promptHash } from "../core/model_key.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 
 async function cli(args: string[], flags: string[]) {
   const output = await new Deno.Command("deno", {
-    args: ["run", "--quiet", ...flags, "cli.ts", ...args],
+    args: ["run", "--quiet", ...flags, "cli/mod.ts", ...args],
     env: { NO_COLOR: "1" },
     stdin: "null",
   }).output();

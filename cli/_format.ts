@@ -1,0 +1,125 @@
+// Text output helpers: aligned tables, numbers, prompt previews.
+
+/**
+ * A number with thousands separators: 12,345.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { count } from "./_format.ts";
+ *
+ * assert.equal(count(12345), "12,345");
+ * ```
+ */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/**
+ * A byte size for people: 980 B, 12.3 KB, 4.5 MB.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bytes } from "./_format.ts";
+ *
+ * assert.equal(bytes(980), "980 B");
+ * assert.equal(bytes(12_345), "12.3 KB");
+ * ```
+ */
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * The prompt's start on one line, quoted; a note when the text is unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { preview } from "./_format.ts";
+ *
+ * assert.equal(preview("a\nb"), '"a\\nb"');
+ * assert.equal(preview("abcdef", 4), '"abc…"');
+ * assert.equal(preview(undefined), "(prompt text not recorded)");
+ * ```
+ */
+export function preview(prompt: string | undefined, width = 60): string {
+  if (prompt === undefined) return "(prompt text not recorded)";
+  const line = JSON.stringify(prompt).slice(1, -1);
+  return `"${line.length > width ? line.slice(0, width - 1) + "…" : line}"`;
+}
+
+/**
+ * `text` with terminal control characters escaped (`\x1b`, `\r`), so that
+ * printing it cannot move the cursor, recolour or retitle the terminal.
+ * Newlines and tabs are kept unless `oneLine` (for a model key in a table).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { visible } from "./_format.ts";
+ *
+ * assert.equal(visible("red\x1b[31m\r\n"), "red\\x1b[31m\\r\n");
+ * assert.equal(visible("a\tb\nc", true), "a\\tb\\nc");
+ * ```
+ */
+export function visible(text: string, oneLine = false): string {
+  // deno-lint-ignore no-control-regex
+  const control = oneLine ? /[\x00-\x1f\x7f-\x9f]/g : /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+  return text.replace(
+    control,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+const ESCAPES: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
+
+/**
+ * Rows as aligned columns; columns listed in `right` are right-aligned
+ * (numbers). The last column is never padded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { table } from "./_format.ts";
+ *
+ * assert.equal(table([["a", "10"], ["bbb", "2"]], [1]), "a    10\nbbb   2\n");
+ * ```
+ */
+export function table(rows: readonly (readonly string[])[], right: readonly number[] = []): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => widths[i] = Math.max(widths[i] ?? 0, [...cell].length));
+  }
+  return rows.map((row) =>
+    row.map((cell, i) => {
+      if (i === row.length - 1 && !right.includes(i)) return cell;
+      const pad = " ".repeat(widths[i]! - [...cell].length);
+      return right.includes(i) ? pad + cell : cell + pad;
+    }).join("  ").trimEnd() + "\n"
+  ).join("");
+}
+
+/**
+ * `value` as indented JSON and a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { json } from "./_format.ts";
+ *
+ * assert.equal(json({ a: 1 }), '{\n  "a": 1\n}\n');
+ * ```
+ */
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}

@@ -1,0 +1,87 @@
+// Store arguments: a folder, `kv:<path>`, `sqlite:<path>` or `redis://…`. A
+// store that is only read must exist; opening a missing folder, KV or SQLite
+// file would silently show an empty cache (and opening a file would create it).
+
+import { openStore } from "../cache/open_store.ts";
+import type { Store } from "../cache/store.ts";
+import { expandHome } from "../cache/_home_path.ts";
+import { UsageError } from "./_args.ts";
+
+/**
+ * Store arguments, as the help texts describe them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STORE_HELP } from "./_stores.ts";
+ *
+ * assert(STORE_HELP.includes("redis://"));
+ * ```
+ */
+export const STORE_HELP =
+  `A <store> is a cache folder (mnimi layout; ~ is the home folder), kv:<path> for a
+Deno KV database (needs --unstable-kv), sqlite:<path> for a SQLite database file, or
+redis://[user:password@]host[:port][/db] (add ?prefix=<prefix> for a key prefix other
+than llm-cache:).`;
+
+/**
+ * Opens a store that must already exist.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openExisting } from "./_stores.ts";
+ *
+ * const store = await openExisting("tests/fixtures/mnimi-cache");
+ * assert((await Array.fromAsync(store.models())).includes("gpt-4o_1"));
+ * await store.close();
+ * ```
+ *
+ * @throws {UsageError} When a folder, KV or SQLite file is missing, or the spec is malformed.
+ */
+export async function openExisting(spec: string): Promise<Store> {
+  const path = localPath(spec);
+  if (path !== undefined) {
+    try {
+      await Deno.stat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new UsageError(`no cache at ${JSON.stringify(spec)}: ${path} does not exist`);
+    }
+  }
+  return await open(spec);
+}
+
+/**
+ * Opens a store, creating it when it is new (a copy's target).
+ *
+ * @example
+ * ```ts
+ * import { openOrCreate } from "./_stores.ts";
+ *
+ * const store = await openOrCreate("tests/.tmp/not-created-until-written");
+ * await store.close();
+ * ```
+ */
+export function openOrCreate(spec: string): Promise<Store> {
+  return open(spec);
+}
+
+async function open(spec: string): Promise<Store> {
+  try {
+    return await openStore(spec);
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The file or folder behind a local store spec; undefined for Redis or default KV. */
+function localPath(spec: string): string | undefined {
+  if (/^rediss?:\/\//.test(spec)) return undefined;
+  if (spec.startsWith("kv:")) return spec === "kv:" ? undefined : expandHome(spec.slice(3));
+  if (spec.startsWith("sqlite:")) {
+    return spec === "sqlite:" ? undefined : expandHome(spec.slice("sqlite:".length));
+  }
+  return spec === "" ? undefined : expandHome(spec);
+}

@@ -1,0 +1,153 @@
+// `verify <store> [--fix]`: what is wrong in a store, and the safe repairs.
+
+import { FsStore } from "../cache/fs_store.ts";
+import { assertSequenceKey } from "../cache/_key_path.ts";
+import type { Store } from "../cache/store.ts";
+import { promptHash } from "../core/model_key.ts";
+import { Exit, expectPositionals } from "./_args.ts";
+import type { Command } from "./_command.ts";
+import { count, json, table, visible } from "./_format.ts";
+import { type Io, Progress } from "./_io.ts";
+import { openExisting, STORE_HELP } from "./_stores.ts";
+import { type ProblemKind, type Verification, verifyFolder } from "./_verify_fs.ts";
+
+// A temporary file younger than this may be a running writer's.
+const TEMP_AGE_MS = 60_000;
+
+/**
+ * `verify`: gaps, stray and broken files, leftovers; `--fix` removes leftovers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parse } from "./_args.ts";
+ * import { verify } from "./_verify.ts";
+ *
+ * let out = "";
+ * const io = { out: (t: string) => out += t, err: () => {}, progress: false };
+ * const code = await verify.run(parse(["tests/fixtures/mnimi-cache"], verify.flags), io);
+ * assert(code === 0 && out.includes("no problems found"));
+ * ```
+ */
+export const verify: Command = {
+  name: "verify",
+  summary: "find gaps, stray, broken and leftover files (--fix removes leftovers)",
+  help: `Usage: cache verify <store> [--fix] [--json]
+
+Checks a store and lists its problems; exits with 1 when there are any.
+
+In a cache folder it reads every file and reports:
+  gap         a missing index: the samples after it are hidden from readers
+  temp        a temporary file (.tmp-*) left by an interrupted writer
+  name        a .md file whose name is not a plain index (01.md, notes.md)
+  foreign     a file or folder that is not part of the cache layout
+  link        a symbolic link, which the cache refuses to follow
+  unreadable  a file that cannot be read or is not valid UTF-8 (cut off mid-write?)
+  prompt      a prompt.txt whose text does not hash to its folder's name
+  empty       a prompt folder without samples
+In Deno KV and Redis it checks prompt texts against their hashes, reads every
+sample (unreadable: not valid UTF-8), and looks for prompts without samples and
+for keys no store accepts (key: written by an older version; copy refuses them).
+
+--fix removes temporary files older than a minute, and nothing else: the other
+problems need a person to decide. Younger ones may belong to a running writer
+and are only mentioned.
+
+${STORE_HELP}
+
+Options:
+  --fix       remove leftover temporary files
+  --json      print {location, sequences, samples, problems: [{kind, path, detail, fixed}], notes}
+  -h, --help  show this help
+`,
+  flags: { fix: { type: "boolean" } },
+  async run(parsed, io) {
+    expectPositionals(parsed, 1, 1);
+    const store = await openExisting(parsed.positionals[0]!);
+    const progress = new Progress(io);
+    try {
+      const onFolder = (n: number) => progress.update(`verified ${count(n)} prompts`);
+      const fix = parsed.values.fix === true;
+      const found = store instanceof FsStore
+        ? await verifyFolder(store.location, { fix, tempAge: TEMP_AGE_MS, onFolder })
+        : await verifyStore(store, onFolder);
+      progress.done();
+      report(io, store.location, found, parsed.values.json === true);
+      return found.problems.some((p) => !p.fixed) ? Exit.problems : Exit.ok;
+    } finally {
+      progress.done();
+      await store.close();
+    }
+  },
+};
+
+/** The checks any store allows through the Store interface. */
+async function verifyStore(store: Store, onEach: (n: number) => void): Promise<Verification> {
+  const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
+  const problem = (kind: ProblemKind, path: string, error: unknown) => {
+    const detail = error instanceof Error ? error.message : String(error);
+    found.problems.push({ kind, path, detail, fixed: false });
+  };
+  for await (const model of store.models()) {
+    // A store written by an older version may hold keys that are refused now.
+    const prompts = await refused(() => Array.fromAsync(store.prompts(model)));
+    if (prompts instanceof TypeError) {
+      problem("key", model, prompts);
+      continue;
+    }
+    for (const { hash, prompt } of prompts) {
+      const path = `${model} ${hash}`;
+      const key = { model, hash };
+      const checked = await refused(() => assertSequenceKey(key));
+      if (checked instanceof TypeError) {
+        problem("key", path, checked);
+        continue;
+      }
+      found.sequences++;
+      onEach(found.sequences);
+      if (prompt !== undefined && promptHash(prompt) !== hash) {
+        problem("prompt", path, "the prompt text does not hash to its key");
+      }
+      const samples = await refused(() => store.load(key, 0));
+      if (samples instanceof TypeError) problem("unreadable", path, samples);
+      else if (samples.length === 0) {
+        problem("empty", path, "a prompt without samples (an interrupted write?)");
+      } else found.samples += samples.length;
+    }
+  }
+  return found;
+}
+
+/** What `run` resolves to, or the TypeError it fails with (a refused key, bad UTF-8). */
+async function refused<T>(run: () => T | Promise<T>): Promise<T | TypeError> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TypeError) return error;
+    throw error;
+  }
+}
+
+function report(io: Io, location: string, found: Verification, asJson: boolean): void {
+  if (asJson) {
+    io.out(json({ location, ...found }));
+    return;
+  }
+  io.out(`${location}: ${count(found.sequences)} prompts, ${count(found.samples)} samples\n`);
+  for (const note of found.notes) io.out(`note: ${note}\n`);
+  const open = found.problems.filter((p) => !p.fixed).length;
+  const fixed = found.problems.length - open;
+  if (found.problems.length === 0) {
+    io.out("no problems found\n");
+    return;
+  }
+  io.out(`${count(open)} problem(s)${fixed > 0 ? `, ${count(fixed)} fixed` : ""}:\n`);
+  io.out(table(found.problems.map((p) => [
+    `  ${p.kind}`,
+    visible(p.path, true),
+    visible(p.detail, true) + (p.fixed ? " (removed)" : ""),
+  ])));
+  if (open > 0 && found.problems.some((p) => p.kind === "temp" && !p.fixed)) {
+    io.out("run again with --fix to remove the leftover temporary files\n");
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The base class of every provider: turns "fetch n samples" into endless,
+ * batched, independent sample streams.
+ *
+ * @module
+ */
+
+import { Cursor } from "./_cursor.ts";
+import { assertTemperature } from "./model_key.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import type { Model } from "./model.ts";
+import { identity, type ModelInfo, modelInfo } from "./model_info.ts";
+import { Sequence } from "./_sequence.ts";
+import { fresh, memo, type Source, streamOf } from "./_source.ts";
+import { assertCount, assertPrompt, describe } from "./_validate.ts";
+
+/** What a provider has done since it was created. */
+export interface ProviderStats {
+  /** Requests answered with samples. */
+  requests: number;
+  /** Requests sent again after a retryable failure. */
+  retries: number;
+  /** Samples received. */
+  samples: number;
+}
+
+/** Options of every {@linkcode BufferedModel}. */
+export interface BufferedModelOptions {
+  /**
+   * The name used in cache keys, e.g. to share one cache between providers
+   * that call the same model by different names.
+   * @default {the model name}
+   */
+  alias?: string;
+  /**
+   * The largest number of samples one request may ask for.
+   * @default {1}
+   */
+  maxBatch?: number;
+}
+
+/**
+ * A model that fetches samples `n` at a time.
+ *
+ * Its streams share one buffer per prompt: when it is empty, a request asks
+ * for `size` samples, where `batches = max(1, ceil(batch / maxBatch))` and
+ * `size = ceil(batch / batches)` (batch 20 with maxBatch 10 makes requests of
+ * 10; batch 3 with maxBatch 2 makes requests of 2). A request answered with
+ * fewer samples than it asked for is followed, when more are needed, by a
+ * request for the rest of the batch only. Every call of `sample`
+ * draws fresh samples, and no sample that was paid for is dropped: what one
+ * stream leaves in the buffer, the next one gets.
+ *
+ * @example A deterministic model for tests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   requests: number[] = [];
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     this.requests.push(n);
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const model = new Counter("counter", 1, { maxBatch: 10 });
+ * const samples = await collect(model.sample("p", 20), 40);
+ * assert.equal(samples[39], "39");
+ * assert.equal(model.requests.join(), "10,10,10,10");
+ * ```
+ */
+export abstract class BufferedModel implements Model {
+  readonly name: string;
+  readonly temperature: number;
+  readonly alias: string;
+  readonly maxBatch: number;
+  #readers = new Map<string, Cursor>();
+  #queryTime = 0;
+  #tokens: [number, number] = [0, 0];
+  #stats: ProviderStats = { requests: 0, retries: 0, samples: 0 };
+  #source: Source = {
+    expected: (batch) => this.#requestSize(batch),
+    reader: (prompt) => memo(this.#readers, prompt, () => this.#buffer(prompt)),
+  };
+
+  /**
+   * Checks and keeps the model's identity and batch limit.
+   *
+   * @param name The provider's model name.
+   * @param temperature Sampling temperature, a finite number ≥ 0.
+   * @param options Alias and batch limit.
+   */
+  constructor(
+    name: string,
+    temperature: number,
+    options: BufferedModelOptions = {},
+  ) {
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(
+        `model name must be a non-empty string, got ${describe(name)}`,
+      );
+    }
+    assertTemperature(temperature);
+    const { alias = name, maxBatch = 1 } = options;
+    if (typeof alias !== "string" || alias === "") {
+      throw new TypeError(
+        `alias must be a non-empty string, got ${describe(alias)}`,
+      );
+    }
+    assertCount("maxBatch", maxBatch);
+    this.name = name;
+    this.temperature = temperature;
+    this.alias = alias;
+    this.maxBatch = maxBatch;
+  }
+
+  /**
+   * Fetches `n` fresh samples of `prompt` in one request. Returning fewer is
+   * allowed: the next request asks for what is still missing of the batch
+   * (not a whole new batch); returning none is an error.
+   */
+  protected abstract query(prompt: string, n: number): Promise<string[]>;
+
+  /** Adds a request's token usage to {@linkcode BufferedModel.totalTokenCount}. */
+  protected countTokens(prompt: number, completion: number): void {
+    this.#tokens = [this.#tokens[0] + prompt, this.#tokens[1] + completion];
+  }
+
+  /** Records that a request is being sent again (for {@linkcode BufferedModel.stats}). */
+  protected countRetry(): void {
+    this.#stats.retries++;
+  }
+
+  /** Requests, retries and samples since this model was created. */
+  get stats(): Readonly<ProviderStats> {
+    return { ...this.#stats };
+  }
+
+  /**
+   * An endless stream of fresh samples of `prompt`.
+   *
+   * @param prompt The prompt text.
+   * @param batch Samples wanted per request before `maxBatch` splits it.
+   */
+  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
+    assertPrompt(prompt);
+    assertCount("batch", batch);
+    return streamOf(this.#source, prompt, batch);
+  }
+
+  /** Seconds spent in {@linkcode BufferedModel.query}, summed over requests. */
+  totalQueryTime(): number {
+    return this.#queryTime;
+  }
+
+  /** Tokens reported by the provider so far, as `[prompt, completion]`. */
+  totalTokenCount(): [number, number] {
+    return [...this.#tokens];
+  }
+
+  /** What this provider says about itself to displays: its requests and usage. */
+  [modelInfo](): ModelInfo {
+    const [promptTokens, completionTokens] = this.totalTokenCount();
+    return {
+      kind: this.constructor.name,
+      role: "provider",
+      detail: `${identity(this)}, max batch ${this.maxBatch}`,
+      figures: { ...this.stats, promptTokens, completionTokens, queryTime: this.totalQueryTime() },
+    };
+  }
+
+  /** The model, as a notebook cell's last value. */
+  [JUPYTER_DISPLAY](): Record<string, string> {
+    return displayOf(this);
+  }
+
+  /** @internal Fresh draws: the model's own shared buffer. */
+  [fresh](): Source {
+    return this.#source;
+  }
+
+  /** One prompt's buffer: an ephemeral sequence that every stream reads. */
+  #buffer(prompt: string): Cursor {
+    return new Cursor(
+      new Sequence({
+        ephemeral: true,
+        expected: (batch) => this.#requestSize(batch),
+        fill: async (_index, count) => ({ samples: await this.#timedQuery(prompt, count) }),
+      }),
+    );
+  }
+
+  #requestSize(batch: number): number {
+    const batches = Math.max(1, Math.ceil(batch / this.maxBatch));
+    return Math.ceil(batch / batches);
+  }
+
+  async #timedQuery(prompt: string, n: number): Promise<string[]> {
+    const start = performance.now();
+    try {
+      const samples = await this.query(prompt, n);
+      if (!Array.isArray(samples) || samples.length === 0) {
+        throw new TypeError(
+          `${this.constructor.name} "${this.name}" returned no samples for a request of ${n}: ` +
+            `query() must resolve to a non-empty array of strings`,
+        );
+      }
+      const bad = samples.findIndex((s) => typeof s !== "string");
+      if (bad >= 0) {
+        throw new TypeError(
+          `${this.constructor.name} "${this.name}" returned ${describe(samples[bad])} ` +
+            `as sample ${bad}: query() must resolve to strings`,
+        );
+      }
+      this.#stats.requests++;
+      this.#stats.samples += samples.length;
+      return samples;
+    } finally {
+      this.#queryTime += (performance.now() - start) / 1000;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The base of every model that wraps another: it takes the wrapped model's
+ * identity and accounting.
+ *
+ * @module
+ */
+
+import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import type { Model } from "./model.ts";
+import { type ModelInfo, modelInfo } from "./model_info.ts";
+import { describe } from "./_validate.ts";
+
+/**
+ * A model that wraps `inner`: same name, temperature, alias, batch limit and
+ * key options, the inner model's query time and token counts, a description
+ * for displays and a notebook display. `Repeatable`, `Independent` and
+ * `Persistent` are decorators; subclass it to write your own, implementing
+ * `sample`.
+ *
+ * @example A decorator that logs every prompt it is asked for
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Decorator, stackOf } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * class Logged extends Decorator {
+ *   readonly prompts: string[] = [];
+ *   sample(prompt: string, batch?: number): AsyncIterableIterator<string> {
+ *     this.prompts.push(prompt);
+ *     return this.inner.sample(prompt, batch);
+ *   }
+ * }
+ *
+ * const model = new Logged(new Echo("echo", 0.5, { alias: "e" }));
+ * assert.deepEqual(await collect(model.sample("hi"), 2), ["hi", "hi"]);
+ * assert.deepEqual(model.prompts, ["hi"]);
+ * assert.equal(model.alias, "e");
+ * assert.deepEqual(stackOf(model).map((layer) => layer.kind), ["Logged", "Echo"]);
+ * ```
+ */
+export abstract class Decorator implements Model {
+  /** The wrapped model. */
+  readonly inner: Model;
+
+  /**
+   * Checks that `inner` is a model and keeps it.
+   *
+   * @param inner The model to wrap.
+   */
+  constructor(inner: Model) {
+    if (
+      typeof inner !== "object" || inner === null ||
+      typeof (inner as Model).sample !== "function"
+    ) {
+      throw new TypeError(
+        `expected a Model (an object with a sample() method), got ${describe(inner)}`,
+      );
+    }
+    this.inner = inner;
+  }
+
+  /** The inner model's name. */
+  get name(): string {
+    return this.inner.name;
+  }
+  /** The inner model's temperature. */
+  get temperature(): number {
+    return this.inner.temperature;
+  }
+  /** The inner model's alias. */
+  get alias(): string {
+    return this.inner.alias;
+  }
+  /** The inner model's batch limit. */
+  get maxBatch(): number {
+    return this.inner.maxBatch;
+  }
+  /** The inner model's key options. */
+  get keyOptions(): Readonly<Record<string, unknown>> | undefined {
+    return this.inner.keyOptions;
+  }
+
+  /** See {@linkcode Model.sample}. */
+  abstract sample(prompt: string, batch?: number): AsyncIterableIterator<string>;
+
+  /** The inner model's query time, in seconds. */
+  totalQueryTime(): number {
+    return this.inner.totalQueryTime();
+  }
+
+  /** The inner model's tokens, as `[prompt, completion]`. */
+  totalTokenCount(): [number, number] {
+    return this.inner.totalTokenCount();
+  }
+
+  /** What this layer says about itself to displays. */
+  [modelInfo](): ModelInfo {
+    return {
+      kind: this.constructor.name,
+      role: "decorator",
+      detail: "",
+      figures: {},
+      inner: this.inner,
+    };
+  }
+
+  /** The model stack, as a notebook cell's last value. */
+  [JUPYTER_DISPLAY](): Record<string, string> {
+    return displayOf(this);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * `Independent`: no two calls of `sample(p)` share an item.
+ *
+ * @module
+ */
+
+import { Decorator } from "./decorator.ts";
+import type { Model } from "./model.ts";
+import { fresh, type Source, sourceOf, streamOf } from "./_source.ts";
+import { assertCount, assertPrompt } from "./_validate.ts";
+
+/**
+ * Every call of `sample(p)` continues where the previous call for `p`
+ * stopped: one shared cursor per prompt over the inner model's sequence, so
+ * concurrent and successive streams never receive the same item and skip
+ * none. Over a provider it behaves as the provider itself, and
+ * `Independent(Independent(m))` behaves as `Independent(m)`.
+ *
+ * @example Independent over Repeatable still reads the cached values
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, first, Independent, Repeatable } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const repeatable = new Repeatable(new Counter("counter", 1));
+ * await first(repeatable.sample("p")); // "0" is now cached
+ * const model = new Independent(repeatable);
+ * assert.equal(await first(model.sample("p")), "0");
+ * assert.equal(await first(model.sample("p")), "1");
+ * ```
+ */
+export class Independent extends Decorator {
+  #source: Source;
+
+  /**
+   * Wraps `inner` so that calls of `sample` never share an item.
+   *
+   * @param inner The model to read independently.
+   */
+  constructor(inner: Model) {
+    super(inner);
+    this.#source = sourceOf(inner);
+  }
+
+  /**
+   * A stream that continues the prompt's shared cursor.
+   *
+   * @param prompt The prompt text.
+   * @param batch How many samples a miss fetches at once.
+   */
+  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
+    assertPrompt(prompt);
+    assertCount("batch", batch);
+    return streamOf(this.#source, prompt, batch);
+  }
+
+  /** @internal Fresh draws: the shared cursor itself. */
+  [fresh](): Source {
+    return this.#source;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The sampling core: the `Model` interface, providers' base class
+ * `BufferedModel`, the decorators `Repeatable` and `Independent`, the stream
+ * helpers (`first`, `take`, `collect` and the combinators), cache keys and
+ * the protocol by which models describe themselves. It imports nothing from
+ * the other folders: stores, providers, notebooks and the command line are
+ * built on it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Independent, Repeatable } from "./mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const model = new Repeatable(new Counter("counter", 1));
+ * assert.deepEqual(await collect(model.sample("p"), 2), ["0", "1"]);
+ * assert.deepEqual(await collect(model.sample("p"), 2), ["0", "1"]); // replayed
+ * const fresh = new Independent(model);
+ * assert.deepEqual(await collect(fresh.sample("p"), 3), ["0", "1", "2"]);
+ * assert.deepEqual(await collect(fresh.sample("p"), 1), ["3"]); // continues
+ * ```
+ *
+ * @module
+ */
+
+export type { Model } from "./model.ts";
+export { Decorator } from "./decorator.ts";
+export {
+  type DescribedModel,
+  identity,
+  infoOf,
+  type ModelInfo,
+  modelInfo,
+  stackOf,
+} from "./model_info.ts";
+export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
+export { Independent } from "./independent.ts";
+export { type CacheStats, Repeatable } from "./repeatable.ts";
+export { type AsyncSource, collect, first, take } from "./iterators.ts";
+export {
+  chunk,
+  filter,
+  find,
+  type FindOptions,
+  interleave,
+  map,
+  takeWhile,
+  unique,
+  zip,
+} from "./combinators.ts";
+export { formatTemperature, modelKey, promptHash } from "./model_key.ts";

@@ -1,0 +1,137 @@
+/**
+ * How a model describes itself to displays (notebooks, the command line):
+ * every built-in model answers `model[modelInfo]()` with its kind, a one-line
+ * detail, its figures and the model it wraps, so that a display reads a
+ * model stack without knowing its classes.
+ *
+ * @module
+ */
+
+import type { Model } from "./model.ts";
+import { formatTemperature } from "./model_key.ts";
+
+/**
+ * The protocol symbol: `model[modelInfo]()` returns a {@linkcode ModelInfo}.
+ * It is registered (`Symbol.for`), so two copies of the library understand
+ * each other's models.
+ */
+export const modelInfo: unique symbol = Symbol.for("llm-cache.modelInfo");
+
+/** What one layer of a model stack says about itself. */
+export interface ModelInfo {
+  /** Its class name, e.g. `Persistent` or `CloseAI`. */
+  readonly kind: string;
+  /**
+   * What it does: `cache` (keeps sequences: `Repeatable`, `Persistent`),
+   * `decorator` (changes what a call means: `Independent`), `provider`
+   * (draws fresh samples) or `model` (anything else).
+   */
+  readonly role: "cache" | "decorator" | "provider" | "model";
+  /** One line, e.g. `~/.llm_cache, key gpt-4o_1` or `gpt-4o @ 1, max batch 10`. */
+  readonly detail: string;
+  /**
+   * Its figures since it was created: a cache has `hits`, `misses` and
+   * `drawn`; a provider `requests`, `retries`, `samples`, `promptTokens`,
+   * `completionTokens` and `queryTime` (seconds).
+   */
+  readonly figures: Readonly<Record<string, number>>;
+  /** The model it wraps, if any. */
+  readonly inner?: Model | undefined;
+}
+
+/** A model that describes itself. */
+export interface DescribedModel extends Model {
+  /** Its description, as of now. */
+  [modelInfo](): ModelInfo;
+}
+
+/**
+ * What `model` says about itself; a model without the protocol is described
+ * by its class name and identity, and a description that fails is replaced
+ * by one that says so (a display must never throw).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, infoOf, Repeatable } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const info = infoOf(new Repeatable(new Counter("gpt-4o", 1)));
+ * assert.equal(info.kind, "Repeatable");
+ * assert.equal(info.role, "cache");
+ * assert.equal(infoOf(info.inner!).detail, "gpt-4o @ 1, max batch 1");
+ * ```
+ *
+ * @param model Any model.
+ * @returns Its description.
+ */
+export function infoOf(model: Model): ModelInfo {
+  const kind = model?.constructor?.name || "Model";
+  try {
+    if (typeof (model as Partial<DescribedModel>)[modelInfo] === "function") {
+      return (model as DescribedModel)[modelInfo]();
+    }
+    const inner = (model as { inner?: unknown }).inner;
+    if (typeof inner === "object" && inner !== null && "sample" in inner) {
+      return { kind, role: "decorator", detail: "", figures: {}, inner: inner as Model };
+    }
+    return { kind, role: "model", detail: identity(model), figures: {} };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { kind, role: "model", detail: `(cannot describe itself: ${why})`, figures: {} };
+  }
+}
+
+/**
+ * The layers of a model stack, outermost first, following each layer's
+ * `inner` model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, Independent, Repeatable, stackOf } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill("x"));
+ *   }
+ * }
+ *
+ * const stack = stackOf(new Independent(new Repeatable(new Counter("gpt-4o", 1))));
+ * assert.deepEqual(stack.map((layer) => layer.kind), ["Independent", "Repeatable", "Counter"]);
+ * ```
+ *
+ * @param model Any model stack.
+ * @returns One description per layer.
+ */
+export function stackOf(model: Model): ModelInfo[] {
+  const layers: ModelInfo[] = [];
+  const seen = new Set<Model>();
+  for (let layer: Model | undefined = model; layer !== undefined && !seen.has(layer);) {
+    seen.add(layer);
+    const info = infoOf(layer);
+    layers.push(info);
+    layer = info.inner;
+  }
+  return layers;
+}
+
+/** `gpt-4o @ 1 (alias x)`: a model's name, temperature and alias. */
+export function identity(model: Model): string {
+  const alias = model.alias !== undefined && model.alias !== model.name
+    ? ` (alias ${model.alias})`
+    : "";
+  let temperature: string;
+  try {
+    temperature = formatTemperature(model.temperature);
+  } catch {
+    temperature = String(model.temperature);
+  }
+  return `${model.name} @ ${temperature}${alias}`;
+}

@@ -1,0 +1,131 @@
+/**
+ * Cache keys: the model key (`alias_temperature`) and the prompt hash, exactly
+ * as the Python original writes them.
+ *
+ * @module
+ */
+
+import type { Model } from "./model.ts";
+import { sha256Hex } from "./_sha256.ts";
+import { assertPrompt } from "./_validate.ts";
+
+/**
+ * Formats a temperature as Python's `f"{t:.3f}"` with trailing zeros and then
+ * a trailing dot removed.
+ *
+ * Python rounds an exact binary tie to even (0.0625 → `0.062`), while
+ * `Number.prototype.toFixed` rounds it up; this matches Python.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatTemperature } from "./model_key.ts";
+ *
+ * assert.equal(formatTemperature(1.0), "1");
+ * assert.equal(formatTemperature(0.5), "0.5");
+ * assert.equal(formatTemperature(0.123456), "0.123");
+ * assert.equal(formatTemperature(0.0625), "0.062");
+ * ```
+ *
+ * @param temperature A finite, non-negative number.
+ * @returns The text used in a model key.
+ */
+export function formatTemperature(temperature: number): string {
+  assertTemperature(temperature);
+  return trimZeros(fixed3(temperature));
+}
+
+/** Throws unless `temperature` is a finite number of at least 0. */
+export function assertTemperature(
+  temperature: unknown,
+): asserts temperature is number {
+  if (typeof temperature !== "number") {
+    throw new TypeError(
+      `temperature must be a number, got ${typeof temperature}`,
+    );
+  }
+  if (!Number.isFinite(temperature) || temperature < 0) {
+    throw new RangeError(
+      `temperature must be a finite number of at least 0, got ${temperature}`,
+    );
+  }
+}
+
+/**
+ * The key of a model's sequences: `alias` + `_` + formatted temperature, plus
+ * a short hash of {@linkcode Model.keyOptions} when it has any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modelKey } from "./model_key.ts";
+ *
+ * assert.equal(modelKey({ alias: "gpt-4o", temperature: 1 }), "gpt-4o_1");
+ * assert(
+ *   modelKey({ alias: "gpt-4o", temperature: 1, keyOptions: { seed: 7 } })
+ *     .startsWith("gpt-4o_1+"),
+ * );
+ * ```
+ *
+ * @param model The model's alias, temperature and key options.
+ * @returns The model key.
+ */
+export function modelKey(
+  model: Pick<Model, "alias" | "temperature" | "keyOptions">,
+): string {
+  const base = `${model.alias}_${formatTemperature(model.temperature)}`;
+  const options = canonicalJson(model.keyOptions ?? {});
+  if (options === "{}") return base;
+  return `${base}+${sha256Hex(options).slice(0, 16)}`;
+}
+
+/**
+ * The SHA-256 hex digest of the UTF-8 prompt: the prompt's folder name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { promptHash } from "./model_key.ts";
+ *
+ * assert(
+ *   promptHash("") ===
+ *     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+ * );
+ * ```
+ *
+ * @param prompt A well-formed string (a lone surrogate has no UTF-8 form).
+ * @returns 64 lowercase hex digits.
+ */
+export function promptHash(prompt: string): string {
+  assertPrompt(prompt);
+  return sha256Hex(prompt);
+}
+
+/**
+ * JSON with object keys sorted at every depth and `undefined` fields left
+ * out, so equal options always give the same text.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = v[k];
+    return sorted;
+  });
+}
+
+function fixed3(t: number): string {
+  // Exact ties at the third decimal are exactly the odd multiples of 1/16.
+  const sixteenths = t * 16;
+  if (!Number.isInteger(sixteenths) || sixteenths % 2 === 0) {
+    return t.toFixed(3);
+  }
+  let thousandths = Math.floor(t * 1000); // exact: t * 1000 ends in .5
+  if (thousandths % 2 === 1) thousandths += 1;
+  const whole = Math.floor(thousandths / 1000);
+  return `${whole}.${String(thousandths % 1000).padStart(3, "0")}`;
+}
+
+function trimZeros(text: string): string {
+  return text.replace(/0+$/, "").replace(/\.$/, "");
+}
