@@ -156,10 +156,20 @@ export class Repeatable extends Decorator {
         fill: async (index, count, batch, wanted) => {
           const drawn = await this.draw(prompt, index, count, batch, wanted);
           this.#stats.drawn += drawn.samples.length;
-          return drawn;
+          return wellFormed(drawn);
         },
         stats: this.#stats,
         backing: this.backing(prompt),
       }));
   }
+}
+
+/**
+ * `drawn` with lone UTF-16 surrogates replaced by U+FFFD: a store keeps UTF-8,
+ * which cannot hold them, so the value served now must be the one a replay
+ * reads back.
+ */
+function wellFormed(drawn: Drawn): Drawn {
+  if (drawn.samples.every((s) => s.isWellFormed())) return drawn;
+  return { ...drawn, samples: drawn.samples.map((s) => s.toWellFormed()) };
 }

@@ -246,3 +246,20 @@ Deno.test("a replication miss after a key change lists the keys that hold the pr
     assert.deepEqual(error.similar, []);
     assert.doesNotMatch(error.message, /did you mean/);
   }));
+
+Deno.test("a sample with a lone surrogate is served as a replay will read it", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    class Broken extends CountingModel {
+      protected override query(): Promise<string[]> {
+        return Promise.resolve(["a\uD800b"]);
+      }
+    }
+    const drawn = await collect(new Persistent(new Broken("m", 1), dir).sample("p"), 1);
+    const replay = new Persistent(new Broken("m", 1), dir, { replication: true });
+    assert.deepEqual(drawn, ["a\uFFFDb"]);
+    assert.deepEqual(await collect(replay.sample("p"), 1), drawn);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
