@@ -10,15 +10,13 @@ import {
   type ProviderStats,
 } from "../core/buffered_model.ts";
 import { describe } from "../core/_validate.ts";
-import { type BudgetOptions, Spending } from "./budget.ts";
-import {
-  type Generation,
-  generation,
-  type GenerationOptions,
-  keyOptionsOf,
-  messages,
-} from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./_http_client.ts";
+import type { BudgetOptions } from "./budget.ts";
+import { Spending } from "./_spending.ts";
+import { type Generation, generation, keyOptionsOf, messages } from "./_generation.ts";
+import type { GenerationOptions } from "./generation.ts";
+import { HttpClient, parseJson } from "./_http_client.ts";
+import type { HttpOptions } from "./http_options.ts";
+import type { ResponseBody } from "./_response_body.ts";
 import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./_options.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./_settle.ts";
@@ -104,20 +102,21 @@ export class OpenAICompatible extends BufferedModel {
   constructor(name: string, temperature: number, options: OpenAICompatibleOptions) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
-        `OpenAICompatible needs options with a baseUrl, got ${describe(options)}`,
+        `${new.target.name} "${name}" needs options with a baseUrl, got ${describe(options)}; ` +
+          `pass e.g. { baseUrl: "http://localhost:8000/v1" }`,
       );
     }
     super(name, temperature, batchOptions(options));
     const label = `${new.target.name} "${name}"`;
     assertApiTemperature(label, temperature);
-    this.#generation = generation(options, RESERVED);
+    this.#generation = generation(options, RESERVED, label);
     this.keyOptions = keyOptionsOf(this.#generation);
     this.#client = new HttpClient(options, {
       label,
       keyVariable: options.apiKeyVariable,
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options.budget, label, this);
+    this.#budget = new Spending(options, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
