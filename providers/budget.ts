@@ -8,6 +8,17 @@
 /**
  * The most one model object may spend. Limits left out are unlimited;
  * `Infinity` lifts a limit.
+ *
+ * @example At most 50 requests and 200,000 tokens
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Budget, CloseAI } from "../mod.ts";
+ *
+ * const budget: Budget = { requests: 50, tokens: 200_000 };
+ * const model = new CloseAI("gpt-4o", 1, { budget });
+ * assert.equal(model.stats.requests, 0);
+ * assert.throws(() => new CloseAI("gpt-4o", 1, { budget: { samples: -1 } }), RangeError);
+ * ```
  */
 export interface Budget {
   /** HTTP requests sent for samples; a retry of a request is not counted again. */
@@ -22,7 +33,18 @@ export interface Budget {
   tokens?: number;
 }
 
-/** The spending limit of a provider. */
+/**
+ * The spending limit of a provider.
+ *
+ * @example No limit, for a run that is known to end
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BudgetOptions, OpenAI } from "../mod.ts";
+ *
+ * const options: BudgetOptions = { budget: { samples: Infinity } };
+ * assert.equal(new OpenAI("gpt-4o-mini", 1, options).alias, "gpt-4o-mini");
+ * ```
+ */
 export interface BudgetOptions {
   /**
    * What this model object may spend before it throws a
@@ -37,7 +59,18 @@ export interface BudgetOptions {
   budget?: Budget;
 }
 
-/** Which limit of a {@linkcode Budget} was reached. */
+/**
+ * Which limit of a {@linkcode Budget} was reached.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BudgetExceededError, type BudgetLimit } from "../mod.ts";
+ *
+ * const limit: BudgetLimit = new BudgetExceededError("m", "tokens", 1000, 1200).limit;
+ * assert.equal(limit, "tokens");
+ * ```
+ */
 export type BudgetLimit = "requests" | "samples" | "tokens";
 
 /**

@@ -5,7 +5,22 @@
  * @module
  */
 
-/** Request options that change what the model generates; all join the cache key. */
+/**
+ * Request options that change what the model generates; all join the cache
+ * key, so two configurations never share a sequence.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type GenerationOptions, modelKey, OpenAI } from "../mod.ts";
+ *
+ * const terse: GenerationOptions = { system: "Answer in one word.", maxTokens: 5, stop: "\n" };
+ * const plain = new OpenAI("gpt-4o", 1);
+ * const short = new OpenAI("gpt-4o", 1, terse);
+ * assert.equal(modelKey(plain), "gpt-4o_1");
+ * assert.notEqual(modelKey(short), modelKey(plain));
+ * ```
+ */
 export interface GenerationOptions {
   /**
    * A system message sent before the prompt.

@@ -20,7 +20,24 @@ import type { ResponseBody } from "./_response_body.ts";
 import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./_options.ts";
 import { settleSamples } from "./_settle.ts";
 
-/** Options of {@linkcode Ollama}. Durations are milliseconds. */
+/**
+ * Options of {@linkcode Ollama}: batching, connection, generation and
+ * budget. Durations are milliseconds.
+ *
+ * @example A remote Ollama with a longer context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ollama, type OllamaOptions } from "../mod.ts";
+ *
+ * const options: OllamaOptions = {
+ *   baseUrl: "http://gpu-box:11434",
+ *   maxConcurrency: 2,
+ *   params: { options: { num_ctx: 8192 } },
+ * };
+ * const model = new Ollama("llama3.2", 0.8, options);
+ * assert.deepEqual(model.keyOptions, { options: { num_ctx: 8192 } });
+ * ```
+ */
 export interface OllamaOptions
   extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {}
 

@@ -21,7 +21,27 @@ import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./_opt
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./_settle.ts";
 
-/** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
+/**
+ * Options of {@linkcode OpenAICompatible}: batching, connection, generation
+ * and budget. Durations are milliseconds.
+ *
+ * @example A self-hosted server that needs a key
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OpenAICompatible, type OpenAICompatibleOptions } from "../mod.ts";
+ *
+ * const options: OpenAICompatibleOptions = {
+ *   baseUrl: "https://llm.example.org/v1",
+ *   apiKeyVariable: "EXAMPLE_API_KEY", // read at the first request, not now
+ *   maxBatch: 8,
+ *   maxTokens: 256,
+ *   budget: { requests: 100 },
+ * };
+ * const model = new OpenAICompatible("qwen3", 0.6, options);
+ * assert.equal(model.baseUrl, "https://llm.example.org/v1");
+ * assert.equal(model.keyOptions?.max_tokens, 256);
+ * ```
+ */
 export interface OpenAICompatibleOptions
   extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {
   /**

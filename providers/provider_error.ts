@@ -8,7 +8,20 @@ import { excerpt } from "./_error_fields.ts";
 import { type Redact, redactCause } from "./_redact.ts";
 import { isRetryableStatus } from "./_retry.ts";
 
-/** What a {@linkcode ProviderError} reports. */
+/**
+ * What a {@linkcode ProviderError} reports.
+ *
+ * @example A fake server's failure, for a test
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProviderError, type ProviderErrorInit } from "../mod.ts";
+ *
+ * const init: ProviderErrorInit = { status: 503, providerMessage: "overloaded", retryAfter: 2000 };
+ * const error = new ProviderError(init);
+ * assert.equal(error.retryAfter, 2000);
+ * assert.ok(error.retryable);
+ * ```
+ */
 export interface ProviderErrorInit {
   /** HTTP status; 0 when no complete response arrived (network, timeout). */
   status: number;
