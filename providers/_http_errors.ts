@@ -136,5 +136,9 @@ function statusHint(status: number, keyVariable: string | undefined): string | u
   if (status === 401 || status === 403) return `check ${key}`;
   if (status === 404) return "check the model name and baseUrl";
   if (status === 429) return "lower maxConcurrency or raise maxRetries";
+  if (status === 408 || status === 409 || status >= 500) {
+    return "the server could not answer; try again later, or raise maxRetries";
+  }
+  if (status >= 400) return "change the request as the provider's message says";
   return undefined;
 }

@@ -171,6 +171,7 @@ export class Ollama extends BufferedModel {
       message: "the stream ended before its final (done) line",
       code: "truncated_stream",
       status: 0,
+      hint: "the connection closed mid-answer; check the Ollama server's log if it keeps happening",
     });
   }
 }

@@ -207,6 +207,8 @@ export class OpenAICompatible extends BufferedModel {
       throw this.#client.errorFrom(response, raw, body, {
         message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
         code: "no_content",
+        hint: "a content filter or a tool call can leave no text: change the prompt or the " +
+          "generation options (e.g. responseFormat, params)",
       });
     }
     this.#requests++;
