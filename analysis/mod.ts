@@ -15,13 +15,6 @@
  * @module
  */
 
-export {
-  bootstrapInterval,
-  type BootstrapOptions,
-  type Interval,
-  majority,
-  type MajorityOptions,
-  type MajorityResult,
-  passAtK,
-  type VoteCount,
-} from "./statistics.ts";
+export { majority, type MajorityOptions, type MajorityResult, type VoteCount } from "./majority.ts";
+export { passAtK } from "./pass_at_k.ts";
+export { bootstrapInterval, type BootstrapOptions, type Interval } from "./bootstrap.ts";

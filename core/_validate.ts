@@ -1,10 +1,18 @@
-// Argument checks shared by every model; messages name the value and the fix.
+// Argument checks shared by the whole library: one function per kind of
+// value, so that every call site refuses bad input the same way.
+//
+// Every error message follows one pattern: what could not be done, why, and
+// what to do. For an argument that is `<who>: <name> must be <kind>, got
+// <value>; pass <what>` (`who`, the call or model that refused it, is left out
+// where the stack already says it); for anything else `<what failed>: <why>;
+// <what to do>`. A value that is not of the right type (a string for a
+// number) is a TypeError; a number outside the allowed range is a RangeError.
 
 /** Throws unless `prompt` is a well-formed string. */
 export function assertPrompt(prompt: unknown): asserts prompt is string {
   if (typeof prompt !== "string") {
     throw new TypeError(
-      `prompt must be a string, got ${describe(prompt)}: pass the prompt text`,
+      `prompt must be a string, got ${describe(prompt)}; pass the prompt text`,
     );
   }
   if (!prompt.isWellFormed()) {
@@ -18,28 +26,127 @@ export function assertPrompt(prompt: unknown): asserts prompt is string {
   }
 }
 
-/** Throws unless `value` is an integer of at least 1. */
-export function assertCount(name: string, value: unknown): asserts value is number {
-  assertInteger(name, value, 1, "a positive integer");
+/** Throws unless `value` is an integer of at least 1 (a batch, a size). */
+export function assertCount(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  assertWhole(name, value, 1, false, who);
 }
 
-/** Throws unless `value` is an integer of at least 0. */
-export function assertLength(name: string, value: unknown): asserts value is number {
-  assertInteger(name, value, 0, "a non-negative integer");
+/** Throws unless `value` is an integer of at least 0 (how many items to read). */
+export function assertLength(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  assertWhole(name, value, 0, false, who);
 }
 
-function assertInteger(
+/** Throws unless `value` is an integer of at least 1, or `Infinity` (no limit). */
+export function assertCountOrInfinity(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  assertWhole(name, value, 1, true, who);
+}
+
+/** Throws unless `value` is an integer of at least 0, or `Infinity` (no limit). */
+export function assertLengthOrInfinity(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  assertWhole(name, value, 0, true, who);
+}
+
+/** Throws unless `value` is a finite number of milliseconds of at least `min`. */
+export function assertMilliseconds(
   name: string,
   value: unknown,
   min: number,
-  what: string,
+  who?: string,
 ): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  const kind = `a number of milliseconds of at least ${min}`;
+  const fix = "pass a duration in milliseconds, e.g. 1000 for one second";
+  assertNumber(name, value, kind, fix, who);
+  if (!Number.isFinite(value) || value < min) refuse(RangeError, name, value, kind, fix, who);
+}
+
+/** Throws a TypeError unless `value` is an integer, of any sign (a seed). */
+export function assertInteger(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  if (!Number.isInteger(value)) {
+    refuse(TypeError, name, value, "an integer", "pass a whole number", who);
   }
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} must be ${what}, got ${describe(value)}`);
+}
+
+/** Throws a TypeError unless `value` is a finite number. */
+export function assertFinite(
+  name: string,
+  value: unknown,
+  who?: string,
+): asserts value is number {
+  if (!Number.isFinite(value)) {
+    refuse(TypeError, name, value, "a finite number", "pass a finite number", who);
   }
+}
+
+/** Throws a TypeError unless `value` is a function. */
+export function assertFunction(
+  name: string,
+  value: unknown,
+  who?: string,
+  // deno-lint-ignore ban-types
+): asserts value is Function {
+  if (typeof value !== "function") {
+    refuse(TypeError, name, value, "a function", "pass a function", who);
+  }
+}
+
+function assertWhole(
+  name: string,
+  value: unknown,
+  min: number,
+  infinite: boolean,
+  who: string | undefined,
+): asserts value is number {
+  const kind = `${min === 0 ? "a non-negative" : "a positive"} integer${
+    infinite ? " or Infinity" : ""
+  }`;
+  const fix = `pass a whole number of at least ${min}${
+    infinite ? ", or Infinity for no limit" : ""
+  }`;
+  assertNumber(name, value, kind, fix, who);
+  if (infinite && value === Infinity) return;
+  if (!Number.isInteger(value) || value < min) refuse(RangeError, name, value, kind, fix, who);
+}
+
+function assertNumber(
+  name: string,
+  value: unknown,
+  kind: string,
+  fix: string,
+  who: string | undefined,
+): asserts value is number {
+  if (typeof value !== "number") refuse(TypeError, name, value, kind, fix, who);
+}
+
+function refuse(
+  type: typeof TypeError,
+  name: string,
+  value: unknown,
+  kind: string,
+  fix: string,
+  who: string | undefined,
+): never {
+  const prefix = who === undefined ? "" : `${who}: `;
+  throw new type(`${prefix}${name} must be ${kind}, got ${describe(value)}; ${fix}`);
 }
 
 /** A short, safe rendering of any value for an error message. */

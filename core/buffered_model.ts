@@ -14,7 +14,26 @@ import { Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
 import { assertCount, assertPrompt, describe } from "./_validate.ts";
 
-/** What a provider has done since it was created. */
+/**
+ * What a provider has done since it was created.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, type ProviderStats } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * const model = new Echo("echo", 0, { maxBatch: 5 });
+ * await collect(model.sample("p", 5), 5);
+ * const stats: ProviderStats = model.stats;
+ * assert.deepEqual(stats, { requests: 1, retries: 0, samples: 5 });
+ * ```
+ */
 export interface ProviderStats {
   /** Requests answered with samples. */
   requests: number;
@@ -24,7 +43,26 @@ export interface ProviderStats {
   samples: number;
 }
 
-/** Options of every {@linkcode BufferedModel}. */
+/**
+ * Options of every {@linkcode BufferedModel}.
+ *
+ * @example One cache for a model that two providers name differently
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, type BufferedModelOptions, modelKey } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * const options: BufferedModelOptions = { alias: "deepseek-v3", maxBatch: 10 };
+ * const model = new Echo("deepseek-v3-huoshan", 1, options);
+ * assert.equal(modelKey(model), "deepseek-v3_1");
+ * assert.equal(model.maxBatch, 10);
+ * ```
+ */
 export interface BufferedModelOptions {
   /**
    * The name used in cache keys, e.g. to share one cache between providers

@@ -58,7 +58,8 @@ export abstract class Decorator implements Model {
       typeof (inner as Model).sample !== "function"
     ) {
       throw new TypeError(
-        `expected a Model (an object with a sample() method), got ${describe(inner)}`,
+        `${new.target.name} expected a Model (an object with a sample() method) to wrap, got ` +
+          `${describe(inner)}; pass a provider or another decorator, e.g. new CloseAI("gpt-4o", 1)`,
       );
     }
     this.inner = inner;

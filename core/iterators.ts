@@ -4,20 +4,18 @@
  *
  * None of them closes the stream it reads: a second call continues where the
  * first stopped. Only the stream's own `return()` (or a `for await` loop over
- * the stream itself that breaks) closes it.
+ * the stream itself that breaks) closes it. An iterable that is not an
+ * iterator is opened anew by each call, which closes it when done.
  *
  * @module
  */
 
+import type { AsyncSource } from "./async_source.ts";
+import { type Reader, readerOf } from "./_reader.ts";
 import { assertLength } from "./_validate.ts";
 
-/**
- * Anything `for await` can read, or an iterator itself. An iterator (an
- * object with `next()`, such as every `model.sample()` stream) is read and
- * left open; any other iterable is opened anew by each call, which closes
- * what it opened when it is done with it.
- */
-export type AsyncSource<T> = AsyncIterable<T> | AsyncIterator<T>;
+// What the helpers read; re-exported for the modules that import it from here.
+export type { AsyncSource };
 
 /**
  * The next item of a stream, like Python's `next()`: the stream stays open,
@@ -43,7 +41,7 @@ export type AsyncSource<T> = AsyncIterable<T> | AsyncIterator<T>;
  * it was a generator that a `break` or `return()` closed).
  */
 export async function first<T = string>(source: AsyncSource<T>): Promise<T> {
-  const [it, owned] = readerOf(source)();
+  const [it, owned] = readerOf(source, "first()")();
   let result: IteratorResult<T>;
   try {
     result = await it.next();
@@ -52,8 +50,9 @@ export async function first<T = string>(source: AsyncSource<T>): Promise<T> {
   }
   if (result.done) {
     throw new RangeError(
-      "first() got a stream that has ended: nothing to return (it was empty or read to its " +
-        "end, or a break or return() closed it)",
+      "first() got a stream that has ended, so there is no item to return (it was empty or " +
+        "read to its end, or a break or return() closed it); read a fresh stream, e.g. model.sample(prompt), " +
+        "or use collect(stream, 1), which returns [] at the end",
     );
   }
   return result.value;
@@ -96,8 +95,8 @@ export function take<T = string>(
   source: AsyncSource<T>,
   n: number,
 ): AsyncIterableIterator<T> {
-  assertLength("n", n);
-  return new Take(readerOf(source), n);
+  assertLength("n", n, "take()");
+  return new Take(readerOf(source, "take()"), n);
 }
 
 /**
@@ -125,40 +124,21 @@ export async function collect<T = string>(
   source: AsyncSource<T>,
   n: number,
 ): Promise<T[]> {
+  assertLength("n", n, "collect()");
   const items: T[] = [];
-  for await (const item of take(source, n)) items.push(item);
+  for await (const item of new Take(readerOf(source, "collect()"), n)) items.push(item);
   return items;
-}
-
-/**
- * How to read `source`: an iterator is read as it is (and left open); an
- * iterable that is not an iterator is opened for this call alone, only when
- * its first item is asked for, and closed by the call.
- */
-function readerOf<T>(source: AsyncSource<T>): () => [AsyncIterator<T>, boolean] {
-  if (typeof source === "object" && source !== null) {
-    if (typeof (source as AsyncIterator<T>).next === "function") {
-      const it = source as AsyncIterator<T>;
-      return () => [it, false];
-    }
-    if (Symbol.asyncIterator in source) {
-      return () => [source[Symbol.asyncIterator](), true];
-    }
-  }
-  throw new TypeError(
-    `expected an async iterable or iterator, got ${source === null ? "null" : typeof source}`,
-  );
 }
 
 // A class rather than an async generator: take() sits in hot loops.
 class Take<T> implements AsyncIterableIterator<T> {
-  #open: (() => [AsyncIterator<T>, boolean]) | undefined;
+  #open: (() => Reader<T>) | undefined;
   #it: AsyncIterator<T> | undefined;
   #left: number;
   // Whether take() opened the iterator; one it was given belongs to the caller.
   #owned = false;
 
-  constructor(open: () => [AsyncIterator<T>, boolean], n: number) {
+  constructor(open: () => Reader<T>, n: number) {
     this.#open = open;
     this.#left = n;
   }

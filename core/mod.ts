@@ -42,16 +42,14 @@ export {
 export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
-export { type AsyncSource, collect, first, take } from "./iterators.ts";
-export {
-  chunk,
-  filter,
-  find,
-  type FindOptions,
-  interleave,
-  map,
-  takeWhile,
-  unique,
-  zip,
-} from "./combinators.ts";
+export type { AsyncSource } from "./async_source.ts";
+export { collect, first, take } from "./iterators.ts";
+export { map } from "./map.ts";
+export { filter } from "./filter.ts";
+export { find, type FindOptions } from "./find.ts";
+export { takeWhile } from "./take_while.ts";
+export { unique } from "./unique.ts";
+export { zip } from "./zip.ts";
+export { interleave } from "./interleave.ts";
+export { chunk } from "./chunk.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";

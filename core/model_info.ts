@@ -14,10 +14,43 @@ import { formatTemperature } from "./model_key.ts";
  * The protocol symbol: `model[modelInfo]()` returns a {@linkcode ModelInfo}.
  * It is registered (`Symbol.for`), so two copies of the library understand
  * each other's models.
+ *
+ * @example Asking a model to describe itself
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, modelInfo } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * assert.equal(modelInfo, Symbol.for("llm-cache.modelInfo"));
+ * assert.equal(new Echo("echo", 0)[modelInfo]().role, "provider");
+ * ```
  */
 export const modelInfo: unique symbol = Symbol.for("llm-cache.modelInfo");
 
-/** What one layer of a model stack says about itself. */
+/**
+ * What one layer of a model stack says about itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, infoOf, type ModelInfo, Repeatable } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * const info: ModelInfo = infoOf(new Repeatable(new Echo("echo", 0)));
+ * assert.deepEqual([info.kind, info.role], ["Repeatable", "cache"]);
+ * assert.equal(info.inner?.name, "echo");
+ * ```
+ */
 export interface ModelInfo {
   /** Its class name, e.g. `Persistent` or `CloseAI`. */
   readonly kind: string;
@@ -39,7 +72,36 @@ export interface ModelInfo {
   readonly inner?: Model | undefined;
 }
 
-/** A model that describes itself. */
+/**
+ * A model that describes itself.
+ *
+ * @example A hand-written model that shows up in displays with a detail
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DescribedModel, infoOf, type ModelInfo, modelInfo } from "../mod.ts";
+ *
+ * class Fixed implements DescribedModel {
+ *   readonly name = "fixed";
+ *   readonly temperature = 0;
+ *   readonly alias = "fixed";
+ *   readonly maxBatch = 1;
+ *   async *sample(): AsyncIterableIterator<string> {
+ *     while (true) yield "42";
+ *   }
+ *   totalQueryTime(): number {
+ *     return 0;
+ *   }
+ *   totalTokenCount(): [number, number] {
+ *     return [0, 0];
+ *   }
+ *   [modelInfo](): ModelInfo {
+ *     return { kind: "Fixed", role: "model", detail: "always 42", figures: {} };
+ *   }
+ * }
+ *
+ * assert.equal(infoOf(new Fixed()).detail, "always 42");
+ * ```
+ */
 export interface DescribedModel extends Model {
   /** Its description, as of now. */
   [modelInfo](): ModelInfo;
@@ -122,7 +184,28 @@ export function stackOf(model: Model): ModelInfo[] {
   return layers;
 }
 
-/** `gpt-4o @ 1 (alias x)`: a model's name, temperature and alias. */
+/**
+ * `gpt-4o @ 1 (alias x)`: a model's name, temperature and alias, as
+ * displays show it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, identity } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill(prompt));
+ *   }
+ * }
+ *
+ * assert.equal(identity(new Echo("gpt-4o", 1.0)), "gpt-4o @ 1");
+ * assert.equal(identity(new Echo("gpt-4o", 0.5, { alias: "g" })), "gpt-4o @ 0.5 (alias g)");
+ * ```
+ *
+ * @param model Any model.
+ * @returns Its name, temperature and alias in one line.
+ */
 export function identity(model: Model): string {
   const alias = model.alias !== undefined && model.alias !== model.name
     ? ` (alias ${model.alias})`

@@ -7,7 +7,7 @@
 
 import type { Model } from "./model.ts";
 import { sha256Hex } from "./_sha256.ts";
-import { assertPrompt } from "./_validate.ts";
+import { assertPrompt, describe } from "./_validate.ts";
 
 /**
  * Formats a temperature as Python's `f"{t:.3f}"` with trailing zeros and then
@@ -35,19 +35,17 @@ export function formatTemperature(temperature: number): string {
   return trimZeros(fixed3(temperature));
 }
 
-/** Throws unless `temperature` is a finite number of at least 0. */
+/** Throws unless `temperature` is a finite number of at least 0 (what every model takes). */
 export function assertTemperature(
   temperature: unknown,
 ): asserts temperature is number {
+  const kind = "a finite number of at least 0";
+  const fix = "pass the sampling temperature, e.g. 0.7";
   if (typeof temperature !== "number") {
-    throw new TypeError(
-      `temperature must be a number, got ${typeof temperature}`,
-    );
+    throw new TypeError(`temperature must be ${kind}, got ${describe(temperature)}; ${fix}`);
   }
   if (!Number.isFinite(temperature) || temperature < 0) {
-    throw new RangeError(
-      `temperature must be a finite number of at least 0, got ${temperature}`,
-    );
+    throw new RangeError(`temperature must be ${kind}, got ${temperature}; ${fix}`);
   }
 }
 
@@ -105,7 +103,7 @@ export function promptHash(prompt: string): string {
  * JSON with object keys sorted at every depth and `undefined` fields left
  * out, so equal options always give the same text.
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};

@@ -1,45 +1,9 @@
-/**
- * API keys: looked up when the first request needs the network, never at
- * construction (replaying a cache needs neither the key nor env
- * permission), and checked before they are sent.
- *
- * @module
- */
+// API keys: looked up when the first request needs the network, never at
+// construction (replaying a cache needs neither the key nor env permission),
+// and checked before they are sent.
 
-/**
- * The environment variable that should hold a provider's API key is not set
- * (or is blank). Thrown at the first request that needs the key, before
- * anything is sent.
- *
- * @example Telling the user which variable to set
- * ```ts
- * import assert from "node:assert/strict";
- * import { MissingApiKeyError } from "./_api_key.ts";
- *
- * const error = new MissingApiKeyError("CLOSEAI_API_KEY");
- * assert.equal(error.name, "MissingApiKeyError");
- * assert.equal(error.variable, "CLOSEAI_API_KEY");
- * assert.match(error.message, /export CLOSEAI_API_KEY=/);
- * ```
- */
-export class MissingApiKeyError extends Error {
-  /** Always `"MissingApiKeyError"`. */
-  override readonly name: string = "MissingApiKeyError";
-  /** The environment variable that was read, e.g. `CLOSEAI_API_KEY`. */
-  readonly variable: string;
-
-  /**
-   * Says that `variable` is not set and how to give the key.
-   *
-   * @param variable The environment variable holding the key.
-   */
-  constructor(variable: string) {
-    super(
-      `${variable} is not set: export ${variable}=<your key>, or pass { apiKey } to the constructor`,
-    );
-    this.variable = variable;
-  }
-}
+import { describe } from "../core/_validate.ts";
+import { MissingApiKeyError } from "./missing_api_key_error.ts";
 
 /**
  * Reads an API key from the environment variable `variable`, turning a
@@ -53,7 +17,7 @@ export function readApiKey(variable: string): string {
   } catch (error) {
     if (isPermissionError(error)) {
       throw new Deno.errors.NotCapable(
-        `reading the API key needs env permission for ${variable}: ` +
+        `could not read the API key: reading ${variable} needs env permission; ` +
           `run with --allow-env=${variable}, or pass { apiKey } to the constructor`,
         { cause: error },
       );
@@ -85,6 +49,26 @@ export function assertApiKey(key: string, origin: string): void {
       `ASCII without spaces; check for a stray line break or quote where the key was copied ` +
       `or read from a file`,
   );
+}
+
+/**
+ * The `apiKey` option, trimmed (a key read from a file ends with a newline)
+ * and checked.
+ *
+ * @param apiKey The option's value.
+ * @param who The model, for the message, e.g. `CloseAI "gpt-4o"`.
+ */
+export function apiKeyOption(apiKey: unknown, who: string): string {
+  const key = typeof apiKey === "string" ? apiKey.trim() : "";
+  if (key === "") {
+    throw new TypeError(
+      `${who}: apiKey must be a non-empty string, got ${
+        typeof apiKey === "string" ? "a blank one" : describe(typeof apiKey)
+      }; pass the key, or leave apiKey out to read it from the provider's key variable`,
+    );
+  }
+  assertApiKey(key, "apiKey");
+  return key;
 }
 
 /** Whether `error` is Deno's "permission not granted" error. */

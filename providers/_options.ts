@@ -24,7 +24,8 @@ export function assertApiTemperature(who: string, temperature: number): void {
   if (temperature <= 2) return;
   throw new RangeError(
     `${who}: temperature must be between 0 and 2, the range OpenAI-compatible APIs and Ollama ` +
-      `accept, got ${temperature}; the server would refuse every request`,
+      `accept, got ${temperature}: the server would refuse every request; pass a temperature ` +
+      "from 0 to 2",
   );
 }
 

@@ -5,13 +5,20 @@
  * @module
  */
 
-import type { Model } from "../core/model.ts";
-import { describe } from "../core/_validate.ts";
-import { isRecord } from "./_options.ts";
-
 /**
  * The most one model object may spend. Limits left out are unlimited;
  * `Infinity` lifts a limit.
+ *
+ * @example At most 50 requests and 200,000 tokens
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Budget, CloseAI } from "../mod.ts";
+ *
+ * const budget: Budget = { requests: 50, tokens: 200_000 };
+ * const model = new CloseAI("gpt-4o", 1, { budget });
+ * assert.equal(model.stats.requests, 0);
+ * assert.throws(() => new CloseAI("gpt-4o", 1, { budget: { samples: -1 } }), RangeError);
+ * ```
  */
 export interface Budget {
   /** HTTP requests sent for samples; a retry of a request is not counted again. */
@@ -26,7 +33,18 @@ export interface Budget {
   tokens?: number;
 }
 
-/** The spending limit of a provider. */
+/**
+ * The spending limit of a provider.
+ *
+ * @example No limit, for a run that is known to end
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BudgetOptions, OpenAI } from "../mod.ts";
+ *
+ * const options: BudgetOptions = { budget: { samples: Infinity } };
+ * assert.equal(new OpenAI("gpt-4o-mini", 1, options).alias, "gpt-4o-mini");
+ * ```
+ */
 export interface BudgetOptions {
   /**
    * What this model object may spend before it throws a
@@ -41,10 +59,18 @@ export interface BudgetOptions {
   budget?: Budget;
 }
 
-/** The default {@linkcode Budget}: enough for a real experiment, not for a runaway loop. */
-export const DEFAULT_BUDGET: Readonly<Budget> = Object.freeze({ samples: 10_000 });
-
-/** Which limit of a {@linkcode Budget} was reached. */
+/**
+ * Which limit of a {@linkcode Budget} was reached.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BudgetExceededError, type BudgetLimit } from "../mod.ts";
+ *
+ * const limit: BudgetLimit = new BudgetExceededError("m", "tokens", 1000, 1200).limit;
+ * assert.equal(limit, "tokens");
+ * ```
+ */
 export type BudgetLimit = "requests" | "samples" | "tokens";
 
 /**
@@ -112,87 +138,3 @@ const SPENT: Record<BudgetLimit, string> = {
   samples: "received or asked for so far",
   tokens: "reported so far",
 };
-
-/** One model object's spending, checked before each request. */
-export class Spending {
-  #who: string;
-  #limits: Required<Budget>;
-  #model: Pick<Model, "totalTokenCount">;
-  #requests = 0;
-  #samples = 0;
-  #pending = 0;
-
-  /**
-   * @param budget The `budget` option, checked here.
-   * @param who The model, for messages.
-   * @param model Where the tokens reported so far are counted.
-   */
-  constructor(budget: unknown, who: string, model: Pick<Model, "totalTokenCount">) {
-    this.#limits = limits(budget ?? DEFAULT_BUDGET);
-    this.#who = who;
-    this.#model = model;
-  }
-
-  /**
-   * Sends one request for up to `n` samples within the budget: `send` gets
-   * how many to ask for (fewer than `n` when less is left). Throws
-   * {@linkcode BudgetExceededError} instead of calling `send` when nothing
-   * may be asked for.
-   */
-  async request(n: number, send: (n: number) => Promise<string[]>): Promise<string[]> {
-    const granted = this.#grant(n);
-    this.#requests++;
-    this.#pending += granted;
-    try {
-      const samples = await send(granted);
-      this.#samples += samples.length;
-      return samples;
-    } finally {
-      this.#pending -= granted;
-    }
-  }
-
-  #grant(n: number): number {
-    const { requests, samples, tokens } = this.#limits;
-    if (this.#requests >= requests) this.#refuse("requests", requests, this.#requests);
-    const [prompt, completion] = this.#model.totalTokenCount();
-    const spent = prompt + completion;
-    if (spent >= tokens) this.#refuse("tokens", tokens, spent);
-    const asked = this.#samples + this.#pending;
-    if (asked >= samples) this.#refuse("samples", samples, asked);
-    return Math.min(n, samples - asked);
-  }
-
-  #refuse(limit: BudgetLimit, allowed: number, used: number): never {
-    throw new BudgetExceededError(this.#who, limit, allowed, used);
-  }
-}
-
-function limits(budget: unknown): Required<Budget> {
-  if (!isRecord(budget)) {
-    throw new TypeError(
-      `budget must be an object such as { samples: 1000 }, got ${describe(budget)}`,
-    );
-  }
-  const unknown = Object.keys(budget).find((k) => !["requests", "samples", "tokens"].includes(k));
-  if (unknown !== undefined) {
-    throw new TypeError(
-      `budget has no limit ${JSON.stringify(unknown)}: use requests, samples or tokens`,
-    );
-  }
-  return {
-    requests: limit("requests", budget.requests),
-    samples: limit("samples", budget.samples),
-    tokens: limit("tokens", budget.tokens),
-  };
-}
-
-function limit(name: BudgetLimit, value: unknown): number {
-  if (value === undefined || value === Infinity) return Infinity;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `budget.${name} must be a non-negative integer or Infinity, got ${describe(value)}`,
-    );
-  }
-  return value;
-}

@@ -1,10 +1,26 @@
-// Generation options: what a request asks for besides the prompt. Every one
-// of them can change the output, so all of them join the cache key.
+/**
+ * `GenerationOptions`: what a request asks for besides the prompt. Every one
+ * of them can change the output, so all of them join the cache key.
+ *
+ * @module
+ */
 
-import { describe } from "../core/_validate.ts";
-import { defined, isRecord } from "./_options.ts";
-
-/** Request options that change what the model generates; all join the cache key. */
+/**
+ * Request options that change what the model generates; all join the cache
+ * key, so two configurations never share a sequence.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type GenerationOptions, modelKey, OpenAI } from "../mod.ts";
+ *
+ * const terse: GenerationOptions = { system: "Answer in one word.", maxTokens: 5, stop: "\n" };
+ * const plain = new OpenAI("gpt-4o", 1);
+ * const short = new OpenAI("gpt-4o", 1, terse);
+ * assert.equal(modelKey(plain), "gpt-4o_1");
+ * assert.notEqual(modelKey(short), modelKey(plain));
+ * ```
+ */
 export interface GenerationOptions {
   /**
    * A system message sent before the prompt.
@@ -43,85 +59,4 @@ export interface GenerationOptions {
    * @default {{}}
    */
   params?: Record<string, unknown>;
-}
-
-/** Body fields (wire names) and the system message of a request. */
-export interface Generation {
-  /** Fields to merge into the request body. */
-  fields: Record<string, unknown>;
-  /** The system message, if any. */
-  system: string | undefined;
-}
-
-/** Checks the options and names them as the OpenAI API does. */
-export function generation(
-  options: GenerationOptions,
-  reserved: readonly string[],
-): Generation {
-  const { system, maxTokens, stop, seed, topP, responseFormat, params = {} } = options;
-  if (system !== undefined && typeof system !== "string") {
-    throw new TypeError(`system must be a string, got ${describe(system)}`);
-  }
-  if (!isRecord(params)) {
-    throw new TypeError(`params must be an object of body fields, got ${describe(params)}`);
-  }
-  const clash = Object.keys(params).find((k) => reserved.includes(k));
-  if (clash !== undefined) {
-    throw new TypeError(
-      `params may not set ${JSON.stringify(clash)}: the model sets ${reserved.join(", ")} itself`,
-    );
-  }
-  checkNumber("maxTokens", maxTokens, true);
-  checkNumber("seed", seed, true);
-  checkNumber("topP", topP, false);
-  if (stop !== undefined && typeof stop !== "string" && !isStrings(stop)) {
-    throw new TypeError(`stop must be a string or an array of strings, got ${describe(stop)}`);
-  }
-  if (responseFormat !== undefined && !isRecord(responseFormat)) {
-    throw new TypeError(
-      `responseFormat must be an object such as { type: "json_object" }, got ${
-        describe(responseFormat)
-      }`,
-    );
-  }
-  const named = {
-    max_tokens: maxTokens,
-    stop,
-    seed,
-    top_p: topP,
-    response_format: responseFormat,
-  };
-  return { fields: defined({ ...params, ...defined(named) }), system };
-}
-
-/**
- * The cache-key options of a request: its body fields plus the system
- * message; undefined when there are none, so the key stays mnimi's.
- */
-export function keyOptionsOf(
-  { fields, system }: Generation,
-): Readonly<Record<string, unknown>> | undefined {
-  const options = system === undefined ? fields : { ...fields, system };
-  return Object.keys(options).length === 0 ? undefined : Object.freeze(structuredClone(options));
-}
-
-/** The chat messages for `prompt`. */
-export function messages(prompt: string, system: string | undefined) {
-  const user = { role: "user", content: prompt };
-  return system === undefined ? [user] : [{ role: "system", content: system }, user];
-}
-
-function checkNumber(name: string, value: unknown, integer: boolean): void {
-  if (value === undefined) return;
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isInteger(value))
-  ) {
-    throw new TypeError(
-      `${name} must be a finite ${integer ? "integer" : "number"}, got ${describe(value)}`,
-    );
-  }
-}
-
-function isStrings(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((s) => typeof s === "string");
 }

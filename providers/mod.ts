@@ -19,12 +19,12 @@ export { OpenAICompatible, type OpenAICompatibleOptions } from "./openai_compati
 export { AI302, CloseAI, FireworksAI, OpenAI, type ProviderOptions, XMCP } from "./wrappers.ts";
 export { Ollama, type OllamaOptions } from "./ollama.ts";
 export { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
-export { MissingApiKeyError } from "./_api_key.ts";
+export { MissingApiKeyError } from "./missing_api_key_error.ts";
 export {
   type Budget,
   BudgetExceededError,
   type BudgetLimit,
   type BudgetOptions,
 } from "./budget.ts";
-export type { HttpOptions } from "./_http_client.ts";
+export type { HttpOptions } from "./http_options.ts";
 export type { GenerationOptions } from "./generation.ts";

@@ -10,13 +10,34 @@ import {
   type ProviderStats,
 } from "../core/buffered_model.ts";
 import { describe } from "../core/_validate.ts";
-import { type BudgetOptions, Spending } from "./budget.ts";
-import { generation, type GenerationOptions, keyOptionsOf, messages } from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./_http_client.ts";
+import type { BudgetOptions } from "./budget.ts";
+import { Spending } from "./_spending.ts";
+import { generation, keyOptionsOf, messages } from "./_generation.ts";
+import type { GenerationOptions } from "./generation.ts";
+import { HttpClient, parseJson } from "./_http_client.ts";
+import type { HttpOptions } from "./http_options.ts";
+import type { ResponseBody } from "./_response_body.ts";
 import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./_options.ts";
 import { settleSamples } from "./_settle.ts";
 
-/** Options of {@linkcode Ollama}. Durations are milliseconds. */
+/**
+ * Options of {@linkcode Ollama}: batching, connection, generation and
+ * budget. Durations are milliseconds.
+ *
+ * @example A remote Ollama with a longer context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ollama, type OllamaOptions } from "../mod.ts";
+ *
+ * const options: OllamaOptions = {
+ *   baseUrl: "http://gpu-box:11434",
+ *   maxConcurrency: 2,
+ *   params: { options: { num_ctx: 8192 } },
+ * };
+ * const model = new Ollama("llama3.2", 0.8, options);
+ * assert.deepEqual(model.keyOptions, { options: { num_ctx: 8192 } });
+ * ```
+ */
 export interface OllamaOptions
   extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {}
 
@@ -70,13 +91,16 @@ export class Ollama extends BufferedModel {
    */
   constructor(name: string, temperature: number, options: OllamaOptions = {}) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Ollama options must be an object, got ${describe(options)}`);
+      throw new TypeError(
+        `Ollama "${name}": options must be an object, got ${describe(options)}; ` +
+          `pass e.g. { maxBatch: 4 }, or leave them out`,
+      );
     }
     super(name, temperature, batchOptions(options));
     const label = `Ollama "${name}"`;
     assertApiTemperature(label, temperature);
-    const chosen = generation(options, ["model", "messages", "stream"]);
-    this.#fields = ollamaFields(chosen.fields);
+    const chosen = generation(options, ["model", "messages", "stream"], label);
+    this.#fields = ollamaFields(chosen.fields, label);
     this.#system = chosen.system;
     this.keyOptions = keyOptionsOf({ fields: this.#fields, system: chosen.system });
     this.#client = new HttpClient(options, {
@@ -84,7 +108,7 @@ export class Ollama extends BufferedModel {
       defaultBaseUrl: "http://localhost:11434",
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options.budget, label, this);
+    this.#budget = new Spending(options, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -147,6 +171,7 @@ export class Ollama extends BufferedModel {
       message: "the stream ended before its final (done) line",
       code: "truncated_stream",
       status: 0,
+      hint: "the connection closed mid-answer; check the Ollama server's log if it keeps happening",
     });
   }
 }
@@ -166,30 +191,36 @@ async function* lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string>
 }
 
 /** OpenAI-named generation fields in Ollama's request shape. */
-function ollamaFields(fields: Record<string, unknown>): Record<string, unknown> {
+function ollamaFields(fields: Record<string, unknown>, who: string): Record<string, unknown> {
   const { max_tokens, stop, seed, top_p, response_format, options, ...rest } = fields;
   if (options !== undefined && !isRecord(options)) {
-    throw new TypeError(`params.options must be an object, got ${describe(options)}`);
+    throw new TypeError(
+      `${who}: params.options must be an object, got ${describe(options)}; ` +
+        "pass Ollama's options as an object, e.g. { num_ctx: 8192 }",
+    );
   }
   if (isRecord(options) && "temperature" in options) {
-    throw new TypeError("params.options may not set temperature: pass it as the second argument");
+    throw new TypeError(
+      `${who}: params.options may not set temperature: the model sends its own; ` +
+        "pass the temperature as the constructor's second argument",
+    );
   }
   const merged = defined({ num_predict: max_tokens, stop, seed, top_p, ...options });
   return defined({
     ...rest,
-    format: response_format === undefined ? rest.format : ollamaFormat(response_format),
+    format: response_format === undefined ? rest.format : ollamaFormat(response_format, who),
     options: Object.keys(merged).length === 0 ? undefined : merged,
   });
 }
 
-function ollamaFormat(format: unknown): unknown {
+function ollamaFormat(format: unknown, who: string): unknown {
   if (isRecord(format) && format.type === "json_object") return "json";
   if (isRecord(format) && format.type === "json_schema" && isRecord(format.json_schema)) {
     return format.json_schema.schema;
   }
   if (isRecord(format) && format.type === "text") return undefined;
   throw new TypeError(
-    `responseFormat ${JSON.stringify(format)} has no Ollama equivalent: ` +
+    `${who}: responseFormat ${JSON.stringify(format)} has no Ollama equivalent; ` +
       `use { type: "json_object" }, a json_schema format, or params: { format }`,
   );
 }

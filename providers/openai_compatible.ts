@@ -10,20 +10,38 @@ import {
   type ProviderStats,
 } from "../core/buffered_model.ts";
 import { describe } from "../core/_validate.ts";
-import { type BudgetOptions, Spending } from "./budget.ts";
-import {
-  type Generation,
-  generation,
-  type GenerationOptions,
-  keyOptionsOf,
-  messages,
-} from "./generation.ts";
-import { HttpClient, type HttpOptions, parseJson, type ResponseBody } from "./_http_client.ts";
+import type { BudgetOptions } from "./budget.ts";
+import { Spending } from "./_spending.ts";
+import { type Generation, generation, keyOptionsOf, messages } from "./_generation.ts";
+import type { GenerationOptions } from "./generation.ts";
+import { HttpClient, parseJson } from "./_http_client.ts";
+import type { HttpOptions } from "./http_options.ts";
+import type { ResponseBody } from "./_response_body.ts";
 import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./_options.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./_settle.ts";
 
-/** Options of {@linkcode OpenAICompatible}. Durations are milliseconds. */
+/**
+ * Options of {@linkcode OpenAICompatible}: batching, connection, generation
+ * and budget. Durations are milliseconds.
+ *
+ * @example A self-hosted server that needs a key
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OpenAICompatible, type OpenAICompatibleOptions } from "../mod.ts";
+ *
+ * const options: OpenAICompatibleOptions = {
+ *   baseUrl: "https://llm.example.org/v1",
+ *   apiKeyVariable: "EXAMPLE_API_KEY", // read at the first request, not now
+ *   maxBatch: 8,
+ *   maxTokens: 256,
+ *   budget: { requests: 100 },
+ * };
+ * const model = new OpenAICompatible("qwen3", 0.6, options);
+ * assert.equal(model.baseUrl, "https://llm.example.org/v1");
+ * assert.equal(model.keyOptions?.max_tokens, 256);
+ * ```
+ */
 export interface OpenAICompatibleOptions
   extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {
   /**
@@ -104,20 +122,21 @@ export class OpenAICompatible extends BufferedModel {
   constructor(name: string, temperature: number, options: OpenAICompatibleOptions) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
-        `OpenAICompatible needs options with a baseUrl, got ${describe(options)}`,
+        `${new.target.name} "${name}" needs options with a baseUrl, got ${describe(options)}; ` +
+          `pass e.g. { baseUrl: "http://localhost:8000/v1" }`,
       );
     }
     super(name, temperature, batchOptions(options));
     const label = `${new.target.name} "${name}"`;
     assertApiTemperature(label, temperature);
-    this.#generation = generation(options, RESERVED);
+    this.#generation = generation(options, RESERVED, label);
     this.keyOptions = keyOptionsOf(this.#generation);
     this.#client = new HttpClient(options, {
       label,
       keyVariable: options.apiKeyVariable,
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options.budget, label, this);
+    this.#budget = new Spending(options, label, this);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -188,6 +207,8 @@ export class OpenAICompatible extends BufferedModel {
       throw this.#client.errorFrom(response, raw, body, {
         message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
         code: "no_content",
+        hint: "a content filter or a tool call can leave no text: change the prompt or the " +
+          "generation options (e.g. responseFormat, params)",
       });
     }
     this.#requests++;

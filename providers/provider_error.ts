@@ -4,11 +4,24 @@
  * @module
  */
 
-import { isRecord } from "./_options.ts";
+import { excerpt } from "./_error_fields.ts";
 import { type Redact, redactCause } from "./_redact.ts";
 import { isRetryableStatus } from "./_retry.ts";
 
-/** What a {@linkcode ProviderError} reports. */
+/**
+ * What a {@linkcode ProviderError} reports.
+ *
+ * @example A fake server's failure, for a test
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProviderError, type ProviderErrorInit } from "../mod.ts";
+ *
+ * const init: ProviderErrorInit = { status: 503, providerMessage: "overloaded", retryAfter: 2000 };
+ * const error = new ProviderError(init);
+ * assert.equal(error.retryAfter, 2000);
+ * assert.ok(error.retryable);
+ * ```
+ */
 export interface ProviderErrorInit {
   /** HTTP status; 0 when no complete response arrived (network, timeout). */
   status: number;
@@ -44,9 +57,6 @@ export interface ProviderErrorInit {
    */
   redact?: ((text: string) => string) | undefined;
 }
-
-/** How much of a response body an error keeps. */
-export const BODY_EXCERPT = 300;
 
 /**
  * An HTTP failure of a provider: an error status, a body that is not a
@@ -157,63 +167,4 @@ function composeMessage(init: ProviderErrorInit): string {
   const suffix = details.length === 0 ? "" : ` (${details.join(", ")})`;
   const hint = init.hint === undefined ? "" : `; ${init.hint}`;
   return `${who} ${what}: ${init.providerMessage}${suffix}${hint}`;
-}
-
-/** The first {@linkcode BODY_EXCERPT} characters of `text`, whitespace-trimmed. */
-export function excerpt(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length > BODY_EXCERPT ? trimmed.slice(0, BODY_EXCERPT) + "…" : trimmed;
-}
-
-/** The fields of the many error envelopes servers use. */
-export interface ErrorFields {
-  message: string | undefined;
-  code: string | undefined;
-  type: string | undefined;
-  /** A status written inside the body (Azure's 200-with-error). */
-  status: number | undefined;
-  param: string | undefined;
-}
-
-/**
- * Reads an error body: OpenAI `{error: {message, type, param, code}}`,
- * OpenRouter (numeric `code`, `metadata.raw`), Azure (`innererror`, `status`),
- * Fireworks, Ollama `{error: "text"}`, FastAPI `{detail}` and plain
- * `{message}`. Returns undefined when `body` holds no error.
- */
-export function errorFields(body: unknown): ErrorFields | undefined {
-  if (!isRecord(body)) return undefined;
-  const error = body.error ?? body.detail;
-  if (typeof error === "string") return fields(error, undefined);
-  if (isRecord(error)) return fields(joinMessages(text(error.message), rawMessage(error)), error);
-  if (typeof body.message === "string" && body.choices === undefined) {
-    return fields(body.message, body);
-  }
-  return undefined;
-}
-
-function fields(message: string | undefined, from: Record<string, unknown> | undefined) {
-  return {
-    message,
-    code: text(from?.code),
-    type: text(from?.type),
-    status: typeof from?.status === "number" ? from.status : undefined,
-    param: text(from?.param),
-  };
-}
-
-function joinMessages(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined || b === undefined) return a ?? b;
-  return `${a}: ${b}`;
-}
-
-function rawMessage(error: Record<string, unknown>): string | undefined {
-  const metadata = error.metadata;
-  return isRecord(metadata) ? text(metadata.raw) : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === "string" && value !== "") return value;
-  if (typeof value === "number") return String(value);
-  return undefined;
 }

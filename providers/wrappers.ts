@@ -7,7 +7,21 @@
 
 import { OpenAICompatible, type OpenAICompatibleOptions } from "./openai_compatible.ts";
 
-/** Options of the ready-made providers; `baseUrl` defaults to the provider's. */
+/**
+ * Options of the ready-made providers: those of
+ * {@linkcode OpenAICompatibleOptions} without `apiKeyVariable`; `baseUrl`
+ * defaults to the provider's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OpenAI, type ProviderOptions } from "../mod.ts";
+ *
+ * const options: ProviderOptions = { maxBatch: 10, seed: 1, timeout: 120_000 };
+ * const model = new OpenAI("gpt-4o-mini", 1, options);
+ * assert.equal(model.baseUrl, "https://api.openai.com/v1");
+ * ```
+ */
 export type ProviderOptions = Omit<OpenAICompatibleOptions, "apiKeyVariable">;
 
 function endpoint(

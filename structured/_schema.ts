@@ -1,5 +1,8 @@
-// Running a Standard Schema where the caller cannot wait (parse is synchronous).
+// Running a Standard Schema on a model's output: at once where the caller
+// cannot wait (parse is synchronous), and its result as a value or a
+// ParseError.
 
+import { ParseError } from "./parse_error.ts";
 import type { StandardSchemaResult, StandardSchemaV1 } from "./standard_schema.ts";
 
 /** Validates `value` with `schema`; a TypeError when the schema answers asynchronously. */
@@ -23,4 +26,20 @@ export function validateNow<T>(
 /** Whether `value` is a promise or another thenable. */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** The value a schema validated, or a ParseError listing its issues with `text`. */
+export function schemaValue<T>(
+  schema: StandardSchemaV1<string, T>,
+  text: string,
+  result: StandardSchemaResult<T>,
+): T {
+  if (result.issues !== undefined) {
+    throw new ParseError(text, {
+      expected: `text the ${schema["~standard"].vendor} schema accepts`,
+      offset: 0,
+      issues: result.issues,
+    });
+  }
+  return result.value;
 }

@@ -13,8 +13,10 @@ export function assertSpec(spec: unknown, where: string): asserts spec is Spec<u
     const schema = typeof spec === "object" && spec !== null && "~standard" in spec;
     throw new TypeError(
       `${where} expects a spec (tag(), code(), json(), repeat(), sequence() or an object with ` +
-        `match() and expected), got ${schema ? "a Standard Schema" : describe(spec)}` +
-        (schema ? ": wrap it as json(schema) to check JSON in the text" : ""),
+        `match() and expected), got ${schema ? "a Standard Schema" : describe(spec)}; ` +
+        (schema
+          ? "wrap it as json(schema) to check JSON in the text"
+          : `build one, e.g. tag("answer")`),
     );
   }
 }

@@ -37,7 +37,8 @@ import type { Match, Spec } from "./spec.ts";
 export function code(language?: string): Spec<string> {
   if (language !== undefined && (typeof language !== "string" || !/^\S+$/.test(language))) {
     throw new TypeError(
-      `code() language must be one word, e.g. "python", got ${describe(language)}`,
+      `code(): language must be one word, got ${describe(language)}; ` +
+        `pass e.g. "python", or nothing to take a block in any language`,
     );
   }
   return new Code(language?.toLowerCase());

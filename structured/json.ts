@@ -61,7 +61,8 @@ export function json(schema?: StandardSchemaV1): Spec<unknown> {
   if (schema !== undefined && !isStandardSchema(schema)) {
     throw new TypeError(
       "json() takes a Standard Schema (a zod, valibot or arktype schema, or an object with a " +
-        `"~standard" property), got ${typeof schema}: for a plain check, use queryRetry's validate`,
+        `"~standard" property), got ${typeof schema}; for a plain check, use queryRetry's ` +
+        "validate option instead",
     );
   }
   return new Json(schema);

@@ -6,14 +6,9 @@
 
 import { describe } from "../core/_validate.ts";
 import { assertSpec } from "./_spec.ts";
-import { validateNow } from "./_schema.ts";
-import { ParseError } from "./parse_error.ts";
+import { schemaValue, validateNow } from "./_schema.ts";
 import type { OutputSpec, Spec } from "./spec.ts";
-import {
-  isStandardSchema,
-  type StandardSchemaResult,
-  type StandardSchemaV1,
-} from "./standard_schema.ts";
+import { isStandardSchema } from "./standard_schema.ts";
 
 /**
  * Parses `text` with `spec`, matching from the start of the text (text the
@@ -52,30 +47,11 @@ import {
  */
 export function parse<T>(spec: OutputSpec<T>, text: string): T {
   if (typeof text !== "string") {
-    throw new TypeError(`parse() text must be a string, got ${describe(text)}`);
+    throw new TypeError(
+      `parse(): text must be a string, got ${describe(text)}; pass the model's response`,
+    );
   }
   if (isStandardSchema(spec)) return schemaValue(spec, text, validateNow(spec, text, "parse()"));
   assertSpec(spec, "parse()");
   return (spec as Spec<T>).match(text, 0).value;
-}
-
-/** `parse`, awaiting a Standard Schema spec that validates asynchronously. */
-export async function parseAwaiting<T>(spec: OutputSpec<T>, text: string): Promise<T> {
-  if (!isStandardSchema(spec)) return parse(spec, text);
-  return schemaValue(spec, text, await spec["~standard"].validate(text));
-}
-
-function schemaValue<T>(
-  schema: StandardSchemaV1<string, T>,
-  text: string,
-  result: StandardSchemaResult<T>,
-): T {
-  if (result.issues !== undefined) {
-    throw new ParseError(text, {
-      expected: `text the ${schema["~standard"].vendor} schema accepts`,
-      offset: 0,
-      issues: result.issues,
-    });
-  }
-  return result.value;
 }

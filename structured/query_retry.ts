@@ -6,12 +6,13 @@
 
 import { Independent } from "../core/independent.ts";
 import type { Model } from "../core/model.ts";
-import { assertCount, assertPrompt, describe } from "../core/_validate.ts";
+import { assertCount, assertFunction, assertPrompt, describe } from "../core/_validate.ts";
 import { assertSpec } from "./_spec.ts";
+import { schemaValue } from "./_schema.ts";
 import { excerptAt, formatIssues } from "./_text.ts";
 import type { Attempt, FailedAttempt } from "./attempt.ts";
 import { LLMOutputError } from "./llm_output_error.ts";
-import { parseAwaiting } from "./parse.ts";
+import { parse } from "./parse.ts";
 import { ParseError } from "./parse_error.ts";
 import type { OutputSpec } from "./spec.ts";
 import { isStandardSchema, type StandardSchemaV1 } from "./standard_schema.ts";
@@ -173,25 +174,29 @@ export async function queryRetry<T>(
   options: QueryRetryOptions<T> = {},
 ): Promise<unknown> {
   const { retries = 1, validate, batch = 1, onAttempt } = options;
+  const who = "queryRetry()";
   assertPrompt(prompt);
-  assertCount("retries", retries);
-  assertCount("batch", batch);
-  if (!isStandardSchema(spec)) assertSpec(spec, "queryRetry()");
+  assertCount("retries", retries, who);
+  assertCount("batch", batch, who);
+  if (!isStandardSchema(spec)) assertSpec(spec, who);
   if (validate !== undefined && typeof validate !== "function" && !isStandardSchema(validate)) {
     throw new TypeError(
-      `validate must be a function or a Standard Schema, got ${describe(validate)}`,
+      `${who}: validate must be a function or a Standard Schema, got ${describe(validate)}; ` +
+        'pass e.g. (value) => value !== "", or a zod schema',
     );
   }
-  if (onAttempt !== undefined && typeof onAttempt !== "function") {
-    throw new TypeError(`onAttempt must be a function, got ${describe(onAttempt)}`);
-  }
+  if (onAttempt !== undefined) assertFunction("onAttempt", onAttempt, who);
   const failed: FailedAttempt[] = [];
   const stream = new Independent(model).sample(prompt, batch);
   try {
     for (let index = 0; index < retries; index++) {
       const next = await stream.next();
       if (next.done) {
-        throw new RangeError(`the model's stream for the prompt ended after ${index} samples`);
+        throw new RangeError(
+          `${who} could not draw attempt ${index + 1}: the model's stream for the prompt ended ` +
+            `after ${index} samples; sample from a model whose streams are endless, as every ` +
+            "built-in model's are",
+        );
       }
       const attempt = await judge(index, next.value, spec, validate);
       onAttempt?.(attempt);
@@ -230,7 +235,9 @@ async function judge<T>(
   });
   let value: unknown;
   try {
-    value = await parseAwaiting(spec, response);
+    value = isStandardSchema(spec)
+      ? schemaValue(spec, response, await spec["~standard"].validate(response))
+      : parse(spec, response);
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     return failed("parse", error.message, error, error.offset);
@@ -253,7 +260,8 @@ async function judge<T>(
   if (verdict === false) return failed("validate", "validate returned false", undefined);
   if (verdict !== true && verdict !== undefined) {
     throw new TypeError(
-      `validate must return true, false or nothing (or throw), got ${describe(verdict)}`,
+      `queryRetry(): validate must return true, false or nothing (or throw), got ` +
+        `${describe(verdict)}; return a boolean, or throw an error that says what is wrong`,
     );
   }
   return { index, response, ok: true, value };

@@ -76,7 +76,8 @@ export function sequence(
 ): Spec<unknown> {
   if (typeof parts !== "object" || parts === null) {
     throw new TypeError(
-      `sequence() expects an array or an object of specs, got ${describe(parts)}`,
+      `sequence() expects an array or an object of specs, got ${describe(parts)}; ` +
+        `pass e.g. [tag("analysis"), code()] or { answer: tag("answer") }`,
     );
   }
   const entries = Array.isArray(parts)

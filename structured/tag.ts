@@ -29,8 +29,8 @@ import type { Match, Spec } from "./spec.ts";
 export function tag(name: string): Spec<string> {
   if (typeof name !== "string" || !/^[^\s<>/]+$/.test(name)) {
     throw new TypeError(
-      `tag name must be a non-empty string without whitespace, "<", ">" or "/", ` +
-        `got ${describe(name)}: pass the bare name, e.g. tag("answer") for <answer>…</answer>`,
+      `tag(): name must be a non-empty string without whitespace, "<", ">" or "/", ` +
+        `got ${describe(name)}; pass the bare name, e.g. tag("answer") for <answer>…</answer>`,
     );
   }
   return new Tag(name);

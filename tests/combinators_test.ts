@@ -4,12 +4,15 @@
 import assert from "node:assert/strict";
 import {
   chunk,
+  collect,
   filter,
   find,
+  first,
   Independent,
   interleave,
   map,
   Repeatable,
+  take,
   takeWhile,
   unique,
   zip,
@@ -216,9 +219,41 @@ Deno.test("chunk groups items; the last chunk may be short", async () => {
 });
 
 Deno.test("bad arguments are TypeErrors at the call, naming the combinator", async () => {
-  assert.throws(() => map(42 as never, (x) => x), /map expects an async iterable or iterator/);
-  assert.throws(() => map(counted().it, "f" as never), /map: fn must be a function/);
-  assert.throws(() => filter(counted().it, null as never), /filter: predicate must be a function/);
-  assert.throws(() => zip(counted().it, null as never), /zip \(stream 1\) expects/);
-  await assert.rejects(find(undefined as never, () => true), /find expects/);
+  assert.throws(() => map(42 as never, (x) => x), /map\(\) expects an async iterable or iterator/);
+  assert.throws(() => map(counted().it, "f" as never), /map\(\): fn must be a function/);
+  assert.throws(
+    () => filter(counted().it, null as never),
+    /filter\(\): predicate must be a function/,
+  );
+  assert.throws(() => zip(counted().it, null as never), /zip\(\) stream 1 expects/);
+  await assert.rejects(find(undefined as never, () => true), /find\(\) expects/);
+  await assert.rejects(find(counted().it, () => true, { limit: "3" as never }), TypeError);
+});
+
+Deno.test("combinators and first/take/collect open a source the same way, with one message", async () => {
+  // An iterator that is also an iterable of something else: the iterator is what is read.
+  const other = counted(Infinity, "other-").it;
+  const source = { ...counted().it, [Symbol.asyncIterator]: () => other };
+  assert.deepEqual(await read(map(source, (x) => x), 1), ["0"]);
+  assert.equal(await first(source), "1");
+  assert.deepEqual(await collect(source, 1), ["2"]);
+  for (
+    const [who, call] of [
+      ["map()", () => map(42 as never, (x) => x)],
+      ["chunk()", () => chunk(42 as never, 2)],
+      ["take()", () => take(42 as never, 2)],
+      ["first()", () => first(42 as never)],
+      ["collect()", () => collect(42 as never, 2)],
+    ] as const
+  ) {
+    await assert.rejects(async () => await call(), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.equal(
+        error.message,
+        `${who} expects an async iterable or iterator, got 42; ` +
+          "pass a stream such as model.sample(prompt)",
+      );
+      return true;
+    });
+  }
 });

@@ -155,7 +155,14 @@ Deno.test("budget { requests: 0 } never sends anything; a budget is checked at c
   const make = (budget: unknown) => new OpenAICompatible("m", 1, { ...base, budget } as never);
   assert.throws(() => make({ request: 5 }), /budget has no limit "request"/);
   assert.throws(() => make(100), TypeError);
-  for (const bad of [-1, 1.5, NaN, "10"]) assert.throws(() => make({ samples: bad }), RangeError);
+  for (const bad of [-1, 1.5, NaN]) assert.throws(() => make({ samples: bad }), RangeError);
+  assert.throws(
+    () => make({ samples: "10" }),
+    (error: Error) =>
+      error instanceof TypeError &&
+      error.message === 'OpenAICompatible "m": budget.samples must be a non-negative integer or ' +
+          'Infinity, got "10"; pass a whole number of at least 0, or Infinity for no limit',
+  );
   make({});
   make({ samples: Infinity, requests: 1e6 });
 });

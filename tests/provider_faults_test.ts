@@ -305,6 +305,30 @@ Deno.test("maxResponseBytes must be a positive integer or Infinity", () => {
   new OpenAICompatible("m", 1, { ...base, maxResponseBytes: Infinity });
 });
 
+Deno.test("a ProviderError for any error status says what to do", async () => {
+  await withServer({}, async (server) => {
+    server.inject({ kind: "server_error", status: 503 }, { kind: "bad_request" });
+    const m = model(server, { maxRetries: 0 });
+    const unavailable = await failure(() => first(m.sample("a")), ProviderError);
+    assert.match(
+      unavailable.message,
+      /; the server could not answer; try again later, or raise maxRetries$/,
+    );
+    const bad = await failure(() => first(m.sample("b")), ProviderError);
+    assert.match(bad.message, /; change the request as the provider's message says$/);
+  });
+  const empty = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: fake({ choices: [{ finish_reason: "content_filter", message: { content: null } }] }),
+  });
+  const error = await failure(() => first(empty.sample("p")), ProviderError);
+  assert.equal(error.code, "no_content");
+  assert.match(
+    error.message,
+    /content_filter.*; a content filter or a tool call can leave no text/,
+  );
+});
+
 Deno.test("ProviderError.retryable: true for a failure given up on, false for a bad request", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "server_error", status: 503 }, { kind: "bad_request" });

@@ -178,6 +178,48 @@ Deno.test("constructor arguments are checked with messages that say what to pass
   assert.throws(() => new OpenAICompatible("m", 1, { ...base, apiKey: "" }), TypeError);
 });
 
+Deno.test("numeric options go through the shared checks: the model, the kind, what to pass", () => {
+  const base = { baseUrl: "http://localhost:8000/v1" };
+  const refused = (options: Record<string, unknown>, type: typeof TypeError, message: string) =>
+    assert.throws(
+      () => new OpenAICompatible("m", 1, { ...base, ...options }),
+      (error: Error) => {
+        assert.ok(error instanceof type, String(error));
+        assert.equal(error.message, `OpenAICompatible "m": ${message}`);
+        return true;
+      },
+    );
+  const count = "pass a whole number of at least 1";
+  refused(
+    { maxConcurrency: "8" },
+    TypeError,
+    `maxConcurrency must be a positive integer, got "8"; ${count}`,
+  );
+  refused(
+    { maxConcurrency: 2.5 },
+    RangeError,
+    `maxConcurrency must be a positive integer, got 2.5; ${count}`,
+  );
+  refused(
+    { maxResponseBytes: "1" },
+    TypeError,
+    `maxResponseBytes must be a positive integer or Infinity, got "1"; ${count}, or Infinity for no limit`,
+  );
+  const ms = "pass a duration in milliseconds, e.g. 1000 for one second";
+  refused(
+    { timeout: "5" },
+    TypeError,
+    `timeout must be a number of milliseconds of at least 1, got "5"; ${ms}`,
+  );
+  refused(
+    { retryDelay: Infinity },
+    RangeError,
+    `retryDelay must be a number of milliseconds of at least 0, got Infinity; ${ms}`,
+  );
+  refused({ seed: 1.5 }, TypeError, "seed must be an integer, got 1.5; pass a whole number");
+  refused({ topP: NaN }, TypeError, "topP must be a finite number, got NaN; pass a finite number");
+});
+
 Deno.test("HTTP providers refuse a temperature above 2 at construction", () => {
   const base = { baseUrl: "http://localhost:8000/v1" };
   for (

@@ -182,10 +182,10 @@ Deno.test("bootstrapInterval: any statistic over any values; bad inputs say what
   assert.throws(() => bootstrapInterval([1], { seed: 0.5 }), /seed must be an integer/);
   assert.throws(
     () => bootstrapInterval(["a"] as never),
-    /needs numbers, got "a": pass a statistic/,
+    /needs numbers, got "a"; pass a statistic/,
   );
   assert.throws(
     () => bootstrapInterval([1, 2], { statistic: (xs) => (xs[0] === xs[1] ? NaN : 1) }),
-    /statistic returned NaN on resample/,
+    /measure resample \d+: the statistic returned NaN/,
   );
 });

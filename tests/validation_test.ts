@@ -1,5 +1,22 @@
 import assert from "node:assert/strict";
-import { collect, first, Independent, type Model, Repeatable, take } from "../mod.ts";
+import {
+  bootstrapInterval,
+  chunk,
+  CloseAI,
+  code,
+  collect,
+  find,
+  first,
+  Independent,
+  majority,
+  type Model,
+  Ollama,
+  passAtK,
+  queryRetry,
+  Repeatable,
+  tag,
+  take,
+} from "../mod.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const models = (): [string, Model][] => [
@@ -81,4 +98,30 @@ Deno.test("a failed request reaches the caller and the next call retries", async
   await assert.rejects(first(r.sample("p")), /HTTP 500/);
   assert.equal(await first(r.sample("p")), "0");
   assert.equal(await first(r.sample("p")), "0");
+});
+
+Deno.test("argument errors read alike everywhere: who, what it must be, what came, what to do", async () => {
+  const model = new CountingModel();
+  const cases: [string, () => unknown][] = [
+    ["chunk()", () => chunk(model.sample("p"), 0)],
+    ["find()", () => find(model.sample("p"), () => true, { limit: -1 })],
+    ["take()", () => take(model.sample("p"), 1.5)],
+    ["passAtK()", () => passAtK(0, 0, 1)],
+    ["bootstrapInterval()", () => bootstrapInterval([1], { seed: 0.5 })],
+    ["majority()", () => majority(["a"], { key: 1 as never })],
+    ["queryRetry()", () => queryRetry(model, "p", tag("a"), { retries: 0 })],
+    ["tag()", () => tag("a b")],
+    ["code()", () => code("two words")],
+    ['Ollama "x"', () => new Ollama("x", 1, { maxConcurrency: 0 })],
+    ['CloseAI "x"', () => new CloseAI("x", 1, { timeout: -5 })],
+  ];
+  for (const [who, call] of cases) {
+    await assert.rejects(async () => await call(), (error: Error) => {
+      const pattern = new RegExp(
+        `^${RegExp.escape(who)}: [\\w.]+ must be [^;]+, got [^;]+; (pass|use|build) `,
+      );
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
 });

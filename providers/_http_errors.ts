@@ -1,0 +1,144 @@
+// Turning what went wrong with a request into an error that says who
+// answered, what happened and what to do, with every text cleaned of the API
+// key: the only place where a client makes its errors, so no field is missed.
+
+import { isPermissionError } from "./_api_key.ts";
+import { errorFields } from "./_error_fields.ts";
+import { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
+import { type Redact, redactor } from "./_redact.ts";
+import { retryHint } from "./_retry.ts";
+
+/** What a response without a usable answer is reported as, where its body does not say. */
+export interface ErrorFallback {
+  /** The message, when the body carries none. */
+  message?: string;
+  /** The error code, when the body carries none. */
+  code?: string;
+  /** The status, for a response that came with 200. */
+  status?: number;
+  /** What to do, when the status suggests nothing. */
+  hint?: string;
+}
+
+/** Makes the errors of one client (one model's requests). */
+export class HttpErrors {
+  #label: string;
+  #host: string;
+  #keyVariable: string | undefined;
+  #redact: Redact = redactor(undefined);
+
+  /**
+   * @param label Who is asking, e.g. `CloseAI "gpt-4o"`.
+   * @param baseUrl Where requests go.
+   * @param keyVariable The environment variable holding the key, if any.
+   */
+  constructor(label: string, baseUrl: string, keyVariable: string | undefined) {
+    this.#label = label;
+    this.#host = new URL(baseUrl).host;
+    this.#keyVariable = keyVariable;
+  }
+
+  /** Hides `key`, in every spelling, in every error made from now on. */
+  hide(key: string): void {
+    this.#redact = redactor(key);
+  }
+
+  /** The error for a response that carries no usable answer. */
+  fromResponse(
+    response: Response,
+    raw: string,
+    parsed: unknown,
+    fallback?: ErrorFallback,
+  ): ProviderError {
+    const found = errorFields(parsed);
+    const status = response.ok
+      ? (found?.status ?? fallback?.status ?? response.status)
+      : response.status;
+    const message = found?.message ?? fallback?.message ?? describeBody(response, raw);
+    return this.#make({
+      status,
+      providerMessage: message,
+      code: found?.code ?? fallback?.code,
+      type: found?.type,
+      param: found?.param,
+      requestId: requestId(response.headers, message),
+      body: raw,
+      retryAfter: retryHint(response.headers, message),
+      hint: statusHint(status, this.#keyVariable) ?? fallback?.hint,
+    });
+  }
+
+  /** The error for a body past `maxResponseBytes`: not retried. */
+  tooLarge(response: Response, max: number): ProviderError {
+    return this.#make({
+      status: response.status,
+      providerMessage: `the response body is larger than maxResponseBytes ` +
+        `(${max} bytes, after decompression); reading stopped there`,
+      code: "response_too_large",
+      retryable: false,
+      hint: "raise maxResponseBytes if the answers are really this long, else check the server",
+    });
+  }
+
+  /**
+   * The error for a request that got no complete response: a missing net
+   * permission names the flag to add; a timeout (`expired`) or a network
+   * failure becomes a retryable {@linkcode ProviderError} with status 0.
+   */
+  failure(error: unknown, expired: boolean, timeout: number): Error {
+    const host = this.#host;
+    if (isPermissionError(error)) {
+      return new Deno.errors.NotCapable(
+        `${this.#label} could not send a request: it needs network access to ${host}; ` +
+          `run with --allow-net=${host}`,
+        { cause: error },
+      );
+    }
+    const message = expired
+      ? `no complete response within ${timeout} ms (timeout)`
+      : `network error: ${error instanceof Error ? error.message : String(error)}`;
+    return this.#make({
+      status: 0,
+      providerMessage: message,
+      code: expired ? "timeout" : "network_error",
+      hint: expired ? "raise timeout if the model is slow" : `check that ${host} is reachable`,
+      cause: error,
+    });
+  }
+
+  #make(init: ProviderErrorInit): ProviderError {
+    return new ProviderError({
+      source: `${this.#label} at ${this.#host}`,
+      ...init,
+      redact: this.#redact,
+    });
+  }
+}
+
+function describeBody(response: Response, raw: string): string {
+  const type = response.headers.get("content-type") ?? "no content type";
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim();
+  if (title) return `an HTML page titled ${JSON.stringify(title)} instead of JSON (${type})`;
+  if (raw.trim() === "") return `an empty body (${type})`;
+  return `a body that is not JSON (${type})`;
+}
+
+function requestId(headers: Headers, message: string): string | undefined {
+  for (const name of ["x-request-id", "request-id", "apim-request-id", "x-ms-request-id"]) {
+    const value = headers.get(name);
+    if (value) return value;
+  }
+  return /request ID ([\w-]+)/i.exec(message)?.[1];
+}
+
+function statusHint(status: number, keyVariable: string | undefined): string | undefined {
+  const key = keyVariable === undefined ? "the API key" : `the API key (${keyVariable})`;
+  if (status === 401 || status === 403) return `check ${key}`;
+  if (status === 404) return "check the model name and baseUrl";
+  if (status === 429) return "lower maxConcurrency or raise maxRetries";
+  if (status === 408 || status === 409 || status >= 500) {
+    return "the server could not answer; try again later, or raise maxRetries";
+  }
+  if (status >= 400) return "change the request as the provider's message says";
+  return undefined;
+}
