@@ -85,7 +85,8 @@ function iteratorReader(model: Model, prompt: string): Reader {
       const result = await (it ??= model.sample(prompt, batch)).next();
       if (result.done) {
         throw new RangeError(
-          `model "${model.alias}" ended its sample() stream; a Model must yield an endless stream`,
+          `could not draw from model "${model.alias}": its sample() stream ended, and a Model ` +
+            `must yield an endless stream; fix its sample()`,
         );
       }
       return result.value;

@@ -137,14 +137,16 @@ export abstract class BufferedModel implements Model {
   ) {
     if (typeof name !== "string" || name === "") {
       throw new TypeError(
-        `model name must be a non-empty string, got ${describe(name)}`,
+        `${new.target.name}: name must be a non-empty string, got ${describe(name)}; ` +
+          `pass the provider's model name, e.g. "gpt-4o"`,
       );
     }
     assertTemperature(temperature);
     const { alias = name, maxBatch = 1 } = options;
     if (typeof alias !== "string" || alias === "") {
       throw new TypeError(
-        `alias must be a non-empty string, got ${describe(alias)}`,
+        `${new.target.name}: alias must be a non-empty string, got ${describe(alias)}; ` +
+          `pass the name to use in cache keys, or leave it out to use the model name`,
       );
     }
     assertCount("maxBatch", maxBatch);
@@ -242,14 +244,14 @@ export abstract class BufferedModel implements Model {
       if (!Array.isArray(samples) || samples.length === 0) {
         throw new TypeError(
           `${this.constructor.name} "${this.name}" returned no samples for a request of ${n}: ` +
-            `query() must resolve to a non-empty array of strings`,
+            `query() must resolve to a non-empty array of strings; fix its query()`,
         );
       }
       const bad = samples.findIndex((s) => typeof s !== "string");
       if (bad >= 0) {
         throw new TypeError(
           `${this.constructor.name} "${this.name}" returned ${describe(samples[bad])} ` +
-            `as sample ${bad}: query() must resolve to strings`,
+            `as sample ${bad}: query() must resolve to strings; fix its query()`,
         );
       }
       this.#stats.requests++;
