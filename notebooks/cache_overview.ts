@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { FsStore } from "../cache/fs_store.ts";
+import { formatBytes } from "../cache/_format_bytes.ts";
 import { comparePrompts, naturalCompare } from "../cache/_prompt_order.ts";
 import type { Store } from "../cache/store.ts";
 import {
@@ -48,6 +49,7 @@ export interface CachedSequence {
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "../cache/fs_store.ts";
+import { formatBytes } from "../cache/_format_bytes.ts";
  * import { promptHash } from "../mod.ts";
  * import { cacheOverview } from "./mod.ts";
  *
@@ -172,13 +174,6 @@ export class CacheOverview extends View {
       "text/plain": `Cache ${this.location}\n${this.summary}\n${textTable(headers, rows)}`,
     };
   }
-}
-
-/** Bytes in a human unit. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function plural(n: number, word: string): string {
