@@ -7,8 +7,8 @@
 import { join } from "node:path";
 import { FsStore } from "../cache/fs_store.ts";
 import { formatBytes } from "../cache/_format_bytes.ts";
-import { comparePrompts, naturalCompare } from "../cache/_prompt_order.ts";
 import type { Store } from "../cache/store.ts";
+import { walkStore } from "../cache/_walk.ts";
 import {
   CAPTION,
   container,
@@ -75,23 +75,8 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
   try {
     await store.checkAccess?.("read");
     const sequences: CachedSequence[] = [];
-    const models: string[] = [];
-    for await (const model of store.models()) models.push(model);
-    for (const model of models.sort(naturalCompare)) {
-      const entries = [];
-      for await (const entry of store.prompts(model)) entries.push(entry);
-      entries.sort(comparePrompts);
-      for (const { hash, prompt } of entries) {
-        const samples = await store.load({ model, hash }, 0);
-        sequences.push({
-          model,
-          hash,
-          prompt,
-          samples: samples.length,
-          bytes: samples.reduce((n, s) => n + utf8Length(s), 0),
-          first: samples[0],
-        });
-      }
+    for await (const { samples, ...sequence } of walkStore(store)) {
+      sequences.push({ ...sequence, samples: samples.length, first: samples[0] });
     }
     return new CacheOverview(store.location, sequences, await diskUsage(store.location));
   } finally {
@@ -178,10 +163,6 @@ export class CacheOverview extends View {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 // The size of every file under a folder; undefined when the location is not one.
