@@ -194,21 +194,6 @@ export function normalizePrefix(prefix: string): string {
   return normalized;
 }
 
-/**
- * A sequence key as messages show it: the model key and the start of the hash.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { describeKey } from "./_redis_layout.ts";
- *
- * assert.equal(describeKey({ model: "gpt-4o_1", hash: "ab".repeat(32) }), "gpt-4o_1/abababababab");
- * ```
- */
-export function describeKey(key: SequenceKey): string {
-  return `${key.model}/${key.hash.slice(0, 12)}`;
-}
-
 function describeUrl(url: unknown): string {
   return typeof url === "string" ? JSON.stringify(url.replace(/:[^:@/]*@/, ":***@")) : typeof url;
 }

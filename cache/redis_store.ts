@@ -36,11 +36,10 @@
 // _redis_connection.ts, the URL, key names and append script in _redis_layout.ts.
 
 import { assertLength } from "../core/_validate.ts";
-import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
+import { assertSequenceKey, describeKey, modelKeySegments } from "./_key_path.ts";
 import { PAGE, RedisConnection } from "./_redis_connection.ts";
 import {
   APPEND_SCRIPT,
-  describeKey,
   gapIn,
   MAX_SAMPLES_PER_CALL,
   normalizePrefix,
