@@ -89,7 +89,10 @@ export function modelKeySegments(model: string): string[] {
  */
 export function assertSequenceKey(key: SequenceKey): string[] {
   if (typeof key !== "object" || key === null) {
-    throw new TypeError(`expected a sequence key { model, hash }, got ${describe(key)}`);
+    throw new TypeError(
+      `cannot use ${describe(key)} as a sequence key: it is not an object; ` +
+        `pass { model, hash: promptHash(prompt) }`,
+    );
   }
   const segments = modelKeySegments(key.model);
   if (typeof key.hash !== "string" || !isPromptHash(key.hash)) {
