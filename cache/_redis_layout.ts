@@ -115,6 +115,8 @@ export function gapIn(error: unknown): number | undefined {
  * const hash = "ab".repeat(32);
  * assert.equal(keys.sequence({ model: "gpt-4o_1", hash }), `team*:seq:gpt-4o_1:${hash}`);
  * assert.equal(keys.pattern, "team\\*:*");
+ * assert.equal(keys.prompts("gpt-4o_1"), "team*:prompts:gpt-4o_1");
+ * assert.equal(keys.prompt(hash), `team*:prompt:${hash}`);
  * assert(keys.isOwn("team*:models") && !keys.isOwn("team*:notes"));
  * ```
  */

@@ -84,7 +84,21 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
   }
 }
 
-/** What a store holds; see {@linkcode cacheOverview}. */
+/**
+ * What a store holds; see {@linkcode cacheOverview}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CacheOverview } from "./mod.ts";
+ *
+ * const hash = "ab".repeat(32);
+ * const view = new CacheOverview("memory", [
+ *   { model: "gpt-4o_1", hash, prompt: "p", samples: 2, bytes: 2_048, first: "42" },
+ * ]);
+ * assert.equal(view.summary, "1 model · 1 prompt · 2 samples · 2.0 KiB of samples");
+ * ```
+ */
 export class CacheOverview extends View {
   /** The store's location. */
   readonly location: string;
@@ -107,17 +121,51 @@ export class CacheOverview extends View {
     this.diskBytes = diskBytes;
   }
 
-  /** The model keys, sorted. */
+  /**
+   * The model keys, each once, in the order of the sequences.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * const overview = await cacheOverview("tests/fixtures/mnimi-cache");
+   * assert.equal(overview.models.length, 5);
+   * assert.equal(overview.models[0], "accounts/fireworks/models/llama-v3p1-8b-instruct_0.7");
+   * ```
+   */
   get models(): string[] {
     return [...new Set(this.sequences.map((s) => s.model))];
   }
 
-  /** The number of samples in the store. */
+  /**
+   * The number of samples in the store (in each sequence, up to its first gap).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * assert.equal((await cacheOverview("tests/fixtures/mnimi-cache")).samples, 124);
+   * ```
+   */
   get samples(): number {
     return this.sequences.reduce((n, s) => n + s.samples, 0);
   }
 
-  /** One line: models, prompts, samples and size. */
+  /**
+   * One line: models, prompts, samples and size (on disk for a folder, else
+   * of the samples' text).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * const { summary } = await cacheOverview("tests/fixtures/mnimi-cache");
+   * assert.match(summary, /^5 models · 30 prompts · 124 samples · [\d.]+ KiB on disk$/);
+   * ```
+   */
   get summary(): string {
     const size = this.diskBytes === undefined
       ? `${formatBytes(this.sequences.reduce((n, s) => n + s.bytes, 0))} of samples`
@@ -128,7 +176,24 @@ export class CacheOverview extends View {
       `${plural(this.samples, "sample")} · ${size}`;
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html` and `text/plain`: the summary, then one row per
+   * sequence with a preview of its prompt and first sample.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CacheOverview } from "./mod.ts";
+   *
+   * const hash = "cd".repeat(32);
+   * const view = new CacheOverview("memory", [
+   *   { model: "m_1", hash, prompt: undefined, samples: 1, bytes: 3, first: "<b>" },
+   * ]);
+   * const { "text/html": html, "text/plain": text } = view.bundle();
+   * assert(html.includes(`title="${hash}"`) && html.includes("&lt;b&gt;"));
+   * assert(text.includes("(prompt not recorded) cdcdcdcdcdcd…"));
+   * ```
+   */
   bundle(): MimeBundle {
     const rows = this.sequences.map((s) => [
       s.model,
