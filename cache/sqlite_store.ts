@@ -32,9 +32,10 @@
  * @module
  */
 
-// The public class: what callers see (checked arguments, waits for other
-// writers, explained failures). The file format is in _sqlite_file.ts, the
-// rows in _sqlite_tables.ts, waiting for locks in _sqlite_lock.ts.
+// The public class alone, whole: what callers see (checked arguments, waits
+// for other writers, explained failures); most of its length is documentation
+// and runnable examples. The file format is in _sqlite_file.ts, the rows in
+// _sqlite_tables.ts, waiting for locks in _sqlite_lock.ts.
 
 import type { DatabaseSync } from "node:sqlite";
 import { assertLength } from "../core/_validate.ts";
