@@ -39,13 +39,7 @@ export function isPromptHash(name: string): boolean {
  * import { modelKeySegments } from "./_key_path.ts";
  *
  * assert.equal(modelKeySegments("accounts/fireworks/x_0.7").join("|"), "accounts|fireworks|x_0.7");
- * let refused = false;
- * try {
- *   modelKeySegments("../escape_1");
- * } catch (e) {
- *   refused = e instanceof TypeError;
- * }
- * assert(refused);
+ * assert.throws(() => modelKeySegments("../escape_1"), TypeError);
  * ```
  *
  * @param model A model key such as `gpt-4o_1`.
@@ -83,19 +77,22 @@ export function modelKeySegments(model: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertSequenceKey } from "./_key_path.ts";
  *
- * assertSequenceKey({
- *   model: "gpt-4o_1",
- *   hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
- * });
+ * const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+ * assert.deepEqual(assertSequenceKey({ model: "org/gpt-4o_1", hash }), ["org", "gpt-4o_1"]);
+ * assert.throws(() => assertSequenceKey({ model: "gpt-4o_1", hash: "E3B0" }), TypeError);
  * ```
  *
  * @returns The model key's folder names.
  */
 export function assertSequenceKey(key: SequenceKey): string[] {
   if (typeof key !== "object" || key === null) {
-    throw new TypeError(`expected a sequence key { model, hash }, got ${describe(key)}`);
+    throw new TypeError(
+      `cannot use ${describe(key)} as a sequence key: it is not an object; ` +
+        `pass { model, hash: promptHash(prompt) }`,
+    );
   }
   const segments = modelKeySegments(key.model);
   if (typeof key.hash !== "string" || !isPromptHash(key.hash)) {
@@ -105,4 +102,23 @@ export function assertSequenceKey(key: SequenceKey): string[] {
     );
   }
   return segments;
+}
+
+/**
+ * A sequence key as messages show it: the model key and the start of the
+ * prompt hash; safe for any value, since messages also describe refused keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeKey } from "./_key_path.ts";
+ *
+ * assert.equal(describeKey({ model: "gpt-4o_1", hash: "ab".repeat(32) }), "gpt-4o_1/abababababab");
+ * assert.equal(describeKey(null as never), "a sequence");
+ * ```
+ */
+export function describeKey(key: SequenceKey): string {
+  return typeof key === "object" && key !== null
+    ? `${String(key.model)}/${String(key.hash).slice(0, 12)}`
+    : "a sequence";
 }

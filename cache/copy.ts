@@ -5,6 +5,7 @@
  * @module
  */
 
+import { assertCount } from "../core/_validate.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
@@ -161,7 +162,8 @@ export class CopyConflictError extends Error {
  * @returns What was copied.
  * @throws {CopyConflictError} When `to` holds other values at some indices.
  * @throws {TypeError} When `from` holds a key no store accepts, or a sample
- * that is not valid UTF-8.
+ * that is not valid UTF-8; or when `concurrency` is not a number.
+ * @throws {RangeError} When `concurrency` is not a positive integer.
  */
 export async function copyStore(
   from: Store,
@@ -169,9 +171,7 @@ export async function copyStore(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-  }
+  assertCount("concurrency", concurrency);
   const work = await listSequences(from, options);
   const result: CopyResult = { sequences: work.length, copied: 0, present: 0, conflicts: [] };
   let next = 0;

@@ -29,10 +29,13 @@ import type { Store } from "./store.ts";
  * const store = await openStore("tests/.tmp/never-created");
  * assert.equal(store.location, "tests/.tmp/never-created");
  * await store.close();
+ * await assert.rejects(openStore(""), /cannot open a store from "": a store spec is a folder/);
  * ```
  *
  * @param spec A folder (a path or a `file:` URL), `kv:<path>`, `sqlite:<path>` or a Redis URL.
  * @returns The opened store; close it when done.
+ * @throws {TypeError} When `spec` is empty or not a string, or names a store
+ * that cannot be (a malformed Redis URL or prefix, an empty SQLite path).
  */
 export async function openStore(spec: string | URL): Promise<Store> {
   if (spec instanceof URL) {
@@ -41,8 +44,8 @@ export async function openStore(spec: string | URL): Promise<Store> {
   }
   if (typeof spec !== "string" || spec === "") {
     throw new TypeError(
-      `a store spec must be a folder, "kv:<path>", "sqlite:<path>" or a redis:// URL, ` +
-        `got ${JSON.stringify(spec)}`,
+      `cannot open a store from ${JSON.stringify(spec)}: a store spec is a folder, ` +
+        `"kv:<path>", "sqlite:<path>" or a redis:// URL; pass one of those`,
     );
   }
   if (spec.startsWith("kv:")) {

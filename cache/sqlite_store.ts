@@ -32,10 +32,18 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+// The public class alone, whole: what callers see (checked arguments, waits
+// for other writers, explained failures); most of its length is documentation
+// and runnable examples. The file format is in _sqlite_file.ts, the rows in
+// _sqlite_tables.ts, waiting for locks in _sqlite_lock.ts.
+
+import type { DatabaseSync } from "node:sqlite";
+import { assertLength } from "../core/_validate.ts";
 import { expandHome } from "./_home_path.ts";
-import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
-import { permissionHint } from "./_permission_hint.ts";
+import { describeKey, modelKeySegments } from "./_key_path.ts";
+import { connect, type Connection, prepareFile } from "./_sqlite_file.ts";
+import { attempt, failure } from "./_sqlite_lock.ts";
+import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
@@ -49,65 +57,6 @@ export interface SqliteStoreOptions {
    */
   lockTimeout?: number;
 }
-
-// "LLMC": marks the file as this library's, for `PRAGMA application_id`.
-const APPLICATION_ID = 0x4c4c4d43;
-// The layout's version, in `PRAGMA user_version`; a newer file is refused.
-const FORMAT = 1;
-// 8 KiB pages hold seven 1 KB samples where 4 KiB pages hold three (1.33×
-// the data on disk); larger pages make every small commit write more.
-const PAGE_SIZE = 8192;
-// SQLite's own wait for a lock blocks the event loop, so it stays short; longer
-// waits are retried with timers.
-const BUSY_MS = 10;
-const LIST_PAGE = 500;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS sequences (
-  id INTEGER PRIMARY KEY,
-  model TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  prompt TEXT,
-  UNIQUE (model, hash)
-);
-CREATE TABLE IF NOT EXISTS samples (
-  id INTEGER PRIMARY KEY,
-  sequence INTEGER NOT NULL REFERENCES sequences (id),
-  idx INTEGER NOT NULL CHECK (idx >= 0),
-  sample TEXT NOT NULL,
-  UNIQUE (sequence, idx)
-);
-PRAGMA application_id = ${APPLICATION_ID};
-PRAGMA user_version = ${FORMAT};
-`;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** The prepared statements of one connection. */
-function statements(db: DatabaseSync) {
-  const sql = (text: string) => db.prepare(text);
-  return {
-    sequenceId: sql("SELECT id FROM sequences WHERE model = ? AND hash = ?"),
-    addSequence: sql(
-      "INSERT INTO sequences (model, hash, prompt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    ),
-    setPrompt: sql("UPDATE sequences SET prompt = ? WHERE id = ? AND prompt IS NULL"),
-    next: sql("SELECT coalesce(max(idx) + 1, 0) AS next FROM samples WHERE sequence = ?"),
-    from: sql("SELECT idx, sample FROM samples WHERE sequence = ? AND idx >= ? ORDER BY idx"),
-    bytes: sql("SELECT CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx = ?"),
-    insert: sql("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)"),
-    nextModel: sql("SELECT min(model) AS model FROM sequences WHERE model > ?"),
-    prompts: sql(
-      `SELECT hash, prompt FROM sequences WHERE model = ? AND hash > ? ORDER BY hash LIMIT ${LIST_PAGE}`,
-    ),
-    promptBytes: sql(
-      "SELECT CAST(prompt AS BLOB) AS bytes FROM sequences WHERE model = ? AND hash = ?",
-    ),
-  };
-}
-
-type Statements = ReturnType<typeof statements>;
 
 /**
  * Sequences in one SQLite database file, shared safely by several processes.
@@ -167,19 +116,15 @@ export class SqliteStore implements Store {
   #db: DatabaseSync;
   // Why the file was opened read-only, if it was.
   #denied: Deno.errors.NotCapable | undefined;
-  #sql: Statements;
+  #tables: SqliteTables;
   #lockTimeout: number;
-  // Sequence ids known to be committed; a row, once committed, never changes.
-  #ids = new Map<string, number>();
-  // Sequences whose prompt this process has recorded (or found recorded).
-  #prompted = new Set<string>();
 
   private constructor(file: string, connection: Connection, lockTimeout: number) {
     this.#file = file;
     this.location = `sqlite:${file}`;
     this.#db = connection.db;
     this.#denied = connection.denied;
-    this.#sql = statements(connection.db);
+    this.#tables = new SqliteTables(connection, this.location);
     this.#lockTimeout = lockTimeout;
   }
 
@@ -234,12 +179,32 @@ export class SqliteStore implements Store {
     return new SqliteStore(file, connection, lockTimeout);
   }
 
-  /** The samples at index `from` and after, up to the first missing index. */
+  /**
+   * The samples at index `from` and after, up to the first missing index.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * assert.deepEqual(await store.load(key, 0), []);
+   * await store.append(key, 0, ["x", "y"], "p");
+   * assert.deepEqual(await store.load(key, 1), ["y"]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When a sample is not valid UTF-8 (the file was
+   * changed outside this library), or the key is one no store accepts.
+   */
   load(key: SequenceKey, from: number): Promise<string[]> {
     return this.#run(() => `loading ${describeKey(key)}`, () => {
-      assertIndex(from);
-      const id = this.#id(key);
-      return id === undefined ? [] : this.#readFrom(id, from);
+      assertLength("index", from);
+      return this.#tables.load(key, from);
     });
   }
 
@@ -247,6 +212,23 @@ export class SqliteStore implements Store {
    * Stores `samples` after the last stored index in one transaction and
    * returns the samples from `from` on, other writers' included; see
    * {@linkcode Store.append}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * assert.deepEqual(await store.append(key, 0, ["x"], "p"), ["x"]);
+   * // A writer that did not see "x" still gets index 1, and sees "x" at 0.
+   * assert.deepEqual(await store.append(key, 0, ["y"], "p"), ["x", "y"]);
+   * await assert.rejects(store.append(key, 5, ["z"]), RangeError);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    *
    * @throws {RangeError} When `from` lies beyond the stored samples (a
    * sequence has no gaps).
@@ -260,32 +242,27 @@ export class SqliteStore implements Store {
     prompt?: string,
   ): Promise<string[]> {
     return this.#run(() => `appending to ${describeKey(key)}`, () => {
-      assertIndex(from);
-      const id = this.#id(key);
-      if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, from);
-      if (this.#denied !== undefined) throw this.#denied;
-      const name = keyName(key);
-      const prompted = this.#prompted.has(name);
-      let sequence = id;
-      const result = transaction(this.#db, () => {
-        // Another process may have listed the sequence since it was looked up.
-        sequence = id ?? this.#id(key) ?? this.#addSequence(key, prompt);
-        // The first writer's prompt stays; one that was not recorded is filled in.
-        if (!prompted && prompt !== undefined) {
-          this.#sql.setPrompt.run(toColumn(prompt), sequence);
-        }
-        return this.#append(key, sequence, from, samples);
-      });
-      // Known only now that the row is committed: a rolled-back id may be reused.
-      this.#ids.set(name, sequence!);
-      if (prompt !== undefined) this.#prompted.add(name);
-      return result;
+      assertLength("index", from);
+      return this.#tables.append(key, from, samples, prompt);
     });
   }
 
   /**
    * Resolves when the store can be used for `mode`: the file is open, and for
    * `"write"` it was opened read-write; else rejects naming the flag to add.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * await store.checkAccess("write");
+   * await store.close();
+   * await assert.rejects(store.checkAccess("read"), /the store was closed/);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   checkAccess(mode: "read" | "write"): Promise<void> {
     return this.#run(() => `opening the cache to ${mode}`, () => {
@@ -293,38 +270,63 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Every model key in the database, sorted. */
+  /**
+   * Every model key in the database, sorted.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * for (const model of ["m_2", "m_1"]) await store.append({ model, hash: promptHash("p") }, 0, ["x"]);
+   * assert.deepEqual(await Array.fromAsync(store.models()), ["m_1", "m_2"]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async *models(): AsyncIterableIterator<string> {
     let after = "";
     while (true) {
-      const { model } = await this.#run(() => "listing the models", () => {
-        return this.#sql.nextModel.get(after) as { model: string | null };
-      });
-      if (model === null) return;
+      const model = await this.#run(
+        () => "listing the models",
+        () => this.#tables.nextModel(after),
+      );
+      if (model === undefined) return;
       yield after = model;
     }
   }
 
-  /** Every prompt stored under `model`, sorted by hash, with its text when recorded. */
+  /**
+   * Every prompt stored under `model`, sorted by hash, with its text when recorded.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * await store.append({ model: "m_1", hash: promptHash("hi") }, 0, ["x"], "hi");
+   * const entries = await Array.fromAsync(store.prompts("m_1"));
+   * assert.deepEqual(entries, [{ hash: promptHash("hi"), prompt: "hi" }]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async *prompts(model: string): AsyncIterableIterator<PromptEntry> {
     let after = "";
     while (true) {
-      const rows = await this.#run(() => `listing the prompts of ${model}`, () => {
+      const entries = await this.#run(() => `listing the prompts of ${model}`, () => {
         modelKeySegments(model);
-        return this.#sql.prompts.all(model, after) as { hash: string; prompt: Column | null }[];
+        return this.#tables.prompts(model, after);
       });
-      for (const { hash, prompt } of rows) {
-        yield {
-          hash,
-          prompt: prompt === null ? undefined : fromColumn(
-            prompt,
-            () => this.#sql.promptBytes.get(model, hash)?.bytes,
-            () => `the prompt of ${model}/${hash}`,
-          ),
-        };
-      }
-      if (rows.length < LIST_PAGE) return;
-      after = rows.at(-1)!.hash;
+      yield* entries;
+      if (entries.length < LIST_PAGE) return;
+      after = entries.at(-1)!.hash;
     }
   }
 
@@ -332,59 +334,23 @@ export class SqliteStore implements Store {
    * Closes the database (closing twice is harmless). The last connection to
    * close moves the write-ahead log into the file and removes the `-wal` and
    * `-shm` files, so the file alone holds everything.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * await store.close();
+   * await store.close();
+   * assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name), ["cache.db"]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
     return Promise.resolve();
-  }
-
-  #append(key: SequenceKey, id: number, from: number, samples: readonly string[]): string[] {
-    const { next } = this.#sql.next.get(id) as { next: number };
-    if (from > next) {
-      throw new RangeError(
-        `cannot append at index ${from} of ${describeKey(key)} in ${this.location}: ` +
-          `only ${next} samples are stored and a sequence has no gaps; ` +
-          `append at index ${next} or below`,
-      );
-    }
-    const result = from < next ? this.#readFrom(id, from) : [];
-    for (const [k, sample] of samples.entries()) {
-      this.#sql.insert.run(id, next + k, toColumn(sample));
-    }
-    result.push(...samples);
-    return result;
-  }
-
-  /** The id of the sequence, when it is stored. */
-  #id(key: SequenceKey): number | undefined {
-    assertSequenceKey(key);
-    const name = keyName(key);
-    const known = this.#ids.get(name);
-    if (known !== undefined) return known;
-    const row = this.#sql.sequenceId.get(key.model, key.hash) as { id: number } | undefined;
-    // Outside this process's own write transaction, a row found is committed.
-    if (row !== undefined && !this.#db.isTransaction) this.#ids.set(name, row.id);
-    return row?.id;
-  }
-
-  #addSequence(key: SequenceKey, prompt: string | undefined): number {
-    this.#sql.addSequence.run(key.model, key.hash, prompt === undefined ? null : toColumn(prompt));
-    return (this.#sql.sequenceId.get(key.model, key.hash) as { id: number }).id;
-  }
-
-  #readFrom(id: number, from: number): string[] {
-    const rows = this.#sql.from.all(id, from) as { idx: number; sample: Column }[];
-    const out: string[] = [];
-    // Indices are contiguous unless the file was edited by hand: stop at a gap.
-    for (const { idx, sample } of rows) {
-      if (idx !== from + out.length) break;
-      out.push(
-        isPlainText(sample)
-          ? sample
-          : fromColumn(sample, () => this.#sql.bytes.get(id, idx)?.bytes, () => `sample ${idx}`),
-      );
-    }
-    return out;
   }
 
   /**
@@ -393,226 +359,11 @@ export class SqliteStore implements Store {
    */
   #run<T>(doing: () => string, work: () => T): Promise<T> {
     const guarded = () => {
-      if (!this.#db.isOpen) throw new Error("the store was closed");
+      if (!this.#db.isOpen) {
+        throw new Error("the store was closed; open the file again with SqliteStore.open");
+      }
       return work();
     };
     return attempt(this.#lockTimeout, guarded, (error) => failure(error, this.#file, doing()));
   }
-}
-
-/**
- * A connection to `file`: read-write, or read-only when Deno may read the
- * file but not write it (replaying a cache needs no more).
- */
-function connect(file: string, fail: (error: unknown) => unknown): Connection {
-  let denied: Deno.errors.NotCapable;
-  try {
-    return { db: new DatabaseSync(file, { timeout: BUSY_MS }), denied: undefined };
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable && /write access/.test(error.message))) {
-      throw fail(error);
-    }
-    denied = error;
-  }
-  // Without the file there is nothing to read, and it cannot be created.
-  if (!exists(file)) throw fail(denied);
-  try {
-    return { db: new DatabaseSync(file, { timeout: BUSY_MS, readOnly: true }), denied };
-  } catch (error) {
-    throw fail(error);
-  }
-}
-
-function exists(file: string): boolean {
-  try {
-    return Deno.statSync(file).size > 0;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-/** An open database, and why it is read-only (if it is). */
-interface Connection {
-  readonly db: DatabaseSync;
-  /** The refusal of write permission, when the file was opened read-only. */
-  readonly denied: Deno.errors.NotCapable | undefined;
-}
-
-/** Puts a new file in WAL mode and creates the tables; checks an existing one. */
-function prepareFile({ db, denied }: Connection, file: string): void {
-  // Per connection: commits reach the OS (safe from a process crash), not the disk.
-  db.exec("PRAGMA synchronous = NORMAL");
-  const id = pragma(db, "application_id");
-  if (id === APPLICATION_ID) return checkFormat(db, file);
-  const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
-    tables: number;
-  };
-  if (id !== 0 || tables > 0) {
-    throw new TypeError(
-      `${file} is a SQLite database of another program (no llm-cache tables): ` +
-        `choose a new file for the cache`,
-    );
-  }
-  if (denied !== undefined) throw denied;
-  // The page size is fixed once the file has content, so set it first.
-  db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
-  db.exec("PRAGMA journal_mode = WAL");
-  transaction(db, () => db.exec(SCHEMA));
-}
-
-/** Runs `work` in one write transaction; all of it is stored, or none. */
-function transaction<T>(db: DatabaseSync, work: () => T): T {
-  // The write lock is taken first: a transaction that read, then asked for
-  // it, could not wait for it, since another writer may commit in between.
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = work();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
-}
-
-function checkFormat(db: DatabaseSync, file: string): void {
-  const version = pragma(db, "user_version");
-  if (version > FORMAT) {
-    throw new TypeError(
-      `${file} was written by a newer version of the LLM cache (format ${version}, ` +
-        `this one reads format ${FORMAT}): upgrade the library`,
-    );
-  }
-}
-
-function pragma(db: DatabaseSync, name: string): number {
-  return (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]!;
-}
-
-/** What a text column holds: text, or a BLOB of UTF-8 bytes for text with a NUL. */
-type Column = string | Uint8Array;
-
-/**
- * `text` as stored: text holding a NUL as a BLOB of its UTF-8 bytes, since
- * SQLite hands text back only up to its first NUL.
- */
-function toColumn(text: string): Column {
-  return text.includes("\0") ? encoder.encode(text) : text;
-}
-
-/**
- * The text a column holds. Text that is not valid UTF-8 reaches JavaScript
- * with U+FFFD in place of the bad bytes, so the rare text holding U+FFFD is
- * checked against its `bytes`.
- */
-function fromColumn(
-  value: Column,
-  bytes: () => unknown,
-  what: () => string,
-): string {
-  if (typeof value !== "string") return decode(value, what);
-  if (!isPlainText(value)) decode(bytes() as Uint8Array, what);
-  return value;
-}
-
-/** Whether `value` is text that needs no check: all of it but text holding U+FFFD. */
-function isPlainText(value: Column): value is string {
-  return typeof value === "string" && !value.includes("\uFFFD");
-}
-
-function decode(bytes: Uint8Array, what: () => string): string {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    throw new Error(
-      `${what()} is not valid UTF-8 (the database was changed outside the LLM cache): ` +
-        `fix or delete that row with a SQLite tool`,
-    );
-  }
-}
-
-/**
- * `work()` now, without waiting for a timer when it succeeds (the common
- * case), and again after jittered, growing pauses while the database is
- * locked, for up to `timeout` ms; a failure is rejected as `explain` makes it.
- */
-function attempt<T>(
-  timeout: number,
-  work: () => T,
-  explain: (error: unknown) => unknown,
-): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    if (!isLocked(error)) return Promise.reject(explain(error));
-    return retry(Date.now() + timeout, work, error).catch((error) => {
-      throw explain(error);
-    });
-  }
-}
-
-/**
- * `work()` again after jittered, growing pauses, while the database stays
- * locked and `deadline` (a `Date.now()` time) is ahead; else the last error.
- */
-async function retry<T>(deadline: number, work: () => T, error: unknown): Promise<T> {
-  for (let round = 0; Date.now() < deadline; round++) {
-    const pause = Math.min(200, 2 ** round) * (0.5 + Math.random());
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    try {
-      return work();
-    } catch (again) {
-      if (!isLocked(again)) throw again;
-      error = again;
-    }
-  }
-  throw error;
-}
-
-function isLocked(error: unknown): boolean {
-  return error instanceof Error &&
-    /database is locked|database table is locked/.test(error.message);
-}
-
-/** `error`, with what was being done and, where it helps, what to do. */
-function failure(error: unknown, file: string, doing: string): unknown {
-  if (error instanceof RangeError || error instanceof TypeError) return error;
-  if (error instanceof Deno.errors.NotCapable) {
-    return permissionHint(
-      error,
-      `SqliteStore ${doing}`,
-      `--allow-read=${file} --allow-write=${file}`,
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  let hint = "";
-  if (isLocked(error)) {
-    hint = ": other processes held the write lock for too long; raise lockTimeout or retry later";
-  } else if (/file is not a database/.test(message)) {
-    hint = ": it is not a SQLite database; choose a new file for the cache";
-  } else if (/unable to open database file/.test(message)) {
-    hint = ": check that its folder exists and is writable, and that it is not a folder";
-  } else if (/readonly database|read-only/.test(message)) {
-    hint = ": the file or its folder is read-only; SQLite needs to write beside it (-wal, -shm)";
-  }
-  return new Error(`SqliteStore ${doing} (sqlite:${file}) failed: ${message}${hint}`, {
-    cause: error,
-  });
-}
-
-function assertIndex(from: number): void {
-  if (!Number.isInteger(from) || from < 0) {
-    throw new RangeError(`index must be a non-negative integer, got ${from}`);
-  }
-}
-
-function keyName(key: SequenceKey): string {
-  return `${key.model}\n${key.hash}`;
-}
-
-function describeKey(key: SequenceKey): string {
-  return typeof key === "object" && key !== null
-    ? `${String(key.model)}/${String(key.hash).slice(0, 12)}`
-    : "a sequence";
 }

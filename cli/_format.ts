@@ -1,4 +1,5 @@
-// Text output helpers: aligned tables, numbers, prompt previews.
+// Text output helpers: aligned tables, numbers, prompt previews. Byte sizes
+// come from cache/_format_bytes.ts, which the notebook views share.
 
 /**
  * A number with thousands separators: 12,345.
@@ -13,30 +14,6 @@
  */
 export function count(n: number): string {
   return n.toLocaleString("en-US");
-}
-
-/**
- * A byte size for people: 980 B, 12.3 KB, 4.5 MB.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { bytes } from "./_format.ts";
- *
- * assert.equal(bytes(980), "980 B");
- * assert.equal(bytes(12_345), "12.3 KB");
- * ```
- */
-export function bytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = n;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /**

@@ -1,12 +1,16 @@
-// Walks a store sequence by sequence, as `stats` and `ls` report it.
+// What `ls` and `stats` report of each sequence: the store walk
+// (cache/_walk.ts) reduced to counts, with progress.
 
-import { comparePrompts, naturalCompare } from "../cache/_prompt_order.ts";
 import type { Store } from "../cache/store.ts";
+import { walkStore } from "../cache/_walk.ts";
 
 /** One stored sequence and what it holds. */
 export interface SequenceInfo {
+  /** The model key. */
   readonly model: string;
+  /** The prompt hash. */
   readonly hash: string;
+  /** The prompt text, when the store recorded it. */
   readonly prompt: string | undefined;
   /** Samples from index 0 up to the first gap. */
   readonly samples: number;
@@ -14,27 +18,9 @@ export interface SequenceInfo {
   readonly bytes: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
- * The UTF-8 size of `text`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { utf8Length } from "./_inventory.ts";
- *
- * assert.equal(utf8Length("é🌍"), 6);
- * ```
- */
-export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
-}
-
-/**
- * Every sequence of `store` (only `model`'s when given), models and prompts
- * in natural order (`item 2` before `item 12`; prompts without a recorded
- * text last, by hash); `onEach` is called after each, for progress.
+ * Every sequence of `store` (only `model`'s when given), in the walk's order;
+ * `onEach` is called after each, for progress.
  *
  * @example
  * ```ts
@@ -52,18 +38,16 @@ export async function inventory(
   model?: string,
   onEach?: (done: number) => void,
 ): Promise<SequenceInfo[]> {
-  const models = model === undefined
-    ? (await Array.fromAsync(store.models())).sort(naturalCompare)
-    : [model];
   const out: SequenceInfo[] = [];
-  for (const m of models) {
-    const prompts = (await Array.fromAsync(store.prompts(m))).sort(comparePrompts);
-    for (const { hash, prompt } of prompts) {
-      const samples = await store.load({ model: m, hash }, 0);
-      const bytes = samples.reduce((sum, s) => sum + utf8Length(s), 0);
-      out.push({ model: m, hash, prompt, samples: samples.length, bytes });
-      onEach?.(out.length);
-    }
+  for await (const s of walkStore(store, model === undefined ? {} : { model })) {
+    out.push({
+      model: s.model,
+      hash: s.hash,
+      prompt: s.prompt,
+      samples: s.samples.length,
+      bytes: s.bytes,
+    });
+    onEach?.(out.length);
   }
   return out;
 }

@@ -1,8 +1,9 @@
 // `stats <store>`: models, prompts, samples and bytes per model key.
 
+import { formatBytes } from "../cache/_format_bytes.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { bytes, count, json, table, visible } from "./_format.ts";
+import { count, json, table, visible } from "./_format.ts";
 import { inventory } from "./_inventory.ts";
 import { Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
@@ -71,13 +72,13 @@ Options:
             visible(m.model, true),
             count(m.prompts),
             count(m.samples),
-            bytes(m.bytes),
+            formatBytes(m.bytes),
           ]),
           [
             `total (${count(total.models)} models)`,
             count(total.prompts),
             count(total.samples),
-            bytes(total.bytes),
+            formatBytes(total.bytes),
           ],
         ],
         [1, 2, 3],

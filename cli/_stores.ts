@@ -46,7 +46,10 @@ export async function openExisting(spec: string): Promise<Store> {
       await Deno.stat(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new UsageError(`no cache at ${JSON.stringify(spec)}: ${path} does not exist`);
+      throw new UsageError(
+        `no cache at ${JSON.stringify(spec)}: ${path} does not exist; check the path ` +
+          `(a command that writes, such as copy, creates its target)`,
+      );
     }
   }
   return await open(spec);
@@ -57,10 +60,14 @@ export async function openExisting(spec: string): Promise<Store> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openOrCreate } from "./_stores.ts";
  *
- * const store = await openOrCreate("tests/.tmp/not-created-until-written");
+ * const path = "tests/.tmp/not-created-until-written";
+ * const store = await openOrCreate(path);
+ * assert.deepEqual(await Array.fromAsync(store.models()), []);
  * await store.close();
+ * await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
  * ```
  */
 export function openOrCreate(spec: string): Promise<Store> {

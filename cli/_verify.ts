@@ -1,8 +1,8 @@
 // `verify <store> [--fix]`: what is wrong in a store, and the safe repairs.
 
 import { FsStore } from "../cache/fs_store.ts";
-import { assertSequenceKey } from "../cache/_key_path.ts";
 import type { Store } from "../cache/store.ts";
+import { type Refusal, walkStore } from "../cache/_walk.ts";
 import { promptHash } from "../core/model_key.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
@@ -81,51 +81,35 @@ Options:
   },
 };
 
-/** The checks any store allows through the Store interface. */
+/**
+ * The checks any store allows through the Store interface: the store walk,
+ * with refused keys and unreadable samples as problems instead of errors.
+ */
 async function verifyStore(store: Store, onEach: (n: number) => void): Promise<Verification> {
   const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
   const problem = (kind: ProblemKind, path: string, error: unknown) => {
     const detail = error instanceof Error ? error.message : String(error);
     found.problems.push({ kind, path, detail, fixed: false });
   };
-  for await (const model of store.models()) {
-    // A store written by an older version may hold keys that are refused now.
-    const prompts = await refused(() => Array.fromAsync(store.prompts(model)));
-    if (prompts instanceof TypeError) {
-      problem("key", model, prompts);
-      continue;
+  // Every sequence with an accepted key counts, whether its samples can be read or not.
+  const counted = (s: { model: string; hash: string; prompt: string | undefined }) => {
+    onEach(++found.sequences);
+    if (s.prompt !== undefined && promptHash(s.prompt) !== s.hash) {
+      problem("prompt", `${s.model} ${s.hash}`, "the prompt text does not hash to its key");
     }
-    for (const { hash, prompt } of prompts) {
-      const path = `${model} ${hash}`;
-      const key = { model, hash };
-      const checked = await refused(() => assertSequenceKey(key));
-      if (checked instanceof TypeError) {
-        problem("key", path, checked);
-        continue;
-      }
-      found.sequences++;
-      onEach(found.sequences);
-      if (prompt !== undefined && promptHash(prompt) !== hash) {
-        problem("prompt", path, "the prompt text does not hash to its key");
-      }
-      const samples = await refused(() => store.load(key, 0));
-      if (samples instanceof TypeError) problem("unreadable", path, samples);
-      else if (samples.length === 0) {
-        problem("empty", path, "a prompt without samples (an interrupted write?)");
-      } else found.samples += samples.length;
+  };
+  const onRefused = ({ kind, model, hash, prompt, error }: Refusal) => {
+    if (kind === "unreadable") counted({ model, hash: hash!, prompt });
+    problem(kind, hash === undefined ? model : `${model} ${hash}`, error);
+  };
+  for await (const s of walkStore(store, { onRefused })) {
+    counted(s);
+    found.samples += s.samples.length;
+    if (s.samples.length === 0) {
+      problem("empty", `${s.model} ${s.hash}`, "a prompt without samples (an interrupted write?)");
     }
   }
   return found;
-}
-
-/** What `run` resolves to, or the TypeError it fails with (a refused key, bad UTF-8). */
-async function refused<T>(run: () => T | Promise<T>): Promise<T | TypeError> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof TypeError) return error;
-    throw error;
-  }
 }
 
 function report(io: Io, location: string, found: Verification, asJson: boolean): void {

@@ -88,7 +88,18 @@ const ROW = 20;
 const LABEL_WIDTH = 150;
 const BAR_WIDTH = 320;
 
-/** A bar chart of answer frequencies; see {@linkcode answerChart}. */
+/**
+ * A bar chart of answer frequencies; see {@linkcode answerChart}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AnswerChart } from "./mod.ts";
+ *
+ * const chart = new AnswerChart("Votes", [{ answer: "yes", count: 3 }, { answer: "no", count: 1 }], 4, 2);
+ * assert.equal(String(chart).split("\n")[2], " no │██████████ 1");
+ * ```
+ */
 export class AnswerChart extends View {
   /** The title. */
   readonly title: string;
@@ -124,7 +135,19 @@ export class AnswerChart extends View {
     this.#other = other;
   }
 
-  /** The chart as a standalone SVG document. */
+  /**
+   * The chart as a standalone SVG document.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { answerChart } from "./mod.ts";
+   *
+   * const svg = answerChart(["<b>", "<b>", "a"], { title: "Tags" }).svg();
+   * assert(svg.startsWith("<svg") && svg.includes('aria-label="Tags"'));
+   * assert(svg.includes("&lt;b&gt;: 2") && !svg.includes("<b>"));
+   * ```
+   */
   svg(): string {
     const max = Math.max(1, ...this.counts.map((c) => c.count));
     const width = LABEL_WIDTH + BAR_WIDTH + 60;
@@ -148,7 +171,19 @@ export class AnswerChart extends View {
       `stroke="currentColor" stroke-opacity=".4"/>${rows}</svg>`;
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html`, `image/svg+xml` and `text/plain`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { answerChart } from "./mod.ts";
+   *
+   * const bundle = answerChart(["a", "b", "a"]).bundle();
+   * assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/html", "text/plain"]);
+   * assert(bundle["text/plain"].endsWith("3 samples · 2 distinct answers"));
+   * ```
+   */
   bundle(): MimeBundle {
     const caption = `${this.total} samples · ${this.distinct} distinct answers`;
     const svg = this.svg();

@@ -76,6 +76,7 @@ export interface ShowAttemptsOptions {
  * @param source The attempts, or the error that lists them.
  * @param options Folding of long responses.
  * @returns The view, which also holds the attempts.
+ * @throws {TypeError} When `source` is neither attempts nor an `LLMOutputError`.
  */
 export function showAttempts(
   source: LLMOutputError | Iterable<Attempt>,
@@ -84,8 +85,9 @@ export function showAttempts(
   const attempts = source instanceof LLMOutputError ? source.attempts : source;
   if (typeof (attempts as Iterable<Attempt> | null)?.[Symbol.iterator] !== "function") {
     throw new TypeError(
-      `showAttempts() takes the attempts (collect them with queryRetry's onAttempt option) ` +
-        `or an LLMOutputError, got ${describe(source)}`,
+      `cannot show ${describe(source)} as attempts: it is neither a list of attempts nor an ` +
+        `LLMOutputError; collect the attempts with queryRetry's onAttempt option, or pass ` +
+        `the LLMOutputError it threw`,
     );
   }
   return new AttemptsView([...attempts], options.fold);
@@ -120,7 +122,30 @@ export class AttemptsView extends View {
     this.#fold = fold;
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html` and `text/plain`; long responses are folded in HTML.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { AttemptsView } from "./mod.ts";
+   *
+   * const view = new AttemptsView([
+   *   {
+   *     index: 0,
+   *     response: "none",
+   *     ok: false,
+   *     stage: "parse",
+   *     reason: "no <a> tag",
+   *     excerpt: "none",
+   *     error: undefined,
+   *   },
+   * ]);
+   * const { "text/html": html, "text/plain": text } = view.bundle();
+   * assert(html.includes("no &lt;a&gt; tag"));
+   * assert(text.startsWith("1 attempt · none passed"));
+   * ```
+   */
   bundle(): MimeBundle {
     const passed = this.attempts.find((a) => a.ok);
     const count = this.attempts.length === 1 ? "1 attempt" : `${this.attempts.length} attempts`;

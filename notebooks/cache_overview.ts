@@ -6,8 +6,9 @@
 
 import { join } from "node:path";
 import { FsStore } from "../cache/fs_store.ts";
-import { comparePrompts, naturalCompare } from "../cache/_prompt_order.ts";
+import { formatBytes } from "../cache/_format_bytes.ts";
 import type { Store } from "../cache/store.ts";
+import { walkStore } from "../cache/_walk.ts";
 import {
   CAPTION,
   container,
@@ -48,6 +49,7 @@ export interface CachedSequence {
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "../cache/fs_store.ts";
+import { formatBytes } from "../cache/_format_bytes.ts";
  * import { promptHash } from "../mod.ts";
  * import { cacheOverview } from "./mod.ts";
  *
@@ -73,23 +75,8 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
   try {
     await store.checkAccess?.("read");
     const sequences: CachedSequence[] = [];
-    const models: string[] = [];
-    for await (const model of store.models()) models.push(model);
-    for (const model of models.sort(naturalCompare)) {
-      const entries = [];
-      for await (const entry of store.prompts(model)) entries.push(entry);
-      entries.sort(comparePrompts);
-      for (const { hash, prompt } of entries) {
-        const samples = await store.load({ model, hash }, 0);
-        sequences.push({
-          model,
-          hash,
-          prompt,
-          samples: samples.length,
-          bytes: samples.reduce((n, s) => n + utf8Length(s), 0),
-          first: samples[0],
-        });
-      }
+    for await (const { samples, ...sequence } of walkStore(store)) {
+      sequences.push({ ...sequence, samples: samples.length, first: samples[0] });
     }
     return new CacheOverview(store.location, sequences, await diskUsage(store.location));
   } finally {
@@ -97,7 +84,21 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
   }
 }
 
-/** What a store holds; see {@linkcode cacheOverview}. */
+/**
+ * What a store holds; see {@linkcode cacheOverview}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CacheOverview } from "./mod.ts";
+ *
+ * const hash = "ab".repeat(32);
+ * const view = new CacheOverview("memory", [
+ *   { model: "gpt-4o_1", hash, prompt: "p", samples: 2, bytes: 2_048, first: "42" },
+ * ]);
+ * assert.equal(view.summary, "1 model · 1 prompt · 2 samples · 2.0 KiB of samples");
+ * ```
+ */
 export class CacheOverview extends View {
   /** The store's location. */
   readonly location: string;
@@ -120,17 +121,51 @@ export class CacheOverview extends View {
     this.diskBytes = diskBytes;
   }
 
-  /** The model keys, sorted. */
+  /**
+   * The model keys, each once, in the order of the sequences.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * const overview = await cacheOverview("tests/fixtures/mnimi-cache");
+   * assert.equal(overview.models.length, 5);
+   * assert.equal(overview.models[0], "accounts/fireworks/models/llama-v3p1-8b-instruct_0.7");
+   * ```
+   */
   get models(): string[] {
     return [...new Set(this.sequences.map((s) => s.model))];
   }
 
-  /** The number of samples in the store. */
+  /**
+   * The number of samples in the store (in each sequence, up to its first gap).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * assert.equal((await cacheOverview("tests/fixtures/mnimi-cache")).samples, 124);
+   * ```
+   */
   get samples(): number {
     return this.sequences.reduce((n, s) => n + s.samples, 0);
   }
 
-  /** One line: models, prompts, samples and size. */
+  /**
+   * One line: models, prompts, samples and size (on disk for a folder, else
+   * of the samples' text).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { cacheOverview } from "./mod.ts";
+   *
+   * const { summary } = await cacheOverview("tests/fixtures/mnimi-cache");
+   * assert.match(summary, /^5 models · 30 prompts · 124 samples · [\d.]+ KiB on disk$/);
+   * ```
+   */
   get summary(): string {
     const size = this.diskBytes === undefined
       ? `${formatBytes(this.sequences.reduce((n, s) => n + s.bytes, 0))} of samples`
@@ -141,7 +176,24 @@ export class CacheOverview extends View {
       `${plural(this.samples, "sample")} · ${size}`;
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html` and `text/plain`: the summary, then one row per
+   * sequence with a preview of its prompt and first sample.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CacheOverview } from "./mod.ts";
+   *
+   * const hash = "cd".repeat(32);
+   * const view = new CacheOverview("memory", [
+   *   { model: "m_1", hash, prompt: undefined, samples: 1, bytes: 3, first: "<b>" },
+   * ]);
+   * const { "text/html": html, "text/plain": text } = view.bundle();
+   * assert(html.includes(`title="${hash}"`) && html.includes("&lt;b&gt;"));
+   * assert(text.includes("(prompt not recorded) cdcdcdcdcdcd…"));
+   * ```
+   */
   bundle(): MimeBundle {
     const rows = this.sequences.map((s) => [
       s.model,
@@ -174,19 +226,8 @@ export class CacheOverview extends View {
   }
 }
 
-/** Bytes in a human unit. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 // The size of every file under a folder; undefined when the location is not one.

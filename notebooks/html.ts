@@ -40,17 +40,52 @@ export abstract class View {
   /** The MIME bundle of this view. */
   abstract bundle(): MimeBundle;
 
-  /** Called by the Deno Jupyter kernel. */
+  /**
+   * Called by the Deno Jupyter kernel: the view's MIME bundle.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { answerChart } from "./mod.ts";
+   *
+   * const chart = answerChart(["a"]);
+   * const display = Symbol.for("Jupyter.display");
+   * assert.deepEqual((chart as unknown as Record<symbol, () => unknown>)[display]!(), chart.bundle());
+   * ```
+   */
   [JUPYTER_DISPLAY](): MimeBundle {
     return this.bundle();
   }
 
-  /** The `text/plain` rendering. */
+  /**
+   * The `text/plain` rendering.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { answerChart } from "./mod.ts";
+   *
+   * const chart = answerChart(["a"], { title: "One" });
+   * assert.equal(chart.toString(), chart.bundle()["text/plain"]);
+   * assert(`${chart}`.startsWith("One\n"));
+   * ```
+   */
   toString(): string {
     return this.bundle()["text/plain"];
   }
 
-  /** What `console.log` prints in a terminal: the `text/plain` rendering. */
+  /**
+   * What `console.log` prints in a terminal: the `text/plain` rendering.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { answerChart } from "./mod.ts";
+   *
+   * const chart = answerChart(["a"], { title: "One" });
+   * assert.equal(Deno.inspect(chart), chart.toString());
+   * ```
+   */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
@@ -103,12 +138,34 @@ export const CAPTION = "font-weight:600;margin:2px 0 4px";
 /** Secondary text. */
 export const MUTED = "opacity:.7";
 
-/** Wraps view HTML in a container that inherits the theme's colours. */
+/**
+ * Wraps view HTML in a container that inherits the theme's colours.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { container } from "./html.ts";
+ *
+ * assert.match(container("<b>x</b>"), /^<div class="llm-cache" style="color:inherit;[^"]*"><b>x<\/b><\/div>$/);
+ * ```
+ */
 export function container(inner: string): string {
   return `<div class="llm-cache" style="color:inherit;font-size:13px;line-height:1.4">${inner}</div>`;
 }
 
-/** A table from a header and escaped-or-trusted cell HTML. */
+/**
+ * A table from a header (escaped here) and cell HTML (escaped by the caller,
+ * who may put markup in it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { table } from "./html.ts";
+ *
+ * const html = table(["a<b"], [["<i>1</i>"]]);
+ * assert(html.includes(">a&lt;b</th>") && html.includes("><i>1</i></td>"));
+ * ```
+ */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const head = headers.map((h) => `<th style="${TH}">${escapeHtml(h)}</th>`).join("");
   const body = rows
@@ -119,7 +176,17 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return `<table style="${TABLE}"><thead><tr style="${TR}">${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** A plain-text table with columns padded to their widest cell. */
+/**
+ * A plain-text table with columns padded to their widest cell.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textTable } from "./html.ts";
+ *
+ * assert.equal(textTable(["n", "word"], [["1", "one"], ["10", "ten"]]), "n   word\n--  ----\n1   one\n10  ten");
+ * ```
+ */
 export function textTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
@@ -131,7 +198,20 @@ export function textTable(
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** The first line of `text`, cut to `max` characters with an ellipsis. */
+/**
+ * The first line of `text`, cut to `max` characters (code points) with an
+ * ellipsis, which also marks the lines left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { preview } from "./html.ts";
+ *
+ * assert.equal(preview("short", 10), "short");
+ * assert.equal(preview("🌍🌍🌍", 2), "🌍🌍…");
+ * assert.equal(preview("one\ntwo", 10), "one…");
+ * ```
+ */
 export function preview(text: string, max: number): string {
   const firstLine = text.split("\n", 1)[0] ?? "";
   const cut = [...firstLine];
@@ -142,6 +222,16 @@ export function preview(text: string, max: number): string {
 /**
  * Monospaced text, folded behind its first line when it is longer than
  * `fold` characters or has more than 3 lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldedText } from "./html.ts";
+ *
+ * assert(!foldedText("a<b", 10).includes("<details>"));
+ * assert(foldedText("a<b", 10).includes("a&lt;b"));
+ * assert(foldedText("1\n2\n3\n4", 100).startsWith("<details>"));
+ * ```
  */
 export function foldedText(text: string, fold: number): string {
   const long = text.length > fold || text.split("\n").length > 3;
@@ -152,7 +242,18 @@ export function foldedText(text: string, fold: number): string {
   }</code> <span style="${MUTED}">(${text.length} chars)</span></summary>${full}</details>`;
 }
 
-/** A small coloured label; `label` is escaped. */
+/**
+ * A small coloured label; `label` is escaped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pill } from "./html.ts";
+ *
+ * const html = pill("<ok>", "#2e8b57");
+ * assert(html.includes("background:#2e8b57") && html.endsWith(">&lt;ok&gt;</span>"));
+ * ```
+ */
 export function pill(label: string, colour: string): string {
   return `<span style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;` +
     `color:#fff;background:${colour}">${escapeHtml(label)}</span>`;

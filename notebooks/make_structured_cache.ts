@@ -11,8 +11,9 @@ import { BufferedModel, collect } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { FACTS_PROMPT, PROBLEMS, solvePrompt } from "./structured_prompts.ts";
 
-/** The model key the notebook reads: alias `scripted`, temperature 0.7. */
+/** The alias of the model key the notebook reads (`scripted_0.7`). */
 export const ALIAS = "scripted";
+/** The temperature of the model key the notebook reads (`scripted_0.7`). */
 export const TEMPERATURE = 0.7;
 
 /** Per problem: two wrong answers and short reasoning for each answer. */
@@ -104,7 +105,24 @@ const FACTS = [
   `"unit": "minutes"\n}\n${FENCE}`,
 ];
 
-/** The scripted responses to every prompt, in order. */
+/**
+ * The scripted responses to every prompt, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scriptedResponses } from "./make_structured_cache.ts";
+ * import { FACTS_PROMPT, PROBLEMS, solvePrompt } from "./structured_prompts.ts";
+ *
+ * const responses = scriptedResponses();
+ * assert.equal(responses.size, PROBLEMS.length + 1);
+ * assert.equal(responses.get(solvePrompt(PROBLEMS[0]!.question))![0], (
+ *   "From 14:35 to 16:35 is 2 hours, 120 minutes. From 16:35 to 17:10 is 35 more. " +
+ *   "120 + 35 = 155. So the answer is 155."
+ * ));
+ * assert.equal(responses.get(FACTS_PROMPT)!.length, 3);
+ * ```
+ */
 export function scriptedResponses(): Map<string, string[]> {
   const responses = new Map<string, string[]>();
   PROBLEMS.forEach((problem, p) => {
@@ -148,7 +166,21 @@ class Scripted extends BufferedModel {
   }
 }
 
-/** Writes the cache into `dir` (which should be empty). */
+/**
+ * Writes the cache into `dir` (which should be empty).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FsStore } from "../cache/fs_store.ts";
+ * import { makeStructuredCache } from "./make_structured_cache.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * await makeStructuredCache(dir);
+ * assert.deepEqual(await Array.fromAsync(new FsStore(dir).models()), ["scripted_0.7"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export async function makeStructuredCache(dir: string): Promise<void> {
   const responses = scriptedResponses();
   const model = new Persistent(new Scripted(responses), dir);

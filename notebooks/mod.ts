@@ -45,12 +45,8 @@ export {
   showSamples,
   type ShowSamplesOptions,
 } from "./samples_view.ts";
-export {
-  type CachedSequence,
-  CacheOverview,
-  cacheOverview,
-  formatBytes,
-} from "./cache_overview.ts";
+export { type CachedSequence, CacheOverview, cacheOverview } from "./cache_overview.ts";
+export { formatBytes } from "../cache/_format_bytes.ts";
 export {
   AnswerChart,
   answerChart,

@@ -98,6 +98,26 @@ export function stackFigures(model: Model): StackFigures {
  * Hits and misses of the items a stack served, from its outermost caching
  * layer (one definition for every display: see `Repeatable.stats`);
  * `undefined` for a stack without a cache, whose items are all fresh.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, first, Repeatable } from "../mod.ts";
+ * import { servedFigures } from "./model_view.ts";
+ *
+ * class Constant extends BufferedModel {
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array(n).fill("42"));
+ *   }
+ * }
+ *
+ * const provider = new Constant("gpt-4o", 1);
+ * const model = new Repeatable(provider);
+ * await first(model.sample("p"));
+ * await first(model.sample("p"));
+ * assert.deepEqual(servedFigures(model), { hits: 1, misses: 1 });
+ * assert.equal(servedFigures(provider), undefined);
+ * ```
  */
 export function servedFigures(model: Model): { hits: number; misses: number } | undefined {
   const outer = stackOf(model).find((l) => l.role === "cache");
@@ -135,7 +155,31 @@ export function modelView(model: Model): ModelView {
   return new ModelView(stackOf(model).map(layerOf), stackFigures(model));
 }
 
-/** A snapshot of a model stack; see {@linkcode modelView}. */
+/**
+ * A snapshot of a model stack; see {@linkcode modelView}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ModelView } from "./mod.ts";
+ *
+ * const figures = {
+ *   hits: 3,
+ *   misses: 1,
+ *   fresh: 1,
+ *   requests: 1,
+ *   retries: 0,
+ *   promptTokens: 12,
+ *   completionTokens: 4,
+ *   queryTime: 0.5,
+ * };
+ * const view = new ModelView([
+ *   { kind: "Repeatable", detail: "in memory", figures: ["hits 3", "misses 1"] },
+ *   { kind: "CloseAI", detail: "gpt-4o @ 1", figures: ["requests 1"] },
+ * ], figures);
+ * assert.equal(view.title, "Repeatable → CloseAI gpt-4o @ 1");
+ * ```
+ */
 export class ModelView extends View {
   /** The layers, outermost first. */
   readonly layers: readonly Layer[];
@@ -154,12 +198,46 @@ export class ModelView extends View {
     this.figures = figures;
   }
 
-  /** The stack on one line, outside-in. */
+  /**
+   * The stack on one line, outside-in; a `Persistent` layer shows its store.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ModelView } from "./mod.ts";
+   *
+   * const layers = [{ kind: "Persistent", detail: "~/.llm_cache, replication", figures: [] }];
+   * const figures = { hits: 0, misses: 0, fresh: 0, requests: 0, retries: 0, promptTokens: 0, completionTokens: 0, queryTime: 0 };
+   * assert.equal(new ModelView(layers, figures).title, "Persistent(~/.llm_cache)");
+   * ```
+   */
   get title(): string {
     return this.layers.map(layerTitle).join(" → ");
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html` and `text/plain`: the layers as a table, and the
+   * figures on one line.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { BufferedModel, Repeatable } from "../mod.ts";
+   * import { modelView } from "./mod.ts";
+   *
+   * class Tagged extends BufferedModel {
+   *   protected query(_prompt: string, n: number): Promise<string[]> {
+   *     return Promise.resolve(Array(n).fill("x"));
+   *   }
+   * }
+   *
+   * const { "text/html": html, "text/plain": text } = modelView(
+   *   new Repeatable(new Tagged("<b>model</b>", 1)),
+   * ).bundle();
+   * assert(html.includes("&lt;b&gt;model&lt;/b&gt;") && !html.includes("<b>model"));
+   * assert.match(text, /hits 0 · misses 0 · requests 0/);
+   * ```
+   */
   bundle(): MimeBundle {
     const figures = summary(this.figures);
     const rows = this.layers.map((l) => [l.kind, l.detail, l.figures.join(", ")]);
@@ -207,7 +285,18 @@ function summary(f: StackFigures): string {
   ].join(" · ");
 }
 
-/** Seconds with a sensible precision. */
+/**
+ * Seconds with a sensible precision: hundredths below ten seconds, tenths above.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seconds } from "./model_view.ts";
+ *
+ * assert.equal(seconds(0.123), "0.12 s");
+ * assert.equal(seconds(42.25), "42.3 s");
+ * ```
+ */
 export function seconds(s: number): string {
   return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
 }

@@ -107,7 +107,21 @@ export async function showSamples(
   return new SamplesView(prompt, rows, fold);
 }
 
-/** A table of samples; see {@linkcode showSamples}. */
+/**
+ * A table of samples; see {@linkcode showSamples}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SamplesView } from "./mod.ts";
+ *
+ * const view = new SamplesView("Pick a number", [
+ *   { index: 0, text: "42", origin: "cache" },
+ *   { index: 1, text: "7", origin: "fresh" },
+ * ]);
+ * assert(String(view).endsWith("2 samples · 1 from cache · 1 fresh"));
+ * ```
+ */
 export class SamplesView extends View {
   /** The prompt the samples answer. */
   readonly prompt: string;
@@ -129,7 +143,20 @@ export class SamplesView extends View {
     this.#fold = fold;
   }
 
-  /** The view as `text/html` and `text/plain`. */
+  /**
+   * The view as `text/html` and `text/plain`; long samples are folded in HTML.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SamplesView } from "./mod.ts";
+   *
+   * const long = "x".repeat(200);
+   * const html = new SamplesView("p", [{ index: 0, text: long, origin: "fresh" }], 100)
+   *   .bundle()["text/html"];
+   * assert(html.includes("<details>") && html.includes("(200 chars)"));
+   * ```
+   */
   bundle(): MimeBundle {
     const fresh = this.rows.filter((r) => r.origin === "fresh").length;
     const caption = `${this.rows.length} samples · ${this.rows.length - fresh} from cache · ` +

@@ -40,7 +40,18 @@ export const PROBLEMS: readonly Problem[] = [
   { question: "Three consecutive even numbers add up to 78. What is the largest?", answer: 28 },
 ];
 
-/** The prompt that asks for reasoning and an answer in tags. */
+/**
+ * The prompt that asks for reasoning and an answer in tags.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { solvePrompt } from "./structured_prompts.ts";
+ *
+ * const prompt = solvePrompt("What is 6 × 7?");
+ * assert(prompt.startsWith("What is 6 × 7?\n\n") && prompt.endsWith("<answer>…</answer>."));
+ * ```
+ */
 export function solvePrompt(question: string): string {
   return `${question}\n\nThink step by step inside <reasoning>…</reasoning>, then give only ` +
     `the number inside <answer>…</answer>.`;

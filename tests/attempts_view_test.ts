@@ -69,5 +69,5 @@ Deno.test("showAttempts folds long responses and rejects what is not attempts", 
   const [attempt] = await attemptsOf([long], 1);
   const html = showAttempts([attempt!], { fold: 500 }).bundle()["text/html"];
   assert.match(html, /<details>/, "more than 3 lines is folded");
-  assert.throws(() => showAttempts(42 as never), /takes the attempts .* got 42/);
+  assert.throws(() => showAttempts(42 as never), /cannot show 42 as attempts: .* onAttempt option/);
 });

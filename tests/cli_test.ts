@@ -108,8 +108,9 @@ Deno.test("cli: readable text output", async () => {
   const stats = await cli(["stats", MNIMI_CACHE]);
   assert.equal(stats.code, 0, stats.stderr);
   assert.match(stats.stdout, /^tests\/fixtures\/mnimi-cache\nmodel +prompts +samples +size\n/);
-  assert.match(stats.stdout, /\ngpt-4o_1 +6 +24 +4\.\d KB\n/);
-  assert.match(stats.stdout, /\ntotal \(5 models\) +30 +124 +19\.\d KB\n$/);
+  // Binary units, as the notebook views show them (19,787 bytes).
+  assert.match(stats.stdout, /\ngpt-4o_1 +6 +24 +4\.1 KiB\n/);
+  assert.match(stats.stdout, /\ntotal \(5 models\) +30 +124 +19\.3 KiB\n$/);
 
   const ls = await cli(["ls", MNIMI_CACHE]);
   assert.equal(ls.code, 0, ls.stderr);

@@ -188,6 +188,19 @@ Deno.test("copyStore: a bad concurrency is a RangeError", async () => {
   await assert.rejects(copyStore(store, store, { concurrency: 0 }), RangeError);
 });
 
+Deno.test("copyStore: concurrency is checked as every count is (core/_validate.ts)", async () => {
+  const store = new FsStore("tests/.tmp/never-created");
+  await assert.rejects(
+    copyStore(store, store, { concurrency: 1.5 }),
+    new RangeError("concurrency must be a positive integer, got 1.5"),
+  );
+  // Not a number at all is a TypeError that shows the value, as for maxBatch or batch.
+  await assert.rejects(
+    copyStore(store, store, { concurrency: "8" as unknown as number }),
+    new TypeError('concurrency must be a number, got "8"'),
+  );
+});
+
 /** Files of a prompt folder, by name, with their text. */
 async function files(folder: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -2,6 +2,7 @@
 // without --unstable-kv, with read and write permission for the files only.
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { FsStore } from "../cache/fs_store.ts";
 import { promptHash } from "../core/model_key.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
@@ -108,6 +109,29 @@ Deno.test("cli on a sqlite: file with read permission only: reads, refuses to wr
     assert.equal(write.code, 3, write.stdout + write.stderr);
     assert.ok(write.stderr.includes(`--allow-write=${file}`), write.stderr);
     assert.deepEqual(await Deno.readFile(file), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli verify on a sqlite: file: a sample that is not UTF-8 is a problem, not a crash", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const file = `${dir}/cache.db`;
+    const only = [`--allow-read=${MNIMI_CACHE},${file}`, `--allow-write=${file}`];
+    const there = await cli(["copy", MNIMI_CACHE, `sqlite:${file}`, "--model", "gpt-4o_1"], only);
+    assert.equal(there.code, 0, there.stderr);
+    const db = new DatabaseSync(file);
+    db.exec("UPDATE samples SET sample = CAST(x'c328' AS TEXT) WHERE idx = 0");
+    db.close();
+    const verified = await cli(["verify", `sqlite:${file}`, "--json"], only);
+    assert.equal(verified.code, 1, verified.stderr);
+    const problems = JSON.parse(verified.stdout).problems as { kind: string; detail: string }[];
+    assert.equal(problems.length, 6); // every prompt of gpt-4o_1 lost its sample 0
+    for (const p of problems) {
+      assert.equal(p.kind, "unreadable");
+      assert.match(p.detail, /sample 0 of gpt-4o_1\/\w+ is not valid UTF-8/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

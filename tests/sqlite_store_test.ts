@@ -108,6 +108,8 @@ Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", as
     await assert.rejects(store.append(KEY, 2, ["x"], "p"), /only 1 samples are stored/);
     await assert.rejects(store.append(KEY, -1, ["x"], "p"), RangeError);
     await assert.rejects(store.load(KEY, 0.5), RangeError);
+    // Checked as every count is (core/_validate.ts): not a number is a TypeError.
+    await assert.rejects(store.load(KEY, "0" as unknown as number), /index must be a number/);
     assert.deepEqual(await store.load(KEY, 0), ["a"]);
     assert.deepEqual(await store.append(KEY, 0, [], "p"), ["a"]);
   });
@@ -236,13 +238,15 @@ Deno.test("SqliteStore: a sample changed into invalid UTF-8 is an error naming i
     db.exec("UPDATE samples SET sample = CAST(x'c328' AS TEXT) WHERE idx = 1");
     db.close();
     const error = await store.load(KEY, 0).then(() => undefined, (e) => e);
-    assert.match(error.message, /loading gpt-4o_1\/\w+ .* sample 1 is not valid UTF-8/);
+    // A TypeError, as from every store, so that `cache verify` lists it as unreadable.
+    assert.ok(error instanceof TypeError, String(error));
+    assert.match(error.message, /sample 1 of gpt-4o_1\/\w+ is not valid UTF-8/);
     assert.ok(error.message.includes(path), error.message);
     // Text with a NUL is stored as a BLOB of UTF-8 bytes: those are checked too.
     const blob = new DatabaseSync(path);
     blob.exec("UPDATE samples SET sample = x'00ff' WHERE idx = 0");
     blob.close();
-    await assert.rejects(store.load(KEY, 0), /sample 0 is not valid UTF-8/);
+    await assert.rejects(store.load(KEY, 0), /sample 0 of gpt-4o_1\/\w+ is not valid UTF-8/);
   });
 });
 

@@ -1,0 +1,208 @@
+/**
+ * Where a `RedisStore` keeps what: the server and key prefix a URL names, the
+ * keys under the prefix (the table is in `redis_store.ts`), and the Lua
+ * script that appends atomically. Kept in one place so that the key names,
+ * the check of a prefix against them and the cleanup of a store's own keys
+ * cannot drift apart.
+ *
+ * @module
+ */
+
+import { assertSequenceKey } from "./_key_path.ts";
+import type { SequenceKey } from "./store.ts";
+
+// The names of the store's own keys under its prefix.
+const OWN_KEY = /^(?:models$|seq:|prompts?:)/;
+const RESERVED_PARTS = new Set(["seq", "prompt", "prompts", "models"]);
+
+/**
+ * Redis runs a script atomically: no other command interleaves between
+ * reading the length and pushing, so each pushed sample gets a fresh index.
+ * KEYS: samples list, models set, prompts set, prompt text.
+ * ARGV: model, hash, from, has-prompt flag, prompt, samples…
+ * Answers every sample from `from` on, or the error `llm-cache gap: <length>`
+ * when `from` lies beyond the stored samples (see {@linkcode gapIn}).
+ */
+export const APPEND_SCRIPT = `
+local from = tonumber(ARGV[3])
+local length = redis.call('LLEN', KEYS[1])
+if from > length then
+  return redis.error_reply('ERR llm-cache gap: ' .. length)
+end
+if #ARGV < 6 and length == 0 then
+  return {}
+end
+for i = 6, #ARGV do
+  redis.call('RPUSH', KEYS[1], ARGV[i])
+end
+if ARGV[4] == '1' then
+  redis.call('SET', KEYS[4], ARGV[5], 'NX')
+end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return redis.call('LRANGE', KEYS[1], from, -1)
+`;
+
+/**
+ * How many samples one script call pushes at most; longer batches are split,
+ * each part still claiming its indices atomically.
+ */
+export const MAX_SAMPLES_PER_CALL = 1000;
+
+/**
+ * The server's URL without its `prefix` query parameter, that parameter, and
+ * the URL as messages show it (password hidden).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRedisUrl } from "./_redis_layout.ts";
+ *
+ * const { server, prefix, shown } = parseRedisUrl("redis://u:secret@host:6379/2?prefix=team");
+ * assert.equal(server, "redis://u:secret@host:6379/2");
+ * assert.equal(prefix, "team");
+ * assert.equal(shown, "redis://u:***@host:6379/2");
+ * assert.throws(
+ *   () => parseRedisUrl("http://u:secret@host"),
+ *   /cannot connect to Redis: "http:\/\/u:\*\*\*@host" is not a Redis URL; use redis:\/\//,
+ * );
+ * ```
+ *
+ * @throws {TypeError} When `url` is not a `redis://` or `rediss://` URL.
+ */
+export function parseRedisUrl(
+  url: string,
+): { server: string; prefix: string | undefined; shown: string } {
+  const parsed = typeof url === "string" && /^rediss?:\/\//.test(url) ? URL.parse(url) : null;
+  if (parsed === null) {
+    throw new TypeError(
+      `cannot connect to Redis: ${describeUrl(url)} is not a Redis URL; ` +
+        `use redis://host:port or rediss://host:port`,
+    );
+  }
+  const prefix = parsed.searchParams.get("prefix") ?? undefined;
+  parsed.searchParams.delete("prefix");
+  return { server: parsed.href, prefix, shown: redact(parsed.href) };
+}
+
+/**
+ * The number of stored samples, when `error` is the append script's refusal
+ * to leave a gap; else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gapIn } from "./_redis_layout.ts";
+ *
+ * assert.equal(gapIn(new Error("ERR llm-cache gap: 3")), 3);
+ * assert.equal(gapIn(new Error("NOSCRIPT")), undefined);
+ * ```
+ */
+export function gapIn(error: unknown): number | undefined {
+  const gap = /llm-cache gap: (\d+)/.exec(error instanceof Error ? error.message : String(error));
+  return gap === null ? undefined : Number(gap[1]);
+}
+
+/**
+ * The key names of one store, under its prefix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RedisKeys } from "./_redis_layout.ts";
+ *
+ * const keys = new RedisKeys("team*:");
+ * const hash = "ab".repeat(32);
+ * assert.equal(keys.sequence({ model: "gpt-4o_1", hash }), `team*:seq:gpt-4o_1:${hash}`);
+ * assert.equal(keys.pattern, "team\\*:*");
+ * assert.equal(keys.prompts("gpt-4o_1"), "team*:prompts:gpt-4o_1");
+ * assert.equal(keys.prompt(hash), `team*:prompt:${hash}`);
+ * assert(keys.isOwn("team*:models") && !keys.isOwn("team*:notes"));
+ * ```
+ */
+export class RedisKeys {
+  /** The prefix, ending with `:` (or empty). */
+  readonly prefix: string;
+  /** The set of model keys. */
+  readonly models: string;
+  /** A SCAN pattern that matches every key under the prefix (and perhaps others'). */
+  readonly pattern: string;
+
+  /** @param prefix A prefix already normalized by {@linkcode normalizePrefix}. */
+  constructor(prefix: string) {
+    this.prefix = prefix;
+    this.models = `${prefix}models`;
+    this.pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+  }
+
+  /** The list of a sequence's samples; throws a TypeError for a key no store accepts. */
+  sequence(key: SequenceKey): string {
+    assertSequenceKey(key);
+    return `${this.prefix}seq:${key.model}:${key.hash}`;
+  }
+
+  /** The set of the prompt hashes stored under `model`. */
+  prompts(model: string): string {
+    return `${this.prefix}prompts:${model}`;
+  }
+
+  /** The text of the prompt with this hash. */
+  prompt(hash: string): string {
+    return `${this.prefix}prompt:${hash}`;
+  }
+
+  /**
+   * Whether `key` (a full key under the prefix) is one of this store's own:
+   * not another cache's whose prefix starts with this one, nor other data.
+   */
+  isOwn(key: string): boolean {
+    return OWN_KEY.test(key.slice(this.prefix.length));
+  }
+}
+
+/**
+ * `prefix` ending with `:`. Its parts may not be the names of the store's
+ * own keys: a prefix `x:seq:` would put its keys among those of prefix `x:`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normalizePrefix } from "./_redis_layout.ts";
+ *
+ * assert.equal(normalizePrefix("team"), "team:");
+ * assert.equal(normalizePrefix(""), "");
+ * assert.throws(() => normalizePrefix("x:seq:"), /has a part "seq"/);
+ * ```
+ *
+ * @throws {TypeError} When `prefix` is not a string or has a reserved part.
+ */
+export function normalizePrefix(prefix: string): string {
+  if (typeof prefix !== "string") {
+    throw new TypeError(
+      `cannot use ${typeof prefix} as the Redis key prefix: a prefix is a string; ` +
+        `pass e.g. "team:"`,
+    );
+  }
+  if (prefix === "") return prefix;
+  const normalized = prefix.endsWith(":") ? prefix : `${prefix}:`;
+  const clash = normalized.slice(0, -1).split(":").find((part) => RESERVED_PARTS.has(part));
+  if (clash !== undefined) {
+    throw new TypeError(
+      `the Redis key prefix ${JSON.stringify(prefix)} has a part "${clash}", the name of ` +
+        `one of the store's own keys, so its keys could mix with another cache's: ` +
+        `choose another prefix`,
+    );
+  }
+  return normalized;
+}
+
+function describeUrl(url: unknown): string {
+  return typeof url === "string" ? JSON.stringify(url.replace(/:[^:@/]*@/, ":***@")) : typeof url;
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== "") parsed.password = "***";
+  return parsed.href.replace(/\/$/, "");
+}

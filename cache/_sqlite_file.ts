@@ -1,0 +1,190 @@
+/**
+ * Opening a cache database file for `SqliteStore`: read-write, or read-only
+ * when Deno may read the file but not write it; a new file is put in WAL mode
+ * with the store's tables; an existing one is checked, so that the store
+ * never writes into another program's database or a newer format.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+
+// "LLMC": marks the file as this library's, for `PRAGMA application_id`.
+const APPLICATION_ID = 0x4c4c4d43;
+// The layout's version, in `PRAGMA user_version`; a newer file is refused.
+const FORMAT = 1;
+// 8 KiB pages hold seven 1 KB samples where 4 KiB pages hold three (1.33×
+// the data on disk); larger pages make every small commit write more.
+const PAGE_SIZE = 8192;
+// SQLite's own wait for a lock blocks the event loop, so it stays short; longer
+// waits are retried with timers (_sqlite_lock.ts).
+const BUSY_MS = 10;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sequences (
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  prompt TEXT,
+  UNIQUE (model, hash)
+);
+CREATE TABLE IF NOT EXISTS samples (
+  id INTEGER PRIMARY KEY,
+  sequence INTEGER NOT NULL REFERENCES sequences (id),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  sample TEXT NOT NULL,
+  UNIQUE (sequence, idx)
+);
+PRAGMA application_id = ${APPLICATION_ID};
+PRAGMA user_version = ${FORMAT};
+`;
+
+/** An open database, and why it is read-only (if it is). */
+export interface Connection {
+  /** The database. */
+  readonly db: DatabaseSync;
+  /** The refusal of write permission, when the file was opened read-only. */
+  readonly denied: Deno.errors.NotCapable | undefined;
+}
+
+/**
+ * A connection to `file`: read-write, or read-only when Deno may read the
+ * file but not write it (replaying a cache needs no more).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./_sqlite_file.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const { db, denied } = connect(`${dir}/cache.db`, (error) => error);
+ * assert.equal(denied, undefined);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param file The database file.
+ * @param fail Turns an error into the one to throw (naming the file and the flags).
+ * @throws What `fail` makes of an error: a missing permission, a folder that
+ * does not exist, write permission missing for a file that does not exist.
+ */
+export function connect(file: string, fail: (error: unknown) => unknown): Connection {
+  let denied: Deno.errors.NotCapable;
+  try {
+    return { db: new DatabaseSync(file, { timeout: BUSY_MS }), denied: undefined };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable && /write access/.test(error.message))) {
+      throw fail(error);
+    }
+    denied = error;
+  }
+  // Without the file there is nothing to read, and it cannot be created.
+  if (!exists(file)) throw fail(denied);
+  try {
+    return { db: new DatabaseSync(file, { timeout: BUSY_MS, readOnly: true }), denied };
+  } catch (error) {
+    throw fail(error);
+  }
+}
+
+/**
+ * Puts a new file in WAL mode and creates the tables; checks an existing one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
+ * import { connect, prepareFile } from "./_sqlite_file.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const other = new DatabaseSync(`${dir}/other.db`);
+ * other.exec("CREATE TABLE notes (text TEXT)");
+ * other.close();
+ * const connection = connect(`${dir}/other.db`, (error) => error);
+ * assert.throws(() => prepareFile(connection, "other.db"), /database of another program/);
+ * connection.db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @throws {TypeError} When the file is another program's database, or was
+ * written by a newer version of this library.
+ * @throws {Deno.errors.NotCapable} When a new file would need write permission.
+ */
+export function prepareFile({ db, denied }: Connection, file: string): void {
+  // Per connection: commits reach the OS (safe from a process crash), not the disk.
+  db.exec("PRAGMA synchronous = NORMAL");
+  const id = pragma(db, "application_id");
+  if (id === APPLICATION_ID) return checkFormat(db, file);
+  const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
+    tables: number;
+  };
+  if (id !== 0 || tables > 0) {
+    throw new TypeError(
+      `cannot use ${file} as a cache: it is a SQLite database of another program ` +
+        `(no llm-cache tables); choose a new file for the cache`,
+    );
+  }
+  if (denied !== undefined) throw denied;
+  // The page size is fixed once the file has content, so set it first.
+  db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
+  db.exec("PRAGMA journal_mode = WAL");
+  transaction(db, () => db.exec(SCHEMA));
+}
+
+/**
+ * Runs `work` in one write transaction; all of it is stored, or none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
+ * import { transaction } from "./_sqlite_file.ts";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE t (x INTEGER)");
+ * assert.throws(() =>
+ *   transaction(db, () => {
+ *     db.exec("INSERT INTO t VALUES (1)");
+ *     throw new Error("changed my mind");
+ *   })
+ * );
+ * assert.equal(db.prepare("SELECT count(*) AS n FROM t").get()?.n, 0);
+ * db.close();
+ * ```
+ */
+export function transaction<T>(db: DatabaseSync, work: () => T): T {
+  // The write lock is taken first: a transaction that read, then asked for
+  // it, could not wait for it, since another writer may commit in between.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    return Deno.statSync(file).size > 0;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function checkFormat(db: DatabaseSync, file: string): void {
+  const version = pragma(db, "user_version");
+  if (version > FORMAT) {
+    throw new TypeError(
+      `cannot read ${file}: it was written by a newer version of the LLM cache ` +
+        `(format ${version}, this one reads format ${FORMAT}); upgrade the library`,
+    );
+  }
+}
+
+function pragma(db: DatabaseSync, name: string): number {
+  return (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]!;
+}

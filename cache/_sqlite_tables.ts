@@ -1,0 +1,224 @@
+/**
+ * The rows behind `SqliteStore`: a sequence is a row of `sequences` and its
+ * samples are rows of `samples`, one per index. Here are the prepared
+ * statements, the one transaction an append is, the ids a process may
+ * remember, and how text goes in and out of a column exactly (text with a
+ * NUL as a BLOB of its UTF-8 bytes; text that is not UTF-8 an error).
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { assertSequenceKey, describeKey } from "./_key_path.ts";
+import { type Connection, transaction } from "./_sqlite_file.ts";
+import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
+import type { PromptEntry, SequenceKey } from "./store.ts";
+
+/** How many prompts one listing query reads. */
+export const LIST_PAGE = 500;
+
+/** The prepared statements of one connection. */
+function statements(db: DatabaseSync) {
+  const sql = (text: string) => db.prepare(text);
+  return {
+    sequenceId: sql("SELECT id FROM sequences WHERE model = ? AND hash = ?"),
+    addSequence: sql(
+      "INSERT INTO sequences (model, hash, prompt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    setPrompt: sql("UPDATE sequences SET prompt = ? WHERE id = ? AND prompt IS NULL"),
+    next: sql("SELECT coalesce(max(idx) + 1, 0) AS next FROM samples WHERE sequence = ?"),
+    from: sql("SELECT idx, sample FROM samples WHERE sequence = ? AND idx >= ? ORDER BY idx"),
+    bytes: sql("SELECT CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx = ?"),
+    insert: sql("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)"),
+    nextModel: sql("SELECT min(model) AS model FROM sequences WHERE model > ?"),
+    prompts: sql(
+      `SELECT hash, prompt FROM sequences WHERE model = ? AND hash > ? ORDER BY hash LIMIT ${LIST_PAGE}`,
+    ),
+    promptBytes: sql(
+      "SELECT CAST(prompt AS BLOB) AS bytes FROM sequences WHERE model = ? AND hash = ?",
+    ),
+  };
+}
+
+/** What a text column holds: text, or a BLOB of UTF-8 bytes for text with a NUL. */
+type Column = string | Uint8Array;
+
+const encoder = new TextEncoder();
+
+/**
+ * The sequences and samples of one open database, read and written
+ * synchronously; waiting for locks and explaining failures is the caller's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, prepareFile } from "./_sqlite_file.ts";
+ * import { SqliteTables } from "./_sqlite_tables.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const connection = connect(`${dir}/cache.db`, (error) => error);
+ * prepareFile(connection, "cache.db");
+ * const tables = new SqliteTables(connection, "sqlite:cache.db");
+ * const key = { model: "gpt-4o_1", hash: "ab".repeat(32) };
+ * assert.deepEqual(tables.append(key, 0, ["x", "a\0b"], "p"), ["x", "a\0b"]);
+ * assert.deepEqual(tables.load(key, 1), ["a\0b"]);
+ * assert.equal(tables.nextModel(""), "gpt-4o_1");
+ * assert.deepEqual(tables.prompts("gpt-4o_1", ""), [{ hash: key.hash, prompt: "p" }]);
+ * connection.db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class SqliteTables {
+  #db: DatabaseSync;
+  #sql: ReturnType<typeof statements>;
+  #denied: Deno.errors.NotCapable | undefined;
+  #location: string;
+  // Sequence ids known to be committed; a row, once committed, never changes.
+  #ids = new Map<string, number>();
+  // Sequences whose prompt this process has recorded (or found recorded).
+  #prompted = new Set<string>();
+
+  /**
+   * @param connection The open database; appends throw its `denied` error
+   * when it was opened read-only.
+   * @param location The store's location, for messages.
+   */
+  constructor(connection: Connection, location: string) {
+    this.#db = connection.db;
+    this.#sql = statements(connection.db);
+    this.#denied = connection.denied;
+    this.#location = location;
+  }
+
+  /** The samples at index `from` and after, up to the first missing index. */
+  load(key: SequenceKey, from: number): string[] {
+    const id = this.#id(key);
+    return id === undefined ? [] : this.#readFrom(id, key, from);
+  }
+
+  /**
+   * Stores `samples` after the last stored index in one transaction and
+   * returns the samples from `from` on, other writers' included.
+   *
+   * @throws {RangeError} When `from` lies beyond the stored samples.
+   * @throws {Deno.errors.NotCapable} When the database was opened read-only.
+   */
+  append(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt: string | undefined,
+  ): string[] {
+    const id = this.#id(key);
+    if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, key, from);
+    if (this.#denied !== undefined) throw this.#denied;
+    const name = keyName(key);
+    const prompted = this.#prompted.has(name);
+    let sequence = id;
+    const result = transaction(this.#db, () => {
+      // Another process may have listed the sequence since it was looked up.
+      sequence = id ?? this.#id(key) ?? this.#addSequence(key, prompt);
+      // The first writer's prompt stays; one that was not recorded is filled in.
+      if (!prompted && prompt !== undefined) {
+        this.#sql.setPrompt.run(toColumn(prompt), sequence);
+      }
+      return this.#append(key, sequence, from, samples);
+    });
+    // Known only now that the row is committed: a rolled-back id may be reused.
+    this.#ids.set(name, sequence!);
+    if (prompt !== undefined) this.#prompted.add(name);
+    return result;
+  }
+
+  /** The first model key after `after` in code unit order, if any. */
+  nextModel(after: string): string | undefined {
+    const { model } = this.#sql.nextModel.get(after) as { model: string | null };
+    return model ?? undefined;
+  }
+
+  /** Up to {@linkcode LIST_PAGE} prompts of `model` after the hash `after`, by hash. */
+  prompts(model: string, after: string): PromptEntry[] {
+    const rows = this.#sql.prompts.all(model, after) as { hash: string; prompt: Column | null }[];
+    return rows.map(({ hash, prompt }) => ({
+      hash,
+      prompt: prompt === null ? undefined : fromColumn(
+        prompt,
+        () => this.#sql.promptBytes.get(model, hash)?.bytes as Uint8Array,
+        () => `${this.#location}: the prompt of ${describeKey({ model, hash })}`,
+      ),
+    }));
+  }
+
+  #append(key: SequenceKey, id: number, from: number, samples: readonly string[]): string[] {
+    const { next } = this.#sql.next.get(id) as { next: number };
+    if (from > next) {
+      throw new RangeError(
+        `cannot append at index ${from} of ${describeKey(key)} in ${this.#location}: ` +
+          `only ${next} samples are stored and a sequence has no gaps; ` +
+          `append at index ${next} or below`,
+      );
+    }
+    const result = from < next ? this.#readFrom(id, key, from) : [];
+    for (const [k, sample] of samples.entries()) {
+      this.#sql.insert.run(id, next + k, toColumn(sample));
+    }
+    result.push(...samples);
+    return result;
+  }
+
+  /** The id of the sequence, when it is stored. */
+  #id(key: SequenceKey): number | undefined {
+    assertSequenceKey(key);
+    const name = keyName(key);
+    const known = this.#ids.get(name);
+    if (known !== undefined) return known;
+    const row = this.#sql.sequenceId.get(key.model, key.hash) as { id: number } | undefined;
+    // Outside this process's own write transaction, a row found is committed.
+    if (row !== undefined && !this.#db.isTransaction) this.#ids.set(name, row.id);
+    return row?.id;
+  }
+
+  #addSequence(key: SequenceKey, prompt: string | undefined): number {
+    this.#sql.addSequence.run(key.model, key.hash, prompt === undefined ? null : toColumn(prompt));
+    return (this.#sql.sequenceId.get(key.model, key.hash) as { id: number }).id;
+  }
+
+  #readFrom(id: number, key: SequenceKey, from: number): string[] {
+    const rows = this.#sql.from.all(id, from) as { idx: number; sample: Column }[];
+    const out: string[] = [];
+    // Indices are contiguous unless the file was edited by hand: stop at a gap.
+    for (const { idx, sample } of rows) {
+      if (idx !== from + out.length) break;
+      // Plain text, by far the most common, needs no check (and no closures).
+      out.push(
+        typeof sample === "string" && !sample.includes("\uFFFD") ? sample : fromColumn(
+          sample,
+          () => this.#sql.bytes.get(id, idx)?.bytes as Uint8Array,
+          () => `${this.#location}: sample ${idx} of ${describeKey(key)}`,
+        ),
+      );
+    }
+    return out;
+  }
+}
+
+/**
+ * `text` as stored: text holding a NUL as a BLOB of its UTF-8 bytes, since
+ * SQLite hands text back only up to its first NUL.
+ */
+function toColumn(text: string): Column {
+  return text.includes("\0") ? encoder.encode(text) : text;
+}
+
+/**
+ * The text a column holds. Text that is not valid UTF-8 reaches JavaScript
+ * with U+FFFD in place of the bad bytes, so the rare text holding U+FFFD is
+ * checked against its `bytes`, read again only then.
+ */
+function fromColumn(value: Column, bytes: () => Uint8Array, what: () => string): string {
+  return typeof value === "string" ? checkUtf8(value, bytes, what) : decodeUtf8(value, what);
+}
+
+function keyName(key: SequenceKey): string {
+  return `${key.model}\n${key.hash}`;
+}
