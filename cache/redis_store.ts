@@ -35,7 +35,7 @@
 // runnable examples. The connection (deadlines, explained failures) is in
 // _redis_connection.ts, the URL, key names and append script in _redis_layout.ts.
 
-import { assertLength } from "../core/_validate.ts";
+import { assertLength, assertMilliseconds } from "../core/_validate.ts";
 import { assertSequenceKey, describeKey, modelKeySegments } from "./_key_path.ts";
 import { PAGE, RedisConnection } from "./_redis_connection.ts";
 import {
@@ -160,10 +160,10 @@ export class RedisStore implements Store {
     const { server, prefix: inUrl, shown } = parseRedisUrl(url);
     const prefix = normalizePrefix(options.prefix ?? inUrl ?? "llm-cache:");
     const location = `${shown} (prefix ${JSON.stringify(prefix)})`;
-    const redis = await RedisConnection.open(server, location, {
-      reconnectFor: options.reconnectFor ?? 10_000,
-      commandTimeout: options.commandTimeout ?? 60_000,
-    });
+    const { reconnectFor = 10_000, commandTimeout = 60_000 } = options;
+    assertMilliseconds("reconnectFor", reconnectFor, 0, "RedisStore.connect");
+    assertMilliseconds("commandTimeout", commandTimeout, 1, "RedisStore.connect");
+    const redis = await RedisConnection.open(server, location, { reconnectFor, commandTimeout });
     return new RedisStore(redis, location, new RedisKeys(prefix));
   }
 

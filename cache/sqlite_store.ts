@@ -38,7 +38,7 @@
 // _sqlite_tables.ts, waiting for locks in _sqlite_lock.ts.
 
 import type { DatabaseSync } from "node:sqlite";
-import { assertLength } from "../core/_validate.ts";
+import { assertLength, assertMilliseconds } from "../core/_validate.ts";
 import { expandHome } from "./_home_path.ts";
 import { describeKey, modelKeySegments } from "./_key_path.ts";
 import { connect, type Connection, prepareFile } from "./_sqlite_file.ts";
@@ -162,11 +162,7 @@ export class SqliteStore implements Store {
       );
     }
     const lockTimeout = options.lockTimeout ?? 30_000;
-    if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
-      throw new RangeError(
-        `lockTimeout must be a non-negative number of milliseconds, got ${lockTimeout}`,
-      );
-    }
+    assertMilliseconds("lockTimeout", lockTimeout, 0, "SqliteStore.open");
     const file = expandHome(path);
     const fail = (error: unknown) => failure(error, file, `opening ${file}`);
     const connection = connect(file, fail);

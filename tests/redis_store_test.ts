@@ -485,3 +485,15 @@ redisTest("RedisStore: a server stopped (SIGSTOP) fails connect in time", async 
     await lines.cancel();
   }
 });
+
+Deno.test("RedisStore.connect: bad durations are refused before any connection", async () => {
+  for (
+    const [options, pattern] of [
+      [{ reconnectFor: Number.NaN }, /reconnectFor must be a number of milliseconds/],
+      [{ reconnectFor: -1 }, /reconnectFor must be a number of milliseconds of at least 0/],
+      [{ commandTimeout: 0 }, /commandTimeout must be a number of milliseconds of at least 1/],
+    ] as const
+  ) {
+    await assert.rejects(RedisStore.connect("redis://127.0.0.1:1", options), pattern);
+  }
+});

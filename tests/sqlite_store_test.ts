@@ -344,3 +344,11 @@ Deno.test("SqliteStore: processes that create one new file at once all get it", 
     }
   });
 });
+
+Deno.test("SqliteStore.open: a bad lockTimeout is refused before the file is touched", async () => {
+  await assert.rejects(
+    SqliteStore.open("tests/.tmp/never-created.db", { lockTimeout: Number.NaN }),
+    /lockTimeout must be a number of milliseconds of at least 0/,
+  );
+  await assert.rejects(Deno.stat("tests/.tmp/never-created.db"), Deno.errors.NotFound);
+});
