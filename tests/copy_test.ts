@@ -192,12 +192,16 @@ Deno.test("copyStore: concurrency is checked as every count is (core/_validate.t
   const store = new FsStore("tests/.tmp/never-created");
   await assert.rejects(
     copyStore(store, store, { concurrency: 1.5 }),
-    new RangeError("concurrency must be a positive integer, got 1.5"),
+    new RangeError(
+      "concurrency must be a positive integer, got 1.5; pass a whole number of at least 1",
+    ),
   );
   // Not a number at all is a TypeError that shows the value, as for maxBatch or batch.
   await assert.rejects(
     copyStore(store, store, { concurrency: "8" as unknown as number }),
-    new TypeError('concurrency must be a number, got "8"'),
+    new TypeError(
+      'concurrency must be a positive integer, got "8"; pass a whole number of at least 1',
+    ),
   );
 });
 

@@ -67,12 +67,13 @@ redisTest("RedisStore: appending beyond the stored samples is a RangeError", asy
 
 redisTest("RedisStore: an index is checked as every count is (core/_validate.ts)", async (url) => {
   await withStore(url, async (store) => {
-    const refused = (from: unknown) => `index must be a non-negative integer, got ${from}`;
+    const refused = (from: unknown) =>
+      `index must be a non-negative integer, got ${from}; pass a whole number of at least 0`;
     await assert.rejects(store.load(KEY, -1), new RangeError(refused(-1)));
     await assert.rejects(store.append(KEY, 0.5, ["a"]), new RangeError(refused(0.5)));
     await assert.rejects(
       store.load(KEY, "0" as unknown as number),
-      new TypeError('index must be a number, got "0"'),
+      new TypeError(refused('"0"')),
     );
     assert.deepEqual(await Array.fromAsync(store.models()), []);
   });

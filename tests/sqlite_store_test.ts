@@ -109,7 +109,10 @@ Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", as
     await assert.rejects(store.append(KEY, -1, ["x"], "p"), RangeError);
     await assert.rejects(store.load(KEY, 0.5), RangeError);
     // Checked as every count is (core/_validate.ts): not a number is a TypeError.
-    await assert.rejects(store.load(KEY, "0" as unknown as number), /index must be a number/);
+    await assert.rejects(
+      store.load(KEY, "0" as unknown as number),
+      /index must be a non-negative integer, got "0"/,
+    );
     assert.deepEqual(await store.load(KEY, 0), ["a"]);
     assert.deepEqual(await store.append(KEY, 0, [], "p"), ["a"]);
   });
