@@ -86,7 +86,7 @@ export interface ManifestSpending {
   readonly promptTokens: number;
   /** Completion tokens the provider reported. */
   readonly completionTokens: number;
-  /** Seconds spent waiting for the provider. */
+  /** Seconds spent waiting for the provider (to the microsecond). */
   readonly queryTime: number;
 }
 
@@ -398,7 +398,8 @@ function spendingOf(usages: readonly PromptUsage[]): ManifestSpending {
     requests: sum("requests"),
     promptTokens: sum("promptTokens"),
     completionTokens: sum("completionTokens"),
-    queryTime: sum("queryTime"),
+    // Microseconds are plenty, and keep float noise out of the file.
+    queryTime: Math.round(sum("queryTime") * 1e6) / 1e6,
   };
 }
 
