@@ -7,6 +7,7 @@
 
 import { assertCount } from "../core/_validate.ts";
 import { assertSequenceKey } from "./_key_path.ts";
+import { type Manifest, parseManifest, slicesOf } from "./manifest.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** Which sequences {@linkcode copyStore} copies, and how it reports progress. */
@@ -21,6 +22,15 @@ export interface CopyOptions {
    * @default {every prompt}
    */
   hashes?: readonly string[];
+  /**
+   * Only the slice a run used: for each sequence a manifest lists in a store,
+   * the samples from index 0 up to the last index served (see
+   * `writeManifest`); several manifests copy the union. Combines with
+   * `models` and `hashes`. A source that holds fewer samples than a manifest
+   * names stops the copy with an error.
+   * @default {every sample}
+   */
+  manifest?: Manifest | readonly Manifest[];
   /**
    * Called after each sequence (for a progress display).
    * @default {no callback}
@@ -205,11 +215,14 @@ export async function copyStore(
 interface Work {
   readonly key: SequenceKey;
   readonly prompt: string | undefined;
+  /** How many samples from index 0 to copy (a manifest's slice); all when absent. */
+  readonly slice?: number;
 }
 
 async function listSequences(from: Store, options: CopyOptions): Promise<Work[]> {
   const models = options.models === undefined ? undefined : new Set(options.models);
   const hashes = options.hashes === undefined ? undefined : new Set(options.hashes);
+  if (options.manifest !== undefined) return await manifestSequences(from, options, models, hashes);
   const work: Work[] = [];
   for await (const model of from.models()) {
     if (models !== undefined && !models.has(model)) continue;
@@ -223,9 +236,38 @@ async function listSequences(from: Store, options: CopyOptions): Promise<Work[]>
   return work;
 }
 
+/** The sequences the manifests name, with the prompt texts `from` recorded. */
+async function manifestSequences(
+  from: Store,
+  options: CopyOptions,
+  models: Set<string> | undefined,
+  hashes: Set<string> | undefined,
+): Promise<Work[]> {
+  const manifests = [options.manifest!].flat().map(parseManifest);
+  const work: Work[] = [];
+  for (const [model, slices] of slicesOf(manifests)) {
+    if (models !== undefined && !models.has(model)) continue;
+    const prompts = new Map<string, string | undefined>();
+    for await (const { hash, prompt } of from.prompts(model)) prompts.set(hash, prompt);
+    for (const [hash, slice] of slices) {
+      if (hashes === undefined || hashes.has(hash)) {
+        work.push({ key: { model, hash }, prompt: prompts.get(hash), slice });
+      }
+    }
+  }
+  return work;
+}
+
 async function copySequence(from: Store, to: Store, item: Work, result: CopyResult) {
-  const { key, prompt } = item;
-  const [source, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
+  const { key, prompt, slice } = item;
+  const [stored, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
+  if (slice !== undefined && stored.length < slice) {
+    throw new RangeError(
+      `the manifest names ${slice} sample(s) of ${key.model} ${key.hash}, but ${from.location} ` +
+        `holds ${stored.length} there: copy from the store the run used`,
+    );
+  }
+  const source = slice === undefined ? stored : stored.slice(0, slice);
   const hidden = await hiddenSamples(to, key, target.length, source.length);
   const conflicts = differences(key, source, target, 0);
   for (const [index, value] of hidden) {

@@ -38,6 +38,18 @@ export { FsStore } from "./fs_store.ts";
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 export { openStore } from "./open_store.ts";
 export {
+  formatManifest,
+  type Manifest,
+  manifest,
+  type ManifestModel,
+  type ManifestSequence,
+  type ManifestSpending,
+  type ManifestTotals,
+  parseManifest,
+  readManifest,
+  writeManifest,
+} from "./manifest.ts";
+export {
   type CopyConflict,
   CopyConflictError,
   type CopyOptions,

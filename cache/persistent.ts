@@ -110,7 +110,7 @@ export class Persistent extends Repeatable {
   override [modelInfo](): ModelInfo {
     const where = [this.store.location, `key ${this.#key}`];
     if (this.replication) where.push("replication");
-    return { ...super[modelInfo](), detail: where.join(", ") };
+    return { ...super[modelInfo](), detail: where.join(", "), store: this.store.location };
   }
 
   /** @internal The store, seen as one prompt's durable sequence. */

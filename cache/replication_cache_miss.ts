@@ -31,6 +31,12 @@ export interface ReplicationCacheMissDetails {
    * @default {[]}
    */
   similar?: readonly SimilarSequence[];
+  /**
+   * What to do about it, the end of the message (e.g. the command that
+   * records the sample).
+   * @default {"Run once without { replication: true } to fill the cache, or use a cache that holds this sample."}
+   */
+  hint?: string;
 }
 
 /**
@@ -63,6 +69,10 @@ export class ReplicationCacheMiss extends Error {
   readonly model: string;
   /** The prompt hash. */
   readonly hash: string;
+  /** The prompt text. */
+  readonly prompt: string;
+  /** Where the store is. */
+  readonly location: string;
   /** The index that was asked for. */
   readonly index: number;
   /** How many samples are stored for the prompt. */
@@ -86,13 +96,15 @@ export class ReplicationCacheMiss extends Error {
       : ` The store holds this prompt under other model keys: ` +
         `did you mean ${shown.join(", ")}${more}? A model key changes with the alias, the ` +
         `temperature and every option that changes the output (maxTokens, system prompt, …).`;
-    super(
-      `replication cache miss: ${describeMiss(details)}.${guess} Run once without ` +
-        `{ replication: true } to fill the cache, or use a cache that holds this sample.`,
-    );
+    const hint = details.hint ??
+      `Run once without { replication: true } to fill the cache, or use a cache that holds ` +
+        `this sample.`;
+    super(`replication cache miss: ${describeMiss(details)}.${guess} ${hint}`);
     this.name = "ReplicationCacheMiss";
     this.model = details.model;
     this.hash = details.hash;
+    this.prompt = details.prompt;
+    this.location = details.location;
     this.index = details.index;
     this.stored = details.stored;
     this.similar = similar;

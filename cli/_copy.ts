@@ -1,8 +1,10 @@
-// `copy <from> <to> [--model M]… [--hash H]…`: copyStore on the command line.
+// `copy <from> <to> [--model M]… [--hash H]… [--manifest F]…`: copyStore on
+// the command line.
 
 import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts";
+import { type Manifest, readManifest, slicesOf } from "../cache/manifest.ts";
 import type { Store } from "../cache/store.ts";
-import { Exit, expectPositionals } from "./_args.ts";
+import { Exit, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, preview, visible } from "./_format.ts";
 import { type Io, Progress } from "./_io.ts";
@@ -29,11 +31,12 @@ import { openExisting, openOrCreate, STORE_HELP } from "./_stores.ts";
 export const copy: Command = {
   name: "copy",
   summary: "copy sequences into another store, index for index",
-  help: `Usage: cache copy <from> <to> [--model M]... [--hash H]... [--json]
+  help: `Usage: cache copy <from> <to> [--model M]... [--hash H]... [--manifest F]... [--json]
 
 Copies every sequence of <from> (or those of the given model keys and prompt
-hashes) into <to>, each sample at the same index, with the prompt text. <to> is
-created when missing. Running it again copies only what is new. An index of
+hashes, or the slice a run manifest names) into <to>, each sample at the same
+index, with the prompt text. <to> is created when missing. Running it again
+copies only what is new. An index of
 <to> that already holds a different value (also one hidden past a gap) is never
 overwritten: the sequence is not touched, the conflicts are listed, and the exit
 code is 1. A sample that cannot be read (not valid UTF-8, a symbolic link)
@@ -42,15 +45,25 @@ stops the copy with exit code 3; what was copied before it stays.
 ${STORE_HELP}
 
 Options:
-  --model M   only model key M (repeat for several)
-  --hash H    only prompt hash H (repeat for several)
-  --json      print {from, to, sequences, copied, present, conflicts: [...]}
-  -h, --help  show this help
+  --model M     only model key M (repeat for several)
+  --hash H      only prompt hash H (repeat for several)
+  --manifest F  only the slice the run manifest F names (writeManifest): of each
+                sequence, the samples up to the last index served; a source
+                that holds fewer is an error (exit code 3); repeat for several
+  --json        print {from, to, sequences, copied, present, conflicts: [...]}
+  -h, --help    show this help
 `,
-  flags: { model: { type: "string", multiple: true }, hash: { type: "string", multiple: true } },
+  flags: {
+    model: { type: "string", multiple: true },
+    hash: { type: "string", multiple: true },
+    manifest: { type: "string", multiple: true },
+  },
   async run(parsed, io) {
     expectPositionals(parsed, 2, 2);
     const [fromSpec, toSpec] = parsed.positionals as [string, string];
+    const manifests = await Promise.all(
+      (parsed.values.manifest as string[] | undefined ?? []).map(readManifestArgument),
+    );
     const from = await openExisting(fromSpec);
     let to: Store | undefined;
     const progress = new Progress(io);
@@ -61,6 +74,7 @@ Options:
       const result = await copyStore(from, to, {
         ...(models === undefined ? {} : { models }),
         ...(hashes === undefined ? {} : { hashes }),
+        ...(manifests.length === 0 ? {} : { manifest: manifests }),
         onProgress: (p) =>
           progress.update(`copying: ${p.done}/${p.total} sequences, ${p.copied} samples`),
       }).catch((error) => {
@@ -77,6 +91,26 @@ Options:
     }
   },
 };
+
+/** A manifest file named on the command line; a missing or bad one is a usage error. */
+async function readManifestArgument(path: string): Promise<Manifest> {
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`no manifest at ${JSON.stringify(path)}: the file does not exist`);
+    }
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+  try {
+    slicesOf([manifest]); // a manifest of caches in memory names no store's samples
+  } catch (error) {
+    throw new UsageError(`${path}: ${(error as Error).message}`);
+  }
+  return manifest;
+}
 
 function report(io: Io, result: CopyResult, from: string, to: string, asJson: boolean): void {
   if (asJson) {

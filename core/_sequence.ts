@@ -16,7 +16,11 @@
 //   when the write fails, what reached the store is still served and the
 //   error says how many samples were lost;
 // - counting: the first serving of a value this sequence drew fresh is a
-//   miss, every other serving a hit, so hits + misses = values served.
+//   miss, every other serving a hit, so hits + misses = values served;
+// - it remembers which indices it served and which it drew fresh (for run
+//   manifests), at the cost of one comparison per hit.
+
+import type { IndexRanges } from "./model_info.ts";
 
 /** Samples a fill brought, and which of them were stored before it asked. */
 export interface Drawn {
@@ -89,15 +93,20 @@ export class Sequence {
   #options: SequenceOptions;
   #stats: Counts;
   #values: (string | undefined)[] = [];
-  // fresh[i]: drawn by this sequence and not served yet; `#unserved` counts
-  // them, so that a hit checks one number.
+  // fresh[i]: drawn by this sequence and not served yet.
   #fresh: boolean[] = [];
-  #unserved = 0;
   #remainder = 0;
   #pending: PendingFill[] = [];
   #coverage = 0;
   #tail: Promise<unknown> = Promise.resolve();
   #refreshing: Promise<void> | undefined;
+  // Served: every index below `#servedBelow`, and those in `#servedPast`
+  // (past a gap). A fresh index was never served, so it is at or above
+  // `#servedBelow`: a replay of served indices checks one number.
+  #servedBelow = 0;
+  #servedPast: Set<number> | undefined;
+  // Drawn fresh: flat [start, end) pairs, appended in index order.
+  #drawn: number[] = [];
 
   constructor(options: SequenceOptions) {
     this.#options = options;
@@ -117,16 +126,45 @@ export class Sequence {
     return { value: this.#take(i), hit };
   }
 
+  /** Which indices were served, and which were drawn fresh (not stored before). */
+  record(): { served: IndexRanges; drawn: IndexRanges } {
+    const served: [number, number][] = this.#servedBelow > 0 ? [[0, this.#servedBelow - 1]] : [];
+    for (const i of [...this.#servedPast ?? []].sort((a, b) => a - b)) {
+      const last = served.at(-1);
+      if (last !== undefined && last[1] === i - 1) last[1] = i;
+      else served.push([i, i]);
+    }
+    const drawn: [number, number][] = [];
+    for (let k = 0; k < this.#drawn.length; k += 2) {
+      drawn.push([this.#drawn[k]!, this.#drawn[k + 1]! - 1]);
+    }
+    return { served, drawn };
+  }
+
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
     if (this.#options.ephemeral) this.#values[i] = undefined;
-    if (this.#unserved > 0 && this.#fresh[i] === true) {
+    if (i >= this.#servedBelow) this.#takeFirst(i);
+    else this.#stats.hits++;
+    return value;
+  }
+
+  /** Serves `i` maybe for the first time: a fresh value's first serving is a miss. */
+  #takeFirst(i: number): void {
+    if (this.#fresh[i] === true) {
       this.#fresh[i] = false;
-      this.#unserved--;
       this.#stats.misses++;
     } else this.#stats.hits++;
-    return value;
+    if (i !== this.#servedBelow) {
+      (this.#servedPast ??= new Set()).add(i);
+      return;
+    }
+    this.#servedBelow++;
+    const past = this.#servedPast;
+    if (past === undefined) return;
+    while (past.delete(this.#servedBelow)) this.#servedBelow++;
+    if (past.size === 0) this.#servedPast = undefined;
   }
 
   async #wait(i: number, batch: number): Promise<void> {
@@ -212,10 +250,16 @@ export class Sequence {
     for (let k = this.#values.length - from; k < samples.length; k++) {
       if (fresh[k] === true) {
         this.#fresh[this.#values.length] = true;
-        this.#unserved++;
+        this.#markDrawn(this.#values.length);
       }
       this.#values.push(samples[k]!);
     }
+  }
+
+  #markDrawn(i: number): void {
+    const drawn = this.#drawn;
+    if (drawn.length > 0 && drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
+    else drawn.push(i, i + 1);
   }
 }
 

@@ -5,11 +5,12 @@
  * @module
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Cursor } from "./_cursor.ts";
 import { assertTemperature } from "./model_key.ts";
 import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
-import { identity, type ModelInfo, modelInfo } from "./model_info.ts";
+import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
 import { Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
 import { assertCount, assertPrompt, describe } from "./_validate.ts";
@@ -42,6 +43,14 @@ export interface ProviderStats {
   /** Samples received. */
   samples: number;
 }
+
+/** One prompt's requests, samples, tokens and query time. */
+type Tally = { -readonly [K in keyof PromptUsage]: PromptUsage[K] };
+
+// The tally of the request running now, so that `countTokens` (which a
+// subclass calls inside `query`) counts for its prompt even when requests
+// for several prompts are in flight at once.
+const running = new AsyncLocalStorage<Tally>();
 
 /**
  * Options of every {@linkcode BufferedModel}.
@@ -118,6 +127,7 @@ export abstract class BufferedModel implements Model {
   #queryTime = 0;
   #tokens: [number, number] = [0, 0];
   #stats: ProviderStats = { requests: 0, retries: 0, samples: 0 };
+  #usage = new Map<string, Tally>();
   #source: Source = {
     expected: (batch) => this.#requestSize(batch),
     reader: (prompt) => memo(this.#readers, prompt, () => this.#buffer(prompt)),
@@ -166,6 +176,11 @@ export abstract class BufferedModel implements Model {
   /** Adds a request's token usage to {@linkcode BufferedModel.totalTokenCount}. */
   protected countTokens(prompt: number, completion: number): void {
     this.#tokens = [this.#tokens[0] + prompt, this.#tokens[1] + completion];
+    const tally = running.getStore();
+    // A tally of another model: this one was called outside its own query().
+    if (tally === undefined || this.#usage.get(tally.prompt) !== tally) return;
+    tally.promptTokens += prompt;
+    tally.completionTokens += completion;
   }
 
   /** Records that a request is being sent again (for {@linkcode BufferedModel.stats}). */
@@ -200,7 +215,10 @@ export abstract class BufferedModel implements Model {
     return [...this.#tokens];
   }
 
-  /** What this provider says about itself to displays: its requests and usage. */
+  /**
+   * What this provider says about itself to displays and run manifests: its
+   * requests and usage, in all and per prompt.
+   */
   [modelInfo](): ModelInfo {
     const [promptTokens, completionTokens] = this.totalTokenCount();
     return {
@@ -208,6 +226,7 @@ export abstract class BufferedModel implements Model {
       role: "provider",
       detail: `${identity(this)}, max batch ${this.maxBatch}`,
       figures: { ...this.stats, promptTokens, completionTokens, queryTime: this.totalQueryTime() },
+      usage: () => Array.from(this.#usage.values(), (tally) => ({ ...tally })),
     };
   }
 
@@ -238,9 +257,17 @@ export abstract class BufferedModel implements Model {
   }
 
   async #timedQuery(prompt: string, n: number): Promise<string[]> {
+    const tally = memo(this.#usage, prompt, () => ({
+      prompt,
+      requests: 0,
+      samples: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      queryTime: 0,
+    }));
     const start = performance.now();
     try {
-      const samples = await this.query(prompt, n);
+      const samples = await running.run(tally, () => this.query(prompt, n));
       if (!Array.isArray(samples) || samples.length === 0) {
         throw new TypeError(
           `${this.constructor.name} "${this.name}" returned no samples for a request of ${n}: ` +
@@ -256,9 +283,13 @@ export abstract class BufferedModel implements Model {
       }
       this.#stats.requests++;
       this.#stats.samples += samples.length;
+      tally.requests++;
+      tally.samples += samples.length;
       return samples;
     } finally {
-      this.#queryTime += (performance.now() - start) / 1000;
+      const seconds = (performance.now() - start) / 1000;
+      this.#queryTime += seconds;
+      tally.queryTime += seconds;
     }
   }
 }

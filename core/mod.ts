@@ -34,9 +34,12 @@ export { Decorator } from "./decorator.ts";
 export {
   type DescribedModel,
   identity,
+  type IndexRanges,
   infoOf,
   type ModelInfo,
   modelInfo,
+  type PromptUsage,
+  type SequenceUse,
   stackOf,
 } from "./model_info.ts";
 export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";

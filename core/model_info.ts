@@ -70,6 +70,50 @@ export interface ModelInfo {
   readonly figures: Readonly<Record<string, number>>;
   /** The model it wraps, if any. */
   readonly inner?: Model | undefined;
+  /** A cache over a store: the store's location (absent for a cache in memory). */
+  readonly store?: string | undefined;
+  /**
+   * A cache: per prompt, the indices it served and those it drew since it
+   * was created (what a run manifest reports; computed when called).
+   */
+  readonly sequences?: (() => readonly SequenceUse[]) | undefined;
+  /**
+   * A provider: per prompt, its requests, tokens and query time since it
+   * was created (computed when called).
+   */
+  readonly usage?: (() => readonly PromptUsage[]) | undefined;
+}
+
+/** Index ranges `[first, last]`, both ends included, ascending and disjoint. */
+export type IndexRanges = readonly (readonly [number, number])[];
+
+/** What a cache did with one prompt's sequence (see {@linkcode ModelInfo.sequences}). */
+export interface SequenceUse {
+  /** The prompt text. */
+  readonly prompt: string;
+  /** Indices served at least once. */
+  readonly served: IndexRanges;
+  /**
+   * Indices it drew fresh, served or not (a batch may bring more than was
+   * read); a served index not drawn was a hit, stored before.
+   */
+  readonly drawn: IndexRanges;
+}
+
+/** What a provider spent on one prompt (see {@linkcode ModelInfo.usage}). */
+export interface PromptUsage {
+  /** The prompt text. */
+  readonly prompt: string;
+  /** Requests answered with samples. */
+  readonly requests: number;
+  /** Samples received. */
+  readonly samples: number;
+  /** Prompt tokens the provider reported. */
+  readonly promptTokens: number;
+  /** Completion tokens the provider reported. */
+  readonly completionTokens: number;
+  /** Seconds spent waiting for answers. */
+  readonly queryTime: number;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { Cursor } from "./_cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
-import { type ModelInfo, modelInfo } from "./model_info.ts";
+import { type ModelInfo, modelInfo, type SequenceUse } from "./model_info.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Backing, type Drawn, Sequence } from "./_sequence.ts";
 import { at, fresh, type IndexedModel, memo, type Source, sourceOf } from "./_source.ts";
@@ -107,9 +107,22 @@ export class Repeatable extends Decorator {
     return new SampleIterator(() => sequence.get(i++, batch));
   }
 
-  /** What this cache says about itself to displays: its hits, misses and draws. */
+  /**
+   * What this cache says about itself to displays and run manifests: its
+   * hits, misses and draws, and what it served and drew per prompt.
+   */
   override [modelInfo](): ModelInfo {
-    return { ...super[modelInfo](), role: "cache", detail: "in memory", figures: this.stats };
+    return {
+      ...super[modelInfo](),
+      role: "cache",
+      detail: "in memory",
+      figures: this.stats,
+      sequences: () => this.#uses(),
+    };
+  }
+
+  #uses(): SequenceUse[] {
+    return Array.from(this.#sequences, ([prompt, sequence]) => ({ prompt, ...sequence.record() }));
   }
 
   /** @internal Fresh draws: a shared cursor per prompt over this model's sequences. */

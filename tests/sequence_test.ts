@@ -38,3 +38,24 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
   assert.equal(await sequence.get(2, 2), "c", "the lookup must not have added b again");
   assert.deepEqual(stored, ["a", "b", "c"]);
 });
+
+Deno.test("a sequence records the indices it served, out of order too, and those it drew", async () => {
+  let next = 0;
+  const backing: Backing = {
+    load: (from) => Promise.resolve(["s0", "s1"].slice(from)),
+    append: (from, samples) => Promise.resolve(["s0", "s1", ...samples].slice(from)),
+  };
+  const sequence = new Sequence({
+    backing,
+    expected: () => 3,
+    fill: () => Promise.resolve({ samples: [`d${next++}`, `d${next++}`, `d${next++}`] }),
+  });
+  assert.deepEqual(sequence.record(), { served: [], drawn: [] });
+  assert.equal(await sequence.get(3, 3), "d1"); // stored 0 and 1; drew 2, 3 and 4
+  assert.equal(await sequence.get(0, 3), "s0");
+  assert.deepEqual(sequence.record(), { served: [[0, 0], [3, 3]], drawn: [[2, 4]] });
+  assert.equal(sequence.get(1, 3), "s1");
+  assert.equal(sequence.get(2, 3), "d0");
+  assert.equal(sequence.get(1, 3), "s1"); // a replay changes nothing
+  assert.deepEqual(sequence.record(), { served: [[0, 3]], drawn: [[2, 4]] });
+});

@@ -1,0 +1,136 @@
+// The recordings in a test module's fixture folder (a cache folder in the
+// mnimi layout), read and changed with synchronous calls: they run when the
+// module's runtime unloads, which cannot wait for promises.
+
+import { isPromptHash } from "../cache/_key_path.ts";
+import { PROMPT_FILE, sampleIndex } from "../cache/fs_store.ts";
+
+/** One recorded sequence. */
+export interface Recorded {
+  /** The model key. */
+  readonly model: string;
+  /** The prompt hash. */
+  readonly hash: string;
+  /** Its folder. */
+  readonly path: string;
+  /** How many samples it holds from index 0 on, up to the first gap. */
+  readonly stored: number;
+  /** Every index that has a sample file, ascending (gaps included). */
+  readonly indices: readonly number[];
+  /** The prompt text, when recorded. */
+  readonly prompt: string | undefined;
+}
+
+/** Every sequence recorded under `folder`; none when it does not exist. */
+export function recordings(folder: string): Recorded[] {
+  const found: Recorded[] = [];
+  walk(folder, [], found);
+  return found.sort((a, b) => a.model.localeCompare(b.model) || a.hash.localeCompare(b.hash));
+}
+
+/**
+ * Removes the sequence, or only its samples from index `keep` on (highest
+ * first, so that what stays is always a readable prefix); then the model key
+ * folders it leaves empty, up to `folder`.
+ */
+export function removeRecorded(folder: string, recorded: Recorded, keep = 0): void {
+  if (keep === 0) Deno.removeSync(recorded.path, { recursive: true });
+  else {
+    for (const index of recorded.indices.filter((i) => i >= keep).reverse()) {
+      Deno.removeSync(`${recorded.path}/${index}.md`);
+    }
+    return;
+  }
+  let parent = recorded.path.slice(0, recorded.path.lastIndexOf("/"));
+  while (parent.length > folder.length && isEmpty(parent)) {
+    Deno.removeSync(parent);
+    parent = parent.slice(0, parent.lastIndexOf("/"));
+  }
+}
+
+/**
+ * Moves every sequence recorded under `staging` into `folder`, each
+ * replacing the one there as a whole (two renames: no reader ever sees a
+ * sequence of old and new samples mixed), then removes `staging`.
+ *
+ * @returns The sequences moved.
+ */
+export function moveRecordings(staging: string, folder: string): Recorded[] {
+  const staged = recordings(staging);
+  for (const recorded of staged) {
+    const target = `${folder}/${recorded.model}/${recorded.hash}`;
+    Deno.mkdirSync(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    const old = `${target}.replaced-${crypto.randomUUID()}`;
+    const replacing = exists(target);
+    if (replacing) Deno.renameSync(target, old);
+    Deno.renameSync(recorded.path, target);
+    if (replacing) Deno.removeSync(old, { recursive: true });
+  }
+  if (exists(staging)) Deno.removeSync(staging, { recursive: true });
+  return staged;
+}
+
+/**
+ * Folders an interrupted refresh of `folder` left beside it (the one being
+ * written now, `current`, aside); none when the parent cannot be read.
+ */
+export function leftovers(folder: string, current: string | undefined): string[] {
+  const slash = folder.lastIndexOf("/");
+  const parent = folder.slice(0, slash);
+  const prefix = `${folder.slice(slash + 1)}.refresh-`;
+  if (Deno.permissions.querySync({ name: "read", path: parent }).state !== "granted") return [];
+  return list(parent)
+    .filter((entry) => entry.isDirectory && entry.name.startsWith(prefix))
+    .map((entry) => `${parent}/${entry.name}`)
+    .filter((path) => path !== current)
+    .sort();
+}
+
+function walk(dir: string, segments: string[], found: Recorded[]): void {
+  for (const entry of list(dir)) {
+    if (!entry.isDirectory) continue;
+    const path = `${dir}/${entry.name}`;
+    if (isPromptHash(entry.name) && segments.length > 0) {
+      found.push(sequenceAt(path, segments.join("/"), entry.name));
+    } else if (!isPromptHash(entry.name)) walk(path, [...segments, entry.name], found);
+  }
+}
+
+function sequenceAt(path: string, model: string, hash: string): Recorded {
+  const indices = list(path)
+    .map((entry) => entry.isFile ? sampleIndex(entry.name) : undefined)
+    .filter((i) => i !== undefined)
+    .sort((a, b) => a - b);
+  let stored = 0;
+  while (indices[stored] === stored) stored++;
+  let prompt: string | undefined;
+  try {
+    prompt = Deno.readTextFileSync(`${path}/${PROMPT_FILE}`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return { model, hash, path, stored, indices, prompt };
+}
+
+function list(dir: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(dir)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+function isEmpty(dir: string): boolean {
+  return list(dir).length === 0;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,511 @@
+// `llmFixture` end to end: real `deno test` runs of a small suite, in a
+// project folder of its own, recording from the local OpenAI-compatible
+// server and replaying with read access to the fixture folder only.
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { main } from "../cli/mod.ts";
+import { readManifest } from "../cache/manifest.ts";
+import { FsStore } from "../cache/fs_store.ts";
+import { promptHash } from "../core/model_key.ts";
+import { OpenAIServer } from "./openai_server.ts";
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+const PERMISSIONS: Deno.TestDefinition["permissions"] = {
+  read: ["."],
+  write: ["tests/.tmp"],
+  run: ["deno"],
+  net: ["127.0.0.1"],
+  env: ["CI"],
+};
+const CAPITAL = "What is the capital of France?";
+const NUMBER = "Choose a number between 1 and 1000.";
+
+interface Run {
+  readonly code: number;
+  /** stdout and stderr together, without colours. */
+  readonly output: string;
+}
+
+/** A project with test modules, run with `deno test` as its own folder's user would. */
+class Project {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Writes a test module calling the server at `url` (unused in replay). */
+  write(name: string, url: string, tests: string): void {
+    Deno.writeTextFileSync(
+      `${this.dir}/${name}`,
+      `import { collect, OpenAICompatible } from "${REPO}mod.ts";
+import { llmFixture } from "${REPO}testing/mod.ts";
+
+const model = llmFixture(
+  new OpenAICompatible("test-model", 1, {
+    baseUrl: "${url}",
+    apiKeyVariable: "TEST_LLM_KEY",
+    maxBatch: 4,
+  }),
+  "fixtures",
+);
+
+function expect(actual: string[], expected: string[]): void {
+  if (actual.join("|") !== expected.join("|")) {
+    throw new Error(\`expected \${expected.join("|")}, got \${actual.join("|")}\`);
+  }
+}
+void expect;
+${tests}
+`,
+    );
+  }
+
+  /** `deno test <flags> <modules> -- <args>` in the project folder. */
+  async test(
+    flags: string[],
+    modules: string[],
+    args: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<Run> {
+    const output = await new Deno.Command("deno", {
+      args: ["test", "--no-config", "--no-check", ...flags, ...modules, "--", ...args],
+      cwd: this.dir,
+      env: { NO_COLOR: "1", CI: "", LLM_FIXTURES: "", TEST_LLM_KEY: "sk-test-key", ...env },
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      output: decoder.decode(output.stdout) + decoder.decode(output.stderr),
+    };
+  }
+
+  /** Every sample file of a module's recordings: `<model>/<hash8>/<i>.md` → text. */
+  recorded(module: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const root = `${this.dir}/fixtures/${module}`;
+    const walk = (dir: string, rel: string) => {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(dir)];
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = `${rel}${rel === "" ? "" : "/"}${entry.name}`;
+        if (entry.isDirectory) walk(`${dir}/${entry.name}`, path);
+        else if (entry.name.endsWith(".md")) {
+          out[path.replace(/[0-9a-f]{64}/, (h) => h.slice(0, 8))] = Deno.readTextFileSync(
+            `${dir}/${entry.name}`,
+          );
+        }
+      }
+    };
+    walk(root, "");
+    return out;
+  }
+}
+
+/** Runs `fn` with a fresh project folder and a fresh server, and always cleans up. */
+async function withProject(fn: (project: Project, server: OpenAIServer) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "project-" });
+  const server = OpenAIServer.start({});
+  try {
+    await fn(new Project(Deno.realPathSync(dir)), server);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const RECORD = ["--allow-read=fixtures", "--allow-write=fixtures", "--allow-net=127.0.0.1"];
+const RECORD_ENV = [...RECORD, "--allow-env=CI,TEST_LLM_KEY"];
+const REPLAY = ["--allow-read=fixtures"];
+
+function ok(run: Run): Run {
+  assert.equal(run.code, 0, run.output);
+  return run;
+}
+
+function fails(run: Run): Run {
+  assert.notEqual(run.code, 0, run.output);
+  return run;
+}
+
+Deno.test({
+  name: "record with a server, replay with read access only, a changed prompt names the command",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      project.write(
+        "chat_test.ts",
+        server.url,
+        `Deno.test("capital", async () => {
+  expect(await collect(model.sample(${
+          JSON.stringify(CAPITAL)
+        }), 2), ["${CAPITAL}#0", "${CAPITAL}#1"]);
+});`,
+      );
+      const recorded = ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      assert.match(recorded.output, /recorded 2 new samples in 1 sequence/);
+      assert.equal(server.requests.length, 2);
+      assert.equal(server.requests[0]!.authorization, "Bearer sk-test-key");
+      const hash = promptHash(CAPITAL).slice(0, 8);
+      assert.deepEqual(project.recorded("chat_test.ts"), {
+        [`test-model_1/${hash}/0.md`]: `${CAPITAL}#0`,
+        [`test-model_1/${hash}/1.md`]: `${CAPITAL}#1`,
+      });
+
+      // A fresh clone: no network, no key, no environment, read access only.
+      const replayed = ok(await project.test(REPLAY, ["chat_test.ts"], [], { TEST_LLM_KEY: "" }));
+      assert.doesNotMatch(replayed.output, /not used|recorded/);
+      assert.equal(server.requests.length, 2);
+
+      // Record again: nothing is missing, nothing is drawn or changed.
+      ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      assert.equal(server.requests.length, 2);
+
+      project.write(
+        "chat_test.ts",
+        server.url,
+        `Deno.test("capital", async () => {
+  await collect(model.sample("What is the capital of Italy?"), 1);
+});`,
+      );
+      const missed = fails(await project.test(REPLAY, ["chat_test.ts"]));
+      const message = missed.output.match(/ReplicationCacheMiss: (.*)/)?.[1];
+      assert.ok(message !== undefined, missed.output);
+      assert.match(
+        message,
+        /test-model_1\/[0-9a-f]{64} \(prompt "What is the capital of Italy\?"\)/,
+      );
+      assert.ok(
+        message.endsWith("To record it, run: deno test -A chat_test.ts -- --llm-record"),
+        message,
+      );
+      // The old recording is listed as unused, with the command that prunes it.
+      assert.match(missed.output, /1 recorded sequence was not used in this run:/);
+      assert.ok(
+        missed.output.includes(
+          `  test-model_1 ${promptHash(CAPITAL).slice(0, 12)} "${CAPITAL}": ` +
+            `2 samples, none read`,
+        ),
+        missed.output,
+      );
+      assert.match(missed.output, /remove it with: deno test -A chat_test\.ts -- --llm-prune/);
+
+      // A module that never recorded anything gets the same advice.
+      project.write(
+        "new_test.ts",
+        server.url,
+        `Deno.test("new", async () => {
+  await collect(model.sample("hello"), 1);
+});`,
+      );
+      const fresh = fails(await project.test(REPLAY, ["new_test.ts"]));
+      assert.match(
+        fresh.output,
+        /ReplicationCacheMiss: .*has 0 stored sample\(s\), index 0 was asked for, in fixtures\/new_test\.ts\. To record it, run: deno test -A new_test\.ts -- --llm-record\n/,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "prune leaves exactly what the module read: unused sequences and samples past it go",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      const tests = (prompt: string, count: number) =>
+        `Deno.test("capital", async () => {
+  await collect(model.sample(${JSON.stringify(prompt)}), 1);
+});
+Deno.test("numbers", async () => {
+  await collect(model.sample(${JSON.stringify(NUMBER)}, 4), ${count});
+});`;
+      project.write("chat_test.ts", server.url, tests(CAPITAL, 3));
+      ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      const capital = promptHash(CAPITAL).slice(0, 8);
+      const number = promptHash(NUMBER).slice(0, 8);
+      assert.deepEqual(Object.keys(project.recorded("chat_test.ts")).sort(), [
+        `test-model_1/${capital}/0.md`,
+        `test-model_1/${number}/0.md`,
+        `test-model_1/${number}/1.md`,
+        `test-model_1/${number}/2.md`,
+        `test-model_1/${number}/3.md`, // a batch of 4, one more than was read
+      ]);
+
+      // The suite changes: another prompt, and fewer numbers.
+      project.write("chat_test.ts", server.url, tests("What is the capital of Italy?", 2));
+      const listed = ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      assert.match(
+        listed.output,
+        /1 recorded sequence and 2 samples past the last index read were not used in this run:/,
+      );
+      assert.match(listed.output, /2 samples from index 2 on \(read indices 0 to 1\)/);
+
+      // Replay cannot prune without write access, and says so.
+      const refused = fails(await project.test(REPLAY, ["chat_test.ts"], ["--llm-prune"]));
+      assert.match(
+        refused.output,
+        /pruning fixtures\/chat_test\.ts failed \(pruning needs --allow-write=fixtures\/chat_test\.ts\)/,
+      );
+
+      // A run that misses does not know what the suite uses: it does not prune.
+      project.write("chat_test.ts", server.url, tests("What is the capital of Spain?", 2));
+      const missed = fails(
+        await project.test([...REPLAY, "--allow-write=fixtures"], ["chat_test.ts"], [
+          "--llm-prune",
+        ]),
+      );
+      assert.match(missed.output, /not pruned: 1 request for samples failed in this run/);
+      assert.equal(Object.keys(project.recorded("chat_test.ts")).length, 6);
+      project.write("chat_test.ts", server.url, tests("What is the capital of Italy?", 2));
+
+      const pruned = ok(
+        await project.test([...REPLAY, "--allow-write=fixtures"], ["chat_test.ts"], [
+          "--llm-prune",
+        ]),
+      );
+      assert.match(
+        pruned.output,
+        /removed 1 recorded sequence and 2 samples past the last index read this run did not use/,
+      );
+      const italy = promptHash("What is the capital of Italy?").slice(0, 8);
+      assert.deepEqual(project.recorded("chat_test.ts"), {
+        [`test-model_1/${italy}/0.md`]: "What is the capital of Italy?#0",
+        [`test-model_1/${number}/0.md`]: `${NUMBER}#0`,
+        [`test-model_1/${number}/1.md`]: `${NUMBER}#1`,
+      });
+      // Pruned to exactly what the suite reads: a replay passes and lists nothing.
+      const replayed = ok(await project.test(REPLAY, ["chat_test.ts"]));
+      assert.doesNotMatch(replayed.output, /not used/);
+    });
+  },
+});
+
+Deno.test({
+  name: "each test module prunes only its own recordings, also when modules run in parallel",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      const tests = (prompt: string) =>
+        `Deno.test("one", async () => {
+  await collect(model.sample(${JSON.stringify(prompt)}), 1);
+});`;
+      project.write("a_test.ts", server.url, tests("a"));
+      project.write("b_test.ts", server.url, tests("b"));
+      ok(
+        await project.test([...RECORD_ENV, "--parallel"], ["a_test.ts", "b_test.ts"], [
+          "--llm-record",
+        ]),
+      );
+      const a = project.recorded("a_test.ts");
+      const b = project.recorded("b_test.ts");
+      assert.equal(Object.keys(a).length, 1);
+      assert.equal(Object.keys(b).length, 1);
+
+      // Module a changes its prompt; pruning with both modules in the run keeps b whole.
+      project.write("a_test.ts", server.url, tests("b"));
+      const run = ok(
+        await project.test(
+          [...RECORD_ENV, "--parallel"],
+          ["a_test.ts", "b_test.ts"],
+          ["--llm-record", "--llm-prune"],
+        ),
+      );
+      assert.match(run.output, /fixtures\/a_test\.ts: removed 1 recorded sequence/);
+      assert.deepEqual(project.recorded("b_test.ts"), b);
+      // The server's second draw for "b": a's recordings are its own.
+      assert.deepEqual(Object.values(project.recorded("a_test.ts")), ["b#1"]);
+    });
+  },
+});
+
+Deno.test({
+  name: "refresh draws everything again and swaps the new recordings in at the module's end",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      const hash = promptHash(CAPITAL);
+      project.write(
+        "chat_test.ts",
+        server.url,
+        `Deno.test("capital", async () => {
+  const samples = await collect(model.sample(${JSON.stringify(CAPITAL)}), 2);
+  // While a refresh draws, the recording in the folder is still the old one.
+  const old = Deno.readTextFileSync("fixtures/chat_test.ts/test-model_1/${hash}/0.md");
+  if (Deno.args.includes("--llm-refresh") && (samples[0] === old || old !== "${CAPITAL}#0")) {
+    throw new Error(\`overwritten during the run: \${old}\`);
+  }
+});`,
+      );
+      ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      const before = project.recorded("chat_test.ts");
+      assert.deepEqual(Object.values(before), [`${CAPITAL}#0`, `${CAPITAL}#1`]);
+
+      const refreshed = ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-refresh"]));
+      assert.match(refreshed.output, /refreshed 1 sequence \(2 samples drawn again\)/);
+      assert.equal(server.requests.length, 4);
+      assert.deepEqual(Object.values(project.recorded("chat_test.ts")), [
+        `${CAPITAL}#2`,
+        `${CAPITAL}#3`,
+      ]);
+      // Nothing is left beside the folder, and the replay serves the new samples.
+      const beside = () => [...Deno.readDirSync(`${project.dir}/fixtures`)].map((e) => e.name);
+      assert.deepEqual(beside(), ["chat_test.ts"]);
+      ok(await project.test(REPLAY, ["chat_test.ts"]));
+
+      // A refresh whose draws fail changes nothing.
+      server.inject({ kind: "bad_request" });
+      const failed = fails(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-refresh"]));
+      assert.match(failed.output, /refresh not applied: 1 request for samples failed in this run/);
+      assert.deepEqual(Object.values(project.recorded("chat_test.ts")), [
+        `${CAPITAL}#2`,
+        `${CAPITAL}#3`,
+      ]);
+      assert.deepEqual(beside(), ["chat_test.ts"]);
+
+      // What a killed refresh leaves beside the folder is listed, and pruned.
+      Deno.mkdirSync(`${project.dir}/fixtures/chat_test.ts.refresh-0dead0/test-model_1/${hash}`, {
+        recursive: true,
+      });
+      const listed = ok(await project.test(REPLAY, ["chat_test.ts"]));
+      assert.match(
+        listed.output,
+        /fixtures\/chat_test\.ts\.refresh-0dead0 is left from an interrupted refresh\n.*remove it with: deno test -A chat_test\.ts -- --llm-prune/,
+      );
+      ok(
+        await project.test([...REPLAY, "--allow-write=fixtures"], ["chat_test.ts"], [
+          "--llm-prune",
+        ]),
+      );
+      assert.deepEqual(beside(), ["chat_test.ts"]);
+    });
+  },
+});
+
+Deno.test({
+  name: "under CI, record and refresh need an explicit opt-in; unknown flags are refused",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      project.write(
+        "chat_test.ts",
+        server.url,
+        `Deno.test("capital", async () => {
+  await collect(model.sample(${JSON.stringify(CAPITAL)}), 1);
+});`,
+      );
+      const ci = { CI: "true" };
+      for (const flag of ["--llm-record", "--llm-refresh"]) {
+        const refused = fails(await project.test(RECORD_ENV, ["chat_test.ts"], [flag], ci));
+        assert.match(
+          refused.output,
+          /refuses to re(cord|fresh) under CI=true: a CI run must never spend money/,
+        );
+        assert.match(refused.output, /--llm-allow-ci/);
+      }
+      // The variable alone is no opt-in either.
+      const viaVariable = fails(
+        await project.test(
+          [...RECORD, "--allow-env=CI,TEST_LLM_KEY,LLM_FIXTURES"],
+          ["chat_test.ts"],
+          [],
+          {
+            ...ci,
+            LLM_FIXTURES: "record",
+          },
+        ),
+      );
+      assert.match(viaVariable.output, /refuses to record under CI=true/);
+      // Where CI cannot be read, recording refuses rather than guess.
+      const blind = fails(
+        await project.test([...RECORD, "--allow-env=TEST_LLM_KEY"], ["chat_test.ts"], [
+          "--llm-record",
+        ]),
+      );
+      assert.match(blind.output, /needs --allow-env=CI/);
+      assert.equal(server.requests.length, 0);
+
+      ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record", "--llm-allow-ci"], ci));
+      ok(
+        await project.test(
+          [...RECORD, "--allow-env=CI,TEST_LLM_KEY,LLM_FIXTURES"],
+          ["chat_test.ts"],
+          [],
+          {
+            ...ci,
+            LLM_FIXTURES: "refresh, allow-ci",
+          },
+        ),
+      );
+      assert.equal(server.requests.length, 2);
+
+      const typo = fails(await project.test(REPLAY, ["chat_test.ts"], ["--llm-recrod"]));
+      assert.match(
+        typo.output,
+        /unknown flag "--llm-recrod": the words are record, refresh, replay/,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "a test run writes its manifest on request, and cache copy --manifest copies that slice",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      project.write(
+        "chat_test.ts",
+        server.url,
+        `Deno.test("numbers", async () => {
+  await collect(model.sample(${JSON.stringify(NUMBER)}, 4), 3);
+});`,
+      );
+      ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"]));
+      const run = ok(
+        await project.test([...REPLAY, "--allow-write=runs"], ["chat_test.ts"], [
+          "--llm-manifest=runs",
+        ]),
+      );
+      assert.match(run.output, /wrote the run manifest runs\/chat_test\.ts\.json/);
+      const written = await readManifest(`${project.dir}/runs/chat_test.ts.json`);
+      assert.equal(written.sequences.length, 1);
+      const [entry] = written.sequences;
+      assert.equal(entry!.model, "test-model_1");
+      assert.equal(entry!.store, "fixtures/chat_test.ts");
+      assert.deepEqual(entry!.served, [[0, 2]]);
+      assert.deepEqual(entry!.hits, [[0, 2]]);
+      assert.deepEqual(entry!.drawn, []);
+      assert.deepEqual(entry!.spent, {
+        requests: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        queryTime: 0,
+      });
+
+      const target = `${project.dir}/paper-cache`;
+      const io = { out: () => {}, err: (t: string) => assert.fail(t), progress: false };
+      const code = await main([
+        "copy",
+        `${project.dir}/fixtures/chat_test.ts`,
+        target,
+        "--manifest",
+        `${project.dir}/runs/chat_test.ts.json`,
+      ], io);
+      assert.equal(code, 0);
+      const key = { model: "test-model_1", hash: promptHash(NUMBER) };
+      assert.deepEqual(
+        await new FsStore(target).load(key, 0),
+        [0, 1, 2].map((i) => `${NUMBER}#${i}`),
+      );
+      assert.equal(
+        await Deno.readTextFile(`${target}/test-model_1/${key.hash}/prompt.txt`),
+        NUMBER,
+      );
+    });
+  },
+});
