@@ -78,10 +78,14 @@ export async function samplesTable(
   k: number,
   options: SamplesTableOptions = {},
 ): Promise<SamplesTable> {
-  if (typeof (prompts as Partial<Iterable<string>>)?.[Symbol.iterator] !== "function") {
+  // A string is iterable too: one row per character is never what was meant.
+  if (
+    typeof prompts === "string" ||
+    typeof (prompts as Partial<Iterable<string>>)?.[Symbol.iterator] !== "function"
+  ) {
     throw new TypeError(
       `samplesTable: prompts must be a list of prompts, got ${describe(prompts)}; ` +
-        `pass an array of strings (for one prompt, use showSamples)`,
+        `pass an array of strings, e.g. [prompt] (or showSamples for one prompt)`,
     );
   }
   // Every prompt is checked before anything is read, so a bad one costs nothing.
