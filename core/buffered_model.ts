@@ -224,13 +224,13 @@ export abstract class BufferedModel implements Model {
    * since this model was created.
    */
   get stats(): Readonly<ProviderStats> {
-    const [promptTokens, completionTokens] = this.#tokens;
+    const [promptTokens, completionTokens] = this.totalTokenCount();
     return {
       ...this.#stats,
       promptTokens,
       completionTokens,
       ...this.#cost(promptTokens, completionTokens),
-      queryTime: this.#queryTime,
+      queryTime: this.totalQueryTime(),
     };
   }
 
@@ -261,18 +261,11 @@ export abstract class BufferedModel implements Model {
    * requests and usage, in all and per prompt.
    */
   [modelInfo](): ModelInfo {
-    const [promptTokens, completionTokens] = this.totalTokenCount();
     return {
       kind: this.constructor.name,
       role: "provider",
       detail: `${identity(this)}, max batch ${this.maxBatch}`,
-      figures: {
-        ...this.stats,
-        promptTokens,
-        completionTokens,
-        ...this.#cost(promptTokens, completionTokens),
-        queryTime: this.totalQueryTime(),
-      },
+      figures: { ...this.stats },
       usage: () =>
         Array.from(this.#usage.values(), (tally) => ({
           ...tally,

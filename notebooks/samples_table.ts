@@ -158,7 +158,7 @@ export class SamplesTable extends View {
    * ```
    */
   bundle(): MimeBundle {
-    const columns = Math.max(0, ...this.rows.map((r) => r.length));
+    const columns = this.#columns();
     const headers = ["prompt", ...Array.from({ length: columns }, (_, i) => String(i))];
     const samples = this.rows.flat();
     const fresh = samples.filter((s) => s.origin === "fresh").length;
@@ -187,11 +187,18 @@ export class SamplesTable extends View {
     };
   }
 
+  /** As many columns as the longest row has samples. */
+  #columns(): number {
+    return Math.max(0, ...this.rows.map((r) => r.length));
+  }
+
   /** A row's cells, one per column (empty where its stream ended early). */
   #cells(p: number, cell: (sample: SampleRow) => string): string[] {
     const row = this.rows[p] ?? [];
-    const columns = Math.max(0, ...this.rows.map((r) => r.length));
-    return Array.from({ length: columns }, (_, i) => row[i] === undefined ? "" : cell(row[i]!));
+    return Array.from({ length: this.#columns() }, (_, i) => {
+      const sample = row[i];
+      return sample === undefined ? "" : cell(sample);
+    });
   }
 }
 
