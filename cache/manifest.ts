@@ -1,12 +1,13 @@
 /**
  * Run manifests: what a model stack used in a run, per model key and prompt
  * (the indices served, which were hits and which were drawn, requests,
- * tokens and time), as plain data or a JSON file that `copyStore` and
+ * tokens, cost and time), as plain data or a JSON file that `copyStore` and
  * `cache copy --manifest` use to copy exactly that slice of a store.
  *
  * @module
  */
 
+import type { CostFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import {
   type IndexRanges,
@@ -72,25 +73,24 @@ export interface ManifestSequence {
   /** Indices drawn from the model in this run, served or not (paid for). */
   readonly drawn: IndexRanges;
   /**
-   * What the provider under this layer spent on the prompt in this run;
-   * only on the cache layer that draws from the provider.
+   * What the provider under this layer spent on the prompt in this run
+   * (with `cost` when the provider has a `price`); only on the cache layer
+   * that draws from the provider.
    */
   readonly spent?: ManifestSpending | undefined;
 }
 
-/** Requests, tokens and time spent, in a {@linkcode Manifest}. */
-export interface ManifestSpending {
-  /** Requests answered with samples. */
-  readonly requests: number;
-  /** Prompt tokens the provider reported. */
-  readonly promptTokens: number;
-  /** Completion tokens the provider reported. */
-  readonly completionTokens: number;
-  /** Seconds spent waiting for the provider (to the microsecond). */
-  readonly queryTime: number;
-}
+/**
+ * Requests, tokens, cost and time spent, in a {@linkcode Manifest}: the
+ * {@linkcode CostFigures} of the provider, `queryTime` to the microsecond and
+ * `cost` (present when the provider has a `price`) to 12 significant digits.
+ */
+export type ManifestSpending = CostFigures;
 
-/** The sums of a {@linkcode Manifest}. */
+/**
+ * The sums of a {@linkcode Manifest}: over the sequences listed, and what
+ * the providers spent (`cost` only when every provider has a price).
+ */
 export interface ManifestTotals extends ManifestSpending {
   /** Sequences listed. */
   readonly sequences: number;
@@ -106,7 +106,8 @@ export interface ManifestTotals extends ManifestSpending {
  * What `model` (a stack, or several) used since it was created: for each
  * cache layer (`Repeatable`, `Persistent`) and prompt, the indices it served,
  * which of them were hits (stored before) and which it drew, and what the
- * provider spent on the prompt (requests, tokens, query time). Plain data,
+ * provider spent on the prompt (requests, tokens, query time, and the cost
+ * when the provider has a `price`). Plain data,
  * ready for `JSON.stringify`; {@linkcode writeManifest} writes it to a file.
  *
  * Layers are read through the `modelInfo` protocol, so a custom model that
@@ -141,18 +142,19 @@ export interface ManifestTotals extends ManifestSpending {
 export function manifest(model: Model | readonly Model[]): Manifest {
   const models: ManifestModel[] = [];
   const sequences: ManifestSequence[] = [];
-  const providers: PromptUsage[][] = [];
+  const providers: Provider[] = [];
   for (const stack of Array.isArray(model) ? model : [model as Model]) {
     const layers = layersOf(stack);
     models.push({ layers: layers.map(({ info }) => ({ kind: info.kind, detail: info.detail })) });
     // Each provider's spending goes to the cache just above it, the one that draws from it.
-    let drawing: Map<string, PromptUsage> | undefined;
+    let drawing: Drawing | undefined;
     const entries: ManifestSequence[][] = [];
     for (const { model: layer, info } of layers.toReversed()) {
       const usage = info.usage?.();
       if (usage !== undefined) {
-        providers.push([...usage]);
-        drawing = new Map(usage.map((u) => [u.prompt, u]));
+        const provider = { usage: [...usage], priced: info.figures.cost !== undefined };
+        providers.push(provider);
+        drawing = { ...provider, byPrompt: new Map(usage.map((u) => [u.prompt, u])) };
       }
       const uses = info.sequences?.();
       if (uses === undefined) continue;
@@ -170,7 +172,7 @@ export function manifest(model: Model | readonly Model[]): Manifest {
     created: new Date().toISOString(),
     models,
     sequences,
-    totals: totalsOf(sequences, providers.flat()),
+    totals: totalsOf(sequences, providers),
   };
 }
 
@@ -360,6 +362,17 @@ interface Layer {
   readonly info: ModelInfo;
 }
 
+/** A provider's usage per prompt, and whether it has a price (so a cost). */
+interface Provider {
+  readonly usage: readonly PromptUsage[];
+  readonly priced: boolean;
+}
+
+/** The provider a cache layer draws from, its usage by prompt. */
+interface Drawing extends Provider {
+  readonly byPrompt: ReadonlyMap<string, PromptUsage>;
+}
+
 function layersOf(model: Model): Layer[] {
   const layers: Layer[] = [];
   const seen = new Set<Model>();
@@ -376,7 +389,7 @@ function entryOf(
   model: string,
   store: string | null,
   use: SequenceUse,
-  drawing: Map<string, PromptUsage> | undefined,
+  drawing: Drawing | undefined,
 ): ManifestSequence {
   const entry: ManifestSequence = {
     model,
@@ -388,24 +401,27 @@ function entryOf(
     drawn: use.drawn,
   };
   if (drawing === undefined) return entry;
-  const usage = drawing.get(use.prompt);
-  return { ...entry, spent: spendingOf(usage === undefined ? [] : [usage]) };
+  const usage = drawing.byPrompt.get(use.prompt);
+  return { ...entry, spent: spendingOf(usage === undefined ? [] : [usage], drawing.priced) };
 }
 
-function spendingOf(usages: readonly PromptUsage[]): ManifestSpending {
-  const sum = (field: keyof ManifestSpending) => usages.reduce((n, u) => n + u[field], 0);
+function spendingOf(usages: readonly PromptUsage[], priced: boolean): ManifestSpending {
+  const sum = (field: keyof ManifestSpending) => usages.reduce((n, u) => n + (u[field] ?? 0), 0);
+  // Rounded so that float noise stays out of the file: microseconds are
+  // plenty, and 12 significant digits keep any price exact.
+  const cost = Number(sum("cost").toPrecision(12));
   return {
     requests: sum("requests"),
     promptTokens: sum("promptTokens"),
     completionTokens: sum("completionTokens"),
-    // Microseconds are plenty, and keep float noise out of the file.
+    ...(priced ? { cost } : {}),
     queryTime: Math.round(sum("queryTime") * 1e6) / 1e6,
   };
 }
 
 function totalsOf(
   sequences: readonly ManifestSequence[],
-  usages: readonly PromptUsage[],
+  providers: readonly Provider[],
 ): ManifestTotals {
   const count = (field: "served" | "hits" | "drawn") =>
     sequences.reduce((n, s) => n + sizeOf(s[field]), 0);
@@ -414,7 +430,10 @@ function totalsOf(
     served: count("served"),
     hits: count("hits"),
     drawn: count("drawn"),
-    ...spendingOf(usages),
+    ...spendingOf(
+      providers.flatMap((p) => p.usage),
+      providers.length > 0 && providers.every((p) => p.priced),
+    ),
   };
 }
 

@@ -8,6 +8,8 @@
 // <what to do>`. A value that is not of the right type (a string for a
 // number) is a TypeError; a number outside the allowed range is a RangeError.
 
+import type { Price } from "./cost.ts";
+
 /** Throws unless `prompt` is a well-formed string. */
 export function assertPrompt(prompt: unknown): asserts prompt is string {
   if (typeof prompt !== "string") {
@@ -73,6 +75,43 @@ export function assertMilliseconds(
   const fix = "pass a duration in milliseconds, e.g. 1000 for one second";
   assertNumber(name, value, kind, fix, who);
   if (!Number.isFinite(value) || value < min) refuse(RangeError, name, value, kind, fix, who);
+}
+
+/** Throws unless `value` is a finite number of at least 0 (an amount, a rate). */
+export function assertNonNegative(
+  name: string,
+  value: unknown,
+  who?: string,
+  example = "e.g. 2.5",
+): asserts value is number {
+  const kind = "a finite number of at least 0";
+  const fix = `pass a number, ${example}`;
+  assertNumber(name, value, kind, fix, who);
+  if (!Number.isFinite(value) || value < 0) refuse(RangeError, name, value, kind, fix, who);
+}
+
+/**
+ * Throws unless `value` is a {@linkcode Price}: an object with exactly
+ * `input` and `output`, finite numbers of at least 0.
+ */
+export function assertPrice(value: unknown, who?: string): asserts value is Price {
+  const fix = "pass the price in currency units per million tokens, e.g. " +
+    "{ input: 2.5, output: 10 }";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    refuse(TypeError, "price", value, "an object { input, output }", fix, who);
+  }
+  const unknown = Object.keys(value).find((k) => k !== "input" && k !== "output");
+  if (unknown !== undefined) {
+    const prefix = who === undefined ? "" : `${who}: `;
+    throw new TypeError(
+      `${prefix}price has no field ${JSON.stringify(unknown)}; ${fix} ` +
+        "(input: prompt tokens, output: completion tokens)",
+    );
+  }
+  const { input, output } = value as Record<string, unknown>;
+  const example = "in currency units per million tokens, e.g. 2.5";
+  assertNonNegative("price.input", input, who, example);
+  assertNonNegative("price.output", output, who, example);
 }
 
 /** Throws a TypeError unless `value` is an integer, of any sign (a seed). */

@@ -6,6 +6,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { type CostFigures, costOf, type Price } from "./cost.ts";
 import { Cursor } from "./_cursor.ts";
 import { assertTemperature } from "./model_key.ts";
 import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
@@ -13,10 +14,12 @@ import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
 import { Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
-import { assertCount, assertPrompt, describe } from "./_validate.ts";
+import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts";
 
 /**
- * What a provider has done since it was created.
+ * What a provider has done, and spent, since it was created: its requests,
+ * retries and samples, the tokens it reported, their cost (with a `price`)
+ * and the time spent waiting.
  *
  * @example
  * ```ts
@@ -25,17 +28,26 @@ import { assertCount, assertPrompt, describe } from "./_validate.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {
+ *     this.countTokens(10, n);
  *     return Promise.resolve(Array(n).fill(prompt));
  *   }
  * }
  *
- * const model = new Echo("echo", 0, { maxBatch: 5 });
+ * const model = new Echo("echo", 0, { maxBatch: 5, price: { input: 3, output: 15 } });
  * await collect(model.sample("p", 5), 5);
- * const stats: ProviderStats = model.stats;
- * assert.deepEqual(stats, { requests: 1, retries: 0, samples: 5 });
+ * const { queryTime, ...stats }: ProviderStats = model.stats;
+ * assert.deepEqual(stats, {
+ *   requests: 1,
+ *   retries: 0,
+ *   samples: 5,
+ *   promptTokens: 10,
+ *   completionTokens: 5,
+ *   cost: 0.000105, // (10 × 3 + 5 × 15) / 1,000,000
+ * });
+ * assert(queryTime >= 0);
  * ```
  */
-export interface ProviderStats {
+export interface ProviderStats extends CostFigures {
   /** Requests answered with samples. */
   requests: number;
   /** Requests sent again after a retryable failure. */
@@ -45,7 +57,14 @@ export interface ProviderStats {
 }
 
 /** One prompt's requests, samples, tokens and query time. */
-type Tally = { -readonly [K in keyof PromptUsage]: PromptUsage[K] };
+type Tally = { -readonly [K in Exclude<keyof PromptUsage, "cost">]-?: PromptUsage[K] };
+
+/** The counters behind {@linkcode ProviderStats}. */
+interface Counters {
+  requests: number;
+  retries: number;
+  samples: number;
+}
 
 // The tally of the request running now, so that `countTokens` (which a
 // subclass calls inside `query`) counts for its prompt even when requests
@@ -84,6 +103,14 @@ export interface BufferedModelOptions {
    * @default {1}
    */
   maxBatch?: number;
+  /**
+   * What the provider charges, in currency units per million tokens, e.g.
+   * `{ input: 2.5, output: 10 }`; with it, `stats`, displays and run
+   * manifests show what the tokens cost. Without it they show no cost (not
+   * a cost of 0). It never joins the cache key.
+   * @default {undefined}
+   */
+  price?: Price;
 }
 
 /**
@@ -123,10 +150,12 @@ export abstract class BufferedModel implements Model {
   readonly temperature: number;
   readonly alias: string;
   readonly maxBatch: number;
+  /** What the provider charges per million tokens, if known (the `price` option). */
+  readonly price: Readonly<Price> | undefined;
   #readers = new Map<string, Cursor>();
   #queryTime = 0;
   #tokens: [number, number] = [0, 0];
-  #stats: ProviderStats = { requests: 0, retries: 0, samples: 0 };
+  #stats: Counters = { requests: 0, retries: 0, samples: 0 };
   #usage = new Map<string, Tally>();
   #source: Source = {
     expected: (batch) => this.#requestSize(batch),
@@ -138,7 +167,7 @@ export abstract class BufferedModel implements Model {
    *
    * @param name The provider's model name.
    * @param temperature Sampling temperature, a finite number ≥ 0.
-   * @param options Alias and batch limit.
+   * @param options Alias, batch limit and price.
    */
   constructor(
     name: string,
@@ -152,7 +181,7 @@ export abstract class BufferedModel implements Model {
       );
     }
     assertTemperature(temperature);
-    const { alias = name, maxBatch = 1 } = options;
+    const { alias = name, maxBatch = 1, price } = options;
     if (typeof alias !== "string" || alias === "") {
       throw new TypeError(
         `${new.target.name}: alias must be a non-empty string, got ${describe(alias)}; ` +
@@ -160,10 +189,12 @@ export abstract class BufferedModel implements Model {
       );
     }
     assertCount("maxBatch", maxBatch);
+    if (price !== undefined) assertPrice(price, new.target.name);
     this.name = name;
     this.temperature = temperature;
     this.alias = alias;
     this.maxBatch = maxBatch;
+    this.price = price === undefined ? undefined : Object.freeze({ ...price });
   }
 
   /**
@@ -188,9 +219,19 @@ export abstract class BufferedModel implements Model {
     this.#stats.retries++;
   }
 
-  /** Requests, retries and samples since this model was created. */
+  /**
+   * Requests, retries, samples, tokens, cost (with a `price`) and query time
+   * since this model was created.
+   */
   get stats(): Readonly<ProviderStats> {
-    return { ...this.#stats };
+    const [promptTokens, completionTokens] = this.totalTokenCount();
+    return {
+      ...this.#stats,
+      promptTokens,
+      completionTokens,
+      ...this.#cost(promptTokens, completionTokens),
+      queryTime: this.totalQueryTime(),
+    };
   }
 
   /**
@@ -220,13 +261,16 @@ export abstract class BufferedModel implements Model {
    * requests and usage, in all and per prompt.
    */
   [modelInfo](): ModelInfo {
-    const [promptTokens, completionTokens] = this.totalTokenCount();
     return {
       kind: this.constructor.name,
       role: "provider",
       detail: `${identity(this)}, max batch ${this.maxBatch}`,
-      figures: { ...this.stats, promptTokens, completionTokens, queryTime: this.totalQueryTime() },
-      usage: () => Array.from(this.#usage.values(), (tally) => ({ ...tally })),
+      figures: { ...this.stats },
+      usage: () =>
+        Array.from(this.#usage.values(), (tally) => ({
+          ...tally,
+          ...this.#cost(tally.promptTokens, tally.completionTokens),
+        })),
     };
   }
 
@@ -249,6 +293,12 @@ export abstract class BufferedModel implements Model {
         fill: async (_index, count) => ({ samples: await this.#timedQuery(prompt, count) }),
       }),
     );
+  }
+
+  /** `{ cost }` at this model's price, or nothing when it has none. */
+  #cost(promptTokens: number, completionTokens: number): { cost?: number } {
+    const cost = costOf(this.price, promptTokens, completionTokens);
+    return cost === undefined ? {} : { cost };
   }
 
   #requestSize(batch: number): number {

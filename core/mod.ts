@@ -43,6 +43,7 @@ export {
   stackOf,
 } from "./model_info.ts";
 export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
+export { type CostFigures, costOf, type Price } from "./cost.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
 export type { AsyncSource } from "./async_source.ts";

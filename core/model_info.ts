@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { CostFigures } from "./cost.ts";
 import type { Model } from "./model.ts";
 import { formatTemperature } from "./model_key.ts";
 
@@ -65,7 +66,8 @@ export interface ModelInfo {
   /**
    * Its figures since it was created: a cache has `hits`, `misses` and
    * `drawn`; a provider `requests`, `retries`, `samples`, `promptTokens`,
-   * `completionTokens` and `queryTime` (seconds).
+   * `completionTokens`, `queryTime` (seconds) and, when it has a price,
+   * `cost`.
    */
   readonly figures: Readonly<Record<string, number>>;
   /** The model it wraps, if any. */
@@ -78,8 +80,8 @@ export interface ModelInfo {
    */
   readonly sequences?: (() => readonly SequenceUse[]) | undefined;
   /**
-   * A provider: per prompt, its requests, tokens and query time since it
-   * was created (computed when called).
+   * A provider: per prompt, its requests, tokens, cost (with a price) and
+   * query time since it was created (computed when called).
    */
   readonly usage?: (() => readonly PromptUsage[]) | undefined;
 }
@@ -100,20 +102,16 @@ export interface SequenceUse {
   readonly drawn: IndexRanges;
 }
 
-/** What a provider spent on one prompt (see {@linkcode ModelInfo.usage}). */
-export interface PromptUsage {
+/**
+ * What a provider spent on one prompt (see {@linkcode ModelInfo.usage}):
+ * requests, samples, tokens, their cost when the provider has a price, and
+ * query time.
+ */
+export interface PromptUsage extends CostFigures {
   /** The prompt text. */
   readonly prompt: string;
-  /** Requests answered with samples. */
-  readonly requests: number;
   /** Samples received. */
   readonly samples: number;
-  /** Prompt tokens the provider reported. */
-  readonly promptTokens: number;
-  /** Completion tokens the provider reported. */
-  readonly completionTokens: number;
-  /** Seconds spent waiting for answers. */
-  readonly queryTime: number;
 }
 
 /**

@@ -220,8 +220,9 @@ export function preview(text: string, max: number): string {
 }
 
 /**
- * Monospaced text, folded behind its first line when it is longer than
- * `fold` characters or has more than 3 lines.
+ * Monospaced text, folded behind its first line (at most `shown`
+ * characters of it) when it is longer than `fold` characters or has more
+ * than 3 lines.
  *
  * @example
  * ```ts
@@ -231,14 +232,15 @@ export function preview(text: string, max: number): string {
  * assert(!foldedText("a<b", 10).includes("<details>"));
  * assert(foldedText("a<b", 10).includes("a&lt;b"));
  * assert(foldedText("1\n2\n3\n4", 100).startsWith("<details>"));
+ * assert(foldedText("abcdefgh", 4, 3).includes("<code>abc…</code>"));
  * ```
  */
-export function foldedText(text: string, fold: number): string {
+export function foldedText(text: string, fold: number, shown = 80): string {
   const long = text.length > fold || text.split("\n").length > 3;
   const full = `<pre style="${MONO}">${escapeHtml(text)}</pre>`;
   if (!long) return full;
   return `<details><summary style="cursor:pointer"><code>${
-    escapeHtml(preview(text, 80))
+    escapeHtml(preview(text, shown))
   }</code> <span style="${MUTED}">(${text.length} chars)</span></summary>${full}</details>`;
 }
 

@@ -3,11 +3,14 @@
  *
  * Every model stack shows itself when it is a cell's last value (as plain
  * text without this module); importing this module makes that display the
- * rich {@linkcode modelView}, and offers views
+ * rich {@linkcode modelView} (figures since the model was created, and since
+ * it was last shown), and offers views
  * that do the same: {@linkcode showSamples} (a table of samples, cached or
- * fresh), {@linkcode cacheOverview} (what a store holds),
- * {@linkcode answerChart} (an SVG bar chart of answer frequencies),
- * {@linkcode progress} (a live progress display while sampling) and
+ * fresh), {@linkcode samplesTable} (many prompts × their first samples),
+ * {@linkcode cacheOverview} (what a store holds),
+ * {@linkcode answerChart} (an SVG bar chart of answer frequencies, the
+ * expected answer marked), {@linkcode progress} (a live progress display
+ * while sampling) and
  * {@linkcode showAttempts} (what each attempt of `queryRetry` drew). Every view
  * has `text/html` and readable `text/plain`; all prompt and sample text is
  * HTML-escaped. Nothing here touches `Deno.jupyter` outside the kernel.
@@ -45,6 +48,7 @@ export {
   showSamples,
   type ShowSamplesOptions,
 } from "./samples_view.ts";
+export { SamplesTable, samplesTable, type SamplesTableOptions } from "./samples_table.ts";
 export { type CachedSequence, CacheOverview, cacheOverview } from "./cache_overview.ts";
 export { formatBytes } from "../cache/_format_bytes.ts";
 export {

@@ -1,10 +1,11 @@
 /**
  * The model stack view: a model read outside-in with the figures since it
- * was created.
+ * was created, and since it was last shown.
  *
  * @module
  */
 
+import type { CostFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, stackOf } from "../core/model_info.ts";
 import {
@@ -28,8 +29,12 @@ export interface Layer {
   readonly figures: readonly string[];
 }
 
-/** The figures of a whole stack since it was created. */
-export interface StackFigures {
+/**
+ * The figures of a whole stack since it was created (or between two
+ * snapshots, see {@linkcode stackFigures}): what its caches served, and what
+ * its provider spent (requests, tokens, cost, query time).
+ */
+export interface StackFigures extends CostFigures {
   /** Items served from a cache (the outermost caching layer). */
   hits: number;
   /** Items that waited for a fresh draw (the outermost caching layer). */
@@ -44,13 +49,20 @@ export interface StackFigures {
   promptTokens: number;
   /** Completion tokens. */
   completionTokens: number;
+  /**
+   * What the tokens cost, when the provider has a `price`; absent otherwise.
+   * @default {undefined}
+   */
+  cost?: number;
   /** Seconds spent waiting for the provider. */
   queryTime: number;
 }
 
 /**
  * The figures of a stack: cache figures from its caching layers, provider
- * figures from its providers.
+ * figures (what was spent) from its providers. The result is a snapshot;
+ * given an earlier one as `since`, the figures are those since then: what
+ * one notebook cell did.
  *
  * @example
  * ```ts
@@ -70,19 +82,27 @@ export interface StackFigures {
  * await model.sample("p").next();
  * const figures = stackFigures(model);
  * assert.deepEqual([figures.hits, figures.misses, figures.requests], [1, 1, 1]);
+ *
+ * // What the next steps did, and nothing before them.
+ * await model.sample("p").next();
+ * await model.sample("q").next();
+ * const step = stackFigures(model, figures);
+ * assert.deepEqual([step.hits, step.misses, step.requests], [1, 1, 1]);
  * ```
  *
  * @param model Any model stack.
- * @returns Its figures since it was created.
+ * @param since An earlier snapshot of the same stack.
+ * @returns Its figures since it was created, or since `since`.
  */
-export function stackFigures(model: Model): StackFigures {
+export function stackFigures(model: Model, since?: StackFigures): StackFigures {
   const layers = stackOf(model);
   const caches = layers.filter((l) => l.role === "cache");
   const providers = layers.filter((l) => l.role === "provider");
   const outer = servedFigures(model);
   const bottom = layers[layers.length - 1]!;
   const total = (name: string) => sum(providers.map((p) => p.figures[name] ?? 0));
-  return {
+  const { cost } = bottom.figures;
+  const now: StackFigures = {
     hits: outer?.hits ?? 0,
     misses: outer?.misses ?? 0,
     fresh: caches[caches.length - 1]?.figures.drawn ?? 0,
@@ -90,7 +110,28 @@ export function stackFigures(model: Model): StackFigures {
     retries: total("retries"),
     promptTokens: bottom.figures.promptTokens ?? 0,
     completionTokens: bottom.figures.completionTokens ?? 0,
+    ...(cost === undefined ? {} : { cost }),
     queryTime: bottom.figures.queryTime ?? 0,
+  };
+  return since === undefined ? now : difference(now, since);
+}
+
+/** The figures of `after` minus those of `before`; a cost only when both have one. */
+function difference(after: StackFigures, before: StackFigures): StackFigures {
+  const minus = (name: Exclude<keyof StackFigures, "cost">) => after[name] - before[name];
+  const cost = after.cost === undefined || before.cost === undefined
+    ? {}
+    : { cost: after.cost - before.cost };
+  return {
+    hits: minus("hits"),
+    misses: minus("misses"),
+    fresh: minus("fresh"),
+    requests: minus("requests"),
+    retries: minus("retries"),
+    promptTokens: minus("promptTokens"),
+    completionTokens: minus("completionTokens"),
+    ...cost,
+    queryTime: minus("queryTime"),
   };
 }
 
@@ -125,11 +166,16 @@ export function servedFigures(model: Model): { hits: number; misses: number } | 
   return { hits: outer.figures.hits ?? 0, misses: outer.figures.misses ?? 0 };
 }
 
+// The figures of each model object when it was last shown.
+const lastShown = new WeakMap<Model, StackFigures>();
+
 /**
  * How a model stack looks when it is a cell's last value: its layers read
  * outside-in (e.g. `Persistent(~/.llm_cache) → Independent → CloseAI gpt-4o @ 1`),
- * the cache location and the figures since the model was created. The
- * figures are those at the time of the call.
+ * the cache location, the figures since the model was created and, from the
+ * second time the same model object is shown on, the figures since it was
+ * last shown (what the cells in between did). The figures are those at the
+ * time of the call, and each call counts as a showing.
  *
  * @example
  * ```ts
@@ -144,15 +190,26 @@ export function servedFigures(model: Model): { hits: number; misses: number } | 
  *   }
  * }
  *
- * const view = modelView(new Independent(new Repeatable(new Counter("gpt-4o", 1))));
+ * const model = new Independent(new Repeatable(new Counter("gpt-4o", 1)));
+ * const view = modelView(model);
  * assert(String(view).startsWith("Independent → Repeatable → Counter gpt-4o @ 1"));
+ * assert.equal(view.sinceShown, undefined); // shown for the first time
+ *
+ * await model.sample("p").next();
+ * const again = modelView(model);
+ * assert.equal(again.sinceShown?.misses, 1);
+ * assert.match(String(again), /\nsince last shown: hits 0 · misses 1 · requests 1 /);
  * ```
  *
  * @param model Any model stack.
  * @returns A view of it.
  */
 export function modelView(model: Model): ModelView {
-  return new ModelView(stackOf(model).map(layerOf), stackFigures(model));
+  const figures = stackFigures(model);
+  const before = lastShown.get(model);
+  lastShown.set(model, figures);
+  const since = before === undefined ? undefined : difference(figures, before);
+  return new ModelView(stackOf(model).map(layerOf), figures, since);
 }
 
 /**
@@ -185,17 +242,24 @@ export class ModelView extends View {
   readonly layers: readonly Layer[];
   /** The stack's figures when the view was made. */
   readonly figures: Readonly<StackFigures>;
+  /**
+   * What happened since the model was last shown, or `undefined` the first
+   * time it is shown.
+   */
+  readonly sinceShown: Readonly<StackFigures> | undefined;
 
   /**
    * Makes the view from figures already gathered.
    *
    * @param layers The layers, outermost first.
    * @param figures The stack's figures.
+   * @param sinceShown The figures since the model was last shown, if it was.
    */
-  constructor(layers: readonly Layer[], figures: StackFigures) {
+  constructor(layers: readonly Layer[], figures: StackFigures, sinceShown?: StackFigures) {
     super();
     this.layers = layers;
     this.figures = figures;
+    this.sinceShown = sinceShown;
   }
 
   /**
@@ -216,8 +280,9 @@ export class ModelView extends View {
   }
 
   /**
-   * The view as `text/html` and `text/plain`: the layers as a table, and the
-   * figures on one line.
+   * The view as `text/html` and `text/plain`: the layers as a table, the
+   * figures since the model was created on one line, and those since it was
+   * last shown on the next.
    *
    * @example
    * ```ts
@@ -235,21 +300,23 @@ export class ModelView extends View {
    *   new Repeatable(new Tagged("<b>model</b>", 1)),
    * ).bundle();
    * assert(html.includes("&lt;b&gt;model&lt;/b&gt;") && !html.includes("<b>model"));
-   * assert.match(text, /hits 0 · misses 0 · requests 0/);
+   * assert.match(text, /since created: hits 0 · misses 0 · requests 0/);
    * ```
    */
   bundle(): MimeBundle {
-    const figures = summary(this.figures);
+    const lines = [`since created: ${summary(this.figures)}`];
+    if (this.sinceShown !== undefined) lines.push(`since last shown: ${summary(this.sinceShown)}`);
     const rows = this.layers.map((l) => [l.kind, l.detail, l.figures.join(", ")]);
     const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +
       table(
         ["layer", "", "since created"],
         rows.map((r) => r.map((c, i) => i === 0 ? `<b>${escapeHtml(c)}</b>` : escapeHtml(c))),
       ) +
-      `<div style="${MUTED}">${escapeHtml(figures)}</div>`;
+      lines.map((line) => `<div style="${MUTED}">${escapeHtml(line)}</div>`).join("");
+    const text = textTable(["layer", "", "since created"], rows);
     return {
       "text/html": container(html),
-      "text/plain": `${this.title}\n${textTable(["layer", "", "since created"], rows)}\n${figures}`,
+      "text/plain": [this.title, text, ...lines].join("\n"),
     };
   }
 }
@@ -262,6 +329,7 @@ function layerOf(info: ModelInfo): Layer {
       `retries ${f.retries ?? 0}`,
       `samples ${f.samples ?? 0}`,
       `tokens ${f.promptTokens ?? 0}/${f.completionTokens ?? 0}`,
+      ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
       seconds(f.queryTime ?? 0),
     ]
     : Object.entries(f).map(([name, value]) => `${name} ${value}`);
@@ -281,8 +349,31 @@ function summary(f: StackFigures): string {
     `requests ${f.requests}`,
     `retries ${f.retries}`,
     `tokens ${f.promptTokens} prompt / ${f.completionTokens} completion`,
+    ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
     `query time ${seconds(f.queryTime)}`,
   ].join(" · ");
+}
+
+/**
+ * A cost with a sensible precision: cents from 1 up, three significant
+ * digits below (costs of single prompts are fractions of a cent).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatCost } from "./model_view.ts";
+ *
+ * assert.equal(formatCost(12.3456), "12.35");
+ * assert.equal(formatCost(0.0123456), "0.0123");
+ * assert.equal(formatCost(0.000105), "0.000105");
+ * assert.equal(formatCost(0), "0");
+ * ```
+ */
+export function formatCost(cost: number): string {
+  if (cost === 0) return "0";
+  if (Math.abs(cost) >= 1) return cost.toFixed(2);
+  const decimals = Math.min(12, 2 - Math.floor(Math.log10(Math.abs(cost))));
+  return cost.toFixed(decimals);
 }
 
 /**

@@ -9,7 +9,13 @@ import type { Model } from "../core/model.ts";
 import { assertLength } from "../core/_validate.ts";
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
-import { seconds, servedFigures, stackFigures } from "./model_view.ts";
+import {
+  formatCost,
+  seconds,
+  servedFigures,
+  type StackFigures,
+  stackFigures,
+} from "./model_view.ts";
 
 /** Options of {@linkcode progress}. */
 export interface ProgressOptions {
@@ -24,11 +30,19 @@ export interface ProgressOptions {
    */
   interval?: number;
   /**
-   * The model stack being read, to report cache hits, fresh samples and
-   * requests at the end.
+   * The model stack being read, to report cache hits, fresh samples,
+   * requests and (when the provider has a price) their cost at the end.
    * @default {undefined}
    */
   model?: Model;
+  /**
+   * Whether the final display shows the time taken and the rate. `false`
+   * leaves them out of it (live updates still show them while items
+   * arrive), so that a saved notebook is unchanged by a rerun that gives the
+   * same results: commit notebooks with `timing: false`.
+   * @default {true}
+   */
+  timing?: boolean;
 }
 
 /** What a progress display shows. */
@@ -50,10 +64,17 @@ export interface ProgressState {
    */
   readonly stopped?: boolean;
   /**
-   * The totals shown at the end, e.g. `58 from cache, 42 fresh, 5 requests`;
-   * the items from cache and the fresh ones add up to `done`.
+   * The totals shown at the end, e.g. `58 from cache, 42 fresh, 5 requests`
+   * (and `, cost 0.0123` when the provider has a price); the items from
+   * cache and the fresh ones add up to `done`.
    */
   readonly totals?: string;
+  /**
+   * `false` when the rendering leaves out `elapsed` and the rate (the final
+   * state of a `progress` with `timing: false`).
+   * @default {true}
+   */
+  readonly timing?: boolean;
 }
 
 /** The stream {@linkcode progress} returns, with the state it shows. */
@@ -69,7 +90,9 @@ export interface ProgressStream<T> extends AsyncIterableIterator<T> {
  * progress line on stderr when stderr is a TTY; nothing otherwise. With the
  * model, the totals say how many items came from the cache and how many were
  * fresh draws, counted as `Repeatable.stats` counts hits and misses; after a
- * `break` the display says it stopped, and where.
+ * `break` the display says it stopped, and where. With `timing: false` the
+ * final display holds no time, so a rerun with the same results leaves a
+ * saved notebook unchanged.
  *
  * @example
  * ```ts
@@ -89,11 +112,17 @@ export interface ProgressStream<T> extends AsyncIterableIterator<T> {
  * const items = await collect(stream, 30);
  * assert.equal(items.length, 30);
  * assert.equal(stream.state.totals, "0 from cache, 30 fresh, 3 requests");
+ *
+ * // For a notebook that is committed: no time in the final display.
+ * const again = progress(model.sample("p", 10), 30, { model, timing: false });
+ * await collect(again, 30);
+ * assert.equal(again.state.totals, "30 from cache, 0 fresh, 0 requests");
+ * assert.equal(again.state.timing, false);
  * ```
  *
  * @param source The stream to read.
  * @param total How many items to read, a non-negative integer.
- * @param options Label, update interval and the model for the totals.
+ * @param options Label, update interval, the model for the totals, timing.
  * @returns A stream of at most `total` items, with its {@linkcode ProgressState}.
  */
 export function progress<T>(
@@ -180,6 +209,7 @@ class Progress<T> implements ProgressStream<T> {
       finished: final,
       ...(final && this.#done < this.#total ? { stopped: true } : {}),
       ...(totals === undefined ? {} : { totals }),
+      ...(final && this.#options.timing === false ? { timing: false } : {}),
     };
   }
 
@@ -192,25 +222,26 @@ class Progress<T> implements ProgressStream<T> {
   #totals(): string | undefined {
     const model = this.#options.model;
     if (model === undefined || this.#before === undefined) return undefined;
-    const now = figuresOf(model);
+    const cached = servedFigures(model) !== undefined;
+    const meanwhile = stackFigures(model, this.#before.stack);
     // Items served meanwhile by the stack's outermost cache; without one, all are fresh.
-    const misses = now.served === undefined
-      ? this.#done
-      : now.served.misses - (this.#before.served?.misses ?? 0);
+    const misses = cached && this.#before.cached ? meanwhile.misses : this.#done;
     const fresh = Math.min(this.#done, Math.max(0, misses));
-    const requests = now.requests - this.#before.requests;
+    const { requests, cost } = meanwhile;
     return `${this.#done - fresh} from cache, ${fresh} fresh, ` +
-      `${requests} request${requests === 1 ? "" : "s"}`;
+      `${requests} request${requests === 1 ? "" : "s"}` +
+      (cost === undefined ? "" : `, cost ${formatCost(cost)}`);
   }
 }
 
 interface Figures {
-  served: { hits: number; misses: number } | undefined;
-  requests: number;
+  /** Whether the stack has a cache. */
+  cached: boolean;
+  stack: StackFigures;
 }
 
 function figuresOf(model: Model): Figures {
-  return { served: servedFigures(model), requests: stackFigures(model).requests };
+  return { cached: servedFigures(model) !== undefined, stack: stackFigures(model) };
 }
 
 function chooseSink(): ProgressSink | undefined {
@@ -258,12 +289,13 @@ export function progressLine(state: ProgressState): string {
   const width = 20;
   const filled = state.total === 0 ? width : Math.round((state.done / state.total) * width);
   const bar = "█".repeat(filled) + "░".repeat(width - filled);
-  const rate = state.elapsed > 0 ? ` (${(state.done / state.elapsed).toFixed(1)}/s)` : "";
+  const timed = state.timing !== false;
+  const rate = timed && state.elapsed > 0 ? ` (${(state.done / state.elapsed).toFixed(1)}/s)` : "";
   const head = state.stopped === true ? "■ stopped: " : state.finished ? "✓ " : "";
   const at = state.stopped === true ? `stopped at ${state.done} of ${state.total}` : "";
-  const tail = [at, state.totals].filter(Boolean).map((t) => ` · ${t}`).join("");
-  return `${head}${state.label} ${bar} ${state.done}/${state.total} · ` +
-    `${seconds(state.elapsed)}${rate}${tail}`;
+  const parts = [timed ? `${seconds(state.elapsed)}${rate}` : "", at, state.totals ?? ""];
+  return `${head}${state.label} ${bar} ${state.done}/${state.total}` +
+    parts.filter(Boolean).map((t) => ` · ${t}`).join("");
 }
 
 /**
@@ -283,9 +315,12 @@ export function progressBundle(state: ProgressState): MimeBundle {
   const percent = state.total === 0 ? 100 : Math.round((state.done / state.total) * 100);
   const stopped = state.stopped === true;
   const colour = stopped ? "#d2691e" : state.finished ? "#2e8b57" : "#4c8bd6";
-  const figures = `${state.done} / ${state.total} · ${seconds(state.elapsed)}` +
-    (stopped ? ` · stopped at ${state.done} of ${state.total}` : "") +
-    (state.totals === undefined ? "" : ` · ${state.totals}`);
+  const figures = [
+    `${state.done} / ${state.total}`,
+    state.timing === false ? "" : seconds(state.elapsed),
+    stopped ? `stopped at ${state.done} of ${state.total}` : "",
+    state.totals ?? "",
+  ].filter(Boolean).join(" · ");
   const phase = stopped ? "stopped" : state.finished ? "done" : "running";
   const html = `<div data-progress="${phase}" ` +
     `style="display:flex;align-items:center;gap:8px">` +

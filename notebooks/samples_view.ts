@@ -19,20 +19,9 @@ import {
   textTable,
   View,
 } from "./html.ts";
-import { servedFigures } from "./model_view.ts";
+import { ORIGIN_COLOUR, readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
 
-/** Where a sample came from. */
-export type SampleOrigin = "cache" | "fresh";
-
-/** One row of a {@linkcode SamplesView}. */
-export interface SampleRow {
-  /** The sample's position in the stream read. */
-  readonly index: number;
-  /** The sample text. */
-  readonly text: string;
-  /** `cache` if it was stored before the stack drew it, `fresh` if it is one of the stack's own draws. */
-  readonly origin: SampleOrigin;
-}
+export type { SampleOrigin, SampleRow };
 
 /** Options of {@linkcode showSamples}. */
 export interface ShowSamplesOptions {
@@ -90,21 +79,7 @@ export async function showSamples(
 ): Promise<SamplesView> {
   assertLength("n", n);
   const { batch = 1, fold = 160 } = options;
-  const rows: SampleRow[] = [];
-  const it = model.sample(prompt, batch);
-  try {
-    while (rows.length < n) {
-      const misses = servedFigures(model)?.misses;
-      const result = await it.next();
-      if (result.done) break;
-      const now = servedFigures(model)?.misses;
-      const fresh = misses === undefined || now === undefined || now > misses;
-      rows.push({ index: rows.length, text: result.value, origin: fresh ? "fresh" : "cache" });
-    }
-  } finally {
-    await it.return?.();
-  }
-  return new SamplesView(prompt, rows, fold);
+  return new SamplesView(prompt, await readSamples(model, prompt, n, batch), fold);
 }
 
 /**
@@ -179,5 +154,5 @@ export class SamplesView extends View {
 }
 
 function badge(origin: SampleOrigin): string {
-  return pill(origin, origin === "cache" ? "#2e8b57" : "#d2691e");
+  return pill(origin, ORIGIN_COLOUR[origin]);
 }

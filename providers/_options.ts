@@ -7,11 +7,12 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The alias and batch limit, without undefined fields. */
+/** The alias, batch limit and price, without undefined fields. */
 export function batchOptions(options: BufferedModelOptions): BufferedModelOptions {
   const picked: BufferedModelOptions = {};
   if (options.alias !== undefined) picked.alias = options.alias;
   if (options.maxBatch !== undefined) picked.maxBatch = options.maxBatch;
+  if (options.price !== undefined) picked.price = options.price;
   return picked;
 }
 

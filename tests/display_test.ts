@@ -10,6 +10,7 @@ import {
   type MimeBundle,
   modelView,
   progress,
+  samplesTable,
   showSamples,
 } from "../notebooks/mod.ts";
 import { progressBundle, progressLine } from "../notebooks/progress.ts";
@@ -236,4 +237,178 @@ Deno.test("progress states render as one line and as an escaped bundle", () => {
   assert.match(bundle["text/html"], /data-progress="done"/);
   assert.match(bundle["text/plain"], /^✓ .*10\/10 .* 4 from cache, 6 fresh$/);
   assert.match(progressBundle(running)["text/html"], /data-progress="running"/);
+});
+
+Deno.test("the samples table shows prompts × first samples with their origin", async () => {
+  const provider = new Constant(EVIL + "\nline 2\nline 3\nline 4", { maxBatch: 10 });
+  const model = new Repeatable(provider);
+  await collect(model.sample("b"), 2); // cached before the table
+  const view = await samplesTable(model, ["a", "b", EVIL], 3);
+  assert.deepEqual(view.prompts, ["a", "b", EVIL]);
+  assert.deepEqual(view.rows.map((r) => r.map((s) => s.origin)), [
+    ["fresh", "fresh", "fresh"],
+    ["cache", "cache", "fresh"],
+    ["fresh", "fresh", "fresh"],
+  ]);
+  assert.deepEqual(provider.requests, [1, 1, 3, 3, 3], "a prompt's missing samples: one batch");
+  const bundle = view.bundle();
+  assertBundle(bundle);
+  assertEscaped(bundle["text/html"]);
+  assert.match(bundle["text/html"], /<details>/, "a long sample is folded");
+  assert.match(bundle["text/html"], /title="from cache" style="border-left:3px solid #2e8b57/);
+  assert.match(bundle["text/html"], /title="fresh" style="border-left:3px solid #d2691e/);
+  const text = bundle["text/plain"];
+  assert.match(text, /^prompt +0 +1 +2$/m);
+  const cell = `<script>alert\\("x"\\)<\\/scri…`;
+  assert.match(text, new RegExp(`^b +${cell} +${cell} +${cell} \\*$`, "m"), "the third is fresh");
+  assert.match(text, /3 prompts × 3 samples · 2 from cache · 7 fresh \(\* fresh\)$/);
+  // A replay: everything from the cache, no marks, no legend.
+  const again = String(await samplesTable(model, ["a", "b"], 2));
+  assert.match(again, /2 prompts × 2 samples · 4 from cache · 0 fresh$/);
+  assert.doesNotMatch(again, /\*/);
+});
+
+Deno.test("the samples table checks every prompt before reading any", async () => {
+  const provider = new CountingModel();
+  const model = new Repeatable(provider);
+  await assert.rejects(
+    () => samplesTable(model, ["a", 42 as unknown as string], 2),
+    (e: Error) => e instanceof TypeError && /prompt must be a string, got 42/.test(e.message),
+  );
+  await assert.rejects(
+    () => samplesTable(model, "a" as unknown as string[], 2).then(() => {}),
+    /samplesTable: prompts must be a list of prompts, got "a"/,
+  );
+  await assert.rejects(() => samplesTable(model, ["a"], -1), RangeError);
+  await assert.rejects(() => samplesTable(model, ["a"], 2, { batch: 0 }), /batch must be/);
+  assert.deepEqual(provider.requests, [], "nothing was drawn");
+  const empty = await samplesTable(model, [], 3);
+  assert.match(String(empty), /0 prompts × 0 samples/);
+  const none = await samplesTable(model, ["a"], 0);
+  assert.deepEqual(none.rows, [[]]);
+});
+
+Deno.test("the samples table leaves cells empty where a stream ended early", async () => {
+  const short = {
+    name: "short",
+    temperature: 0,
+    alias: "short",
+    maxBatch: 1,
+    async *sample(prompt: string) {
+      for (let i = 0; i < prompt.length; i++) yield `${prompt}${i}`;
+    },
+    totalQueryTime: () => 0,
+    totalTokenCount: (): [number, number] => [0, 0],
+  };
+  const view = await samplesTable(short, ["ab", "abcd", "a"], 3);
+  assert.deepEqual(view.rows.map((r) => r.length), [2, 3, 1]);
+  assert.match(String(view), /^a +a0 \*$/m);
+  assert.match(String(view), /3 prompts × 3 samples · 0 from cache · 6 fresh/);
+});
+
+Deno.test("the answer chart marks the expected answer, even a rare or absent one", () => {
+  const samples = ["9", "9", "9", "42", "42", "7", "30"];
+  const inTop = answerChart(samples, { expected: "42" });
+  assert.equal(inTop.expected, "42");
+  assert.match(String(inTop), /^42 │█+ 2 ✓ expected$/m);
+  assert.match(String(inTop), /^ 9 │█+ 3$/m, "other bars are not marked");
+  assert.match(String(inTop), /expected 42: 2 of 7 \(29%\)$/);
+  assert.match(inTop.svg(), /fill="#2e8b57"/);
+
+  // Outside the top bars: it keeps a bar of its own, taken out of "other".
+  const rare = answerChart(samples, { expected: "30", top: 2 });
+  assert.deepEqual(rare.counts.map((c) => [c.answer, c.count]), [
+    ["9", 3],
+    ["42", 2],
+    ["30", 1],
+    ["other (1 answers)", 1],
+  ]);
+  assert.match(String(rare), /^\s*30 │█+ 1 ✓ expected$/m);
+
+  // Never given: a bar of 0, no rectangle.
+  const absent = answerChart(samples, { expected: EVIL });
+  assert.deepEqual(absent.counts.at(-1), { answer: EVIL, count: 0 });
+  assert.match(String(absent), / │ 0 ✓ expected$/m);
+  assert.match(String(absent), /expected <script>alert\("x"\)<\/sc…: 0 of 7 \(0%\)$/);
+  const html = absent.bundle()["text/html"];
+  assertEscaped(html);
+  assert.equal(html.match(/<rect /g)?.length, 4, "four answers with samples, none for 0");
+
+  // Without one nothing changes, and a number is refused with the fix.
+  assert.doesNotMatch(String(answerChart(samples)), /expected/);
+  assert.throws(
+    () => answerChart(samples, { expected: 42 as unknown as string }),
+    (e: Error) =>
+      e instanceof TypeError && /expected must be a string.*String\(42\)/.test(e.message),
+  );
+  assert.match(String(answerChart([], { expected: "1" })), /0 samples .* expected 1: 0 of 0$/);
+});
+
+Deno.test("progress with timing: false leaves time and rate out of the final display", async () => {
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5 }));
+  const stream = progress(model.sample("p", 5), 10, { model, label: "ten", timing: false });
+  assert.equal((await stream.next()).value, "0");
+  assert.equal(stream.state.timing, undefined, "live states keep their timing");
+  await collect(stream, 9);
+  const state = stream.state;
+  assert.equal(state.timing, false);
+  assert.ok(state.elapsed >= 0, "the state still knows the time");
+  assert.equal(
+    progressLine(state),
+    "✓ ten ████████████████████ 10/10 · 0 from cache, 10 fresh, 2 requests",
+  );
+  assert.match(
+    progressBundle(state)["text/html"],
+    />10 \/ 10 · 0 from cache, 10 fresh, 2 requests</,
+  );
+  // Stopped early, the final display says where, still without time.
+  const stopped = progress(model.sample("p"), 10, { timing: false });
+  await stopped.next();
+  await stopped.return?.();
+  assert.match(
+    progressLine(stopped.state),
+    /^■ stopped: sampling █+░+ 1\/10 · stopped at 1 of 10$/,
+  );
+});
+
+Deno.test({
+  name: "in the kernel, progress with timing: false updates live with time, ends without",
+  permissions: { read: ["."], run: ["deno"] },
+  async fn() {
+    // A stand-in for the kernel's API: Deno.jupyter can be assigned, not redefined.
+    const script = `
+      const shown = [];
+      Deno.jupyter = { display: (bundle, options) => { shown.push({ bundle, options }); } };
+      const { collect, Repeatable } = await import("./mod.ts");
+      const { progress } = await import("./notebooks/mod.ts");
+      const { CountingModel } = await import("./tests/mock_model.ts");
+      const model = new Repeatable(new CountingModel("m", 1, { latency: 5 }));
+      await collect(progress(model.sample("p"), 4, { model, interval: 0, timing: false }), 4);
+      console.log(JSON.stringify(shown));
+    `;
+    const output = await new Deno.Command("deno", {
+      args: ["eval", "--no-config", "--quiet", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    const shown = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+      bundle: MimeBundle;
+      options: { update: boolean; display_id: string };
+    }[];
+    assert.ok(shown.length >= 3, `${shown.length} displays`);
+    assert.equal(new Set(shown.map((s) => s.options.display_id)).size, 1, "one output, updated");
+    assert.deepEqual(shown.map((s) => s.options.update), [
+      false,
+      ...Array(shown.length - 1).fill(true),
+    ]);
+    const live = shown.slice(0, -1).map((s) => s.bundle["text/plain"]);
+    assert.ok(live.every((t) => / · \d+\.\d\d s/.test(t)), `live updates show time: ${live}`);
+    const last = shown.at(-1)!.bundle;
+    assert.equal(
+      last["text/plain"],
+      "✓ sampling ████████████████████ 4/4 · 0 from cache, 4 fresh, 4 requests",
+    );
+    assert.doesNotMatch(last["text/html"], /\d s\b/);
+  },
 });

@@ -120,3 +120,53 @@ Deno.test("progress over a stack without a cache counts every item as fresh", as
   await collect(stream, 6);
   assert.equal(stream.state.totals, "0 from cache, 6 fresh, 2 requests");
 });
+
+Deno.test("a model shown twice shows what happened between the two displays", () =>
+  withCache(10, async (dir) => {
+    const display = Symbol.for("Jupyter.display");
+    const show = (m: object) =>
+      (m as Record<symbol, () => Record<string, string>>)[display]!()["text/plain"]!;
+    const provider = new CountingModel("m", 1, { maxBatch: 10, price: { input: 0, output: 50 } });
+    const model = new Persistent(provider, dir);
+    const first = show(model);
+    assert.match(first, /^since created: hits 0 · misses 0 · requests 0 /m);
+    assert.doesNotMatch(first, /since last shown/, "nothing to compare the first display with");
+
+    await collect(model.sample(PROMPT, 10), 30); // 10 hits, 20 fresh in 2 requests
+    assert.match(
+      show(model),
+      /^since last shown: hits 10 · misses 20 · requests 2 · retries 0 · tokens 70 prompt \/ 20 completion · cost 0\.00100 · query time [\d.]+ s$/m,
+    );
+    await collect(model.sample(PROMPT), 5); // replays only
+    const third = show(model);
+    assert.match(third, /^since created: hits 15 · misses 20 · requests 2 /m);
+    assert.match(
+      third,
+      /^since last shown: hits 5 · misses 0 · requests 0 · retries 0 · tokens 0 prompt \/ 0 completion · cost 0 · /m,
+    );
+    // Each model object keeps its own last display.
+    const other = new Repeatable(provider);
+    assert.doesNotMatch(show(other), /since last shown/);
+    // The view holds the figures it shows.
+    const view = modelView(model);
+    assert.deepEqual([view.sinceShown?.hits, view.sinceShown?.misses], [0, 0]);
+    await model.store.close();
+  }));
+
+Deno.test("stackFigures(model, since) gives the figures of one step, cost included", async () => {
+  const provider = new CountingModel("m", 1, { maxBatch: 5, price: { input: 1, output: 1 } });
+  const model = new Repeatable(provider);
+  await collect(model.sample(PROMPT, 5), 5);
+  const before = stackFigures(model);
+  await collect(model.sample(PROMPT, 5), 8);
+  const step = stackFigures(model, before);
+  assert.deepEqual(
+    [step.hits, step.misses, step.fresh, step.requests, step.promptTokens, step.completionTokens],
+    [5, 3, 5, 1, PROMPT.length, 5],
+  );
+  assert.ok(Math.abs(step.cost! - (PROMPT.length + 5) / 1e6) < 1e-15);
+  assert.ok(step.queryTime >= 0);
+  // Without a price there is no cost, before or after.
+  const free = new Repeatable(new CountingModel("m", 1));
+  assert.equal(stackFigures(free, stackFigures(free)).cost, undefined);
+});

@@ -96,15 +96,44 @@ Deno.test({
         const { html, plain } = await read("quickstart");
         assertSome(plain, /^Persistent\(example_cache\) → CloseAI gpt-4o @ 1\n/, "model stack");
         assertSome(html, /Persistent\(example_cache\) → CloseAI gpt-4o @ 1/, "model stack");
+        assertSome(plain, /tokens 0\/0, cost 0, 0\.00 s$/m, "the provider's price: cost spent");
+        assertSome(
+          plain,
+          /^since created: hits 0 · misses 0 · requests 0 · retries 0 · tokens 0 prompt \/ 0 completion · cost 0 · query time 0\.00 s$/m,
+          "figures with the cost spent",
+        );
         assertSome(plain, /^500 500$/m, "Repeatable repeats");
         assertSome(html, /<details>|<pre style=/, "samples view");
         assertSome(plain, /8 samples · 8 from cache · 0 fresh/, "samples view");
+        assertSome(
+          plain,
+          /^Write a haiku about caching\. +Answers kept in jars—…/m,
+          "samples table",
+        );
+        assertSome(plain, /^2 prompts × 5 samples · 10 from cache · 0 fresh$/m, "samples table");
+        assertSome(html, /<div title="from cache" style="border-left:3px solid/, "origin marks");
         assertSome(html, /data-progress="done"/, "progress final state");
         assert.ok(!html.some((h) => h.includes('data-progress="running"')), "progress not final");
-        assertSome(plain, /✓ 40 samples .* 40\/40 .* 40 from cache, 0 fresh, 0 requests/, "totals");
+        // timing: false: the saved output holds no time, so a rerun leaves it unchanged.
+        assertSome(
+          plain,
+          /^✓ 40 samples █{20} 40\/40 · 40 from cache, 0 fresh, 0 requests, cost 0$/m,
+          "totals without timing",
+        );
+        assertSome(html, />40 \/ 40 · 40 from cache, 0 fresh, 0 requests, cost 0</, "no timing");
+        for (const text of [...html, ...plain]) {
+          assert.doesNotMatch(text, /\d\/s\)/, "no rate in a saved output");
+        }
         assertSome(html, /<svg[^>]*>.*<rect /s, "SVG chart inside text/html");
         assertSome(plain, /100 samples · \d+ distinct answers/, "chart caption");
+        assertSome(plain, /^since created: hits 40 · misses 0 · requests 0 /m, "shown once");
         assertSome(plain, /hits 140 · misses 0 · requests 0/, "figures");
+        assertSome(
+          plain,
+          /\nsince last shown: hits 100 · misses 0 · requests 0 · retries 0 · tokens 0 prompt \/ 0 completion · cost 0 · query time 0\.00 s$/,
+          "shown again: what happened in between",
+        );
+        assertSome(html, />since last shown: hits 100 · /, "since last shown, html");
         assertSome(plain, /2 models · 4 prompts · 148 samples · [\d.]+ KiB on disk/, "overview");
       });
 
@@ -150,6 +179,9 @@ Deno.test({
           assertSome(plain, /"10 = 30"/, "a tie reported");
           assertSome(plain, /"pass@1"\s*│ "0\.550" │ "0\.387 – 0\.725"/, "pass@1 with CI");
           assertSome(html, /<svg/, "answer chart");
+          assertSome(plain, /^\s+30 │█+ 4 ✓ expected$/m, "the expected answer marked");
+          assertSome(plain, /4 distinct answers · expected 30: 4 of 10 \(40%\)$/m, "its share");
+          assertSome(html, /fill="#2e8b57"\/><text [^>]*>4 ✓ expected</, "marked in the SVG");
           assertSome(plain, /hits \d+ · misses 0 · requests 0/, "every sample from the cache");
         },
       );

@@ -19,7 +19,15 @@ Deno.test("Ollama joins the streamed parts and counts eval tokens", async () => 
     });
     assert.equal(request!.authorization, null);
     assert.deepEqual(model.totalTokenCount(), ["héllo wörld ✓".length, 1]);
-    assert.deepEqual(model.stats, { requests: 1, retries: 0, samples: 1 });
+    const { queryTime, ...stats } = model.stats;
+    assert.deepEqual(stats, {
+      requests: 1,
+      retries: 0,
+      samples: 1,
+      promptTokens: "héllo wörld ✓".length,
+      completionTokens: 1,
+    });
+    assert.ok(queryTime > 0);
   });
 });
 

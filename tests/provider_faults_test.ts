@@ -23,7 +23,8 @@ Deno.test("500 and 502 are retried with backoff, then succeed", async () => {
     const m = model(server);
     assert.equal(await first(m.sample("p")), "p#0");
     assert.equal(server.requests.length, 3);
-    assert.deepEqual(m.stats, { requests: 1, retries: 2, samples: 1 });
+    const { requests, retries, samples } = m.stats;
+    assert.deepEqual({ requests, retries, samples }, { requests: 1, retries: 2, samples: 1 });
   });
 });
 
