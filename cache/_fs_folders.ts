@@ -28,7 +28,9 @@ export class Folders {
     let part = this.#root;
     for (const segment of this.#segments(path)) {
       part += `/${segment}`;
-      if (!this.#real.has(part) && !(await this.#check(calls, part))) return undefined;
+      // A missing folder is the usual case of a new prompt: no error is built for it.
+      if (this.#real.has(part)) continue;
+      if (!(await calls.exists(part)) || !(await this.#check(calls, part))) return undefined;
     }
     return path;
   }
