@@ -7,6 +7,7 @@
 // process.
 
 import type { FileCalls } from "./_fs_calls.ts";
+import { isPromptHash } from "./_key_path.ts";
 
 /** The model key and prompt folders under one root. */
 export class Folders {
@@ -53,6 +54,25 @@ export class Folders {
       else await this.#check(calls, part);
     }
     return created;
+  }
+
+  /** Every model key: each folder under the root that holds prompt folders. */
+  async *models(
+    calls: FileCalls,
+    folder = this.#root,
+    segments: string[] = [],
+  ): AsyncIterableIterator<string> {
+    const names = await this.names(calls, folder);
+    if (segments.length > 0 && names.some(isPromptHash)) yield segments.join("/");
+    for (const name of names) {
+      if (!isPromptHash(name)) yield* this.models(calls, `${folder}/${name}`, [...segments, name]);
+    }
+  }
+
+  /** The names of the folders in `folder`, sorted; none if it is missing. */
+  async names(calls: FileCalls, folder: string): Promise<string[]> {
+    const entries = await calls.list(folder) ?? [];
+    return entries.filter((e) => e.isDirectory).map((e) => e.name).sort();
   }
 
   /** The error for a link found inside the layout. */

@@ -226,7 +226,7 @@ export class FsStore implements Store {
 
   /** Every model key: each folder under the root that holds prompt folders. */
   async *models(): AsyncIterableIterator<string> {
-    yield* this.#walk(this.#root, []);
+    yield* this.#folders.models(this.#calls.nonBlocking);
   }
 
   /** Every prompt folder under `model`, with the prompt text when recorded. */
@@ -234,7 +234,7 @@ export class FsStore implements Store {
     const calls = this.#calls.nonBlocking;
     const folder = await this.#folders.existing(calls, this.#modelPath(modelKeySegments(model)));
     if (folder === undefined) return;
-    for (const name of await this.#folderNames(folder)) {
+    for (const name of await this.#folders.names(calls, folder)) {
       if (!isPromptHash(name)) continue;
       const path = `${folder}/${name}/${PROMPT_FILE}`;
       const info = await calls.lstat(path);
@@ -293,20 +293,6 @@ export class FsStore implements Store {
       `the cache folder ${this.#root} is a file, not a folder: pass the folder that holds ` +
         `(or will hold) the cache, e.g. ${JSON.stringify(parentOf(this.#root))}`,
     );
-  }
-
-  /** The names of the folders in `folder`, sorted; none if it is missing. */
-  async #folderNames(folder: string): Promise<string[]> {
-    const entries = await this.#calls.nonBlocking.list(folder) ?? [];
-    return entries.filter((e) => e.isDirectory).map((e) => e.name).sort();
-  }
-
-  async *#walk(folder: string, segments: string[]): AsyncIterableIterator<string> {
-    const names = await this.#folderNames(folder);
-    if (segments.length > 0 && names.some(isPromptHash)) yield segments.join("/");
-    for (const name of names) {
-      if (!isPromptHash(name)) yield* this.#walk(`${folder}/${name}`, [...segments, name]);
-    }
   }
 }
 
