@@ -13,6 +13,34 @@ import { existsSync } from "node:fs";
 import { permissionHint } from "./_permission_hint.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
+/**
+ * Options of `FsStore`.
+ *
+ * @example A store whose file calls never run on the main thread
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FsStore } from "./fs_store.ts";
+ * import { promptHash } from "../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const store = new FsStore(dir, { offload: "always" });
+ * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+ * assert.deepEqual(await store.append(key, 0, ["92"], "p"), ["92"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface FsStoreOptions {
+  /**
+   * When file calls leave the main thread for Deno's thread pool: `"auto"`
+   * while a `Persistent` of this process has a draw in flight (so that its
+   * answers are handled as they arrive, and a slow disk never holds them
+   * up), `"always"`, or `"never"` (blocking calls take microseconds, 3–6
+   * times less than a round trip to the pool, and nothing else waits).
+   * @default {"auto"}
+   */
+  offload?: "auto" | "always" | "never";
+}
+
 /** A value now (blocking calls) or later (non-blocking ones). */
 export type Maybe<T> = T | Promise<T>;
 

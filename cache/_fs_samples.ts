@@ -10,6 +10,15 @@ const INDEX_FILE = /^(0|[1-9][0-9]*)\.md$/;
 /**
  * The index a file name stands for (`7.md` → 7), or undefined for any other
  * name (`07.md`, `notes.md`, `prompt.txt`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sampleIndex } from "./fs_store.ts";
+ *
+ * assert.equal(sampleIndex("12.md"), 12);
+ * assert.equal(sampleIndex("012.md"), undefined);
+ * ```
  */
 export function sampleIndex(name: string): number | undefined {
   const match = INDEX_FILE.exec(name);

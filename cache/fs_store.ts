@@ -9,28 +9,15 @@ import { assertSequenceKey, isPromptHash, modelKeySegments } from "./_key_path.t
 import { localPath } from "./_home_path.ts";
 import { describe } from "../core/_validate.ts";
 import { drawsInFlight } from "./_draws_in_flight.ts";
-import { type FileCalls, fileCalls, hint } from "./_fs_calls.ts";
+import { type FileCalls, fileCalls, type FsStoreOptions, hint } from "./_fs_calls.ts";
 import { Folders } from "./_fs_folders.ts";
 import { sampleIndex, Samples } from "./_fs_samples.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
-export { sampleIndex };
+export { type FsStoreOptions, sampleIndex };
 
 /** The file beside a prompt's samples that records the prompt text. */
 export const PROMPT_FILE = "prompt.txt";
-
-/** Options of {@linkcode FsStore}. */
-export interface FsStoreOptions {
-  /**
-   * When file calls leave the main thread for Deno's thread pool: `"auto"`
-   * while a `Persistent` of this process has a draw in flight (so that its
-   * answers are handled as they arrive, and a slow disk never holds them
-   * up), `"always"`, or `"never"` (blocking calls take microseconds, 3–6
-   * times less than a round trip to the pool, and nothing else waits).
-   * @default {"auto"}
-   */
-  offload?: "auto" | "always" | "never";
-}
 
 /**
  * Sequences stored as files, byte for byte as Python's `cached_llm.py` does:
