@@ -30,49 +30,53 @@
  */
 
 import { localPath } from "./_home_path.ts";
-import { assertSequenceKey, modelKeySegments } from "./_key_path.ts";
+import { modelKeySegments } from "./_key_path.ts";
+import { Commits, retry } from "./_kv_commits.ts";
+import {
+  CHUNK_BYTES,
+  type Chunked,
+  encodeText,
+  modelPart,
+  pieceBytes,
+  readChunks,
+  readRows,
+  ROOT,
+  rowsOf,
+  sampleKeyPrefix,
+  type Stored,
+} from "./_kv_rows.ts";
 import { permissionHint } from "./_permission_hint.ts";
-import { sha256Hex } from "../core/_sha256.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
-const ROOT = "llm-cache";
-// Deno KV values hold at most 65,536 bytes; an atomic commit at most 819,200.
-const CHUNK_BYTES = 65_000;
-const CHUNKS_PER_COMMIT = 10;
-// Model keys longer than this are hashed to keep KV keys under 2,048 bytes.
-const MAX_MODEL_BYTES = 512;
-// Indices claimed in one atomic commit (each is one check).
+// Indices claimed in one atomic commit (each is one check), and the bytes
+// they may hold (an atomic operation holds at most 819,200).
 const CLAIMS_PER_COMMIT = 10;
-const GET_MANY = 10;
-const RETRIES = 12;
-
-/** A sample too big for one KV value: its chunks live under `id`. */
-interface Chunked {
-  id: string;
-  chunks: number;
-}
-
-type Stored = Uint8Array | Chunked;
+const CLAIM_BYTES = 600_000;
+const CLAIM_ROWS = 900;
 
 const encoder = new TextEncoder();
 
 /**
  * Sequences in a Deno KV database. Index claims are atomic (a check for a
  * missing key), so several processes can append to one sequence at once;
- * samples over 64 KiB are split into chunks, and `database is locked` errors
- * from concurrent writers are retried with jittered backoff.
+ * claims made while a commit is in flight (concurrent prompts) share the next
+ * commit, and `database is locked` errors from concurrent writers are retried
+ * with jittered backoff.
  *
  * Layout (keys): `["llm-cache", "sample", model, hash, i]` holds sample `i`
- * as UTF-8 bytes (or a pointer to its chunks at `["llm-cache", "chunk", id,
- * k]`); `["llm-cache", "model", model]` and `["llm-cache", "prompt", model,
- * hash]` list the models and prompts. A model key over 512 bytes is replaced
- * by `#` and its SHA-256 in keys; its full text is kept in the model entry.
- * A long sample's chunks are written before its index is claimed, so a
- * reader never sees part of one; a writer killed in between leaves unused
- * chunks behind, which nothing reads.
+ * as UTF-8 bytes; a sample that does not fit one SQLite row (about 900
+ * bytes) continues in `[…, i, 1]`, `[…, i, 2]`, …, so that it costs no
+ * overflow page of its own, and one over 64 KiB is a pointer to its chunks at
+ * `["llm-cache", "chunk", id, k]`. `["llm-cache", "model", model]` and
+ * `["llm-cache", "prompt", model, hash]` list the models and prompts. A model
+ * key over 512 bytes is replaced by `#` and its SHA-256 in keys; its full
+ * text is kept in the model entry. A sample's rows are written in the commit
+ * that claims its index, and a long sample's chunks before it, so a reader
+ * never sees part of one; a writer killed in between leaves unused chunks
+ * behind, which nothing reads.
  *
  * @example Two stores on one file see each other's samples
  * ```ts
@@ -95,11 +99,13 @@ export class KvStore implements Store {
   /** `kv:` and the database path (`kv:` alone for Deno's default database). */
   readonly location: string;
   #kv: Deno.Kv;
+  #commits: Commits;
   // Sequences whose model and prompt this process has listed.
   #listed = new Set<string>();
 
   private constructor(kv: Deno.Kv, location: string) {
     this.#kv = kv;
+    this.#commits = new Commits(kv);
     this.location = location;
   }
 
@@ -145,7 +151,7 @@ export class KvStore implements Store {
       const out: number[] = [];
       for await (const entry of this.#kv.list({ prefix }, { batchSize: 500 })) {
         const index = entry.key.at(-1);
-        if (typeof index === "number") out.push(index);
+        if (entry.key.length === prefix.length + 1 && typeof index === "number") out.push(index);
       }
       return out;
     });
@@ -163,14 +169,23 @@ export class KvStore implements Store {
     prompt?: string,
   ): Promise<string[]> {
     const prefix = sampleKeyPrefix(key);
+    const id = listingId(key);
     const listing = await this.#listing(key, prompt);
-    const values = await Promise.all(samples.map((s) => this.#encode(s)));
+    const values = await Promise.all(samples.map((s) => encodeText(this.#kv, s)));
+    const piece = pieceBytes(prefix);
+    const claim = (at: number, slice: (Uint8Array | Chunked)[]) =>
+      this.#commits.claim({
+        ids: slice.map((_, k) => `${id}\n${at + k}`),
+        checks: slice.map((_, k) => [...prefix, at + k]),
+        sets: [...slice.flatMap((value, k) => rowsOf(prefix, at + k, value, piece)), ...listing],
+      });
     let i = from;
     let k = 0;
     const out: string[] = [];
     while (k < values.length) {
-      const n = Math.min(CLAIMS_PER_COMMIT, values.length - k);
-      if (await this.#claim(prefix, i, values.slice(k, k + n), listing)) {
+      const n = claimable(values, k, piece);
+      if (await claim(i, values.slice(k, k + n))) {
+        listing.length = 0;
         out.push(...samples.slice(k, k + n));
         i += n;
         k += n;
@@ -181,12 +196,13 @@ export class KvStore implements Store {
       if (taken.length > 0) {
         out.push(...taken);
         i += taken.length;
-      } else if (await this.#claim(prefix, i, [values[k]!], listing)) {
+      } else if (await claim(i, [values[k]!])) {
+        listing.length = 0;
         out.push(samples[k++]!);
         i++;
       }
     }
-    if (listing.length === 0) this.#listed.add(listingId(key));
+    this.#listed.add(id);
     // Index i was free when this writer claimed i - 1, so `out` is everything
     // stored from `from` on at that moment; later samples come with the next load.
     return out;
@@ -220,46 +236,23 @@ export class KvStore implements Store {
   }
 
   // Samples at `from` and after, in order, stopping at the first gap.
-  async #readFrom(prefix: Deno.KvKey, from: number, limit?: number): Promise<string[]> {
-    const stored = await retry(async () => {
-      const out: Stored[] = [];
-      const entries = this.#kv.list<Stored>(
-        { start: [...prefix, from], prefix },
-        limit === undefined ? { batchSize: 500 } : { limit, batchSize: limit },
-      );
-      for await (const entry of entries) {
-        if (entry.key.at(-1) !== from + out.length) break;
-        out.push(entry.value);
-      }
-      return out;
-    });
-    const where = (k: number) => () => this.#where(`the sample at`, [...prefix, from + k]);
-    // Most samples fit in one value: decode those without a promise each.
+  async #readFrom(prefix: Deno.KvKey, from: number, limit = Infinity): Promise<string[]> {
+    const where = (key: Deno.KvKey) => this.#where("the sample at", key);
+    const stored = await retry(() =>
+      readRows(
+        this.#kv.list({ start: [...prefix, from], prefix }, { batchSize: 500 }),
+        prefix,
+        from,
+        limit,
+        where,
+      )
+    );
+    const at = (k: number) => () => where([...prefix, from + k]);
+    // Most samples are whole bytes: decode those without a promise each.
     if (stored.every((v) => v instanceof Uint8Array)) {
-      return stored.map((v, k) => decodeUtf8(v, where(k)));
+      return stored.map((v, k) => decodeUtf8(v, at(k)));
     }
-    return await Promise.all(stored.map((v, k) => this.#decode(v, where(k))));
-  }
-
-  /**
-   * Stores `values` at `at`, `at + 1`, … and the `listing` entries, in one
-   * commit; false if any index is taken.
-   */
-  async #claim(
-    prefix: Deno.KvKey,
-    at: number,
-    values: Stored[],
-    listing: [Deno.KvKey, unknown][],
-  ): Promise<boolean> {
-    const op = this.#kv.atomic();
-    for (const [k, value] of values.entries()) {
-      const key = [...prefix, at + k];
-      op.check({ key, versionstamp: null }).set(key, value);
-    }
-    for (const [key, value] of listing) op.set(key, value);
-    const ok = (await retry(() => op.commit())).ok;
-    if (ok) listing.length = 0;
-    return ok;
+    return await Promise.all(stored.map((v, k) => this.#decode(v, at(k))));
   }
 
   /**
@@ -280,55 +273,17 @@ export class KvStore implements Store {
     // Without the text, or with a long one, write it only where it is missing.
     const existing = await retry(() => this.#kv.get(promptKey));
     if (existing.versionstamp === null || (existing.value === null && prompt !== undefined)) {
-      const value = prompt === undefined ? null : await this.#encode(prompt);
+      const value = prompt === undefined ? null : await encodeText(this.#kv, prompt);
       // Losing this race is fine: the winner recorded the prompt.
       await retry(() => this.#kv.atomic().check(existing).set(promptKey, value).commit());
     }
     return listing;
   }
 
-  async #encode(text: string): Promise<Stored> {
-    const bytes = encoder.encode(text);
-    if (bytes.length <= CHUNK_BYTES) return bytes;
-    const id = crypto.randomUUID();
-    const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
-    // Chunks go in before the index is claimed, so a claimed index is whole.
-    for (let c = 0; c < chunks; c += CHUNKS_PER_COMMIT) {
-      const op = this.#kv.atomic();
-      for (let k = c; k < Math.min(chunks, c + CHUNKS_PER_COMMIT); k++) {
-        op.set([ROOT, "chunk", id, k], bytes.subarray(k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES));
-      }
-      await retry(() => op.commit());
-    }
-    return { id, chunks };
-  }
-
   /** The text of a stored value; `where` names it in errors. */
-  async #decode(value: Stored, where: () => string): Promise<string> {
+  async #decode(value: Uint8Array | Chunked, where: () => string): Promise<string> {
     if (value instanceof Uint8Array) return decodeUtf8(value, where);
-    const keys = Array.from({ length: value.chunks }, (_, k) => [ROOT, "chunk", value.id, k]);
-    const parts: Uint8Array[] = [];
-    for (let k = 0; k < keys.length; k += GET_MANY) {
-      const got = await retry(() => this.#kv.getMany<Uint8Array[]>(keys.slice(k, k + GET_MANY)));
-      for (const entry of got) {
-        if (entry.value === null) {
-          throw new Error(
-            `KvStore ${this.location}: chunk ${
-              String(entry.key.at(-1))
-            } of a long sample is missing ` +
-              `(key ${JSON.stringify(entry.key)}); the database was changed outside KvStore`,
-          );
-        }
-        parts.push(entry.value);
-      }
-    }
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    return decodeUtf8(bytes, where);
+    return decodeUtf8(await readChunks(this.#kv, value, this.location), where);
   }
 
   #where(what: string, key: Deno.KvKey): string {
@@ -336,33 +291,18 @@ export class KvStore implements Store {
   }
 }
 
-function sampleKeyPrefix(key: SequenceKey): Deno.KvKey {
-  assertSequenceKey(key);
-  return [ROOT, "sample", modelPart(key.model), key.hash];
-}
-
 function listingId(key: SequenceKey): string {
   return `${key.model}\n${key.hash}`;
 }
 
-function modelPart(model: string): string {
-  if (encoder.encode(model).length <= MAX_MODEL_BYTES) return model;
-  return "#" + sha256Hex(model);
-}
-
-/** Runs `op` again, after a jittered, growing pause, while the database is locked. */
-async function retry<T>(op: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await op();
-    } catch (error) {
-      if (attempt >= RETRIES || !isLocked(error)) throw error;
-      const pause = Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
+/** How many of `values`, from the `k`-th on, one claim takes. */
+function claimable(values: readonly (Uint8Array | Chunked)[], k: number, piece: number): number {
+  let [n, bytes, rows] = [0, 0, 0];
+  for (const value of values.slice(k, k + CLAIMS_PER_COMMIT)) {
+    const size = value instanceof Uint8Array ? value.length : 64;
+    const pieces = Math.ceil(size / piece);
+    if (n > 0 && (bytes + size > CLAIM_BYTES || rows + pieces > CLAIM_ROWS)) break;
+    [n, bytes, rows] = [n + 1, bytes + size, rows + pieces];
   }
-}
-
-function isLocked(error: unknown): boolean {
-  return error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
+  return n;
 }

@@ -34,7 +34,7 @@ export {
   type ReplicationCacheMissDetails,
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
-export { FsStore } from "./fs_store.ts";
+export { FsStore, type FsStoreOptions } from "./fs_store.ts";
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 export { openStore } from "./open_store.ts";
 export {

@@ -18,6 +18,10 @@ import {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
+import { drawStarted } from "./_draws_in_flight.ts";
+
+// How long after an append a look for the index after it is answered without the store.
+const JUST_STORED_MS = 1;
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
@@ -79,6 +83,7 @@ export class Persistent extends Repeatable {
   readonly replication: boolean;
   #key: string;
   #writable: Promise<void> | undefined;
+  #writableChecked = false;
 
   /**
    * Wraps `inner` in a durable cache kept in `dirOrStore`.
@@ -113,12 +118,30 @@ export class Persistent extends Repeatable {
     return { ...super[modelInfo](), detail: where.join(", "), store: this.store.location };
   }
 
-  /** @internal The store, seen as one prompt's durable sequence. */
+  /**
+   * @internal The store, seen as one prompt's durable sequence. A look for
+   * the index just after this model's own append, made within a millisecond
+   * of it, is answered without asking the store: a writer claims an index
+   * only once the one before it is taken, so that index was free when this
+   * model took the one before (and should another writer take it in between,
+   * the next append finds its sample there, since a claim never overwrites).
+   */
   protected override backing(prompt: string): Backing {
     const key = { model: this.#key, hash: promptHash(prompt) };
+    let end = -1;
+    let at = 0;
     return {
-      load: (from) => this.store.load(key, from),
-      append: (from, samples) => this.store.append(key, from, samples, prompt),
+      load: (from) =>
+        from === end && performance.now() - at < JUST_STORED_MS
+          ? Promise.resolve([])
+          : this.store.load(key, from),
+      append: async (from, samples) => {
+        end = -1;
+        const found = await this.store.append(key, from, samples, prompt);
+        end = from + found.length;
+        at = performance.now();
+        return found;
+      },
     };
   }
 
@@ -133,37 +156,45 @@ export class Persistent extends Repeatable {
     batch: number,
     wanted: number,
   ): Promise<Drawn> {
-    const miss: ReplicationCacheMissDetails = {
+    const miss = (): ReplicationCacheMissDetails => ({
       model: this.#key,
       hash: promptHash(prompt),
       prompt,
       index: wanted,
       stored: index,
       location: this.store.location,
-    };
+    });
     if (this.replication) {
       await this.store.checkAccess?.("read");
+      const details = miss();
       // Nothing under this key, yet the prompt may be under another (a changed option).
-      const others = index === 0 ? await similar(this.store, miss) : [];
-      throw new ReplicationCacheMiss({ ...miss, similar: others });
+      const others = index === 0 ? await similar(this.store, details) : [];
+      throw new ReplicationCacheMiss({ ...details, similar: others });
     }
-    try {
-      await this.#checkWritable();
-    } catch (error) {
-      throw cannotDraw(miss, "the cache cannot keep a new sample", error);
+    if (!this.#writableChecked) {
+      try {
+        await this.#checkWritable();
+      } catch (error) {
+        throw cannotDraw(miss(), "the cache cannot keep a new sample", error);
+      }
     }
+    const settled = drawStarted();
     try {
       return await super.draw(prompt, index, count, batch, wanted);
     } catch (error) {
       // A missing permission most often means a replay that forgot replication.
       if (!(error instanceof Deno.errors.NotCapable)) throw error;
-      throw cannotDraw(miss, "drawing one from the model needs a permission", error);
+      throw cannotDraw(miss(), "drawing one from the model needs a permission", error);
+    } finally {
+      settled();
     }
   }
 
   /** Checks once that the store can be written; a failed check is tried again. */
   #checkWritable(): Promise<void> {
-    this.#writable ??= (this.store.checkAccess?.("write") ?? Promise.resolve()).catch((error) => {
+    this.#writable ??= (this.store.checkAccess?.("write") ?? Promise.resolve()).then(() => {
+      this.#writableChecked = true;
+    }, (error) => {
       this.#writable = undefined;
       throw error;
     });

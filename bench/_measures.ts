@@ -1,0 +1,126 @@
+// The report's other measures: live runs against a local server, hits through
+// the sampling core, and cold writes into Deno KV and SQLite, each with the
+// baseline it is a ratio to.
+
+import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
+import { Persistent } from "../cache/persistent.ts";
+import type { Store } from "../cache/store.ts";
+import { OpenAICompatible } from "../providers/mod.ts";
+import { OpenAIServer } from "../tests/openai_server.ts";
+import { CountingModel } from "../tests/mock_model.ts";
+import { KiloModel, median, prompt, sample, seconds } from "./_fixture.ts";
+
+export const LIVE = { prompts: 200, samples: 5, latency: 50, concurrency: 8 };
+
+/** The least a live run can take: one request per prompt, `concurrency` at a time. */
+export function latencyFloor(): number {
+  return Math.ceil(LIVE.prompts / LIVE.concurrency) * LIVE.latency / 1000;
+}
+
+/** Seconds of a live run: every prompt at once, through Persistent in `dir` or no cache. */
+export async function liveRun(dir: string | undefined): Promise<number> {
+  await using server = OpenAIServer.start({ latency: LIVE.latency });
+  const provider = new OpenAICompatible("bench", 1, {
+    baseUrl: server.url,
+    maxBatch: LIVE.samples,
+  });
+  if (provider.maxConcurrency !== LIVE.concurrency) throw new Error("default concurrency changed");
+  const model = dir === undefined ? provider : new Persistent(provider, dir);
+  const prompts = Array.from({ length: LIVE.prompts }, (_, p) => prompt(p));
+  const time = await seconds(() =>
+    Promise.all(prompts.map((p) => collect(model.sample(p, LIVE.samples), LIVE.samples)))
+  );
+  if (server.requests.length !== LIVE.prompts) throw new Error("one request per prompt expected");
+  return time;
+}
+
+const HITS = 100_000;
+let cached: Repeatable | undefined;
+
+async function drain(it: AsyncIterator<string>): Promise<void> {
+  for (let i = 0; i < HITS; i++) await it.next();
+}
+
+/** Millions of hits per second: of `Repeatable`, and of `Independent` over it (3 runs each). */
+export async function hits(): Promise<{ repeatable: number; independent: number }> {
+  if (cached === undefined) {
+    cached = new Repeatable(new CountingModel("hits", 1, { maxBatch: 1000 }));
+    await collect(cached.sample("p", 1000), HITS);
+  }
+  const repeatable: number[] = [];
+  const independent: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const model = cached;
+    repeatable.push(HITS / await seconds(() => drain(model.sample("p"))) / 1e6);
+    // A fresh Independent each time, so that every item is a hit of the cache.
+    independent.push(HITS / await seconds(() => drain(new Independent(model).sample("p"))) / 1e6);
+  }
+  return { repeatable: median(repeatable), independent: median(independent) };
+}
+
+/** Samples/s of drawing and storing `prompts` × `samples`, one prompt after another or all at once. */
+export async function storeWrite(
+  store: Store,
+  prompts: number,
+  samples: number,
+  together = false,
+): Promise<number> {
+  const model = new Persistent(new KiloModel(1), store);
+  const each = (p: number) => collect(model.sample(prompt(p)), samples);
+  const all = Array.from({ length: prompts }, (_, p) => p);
+  const time = await seconds(async () => {
+    if (together) await Promise.all(all.map(each));
+    else for (const p of all) await each(p);
+  });
+  await store.close();
+  return prompts * samples / time;
+}
+
+/** Samples/s of committing one 1 KB sample per atomic commit, one after another. */
+export async function kvCommits(path: string, count: number): Promise<number> {
+  const kv = await Deno.openKv(path);
+  const bytes = new TextEncoder().encode(sample(0, 0));
+  const time = await seconds(async () => {
+    for (let i = 0; i < count; i++) {
+      const key = ["bench", i];
+      await kv.atomic().check({ key, versionstamp: null }).set(key, bytes).commit();
+    }
+  });
+  kv.close();
+  return count / time;
+}
+
+/** Samples/s of reading `prompts` × `samples` back through a replaying Persistent. */
+export async function warmRead(store: Store, prompts: number, samples: number): Promise<number> {
+  const model = new Persistent(new KiloModel(1), store, { replication: true });
+  const time = await seconds(async () => {
+    for (let p = 0; p < prompts; p++) await collect(model.sample(prompt(p)), samples);
+  });
+  return prompts * samples / time;
+}
+
+/** A store of 1,000 prompts × 100 samples of 1 KB, closed; its bytes on disk. */
+export async function bigStore(open: () => Promise<Store>, files: string[]): Promise<number> {
+  const store = await open();
+  for (let p = 0; p < 1000; p++) {
+    const texts = Array.from({ length: 100 }, (_, i) => sample(p, i));
+    await store.append({ model: "bench_1", hash: promptHash(prompt(p)) }, 0, texts, prompt(p));
+  }
+  await store.close();
+  let bytes = 0;
+  for (const file of files) bytes += (await Deno.stat(file).catch(() => ({ size: 0 }))).size;
+  return bytes;
+}
+
+/** Seconds of a cold `deno run` that reads one sample of `spec`, and of one that does nothing. */
+export async function coldRead(spec: string, flags: string[]): Promise<[number, number]> {
+  const run = async (args: string[]) => {
+    const time = await seconds(async () => {
+      const { success, stderr } = await new Deno.Command("deno", { args, stdout: "null" }).output();
+      if (!success) throw new Error(new TextDecoder().decode(stderr));
+    });
+    return time;
+  };
+  const read = await run(["run", ...flags, "bench/read_one.ts", spec, "bench", prompt(500)]);
+  return [read, await run(["run", "bench/empty.ts"])];
+}

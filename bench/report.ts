@@ -1,0 +1,248 @@
+// `deno task bench`: the figures of issue 13, each next to the baseline it is
+// a ratio to, measured in the same run, so that the gap reads the same on
+// any machine. Every figure is the median of interleaved rounds (ratios are
+// taken within a round, then their median); the machine may be shared.
+//
+//   deno task bench [--rounds=5]
+//
+// Folders are kept until the run ends: on ext4 without a journal, creating a
+// file just after thousands were deleted costs several times more, which
+// would make each measure depend on the one before.
+
+import { KvStore } from "../cache/kv_store.ts";
+import { SqliteStore } from "../cache/sqlite_store.ts";
+import { median, SHAPES } from "./_fixture.ts";
+import { persistentWrite, rawCrashSafe, rawCreate } from "./_fs_writes.ts";
+import {
+  bigStore,
+  coldRead,
+  hits,
+  kvCommits,
+  latencyFloor,
+  LIVE,
+  liveRun,
+  storeWrite,
+  warmRead,
+} from "./_measures.ts";
+import { pythonSource, pythonWrite } from "./_python.ts";
+
+const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 5);
+const KV_SHAPE = [100, 20] as const;
+const base = Deno.realPathSync(await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "bench-" }));
+let made = 0;
+const fresh = () => `${base}/${made++}`;
+globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
+
+const runs: Record<string, number[]> = {};
+const notes: string[] = [];
+const record = (name: string, value: number) => (runs[name] ??= []).push(value);
+const shapeName = ([prompts, samples]: readonly [number, number]) => `${prompts}×${samples}`;
+
+// Built once: the 100,000-sample stores (footprint, cold open).
+const data = 1000 * 100 * 1024;
+const kvBig = `${base}/big.kv`;
+const kvBytes = await bigStore(() => KvStore.open(kvBig), [kvBig, `${kvBig}-wal`, `${kvBig}-shm`]);
+const sqliteBig = `${base}/big.db`;
+const sqliteBytes = await bigStore(
+  () => SqliteStore.open(sqliteBig),
+  [sqliteBig, `${sqliteBig}-wal`, `${sqliteBig}-shm`],
+);
+
+// A first pass compiles the code paths, so that no measure of round 1 pays for it.
+for (const measure of [rawCreate, rawCrashSafe, persistentWrite]) await measure(fresh(), 10, 100);
+await storeWrite(await KvStore.open(`${fresh()}.kv`), 10, 20);
+await hits();
+
+for (let round = 0; round < ROUNDS; round++) {
+  const flip = <T>(list: T[]) => round % 2 === 0 ? list : [...list].reverse();
+  console.error(`round ${round + 1} of ${ROUNDS}`);
+  for (const shape of SHAPES) {
+    const measures: [string, () => Promise<number | string>][] = [
+      ["raw", () => rawCreate(fresh(), ...shape)],
+      ["crash-safe", () => rawCrashSafe(fresh(), ...shape)],
+      ["fs", () => persistentWrite(fresh(), ...shape)],
+      ["python", () => pythonWrite(fresh(), ...shape)],
+    ];
+    for (const [name, measure] of flip(measures)) {
+      const rate = await measure();
+      if (typeof rate === "number") record(`disk ${shapeName(shape)} ${name}`, rate);
+      else if (!notes.includes(rate)) notes.push(rate);
+    }
+  }
+  const tmpfs = await tmpfsRound();
+  if (typeof tmpfs === "string") {
+    if (!notes.includes(tmpfs)) notes.push(tmpfs);
+  } else {
+    for (const [shape, rates] of Object.entries(tmpfs)) {
+      for (const [name, rate] of Object.entries(rates)) record(`tmpfs ${shape} ${name}`, rate);
+    }
+  }
+  for (
+    const [name, measure] of flip<[string, () => Promise<number>]>([
+      ["kv commits", () => kvCommits(`${fresh()}.kv`, 2000)],
+      ["kv one by one", async () => storeWrite(await KvStore.open(`${fresh()}.kv`), ...KV_SHAPE)],
+      [
+        "kv together",
+        async () => storeWrite(await KvStore.open(`${fresh()}.kv`), ...KV_SHAPE, true),
+      ],
+      ["sqlite write", async () => storeWrite(await SqliteStore.open(`${fresh()}.db`), 100, 100)],
+      ["sqlite read", () => withStore(SqliteStore.open(sqliteBig), (s) => warmRead(s, 100, 100))],
+      ["live none", () => liveRun(undefined)],
+      ["live fs", () => liveRun(fresh())],
+    ])
+  ) record(name, await measure());
+  const { repeatable, independent } = await hits();
+  record("hits repeatable", repeatable);
+  record("hits independent", independent);
+  const flags = [`--allow-read=${sqliteBig}`, `--allow-write=${sqliteBig}`];
+  const [read, empty] = await coldRead(`sqlite:${sqliteBig}`, flags);
+  record("sqlite open", read - empty);
+  record("deno start", empty);
+}
+
+async function withStore<S extends { close(): Promise<void> }>(
+  opened: Promise<S>,
+  use: (store: S) => Promise<number>,
+): Promise<number> {
+  const store = await opened;
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** One tmpfs round in a child process (Deno lets only -A write under /dev), or why not. */
+async function tmpfsRound(): Promise<Record<string, Record<string, number>> | string> {
+  const { success, stdout, stderr } = await new Deno.Command("deno", {
+    args: ["run", "-A", "bench/_tmpfs_child.ts", ...SHAPES.map(([p, s]) => `${p}x${s}`)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!success) return `tmpfs round failed: ${new TextDecoder().decode(stderr)}`;
+  const result = JSON.parse(new TextDecoder().decode(stdout));
+  if (typeof result.absent === "string") return result.absent;
+  const rates: Record<string, Record<string, number>> = {};
+  for (const [shape, values] of Object.entries(result)) {
+    rates[shape.replace("x", "×")] = values as Record<string, number>;
+  }
+  return rates;
+}
+
+// The report.
+
+const med = (name: string) => runs[name] === undefined ? NaN : median(runs[name]!);
+/** The median over rounds of `a / b`, both measured in the same round. */
+const ratio = (a: string, b: string) => {
+  const [x, y] = [runs[a], runs[b]];
+  if (x === undefined || y === undefined) return NaN;
+  return median(x.map((v, k) => v / y[k]!));
+};
+const rate = (n: number) => Number.isNaN(n) ? "—" : `${Math.round(n).toLocaleString("en")}/s`;
+const times = (n: number) => Number.isNaN(n) ? "—" : `${n.toFixed(2)}×`;
+const rows: string[][] = [];
+const row = (measure: string, after: string, baseline: string, result: string, target: string) =>
+  rows.push([measure, after, baseline, result, target]);
+
+for (const shape of SHAPES.map(shapeName)) {
+  const d = (name: string) => `disk ${shape} ${name}`;
+  row(
+    `filesystem cold write ${shape}, batch 1, through Persistent`,
+    rate(med(d("fs"))),
+    `raw 1 KB file creation (O_EXCL) ${rate(med(d("raw")))}; crash-safe floor (temp + link + ` +
+      `unlink) ${rate(med(d("crash-safe")))} = ${times(ratio(d("crash-safe"), d("raw")))}`,
+    `${times(ratio(d("fs"), d("raw")))} of raw, ${times(ratio(d("fs"), d("crash-safe")))} of ` +
+      `the crash-safe floor`,
+    "≥ 0.8× of raw",
+  );
+  row(
+    `  the same against the Python original`,
+    rate(med(d("fs"))),
+    `Python original ${rate(med(d("python")))}`,
+    times(ratio(d("fs"), d("python"))),
+    "≥ 1×",
+  );
+}
+for (const shape of SHAPES.map(shapeName)) {
+  const t = (name: string) => `tmpfs ${shape} ${name}`;
+  row(
+    `tmpfs (/dev/shm) cold write ${shape}`,
+    rate(med(t("fs"))),
+    `raw creation ${rate(med(t("raw")))}; crash-safe floor ${rate(med(t("crash-safe")))} = ` +
+      times(ratio(t("crash-safe"), t("raw"))),
+    `${times(ratio(t("fs"), t("raw")))} of raw, ${times(ratio(t("fs"), t("crash-safe")))} of ` +
+      `the crash-safe floor`,
+    "≥ 0.5× of raw",
+  );
+}
+const [kvPrompts, kvSamples] = KV_SHAPE;
+row(
+  `Deno KV cold write, batch 1, ${kvPrompts} prompts × ${kvSamples}, all prompts at once`,
+  rate(med("kv together")),
+  `raw creation (disk 100×100) ${rate(med("disk 100×100 raw"))}`,
+  `${times(ratio("kv together", "disk 100×100 raw"))} of raw creation`,
+  "≥ 3,000/s",
+);
+row(
+  `  the same, one prompt after another (a commit per sample)`,
+  rate(med("kv one by one")),
+  `one atomic commit per 1 KB sample ${rate(med("kv commits"))}`,
+  `${times(ratio("kv one by one", "kv commits"))} of one commit per sample`,
+  "—",
+);
+const floor = latencyFloor();
+const LIVE_FILES = LIVE.prompts * (LIVE.samples + 2);
+row(
+  `${LIVE.prompts} prompts × ${LIVE.samples} at ${LIVE.latency} ms, concurrency ${LIVE.concurrency}, ` +
+    `through Persistent`,
+  `${med("live fs").toFixed(2)} s`,
+  `latency floor ${floor.toFixed(2)} s; no cache ${med("live none").toFixed(2)} s = ` +
+    `${(floor / med("live none")).toFixed(2)} of the floor; its ${LIVE_FILES} file creations ` +
+    `(a folder, prompt.txt and ${LIVE.samples} samples per prompt) alone take ` +
+    `${(LIVE_FILES / med("disk 1000×10 raw")).toFixed(2)} s at this run's raw creation rate`,
+  `${median(runs["live fs"]!.map((t) => floor / t)).toFixed(2)} of the floor`,
+  "≥ 0.85",
+);
+row(
+  "`Independent(Repeatable)` hits",
+  `${med("hits independent").toFixed(2)} M/s`,
+  `\`Repeatable\` ${med("hits repeatable").toFixed(2)} M/s`,
+  times(ratio("hits independent", "hits repeatable")),
+  "≥ 6 M/s",
+);
+row(
+  "Deno KV on disk, 100k × 1 KB",
+  `${(kvBytes / 2 ** 20).toFixed(0)} MiB`,
+  `${(data / 1e6).toFixed(1)} MB of samples`,
+  times(kvBytes / data),
+  "≤ 2×",
+);
+row(
+  "SQLite cold write 100×100, batch 1",
+  rate(med("sqlite write")),
+  `raw creation (disk 100×100) ${rate(med("disk 100×100 raw"))}`,
+  `${times(ratio("sqlite write", "disk 100×100 raw"))} of raw creation`,
+  "≥ 20,000/s",
+);
+row("SQLite warm read 100×100", rate(med("sqlite read")), "—", "—", "≥ 100,000/s");
+row(
+  "SQLite on disk, 100k × 1 KB",
+  `${(sqliteBytes / 2 ** 20).toFixed(0)} MiB`,
+  `${(data / 1e6).toFixed(1)} MB of samples`,
+  times(sqliteBytes / data),
+  "≤ 1.3×",
+);
+row(
+  "SQLite open of a 100k-sample file + one read (cold deno run, minus an empty one)",
+  `${(med("sqlite open") * 1000).toFixed(0)} ms`,
+  `an empty deno run ${(med("deno start") * 1000).toFixed(0)} ms`,
+  "—",
+  "< 80 ms",
+);
+
+const header = ["measure", "after", "baseline in the same run", "ratio", "target"];
+console.log(`\nIssue 13 figures, medians of ${ROUNDS} interleaved rounds (1 KB samples)\n`);
+console.log(`| ${header.join(" | ")} |\n| ${header.map(() => "---").join(" | ")} |`);
+for (const cells of rows) console.log(`| ${cells.join(" | ")} |`);
+if (!runs["disk 100×100 python"]) notes.push(`Python original not measured: see ${pythonSource()}`);
+for (const note of notes) console.log(`\nnote: ${note}`);

@@ -1,0 +1,249 @@
+// The file calls FsStore makes, in two versions with one behaviour: blocking
+// (Deno's *Sync calls, on the main thread) and non-blocking (Deno's async
+// calls, on its thread pool). A blocking call of a few kilobytes takes
+// microseconds, 3–6 times less than the thread pool's round trip; a
+// non-blocking one leaves the event loop free meanwhile. FsStore picks one
+// version per operation (see `Offload` in fs_store.ts).
+//
+// Every call turns a missing permission into an error naming the flag and a
+// full disk into one that says so; expected misses build no error where Deno
+// allows it (`existsSync`), since building one costs more than the call.
+
+import { existsSync } from "node:fs";
+import { permissionHint } from "./_permission_hint.ts";
+import { decodeUtf8 } from "./_utf8.ts";
+
+/**
+ * Options of `FsStore`.
+ *
+ * @example A store whose file calls never run on the main thread
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FsStore } from "./fs_store.ts";
+ * import { promptHash } from "../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const store = new FsStore(dir, { offload: "always" });
+ * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+ * assert.deepEqual(await store.append(key, 0, ["92"], "p"), ["92"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface FsStoreOptions {
+  /**
+   * When file calls leave the main thread for Deno's thread pool: `"auto"`
+   * while a `Persistent` of this process has a draw in flight (so that its
+   * answers are handled as they arrive, and a slow disk never holds them
+   * up), `"always"`, or `"never"` (blocking calls take microseconds, 3–6
+   * times less than a round trip to the pool, and nothing else waits).
+   * @default {"auto"}
+   */
+  offload?: "auto" | "always" | "never";
+}
+
+/** A value now (blocking calls) or later (non-blocking ones). */
+export type Maybe<T> = T | Promise<T>;
+
+/** The file calls of one version, with FsStore's error messages. */
+export interface FileCalls {
+  /** Whether `path` exists (links followed); a miss builds no error when blocking. */
+  exists(path: string): Maybe<boolean>;
+  /** The entry at `path` itself (links not followed), or undefined when there is none. */
+  lstat(path: string): Maybe<Deno.FileInfo | undefined>;
+  /** The text of `path`, strictly UTF-8, or undefined when there is none. */
+  readText(path: string): Maybe<string | undefined>;
+  /** Creates `path` holding `text`; a failed write removes what it left. */
+  writeNew(path: string, text: string): Maybe<void>;
+  /** Links `existing` to `target`; false when `target` exists. */
+  link(existing: string, target: string): Maybe<boolean>;
+  /** Removes the file `path`. */
+  remove(path: string): Maybe<void>;
+  /** Creates the folder `path` (and missing parents); false when something is there. */
+  mkdir(path: string): Maybe<boolean>;
+  /** The entries of `folder`, or undefined when it does not exist. */
+  list(folder: string): Maybe<Deno.DirEntry[] | undefined>;
+}
+
+/** Deno's calls of one version, looked up at call time (tests stand in for some). */
+interface Primitives {
+  exists(path: string): Maybe<boolean>;
+  lstat(path: string): Maybe<Deno.FileInfo>;
+  readTextFile(path: string): Maybe<string>;
+  readFile(path: string): Maybe<Uint8Array>;
+  writeTextFile(path: string, text: string): Maybe<void>;
+  link(existing: string, target: string): Maybe<void>;
+  remove(path: string): Maybe<void>;
+  mkdir(path: string, recursive: boolean): Maybe<void>;
+  list(folder: string): Maybe<Deno.DirEntry[]>;
+}
+
+const BLOCKING: Primitives = {
+  exists: (path) => existsSync(path),
+  lstat: (path) => Deno.lstatSync(path),
+  readTextFile: (path) => Deno.readTextFileSync(path),
+  readFile: (path) => Deno.readFileSync(path),
+  writeTextFile: (path, text) => Deno.writeTextFileSync(path, text, { createNew: true }),
+  link: (existing, target) => Deno.linkSync(existing, target),
+  remove: (path) => Deno.removeSync(path),
+  mkdir: (path, recursive) => Deno.mkdirSync(path, { recursive }),
+  list: (folder) => [...Deno.readDirSync(folder)],
+};
+
+const NON_BLOCKING: Primitives = {
+  // Deno.stat follows links, as existsSync does.
+  exists: (path) => Deno.stat(path).then(() => true, (error) => missing(error, false)),
+  lstat: (path) => Deno.lstat(path),
+  readTextFile: (path) => Deno.readTextFile(path),
+  readFile: (path) => Deno.readFile(path),
+  writeTextFile: (path, text) => Deno.writeTextFile(path, text, { createNew: true }),
+  link: (existing, target) => Deno.link(existing, target),
+  remove: (path) => Deno.remove(path),
+  mkdir: (path, recursive) => Deno.mkdir(path, { recursive }),
+  list: (folder) => Array.fromAsync(Deno.readDir(folder)),
+};
+
+/** The blocking and the non-blocking calls of the store in `root`. */
+export function fileCalls(root: string): { blocking: FileCalls; nonBlocking: FileCalls } {
+  return { blocking: calls(root, BLOCKING), nonBlocking: calls(root, NON_BLOCKING) };
+}
+
+function calls(root: string, deno: Primitives): FileCalls {
+  // Messages are built only when a call fails.
+  const fail = (error: unknown, doing: string, path: string, access: Access): never => {
+    throw hint(root, error, `${doing} ${path}`, access);
+  };
+  const readFailed = (error: unknown, doing: string, path: string) =>
+    missing(error, undefined, () => fail(error, doing, path, "read"));
+  // A full disk leaves part of the file: remove it, or every later write
+  // would find even less room.
+  const writeFailed = (error: unknown, path: string): never => {
+    if (!(error instanceof Deno.errors.AlreadyExists)) removeQuietly(path);
+    return fail(error, "writing", path, "write");
+  };
+  const readBytes = (path: string) =>
+    attempt(() => deno.readFile(path), same, (error) => fail(error, "reading", path, "read"));
+  // Bytes are read again only to tell a stored U+FFFD from bytes that are not UTF-8.
+  const strict = (path: string) => (text: string) =>
+    text.includes("\ufffd") ? then(readBytes(path), (bytes) => decodeUtf8(bytes, path)) : text;
+  const mkdir = (path: string): Maybe<boolean> =>
+    attempt(() => deno.mkdir(path, false), yes, (error) => {
+      if (!(error instanceof Deno.errors.NotFound)) return taken(error, path);
+      // A parent is missing (the root, the first time): make them, then this one.
+      const parent = path.slice(0, path.lastIndexOf("/"));
+      return attempt(
+        () => then(deno.mkdir(parent, true), () => deno.mkdir(path, false)),
+        yes,
+        (error) => taken(error, path),
+      );
+    });
+  const taken = (error: unknown, path: string) =>
+    error instanceof Deno.errors.AlreadyExists ? false : fail(error, "creating", path, "write");
+  return {
+    exists: (path) =>
+      attempt(() => deno.exists(path), same, (error) => fail(error, "looking for", path, "read")),
+    lstat: (path) =>
+      attempt(() => deno.lstat(path), same, (error) => readFailed(error, "looking at", path)),
+    readText: (path) =>
+      attempt(() => deno.readTextFile(path), strict(path), (e) => readFailed(e, "reading", path)),
+    writeNew: (path, text) =>
+      attempt(() => deno.writeTextFile(path, text), same, (error) => writeFailed(error, path)),
+    link: (existing, target) =>
+      attempt(
+        () => deno.link(existing, target),
+        yes,
+        (error) =>
+          error instanceof Deno.errors.AlreadyExists
+            ? false
+            : fail(error, "claiming", target, "write"),
+      ),
+    remove: (path) =>
+      attempt(() => deno.remove(path), same, (error) => fail(error, "removing", path, "write")),
+    mkdir,
+    list: (folder) =>
+      attempt(() => deno.list(folder), same, (error) => readFailed(error, "listing", folder)),
+  };
+}
+
+type Access = "read" | "write";
+
+/**
+ * `done(run())`, or `failed(error)` when `run` throws or rejects: at once for
+ * a value, later for a promise, so that one piece of code serves both versions.
+ */
+function attempt<T, R>(
+  run: () => Maybe<T>,
+  done: (value: T) => Maybe<R>,
+  failed: (error: unknown) => Maybe<R>,
+): Maybe<R> {
+  let value: Maybe<T>;
+  try {
+    value = run();
+  } catch (error) {
+    return failed(error);
+  }
+  return value instanceof Promise ? value.then(done, failed) : done(value);
+}
+
+/**
+ * Runs every call at once and waits for all of them: what each threw, or
+ * undefined where it succeeded (now when every call was blocking).
+ */
+export function settleAll(calls: (() => Maybe<void>)[]): Maybe<unknown[]> {
+  let later = false;
+  const results = calls.map((call) => {
+    const result = attempt(call, () => undefined, (error) => error ?? new Error(String(error)));
+    later ||= result instanceof Promise;
+    return result;
+  });
+  return later ? Promise.all(results) : results as unknown[];
+}
+
+/** `next(value)`, now or later. */
+export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+function same<T>(value: T): T {
+  return value;
+}
+
+function yes(): boolean {
+  return true;
+}
+
+/** `value` when `error` says the path does not exist; else `other()`, or the error. */
+function missing<T>(error: unknown, value: T, other?: () => T): T {
+  if (error instanceof Deno.errors.NotFound) return value;
+  if (other !== undefined) return other();
+  throw error;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Never created, or already gone: the failed write is the news.
+  }
+}
+
+/** `error` with what FsStore was doing, a full disk or the missing flag spelled out. */
+export function hint(root: string, error: unknown, doing: string, access: Access): unknown {
+  if (isDiskFull(error)) {
+    return new Error(
+      `FsStore ${doing}: no space left on the disk that holds ${root} ` +
+        `(${error.message}): free some space or move the cache; the samples stored ` +
+        `before are intact`,
+      { cause: error },
+    );
+  }
+  const flags = access === "read"
+    ? `--allow-read=${root}`
+    : `--allow-read=${root} --allow-write=${root}`;
+  return permissionHint(error, `FsStore ${doing}`, flags);
+}
+
+/** Whether `error` says the disk (or the user's quota on it) is full. */
+function isDiskFull(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && (code === "ENOSPC" || code === "EDQUOT");
+}

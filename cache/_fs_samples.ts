@@ -1,0 +1,207 @@
+// The sample files of FsStore's prompt folders: read by name, index after
+// index, and written crash-safe and multi-process safe (a temporary file,
+// then a hard link to `<i>.md`, which fails if `<i>.md` exists).
+
+import { type FileCalls, settleAll } from "./_fs_calls.ts";
+import type { Folders } from "./_fs_folders.ts";
+
+const INDEX_FILE = /^(0|[1-9][0-9]*)\.md$/;
+
+/**
+ * The index a file name stands for (`7.md` → 7), or undefined for any other
+ * name (`07.md`, `notes.md`, `prompt.txt`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sampleIndex } from "./fs_store.ts";
+ *
+ * assert.equal(sampleIndex("12.md"), 12);
+ * assert.equal(sampleIndex("012.md"), undefined);
+ * ```
+ */
+export function sampleIndex(name: string): number | undefined {
+  const match = INDEX_FILE.exec(name);
+  return match === null ? undefined : Number(match[1]);
+}
+
+function sampleFile(folder: string, index: number): string {
+  return `${folder}/${index}.md`;
+}
+
+/** Reads and writes the samples of prompt folders. */
+export class Samples {
+  readonly #folders: Folders;
+  readonly #root: string;
+  // Per prompt folder: how many samples from index 0 on are known to be real
+  // files (listed once, or read or written by this process): reading them
+  // needs no look for a link first.
+  #plain = new Map<string, number>();
+  // Temporary files: one random prefix per store, then a count. No ".md"
+  // ending: the Python reader must never see one.
+  #temp = `.tmp-${crypto.randomUUID()}-`;
+  #made = 0;
+
+  /**
+   * @param root The cache folder, for messages.
+   * @param folders Its folders, for the link error.
+   */
+  constructor(root: string, folders: Folders) {
+    this.#root = root;
+    this.#folders = folders;
+  }
+
+  /** Notes that `folder` was just created, so it holds no sample. */
+  created(folder: string): void {
+    this.#plain.set(folder, 0);
+  }
+
+  /** The samples of `folder` from index `from` on, up to the first missing index. */
+  async readFrom(calls: FileCalls, folder: string, from: number): Promise<string[]> {
+    let plain = this.#plain.get(folder);
+    let end = Infinity;
+    if (plain === undefined) {
+      // The listing is this load's snapshot: no need to look past its end.
+      ({ plain, end } = await this.#listPlain(calls, folder));
+    }
+    const out: string[] = [];
+    for (let i = from; i < end; i++) {
+      const sample = i < plain
+        ? await calls.readText(sampleFile(folder, i))
+        : await this.#readUnknown(calls, folder, i, end === Infinity);
+      if (sample === undefined) break;
+      out.push(sample);
+    }
+    return out;
+  }
+
+  /**
+   * Claims the first free indices at or after `from` for `samples`, one hard
+   * link each, and returns the samples from `from` up to the last one it
+   * stored, other writers' included.
+   */
+  async append(
+    calls: FileCalls,
+    folder: string,
+    from: number,
+    samples: readonly string[],
+  ): Promise<string[]> {
+    // The temporary files are written all at once (at the same time, when
+    // the calls are non-blocking), then claimed in order.
+    const temps = samples.map(() => this.#tempPath(folder));
+    const failures = await settleAll(
+      temps.map((temp, k) => () => calls.writeNew(temp, samples[k]!)),
+    );
+    const written = temps.filter((_, k) => failures[k] === undefined);
+    // Samples written before a failed one are stored: each was paid for.
+    const failed = failures.findIndex((failure) => failure !== undefined);
+    let error = failed === -1 ? undefined : failures[failed];
+    let out: string[] = [];
+    try {
+      const linked = failed === -1 ? temps : temps.slice(0, failed);
+      out = await this.#claim(calls, folder, from, linked, samples);
+    } catch (claimError) {
+      error = claimError;
+    }
+    const removed = await settleAll(written.map((temp) => () => calls.remove(temp)));
+    error ??= removed.find((failure) => failure !== undefined);
+    if (error !== undefined) throw error;
+    return out;
+  }
+
+  /**
+   * Links `temps` (the files of `samples`), in order, to the first free
+   * indices at or after `from`; the samples from `from` up to the last one
+   * linked, others' included.
+   */
+  async #claim(
+    calls: FileCalls,
+    folder: string,
+    from: number,
+    temps: readonly string[],
+    samples: readonly string[],
+  ): Promise<string[]> {
+    const out: string[] = [];
+    let i = from;
+    for (const [k, temp] of temps.entries()) {
+      while (!(await calls.link(temp, sampleFile(folder, i)))) {
+        out.push(await this.#readClaimed(calls, folder, i++));
+      }
+      this.#isPlain(folder, i++);
+      out.push(samples[k]!);
+    }
+    // Index i was free when this writer claimed i - 1, so `out` is everything
+    // stored from `from` on at that moment; later samples come with the next load.
+    return out;
+  }
+
+  /** Writes `text` to `target` atomically unless it exists; the first writer's stays. */
+  async writeOnce(calls: FileCalls, folder: string, target: string, text: string): Promise<void> {
+    const temp = this.#tempPath(folder);
+    await calls.writeNew(temp, text);
+    try {
+      await calls.link(temp, target);
+    } finally {
+      await calls.remove(temp);
+    }
+  }
+
+  #tempPath(folder: string): string {
+    return `${folder}/${this.#temp}${this.#made++}`;
+  }
+
+  /**
+   * Sample `index`, not known to be a real file, or undefined when there is
+   * none; `look` first checks, without building an error, that it exists.
+   */
+  async #readUnknown(
+    calls: FileCalls,
+    folder: string,
+    index: number,
+    look: boolean,
+  ): Promise<string | undefined> {
+    const path = sampleFile(folder, index);
+    if (look && !(await calls.exists(path))) return undefined;
+    // Deno cannot open a file without following a link (O_NOFOLLOW), so look first.
+    const info = await calls.lstat(path);
+    if (info === undefined) return undefined;
+    if (info.isSymlink) throw this.#folders.linkError(path, "file");
+    const sample = await calls.readText(path);
+    if (sample !== undefined) this.#isPlain(folder, index);
+    return sample;
+  }
+
+  /** The sample another writer claimed at `index`. */
+  async #readClaimed(calls: FileCalls, folder: string, index: number): Promise<string> {
+    const text = await this.#readUnknown(calls, folder, index, false);
+    if (text !== undefined) return text;
+    throw new Error(
+      `FsStore ${this.#root}: ${sampleFile(folder, index)} was removed right after another ` +
+        `writer stored it; something other than the cache is deleting samples`,
+    );
+  }
+
+  /** Notes that sample `index` of `folder` is a real file. */
+  #isPlain(folder: string, index: number): void {
+    if (this.#plain.get(folder) === index) this.#plain.set(folder, index + 1);
+  }
+
+  /**
+   * From one listing of the folder (cheaper than a look at each file before
+   * reading it): how many samples from index 0 on are real files, and where
+   * the listed samples end: just past an entry there that is no plain file (a
+   * link, which is then read, and refused), else there.
+   */
+  async #listPlain(calls: FileCalls, folder: string): Promise<{ plain: number; end: number }> {
+    const plain = new Set<number>();
+    const other = new Set<number>();
+    for (const entry of await calls.list(folder) ?? []) {
+      const index = sampleIndex(entry.name);
+      if (index !== undefined) (entry.isFile ? plain : other).add(index);
+    }
+    let count = 0;
+    while (plain.has(count)) count++;
+    this.#plain.set(folder, count);
+    return { plain: count, end: other.has(count) ? count + 1 : count };
+  }
+}

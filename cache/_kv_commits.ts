@@ -1,0 +1,134 @@
+// Index claims committed to Deno KV. A commit has a fixed cost (a SQLite
+// transaction on Deno KV's own thread), so claims made while one is in flight
+// (other prompts, other appends) share the next one: under load, one commit
+// carries many claims; alone, a claim is committed at once. Two claims on one
+// key never share a commit: the checks of an atomic operation all run before
+// its writes, so the second write would overwrite the first.
+
+// Deno KV's limits for one atomic operation, with room to spare for the bytes.
+const MAX_CHECKS = 100;
+const MAX_MUTATIONS = 1000;
+const MAX_BYTES = 780_000;
+// A generous estimate of one key's bytes, for the size limit.
+const KEY_BYTES = 200;
+const RETRIES = 12;
+
+/** Indices to claim: checks that they are free, and what to write if they are. */
+export interface Claim {
+  /** One id per checked key, to keep claims on one key out of one commit. */
+  readonly ids: readonly string[];
+  /** Keys that must be missing. */
+  readonly checks: readonly Deno.KvKey[];
+  /** What to write. */
+  readonly sets: readonly (readonly [Deno.KvKey, unknown])[];
+}
+
+interface Pending {
+  claim: Claim;
+  bytes: number;
+  resolve: (stored: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Commits claims, grouping those that wait together. */
+export class Commits {
+  readonly #kv: Deno.Kv;
+  #queue: Pending[] = [];
+  #running = false;
+
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /** Commits `claim`: true when it was stored, false when a checked key exists. */
+  claim(claim: Claim): Promise<boolean> {
+    const bytes = claim.sets.reduce((n, [, value]) => n + KEY_BYTES + sizeOf(value), 0);
+    if (claim.checks.length > MAX_CHECKS || claim.sets.length > MAX_MUTATIONS) {
+      throw new RangeError(`a claim of ${claim.checks.length} indices does not fit one commit`);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ claim, bytes, resolve, reject });
+      if (!this.#running) this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#take());
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** The claims at the head of the queue that fit one commit, in order. */
+  #take(): Pending[] {
+    const group: Pending[] = [];
+    const ids = new Set<string>();
+    let [checks, sets, bytes] = [0, 0, 0];
+    this.#queue = this.#queue.filter((pending) => {
+      const { claim } = pending;
+      const fits = group.length === 0 || (
+        checks + claim.checks.length <= MAX_CHECKS &&
+        sets + claim.sets.length <= MAX_MUTATIONS &&
+        bytes + pending.bytes <= MAX_BYTES &&
+        !claim.ids.some((id) => ids.has(id))
+      );
+      if (!fits) return true;
+      group.push(pending);
+      for (const id of claim.ids) ids.add(id);
+      [checks, sets, bytes] = [
+        checks + claim.checks.length,
+        sets + claim.sets.length,
+        bytes + pending.bytes,
+      ];
+      return false;
+    });
+    return group;
+  }
+
+  async #commit(group: Pending[]): Promise<void> {
+    if (group.length > 1) {
+      // Together when every claim holds (the usual case); else one by one,
+      // so that each learns whether its own indices were free.
+      const stored = await this.#atomic(group.map((p) => p.claim)).catch(() => false);
+      if (stored) return group.forEach((pending) => pending.resolve(true));
+    }
+    for (const pending of group) {
+      await this.#atomic([pending.claim]).then(pending.resolve, pending.reject);
+    }
+  }
+
+  async #atomic(claims: Claim[]): Promise<boolean> {
+    const op = this.#kv.atomic();
+    for (const claim of claims) {
+      for (const key of claim.checks) op.check({ key, versionstamp: null });
+      for (const [key, value] of claim.sets) op.set(key, value);
+    }
+    return (await retry(() => op.commit())).ok;
+  }
+}
+
+function sizeOf(value: unknown): number {
+  if (value instanceof Uint8Array) return value.length;
+  const head = (value as { head?: unknown } | null)?.head;
+  return 64 + (head instanceof Uint8Array ? head.length : 0) +
+    (typeof value === "string" ? value.length * 3 : 0);
+}
+
+/** Runs `op` again, after a jittered, growing pause, while the database is locked. */
+export async function retry<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await op();
+    } catch (error) {
+      if (attempt >= RETRIES || !isLocked(error)) throw error;
+      const pause = Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+function isLocked(error: unknown): boolean {
+  return error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
+}

@@ -1,0 +1,75 @@
+// Persistent's write path: a miss right after this model's own append is not
+// looked up in the store (the index after a claimed one was free when it was
+// claimed), yet another writer's sample at that index is never overwritten
+// or skipped.
+
+import assert from "node:assert/strict";
+import { collect, promptHash } from "../mod.ts";
+import { FsStore } from "../cache/fs_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import type { SequenceKey, Store } from "../cache/store.ts";
+import { CountingModel } from "./mock_model.ts";
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** An FsStore that counts its loads. */
+class CountedLoads extends FsStore {
+  loads = 0;
+  override load(key: SequenceKey, from: number): Promise<string[]> {
+    this.loads++;
+    return super.load(key, from);
+  }
+}
+
+Deno.test("drawing sample after sample looks in the store once, not before each sample", () =>
+  withDir(async (dir) => {
+    const store = new CountedLoads(dir);
+    const model = new Persistent(new CountingModel("m", 1), store);
+    assert.deepEqual(
+      await collect(model.sample("p"), 50),
+      Array.from({ length: 50 }, (_, i) => String(i)),
+    );
+    assert.equal(store.loads, 1, "only the first miss asks the store");
+  }));
+
+Deno.test("a miss a while after this model's append looks in the store again", () =>
+  withDir(async (dir) => {
+    const store = new CountedLoads(dir);
+    const provider = new CountingModel("m", 1);
+    const model = new Persistent(provider, store);
+    const it = model.sample("p");
+    assert.equal((await it.next()).value, "0");
+    // Another process adds index 1 meanwhile.
+    await new FsStore(dir).append({ model: "m_1", hash: promptHash("p") }, 1, ["theirs"]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal((await it.next()).value, "theirs", "found, not drawn");
+    assert.deepEqual(provider.requests, [1]);
+  }));
+
+Deno.test("another writer's sample at the index after ours is served, and ours kept after it", () =>
+  withDir(async (dir) => {
+    const key = { model: "m_1", hash: promptHash("p") };
+    // A store that lets another writer in right after every append of ours.
+    const other = new FsStore(dir);
+    let theirs = 0;
+    const store: Store = new (class extends FsStore {
+      override async append(k: SequenceKey, from: number, samples: readonly string[]) {
+        const found = await super.append(k, from, samples);
+        if (theirs < 2) await other.append(key, from + found.length, [`theirs ${theirs++}`]);
+        return found;
+      }
+    })(dir);
+    const model = new Persistent(new CountingModel("m", 1), store);
+    const values = await collect(model.sample("p"), 6);
+    assert.deepEqual(await other.load(key, 0), values, "served in index order, nothing skipped");
+    assert.deepEqual(values.filter((v) => v.startsWith("theirs")), ["theirs 0", "theirs 1"]);
+    assert.equal(new Set(values).size, 6, "no sample at two indices");
+    assert.deepEqual(values.filter((v) => !v.startsWith("theirs")), ["0", "1", "2", "3"]);
+  }));
