@@ -7,45 +7,11 @@ import { promptHash } from "../core/model_key.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 import { symlink } from "./symlink.ts";
+import { withTempDir } from "./temp_dir.ts";
+import { cli, type Run } from "./cli_run.ts";
 
 const SHARED = "../shared/fixtures/mnimi-cache";
 const CHOOSE = "Choose a number between 1 and 1000.";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the command line in a child process with narrow permissions. */
-async function cli(args: string[], permissions?: string[]): Promise<Run> {
-  const flags = permissions ?? [
-    "--unstable-kv",
-    "--allow-read=tests,../shared",
-    "--allow-write=tests/.tmp",
-    "--allow-net=127.0.0.1",
-  ];
-  const output = await new Deno.Command("deno", {
-    args: ["run", "--quiet", ...flags, "cli/mod.ts", ...args],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function sharedFixtureMissing(): boolean {
   try {
@@ -127,7 +93,7 @@ Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage 
   const missing = await cli(["show", MNIMI_CACHE, "gpt-4o_1", "never asked"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nothing stored for gpt-4o_1 [0-9a-f]{64}/);
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     // Folder names that share their first eight digits (not real prompt hashes).
     for (const hash of ["aaaaaaaa".padEnd(64, "1"), "aaaaaaaa".padEnd(64, "2")]) {
       await Deno.mkdir(`${dir}/m_1/${hash}`, { recursive: true });
@@ -145,7 +111,7 @@ Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage 
 });
 
 Deno.test("cli verify: finds every kind of problem; --fix removes only old temp files", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     assert.equal((await cli(["copy", MNIMI_CACHE, cache])).code, 0);
     const m = `${cache}/gpt-4o_1`;
@@ -198,7 +164,7 @@ Deno.test("cli verify: finds every kind of problem; --fix removes only old temp 
 });
 
 Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     assert.equal((await cli(["copy", MNIMI_CACHE, cache, "--model", "gpt-4o_0"])).code, 0);
     const folder =
@@ -213,7 +179,7 @@ Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async 
 });
 
 Deno.test("cli copy: folder → KV → folder, idempotent, filtered, conflicts exit 1", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const kv = `kv:${dir}/cache.db`;
     const first = await cli(["copy", MNIMI_CACHE, kv, "--json"]);
     assert.equal(first.code, 0, first.stderr);
@@ -305,7 +271,7 @@ Deno.test("cli: usage errors exit 2, help exits 0, store failures exit 3", async
 });
 
 Deno.test("cli: progress goes to stderr only when it is a terminal", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     for (const progress of [false, true]) {
       let out = "";
       let err = "";
@@ -321,7 +287,7 @@ Deno.test("cli: progress goes to stderr only when it is a terminal", async () =>
 });
 
 Deno.test("cli show: terminal control characters are escaped, --json is exact", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const hash = promptHash("p");
     await Deno.mkdir(`${dir}/m_1/${hash}`, { recursive: true });
     await Deno.writeTextFile(`${dir}/m_1/${hash}/0.md`, "red\x1b[31m\r\nbell\x07\ttab");
@@ -362,7 +328,7 @@ async function writeSequence(
 }
 
 Deno.test("cli copy: a sequence with a gap whose hidden samples differ is not touched, exit 1", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     await writeSequence(`${dir}/a`, "m_1", "p", { 0: "s0", 1: "s1", 2: "s2" });
     const target = await writeSequence(
       `${dir}/b`,
@@ -385,7 +351,7 @@ Deno.test("cli copy: a sequence with a gap whose hidden samples differ is not to
 });
 
 Deno.test("cli: a sample that is not UTF-8 is one error for show and copy, and unreadable for verify", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const folder = await writeSequence(`${dir}/a`, "m_1", "p", {
       0: "fine",
       1: new Uint8Array([0x34, 0xe4, 0xbd]),
@@ -410,7 +376,7 @@ Deno.test("cli: a sample that is not UTF-8 is one error for show and copy, and u
 });
 
 Deno.test("cli verify: a healthy prompt that starts with U+FEFF is no problem", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const prompt = "\ufeffstarts with a byte order mark";
     await writeSequence(dir, "m_1", prompt, { 0: "\ufeffa sample too" });
     const verified = await run(["verify", dir]);
@@ -422,7 +388,7 @@ Deno.test("cli verify: a healthy prompt that starts with U+FEFF is no problem", 
 });
 
 Deno.test("cli verify: links are reported, never followed", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const folder = await writeSequence(`${dir}/cache`, "m_1", "p", { 0: "s0" });
     await Deno.writeTextFile(`${dir}/secret.txt`, "outside");
     await symlink("../../../secret.txt", `${folder}/1.md`);
@@ -439,7 +405,7 @@ Deno.test("cli verify: links are reported, never followed", async () => {
 });
 
 Deno.test("cli verify (Deno KV): bad UTF-8 and refused keys are problems, not a crash", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/cache.kv`;
     const raw = await Deno.openKv(path);
     try {
@@ -466,7 +432,7 @@ Deno.test("cli verify (Deno KV): bad UTF-8 and refused keys are problems, not a 
 });
 
 Deno.test("cli ls and stats: prompts in natural order, control characters in model keys escaped", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     for (const n of [12, 2, 1]) await writeSequence(dir, "m_1", `question ${n}`, { 0: "a" });
     await writeSequence(dir, "evil\x1b[2J_1", "p", { 0: "a" });
     const ls = await run(["ls", dir]);

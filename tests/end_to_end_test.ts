@@ -6,18 +6,10 @@ import { collect, take } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CloseAI, OpenAICompatible } from "../providers/mod.ts";
 import { withServer } from "./openai_server.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const KEY = "sk-e2e-7Hq2-should-never-be-stored";
 const PROMPT = "Choose a number between 1 and 1000.";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function* files(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {

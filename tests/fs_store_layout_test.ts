@@ -7,25 +7,17 @@ import { FsStore, PROMPT_FILE } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { symlink } from "./symlink.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
 const HASH = promptHash(PROMPT);
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function names(folder: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(folder))).map((e) => e.name).sort();
 }
 
 Deno.test("writes the mnimi layout with a prompt file beside it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const model = new CountingModel("accounts/fireworks/models/x", 0.7, { maxBatch: 3 });
     await collect(new Persistent(model, dir).sample(PROMPT, 3), 3);
     const folder = `${dir}/accounts/fireworks/models/x_0.7/${HASH}`;
@@ -50,7 +42,7 @@ Deno.test("a leading ~ is the home folder", () => {
 });
 
 Deno.test("aliases that would leave the root are refused", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const bad = [
       "../escape_1",
@@ -80,7 +72,7 @@ Deno.test("aliases that would leave the root are refused", () =>
   }));
 
 Deno.test("a gap hides what follows until an append fills it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
     for (const i of [0, 1, 3]) await Deno.writeTextFile(`${folder}/${i}.md`, `s${i}`);
@@ -93,7 +85,7 @@ Deno.test("a gap hides what follows until an append fills it", () =>
   }));
 
 Deno.test("stray files are ignored and never touched", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
     const stray = ["notes.md", "01.md", "-1.md", "1.5.md", ".tmp-leftover", "1.md.bak"];
@@ -109,7 +101,7 @@ Deno.test("stray files are ignored and never touched", () =>
   }));
 
 Deno.test("the first prompt file stays", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const key = { model: "m_1", hash: HASH };
     await new FsStore(dir).append(key, 0, ["a"], PROMPT);
     await new FsStore(dir).append(key, 1, ["b"], "something else");
@@ -134,7 +126,7 @@ Deno.test({
 });
 
 Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const key = { model: "mock_1", hash: promptHash("p") };
     await new FsStore(dir).append(key, 0, Array.from({ length: 200 }, (_, i) => `s${i}`));
     const reads = spy(Deno, "readTextFileSync");
@@ -189,7 +181,7 @@ async function tree(root: string, rel = ""): Promise<string[]> {
 }
 
 Deno.test("links inside the layout are refused for reads and writes, naming the path", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     // Outside the cache: a sequence and a secret the links point at.
     const outside = `${dir}/outside`;
     await Deno.mkdir(`${outside}/model/${HASH}`, { recursive: true });
@@ -228,7 +220,7 @@ Deno.test("links inside the layout are refused for reads and writes, naming the 
   }));
 
 Deno.test("the cache folder itself may be a link", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/real`);
     await symlink("real", `${dir}/link`);
     const key = { model: "m_1", hash: HASH };
@@ -238,7 +230,7 @@ Deno.test("the cache folder itself may be a link", () =>
   }));
 
 Deno.test("a sample that is not valid UTF-8 is an error naming the file, not U+FFFD text", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
     await Deno.writeTextFile(`${folder}/0.md`, "a real \ufffd stays");

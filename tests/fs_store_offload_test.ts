@@ -8,17 +8,9 @@ import { collect, promptHash } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const KEY = { model: "m_1", hash: promptHash("p") };
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Counts the calls of Deno's blocking and non-blocking `link` until `restore()`. */
 function countLinks() {
@@ -32,7 +24,7 @@ function countLinks() {
 }
 
 Deno.test("file calls leave the main thread while a draw is in flight, and only then", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const links = countLinks();
     const appended = async (from: number, sample: string) => {
@@ -63,7 +55,7 @@ Deno.test("file calls leave the main thread while a draw is in flight, and only 
   }));
 
 Deno.test("offload always and never choose one kind of call", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const links = countLinks();
     try {
       await new FsStore(dir, { offload: "always" }).append(KEY, 0, ["a", "b"]);
@@ -106,7 +98,7 @@ Deno.test("a full disk off the main thread removes the temp file and says where"
 });
 
 Deno.test("a batch whose third temp file fails stores the two before it, and no temp file", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FsStore(dir, { offload: "always" });
     const { writeTextFile } = Deno;
     let writes = 0;

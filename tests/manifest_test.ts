@@ -20,18 +20,10 @@ import {
 import { formatManifest } from "../cache/manifest.ts";
 import { main } from "../cli/mod.ts";
 import { CountingModel } from "./mock_model.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const P = "Choose a number between 1 and 1000.";
 const Q = "Name a colour.";
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("a cache reports the indices it served, which were hits and which it drew", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 4 }));
@@ -51,7 +43,7 @@ Deno.test("a cache reports the indices it served, which were hits and which it d
 });
 
 Deno.test("a Persistent reports what it found stored as hits, across runs", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const first = new Persistent(new CountingModel("m", 1), dir);
     await collect(first.sample(P), 2);
     const second = new Persistent(new CountingModel("m", 1), dir);
@@ -94,7 +86,7 @@ Deno.test("tokens and time are attributed to their prompt with requests in fligh
 });
 
 Deno.test("in a stack, each cache layer is listed and the provider's spending goes to the one drawing from it", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const persistent = new Persistent(new CountingModel("m", 1), dir);
     const stack = new Repeatable(new Independent(persistent));
     await collect(persistent.sample(P), 2); // positions 0 and 1, before the stack reads
@@ -127,7 +119,7 @@ Deno.test("several stacks make one manifest; sequences nothing read are left out
 });
 
 Deno.test("the file: versioned JSON, one range per line, read back unchanged", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const model = new Repeatable(new CountingModel("m", 1));
     await collect(model.sample("x".repeat(300)), 2);
     const written = await writeManifest(`${dir}/run.json`, model);
@@ -170,7 +162,7 @@ async function recordedRun(dir: string): Promise<{ source: FsStore; run: Manifes
 }
 
 Deno.test("copyStore copies exactly the slice a manifest names, as cache slicing would", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const { source, run } = await recordedRun(dir);
     const result = await copyStore(source, new FsStore(`${dir}/copy`), { manifest: run });
     assert.deepEqual({ ...result }, { sequences: 1, copied: 3, present: 0, conflicts: [] });
@@ -197,7 +189,7 @@ Deno.test("copyStore copies exactly the slice a manifest names, as cache slicing
 });
 
 Deno.test("copyStore refuses a source that lacks what the manifest names, and a manifest of memory caches", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const { run } = await recordedRun(dir);
     const short = new FsStore(`${dir}/short`);
     await short.append({ model: "m_1", hash: promptHash(P) }, 0, ["0"], P);
@@ -218,7 +210,7 @@ Deno.test({
   name: "cache copy --manifest: the slice on the command line; a missing file is a usage error",
   permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
   async fn() {
-    await withTemp(async (dir) => {
+    await withTempDir(async (dir) => {
       const { run } = await recordedRun(dir);
       await Deno.writeTextFile(`${dir}/run.json`, formatManifest(run));
       let out = "";

@@ -10,18 +10,10 @@ import type { SequenceKey } from "../cache/store.ts";
 import { collect, first, modelKey, promptHash } from "../mod.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { CountingModel } from "./mock_model.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
 const HASH = promptHash(PROMPT);
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -69,7 +61,7 @@ function chmodStopsWrites(folder: string): boolean {
 }
 
 Deno.test("a read-only cache folder fails before the first request", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     await Deno.mkdir(cache);
     await Deno.mkdir(`${dir}/deno`);
@@ -149,7 +141,7 @@ class FailingStore extends FsStore {
 }
 
 Deno.test("a failed write serves what reached the store and says how many samples were lost", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FailingStore(dir);
     store.failing = true;
     store.keep = 2;
@@ -178,7 +170,7 @@ Deno.test("a failed write serves what reached the store and says how many sample
   }));
 
 Deno.test("the write check runs once per Persistent, lazily, before the first draw", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FailingStore(dir);
     const model = new Persistent(new CountingModel("m", 1), store);
     assert.equal(store.writeChecks, 0, "not at construction");
@@ -197,7 +189,7 @@ Deno.test({
   name: "a miss that needs a permission to draw says first that the prompt is not in the cache",
   permissions: { read: ["./tests/.tmp"], write: ["./tests/.tmp"], env: false, net: false },
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const provider = new OpenAICompatible("gpt-4o", 1, {
         baseUrl: "http://127.0.0.1:9/v1",
         apiKeyVariable: "LLM_CACHE_UNLISTED_TEST_KEY",
@@ -212,7 +204,7 @@ Deno.test({
 });
 
 Deno.test("a replication miss after a key change lists the keys that hold the prompt", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const samples = Array.from({ length: 9 }, (_, i) => String(i));
     await store.append({ model: "toy-math-7b_0.8", hash: HASH }, 0, samples, PROMPT);

@@ -9,15 +9,7 @@ import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { CountingModel } from "./mock_model.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./temp_dir.ts";
 
 /** An FsStore that counts its loads. */
 class CountedLoads extends FsStore {
@@ -29,7 +21,7 @@ class CountedLoads extends FsStore {
 }
 
 Deno.test("drawing sample after sample looks in the store once, not before each sample", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new CountedLoads(dir);
     const model = new Persistent(new CountingModel("m", 1), store);
     assert.deepEqual(
@@ -40,7 +32,7 @@ Deno.test("drawing sample after sample looks in the store once, not before each 
   }));
 
 Deno.test("a miss a while after this model's append looks in the store again", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const store = new CountedLoads(dir);
     const provider = new CountingModel("m", 1);
     const model = new Persistent(provider, store);
@@ -54,7 +46,7 @@ Deno.test("a miss a while after this model's append looks in the store again", (
   }));
 
 Deno.test("another writer's sample at the index after ours is served, and ours kept after it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     // A store that lets another writer in right after every append of ours.
     const other = new FsStore(dir);

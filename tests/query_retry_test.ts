@@ -20,6 +20,7 @@ import { Persistent } from "../cache/persistent.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { CountingModel } from "./mock_model.ts";
 import { withServer } from "./openai_server.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const PROMPT = "How many minutes from 14:35 to 17:10? Answer in <answer> tags.";
 
@@ -45,15 +46,6 @@ const REPLIES = [
   "<answer>156</answer>",
 ];
 const isInteger = (s: string) => /^\d+$/.test(s);
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function failure(promise: Promise<unknown>): Promise<LLMOutputError> {
   const error = await promise.then(() => undefined, (e) => e);

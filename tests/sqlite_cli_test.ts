@@ -6,20 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { FsStore } from "../cache/fs_store.ts";
 import { promptHash } from "../core/model_key.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
-
-async function cli(args: string[], flags: string[]) {
-  const output = await new Deno.Command("deno", {
-    args: ["run", "--quiet", ...flags, "cli/mod.ts", ...args],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+import { cli } from "./cli_run.ts";
 
 Deno.test("cli copy folder → sqlite: → folder; stats and verify on the file", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });

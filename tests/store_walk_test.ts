@@ -9,15 +9,7 @@ import { walkStore } from "../cache/_walk.ts";
 import { promptHash } from "../core/model_key.ts";
 import { main } from "../cli/mod.ts";
 import { cacheOverview } from "../notebooks/mod.ts";
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./temp_dir.ts";
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   let out = "";
@@ -50,7 +42,7 @@ class FaultyStore implements Store {
 }
 
 Deno.test("walkStore: model keys and prompts in natural order, each read once with its size", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = new FsStore(dir);
     for (const model of ["m_10", "m_2"]) {
       for (const prompt of ["question 12", "question 2"]) {
@@ -72,7 +64,7 @@ Deno.test("walkStore: model keys and prompts in natural order, each read once wi
 });
 
 Deno.test("walkStore: ls, stats and cacheOverview report what the walk reads", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = new FsStore(dir);
     for (const prompt of ["item 12", "item 2"]) {
       await store.append({ model: "m_1", hash: promptHash(prompt) }, 0, ["x"], prompt);
@@ -124,7 +116,7 @@ Deno.test("walkStore: an error that is no refusal (I/O, a lost connection) ends 
 });
 
 Deno.test("cache verify (Deno KV): problems in the order ls lists the sequences", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/cache.kv`;
     const raw = await Deno.openKv(path);
     try {
