@@ -8,6 +8,7 @@ import {
   BufferedModel,
   type BufferedModelOptions,
   type ProviderStats,
+  type QueryResult,
 } from "../core/buffered_model.ts";
 import { describe } from "../core/_validate.ts";
 import type { BudgetOptions } from "./budget.ts";
@@ -155,7 +156,7 @@ export class OpenAICompatible extends BufferedModel {
   }
 
   /** Fetches `n` samples: one request, or `n` single ones where `n > 1` is refused. */
-  protected async query(prompt: string, n: number): Promise<string[]> {
+  protected async query(prompt: string, n: number): Promise<QueryResult> {
     if (n === 1 || this.#singleOnly) return this.#requestEach(prompt, n);
     try {
       return await this.#request(prompt, n);
@@ -166,11 +167,11 @@ export class OpenAICompatible extends BufferedModel {
     }
   }
 
-  #requestEach(prompt: string, n: number): Promise<string[]> {
+  #requestEach(prompt: string, n: number): Promise<QueryResult> {
     return settleSamples(Array.from({ length: n }, () => this.#request(prompt, 1)));
   }
 
-  #request(prompt: string, wanted: number): Promise<string[]> {
+  #request(prompt: string, wanted: number): Promise<QueryResult> {
     return this.#budget.request(wanted, (n) => {
       const body = {
         ...this.#generation.fields,
@@ -190,7 +191,7 @@ export class OpenAICompatible extends BufferedModel {
     });
   }
 
-  async #read(response: Response, responseBody: ResponseBody): Promise<string[]> {
+  async #read(response: Response, responseBody: ResponseBody): Promise<QueryResult> {
     const raw = await responseBody.text();
     const body = parseJson(raw);
     if (!isRecord(body) || !Array.isArray(body.choices)) {
@@ -201,7 +202,6 @@ export class OpenAICompatible extends BufferedModel {
           `check baseUrl (${this.baseUrl}): it must be the API root that /chat/completions is under`,
       });
     }
-    this.#countUsage(body.usage);
     const { samples, dropped } = choiceTexts(body.choices);
     if (samples.length === 0) {
       throw this.#client.errorFrom(response, raw, body, {
@@ -212,12 +212,15 @@ export class OpenAICompatible extends BufferedModel {
       });
     }
     this.#requests++;
-    return samples;
-  }
-
-  #countUsage(usage: unknown): void {
-    if (!isRecord(usage)) return;
-    this.countTokens(tokenCount(usage.prompt_tokens), tokenCount(usage.completion_tokens));
+    const { usage } = body;
+    if (!isRecord(usage)) return { samples };
+    return {
+      samples,
+      usage: {
+        promptTokens: tokenCount(usage.prompt_tokens),
+        completionTokens: tokenCount(usage.completion_tokens),
+      },
+    };
   }
 }
 
