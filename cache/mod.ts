@@ -43,6 +43,7 @@ export {
   manifest,
   type ManifestModel,
   type ManifestSequence,
+  type ManifestSaving,
   type ManifestSpending,
   type ManifestTotals,
   parseManifest,
