@@ -9,6 +9,7 @@ import {
   collect,
   costOf,
   FsStore,
+  Independent,
   infoOf,
   manifest,
   modelKey,
@@ -20,6 +21,7 @@ import {
 } from "../mod.ts";
 import { formatManifest, type ManifestSaving, parseManifest } from "../cache/manifest.ts";
 import { modelView, progress, stackFigures } from "../notebooks/mod.ts";
+import { formatCost } from "../notebooks/model_view.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const P = "Choose a number between 1 and 1000.";
@@ -263,5 +265,51 @@ Deno.test("saved without a price has no cost; only the cache that draws from the
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(slice, { recursive: true });
+  }
+});
+
+Deno.test("the model view shows what a replay saved; samples without usage are named, not free", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await collect(
+      new Persistent(new CountingModel("gpt-4o", 1, { maxBatch: 10 }), dir).sample(P, 10),
+      10,
+    );
+    await new FsStore(dir).append({ model: "gpt-4o_1", hash: promptHash(Q) }, 0, ["red"], Q);
+    const cache = new Persistent(new CountingModel("gpt-4o", 1, { price: PRICE }), dir, {
+      replication: true,
+    });
+    const model = new Repeatable(new Independent(cache));
+    assert.doesNotMatch(String(modelView(model)), /saved/, "nothing served yet");
+
+    await collect(model.sample(P), 4);
+    await collect(model.sample(P), 4); // replays: hits of the outer cache, saved once
+    const figures = stackFigures(model);
+    assert.equal(figures.hits, 8);
+    assert.deepEqual(figures.saved, cache.stats.saved, "the cache that draws from the provider");
+    // One request of 10 drew them: the first 4 tenths of 35 prompt tokens are 4 + 3 + 4 + 3.
+    assert.equal(figures.saved!.promptTokens, 14);
+    const cost = formatCost(costOf(PRICE, 14, 4)!);
+    assert.match(
+      String(modelView(model)),
+      new RegExp(
+        `^since created: hits 8 · .* · query time [\\d.]+ s · saved: 4 samples, ` +
+          `tokens 14 prompt / 4 completion, cost ${cost}, query time [\\d.]+ s$`,
+        "m",
+      ),
+    );
+
+    await collect(model.sample(Q), 1);
+    const again = String(modelView(model));
+    assert.match(
+      again,
+      /^since last shown: hits 1 · misses 0 · .* · saved: 1 sample of unknown usage$/m,
+    );
+    assert.match(
+      again,
+      /^since created: .* · saved: 5 samples \(1 of unknown usage, not counted\), tokens 14 prompt /m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -150,7 +150,7 @@ Deno.test("a model shown twice shows what happened between the two displays", ()
     await collect(model.sample(PROMPT, 10), 30); // 10 hits, 20 fresh in 2 requests
     assert.match(
       show(model),
-      /^since last shown: hits 10 · misses 20 · requests 2 · retries 0 · tokens 70 prompt \/ 20 completion · cost 0\.00100 · query time [\d.]+ s$/m,
+      /^since last shown: hits 10 · misses 20 · requests 2 · retries 0 · tokens 70 prompt \/ 20 completion · cost 0\.00100 · query time [\d.]+ s · saved: 10 samples of unknown usage$/m,
     );
     await collect(model.sample(PROMPT), 5); // replays only
     const third = show(model);
