@@ -113,10 +113,7 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
       const lines = (await Deno.readTextFile(`${folder}/usage.jsonl`)).split("\n");
       torn += lines.filter((line) => line !== "").length - records.length;
       assert.equal(replay.stats.saved.samples, loaded.length);
-      assert.equal(
-        replay.stats.saved.unknown,
-        loaded.length - covered,
-      );
+      assert.equal(replay.stats.saved.unknown, loaded.length - covered);
     }
     console.log(
       `${started} writers killed; ${temps} temporary files left behind; ` +
