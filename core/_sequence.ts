@@ -169,9 +169,10 @@ export class Sequence {
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
+    // A provider's fresh draws are never hits: their usage goes with them.
+    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = undefined;
     if (i >= this.#servedBelow) this.#takeFirst(i);
     else this.#stats.hits++;
-    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = undefined;
     return value;
   }
 
