@@ -213,6 +213,8 @@ export class FsStore implements Store {
     if (!this.#prepared.has(path)) await this.#prepare(calls, path, prompt);
     const { found, at } = await this.#samples.append(calls, path, from, samples);
     const lines = usage === undefined ? "" : formatRecords(recordsOf(at, usage));
+    // One write of the file opened for appending: no other writer's line
+    // can come in between.
     if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
     return found;
   }

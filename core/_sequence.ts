@@ -266,10 +266,10 @@ export class Sequence {
       found = await backing.append(from, samples, usage);
     } catch (error) {
       const kept = await backing.load(from).catch(() => undefined);
-      if (kept !== undefined) this.#mergeOurs(from, kept, samples, usage, fresh);
-      const lost = kept && samples.length - ours(kept.samples, samples).filter((k) => k >= 0)
-            .length;
-      throw lostSamples(error, samples.length, lost);
+      if (kept === undefined) throw lostSamples(error, samples.length, undefined);
+      this.#mergeOurs(from, kept, samples, usage, fresh);
+      const stored = ours(kept.samples, samples).filter((k) => k >= 0).length;
+      throw lostSamples(error, samples.length, samples.length - stored);
     }
     this.#mergeOurs(from, found, samples, usage, fresh);
   }

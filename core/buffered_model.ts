@@ -346,14 +346,15 @@ export abstract class BufferedModel implements Model {
     }));
     const start = performance.now();
     let answer: unknown;
+    let elapsed = 0;
     try {
       answer = await this.query(prompt, n);
     } finally {
-      const seconds = (performance.now() - start) / 1000;
-      this.#queryTime += seconds;
-      tally.queryTime += seconds;
+      elapsed = performance.now() - start;
+      this.#queryTime += elapsed / 1000;
+      tally.queryTime += elapsed / 1000;
     }
-    const latencyMs = Math.round(performance.now() - start);
+    const latencyMs = Math.round(elapsed);
     const { samples, usage } = this.#checked(answer, n);
     this.#stats.requests++;
     this.#stats.samples += samples.length;
@@ -378,15 +379,14 @@ export abstract class BufferedModel implements Model {
       : answer as Partial<QueryResult> | null;
     const samples: unknown = result?.samples;
     if (!Array.isArray(samples) || samples.length === 0) {
+      const got = Array.isArray(samples)
+        ? "no samples"
+        : typeof result === "object" && result !== null
+        ? "an object without a samples array"
+        : describe(answer);
       throw new TypeError(
-        `${who} returned ${
-          Array.isArray(samples)
-            ? "no samples"
-            : result === null || typeof result !== "object"
-            ? describe(answer)
-            : "an object without a samples array"
-        } for a request of ${n}: query() must resolve to a non-empty array of strings, ` +
-          `or to { samples, usage }; fix its query()`,
+        `${who} returned ${got} for a request of ${n}: query() must resolve to a non-empty ` +
+          `array of strings, or to { samples, usage }; fix its query()`,
       );
     }
     const bad = samples.findIndex((s) => typeof s !== "string");
