@@ -349,6 +349,11 @@ export abstract class BufferedModel implements Model {
     let elapsed = 0;
     try {
       answer = await this.query(prompt, n);
+    } catch (error) {
+      // A request that brought no sample may still have been billed.
+      const billed = (error as { usage?: unknown } | null)?.usage;
+      if (isTokenUsage(billed)) this.#countTokens(tally, billed);
+      throw error;
     } finally {
       elapsed = performance.now() - start;
       this.#queryTime += elapsed / 1000;
@@ -363,12 +368,17 @@ export abstract class BufferedModel implements Model {
     if (usage === undefined) {
       return { samples, usage: sharesOf({ requests: 1, latencyMs }, samples.length) };
     }
+    this.#countTokens(tally, usage);
     const { promptTokens, completionTokens } = usage;
+    const request = { requests: 1, promptTokens, completionTokens, latencyMs };
+    return { samples, usage: sharesOf(request, samples.length) };
+  }
+
+  /** Adds a request's tokens to the totals and to its prompt's tally. */
+  #countTokens(tally: Tally, { promptTokens, completionTokens }: TokenUsage): void {
     this.#tokens = [this.#tokens[0] + promptTokens, this.#tokens[1] + completionTokens];
     tally.promptTokens += promptTokens;
     tally.completionTokens += completionTokens;
-    const request = { requests: 1, promptTokens, completionTokens, latencyMs };
-    return { samples, usage: sharesOf(request, samples.length) };
   }
 
   /** What `query` resolved to, checked: its samples, and its token usage if it gave one. */
@@ -408,4 +418,12 @@ export abstract class BufferedModel implements Model {
     assertLength("usage.completionTokens", usage.completionTokens, `${who} query()`);
     return { samples, usage };
   }
+}
+
+/** Whether `value` is token usage as a failed request's error may carry it. */
+function isTokenUsage(value: unknown): value is TokenUsage {
+  const usage = value as Partial<TokenUsage> | null | undefined;
+  return [usage?.promptTokens, usage?.completionTokens].every((n) =>
+    Number.isSafeInteger(n) && n! >= 0
+  );
 }

@@ -10,6 +10,7 @@ import {
   type ProviderStats,
   type QueryResult,
 } from "../core/buffered_model.ts";
+import type { TokenUsage } from "../core/usage.ts";
 import { describe } from "../core/_validate.ts";
 import type { BudgetOptions } from "./budget.ts";
 import { Spending } from "./_spending.ts";
@@ -203,25 +204,28 @@ export class OpenAICompatible extends BufferedModel {
       });
     }
     const { samples, dropped } = choiceTexts(body.choices);
+    const usage = usageOf(body.usage);
     if (samples.length === 0) {
       throw this.#client.errorFrom(response, raw, body, {
         message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
         code: "no_content",
+        usage,
         hint: "a content filter or a tool call can leave no text: change the prompt or the " +
           "generation options (e.g. responseFormat, params)",
       });
     }
     this.#requests++;
-    const { usage } = body;
-    if (!isRecord(usage)) return { samples };
-    return {
-      samples,
-      usage: {
-        promptTokens: tokenCount(usage.prompt_tokens),
-        completionTokens: tokenCount(usage.completion_tokens),
-      },
-    };
+    return usage === undefined ? { samples } : { samples, usage };
   }
+}
+
+/** The tokens a response's `usage` reports, or undefined when it reports none. */
+function usageOf(usage: unknown): TokenUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  return {
+    promptTokens: tokenCount(usage.prompt_tokens),
+    completionTokens: tokenCount(usage.completion_tokens),
+  };
 }
 
 /** The texts of `choices` in index order; choices without text are dropped. */
