@@ -54,6 +54,13 @@ export interface FileCalls {
   readText(path: string): Maybe<string | undefined>;
   /** Creates `path` holding `text`; a failed write removes what it left. */
   writeNew(path: string, text: string): Maybe<void>;
+  /**
+   * Adds `text` at the end of `path` (created when missing) in one write of
+   * a file opened for appending, so that writers never mix their lines.
+   */
+  append(path: string, text: string): Maybe<void>;
+  /** The bytes of `path` from byte `offset` on, or undefined when there is no file. */
+  readFrom(path: string, offset: number): Maybe<Uint8Array | undefined>;
   /** Links `existing` to `target`; false when `target` exists. */
   link(existing: string, target: string): Maybe<boolean>;
   /** Removes the file `path`. */
@@ -70,7 +77,9 @@ interface Primitives {
   lstat(path: string): Maybe<Deno.FileInfo>;
   readTextFile(path: string): Maybe<string>;
   readFile(path: string): Maybe<Uint8Array>;
+  readFrom(path: string, offset: number): Maybe<Uint8Array>;
   writeTextFile(path: string, text: string): Maybe<void>;
+  appendTextFile(path: string, text: string): Maybe<void>;
   link(existing: string, target: string): Maybe<void>;
   remove(path: string): Maybe<void>;
   mkdir(path: string, recursive: boolean): Maybe<void>;
@@ -82,7 +91,20 @@ const BLOCKING: Primitives = {
   lstat: (path) => Deno.lstatSync(path),
   readTextFile: (path) => Deno.readTextFileSync(path),
   readFile: (path) => Deno.readFileSync(path),
+  readFrom: (path, offset) => {
+    using file = Deno.openSync(path);
+    file.seekSync(offset, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.max(0, file.statSync().size - offset));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = file.readSync(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    return bytes.subarray(0, read);
+  },
   writeTextFile: (path, text) => Deno.writeTextFileSync(path, text, { createNew: true }),
+  appendTextFile: (path, text) => Deno.writeTextFileSync(path, text, { append: true }),
   link: (existing, target) => Deno.linkSync(existing, target),
   remove: (path) => Deno.removeSync(path),
   mkdir: (path, recursive) => Deno.mkdirSync(path, { recursive }),
@@ -95,7 +117,20 @@ const NON_BLOCKING: Primitives = {
   lstat: (path) => Deno.lstat(path),
   readTextFile: (path) => Deno.readTextFile(path),
   readFile: (path) => Deno.readFile(path),
+  readFrom: async (path, offset) => {
+    using file = await Deno.open(path);
+    await file.seek(offset, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.max(0, (await file.stat()).size - offset));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = await file.read(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    return bytes.subarray(0, read);
+  },
   writeTextFile: (path, text) => Deno.writeTextFile(path, text, { createNew: true }),
+  appendTextFile: (path, text) => Deno.writeTextFile(path, text, { append: true }),
   link: (existing, target) => Deno.link(existing, target),
   remove: (path) => Deno.remove(path),
   mkdir: (path, recursive) => Deno.mkdir(path, { recursive }),
@@ -147,6 +182,16 @@ function calls(root: string, deno: Primitives): FileCalls {
       attempt(() => deno.readTextFile(path), strict(path), (e) => readFailed(e, "reading", path)),
     writeNew: (path, text) =>
       attempt(() => deno.writeTextFile(path, text), same, (error) => writeFailed(error, path)),
+    // A failed append leaves the file as it is: its earlier lines stay, and
+    // readers skip a torn last one.
+    append: (path, text) =>
+      attempt(
+        () => deno.appendTextFile(path, text),
+        same,
+        (error) => fail(error, "writing", path, "write"),
+      ),
+    readFrom: (path, offset) =>
+      attempt(() => deno.readFrom(path, offset), same, (e) => readFailed(e, "reading", path)),
     link: (existing, target) =>
       attempt(
         () => deno.link(existing, target),

@@ -29,6 +29,14 @@ function sampleFile(folder: string, index: number): string {
   return `${folder}/${index}.md`;
 }
 
+/** What an append stored. */
+export interface Claimed {
+  /** The samples from the append's first index on, others' included. */
+  readonly found: string[];
+  /** The index each of the append's samples got, in order. */
+  readonly at: number[];
+}
+
 /** Reads and writes the samples of prompt folders. */
 export class Samples {
   readonly #folders: Folders;
@@ -78,14 +86,14 @@ export class Samples {
   /**
    * Claims the first free indices at or after `from` for `samples`, one hard
    * link each, and returns the samples from `from` up to the last one it
-   * stored, other writers' included.
+   * stored, other writers' included, and the index each of `samples` got.
    */
   async append(
     calls: FileCalls,
     folder: string,
     from: number,
     samples: readonly string[],
-  ): Promise<string[]> {
+  ): Promise<Claimed> {
     // The temporary files are written all at once (at the same time, when
     // the calls are non-blocking), then claimed in order.
     const temps = samples.map(() => this.#tempPath(folder));
@@ -96,7 +104,7 @@ export class Samples {
     // Samples written before a failed one are stored: each was paid for.
     const failed = failures.findIndex((failure) => failure !== undefined);
     let error = failed === -1 ? undefined : failures[failed];
-    let out: string[] = [];
+    let out: Claimed = { found: [], at: [] };
     try {
       const linked = failed === -1 ? temps : temps.slice(0, failed);
       out = await this.#claim(calls, folder, from, linked, samples);
@@ -112,7 +120,7 @@ export class Samples {
   /**
    * Links `temps` (the files of `samples`), in order, to the first free
    * indices at or after `from`; the samples from `from` up to the last one
-   * linked, others' included.
+   * linked, others' included, and the indices of those linked.
    */
   async #claim(
     calls: FileCalls,
@@ -120,19 +128,21 @@ export class Samples {
     from: number,
     temps: readonly string[],
     samples: readonly string[],
-  ): Promise<string[]> {
-    const out: string[] = [];
+  ): Promise<Claimed> {
+    const found: string[] = [];
+    const at: number[] = [];
     let i = from;
     for (const [k, temp] of temps.entries()) {
       while (!(await calls.link(temp, sampleFile(folder, i)))) {
-        out.push(await this.#readClaimed(calls, folder, i++));
+        found.push(await this.#readClaimed(calls, folder, i++));
       }
-      this.#isPlain(folder, i++);
-      out.push(samples[k]!);
+      this.#isPlain(folder, i);
+      at.push(i++);
+      found.push(samples[k]!);
     }
-    // Index i was free when this writer claimed i - 1, so `out` is everything
+    // Index i was free when this writer claimed i - 1, so `found` is everything
     // stored from `from` on at that moment; later samples come with the next load.
-    return out;
+    return { found, at };
   }
 
   /** Writes `text` to `target` atomically unless it exists; the first writer's stays. */

@@ -55,6 +55,12 @@ export function sampleKeyPrefix(key: SequenceKey): Deno.KvKey {
   return [ROOT, "sample", modelPart(key.model), key.hash];
 }
 
+/** The key parts of a sequence's usage records; throws for a bad key. */
+export function usageKeyPrefix(key: SequenceKey): Deno.KvKey {
+  assertSequenceKey(key);
+  return [ROOT, "usage", modelPart(key.model), key.hash];
+}
+
 /** A model key as a key part: hashed when too long. */
 export function modelPart(model: string): string {
   if (encoder.encode(model).length <= MAX_MODEL_BYTES) return model;

@@ -8,18 +8,22 @@
  * @module
  */
 
+import type { UsageRecord } from "../core/usage.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import type { SequenceKey } from "./store.ts";
 
 // The names of the store's own keys under its prefix.
-const OWN_KEY = /^(?:models$|seq:|prompts?:)/;
-const RESERVED_PARTS = new Set(["seq", "prompt", "prompts", "models"]);
+const OWN_KEY = /^(?:models$|seq:|usage:|prompts?:)/;
+const RESERVED_PARTS = new Set(["seq", "usage", "prompt", "prompts", "models"]);
 
 /**
  * Redis runs a script atomically: no other command interleaves between
  * reading the length and pushing, so each pushed sample gets a fresh index.
- * KEYS: samples list, models set, prompts set, prompt text.
- * ARGV: model, hash, from, has-prompt flag, prompt, samples…
+ * KEYS: samples list, models set, prompts set, prompt text, usage list.
+ * ARGV: model, hash, from, has-prompt flag, prompt, the number of usage
+ * records, the records (see {@linkcode usageArgument}), samples…
+ * Each record is pushed to the usage list with its first index (the stored
+ * length, where the samples go, plus its offset among them).
  * Answers every sample from `from` on, or the error `llm-cache gap: <length>`
  * when `from` lies beyond the stored samples (see {@linkcode gapIn}).
  */
@@ -29,11 +33,17 @@ local length = redis.call('LLEN', KEYS[1])
 if from > length then
   return redis.error_reply('ERR llm-cache gap: ' .. length)
 end
-if #ARGV < 6 and length == 0 then
+local first = 7 + tonumber(ARGV[6])
+if #ARGV < first and length == 0 then
   return {}
 end
-for i = 6, #ARGV do
+for i = first, #ARGV do
   redis.call('RPUSH', KEYS[1], ARGV[i])
+end
+for r = 7, first - 1 do
+  local comma = string.find(ARGV[r], ',', 1, true)
+  local at = length + tonumber(string.sub(ARGV[r], 1, comma - 1))
+  redis.call('RPUSH', KEYS[5], '{"from":' .. at .. string.sub(ARGV[r], comma))
 end
 if ARGV[4] == '1' then
   redis.call('SET', KEYS[4], ARGV[5], 'NX')
@@ -48,6 +58,24 @@ return redis.call('LRANGE', KEYS[1], from, -1)
  * each part still claiming its indices atomically.
  */
 export const MAX_SAMPLES_PER_CALL = 1000;
+
+/**
+ * A usage record as the append script takes it: its offset among the
+ * samples pushed, a comma, and the rest of its JSON after `"from"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { usageArgument } from "./_redis_layout.ts";
+ *
+ * const record = { from: 2, count: 1, requests: 1, latencyMs: 9 };
+ * assert.equal(usageArgument(record), '2,"count":1,"requests":1,"latencyMs":9}');
+ * ```
+ */
+export function usageArgument(record: UsageRecord): string {
+  const json = JSON.stringify(record);
+  return `${record.from}${json.slice(json.indexOf(","))}`;
+}
 
 /**
  * The server's URL without its `prefix` query parameter, that parameter, and
@@ -139,6 +167,12 @@ export class RedisKeys {
   sequence(key: SequenceKey): string {
     assertSequenceKey(key);
     return `${this.prefix}seq:${key.model}:${key.hash}`;
+  }
+
+  /** The list of a sequence's usage records (JSON); throws a TypeError for a bad key. */
+  usage(key: SequenceKey): string {
+    assertSequenceKey(key);
+    return `${this.prefix}usage:${key.model}:${key.hash}`;
   }
 
   /** The set of the prompt hashes stored under `model`. */

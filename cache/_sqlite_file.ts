@@ -20,6 +20,22 @@ const PAGE_SIZE = 8192;
 // waits are retried with timers (_sqlite_lock.ts).
 const BUSY_MS = 10;
 
+// What each sample cost to draw: one row per append (see `UsageRecord`).
+// Files written before it existed get it when first opened for writing; older
+// versions of the library ignore it, so the format version stays.
+const USAGE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS usage (
+  sequence INTEGER NOT NULL REFERENCES sequences (id),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  count INTEGER NOT NULL CHECK (count >= 1),
+  requests INTEGER NOT NULL,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  latency_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_of_sequence ON usage (sequence, idx);
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sequences (
   id INTEGER PRIMARY KEY,
@@ -35,6 +51,7 @@ CREATE TABLE IF NOT EXISTS samples (
   sample TEXT NOT NULL,
   UNIQUE (sequence, idx)
 );
+${USAGE_SCHEMA}
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${FORMAT};
 `;
@@ -114,7 +131,13 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
   // Per connection: commits reach the OS (safe from a process crash), not the disk.
   db.exec("PRAGMA synchronous = NORMAL");
   const id = pragma(db, "application_id");
-  if (id === APPLICATION_ID) return checkFormat(db, file);
+  if (id === APPLICATION_ID) {
+    checkFormat(db, file);
+    if (denied === undefined && !hasTable(db, "usage")) {
+      transaction(db, () => db.exec(USAGE_SCHEMA));
+    }
+    return;
+  }
   const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
     tables: number;
   };
@@ -183,6 +206,12 @@ function checkFormat(db: DatabaseSync, file: string): void {
         `(format ${version}, this one reads format ${FORMAT}); upgrade the library`,
     );
   }
+}
+
+/** Whether the database has the table `name`. */
+export function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
+    undefined;
 }
 
 function pragma(db: DatabaseSync, name: string): number {

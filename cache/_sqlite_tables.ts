@@ -10,7 +10,9 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { assertSequenceKey, describeKey } from "./_key_path.ts";
-import { type Connection, transaction } from "./_sqlite_file.ts";
+import { type Connection, hasTable, transaction } from "./_sqlite_file.ts";
+import { recordsOf, type Usages } from "../core/_usage.ts";
+import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
 import type { PromptEntry, SequenceKey } from "./store.ts";
 
@@ -38,6 +40,31 @@ function statements(db: DatabaseSync) {
       "SELECT CAST(prompt AS BLOB) AS bytes FROM sequences WHERE model = ? AND hash = ?",
     ),
   };
+}
+
+/** The statements of the usage table (absent from a file of an older version opened read-only). */
+function usageStatements(db: DatabaseSync) {
+  const sql = (text: string) => db.prepare(text);
+  return {
+    insert: sql(
+      "INSERT INTO usage (sequence, idx, count, requests, prompt_tokens, completion_tokens, " +
+        "latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    from: sql(
+      "SELECT idx, count, requests, prompt_tokens, completion_tokens, latency_ms FROM usage " +
+        "WHERE sequence = ? AND idx + count > ? ORDER BY rowid",
+    ),
+  };
+}
+
+/** A row of the usage table. */
+interface UsageRow {
+  idx: number;
+  count: number;
+  requests: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  latency_ms: number;
 }
 
 /** What a text column holds: text, or a BLOB of UTF-8 bytes for text with a NUL. */
@@ -71,6 +98,7 @@ const encoder = new TextEncoder();
 export class SqliteTables {
   #db: DatabaseSync;
   #sql: ReturnType<typeof statements>;
+  #usage: ReturnType<typeof usageStatements> | undefined;
   #denied: Deno.errors.NotCapable | undefined;
   #location: string;
   // Sequence ids known to be committed; a row, once committed, never changes.
@@ -86,6 +114,7 @@ export class SqliteTables {
   constructor(connection: Connection, location: string) {
     this.#db = connection.db;
     this.#sql = statements(connection.db);
+    this.#usage = hasTable(connection.db, "usage") ? usageStatements(connection.db) : undefined;
     this.#denied = connection.denied;
     this.#location = location;
   }
@@ -97,8 +126,32 @@ export class SqliteTables {
   }
 
   /**
-   * Stores `samples` after the last stored index in one transaction and
-   * returns the samples from `from` on, other writers' included.
+   * The usage records of the sequence's samples that cover index `from` or
+   * later, in the order they were stored.
+   */
+  usage(key: SequenceKey, from: number): UsageRecord[] {
+    const id = this.#id(key);
+    if (id === undefined || this.#usage === undefined) return [];
+    const rows = this.#usage.from.all(id, from) as unknown as UsageRow[];
+    return rows.map((row) => {
+      const { idx, count, requests, latency_ms: latencyMs } = row;
+      return row.prompt_tokens === null || row.completion_tokens === null
+        ? { from: idx, count, requests, latencyMs }
+        : {
+          from: idx,
+          count,
+          requests,
+          promptTokens: row.prompt_tokens,
+          completionTokens: row.completion_tokens,
+          latencyMs,
+        };
+    });
+  }
+
+  /**
+   * Stores `samples` (and their usage) after the last stored index in one
+   * transaction and returns the samples from `from` on, other writers'
+   * included.
    *
    * @throws {RangeError} When `from` lies beyond the stored samples.
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
@@ -108,6 +161,7 @@ export class SqliteTables {
     from: number,
     samples: readonly string[],
     prompt: string | undefined,
+    usage?: Usages,
   ): string[] {
     const id = this.#id(key);
     if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, key, from);
@@ -122,7 +176,7 @@ export class SqliteTables {
       if (!prompted && prompt !== undefined) {
         this.#sql.setPrompt.run(toColumn(prompt), sequence);
       }
-      return this.#append(key, sequence, from, samples);
+      return this.#append(key, sequence, from, samples, usage);
     });
     // Known only now that the row is committed: a rolled-back id may be reused.
     this.#ids.set(name, sequence!);
@@ -149,7 +203,13 @@ export class SqliteTables {
     }));
   }
 
-  #append(key: SequenceKey, id: number, from: number, samples: readonly string[]): string[] {
+  #append(
+    key: SequenceKey,
+    id: number,
+    from: number,
+    samples: readonly string[],
+    usage: Usages | undefined,
+  ): string[] {
     const { next } = this.#sql.next.get(id) as { next: number };
     if (from > next) {
       throw new RangeError(
@@ -161,6 +221,12 @@ export class SqliteTables {
     const result = from < next ? this.#readFrom(id, key, from) : [];
     for (const [k, sample] of samples.entries()) {
       this.#sql.insert.run(id, next + k, toColumn(sample));
+    }
+    if (usage !== undefined && this.#usage !== undefined) {
+      for (const r of recordsOf(samples.map((_, k) => next + k), usage)) {
+        const tokens = [r.promptTokens ?? null, r.completionTokens ?? null];
+        this.#usage.insert.run(id, r.from, r.count, r.requests, ...tokens, r.latencyMs);
+      }
     }
     result.push(...samples);
     return result;

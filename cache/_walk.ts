@@ -12,6 +12,7 @@
  * @module
  */
 
+import { usageAt, UsageTally } from "../core/_usage.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import { comparePrompts, naturalCompare } from "./_prompt_order.ts";
 import type { Store } from "./store.ts";
@@ -28,6 +29,12 @@ export interface StoredSequence {
   readonly samples: readonly string[];
   /** Their size as UTF-8 text, in bytes. */
   readonly bytes: number;
+  /**
+   * What they cost to draw, from the usage stored with them (its `unknown`
+   * counts those stored without); only when asked for, of a store that
+   * keeps usage.
+   */
+  readonly usage?: UsageTally | undefined;
 }
 
 /** What a store refused to hand over; see {@linkcode WalkOptions.onRefused}. */
@@ -62,6 +69,11 @@ export interface WalkOptions {
    * @default {the walk throws the TypeError}
    */
   onRefused?: (refusal: Refusal) => void;
+  /**
+   * Also read what the samples cost to draw (`StoredSequence.usage`).
+   * @default {false}
+   */
+  usage?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -130,7 +142,17 @@ export async function* walkStore(
       );
       if (samples === REFUSED) continue;
       const bytes = samples.reduce((sum, s) => sum + encoder.encode(s).length, 0);
-      yield { model, hash, prompt, samples, bytes };
+      const usage = options.usage && store.usage !== undefined
+        ? tallyOf(await store.usage(key, 0), samples.length)
+        : undefined;
+      yield { model, hash, prompt, samples, bytes, usage };
     }
   }
+}
+
+/** The usage of the `count` samples from index 0 on, from their records. */
+function tallyOf(records: Parameters<typeof usageAt>[0], count: number): UsageTally {
+  const tally = new UsageTally();
+  for (const usage of usageAt(records, 0, count)) tally.add(usage);
+  return tally;
 }

@@ -6,6 +6,7 @@
  */
 
 import { assertCount } from "../core/_validate.ts";
+import { usageAt } from "../core/_usage.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import { type Manifest, parseManifest, slicesOf } from "./manifest.ts";
 import type { SequenceKey, Store } from "./store.ts";
@@ -130,7 +131,8 @@ export class CopyConflictError extends Error {
 
 /**
  * Copies every sequence of `from` (or those the filters select) into `to`,
- * keeping each sample at its index and the prompt text beside it.
+ * keeping each sample at its index, with the prompt text and what each
+ * sample cost to draw (its stored usage) beside it.
  *
  * Running it again is harmless: samples the target already holds are left
  * alone, and only missing ones are written, each at its source index. An
@@ -280,13 +282,17 @@ async function copySequence(from: Store, to: Store, item: Work, result: CopyResu
     return;
   }
   result.present += Math.min(source.length, target.length) + hidden.size;
+  // What the samples cost to draw goes with them.
+  const usage = target.length < source.length && from.usage !== undefined
+    ? usageAt(await from.usage(key, target.length), 0, source.length)
+    : undefined;
   // Each run of free indices is written where it belongs, around hidden samples.
   for (let start = target.length; start < source.length;) {
     let end = start;
     while (end < source.length && !hidden.has(end)) end++;
     if (end > start) {
       const missing = source.slice(start, end);
-      const stored = await to.append(key, start, missing, prompt);
+      const stored = await to.append(key, start, missing, prompt, usage?.slice(start, end));
       // Another writer may have claimed these indices since the target was read.
       const raced = differences(key, missing, stored, start);
       result.conflicts.push(...raced);

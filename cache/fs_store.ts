@@ -12,9 +12,12 @@ import { drawsInFlight } from "./_draws_in_flight.ts";
 import { type FileCalls, fileCalls, type FsStoreOptions, hint } from "./_fs_calls.ts";
 import { Folders } from "./_fs_folders.ts";
 import { sampleIndex, Samples } from "./_fs_samples.ts";
+import { formatRecords, USAGE_FILE, UsageFile } from "./_fs_usage.ts";
+import { recordsOf } from "../core/_usage.ts";
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
-export { type FsStoreOptions, sampleIndex };
+export { type FsStoreOptions, sampleIndex, USAGE_FILE };
 
 /** The file beside a prompt's samples that records the prompt text. */
 export const PROMPT_FILE = "prompt.txt";
@@ -31,6 +34,17 @@ export const PROMPT_FILE = "prompt.txt";
  * are refused, so nothing is written outside the root. The prompt text is
  * recorded in `prompt.txt` beside the samples (not a `.md` file, so the Python
  * reader ignores it); caches written by Python have none.
+ *
+ * What each sample cost to draw is kept in `usage.jsonl` beside it (also
+ * ignored by the Python reader): one JSON line per append,
+ * `{"from":0,"count":10,"requests":1,"promptTokens":350,"completionTokens":1200,"latencyMs":812}`,
+ * the sums for the samples at indices `from` to `from + count - 1` (see
+ * `UsageRecord`; the token fields are absent when the provider reported
+ * none). Each append adds its lines in one write to the file opened for
+ * appending, after its samples are stored, so that writers of several
+ * processes never mix their lines; a line torn by a crash is skipped by
+ * readers. A prompt folder without the file (written by Python, or by an
+ * older version) reads as samples of unknown usage.
  *
  * Writes are crash-safe and multi-process safe: each sample is written to a
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
@@ -106,6 +120,8 @@ export class FsStore implements Store {
   #models = new Map<string, string>();
   // Prompt folders created (with their prompt file) by this process.
   #prepared = new Set<string>();
+  // The usage files read by this process, by prompt folder.
+  #usageFiles = new Map<string, UsageFile>();
 
   /**
    * A store in the folder `root`; nothing is created until it is written.
@@ -190,11 +206,30 @@ export class FsStore implements Store {
     from: number,
     samples: readonly string[],
     prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     const path = this.#folder(key);
     const calls = this.#pick();
     if (!this.#prepared.has(path)) await this.#prepare(calls, path, prompt);
-    return await this.#samples.append(calls, path, from, samples);
+    const { found, at } = await this.#samples.append(calls, path, from, samples);
+    const lines = usage === undefined ? "" : formatRecords(recordsOf(at, usage));
+    // One write of the file opened for appending: no other writer's line
+    // can come in between.
+    if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
+    return found;
+  }
+
+  /**
+   * The usage records of the sequence's samples (from `usage.jsonl`) that
+   * cover index `from` or later, in the order they were written; torn lines
+   * are skipped, and a sequence without the file has none.
+   */
+  async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
+    const calls = this.#pick();
+    const folder = await this.#folders.existing(calls, this.#folder(key));
+    if (folder === undefined) return [];
+    const records = await this.#usageFile(folder).read(calls);
+    return records.filter((record) => record.from + record.count > from);
   }
 
   /**
@@ -235,6 +270,15 @@ export class FsStore implements Store {
     return Promise.resolve();
   }
 
+  #usageFile(folder: string): UsageFile {
+    let file = this.#usageFiles.get(folder);
+    if (file === undefined) {
+      file = new UsageFile(`${folder}/${USAGE_FILE}`, this.#folders);
+      this.#usageFiles.set(folder, file);
+    }
+    return file;
+  }
+
   /** The calls of this operation: off the main thread while draws are in flight. */
   #pick(): FileCalls {
     const off = this.#offload === "always" || (this.#offload === "auto" && drawsInFlight() > 0);
@@ -254,10 +298,17 @@ export class FsStore implements Store {
     return `${this.#root}/${segments.join("/")}`;
   }
 
-  /** Makes the prompt folder, and its prompt file when it is missing. */
+  /**
+   * Makes the prompt folder, and its prompt file when it is missing; in a
+   * folder that was there, the usage file must not be a link (appending
+   * would follow it).
+   */
   async #prepare(calls: FileCalls, path: string, prompt: string | undefined): Promise<void> {
     const created = await this.#folders.make(calls, path);
     if (created) this.#samples.created(path);
+    else if ((await calls.lstat(`${path}/${USAGE_FILE}`))?.isSymlink) {
+      throw this.#folders.linkError(`${path}/${USAGE_FILE}`, "file");
+    }
     const file = `${path}/${PROMPT_FILE}`;
     // Written once, atomically, like a sample; the first writer's stays.
     if (prompt !== undefined && (created || !(await calls.exists(file)))) {

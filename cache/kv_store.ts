@@ -44,7 +44,10 @@ import {
   rowsOf,
   sampleKeyPrefix,
   type Stored,
+  usageKeyPrefix,
 } from "./_kv_rows.ts";
+import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 import { permissionHint } from "./_permission_hint.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
@@ -73,7 +76,10 @@ const encoder = new TextEncoder();
  * `["llm-cache", "chunk", id, k]`. `["llm-cache", "model", model]` and
  * `["llm-cache", "prompt", model, hash]` list the models and prompts. A model
  * key over 512 bytes is replaced by `#` and its SHA-256 in keys; its full
- * text is kept in the model entry. A sample's rows are written in the commit
+ * text is kept in the model entry. `["llm-cache", "usage", model, hash, from]`
+ * holds the usage record (see `UsageRecord`) of the samples a claim stored
+ * from index `from` on, written in the commit that claims them; samples
+ * stored without usage have none. A sample's rows are written in the commit
  * that claims its index, and a long sample's chunks before it, so a reader
  * never sees part of one; a writer killed in between leaves unused chunks
  * behind, which nothing reads.
@@ -167,24 +173,32 @@ export class KvStore implements Store {
     from: number,
     samples: readonly string[],
     prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     const prefix = sampleKeyPrefix(key);
+    const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
     const values = await Promise.all(samples.map((s) => encodeText(this.#kv, s)));
     const piece = pieceBytes(prefix);
-    const claim = (at: number, slice: (Uint8Array | Chunked)[]) =>
-      this.#commits.claim({
-        ids: slice.map((_, k) => `${id}\n${at + k}`),
-        checks: slice.map((_, k) => [...prefix, at + k]),
-        sets: [...slice.flatMap((value, k) => rowsOf(prefix, at + k, value, piece)), ...listing],
+    const claim = (at: number, k: number, n: number) => {
+      const slice = values.slice(k, k + n);
+      return this.#commits.claim({
+        ids: slice.map((_, j) => `${id}\n${at + j}`),
+        checks: slice.map((_, j) => [...prefix, at + j]),
+        sets: [
+          ...slice.flatMap((value, j) => rowsOf(prefix, at + j, value, piece)),
+          ...usageRows(usagePrefix, at, usage?.slice(k, k + n)),
+          ...listing,
+        ],
       });
+    };
     let i = from;
     let k = 0;
     const out: string[] = [];
     while (k < values.length) {
       const n = claimable(values, k, piece);
-      if (await claim(i, values.slice(k, k + n))) {
+      if (await claim(i, k, n)) {
         listing.length = 0;
         out.push(...samples.slice(k, k + n));
         i += n;
@@ -196,7 +210,7 @@ export class KvStore implements Store {
       if (taken.length > 0) {
         out.push(...taken);
         i += taken.length;
-      } else if (await claim(i, [values[k]!])) {
+      } else if (await claim(i, k, 1)) {
         listing.length = 0;
         out.push(samples[k++]!);
         i++;
@@ -206,6 +220,22 @@ export class KvStore implements Store {
     // Index i was free when this writer claimed i - 1, so `out` is everything
     // stored from `from` on at that moment; later samples come with the next load.
     return out;
+  }
+
+  /**
+   * The usage records of the sequence's samples that cover index `from` or
+   * later, by index; a sequence stored without usage has none.
+   */
+  async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
+    const prefix = usageKeyPrefix(key);
+    return await retry(async () => {
+      const out: UsageRecord[] = [];
+      for await (const entry of this.#kv.list({ prefix }, { batchSize: 500 })) {
+        const record = asRecord(entry.value);
+        if (record !== undefined && record.from + record.count > from) out.push(record);
+      }
+      return out;
+    });
   }
 
   /** Every model key in the database. */
@@ -289,6 +319,17 @@ export class KvStore implements Store {
   #where(what: string, key: Deno.KvKey): string {
     return `KvStore ${this.location}: ${what} ${JSON.stringify(key)}`;
   }
+}
+
+/** The rows of the usage of samples stored at `at`, `at + 1`, …: one per record. */
+function usageRows(
+  prefix: Deno.KvKey,
+  at: number,
+  usage: Usages | undefined,
+): [Deno.KvKey, UsageRecord][] {
+  if (usage === undefined) return [];
+  const indices = usage.map((_, k) => at + k);
+  return recordsOf(indices, usage).map((record) => [[...prefix, record.from], record]);
 }
 
 function listingId(key: SequenceKey): string {

@@ -1,13 +1,14 @@
 /**
  * Run manifests: what a model stack used in a run, per model key and prompt
  * (the indices served, which were hits and which were drawn, requests,
- * tokens, cost and time), as plain data or a JSON file that `copyStore` and
- * `cache copy --manifest` use to copy exactly that slice of a store.
+ * tokens, cost and time spent, and what the hits saved), as plain data or a
+ * JSON file that `copyStore` and `cache copy --manifest` use to copy exactly
+ * that slice of a store.
  *
  * @module
  */
 
-import type { CostFigures } from "../core/cost.ts";
+import type { CostFigures, SavedFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import {
   type IndexRanges,
@@ -78,6 +79,14 @@ export interface ManifestSequence {
    * that draws from the provider.
    */
   readonly spent?: ManifestSpending | undefined;
+  /**
+   * What the indices in `hits` cost when they were drawn, from the usage
+   * stored with them (with `cost` when the provider has a `price`); samples
+   * stored without usage are counted in `unknown`. Only on the cache layer
+   * that draws from the provider, and only when it served something from
+   * the cache.
+   */
+  readonly saved?: ManifestSaving | undefined;
 }
 
 /**
@@ -88,8 +97,15 @@ export interface ManifestSequence {
 export type ManifestSpending = CostFigures;
 
 /**
- * The sums of a {@linkcode Manifest}: over the sequences listed, and what
- * the providers spent (`cost` only when every provider has a price).
+ * What a run saved, in a {@linkcode Manifest}: the {@linkcode SavedFigures}
+ * of the samples served from the cache, rounded as {@linkcode ManifestSpending}.
+ */
+export type ManifestSaving = SavedFigures;
+
+/**
+ * The sums of a {@linkcode Manifest}: over the sequences listed, what the
+ * providers spent (`cost` only when every provider has a price), and what
+ * the cache saved.
  */
 export interface ManifestTotals extends ManifestSpending {
   /** Sequences listed. */
@@ -100,6 +116,11 @@ export interface ManifestTotals extends ManifestSpending {
   readonly hits: number;
   /** Indices drawn. */
   readonly drawn: number;
+  /**
+   * The sum of the sequences' `saved` (`cost` only when each has one);
+   * absent when nothing was served from a cache.
+   */
+  readonly saved?: ManifestSaving | undefined;
 }
 
 /**
@@ -146,8 +167,10 @@ export function manifest(model: Model | readonly Model[]): Manifest {
   for (const stack of Array.isArray(model) ? model : [model as Model]) {
     const layers = layersOf(stack);
     models.push({ layers: layers.map(({ info }) => ({ kind: info.kind, detail: info.detail })) });
-    // Each provider's spending goes to the cache just above it, the one that draws from it.
+    // Each provider's spending goes to the cache just above it, the one that
+    // draws from it; what the stack saved, to its innermost cache.
     let drawing: Drawing | undefined;
+    let innermost = true;
     const entries: ManifestSequence[][] = [];
     for (const { model: layer, info } of layers.toReversed()) {
       const usage = info.usage?.();
@@ -161,8 +184,9 @@ export function manifest(model: Model | readonly Model[]): Manifest {
       const key = modelKey(layer);
       const store = info.store ?? null;
       const used = uses.filter((use) => use.served.length + use.drawn.length > 0);
-      entries.unshift(used.map((use) => entryOf(key, store, use, drawing)));
+      entries.unshift(used.map((use) => entryOf(key, store, use, drawing, innermost)));
       drawing = undefined;
+      innermost = false;
     }
     sequences.push(...entries.flat());
   }
@@ -390,8 +414,9 @@ function entryOf(
   store: string | null,
   use: SequenceUse,
   drawing: Drawing | undefined,
+  innermost: boolean,
 ): ManifestSequence {
-  const entry: ManifestSequence = {
+  let entry: ManifestSequence = {
     model,
     hash: promptHash(use.prompt),
     prompt: use.prompt.length > PREVIEW ? `${use.prompt.slice(0, PREVIEW)}…` : use.prompt,
@@ -400,13 +425,17 @@ function entryOf(
     hits: subtract(use.served, use.drawn),
     drawn: use.drawn,
   };
-  if (drawing === undefined) return entry;
-  const usage = drawing.byPrompt.get(use.prompt);
-  return { ...entry, spent: spendingOf(usage === undefined ? [] : [usage], drawing.priced) };
+  if (drawing !== undefined) {
+    const usage = drawing.byPrompt.get(use.prompt);
+    entry = { ...entry, spent: spendingOf(usage === undefined ? [] : [usage], drawing.priced) };
+  }
+  const { saved } = use;
+  if (!innermost || saved === undefined || saved.samples === 0) return entry;
+  return { ...entry, saved: savingOf([saved], saved.cost !== undefined) };
 }
 
-function spendingOf(usages: readonly PromptUsage[], priced: boolean): ManifestSpending {
-  const sum = (field: keyof ManifestSpending) => usages.reduce((n, u) => n + (u[field] ?? 0), 0);
+function spendingOf(figures: readonly CostFigures[], priced: boolean): ManifestSpending {
+  const sum = (field: keyof ManifestSpending) => figures.reduce((n, u) => n + (u[field] ?? 0), 0);
   // Rounded so that float noise stays out of the file: microseconds are
   // plenty, and 12 significant digits keep any price exact.
   const cost = Number(sum("cost").toPrecision(12));
@@ -419,12 +448,21 @@ function spendingOf(usages: readonly PromptUsage[], priced: boolean): ManifestSp
   };
 }
 
+function savingOf(figures: readonly SavedFigures[], priced: boolean): ManifestSaving {
+  return {
+    samples: figures.reduce((n, f) => n + f.samples, 0),
+    unknown: figures.reduce((n, f) => n + f.unknown, 0),
+    ...spendingOf(figures, priced),
+  };
+}
+
 function totalsOf(
   sequences: readonly ManifestSequence[],
   providers: readonly Provider[],
 ): ManifestTotals {
   const count = (field: "served" | "hits" | "drawn") =>
     sequences.reduce((n, s) => n + sizeOf(s[field]), 0);
+  const saved = sequences.flatMap((s) => s.saved === undefined ? [] : [s.saved]);
   return {
     sequences: sequences.length,
     served: count("served"),
@@ -434,6 +472,9 @@ function totalsOf(
       providers.flatMap((p) => p.usage),
       providers.length > 0 && providers.every((p) => p.priced),
     ),
+    ...(saved.length === 0
+      ? {}
+      : { saved: savingOf(saved, saved.every((s) => s.cost !== undefined)) }),
   };
 }
 

@@ -42,6 +42,7 @@ export {
   type Manifest,
   manifest,
   type ManifestModel,
+  type ManifestSaving,
   type ManifestSequence,
   type ManifestSpending,
   type ManifestTotals,

@@ -8,7 +8,8 @@ import { Repeatable } from "../core/repeatable.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import type { Backing, Drawn } from "../core/_sequence.ts";
+import type { Backing, Drawn, Found } from "../core/_sequence.ts";
+import { usageAt } from "../core/_usage.ts";
 import { describe } from "../core/_validate.ts";
 import { FsStore } from "./fs_store.ts";
 import {
@@ -130,17 +131,23 @@ export class Persistent extends Repeatable {
     const key = { model: this.#key, hash: promptHash(prompt) };
     let end = -1;
     let at = 0;
+    // The usage of samples found in the store, read only when there are some.
+    const withUsage = async (from: number, samples: readonly string[]): Promise<Found> => {
+      if (samples.length === 0 || this.store.usage === undefined) return { samples };
+      return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
+    };
     return {
-      load: (from) =>
-        from === end && performance.now() - at < JUST_STORED_MS
-          ? Promise.resolve([])
-          : this.store.load(key, from),
-      append: async (from, samples) => {
+      load: async (from) => {
+        if (from === end && performance.now() - at < JUST_STORED_MS) return { samples: [] };
+        return await withUsage(from, await this.store.load(key, from));
+      },
+      append: async (from, samples, usage) => {
         end = -1;
-        const found = await this.store.append(key, from, samples, prompt);
+        const found = await this.store.append(key, from, samples, prompt, usage);
         end = from + found.length;
         at = performance.now();
-        return found;
+        // Others' samples came first: theirs is in the store, ours is known.
+        return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
     };
   }

@@ -9,6 +9,7 @@
  * | key | type | holds |
  * | --- | --- | --- |
  * | `seq:<model>:<hash>` | list | the samples, index `i` at list position `i` |
+ * | `usage:<model>:<hash>` | list | the samples' usage records, JSON (see `UsageRecord`) |
  * | `prompt:<hash>` | string | the prompt text (written once) |
  * | `prompts:<model>` | set | the prompt hashes stored under the model |
  * | `models` | set | the model keys |
@@ -19,8 +20,9 @@
  * (written by another program) is an error, never replacement characters.
  *
  * An append is one Lua script, so Redis runs it atomically: it pushes the new
- * samples after whatever is there (two writers never claim the same index)
- * and answers with every sample from the caller's index on.
+ * samples after whatever is there (two writers never claim the same index),
+ * with the records of what they cost to draw, and answers with every sample
+ * from the caller's index on.
  *
  * A cache must never lose a sample, so run the server with
  * `maxmemory-policy noeviction` (the default) and, to survive a server crash,
@@ -45,7 +47,10 @@ import {
   normalizePrefix,
   parseRedisUrl,
   RedisKeys,
+  usageArgument,
 } from "./_redis_layout.ts";
+import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
@@ -221,18 +226,71 @@ export class RedisStore implements Store {
     from: number,
     samples: readonly string[],
     prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     assertLength("index", from);
     assertSequenceKey(key);
     const found: string[] = [];
     let start = 0;
     do {
-      const part = samples.slice(start, start + MAX_SAMPLES_PER_CALL);
-      const tail = await this.#appendPart(key, from + found.length, part, prompt);
+      const end = start + MAX_SAMPLES_PER_CALL;
+      const part = samples.slice(start, end);
+      const tail = await this.#appendPart(
+        key,
+        from + found.length,
+        part,
+        prompt,
+        usage?.slice(start, end),
+      );
       found.push(...tail);
       start += part.length;
     } while (start < samples.length);
     return found;
+  }
+
+  /**
+   * The usage records of the sequence's samples that cover index `from` or
+   * later, in the order they were stored; a sequence stored without usage
+   * has none.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
+   *   const key = { model: "m_1", hash: "ab".repeat(32) };
+   *   await store.append(key, 0, ["a", "b"], "p", [
+   *     { requests: 1, promptTokens: 3, completionTokens: 1, latencyMs: 5 },
+   *     { requests: 0, promptTokens: 2, completionTokens: 1, latencyMs: 4 },
+   *   ]);
+   *   assert.deepEqual(await store.usage(key), [
+   *     { from: 0, count: 2, requests: 1, promptTokens: 5, completionTokens: 2, latencyMs: 9 },
+   *   ]);
+   *   await store.clear();
+   *   await store.close();
+   * }
+   * ```
+   */
+  async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
+    const list = this.#keys.usage(key);
+    const lines = await this.#redis.call(
+      `reading the usage of ${describeKey(key)}`,
+      () => this.#redis.client.lRange(list, 0, -1),
+    );
+    const records: UsageRecord[] = [];
+    for (const line of lines) {
+      let record: UsageRecord | undefined;
+      try {
+        record = asRecord(JSON.parse(line));
+      } catch {
+        // Not a record of this library: not usage it can read.
+      }
+      if (record !== undefined && record.from + record.count > from) records.push(record);
+    }
+    return records;
   }
 
   /**
@@ -356,19 +414,25 @@ export class RedisStore implements Store {
     from: number,
     samples: readonly string[],
     prompt: string | undefined,
+    usage: Usages | undefined,
   ): Promise<string[]> {
     const keys = [
       this.#keys.sequence(key),
       this.#keys.models,
       this.#keys.prompts(key.model),
       this.#keys.prompt(key.hash),
+      this.#keys.usage(key),
     ];
+    // Offsets among the samples pushed: the script adds where they landed.
+    const records = usage === undefined ? [] : recordsOf(usage.map((_, k) => k), usage);
     const args = [
       key.model,
       key.hash,
       String(from),
       prompt === undefined ? "0" : "1",
       prompt ?? "",
+      String(records.length),
+      ...records.map(usageArgument),
       ...samples,
     ];
     try {

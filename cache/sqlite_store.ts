@@ -45,6 +45,7 @@ import { connect, type Connection, prepareFile } from "./_sqlite_file.ts";
 import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
@@ -67,6 +68,7 @@ export interface SqliteStoreOptions {
  * | --- | --- |
  * | `sequences` | `id`, `model` (model key), `hash` (prompt hash), `prompt` (text or NULL) |
  * | `samples` | `sequence` (a `sequences.id`), `idx` (the index), `sample` (the text) |
+ * | `usage` | `sequence`, `idx` (the first index), `count`, `requests`, `prompt_tokens`, `completion_tokens` (NULL when unknown), `latency_ms`: what the samples at `idx` … `idx + count - 1` cost to draw (see `UsageRecord`) |
  *
  * Text holding a NUL character is stored as a BLOB of its UTF-8 bytes, since
  * SQLite hands text back only up to its first NUL. Write to the file only
@@ -236,10 +238,38 @@ export class SqliteStore implements Store {
     from: number,
     samples: readonly string[],
     prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     return this.#run(() => `appending to ${describeKey(key)}`, () => {
       assertLength("index", from);
-      return this.#tables.append(key, from, samples, prompt);
+      return this.#tables.append(key, from, samples, prompt, usage);
+    });
+  }
+
+  /**
+   * The usage records of the sequence's samples that cover index `from` or
+   * later, in the order they were stored; a sequence stored without usage
+   * (or a file of an older version opened read-only) has none.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, 0, ["x"], "p", [{ requests: 1, latencyMs: 20 }]);
+   * assert.deepEqual(await store.usage(key), [{ from: 0, count: 1, requests: 1, latencyMs: 20 }]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
+    return this.#run(() => `reading the usage of ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      return this.#tables.usage(key, from);
     });
   }
 

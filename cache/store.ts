@@ -1,9 +1,11 @@
 /**
  * The interface every persistent store implements: the filesystem (mnimi
- * layout), Deno KV and Redis.
+ * layout), Deno KV, Redis and SQLite.
  *
  * @module
  */
+
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 
 /** Where one sequence lives: a model key and a prompt hash. */
 export interface SequenceKey {
@@ -84,13 +86,26 @@ export interface Store {
    * index order, other writers' included.
    *
    * @param prompt The prompt text, recorded beside the samples for inspection.
+   * @param usage What each sample cost to draw (`usage[k]` is `samples[k]`'s,
+   * `undefined` where unknown): a store that keeps usage records it for the
+   * indices the samples landed at (see {@linkcode Store.usage}); others
+   * ignore it.
    */
   append(
     key: SequenceKey,
     from: number,
     samples: readonly string[],
     prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]>;
+  /**
+   * Optional: the usage records stored with the sequence's samples, in the
+   * order they were stored (see `UsageRecord`); those that cover an index at
+   * or after `from`, or all. A sequence stored without usage (by an older
+   * version, the Python original) has none. A store without this method
+   * keeps no usage.
+   */
+  usage?(key: SequenceKey, from?: number): Promise<UsageRecord[]>;
   /**
    * Every index that holds a sample, in increasing order, gaps included: what
    * {@linkcode Store.load} cannot see past a missing index. `copyStore` asks

@@ -3,6 +3,7 @@
 
 import type { Store } from "../cache/store.ts";
 import { walkStore } from "../cache/_walk.ts";
+import type { UsageTally } from "../core/_usage.ts";
 
 /** One stored sequence and what it holds. */
 export interface SequenceInfo {
@@ -16,11 +17,14 @@ export interface SequenceInfo {
   readonly samples: number;
   /** Their UTF-8 size. */
   readonly bytes: number;
+  /** What they cost to draw, when asked for and the store keeps usage. */
+  readonly usage?: UsageTally | undefined;
 }
 
 /**
- * Every sequence of `store` (only `model`'s when given), in the walk's order;
- * `onEach` is called after each, for progress.
+ * Every sequence of `store` (only `model`'s when given), in the walk's order,
+ * with what its samples cost to draw when `usage` is asked for; `onEach` is
+ * called after each, for progress.
  *
  * @example
  * ```ts
@@ -37,15 +41,17 @@ export async function inventory(
   store: Store,
   model?: string,
   onEach?: (done: number) => void,
+  usage = false,
 ): Promise<SequenceInfo[]> {
   const out: SequenceInfo[] = [];
-  for await (const s of walkStore(store, model === undefined ? {} : { model })) {
+  for await (const s of walkStore(store, { ...(model === undefined ? {} : { model }), usage })) {
     out.push({
       model: s.model,
       hash: s.hash,
       prompt: s.prompt,
       samples: s.samples.length,
       bytes: s.bytes,
+      usage: s.usage,
     });
     onEach?.(out.length);
   }

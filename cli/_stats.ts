@@ -1,6 +1,8 @@
-// `stats <store>`: models, prompts, samples and bytes per model key.
+// `stats <store>`: models, prompts, samples and bytes per model key, and
+// what the samples cost to draw when the store holds their usage.
 
 import { formatBytes } from "../cache/_format_bytes.ts";
+import { UsageTally } from "../core/_usage.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, table, visible } from "./_format.ts";
@@ -25,16 +27,21 @@ import { openExisting, STORE_HELP } from "./_stores.ts";
  */
 export const stats: Command = {
   name: "stats",
-  summary: "models, prompts, samples and bytes per model key",
+  summary: "models, prompts, samples and bytes per model key; what they cost to draw",
   help: `Usage: cache stats <store> [--json]
 
 Counts, per model key, the prompts, the samples (index 0 up to the first gap)
-and their size in bytes (UTF-8 text, not space on disk), and the totals.
+and their size in bytes (UTF-8 text, not space on disk), and the totals. When
+usage is stored with the samples (written by this library, not by the Python
+original or an older version), also the requests, prompt and completion
+tokens and query time it took to draw them, and how many samples have none.
 
 ${STORE_HELP}
 
 Options:
-  --json      print {location, models: [{model, prompts, samples, bytes}], total}
+  --json      print {location, models: [{model, prompts, samples, bytes, usage?}],
+              total}; usage (only when stored) is {samples (with usage), requests,
+              promptTokens, completionTokens, queryTime (seconds)}
   -h, --help  show this help
 `,
   flags: {},
@@ -43,46 +50,88 @@ Options:
     const store = await openExisting(parsed.positionals[0]!);
     const progress = new Progress(io);
     try {
-      const sequences = await inventory(store, undefined, (n) => progress.update(`${n} prompts`));
+      const sequences = await inventory(
+        store,
+        undefined,
+        (n) => progress.update(`${n} prompts`),
+        true,
+      );
       progress.done();
-      const byModel = new Map<string, { prompts: number; samples: number; bytes: number }>();
+      const byModel = new Map<string, Row>();
+      const all = new UsageTally();
       for (const s of sequences) {
-        const row = byModel.get(s.model) ?? { prompts: 0, samples: 0, bytes: 0 };
+        const row = byModel.get(s.model) ??
+          { prompts: 0, samples: 0, bytes: 0, usage: new UsageTally() };
         row.prompts++;
         row.samples += s.samples;
         row.bytes += s.bytes;
+        if (s.usage !== undefined) {
+          row.usage.addTally(s.usage);
+          all.addTally(s.usage);
+        }
         byModel.set(s.model, row);
       }
-      const models = [...byModel].map(([model, row]) => ({ model, ...row }));
+      // Usage is shown only when some is stored: an old cache reads as before.
+      const withUsage = all.samples > all.unknown;
+      const models = [...byModel].map(([model, { usage, ...row }]) => ({
+        model,
+        ...row,
+        ...(withUsage ? { usage: usageOf(usage) } : {}),
+      }));
       const total = {
         models: models.length,
         prompts: sequences.length,
         samples: models.reduce((n, m) => n + m.samples, 0),
         bytes: models.reduce((n, m) => n + m.bytes, 0),
+        ...(withUsage ? { usage: usageOf(all) } : {}),
       };
       if (parsed.values.json) {
         io.out(json({ location: store.location, models, total }));
         return Exit.ok;
       }
+      const cells = (usage: UsageTally) =>
+        withUsage
+          ? [
+            count(usage.requests),
+            count(usage.promptTokens),
+            count(usage.completionTokens),
+            `${(usage.latencyMs / 1000).toFixed(1)} s`,
+          ]
+          : [];
       io.out(`${store.location}\n`);
       io.out(table(
         [
-          ["model", "prompts", "samples", "size"],
+          [
+            "model",
+            "prompts",
+            "samples",
+            "size",
+            ...(withUsage ? ["requests", "prompt tokens", "completion tokens", "query time"] : []),
+          ],
           ...models.map((m) => [
             visible(m.model, true),
             count(m.prompts),
             count(m.samples),
             formatBytes(m.bytes),
+            ...cells(byModel.get(m.model)!.usage),
           ]),
           [
             `total (${count(total.models)} models)`,
             count(total.prompts),
             count(total.samples),
             formatBytes(total.bytes),
+            ...cells(all),
           ],
         ],
-        [1, 2, 3],
+        [1, 2, 3, 4, 5, 6, 7],
       ));
+      if (withUsage && all.unknown > 0) {
+        io.out(
+          `${count(all.unknown)} of ${count(all.samples)} samples have no stored token usage ` +
+            `(written by the Python original, an older version, or a model that reports no ` +
+            `tokens): the token columns leave them out\n`,
+        );
+      }
       return Exit.ok;
     } finally {
       progress.done();
@@ -90,3 +139,22 @@ Options:
     }
   },
 };
+
+/** One model key's figures. */
+interface Row {
+  prompts: number;
+  samples: number;
+  bytes: number;
+  usage: UsageTally;
+}
+
+/** What samples cost to draw, as `--json` prints it. */
+function usageOf(tally: UsageTally) {
+  return {
+    samples: tally.samples - tally.unknown,
+    requests: tally.requests,
+    promptTokens: tally.promptTokens,
+    completionTokens: tally.completionTokens,
+    queryTime: tally.latencyMs / 1000,
+  };
+}

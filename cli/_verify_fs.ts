@@ -2,7 +2,8 @@
 // Store interface hides exactly what can go wrong on disk (gaps, stray files,
 // temp files left by killed writers, names Python would misread).
 
-import { PROMPT_FILE, sampleIndex } from "../cache/fs_store.ts";
+import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
+import { parseRecords } from "../cache/_fs_usage.ts";
 import { isPromptHash } from "../cache/_key_path.ts";
 import { decodeUtf8 } from "../cache/_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
@@ -114,6 +115,8 @@ async function checkPromptFolder(
       if (prompt !== undefined && promptHash(prompt) !== hash) {
         problem(found, "prompt", path, "the prompt text does not hash to its folder's name");
       }
+    } else if (entry.name === USAGE_FILE) {
+      await checkUsage(file, path, found);
     } else if (entry.name.startsWith(TEMP_PREFIX)) {
       await checkTemp(file, path, found, options);
     } else if (entry.name.endsWith(".md")) {
@@ -175,6 +178,19 @@ async function checkTemp(
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) entry.fixed = true;
     else throw error;
+  }
+}
+
+/** A usage file's torn lines are skipped by readers: a note, not a problem. */
+async function checkUsage(file: string, path: string, found: Verification) {
+  const bytes = await Deno.readFile(file);
+  const lines = new TextDecoder().decode(bytes).split("\n").filter((line) => line !== "");
+  const torn = lines.length - parseRecords(bytes).length;
+  if (torn > 0) {
+    found.notes.push(
+      `${path}: ${torn} line(s) are not whole usage records (a writer stopped mid-write?); ` +
+        `readers skip them`,
+    );
   }
 }
 

@@ -6,6 +6,7 @@
 // no item is ever skipped; a value that did arrive is never dropped.
 
 import type { Drawn, Sequence } from "./_sequence.ts";
+import type { SampleUsage } from "./usage.ts";
 
 /** Reads a sequence so that no two reads share an item. */
 export class Cursor {
@@ -32,7 +33,7 @@ export class Cursor {
 
   /**
    * The next `count` items, for a cache's fill, saying which were stored
-   * before. Items that arrived are returned even when others failed (the
+   * before and what each cost to draw. Items that arrived are returned even when others failed (the
    * failed positions go back); only when none arrived is the error thrown.
    */
   async take(count: number, batch: number): Promise<Drawn> {
@@ -42,11 +43,13 @@ export class Cursor {
     );
     const samples: string[] = [];
     const stored: boolean[] = [];
+    const usage: (SampleUsage | undefined)[] = [];
     let failure: PromiseRejectedResult | undefined;
     results.forEach((result, k) => {
       if (result.status === "fulfilled") {
         samples.push(result.value.value);
         stored.push(result.value.hit);
+        usage.push(result.value.usage);
       } else {
         failure ??= result;
         this.#returned.push(positions[k]!);
@@ -54,7 +57,7 @@ export class Cursor {
     });
     this.#returned.sort((a, b) => a - b);
     if (samples.length === 0 && failure !== undefined) throw failure.reason;
-    return { samples, stored };
+    return { samples, stored, usage };
   }
 
   #claim(): number {

@@ -18,14 +18,26 @@
 // - counting: the first serving of a value this sequence drew fresh is a
 //   miss, every other serving a hit, so hits + misses = values served;
 // - it remembers which indices it served and which it drew fresh (for run
-//   manifests), at the cost of one comparison per hit.
+//   manifests), at the cost of one comparison per hit;
+// - each value keeps its usage (its share of the request that drew it), from
+//   the fill that brought it or from the store, and the usage of the values
+//   it first serves from the cache is tallied (what the cache saved); a
+//   replay of a value served before does no more than count a hit.
 
 import type { IndexRanges } from "./model_info.ts";
+import { type Usages, UsageTally } from "./_usage.ts";
+import type { SampleUsage } from "./usage.ts";
 
-/** Samples a fill brought, and which of them were stored before it asked. */
-export interface Drawn {
+/** Samples, in order, and their usage where it is known. */
+export interface Found {
   /** The samples, in order. */
   readonly samples: readonly string[];
+  /** `usage[k]` is what sample `k` cost to draw; absent or `undefined` when unknown. */
+  readonly usage?: Usages | undefined;
+}
+
+/** Samples a fill brought, their usage, and which of them were stored before it asked. */
+export interface Drawn extends Found {
   /**
    * `stored[k]` is true when sample `k` was already stored further down (a
    * cache under this one had it); absent or false means a fresh draw.
@@ -39,6 +51,8 @@ export interface Served {
   readonly value: string;
   /** Whether it was stored before this sequence drew it. */
   readonly hit: boolean;
+  /** What it cost to draw, when known. */
+  readonly usage: SampleUsage | undefined;
 }
 
 /**
@@ -54,13 +68,14 @@ export type Fill = (
 
 /** Durable storage behind a sequence (a `Persistent` store). */
 export interface Backing {
-  /** Samples stored at `from` and after, in order, up to the first gap. */
-  load(from: number): Promise<readonly string[]>;
+  /** Samples stored at `from` and after, in order, up to the first gap, with their usage. */
+  load(from: number): Promise<Found>;
   /**
-   * Stores `samples` at the first free indices at or after `from` and returns
-   * every sample now stored at `from` and after, others' included, in order.
+   * Stores `samples` (with their `usage`) at the first free indices at or
+   * after `from` and returns every sample now stored at `from` and after,
+   * others' included, in order; the usage of others' samples where it read it.
    */
-  append(from: number, samples: readonly string[]): Promise<readonly string[]>;
+  append(from: number, samples: readonly string[], usage: Usages | undefined): Promise<Found>;
 }
 
 /** Hits and misses, updated as values are served. */
@@ -93,6 +108,10 @@ export class Sequence {
   #options: SequenceOptions;
   #stats: Counts;
   #values: (string | undefined)[] = [];
+  // usage[i]: what value i cost to draw, where known.
+  #usage: (SampleUsage | undefined)[] = [];
+  // The usage of the values first served as hits: what the cache saved.
+  #saved = new UsageTally();
   // fresh[i]: drawn by this sequence and not served yet.
   #fresh: boolean[] = [];
   #remainder = 0;
@@ -119,11 +138,17 @@ export class Sequence {
     return this.#take(i);
   }
 
-  /** The value at `i` and whether it was a hit. */
+  /** The value at `i`, whether it was a hit, and its usage. */
   async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
     const hit = this.#fresh[i] !== true;
-    return { value: this.#take(i), hit };
+    const usage = this.#usage[i];
+    return { value: this.#take(i), hit, usage };
+  }
+
+  /** The usage of the values first served as hits (stored before this sequence drew them). */
+  saved(): UsageTally {
+    return this.#saved;
   }
 
   /** Which indices were served, and which were drawn fresh (not stored before). */
@@ -144,7 +169,8 @@ export class Sequence {
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
-    if (this.#options.ephemeral) this.#values[i] = undefined;
+    // A provider's fresh draws are never hits: their usage goes with them.
+    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = undefined;
     if (i >= this.#servedBelow) this.#takeFirst(i);
     else this.#stats.hits++;
     return value;
@@ -155,7 +181,10 @@ export class Sequence {
     if (this.#fresh[i] === true) {
       this.#fresh[i] = false;
       this.#stats.misses++;
-    } else this.#stats.hits++;
+    } else {
+      this.#stats.hits++;
+      this.#saved.add(this.#usage[i]);
+    }
     if (i !== this.#servedBelow) {
       (this.#servedPast ??= new Set()).add(i);
       return;
@@ -183,7 +212,7 @@ export class Sequence {
   #refresh(backing: Backing): Promise<void> {
     const from = this.#values.length;
     this.#refreshing ??= backing.load(from)
-      .then((found) => this.#merge(from, found, []))
+      .then((found) => this.#merge(from, found.samples, found.usage, []))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
@@ -215,43 +244,76 @@ export class Sequence {
 
   /** Appends a fill's samples once every fill started before it is appended. */
   async #add(drawn: Promise<Drawn>, count: number, previous: Promise<unknown>): Promise<void> {
-    const { samples, stored } = await drawn;
+    const { samples, stored, usage } = await drawn;
     if (samples.length < count) this.#remainder += count - samples.length;
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
     const backing = this.#options.backing;
-    if (backing === undefined) this.#merge(this.#values.length, samples, fresh);
-    else await this.#store(backing, samples, fresh);
+    if (backing === undefined) this.#merge(this.#values.length, samples, usage, fresh);
+    else await this.#store(backing, samples, usage, fresh);
   }
 
   /** Stores fresh samples, then adds what the store holds from there on. */
-  async #store(backing: Backing, samples: readonly string[], fresh: boolean[]): Promise<void> {
+  async #store(
+    backing: Backing,
+    samples: readonly string[],
+    usage: Usages | undefined,
+    fresh: boolean[],
+  ): Promise<void> {
     const from = this.#values.length;
-    let found: readonly string[];
+    let found: Found;
     try {
-      found = await backing.append(from, samples);
+      found = await backing.append(from, samples, usage);
     } catch (error) {
       const kept = await backing.load(from).catch(() => undefined);
-      if (kept !== undefined) this.#merge(from, kept, ours(kept, samples, fresh));
-      const lost = kept && samples.length - ours(kept, samples, samples.map(() => true))
-            .filter(Boolean).length;
-      throw lostSamples(error, samples.length, lost);
+      if (kept === undefined) throw lostSamples(error, samples.length, undefined);
+      this.#mergeOurs(from, kept, samples, usage, fresh);
+      const stored = ours(kept.samples, samples).filter((k) => k >= 0).length;
+      throw lostSamples(error, samples.length, samples.length - stored);
     }
-    this.#merge(from, found, ours(found, samples, fresh));
+    this.#mergeOurs(from, found, samples, usage, fresh);
   }
 
   /**
-   * Adds what the store holds from index `from` on; `fresh[k]` marks
-   * `samples[k]` as this sequence's own draw. A look in the store and an
-   * append can overlap, so indices already here are skipped: a stored index
-   * never changes, so they hold the same values.
+   * Adds what the store holds from index `from` on, among which `mine`, this
+   * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage.
    */
-  #merge(from: number, samples: readonly string[], fresh: readonly boolean[]): void {
+  #mergeOurs(
+    from: number,
+    found: Found,
+    mine: readonly string[],
+    usage: Usages | undefined,
+    fresh: readonly boolean[],
+  ): void {
+    const matched = ours(found.samples, mine);
+    this.#merge(
+      from,
+      found.samples,
+      matched.map((k, r) => (k >= 0 ? usage?.[k] : undefined) ?? found.usage?.[r]),
+      matched.map((k) => k >= 0 && fresh[k]!),
+    );
+  }
+
+  /**
+   * Adds what the store holds from index `from` on, with its usage;
+   * `fresh[k]` marks `samples[k]` as this sequence's own draw. A look in the
+   * store and an append can overlap, so indices already here are skipped: a
+   * stored index never changes, so they hold the same values.
+   */
+  #merge(
+    from: number,
+    samples: readonly string[],
+    usage: Usages | undefined,
+    fresh: readonly boolean[],
+  ): void {
     for (let k = this.#values.length - from; k < samples.length; k++) {
+      const i = this.#values.length;
       if (fresh[k] === true) {
-        this.#fresh[this.#values.length] = true;
-        this.#markDrawn(this.#values.length);
+        this.#fresh[i] = true;
+        this.#markDrawn(i);
       }
+      const u = usage?.[k];
+      if (u !== undefined) this.#usage[i] = u;
       this.#values.push(samples[k]!);
     }
   }
@@ -265,18 +327,15 @@ export class Sequence {
 
 /**
  * For each sample of `found` (what a store holds from some index on), the
- * flag of the sample of `mine` it is. Mine were stored in order, each at the
- * first free index, so they are a subsequence of `found`: matching greedily
- * finds exactly as many as there are, whatever others wrote between them.
+ * index of the sample of `mine` it is, or -1 for another writer's. Mine were
+ * stored in order, each at the first free index, so they are a subsequence
+ * of `found`: matching greedily finds exactly as many as there are, whatever
+ * others wrote between them.
  */
-function ours(
-  found: readonly string[],
-  mine: readonly string[],
-  flags: readonly boolean[],
-): boolean[] {
-  const out = new Array<boolean>(found.length).fill(false);
+function ours(found: readonly string[], mine: readonly string[]): number[] {
+  const out = new Array<number>(found.length).fill(-1);
   for (let r = 0, k = 0; r < found.length && k < mine.length; r++) {
-    if (found[r] === mine[k]) out[r] = flags[k++]!;
+    if (found[r] === mine[k]) out[r] = k++;
   }
   return out;
 }

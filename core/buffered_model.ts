@@ -5,16 +5,17 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { type CostFigures, costOf, type Price } from "./cost.ts";
 import { Cursor } from "./_cursor.ts";
 import { assertTemperature } from "./model_key.ts";
 import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
-import { Sequence } from "./_sequence.ts";
+import { type Drawn, Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
-import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts";
+import { sharesOf } from "./_usage.ts";
+import type { TokenUsage } from "./usage.ts";
+import { assertCount, assertLength, assertPrice, assertPrompt, describe } from "./_validate.ts";
 
 /**
  * What a provider has done, and spent, since it was created: its requests,
@@ -27,9 +28,9 @@ import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts
  * import { BufferedModel, collect, type ProviderStats } from "../mod.ts";
  *
  * class Echo extends BufferedModel {
- *   protected query(prompt: string, n: number): Promise<string[]> {
- *     this.countTokens(10, n);
- *     return Promise.resolve(Array(n).fill(prompt));
+ *   protected query(prompt: string, n: number) {
+ *     const usage = { promptTokens: 10, completionTokens: n };
+ *     return Promise.resolve({ samples: Array(n).fill(prompt), usage });
  *   }
  * }
  *
@@ -66,10 +67,38 @@ interface Counters {
   samples: number;
 }
 
-// The tally of the request running now, so that `countTokens` (which a
-// subclass calls inside `query`) counts for its prompt even when requests
-// for several prompts are in flight at once.
-const running = new AsyncLocalStorage<Tally>();
+/**
+ * What one request brought: its samples and, when the provider reported
+ * them, the tokens it used. {@linkcode BufferedModel.query} returns it (or
+ * just the samples), so that the tokens count for the request's prompt, in
+ * {@linkcode BufferedModel.totalTokenCount}, `stats`, run manifests, and the
+ * usage stored with the samples, even while requests for several prompts are
+ * in flight.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, infoOf, type QueryResult } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<QueryResult> {
+ *     const usage = { promptTokens: prompt.length, completionTokens: 2 * n };
+ *     return Promise.resolve({ samples: Array(n).fill(prompt), usage });
+ *   }
+ * }
+ *
+ * const model = new Echo("echo", 0);
+ * await Promise.all([collect(model.sample("ab"), 1), collect(model.sample("abcd"), 1)]);
+ * const usage = infoOf(model).usage!();
+ * assert.deepEqual(usage.map((u) => [u.prompt, u.promptTokens]), [["ab", 2], ["abcd", 4]]);
+ * ```
+ */
+export interface QueryResult {
+  /** The samples, at least one. */
+  readonly samples: readonly string[];
+  /** The tokens the request used; absent when the provider did not say. */
+  readonly usage?: TokenUsage | undefined;
+}
 
 /**
  * Options of every {@linkcode BufferedModel}.
@@ -115,6 +144,12 @@ export interface BufferedModelOptions {
 
 /**
  * A model that fetches samples `n` at a time.
+ *
+ * A subclass implements {@linkcode BufferedModel.query}; returning the
+ * tokens each request used with its samples ({@linkcode QueryResult}) lets
+ * `stats`, displays and run manifests say what was spent, and a `Persistent`
+ * cache store each sample's share of its request beside it, so that a
+ * replayed run can say what it saved.
  *
  * Its streams share one buffer per prompt: when it is empty, a request asks
  * for `size` samples, where `batches = max(1, ceil(batch / maxBatch))` and
@@ -198,21 +233,13 @@ export abstract class BufferedModel implements Model {
   }
 
   /**
-   * Fetches `n` fresh samples of `prompt` in one request. Returning fewer is
-   * allowed: the next request asks for what is still missing of the batch
-   * (not a whole new batch); returning none is an error.
+   * Fetches `n` fresh samples of `prompt` in one request: the samples, or
+   * the samples and the tokens the request used ({@linkcode QueryResult}).
+   * Returning fewer samples is allowed: the next request asks for what is
+   * still missing of the batch (not a whole new batch); returning none is an
+   * error.
    */
-  protected abstract query(prompt: string, n: number): Promise<string[]>;
-
-  /** Adds a request's token usage to {@linkcode BufferedModel.totalTokenCount}. */
-  protected countTokens(prompt: number, completion: number): void {
-    this.#tokens = [this.#tokens[0] + prompt, this.#tokens[1] + completion];
-    const tally = running.getStore();
-    // A tally of another model: this one was called outside its own query().
-    if (tally === undefined || this.#usage.get(tally.prompt) !== tally) return;
-    tally.promptTokens += prompt;
-    tally.completionTokens += completion;
-  }
+  protected abstract query(prompt: string, n: number): Promise<string[] | QueryResult>;
 
   /** Records that a request is being sent again (for {@linkcode BufferedModel.stats}). */
   protected countRetry(): void {
@@ -266,6 +293,7 @@ export abstract class BufferedModel implements Model {
       role: "provider",
       detail: `${identity(this)}, max batch ${this.maxBatch}`,
       figures: { ...this.stats },
+      ...(this.price === undefined ? {} : { price: this.price }),
       usage: () =>
         Array.from(this.#usage.values(), (tally) => ({
           ...tally,
@@ -290,7 +318,7 @@ export abstract class BufferedModel implements Model {
       new Sequence({
         ephemeral: true,
         expected: (batch) => this.#requestSize(batch),
-        fill: async (_index, count) => ({ samples: await this.#timedQuery(prompt, count) }),
+        fill: (_index, count) => this.#timedQuery(prompt, count),
       }),
     );
   }
@@ -306,7 +334,8 @@ export abstract class BufferedModel implements Model {
     return Math.ceil(batch / batches);
   }
 
-  async #timedQuery(prompt: string, n: number): Promise<string[]> {
+  /** One request: its samples, each with its share of the request's usage. */
+  async #timedQuery(prompt: string, n: number): Promise<Drawn> {
     const tally = memo(this.#usage, prompt, () => ({
       prompt,
       requests: 0,
@@ -316,30 +345,85 @@ export abstract class BufferedModel implements Model {
       queryTime: 0,
     }));
     const start = performance.now();
+    let answer: unknown;
+    let elapsed = 0;
     try {
-      const samples = await running.run(tally, () => this.query(prompt, n));
-      if (!Array.isArray(samples) || samples.length === 0) {
-        throw new TypeError(
-          `${this.constructor.name} "${this.name}" returned no samples for a request of ${n}: ` +
-            `query() must resolve to a non-empty array of strings; fix its query()`,
-        );
-      }
-      const bad = samples.findIndex((s) => typeof s !== "string");
-      if (bad >= 0) {
-        throw new TypeError(
-          `${this.constructor.name} "${this.name}" returned ${describe(samples[bad])} ` +
-            `as sample ${bad}: query() must resolve to strings; fix its query()`,
-        );
-      }
-      this.#stats.requests++;
-      this.#stats.samples += samples.length;
-      tally.requests++;
-      tally.samples += samples.length;
-      return samples;
+      answer = await this.query(prompt, n);
+    } catch (error) {
+      // A request that brought no sample may still have been billed.
+      const billed = (error as { usage?: unknown } | null)?.usage;
+      if (isTokenUsage(billed)) this.#countTokens(tally, billed);
+      throw error;
     } finally {
-      const seconds = (performance.now() - start) / 1000;
-      this.#queryTime += seconds;
-      tally.queryTime += seconds;
+      elapsed = performance.now() - start;
+      this.#queryTime += elapsed / 1000;
+      tally.queryTime += elapsed / 1000;
     }
+    const latencyMs = Math.round(elapsed);
+    const { samples, usage } = this.#checked(answer, n);
+    this.#stats.requests++;
+    this.#stats.samples += samples.length;
+    tally.requests++;
+    tally.samples += samples.length;
+    if (usage === undefined) {
+      return { samples, usage: sharesOf({ requests: 1, latencyMs }, samples.length) };
+    }
+    this.#countTokens(tally, usage);
+    const { promptTokens, completionTokens } = usage;
+    const request = { requests: 1, promptTokens, completionTokens, latencyMs };
+    return { samples, usage: sharesOf(request, samples.length) };
   }
+
+  /** Adds a request's tokens to the totals and to its prompt's tally. */
+  #countTokens(tally: Tally, { promptTokens, completionTokens }: TokenUsage): void {
+    this.#tokens = [this.#tokens[0] + promptTokens, this.#tokens[1] + completionTokens];
+    tally.promptTokens += promptTokens;
+    tally.completionTokens += completionTokens;
+  }
+
+  /** What `query` resolved to, checked: its samples, and its token usage if it gave one. */
+  #checked(answer: unknown, n: number): QueryResult {
+    const who = `${this.constructor.name} "${this.name}"`;
+    const result: Partial<QueryResult> | null = Array.isArray(answer)
+      ? { samples: answer }
+      : answer as Partial<QueryResult> | null;
+    const samples: unknown = result?.samples;
+    if (!Array.isArray(samples) || samples.length === 0) {
+      const got = Array.isArray(samples)
+        ? "no samples"
+        : typeof result === "object" && result !== null
+        ? "an object without a samples array"
+        : describe(answer);
+      throw new TypeError(
+        `${who} returned ${got} for a request of ${n}: query() must resolve to a non-empty ` +
+          `array of strings, or to { samples, usage }; fix its query()`,
+      );
+    }
+    const bad = samples.findIndex((s) => typeof s !== "string");
+    if (bad >= 0) {
+      throw new TypeError(
+        `${who} returned ${describe(samples[bad])} ` +
+          `as sample ${bad}: query() must resolve to strings; fix its query()`,
+      );
+    }
+    const usage = result!.usage;
+    if (usage === undefined) return { samples };
+    if (typeof usage !== "object" || usage === null) {
+      throw new TypeError(
+        `${who}: query() returned usage ${describe(usage)}: it must be ` +
+          `{ promptTokens, completionTokens }, or absent; fix its query()`,
+      );
+    }
+    assertLength("usage.promptTokens", usage.promptTokens, `${who} query()`);
+    assertLength("usage.completionTokens", usage.completionTokens, `${who} query()`);
+    return { samples, usage };
+  }
+}
+
+/** Whether `value` is token usage as a failed request's error may carry it. */
+function isTokenUsage(value: unknown): value is TokenUsage {
+  const usage = value as Partial<TokenUsage> | null | undefined;
+  return [usage?.promptTokens, usage?.completionTokens].every((n) =>
+    Number.isSafeInteger(n) && n! >= 0
+  );
 }

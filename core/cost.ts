@@ -40,9 +40,9 @@ export interface Price {
  * import { BufferedModel, collect, type CostFigures } from "../mod.ts";
  *
  * class Echo extends BufferedModel {
- *   protected query(prompt: string, n: number): Promise<string[]> {
- *     this.countTokens(1000, 500 * n);
- *     return Promise.resolve(Array(n).fill(prompt));
+ *   protected query(prompt: string, n: number) {
+ *     const usage = { promptTokens: 1000, completionTokens: 500 * n };
+ *     return Promise.resolve({ samples: Array(n).fill(prompt), usage });
  *   }
  * }
  *
@@ -67,6 +67,55 @@ export interface CostFigures {
   readonly cost?: number;
   /** Seconds spent waiting for answers. */
   readonly queryTime: number;
+}
+
+/**
+ * What a cache saved: the samples it served that it did not draw in this run
+ * (stored before, in its store or a cache below), each counted once, and what
+ * drawing them cost when they were drawn: their stored requests, tokens and
+ * time, and the cost of those tokens at the provider's price. Samples stored
+ * without usage (by an older version, the Python original, or a model that
+ * reports no tokens) are counted in `unknown`: their tokens and cost are not
+ * in the figures, which are then a lower bound.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Persistent, type SavedFigures } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number) {
+ *     return Promise.resolve({
+ *       samples: Array(n).fill(prompt),
+ *       usage: { promptTokens: 1000, completionTokens: 400 * n },
+ *     });
+ *   }
+ * }
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const price = { input: 2.5, output: 10 };
+ * await collect(new Persistent(new Echo("echo", 0, { maxBatch: 2 }), dir).sample("p", 2), 2);
+ *
+ * const replay = new Persistent(new Echo("echo", 0, { price }), dir, { replication: true });
+ * await collect(replay.sample("p"), 2);
+ * const { queryTime, ...saved }: SavedFigures = replay.stats.saved;
+ * assert.deepEqual(saved, {
+ *   samples: 2,
+ *   unknown: 0,
+ *   requests: 1,
+ *   promptTokens: 1000,
+ *   completionTokens: 800,
+ *   cost: 0.0105, // (1000 × 2.5 + 800 × 10) / 1,000,000
+ * });
+ * assert(queryTime >= 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface SavedFigures extends CostFigures {
+  /** Samples served from the cache, each counted once however often it was served. */
+  readonly samples: number;
+  /** Of those, samples whose token usage is not stored: not in the other figures. */
+  readonly unknown: number;
 }
 
 /**

@@ -42,8 +42,14 @@ export {
   type SequenceUse,
   stackOf,
 } from "./model_info.ts";
-export { BufferedModel, type BufferedModelOptions, type ProviderStats } from "./buffered_model.ts";
-export { type CostFigures, costOf, type Price } from "./cost.ts";
+export {
+  BufferedModel,
+  type BufferedModelOptions,
+  type ProviderStats,
+  type QueryResult,
+} from "./buffered_model.ts";
+export { type CostFigures, costOf, type Price, type SavedFigures } from "./cost.ts";
+export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
 export type { AsyncSource } from "./async_source.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CostFigures } from "./cost.ts";
+import type { CostFigures, Price, SavedFigures } from "./cost.ts";
 import type { Model } from "./model.ts";
 import { formatTemperature } from "./model_key.ts";
 
@@ -75,6 +75,13 @@ export interface ModelInfo {
   /** A cache over a store: the store's location (absent for a cache in memory). */
   readonly store?: string | undefined;
   /**
+   * A cache: what the items it served from the cache cost when they were
+   * drawn (see `CacheStats.saved`).
+   */
+  readonly saved?: SavedFigures | undefined;
+  /** A provider: its price per million tokens, when it has one. */
+  readonly price?: Readonly<Price> | undefined;
+  /**
    * A cache: per prompt, the indices it served and those it drew since it
    * was created (what a run manifest reports; computed when called).
    */
@@ -100,6 +107,11 @@ export interface SequenceUse {
    * read); a served index not drawn was a hit, stored before.
    */
   readonly drawn: IndexRanges;
+  /**
+   * What the indices served from the cache (served, not drawn) cost when
+   * they were drawn, each counted once.
+   */
+  readonly saved?: SavedFigures | undefined;
 }
 
 /**

@@ -8,10 +8,12 @@
 import { Cursor } from "./_cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
-import { type ModelInfo, modelInfo, type SequenceUse } from "./model_info.ts";
+import type { Price, SavedFigures } from "./cost.ts";
+import { type ModelInfo, modelInfo, type SequenceUse, stackOf } from "./model_info.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Backing, type Drawn, Sequence } from "./_sequence.ts";
 import { at, fresh, type IndexedModel, memo, type Source, sourceOf } from "./_source.ts";
+import { UsageTally } from "./_usage.ts";
 import { assertCount, assertPrompt } from "./_validate.ts";
 
 /**
@@ -31,6 +33,12 @@ export interface CacheStats {
   misses: number;
   /** Samples drawn from the inner model (a batch draws several), served or not yet. */
   drawn: number;
+  /**
+   * What the items served from the cache (hits stored before this model drew
+   * them, each counted once) cost when they were drawn, from the usage stored
+   * with them; the cost at the price of the provider under this model.
+   */
+  saved: SavedFigures;
 }
 
 /**
@@ -64,7 +72,7 @@ export class Repeatable extends Decorator {
   #expected: (batch: number) => number;
   #fill: (prompt: string, index: number, count: number, batch: number) => Promise<Drawn>;
   #sequences = new Map<string, Sequence>();
-  #stats: CacheStats = { hits: 0, misses: 0, drawn: 0 };
+  #stats: Omit<CacheStats, "saved"> = { hits: 0, misses: 0, drawn: 0 };
 
   /**
    * Wraps `inner` in an in-memory cache; missing items are drawn from it seen
@@ -87,9 +95,11 @@ export class Repeatable extends Decorator {
     }
   }
 
-  /** Hits, misses and draws since this model was created. */
+  /** Hits, misses and draws since this model was created, and what the hits saved. */
   get stats(): Readonly<CacheStats> {
-    return { ...this.#stats };
+    const saved = new UsageTally();
+    for (const sequence of this.#sequences.values()) saved.addTally(sequence.saved());
+    return { ...this.#stats, saved: saved.figures(this.#price()) };
   }
 
   /**
@@ -112,17 +122,29 @@ export class Repeatable extends Decorator {
    * hits, misses and draws, and what it served and drew per prompt.
    */
   override [modelInfo](): ModelInfo {
+    const { saved, ...figures } = this.stats;
     return {
       ...super[modelInfo](),
       role: "cache",
       detail: "in memory",
-      figures: this.stats,
+      figures,
+      saved,
       sequences: () => this.#uses(),
     };
   }
 
   #uses(): SequenceUse[] {
-    return Array.from(this.#sequences, ([prompt, sequence]) => ({ prompt, ...sequence.record() }));
+    const price = this.#price();
+    return Array.from(this.#sequences, ([prompt, sequence]) => ({
+      prompt,
+      ...sequence.record(),
+      saved: sequence.saved().figures(price),
+    }));
+  }
+
+  /** The price of the provider under this cache, if it has one. */
+  #price(): Price | undefined {
+    return stackOf(this.inner).find((layer) => layer.role === "provider")?.price;
   }
 
   /** @internal Fresh draws: a shared cursor per prompt over this model's sequences. */
@@ -140,7 +162,11 @@ export class Repeatable extends Decorator {
     const served = await Promise.all(
       Array.from({ length: count }, (_, k) => sequence.served(index + k, batch)),
     );
-    return { samples: served.map((s) => s.value), stored: served.map((s) => s.hit) };
+    return {
+      samples: served.map((s) => s.value),
+      stored: served.map((s) => s.hit),
+      usage: served.map((s) => s.usage),
+    };
   }
 
   /** @internal Durable storage for `prompt`'s sequence, if any (`Persistent`). */

@@ -1,7 +1,9 @@
 // Writes notebooks/structured_cache/, the cache structured_output.ipynb
 // replays: a scripted stand-in for a model, with the mistakes real models
 // make (no tags, an unclosed tag, words instead of a number, wrong answers,
-// broken JSON), written through Persistent so the layout is the library's.
+// broken JSON), written through Persistent so the layout is the library's,
+// with what the samples cost to draw estimated as for example_cache/ (see
+// make_example_usage.ts: the stand-in's own timings would differ each run).
 // Deterministic: every run writes the same bytes (tests/structured_cache_test.ts
 // checks that the shipped cache is this script's output).
 //
@@ -10,6 +12,7 @@
 import { BufferedModel, collect } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { FACTS_PROMPT, PROBLEMS, solvePrompt } from "./structured_prompts.ts";
+import { writeEstimatedUsage } from "./make_example_usage.ts";
 
 /** The alias of the model key the notebook reads (`scripted_0.7`). */
 export const ALIAS = "scripted";
@@ -188,6 +191,7 @@ export async function makeStructuredCache(dir: string): Promise<void> {
     await collect(model.sample(prompt, answers.length), answers.length);
   }
   await model.store.close();
+  await writeEstimatedUsage(dir);
 }
 
 if (import.meta.main) {

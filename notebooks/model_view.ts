@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CostFigures } from "../core/cost.ts";
+import type { CostFigures, SavedFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, stackOf } from "../core/model_info.ts";
 import {
@@ -31,8 +31,9 @@ export interface Layer {
 
 /**
  * The figures of a whole stack since it was created (or between two
- * snapshots, see {@linkcode stackFigures}): what its caches served, and what
- * its provider spent (requests, tokens, cost, query time).
+ * snapshots, see {@linkcode stackFigures}): what its caches served, what its
+ * provider spent (requests, tokens, cost, query time), and what the items
+ * served from the cache cost when they were drawn (`saved`).
  */
 export interface StackFigures extends CostFigures {
   /** Items served from a cache (the outermost caching layer). */
@@ -56,6 +57,14 @@ export interface StackFigures extends CostFigures {
   cost?: number;
   /** Seconds spent waiting for the provider. */
   queryTime: number;
+  /**
+   * What the items served from the cache cost when they were drawn, from
+   * the usage stored with them: the `saved` figures of the innermost caching
+   * layer (the one that draws from the provider); absent for a stack
+   * without a cache.
+   * @default {undefined}
+   */
+  saved?: SavedFigures;
 }
 
 /**
@@ -102,6 +111,7 @@ export function stackFigures(model: Model, since?: StackFigures): StackFigures {
   const bottom = layers[layers.length - 1]!;
   const total = (name: string) => sum(providers.map((p) => p.figures[name] ?? 0));
   const { cost } = bottom.figures;
+  const saved = caches[caches.length - 1]?.saved;
   const now: StackFigures = {
     hits: outer?.hits ?? 0,
     misses: outer?.misses ?? 0,
@@ -112,16 +122,17 @@ export function stackFigures(model: Model, since?: StackFigures): StackFigures {
     completionTokens: bottom.figures.completionTokens ?? 0,
     ...(cost === undefined ? {} : { cost }),
     queryTime: bottom.figures.queryTime ?? 0,
+    ...(saved === undefined ? {} : { saved }),
   };
   return since === undefined ? now : difference(now, since);
 }
 
 /** The figures of `after` minus those of `before`; a cost only when both have one. */
 function difference(after: StackFigures, before: StackFigures): StackFigures {
-  const minus = (name: Exclude<keyof StackFigures, "cost">) => after[name] - before[name];
-  const cost = after.cost === undefined || before.cost === undefined
+  const minus = (name: Exclude<keyof StackFigures, "cost" | "saved">) => after[name] - before[name];
+  const saved = after.saved === undefined || before.saved === undefined
     ? {}
-    : { cost: after.cost - before.cost };
+    : { saved: savedSince(after.saved, before.saved) };
   return {
     hits: minus("hits"),
     misses: minus("misses"),
@@ -130,9 +141,30 @@ function difference(after: StackFigures, before: StackFigures): StackFigures {
     retries: minus("retries"),
     promptTokens: minus("promptTokens"),
     completionTokens: minus("completionTokens"),
-    ...cost,
+    ...costSince(after, before),
+    queryTime: minus("queryTime"),
+    ...saved,
+  };
+}
+
+function savedSince(after: SavedFigures, before: SavedFigures): SavedFigures {
+  const minus = (name: Exclude<keyof SavedFigures, "cost">) => after[name] - before[name];
+  return {
+    samples: minus("samples"),
+    unknown: minus("unknown"),
+    requests: minus("requests"),
+    promptTokens: minus("promptTokens"),
+    completionTokens: minus("completionTokens"),
+    ...costSince(after, before),
     queryTime: minus("queryTime"),
   };
+}
+
+/** `{ cost }` of `after` minus that of `before`, when both have one. */
+function costSince(after: CostFigures, before: CostFigures): { cost?: number } {
+  return after.cost === undefined || before.cost === undefined
+    ? {}
+    : { cost: after.cost - before.cost };
 }
 
 /**
@@ -351,7 +383,45 @@ function summary(f: StackFigures): string {
     `tokens ${f.promptTokens} prompt / ${f.completionTokens} completion`,
     ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
     `query time ${seconds(f.queryTime)}`,
+    ...(f.saved === undefined || f.saved.samples === 0 ? [] : [`saved: ${savedSummary(f.saved)}`]),
   ].join(" · ");
+}
+
+/**
+ * What the items served from the cache cost when drawn, in one line:
+ * `100 samples, tokens 1400 prompt / 5200 completion, cost 0.0555, query time
+ * 61.4 s`; samples stored without usage are named, never counted as free.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { savedSummary } from "./model_view.ts";
+ *
+ * const figures = { requests: 1, promptTokens: 35, completionTokens: 10, queryTime: 0.8 };
+ * assert.equal(
+ *   savedSummary({ samples: 10, unknown: 0, ...figures, cost: 0.000188 }),
+ *   "10 samples, tokens 35 prompt / 10 completion, cost 0.000188, query time 0.80 s",
+ * );
+ * assert.equal(
+ *   savedSummary({ samples: 12, unknown: 2, ...figures }),
+ *   "12 samples (2 of unknown usage, not counted), tokens 35 prompt / 10 completion, " +
+ *     "query time 0.80 s",
+ * );
+ * assert.equal(
+ *   savedSummary({ ...figures, samples: 3, unknown: 3, promptTokens: 0, completionTokens: 0 }),
+ *   "3 samples of unknown usage",
+ * );
+ * ```
+ */
+export function savedSummary(saved: SavedFigures): string {
+  const samples = `${saved.samples} sample${saved.samples === 1 ? "" : "s"}`;
+  if (saved.unknown === saved.samples) return `${samples} of unknown usage`;
+  return [
+    saved.unknown === 0 ? samples : `${samples} (${saved.unknown} of unknown usage, not counted)`,
+    `tokens ${saved.promptTokens} prompt / ${saved.completionTokens} completion`,
+    ...(saved.cost === undefined ? [] : [`cost ${formatCost(saved.cost)}`]),
+    `query time ${seconds(saved.queryTime)}`,
+  ].join(", ");
 }
 
 /**

@@ -2,6 +2,7 @@
 // answered, what happened and what to do, with every text cleaned of the API
 // key: the only place where a client makes its errors, so no field is missed.
 
+import type { TokenUsage } from "../core/usage.ts";
 import { isPermissionError } from "./_api_key.ts";
 import { errorFields } from "./_error_fields.ts";
 import { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
@@ -18,6 +19,8 @@ export interface ErrorFallback {
   status?: number;
   /** What to do, when the status suggests nothing. */
   hint?: string;
+  /** The tokens the request used, when its answer carried no sample. */
+  usage?: TokenUsage | undefined;
 }
 
 /** Makes the errors of one client (one model's requests). */
@@ -65,6 +68,7 @@ export class HttpErrors {
       body: raw,
       retryAfter: retryHint(response.headers, message),
       hint: statusHint(status, this.#keyVariable) ?? fallback?.hint,
+      usage: fallback?.usage,
     });
   }
 

@@ -40,14 +40,17 @@ export class Spending {
    * {@linkcode BudgetExceededError} instead of calling `send` when nothing
    * may be asked for.
    */
-  async request(n: number, send: (n: number) => Promise<string[]>): Promise<string[]> {
+  async request<T extends { readonly samples: readonly string[] }>(
+    n: number,
+    send: (n: number) => Promise<T>,
+  ): Promise<T> {
     const granted = this.#grant(n);
     this.#requests++;
     this.#pending += granted;
     try {
-      const samples = await send(granted);
-      this.#samples += samples.length;
-      return samples;
+      const answer = await send(granted);
+      this.#samples += answer.samples.length;
+      return answer;
     } finally {
       this.#pending -= granted;
     }

@@ -8,6 +8,7 @@ import {
   BufferedModel,
   type BufferedModelOptions,
   type ProviderStats,
+  type QueryResult,
 } from "../core/buffered_model.ts";
 import { describe } from "../core/_validate.ts";
 import type { BudgetOptions } from "./budget.ts";
@@ -122,11 +123,11 @@ export class Ollama extends BufferedModel {
   }
 
   /** Fetches `n` samples with `n` concurrent chats. */
-  protected query(prompt: string, n: number): Promise<string[]> {
+  protected query(prompt: string, n: number): Promise<QueryResult> {
     return settleSamples(Array.from({ length: n }, () => this.#chat(prompt)));
   }
 
-  #chat(prompt: string): Promise<string[]> {
+  #chat(prompt: string): Promise<QueryResult> {
     const { options, ...rest } = this.#fields;
     const body = {
       ...rest,
@@ -136,18 +137,18 @@ export class Ollama extends BufferedModel {
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
     return this.#budget.request(1, async () => {
-      const text = await this.#client.post(
+      const answer = await this.#client.post(
         "/api/chat",
         body,
         (response, stream) => this.#read(response, stream),
       );
       this.#requests++;
-      return [text];
+      return answer;
     });
   }
 
   /** Joins the streamed message parts; the last line carries the token counts. */
-  async #read(response: Response, body: ResponseBody): Promise<string> {
+  async #read(response: Response, body: ResponseBody): Promise<QueryResult> {
     let text = "";
     for await (const line of lines(body.chunks())) {
       const chunk = parseJson(line);
@@ -163,8 +164,11 @@ export class Ollama extends BufferedModel {
         text += chunk.message.content;
       }
       if (chunk.done === true) {
-        this.countTokens(tokenCount(chunk.prompt_eval_count), tokenCount(chunk.eval_count));
-        return text;
+        const usage = {
+          promptTokens: tokenCount(chunk.prompt_eval_count),
+          completionTokens: tokenCount(chunk.eval_count),
+        };
+        return { samples: [text], usage };
       }
     }
     throw this.#client.errorFrom(response, text, undefined, {

@@ -8,7 +8,9 @@ import {
   BufferedModel,
   type BufferedModelOptions,
   type ProviderStats,
+  type QueryResult,
 } from "../core/buffered_model.ts";
+import type { TokenUsage } from "../core/usage.ts";
 import { describe } from "../core/_validate.ts";
 import type { BudgetOptions } from "./budget.ts";
 import { Spending } from "./_spending.ts";
@@ -155,7 +157,7 @@ export class OpenAICompatible extends BufferedModel {
   }
 
   /** Fetches `n` samples: one request, or `n` single ones where `n > 1` is refused. */
-  protected async query(prompt: string, n: number): Promise<string[]> {
+  protected async query(prompt: string, n: number): Promise<QueryResult> {
     if (n === 1 || this.#singleOnly) return this.#requestEach(prompt, n);
     try {
       return await this.#request(prompt, n);
@@ -166,11 +168,11 @@ export class OpenAICompatible extends BufferedModel {
     }
   }
 
-  #requestEach(prompt: string, n: number): Promise<string[]> {
+  #requestEach(prompt: string, n: number): Promise<QueryResult> {
     return settleSamples(Array.from({ length: n }, () => this.#request(prompt, 1)));
   }
 
-  #request(prompt: string, wanted: number): Promise<string[]> {
+  #request(prompt: string, wanted: number): Promise<QueryResult> {
     return this.#budget.request(wanted, (n) => {
       const body = {
         ...this.#generation.fields,
@@ -190,7 +192,7 @@ export class OpenAICompatible extends BufferedModel {
     });
   }
 
-  async #read(response: Response, responseBody: ResponseBody): Promise<string[]> {
+  async #read(response: Response, responseBody: ResponseBody): Promise<QueryResult> {
     const raw = await responseBody.text();
     const body = parseJson(raw);
     if (!isRecord(body) || !Array.isArray(body.choices)) {
@@ -201,24 +203,29 @@ export class OpenAICompatible extends BufferedModel {
           `check baseUrl (${this.baseUrl}): it must be the API root that /chat/completions is under`,
       });
     }
-    this.#countUsage(body.usage);
     const { samples, dropped } = choiceTexts(body.choices);
+    const usage = usageOf(body.usage);
     if (samples.length === 0) {
       throw this.#client.errorFrom(response, raw, body, {
         message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
         code: "no_content",
+        usage,
         hint: "a content filter or a tool call can leave no text: change the prompt or the " +
           "generation options (e.g. responseFormat, params)",
       });
     }
     this.#requests++;
-    return samples;
+    return usage === undefined ? { samples } : { samples, usage };
   }
+}
 
-  #countUsage(usage: unknown): void {
-    if (!isRecord(usage)) return;
-    this.countTokens(tokenCount(usage.prompt_tokens), tokenCount(usage.completion_tokens));
-  }
+/** The tokens a response's `usage` reports, or undefined when it reports none. */
+function usageOf(usage: unknown): TokenUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  return {
+    promptTokens: tokenCount(usage.prompt_tokens),
+    completionTokens: tokenCount(usage.completion_tokens),
+  };
 }
 
 /** The texts of `choices` in index order; choices without text are dropped. */

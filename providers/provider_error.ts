@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { TokenUsage } from "../core/usage.ts";
 import { excerpt } from "./_error_fields.ts";
 import { type Redact, redactCause } from "./_redact.ts";
 import { isRetryableStatus } from "./_retry.ts";
@@ -43,6 +44,11 @@ export interface ProviderErrorInit {
   retryAfter?: number | undefined;
   /** What to do about it, appended to the message. */
   hint?: string | undefined;
+  /**
+   * The tokens the request used although it brought no sample (e.g. every
+   * choice was filtered): the provider bills them, so they count as spent.
+   */
+  usage?: TokenUsage | undefined;
   /** The underlying error (a network failure, a timeout). */
   cause?: unknown;
   /**
@@ -120,6 +126,8 @@ export class ProviderError extends Error {
   readonly retryAfter: number | undefined;
   /** Whether sending the same request again may succeed. */
   readonly retryable: boolean;
+  /** The tokens the request used although it brought no sample, if the provider said. */
+  readonly usage: TokenUsage | undefined;
 
   /**
    * Describes a failed exchange; the message names who answered, the status,
@@ -139,6 +147,7 @@ export class ProviderError extends Error {
     this.body = excerpt(clean.body ?? "");
     this.retryAfter = clean.retryAfter;
     this.retryable = clean.retryable ?? isRetryableStatus(clean.status);
+    this.usage = init.usage;
   }
 }
 

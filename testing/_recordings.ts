@@ -3,7 +3,9 @@
 // module's runtime unloads, which cannot wait for promises.
 
 import { isPromptHash } from "../cache/_key_path.ts";
-import { PROMPT_FILE, sampleIndex } from "../cache/fs_store.ts";
+import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
+import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
+import { recordsOf, usageAt } from "../core/_usage.ts";
 
 /** One recorded sequence. */
 export interface Recorded {
@@ -30,8 +32,8 @@ export function recordings(folder: string): Recorded[] {
 
 /**
  * Removes the sequence, or only its samples from index `keep` on (highest
- * first, so that what stays is always a readable prefix); then the model key
- * folders it leaves empty, up to `folder`.
+ * first, so that what stays is always a readable prefix) and their usage;
+ * then the model key folders it leaves empty, up to `folder`.
  */
 export function removeRecorded(folder: string, recorded: Recorded, keep = 0): void {
   if (keep === 0) Deno.removeSync(recorded.path, { recursive: true });
@@ -39,6 +41,7 @@ export function removeRecorded(folder: string, recorded: Recorded, keep = 0): vo
     for (const index of recorded.indices.filter((i) => i >= keep).reverse()) {
       Deno.removeSync(`${recorded.path}/${index}.md`);
     }
+    keepUsage(recorded.path, keep);
     return;
   }
   let parent = recorded.path.slice(0, recorded.path.lastIndexOf("/"));
@@ -84,6 +87,27 @@ export function leftovers(folder: string, current: string | undefined): string[]
     .map((entry) => `${parent}/${entry.name}`)
     .filter((path) => path !== current)
     .sort();
+}
+
+/**
+ * Keeps the usage of the samples below index `keep` only, so that no record
+ * is taken for a sample recorded there later: the file is replaced at once
+ * (a new file renamed over it).
+ */
+function keepUsage(path: string, keep: number): void {
+  const file = `${path}/${USAGE_FILE}`;
+  let records;
+  try {
+    records = parseRecords(Deno.readFileSync(file));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (records.every((r) => r.from + r.count <= keep)) return;
+  const indices = Array.from({ length: keep }, (_, i) => i);
+  const temp = `${file}.prune-${crypto.randomUUID()}`;
+  Deno.writeTextFileSync(temp, formatRecords(recordsOf(indices, usageAt(records, 0, keep))));
+  Deno.renameSync(temp, file);
 }
 
 function walk(dir: string, segments: string[], found: Recorded[]): void {

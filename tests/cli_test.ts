@@ -4,6 +4,10 @@
 import assert from "node:assert/strict";
 import { main } from "../cli/mod.ts";
 import { promptHash } from "../core/model_key.ts";
+import { collect } from "../core/iterators.ts";
+import { FsStore } from "../cache/fs_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import { CountingModel } from "./mock_model.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 import { symlink } from "./symlink.ts";
@@ -467,4 +471,50 @@ Deno.test("cli stats: a Redis server that accepts but never answers exits 3 nami
     await accepting;
     for (const conn of conns) conn.close();
   }
+});
+
+Deno.test("cli stats: what the samples cost to draw, when usage is stored; verify accepts it", async () => {
+  await withTemp(async (dir) => {
+    const cache = `${dir}/cache`;
+    // One request of 4 and one of 2 (35 prompt tokens each, a completion token a sample),
+    // then 3 samples of another prompt stored without usage.
+    const model = new Persistent(new CountingModel("gpt-4o", 1, { maxBatch: 4 }), cache);
+    await collect(model.sample(CHOOSE, 4), 4);
+    await collect(model.sample(CHOOSE, 2), 6);
+    await new FsStore(cache).append({ model: "old_1", hash: promptHash("p") }, 0, ["a", "b", "c"]);
+
+    const text = await cli(["stats", cache]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /\nmodel +prompts +samples +size +requests +prompt tokens +completion tokens +query time\n/,
+    );
+    assert.match(text.stdout, /\ngpt-4o_1 +1 +6 +6 B +2 +70 +6 +[\d.]+ s\n/);
+    assert.match(text.stdout, /\nold_1 +1 +3 +3 B +0 +0 +0 +0\.0 s\n/);
+    assert.match(text.stdout, /\ntotal \(2 models\) +2 +9 +9 B +2 +70 +6 +[\d.]+ s\n/);
+    assert.match(
+      text.stdout,
+      /\n3 of 9 samples have no stored token usage .*: the token columns leave them out\n$/,
+    );
+
+    const { models, total } = JSON.parse((await cli(["stats", cache, "--json"])).stdout);
+    const { queryTime, ...usage } = total.usage;
+    assert.deepEqual(usage, { samples: 6, requests: 2, promptTokens: 70, completionTokens: 6 });
+    assert.ok(queryTime >= 0);
+    assert.equal(models[1].usage.samples, 0);
+
+    // A torn usage line is a note for verify, not a problem.
+    await Deno.writeTextFile(
+      `${cache}/gpt-4o_1/${promptHash(CHOOSE)}/usage.jsonl`,
+      '{"from":6,"cou',
+      { append: true },
+    );
+    const verified = await cli(["verify", cache]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /usage\.jsonl: 1 line\(s\) are not whole usage records/);
+    assert.match(verified.stdout, /no problems found/);
+  });
+  // A cache without usage shows no usage columns, as before.
+  const old = await cli(["stats", MNIMI_CACHE, "--json"]);
+  assert.ok(!("usage" in JSON.parse(old.stdout).total));
 });

@@ -6,6 +6,8 @@ import { RedisStore } from "../cache/redis_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { promptHash } from "../core/model_key.ts";
+import { usageAt } from "../core/_usage.ts";
+import type { SampleUsage } from "../core/usage.ts";
 import { freshRedisSpec, skipRedis } from "./redis_url.ts";
 import { symlink } from "./symlink.ts";
 
@@ -60,8 +62,23 @@ function key(model: string, prompt: string): SequenceKey {
   return { model, hash: promptHash(prompt) };
 }
 
+// What the first seeded samples cost to draw, as the shares of one request
+// (stored as one record, read back as the same shares); the third's is unknown.
+const USAGE: (SampleUsage | undefined)[] = [
+  { requests: 1, promptTokens: 6, completionTokens: 1, latencyMs: 35 },
+  { requests: 0, promptTokens: 5, completionTokens: 1, latencyMs: 35 },
+  undefined,
+];
+
 async function seed(store: Store): Promise<void> {
-  for (const { key, prompt, samples } of SEED) await store.append(key, 0, samples, prompt);
+  for (const [k, { key, prompt, samples }] of SEED.entries()) {
+    await store.append(key, 0, samples, prompt, k === 0 ? USAGE : undefined);
+  }
+}
+
+/** The usage of a sequence's first `count` samples, per sample. */
+async function usage(store: Store, key: SequenceKey, count: number) {
+  return usageAt(await store.usage!(key), 0, count);
 }
 
 /** Every sequence of a store, sorted, with prompt texts. */
@@ -106,16 +123,21 @@ for (const from of KINDS) {
           const first = await copyStore(a, b, { onProgress: (p) => progress.push(p) });
           assert.deepEqual(first, { sequences: 4, copied: 7, present: 0, conflicts: [] });
           assert.deepEqual(await dump(b), await dump(a));
+          // What the samples cost to draw goes with them.
+          assert.deepEqual(await usage(b, SEED[0]!.key, 3), USAGE);
+          assert.deepEqual(await b.usage!(SEED[1]!.key), []);
           assert.deepEqual(progress.map((p) => p.done).sort(), [1, 2, 3, 4]);
           assert.ok(progress.every((p) => p.total === 4));
 
           const again = await copyStore(a, b);
           assert.deepEqual(again, { sequences: 4, copied: 0, present: 7, conflicts: [] });
 
-          await a.append(SEED[0]!.key, 3, ["new"], "Choose");
+          const last = { requests: 1, latencyMs: 9 };
+          await a.append(SEED[0]!.key, 3, ["new"], "Choose", [last]);
           const more = await copyStore(a, b);
           assert.equal(more.copied, 1);
           assert.deepEqual(await b.load(SEED[0]!.key, 0), ["92", "417", "", "new"]);
+          assert.deepEqual(await usage(b, SEED[0]!.key, 4), [...USAGE, last]);
         }),
     });
   }

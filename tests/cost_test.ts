@@ -1,6 +1,7 @@
 // What a run cost: a provider's price per million tokens, the cost in its
 // stats, per prompt, in the model view, in progress totals and in run
-// manifests; no price means no cost (never a made-up 0).
+// manifests; no price means no cost (never a made-up 0). What a replay saved:
+// the stored usage of the samples served from the cache, at the same price.
 
 import assert from "node:assert/strict";
 import {
@@ -8,6 +9,7 @@ import {
   collect,
   costOf,
   FsStore,
+  Independent,
   infoOf,
   manifest,
   modelKey,
@@ -17,8 +19,9 @@ import {
   promptHash,
   Repeatable,
 } from "../mod.ts";
-import { formatManifest, parseManifest } from "../cache/manifest.ts";
+import { formatManifest, type ManifestSaving, parseManifest } from "../cache/manifest.ts";
 import { modelView, progress, stackFigures } from "../notebooks/mod.ts";
+import { formatCost } from "../notebooks/model_view.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const P = "Choose a number between 1 and 1000.";
@@ -175,4 +178,138 @@ Deno.test("progress totals add the cost spent meanwhile when there is a price", 
   const stream = progress(model.sample(P, 10), 30, { model });
   await collect(stream, 30);
   assert.equal(stream.state.totals, "10 from cache, 20 fresh, 2 requests, cost 0.00200");
+});
+
+Deno.test("manifests say what the hits saved, per sequence and in all, at the price", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const price = { input: 0.1, output: 0.3 };
+    // Recorded: 4 samples of P in two requests of 2; 1 of Q; then 2 of R stored without usage.
+    const recorder = new CountingModel("m", 1, { maxBatch: 2, price });
+    const recording = new Persistent(recorder, dir);
+    await collect(recording.sample(P, 2), 4);
+    await collect(recording.sample(Q), 1);
+    assert.equal(manifest(recording).totals.saved, undefined, "nothing served from the cache");
+    const R = "Name a river.";
+    await new FsStore(dir).append({ model: "m_1", hash: promptHash(R) }, 0, ["Nile", "Po"], R);
+
+    // The replay reads 3 of P, all stored; Q's stored sample and a fresh one; R's two.
+    const provider = new CountingModel("m", 1, { price });
+    const model = new Persistent(provider, dir);
+    await collect(model.sample(P), 3);
+    await collect(model.sample(Q), 2);
+    await collect(model.sample(R), 2);
+    const written = manifest(model);
+    const [p, q, r] = written.sequences;
+    const tokens = (prompts: number, completions: number) => ({
+      promptTokens: prompts,
+      completionTokens: completions,
+      cost: Number(costOf(price, prompts, completions)!.toPrecision(12)),
+    });
+    const untimed = (saved: ManifestSaving | undefined) => {
+      const { queryTime, ...rest } = saved!;
+      assert.ok(queryTime >= 0);
+      return rest;
+    };
+    // P: 2 requests of 2 for 4 samples: 3 served cover the first request and half the second.
+    assert.deepEqual(untimed(p!.saved), {
+      samples: 3,
+      unknown: 0,
+      requests: 2,
+      ...tokens(P.length + Math.ceil(P.length / 2), 3),
+    });
+    assert.deepEqual(untimed(q!.saved), {
+      samples: 1,
+      unknown: 0,
+      requests: 1,
+      ...tokens(Q.length, 1),
+    });
+    assert.deepEqual(untimed(r!.saved), {
+      samples: 2,
+      unknown: 2,
+      requests: 0,
+      ...tokens(0, 0),
+    });
+    assert.deepEqual(q!.spent!.requests, 1, "Q's second sample was drawn");
+    assert.deepEqual(untimed(written.totals.saved), {
+      samples: 6,
+      unknown: 2,
+      requests: 3,
+      ...tokens(P.length + Math.ceil(P.length / 2) + Q.length, 4),
+    });
+    // The format carries it, and reading keeps it.
+    const text = formatManifest(written);
+    assert.match(text, /"saved": \{\n\s+"samples": 3,\n\s+"unknown": 0,\n\s+"requests": 2,/);
+    assert.deepEqual(parseManifest(text).totals.saved, written.totals.saved);
+    await model.store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("saved without a price has no cost; only the cache that draws from the provider saves", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  const slice = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await collect(new Persistent(new CountingModel("m", 1), dir).sample(P), 2);
+    const inner = new Persistent(new CountingModel("m", 1), dir, { replication: true });
+    const outer = new Persistent(inner, slice);
+    await collect(outer.sample(P), 2);
+    const [sliced, below] = manifest(outer).sequences;
+    assert.equal(sliced!.saved, undefined, "the slice: not the layer that draws from the provider");
+    assert.equal(below!.saved!.samples, 2);
+    assert.ok(!("cost" in below!.saved!));
+    assert.ok(!("cost" in manifest(outer).totals.saved!));
+    // The cache below had them stored: hits of the slice too, which saved them as well.
+    assert.equal(outer.stats.saved.samples, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(slice, { recursive: true });
+  }
+});
+
+Deno.test("the model view shows what a replay saved; samples without usage are named, not free", async () => {
+  const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    await collect(
+      new Persistent(new CountingModel("gpt-4o", 1, { maxBatch: 10 }), dir).sample(P, 10),
+      10,
+    );
+    await new FsStore(dir).append({ model: "gpt-4o_1", hash: promptHash(Q) }, 0, ["red"], Q);
+    const cache = new Persistent(new CountingModel("gpt-4o", 1, { price: PRICE }), dir, {
+      replication: true,
+    });
+    const model = new Repeatable(new Independent(cache));
+    assert.doesNotMatch(String(modelView(model)), /saved/, "nothing served yet");
+
+    await collect(model.sample(P), 4);
+    await collect(model.sample(P), 4); // replays: hits of the outer cache, saved once
+    const figures = stackFigures(model);
+    assert.equal(figures.hits, 8);
+    assert.deepEqual(figures.saved, cache.stats.saved, "the cache that draws from the provider");
+    // One request of 10 drew them: the first 4 tenths of 35 prompt tokens are 4 + 3 + 4 + 3.
+    assert.equal(figures.saved!.promptTokens, 14);
+    const cost = formatCost(costOf(PRICE, 14, 4)!);
+    assert.match(
+      String(modelView(model)),
+      new RegExp(
+        `^since created: hits 8 · .* · query time [\\d.]+ s · saved: 4 samples, ` +
+          `tokens 14 prompt / 4 completion, cost ${cost}, query time [\\d.]+ s$`,
+        "m",
+      ),
+    );
+
+    await collect(model.sample(Q), 1);
+    const again = String(modelView(model));
+    assert.match(
+      again,
+      /^since last shown: hits 1 · misses 0 · .* · saved: 1 sample of unknown usage$/m,
+    );
+    assert.match(
+      again,
+      /^since created: .* · saved: 5 samples \(1 of unknown usage, not counted\), tokens 14 prompt /m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,6 +1,7 @@
 // A writer for the crash test: appends self-validating samples (text, then
-// "\n#" and the text's SHA-256 prefix) to two prompts until it is killed.
-// Prints "w" after each append.
+// "\n#" and the text's SHA-256 prefix), each with its usage (a completion
+// token per sample), to two prompts until it is killed. Prints "w" after
+// each append.
 //
 // deno run <permissions> tests/crash_child.ts <store spec> <id>
 
@@ -17,7 +18,13 @@ const out = new TextEncoder().encode("w\n");
 for (let n = 0;; n++) {
   const k = n % keys.length;
   const batch = Array.from({ length: 1 + (n % 3) }, () => sample());
-  known[k] = known[k]! + (await store.append(keys[k]!, known[k]!, batch)).length;
+  const usage = batch.map((_, j) => ({
+    requests: j === 0 ? 1 : 0,
+    promptTokens: 10,
+    completionTokens: 1,
+    latencyMs: 1,
+  }));
+  known[k] = known[k]! + (await store.append(keys[k]!, known[k]!, batch, undefined, usage)).length;
   await Deno.stdout.write(out);
 }
 

@@ -1,10 +1,12 @@
 // Kills filesystem and SQLite writers with SIGKILL at random moments, then
-// checks that every sample is whole and that the sequence still reads.
+// checks that every sample is whole, that the sequence still reads, and that
+// the usage records left behind are whole and each covers stored samples
+// once.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
-import { collect, promptHash } from "../mod.ts";
+import { collect, promptHash, type UsageRecord } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
@@ -18,6 +20,23 @@ function whole(sample: string): boolean {
   const text = sample.slice(0, at);
   return at >= 0 && createHash("sha256").update(text).digest("hex").slice(0, 16) ===
       sample.slice(at + 2);
+}
+
+/**
+ * Checks the usage records of a sequence of `stored` samples: each covers
+ * stored indices only, none twice; returns how many samples have a record.
+ */
+function checkUsage(records: readonly UsageRecord[], stored: number, what: string): number {
+  const covered = new Set<number>();
+  for (const { from, count, completionTokens } of records) {
+    assert.equal(completionTokens, count, `${what}: a record's sums are whole`);
+    for (let i = from; i < from + count; i++) {
+      assert.ok(i < stored, `${what}: a record for index ${i}, past the ${stored} stored`);
+      assert.ok(!covered.has(i), `${what}: index ${i} has two records`);
+      covered.add(i);
+    }
+  }
+  return covered.size;
 }
 
 /** Starts a writer on `spec` (its folder or file is `path`) and kills it mid-write. */
@@ -65,6 +84,9 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
 
     const store = new FsStore(root);
     let temps = 0;
+    let torn = 0;
+    let withUsage = 0;
+    let samples = 0;
     for (const prompt of ["crash a", "crash b"]) {
       const folder = `${root}/crash_1/${promptHash(prompt)}`;
       const entries = await Array.fromAsync(Deno.readDir(folder));
@@ -77,12 +99,26 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
         assert.ok(whole(await Deno.readTextFile(`${folder}/${name}`)), `${name} is not whole`);
       }
       // Leftover temporary files don't disturb reading.
-      const loaded = await store.load({ model: "crash_1", hash: promptHash(prompt) }, 0);
+      const key = { model: "crash_1", hash: promptHash(prompt) };
+      const loaded = await store.load(key, 0);
       assert.equal(loaded.length, md.length);
       const replay = new Persistent(new CountingModel("crash", 1), root, { replication: true });
       assert.deepEqual(await collect(replay.sample(prompt), loaded.length), loaded);
+      // A writer killed between its samples and its usage line leaves samples
+      // of unknown usage; one killed mid-line, a torn line that readers skip.
+      const records = await store.usage(key);
+      const covered = checkUsage(records, loaded.length, prompt);
+      withUsage += covered;
+      samples += loaded.length;
+      const lines = (await Deno.readTextFile(`${folder}/usage.jsonl`)).split("\n");
+      torn += lines.filter((line) => line !== "").length - records.length;
+      assert.equal(replay.stats.saved.samples, loaded.length);
+      assert.equal(replay.stats.saved.unknown, loaded.length - covered);
     }
-    console.log(`${started} writers killed; ${temps} temporary files left behind`);
+    console.log(
+      `${started} writers killed; ${temps} temporary files left behind; ` +
+        `${withUsage} of ${samples} samples with usage, ${torn} torn usage lines`,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -107,6 +143,9 @@ Deno.test(`SQLite writers killed ${KILLS} times leave only whole samples`, async
         // Indices are contiguous from 0: every stored row is read.
         assert.equal(count.get(promptHash(prompt))?.n, loaded.length);
         for (const [i, sample] of loaded.entries()) assert.ok(whole(sample), `${i} is not whole`);
+        // An append is one transaction: every stored sample has its usage, once.
+        const key = { model: "crash_1", hash: promptHash(prompt) };
+        assert.equal(checkUsage(await store.usage(key), loaded.length, prompt), loaded.length);
         const replay = new Persistent(new CountingModel("crash", 1), store, { replication: true });
         assert.deepEqual(await collect(replay.sample(prompt), loaded.length), loaded);
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
+import { collect, Independent, promptHash, type QueryResult, Repeatable } from "../mod.ts";
 import {
   answerChart,
   cacheOverview,
@@ -40,9 +40,9 @@ class Constant extends CountingModel {
     super(EVIL, 1, { alias: EVIL, ...options });
     this.#text = text;
   }
-  protected override async query(prompt: string, n: number): Promise<string[]> {
-    const numbers = await super.query(prompt, n);
-    return numbers.map((k) => `${this.#text} ${k}`);
+  protected override async query(prompt: string, n: number): Promise<QueryResult> {
+    const { samples, usage } = await this.draw(prompt, n);
+    return { samples: samples.map((k) => `${this.#text} ${k}`), usage };
   }
 }
 

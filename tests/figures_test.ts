@@ -6,12 +6,17 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import { collect, Independent, promptHash, Repeatable, take } from "../mod.ts";
+import { type CacheStats, collect, Independent, promptHash, Repeatable, take } from "../mod.ts";
 import { modelView, progress, showSamples, stackFigures } from "../notebooks/mod.ts";
 import { progressBundle, progressLine } from "../notebooks/progress.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
+
+/** Hits, misses and draws, without what the hits saved. */
+function counts({ saved: _, ...rest }: Readonly<CacheStats>): Omit<CacheStats, "saved"> {
+  return rest;
+}
 
 async function withCache(seeded: number, fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
@@ -32,7 +37,7 @@ Deno.test("200 samples in batches of 10 with 10 cached: every figure says 10 hit
     const model = new Persistent(provider, dir);
     const stream = progress(model.sample(PROMPT, 10), 200, { model });
     assert.equal((await collect(stream, 200)).length, 200);
-    assert.deepEqual(model.stats, { hits: 10, misses: 190, drawn: 190 });
+    assert.deepEqual(counts(model.stats), { hits: 10, misses: 190, drawn: 190 });
     const figures = stackFigures(model);
     assert.deepEqual([figures.hits, figures.misses, figures.requests], [10, 190, 19]);
     assert.match(String(modelView(model)), /hits 10 · misses 190 · requests 19/);
@@ -46,18 +51,28 @@ Deno.test("200 samples in batches of 10 with 10 cached: every figure says 10 hit
     assert.deepEqual(origins.slice(0, 200), Array(200).fill("cache"));
     assert.deepEqual(origins.slice(200), Array(5).fill("fresh"), "the whole new batch is fresh");
     assert.match(String(view), /205 samples · 200 from cache · 5 fresh/);
-    assert.deepEqual(again.stats, { hits: 200, misses: 5, drawn: 10 });
+    assert.deepEqual(counts(again.stats), { hits: 200, misses: 5, drawn: 10 });
+    // What the 200 hits cost when drawn: 19 requests of 10 (the 10 seeded have no usage).
+    const { queryTime, ...saved } = again.stats.saved;
+    assert.deepEqual(saved, {
+      samples: 200,
+      unknown: 10,
+      requests: 19,
+      promptTokens: 19 * PROMPT.length,
+      completionTokens: 190,
+    });
+    assert.ok(queryTime >= 0);
   }));
 
 Deno.test("replays are hits; the unread rest of a batch is a miss when first served", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 10 }));
   await collect(model.sample(PROMPT, 10), 4);
-  assert.deepEqual(model.stats, { hits: 0, misses: 4, drawn: 10 });
+  assert.deepEqual(counts(model.stats), { hits: 0, misses: 4, drawn: 10 });
   await collect(model.sample(PROMPT, 10), 12);
-  assert.deepEqual(model.stats, { hits: 4, misses: 12, drawn: 20 });
+  assert.deepEqual(counts(model.stats), { hits: 4, misses: 12, drawn: 20 });
   // Served through Independent, the items are still served by the cache.
   await collect(new Independent(model).sample(PROMPT), 3);
-  assert.deepEqual(model.stats, { hits: 7, misses: 12, drawn: 20 });
+  assert.deepEqual(counts(model.stats), { hits: 7, misses: 12, drawn: 20 });
 });
 
 Deno.test("in a sliced cache, what the inner cache held is a hit of the outer one", () =>
@@ -67,8 +82,8 @@ Deno.test("in a sliced cache, what the inner cache held is a hit of the outer on
       const inner = new Persistent(new CountingModel("m", 1, { maxBatch: 5 }), dir);
       const outer = new Persistent(inner, slice);
       assert.equal((await collect(outer.sample(PROMPT, 5), 15)).length, 15);
-      assert.deepEqual(outer.stats, { hits: 10, misses: 5, drawn: 15 });
-      assert.deepEqual(inner.stats, { hits: 10, misses: 5, drawn: 5 });
+      assert.deepEqual(counts(outer.stats), { hits: 10, misses: 5, drawn: 15 });
+      assert.deepEqual(counts(inner.stats), { hits: 10, misses: 5, drawn: 5 });
       assert.match(String(modelView(outer)), /hits 10 · misses 5 · requests 1/);
       const view = await showSamples(new Persistent(inner, slice), PROMPT, 16, { batch: 5 });
       assert.match(String(view), /16 samples · 15 from cache · 1 fresh/);
@@ -135,7 +150,7 @@ Deno.test("a model shown twice shows what happened between the two displays", ()
     await collect(model.sample(PROMPT, 10), 30); // 10 hits, 20 fresh in 2 requests
     assert.match(
       show(model),
-      /^since last shown: hits 10 · misses 20 · requests 2 · retries 0 · tokens 70 prompt \/ 20 completion · cost 0\.00100 · query time [\d.]+ s$/m,
+      /^since last shown: hits 10 · misses 20 · requests 2 · retries 0 · tokens 70 prompt \/ 20 completion · cost 0\.00100 · query time [\d.]+ s · saved: 10 samples of unknown usage$/m,
     );
     await collect(model.sample(PROMPT), 5); // replays only
     const third = show(model);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { collect, promptHash } from "../mod.ts";
-import { FsStore, PROMPT_FILE } from "../cache/fs_store.ts";
+import { FsStore, PROMPT_FILE, USAGE_FILE } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { symlink } from "./symlink.ts";
@@ -21,9 +21,17 @@ Deno.test("writes the mnimi layout with a prompt file beside it", () =>
     const model = new CountingModel("accounts/fireworks/models/x", 0.7, { maxBatch: 3 });
     await collect(new Persistent(model, dir).sample(PROMPT, 3), 3);
     const folder = `${dir}/accounts/fireworks/models/x_0.7/${HASH}`;
-    assert.deepEqual(await names(folder), ["0.md", "1.md", "2.md", PROMPT_FILE]);
+    assert.deepEqual(await names(folder), ["0.md", "1.md", "2.md", PROMPT_FILE, USAGE_FILE]);
     assert.equal(await Deno.readTextFile(`${folder}/1.md`), "1");
     assert.equal(await Deno.readTextFile(`${folder}/${PROMPT_FILE}`), PROMPT);
+    // One line per append: the sums for its samples (one request of 3 here).
+    assert.match(
+      await Deno.readTextFile(`${folder}/${USAGE_FILE}`),
+      new RegExp(
+        `^\\{"from":0,"count":3,"requests":1,"promptTokens":${PROMPT.length},` +
+          `"completionTokens":3,"latencyMs":\\d+\\}\n$`,
+      ),
+    );
   }));
 
 Deno.test("construction does no I/O", () => {

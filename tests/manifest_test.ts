@@ -53,7 +53,18 @@ Deno.test("a Persistent reports what it found stored as hits, across runs", asyn
     assert.deepEqual(entry!.served, [[0, 2]]);
     assert.deepEqual(entry!.hits, [[0, 1]]);
     assert.deepEqual(entry!.drawn, [[2, 2]]);
-    assert.deepEqual(manifest(second).totals, {
+    const { totals } = manifest(second);
+    // The two hits saved what the first run spent on them.
+    const saved = {
+      samples: 2,
+      unknown: 0,
+      requests: 2,
+      promptTokens: 2 * P.length,
+      completionTokens: 2,
+      queryTime: totals.saved!.queryTime,
+    };
+    assert.deepEqual(entry!.saved, saved);
+    assert.deepEqual(totals, {
       sequences: 1,
       served: 3,
       hits: 2,
@@ -61,7 +72,8 @@ Deno.test("a Persistent reports what it found stored as hits, across runs", asyn
       requests: 1,
       promptTokens: P.length,
       completionTokens: 1,
-      queryTime: manifest(second).totals.queryTime,
+      queryTime: totals.queryTime,
+      saved,
     });
   });
 });

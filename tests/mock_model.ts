@@ -1,7 +1,7 @@
 // Deterministic models for tests: each fresh draw is the next number of a
 // counter, so every value says exactly when it was drawn.
 
-import { BufferedModel, type BufferedModelOptions } from "../mod.ts";
+import { BufferedModel, type BufferedModelOptions, type QueryResult } from "../mod.ts";
 
 /** Options of {@linkcode CountingModel}. */
 export interface CountingModelOptions extends BufferedModelOptions {
@@ -40,7 +40,12 @@ export class CountingModel extends BufferedModel {
     this.#failures.push(error);
   }
 
-  protected async query(prompt: string, n: number): Promise<string[]> {
+  protected query(prompt: string, n: number): Promise<string[] | QueryResult> {
+    return this.draw(prompt, n);
+  }
+
+  /** The next `n` numbers, `prompt.length` prompt tokens and a completion token each. */
+  protected async draw(prompt: string, n: number): Promise<QueryResult> {
     this.requests.push(n);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -53,8 +58,10 @@ export class CountingModel extends BufferedModel {
       const delay = this.#latency();
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       if (failure !== undefined) throw failure;
-      this.countTokens(prompt.length, count);
-      return Array.from({ length: count }, (_, k) => String(start + k));
+      return {
+        samples: Array.from({ length: count }, (_, k) => String(start + k)),
+        usage: { promptTokens: prompt.length, completionTokens: count },
+      };
     } finally {
       this.inFlight--;
     }

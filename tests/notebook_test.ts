@@ -127,10 +127,21 @@ Deno.test({
         assertSome(html, /<svg[^>]*>.*<rect /s, "SVG chart inside text/html");
         assertSome(plain, /100 samples · \d+ distinct answers/, "chart caption");
         assertSome(plain, /^since created: hits 40 · misses 0 · requests 0 /m, "shown once");
+        // A replay says what it saved: the usage stored with the samples, at the price.
+        assertSome(
+          plain,
+          /^since created: hits 40 · .* · cost 0 · query time 0\.00 s · saved: 40 samples, tokens 64 prompt \/ 116 completion, cost 0\.00132, query time 1\.86 s$/m,
+          "tokens and cost saved",
+        );
+        assertSome(
+          html,
+          />since created: hits 40 · .* · saved: 40 samples, tokens 64 prompt /,
+          "saved, html",
+        );
         assertSome(plain, /hits 140 · misses 0 · requests 0/, "figures");
         assertSome(
           plain,
-          /\nsince last shown: hits 100 · misses 0 · requests 0 · retries 0 · tokens 0 prompt \/ 0 completion · cost 0 · query time 0\.00 s$/,
+          /\nsince last shown: hits 100 · misses 0 · requests 0 · retries 0 · tokens 0 prompt \/ 0 completion · cost 0 · query time 0\.00 s · saved: 60 samples, tokens 96 prompt \/ 179 completion, cost 0\.00203, query time 2\.80 s$/,
           "shown again: what happened in between",
         );
         assertSome(html, />since last shown: hits 100 · /, "since last shown, html");
@@ -183,6 +194,11 @@ Deno.test({
           assertSome(plain, /4 distinct answers · expected 30: 4 of 10 \(40%\)$/m, "its share");
           assertSome(html, /fill="#2e8b57"\/><text [^>]*>4 ✓ expected</, "marked in the SVG");
           assertSome(plain, /hits \d+ · misses 0 · requests 0/, "every sample from the cache");
+          assertSome(
+            plain,
+            / · saved: \d+ samples, tokens \d+ prompt \/ \d+ completion, /,
+            "saved",
+          );
         },
       );
     } finally {

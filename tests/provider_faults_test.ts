@@ -1,7 +1,7 @@
 // What real servers do wrong, one fault at a time.
 
 import assert from "node:assert/strict";
-import { collect, first } from "../mod.ts";
+import { collect, first, infoOf } from "../mod.ts";
 import { OpenAICompatible, type OpenAICompatibleOptions, ProviderError } from "../providers/mod.ts";
 import { countingFetch, failure, type OpenAIServer, withServer } from "./openai_server.ts";
 
@@ -207,6 +207,24 @@ Deno.test("choices without text are dropped; with none left, a no_content error"
   assert.equal(error.code, "no_content");
   assert.match(error.message, /tool_calls/);
   assert.ok(!error.message.includes("null"));
+});
+
+Deno.test("an answer whose every choice was filtered still counts the tokens it was billed", async () => {
+  const filtered = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    price: { input: 1, output: 1 },
+    fetch: fake({
+      choices: [{ index: 0, finish_reason: "content_filter" }],
+      usage: { prompt_tokens: 12, completion_tokens: 0 },
+    }),
+  });
+  const error = await failure(() => first(filtered.sample("p")), ProviderError);
+  assert.equal(error.code, "no_content");
+  assert.deepEqual(error.usage, { promptTokens: 12, completionTokens: 0 });
+  assert.deepEqual(filtered.totalTokenCount(), [12, 0]);
+  const [spent] = infoOf(filtered).usage!();
+  assert.deepEqual([spent!.prompt, spent!.requests, spent!.promptTokens], ["p", 0, 12]);
+  assert.equal(filtered.stats.cost, 12 / 1e6);
 });
 
 function promptOf(body: Record<string, unknown>): string {

@@ -2,7 +2,7 @@
 // Python appends to it are read back here.
 
 import assert from "node:assert/strict";
-import { collect, modelKey, promptHash } from "../mod.ts";
+import { collect, modelKey, promptHash, type QueryResult } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 
@@ -58,9 +58,9 @@ class Scripted extends CountingModel {
   constructor(alias: string, temperature: number, readonly samples: string[]) {
     super(alias, temperature, { maxBatch: 4 });
   }
-  protected override async query(prompt: string, n: number): Promise<string[]> {
-    const drawn = await super.query(prompt, n);
-    return drawn.map((k) => this.samples[Number(k)] ?? `extra ${k}`);
+  protected override async query(prompt: string, n: number): Promise<QueryResult> {
+    const { samples, usage } = await this.draw(prompt, n);
+    return { samples: samples.map((k) => this.samples[Number(k)] ?? `extra ${k}`), usage };
   }
 }
 

@@ -12,11 +12,11 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
       if (releaseLoad === undefined && stored.length > 0) {
         await new Promise<void>((resolve) => releaseLoad = resolve);
       }
-      return stored.slice(from);
+      return { samples: stored.slice(from) };
     },
     append(from, samples) {
       stored.push(...samples);
-      return Promise.resolve(stored.slice(from));
+      return Promise.resolve({ samples: stored.slice(from) });
     },
   };
   const draws = ["a", "b", "c", "d"];
@@ -42,8 +42,8 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
 Deno.test("a sequence records the indices it served, out of order too, and those it drew", async () => {
   let next = 0;
   const backing: Backing = {
-    load: (from) => Promise.resolve(["s0", "s1"].slice(from)),
-    append: (from, samples) => Promise.resolve(["s0", "s1", ...samples].slice(from)),
+    load: (from) => Promise.resolve({ samples: ["s0", "s1"].slice(from) }),
+    append: (from, samples) => Promise.resolve({ samples: ["s0", "s1", ...samples].slice(from) }),
   };
   const sequence = new Sequence({
     backing,

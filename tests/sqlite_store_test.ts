@@ -355,3 +355,53 @@ Deno.test("SqliteStore.open: a bad lockTimeout is refused before the file is tou
   );
   await assert.rejects(Deno.stat("tests/.tmp/never-created.db"), Deno.errors.NotFound);
 });
+
+Deno.test({
+  name:
+    "SqliteStore: a file written before usage was stored reads, and gets the table when written",
+  permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
+  async fn() {
+    const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+    const path = `${dir}/cache.db`;
+    try {
+      // A file of the version before: the same tables, without usage.
+      const writer = await SqliteStore.open(path);
+      await writer.append(KEY, 0, ["x"], "p");
+      await writer.close();
+      const old = new DatabaseSync(path);
+      old.exec("DROP INDEX usage_of_sequence; DROP TABLE usage;");
+      old.close();
+
+      // Read-only, it replays; its samples have no usage.
+      await Deno.permissions.revoke({ name: "write", path: dir });
+      const reader = await SqliteStore.open(path);
+      assert.deepEqual(await reader.load(KEY, 0), ["x"]);
+      assert.deepEqual(await reader.usage(KEY), []);
+      const replay = new Persistent(new CountingModel("gpt-4o", 1), reader, { replication: true });
+      assert.equal(await first(replay.sample("p")), "x");
+      assert.deepEqual([replay.stats.saved.samples, replay.stats.saved.unknown], [1, 1]);
+      await reader.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test("SqliteStore: an old file opened for writing gets the usage table and keeps usage", async () => {
+  await withFile(async (path) => {
+    const writer = await SqliteStore.open(path);
+    await writer.append(KEY, 0, ["x"], "p");
+    await writer.close();
+    const old = new DatabaseSync(path);
+    old.exec("DROP INDEX usage_of_sequence; DROP TABLE usage;");
+    old.close();
+    const store = await SqliteStore.open(path);
+    try {
+      await store.append(KEY, 1, ["y"], "p", [{ requests: 1, latencyMs: 4 }]);
+      assert.deepEqual(await store.load(KEY, 0), ["x", "y"]);
+      assert.deepEqual(await store.usage(KEY), [{ from: 1, count: 1, requests: 1, latencyMs: 4 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -2,11 +2,12 @@
 // stores each call storeSuite() with a factory of fresh, empty stores.
 
 import assert from "node:assert/strict";
-import { collect, first, promptHash } from "../mod.ts";
+import { collect, first, promptHash, type SampleUsage, type UsageRecord } from "../mod.ts";
 import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
+import { usageAt } from "../core/_usage.ts";
 import { CountingModel } from "./mock_model.ts";
 
 /** A fresh, empty store, how a child process opens it, and how to remove it. */
@@ -90,9 +91,16 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   test("concurrent appends in one process", async ({ store, spec }) => {
     const other = await openStore(spec);
     try {
+      // Writer k's two samples cost k tokens each: their usage must land with them.
+      const cost = (k: number, first: boolean): SampleUsage => ({
+        requests: first ? 1 : 0,
+        promptTokens: k,
+        completionTokens: 2 * k,
+        latencyMs: 3 * k,
+      });
       const writers = Array.from({ length: 24 }, (_, k) => {
         const s = k % 2 === 0 ? store : other;
-        return s.append(KEY, 0, [`${k}a`, `${k}b`], PROMPT);
+        return s.append(KEY, 0, [`${k}a`, `${k}b`], PROMPT, [cost(k, true), cost(k, false)]);
       });
       const results = await Promise.all(writers);
       const final = await store.load(KEY, 0);
@@ -103,9 +111,102 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         // A writer's batch is stored in order (others may sit in between).
         assert.ok(final.indexOf(`${k}a`) < final.indexOf(`${k}b`));
       }
+      const usage = usageAt(await usageOf(store, KEY), 0, final.length);
+      final.forEach((sample, i) => {
+        const k = parseInt(sample);
+        assert.deepEqual(usage[i], cost(k, sample.endsWith("a")), `the usage of ${sample}`);
+      });
     } finally {
       await other.close();
     }
+  });
+
+  test("usage is stored with the samples, at the indices they landed at", async ({ store, spec }) => {
+    const other = await openStore(spec);
+    try {
+      const known = (requests: number, tokens: number): SampleUsage => ({
+        requests,
+        promptTokens: tokens,
+        completionTokens: 2 * tokens,
+        latencyMs: 7,
+      });
+      await store.append(KEY, 0, ["a", "b"], PROMPT, [known(1, 10), known(0, 10)]);
+      // `other` has not seen a and b: its samples land at 2, 3 and 4; d's usage is
+      // unknown, e's tokens are.
+      await other.append(KEY, 0, ["c", "d", "e"], PROMPT, [
+        known(1, 5),
+        undefined,
+        { requests: 0, latencyMs: 3 },
+      ]);
+      const records = await usageOf(store, KEY);
+      assert.deepEqual(usageAt(records, 0, 5), [
+        known(1, 10),
+        known(0, 10),
+        known(1, 5),
+        undefined,
+        { requests: 0, latencyMs: 3 },
+      ]);
+      // Only the numbers are stored, and from index 3 on, only what covers it.
+      for (const record of records) {
+        assert.deepEqual(
+          Object.keys(record).filter((k) =>
+            !/^(from|count|requests|promptTokens|completionTokens|latencyMs)$/.test(k)
+          ),
+          [],
+        );
+      }
+      assert.deepEqual(await usageOf(store, KEY, 3), [{
+        from: 4,
+        count: 1,
+        requests: 0,
+        latencyMs: 3,
+      }]);
+      assert.deepEqual(await usageOf(other, { ...KEY, hash: promptHash("other") }), []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("samples stored without usage still load, and a replay says their usage is unknown", async ({ store }) => {
+    await store.append(KEY, 0, ["92", "417"], PROMPT);
+    assert.deepEqual(await usageOf(store, KEY), []);
+    const replay = new Persistent(new CountingModel("mock", 1), store, { replication: true });
+    assert.deepEqual(await collect(replay.sample(PROMPT), 2), ["92", "417"]);
+    assert.deepEqual(replay.stats.saved, {
+      samples: 2,
+      unknown: 2,
+      requests: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      queryTime: 0,
+    });
+  });
+
+  test("a replay says what the samples it served cost when they were drawn", async ({ store }) => {
+    const price = { input: 2, output: 8 };
+    const provider = new CountingModel("mock", 1, { maxBatch: 4, price });
+    const recording = new Persistent(provider, store);
+    await collect(recording.sample(PROMPT, 4), 6); // two requests of 4: 2 samples stay unread
+    assert.equal(recording.stats.saved.samples, 0, "nothing came from the cache");
+    const replay = new Persistent(new CountingModel("mock", 1, { price }), store, {
+      replication: true,
+    });
+    await collect(replay.sample(PROMPT), 8);
+    const { queryTime, ...saved } = replay.stats.saved;
+    const spent = provider.stats;
+    assert.deepEqual(saved, {
+      samples: 8,
+      unknown: 0,
+      requests: spent.requests,
+      promptTokens: spent.promptTokens,
+      completionTokens: spent.completionTokens,
+      cost: spent.cost,
+    });
+    assert.ok(queryTime >= 0 && queryTime <= spent.queryTime + 0.002 * spent.requests);
+    // Served again, a sample is a hit again, but saved only once.
+    await collect(replay.sample(PROMPT), 8);
+    assert.equal(replay.stats.hits, 16);
+    assert.equal(replay.stats.saved.samples, 8);
   });
 
   test("big, empty and unicode samples come back exact", async ({ store }) => {
@@ -264,6 +365,21 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     const stored = new Set(final);
     assert.deepEqual(drawn.filter((s) => !stored.has(s)), [], "drawn samples were lost");
     assert.equal(final.length, drawn.length, "stored samples nobody drew");
+    // Every sample has its usage, from one record, and the records add up to
+    // what the children's requests used.
+    const records = await usageOf(store, {
+      model: "multi_1",
+      hash: promptHash("the shared prompt"),
+    });
+    const covered = final.map((_, i) => records.filter((r) => r.from <= i && i < r.from + r.count));
+    assert.deepEqual(covered.map((c) => c.length), final.map(() => 1), "one record per sample");
+    const requests = reports.reduce((n, r) => n + r.requests, 0);
+    const sum = (field: "requests" | "promptTokens" | "completionTokens") =>
+      records.reduce((n, r) => n + r[field]!, 0);
+    assert.deepEqual(
+      [sum("requests"), sum("promptTokens"), sum("completionTokens")],
+      [requests, 10 * requests, final.length],
+    );
     for (const [child, report] of reports.entries()) {
       for (const seen of report.seen) {
         assert.deepEqual(seen, final.slice(0, seen.length), `child ${child} saw other values`);
@@ -296,7 +412,14 @@ function defaultChildFlags(spec: string): string[] {
 
 interface ChildReport {
   drawn: string[];
+  requests: number;
   seen: string[][];
+}
+
+/** The usage records of a sequence: every built-in store keeps them. */
+function usageOf(store: Store, key: SequenceKey, from?: number): Promise<UsageRecord[]> {
+  assert.ok(store.usage !== undefined, `${store.location} keeps no usage`);
+  return store.usage(key, from);
 }
 
 /** Starts `count` children, lets them go at once, and returns their reports. */

@@ -279,6 +279,15 @@ Deno.test("numbers", async () => {
         [`test-model_1/${number}/0.md`]: `${NUMBER}#0`,
         [`test-model_1/${number}/1.md`]: `${NUMBER}#1`,
       });
+      // The usage of the pruned samples goes with them (a later recording at
+      // those indices must not inherit it): one request of 4, of which 2 stay.
+      const usage = Deno.readTextFileSync(
+        `${project.dir}/fixtures/chat_test.ts/test-model_1/${promptHash(NUMBER)}/usage.jsonl`,
+      );
+      assert.match(
+        usage,
+        /^\{"from":0,"count":2,"requests":1,"promptTokens":18,"completionTokens":2,"latencyMs":\d+\}\n$/,
+      );
       // Pruned to exactly what the suite reads: a replay passes and lists nothing.
       const replayed = ok(await project.test(REPLAY, ["chat_test.ts"]));
       assert.doesNotMatch(replayed.output, /not used/);

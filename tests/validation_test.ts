@@ -12,6 +12,7 @@ import {
   type Model,
   Ollama,
   passAtK,
+  type QueryResult,
   queryRetry,
   Repeatable,
   tag,
@@ -89,6 +90,52 @@ Deno.test("a provider returning nothing or non-strings is a clear error", async 
   await assert.rejects(first(m.sample("p")), /returned no samples for a request of 1/);
   m.out = [null];
   await assert.rejects(first(m.sample("p")), /returned null as sample 0/);
+});
+
+Deno.test("a provider's token usage is checked: whole numbers of at least 0, or none", async () => {
+  class Reporting extends CountingModel {
+    answer: unknown;
+    protected override query(): Promise<QueryResult> {
+      return Promise.resolve(this.answer as QueryResult);
+    }
+  }
+  const m = new Reporting();
+  const bad: [unknown, typeof TypeError, RegExp][] = [
+    [{ samples: [] }, TypeError, /returned no samples for a request of 1/],
+    [
+      { usage: {} },
+      TypeError,
+      /an object without a samples array for a request of 1: .*\{ samples, usage \}/,
+    ],
+    [null, TypeError, /returned null for a request of 1/],
+    [{ samples: ["x"], usage: 12 }, TypeError, /query\(\) returned usage 12: it must be/],
+    [
+      { samples: ["x"], usage: { promptTokens: -1, completionTokens: 0 } },
+      RangeError,
+      /query\(\): usage\.promptTokens must be a non-negative integer, got -1/,
+    ],
+    [
+      { samples: ["x"], usage: { promptTokens: 1, completionTokens: "2" } },
+      TypeError,
+      /usage\.completionTokens must be a non-negative integer, got "2"/,
+    ],
+    [
+      { samples: ["x"], usage: { promptTokens: 1.5, completionTokens: 2 } },
+      RangeError,
+      /usage\.promptTokens must be a non-negative integer, got 1\.5/,
+    ],
+  ];
+  for (const [answer, type, message] of bad) {
+    m.answer = answer;
+    await assert.rejects(first(m.sample("p")), (e: Error) => {
+      assert.ok(e instanceof type, `${JSON.stringify(answer)}: ${e}`);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  m.answer = { samples: ["x"], usage: { promptTokens: 4, completionTokens: 2 } };
+  assert.equal(await first(m.sample("p")), "x");
+  assert.deepEqual(m.totalTokenCount(), [4, 2], "only the good answer counted");
 });
 
 Deno.test("a failed request reaches the caller and the next call retries", async () => {
