@@ -474,7 +474,7 @@ Deno.test("cli stats: a Redis server that accepts but never answers exits 3 nami
 });
 
 Deno.test("cli stats: what the samples cost to draw, when usage is stored; verify accepts it", async () => {
-  await withTemp(async (dir) => {
+  await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     // One request of 4 and one of 2 (35 prompt tokens each, a completion token a sample),
     // then 3 samples of another prompt stored without usage.
