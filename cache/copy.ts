@@ -1,15 +1,20 @@
 /**
  * Copies sequences from one store into another (filesystem, Deno KV, Redis,
- * in any direction), index for index.
+ * SQLite, in any direction), index for index: the options, the result, the
+ * conflict error, and the workers that copy several sequences at once.
+ * Which sequences are copied is in _copy_selection.ts, how one is copied in
+ * _copy_sequence.ts.
  *
  * @module
  */
 
 import { assertCount } from "../core/_validate.ts";
-import { usageAt } from "../core/_usage.ts";
-import { assertSequenceKey } from "./_key_path.ts";
-import { type Manifest, parseManifest, slicesOf } from "./manifest.ts";
+import { selectSequences } from "./_copy_selection.ts";
+import { type CopyConflict, copySequence } from "./_copy_sequence.ts";
+import type { Manifest } from "./manifest.ts";
 import type { SequenceKey, Store } from "./store.ts";
+
+export type { CopyConflict } from "./_copy_sequence.ts";
 
 /** Which sequences {@linkcode copyStore} copies, and how it reports progress. */
 export interface CopyOptions {
@@ -54,20 +59,6 @@ export interface CopyProgress {
   readonly copied: number;
   /** The sequence just handled. */
   readonly key: SequenceKey;
-}
-
-/** A target index that already holds a different value than the source's. */
-export interface CopyConflict {
-  /** The model key. */
-  readonly model: string;
-  /** The prompt hash. */
-  readonly hash: string;
-  /** The index where the values differ. */
-  readonly index: number;
-  /** The source's value at `index`. */
-  readonly source: string;
-  /** The target's value at `index`. */
-  readonly target: string;
 }
 
 /** What a copy did. */
@@ -184,7 +175,7 @@ export async function copyStore(
 ): Promise<CopyResult> {
   const concurrency = options.concurrency ?? 8;
   assertCount("concurrency", concurrency);
-  const work = await listSequences(from, options);
+  const work = await selectSequences(from, options);
   const result: CopyResult = { sequences: work.length, copied: 0, present: 0, conflicts: [] };
   let next = 0;
   let done = 0;
@@ -212,130 +203,4 @@ export async function copyStore(
   if (failure !== undefined) throw failure.reason;
   if (result.conflicts.length > 0) throw new CopyConflictError(result, from.location, to.location);
   return result;
-}
-
-interface Work {
-  readonly key: SequenceKey;
-  readonly prompt: string | undefined;
-  /** How many samples from index 0 to copy (a manifest's slice); all when absent. */
-  readonly slice?: number;
-}
-
-async function listSequences(from: Store, options: CopyOptions): Promise<Work[]> {
-  const models = options.models === undefined ? undefined : new Set(options.models);
-  const hashes = options.hashes === undefined ? undefined : new Set(options.hashes);
-  if (options.manifest !== undefined) return await manifestSequences(from, options, models, hashes);
-  const work: Work[] = [];
-  for await (const model of from.models()) {
-    if (models !== undefined && !models.has(model)) continue;
-    for await (const { hash, prompt } of from.prompts(model)) {
-      if (hashes !== undefined && !hashes.has(hash)) continue;
-      const key = { model, hash };
-      assertSequenceKey(key);
-      work.push({ key, prompt });
-    }
-  }
-  return work;
-}
-
-/** The sequences the manifests name, with the prompt texts `from` recorded. */
-async function manifestSequences(
-  from: Store,
-  options: CopyOptions,
-  models: Set<string> | undefined,
-  hashes: Set<string> | undefined,
-): Promise<Work[]> {
-  const manifests = [options.manifest!].flat().map(parseManifest);
-  const work: Work[] = [];
-  for (const [model, slices] of slicesOf(manifests)) {
-    if (models !== undefined && !models.has(model)) continue;
-    const prompts = new Map<string, string | undefined>();
-    for await (const { hash, prompt } of from.prompts(model)) prompts.set(hash, prompt);
-    for (const [hash, slice] of slices) {
-      if (hashes === undefined || hashes.has(hash)) {
-        work.push({ key: { model, hash }, prompt: prompts.get(hash), slice });
-      }
-    }
-  }
-  return work;
-}
-
-async function copySequence(from: Store, to: Store, item: Work, result: CopyResult) {
-  const { key, prompt, slice } = item;
-  const [stored, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
-  if (slice !== undefined && stored.length < slice) {
-    throw new RangeError(
-      `the manifest names ${slice} sample(s) of ${key.model} ${key.hash}, but ${from.location} ` +
-        `holds ${stored.length} there: copy from the store the run used`,
-    );
-  }
-  const source = slice === undefined ? stored : stored.slice(0, slice);
-  const hidden = await hiddenSamples(to, key, target.length, source.length);
-  const conflicts = differences(key, source, target, 0);
-  for (const [index, value] of hidden) {
-    if (value !== source[index]) {
-      conflicts.push({ ...key, index, source: source[index]!, target: value });
-    }
-  }
-  if (conflicts.length > 0) {
-    result.conflicts.push(...conflicts);
-    return;
-  }
-  result.present += Math.min(source.length, target.length) + hidden.size;
-  // What the samples cost to draw goes with them.
-  const usage = target.length < source.length && from.usage !== undefined
-    ? usageAt(await from.usage(key, target.length), 0, source.length)
-    : undefined;
-  // Each run of free indices is written where it belongs, around hidden samples.
-  for (let start = target.length; start < source.length;) {
-    let end = start;
-    while (end < source.length && !hidden.has(end)) end++;
-    if (end > start) {
-      const missing = source.slice(start, end);
-      const stored = await to.append(key, start, missing, prompt, usage?.slice(start, end));
-      // Another writer may have claimed these indices since the target was read.
-      const raced = differences(key, missing, stored, start);
-      result.conflicts.push(...raced);
-      result.copied += missing.length - raced.length;
-    }
-    start = end + 1;
-  }
-}
-
-/**
- * The samples `store` holds past a gap at `visible`, below `below`, by index:
- * `load` stops at the gap, so only {@linkcode Store.indices} shows them.
- */
-async function hiddenSamples(
-  store: Store,
-  key: SequenceKey,
-  visible: number,
-  below: number,
-): Promise<Map<number, string>> {
-  const hidden = new Map<number, string>();
-  if (visible >= below || store.indices === undefined) return hidden;
-  for (const index of await store.indices(key)) {
-    if (index <= visible || index >= below || hidden.has(index)) continue;
-    const run = await store.load(key, index);
-    run.forEach((value, k) => {
-      if (index + k < below) hidden.set(index + k, value);
-    });
-  }
-  return hidden;
-}
-
-function differences(
-  key: SequenceKey,
-  source: readonly string[],
-  target: readonly string[],
-  offset: number,
-): CopyConflict[] {
-  const out: CopyConflict[] = [];
-  const n = Math.min(source.length, target.length);
-  for (let i = 0; i < n; i++) {
-    if (source[i] !== target[i]) {
-      out.push({ ...key, index: offset + i, source: source[i]!, target: target[i]! });
-    }
-  }
-  return out;
 }

@@ -333,54 +333,6 @@ export function parseManifest(value: unknown): Manifest {
   return record as Manifest;
 }
 
-/**
- * For each sequence kept in a store, how many samples from index 0 the
- * manifests name: up to the last index served (a store's reader stops at the
- * first missing index, so a slice is always a prefix). Entries of caches in
- * memory are left out: their indices are not a store's.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseManifest, slicesOf } from "./manifest.ts";
- *
- * const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
- * const m = parseManifest({
- *   format: "llm-cache run manifest",
- *   version: 1,
- *   sequences: [{ model: "m_1", hash, store: "cache", served: [[0, 2], [5, 5]] }],
- * });
- * assert.equal(slicesOf([m]).get("m_1")!.get(hash), 6);
- * ```
- *
- * @returns Model key → prompt hash → count.
- * @throws {TypeError} When the manifests list sequences, none of them in a store.
- */
-export function slicesOf(manifests: readonly Manifest[]): Map<string, Map<string, number>> {
-  const slices = new Map<string, Map<string, number>>();
-  let inMemory = 0;
-  for (const { sequences } of manifests) {
-    for (const entry of sequences) {
-      if (entry.store === null || entry.store === undefined) {
-        inMemory++;
-        continue;
-      }
-      const last = entry.served.at(-1)?.[1];
-      if (last === undefined) continue;
-      let hashes = slices.get(entry.model);
-      if (hashes === undefined) slices.set(entry.model, hashes = new Map());
-      hashes.set(entry.hash, Math.max(hashes.get(entry.hash) ?? 0, last + 1));
-    }
-  }
-  if (slices.size === 0 && inMemory > 0) {
-    throw new TypeError(
-      `the manifest lists ${inMemory} sequence(s), all of caches in memory (Repeatable), whose ` +
-        `indices are not a store's: write the manifest of a stack with a Persistent cache`,
-    );
-  }
-  return slices;
-}
-
 interface Layer {
   readonly model: Model;
   readonly info: ModelInfo;

@@ -2,7 +2,8 @@
 // the command line.
 
 import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts";
-import { type Manifest, readManifest, slicesOf } from "../cache/manifest.ts";
+import { type Manifest, readManifest } from "../cache/manifest.ts";
+import { slicesOf } from "../cache/_copy_selection.ts";
 import type { Store } from "../cache/store.ts";
 import { Exit, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
