@@ -7,7 +7,7 @@
  */
 
 import { assertSequenceKey } from "./_key_path.ts";
-import { type Manifest, parseManifest } from "./manifest.ts";
+import { type Manifest, parseManifest } from "./_manifest_json.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** One sequence to copy. */
