@@ -39,7 +39,8 @@
 
 export { escapeHtml, type MimeBundle, View } from "./html.ts";
 export { jupyter } from "./kernel.ts";
-export { type Layer, ModelView, modelView, type StackFigures, stackFigures } from "./model_view.ts";
+export { type Layer, ModelView, modelView } from "./model_view.ts";
+export { type StackFigures, stackFigures } from "./stack_figures.ts";
 import "./_display_hooks.ts";
 export {
   type SampleOrigin,

@@ -1,13 +1,14 @@
 /**
  * The model stack view: a model read outside-in with the figures since it
- * was created, and since it was last shown.
+ * was created, and since it was last shown. The figures themselves are
+ * gathered in stack_figures.ts and written as text in _figure_text.ts.
  *
  * @module
  */
 
-import type { CostFigures, SavedFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, stackOf } from "../core/model_info.ts";
+import { formatCost, seconds, stackSummary } from "./_figure_text.ts";
 import {
   CAPTION,
   container,
@@ -18,6 +19,7 @@ import {
   textTable,
   View,
 } from "./html.ts";
+import { difference, type StackFigures, stackFigures } from "./stack_figures.ts";
 
 /** One layer of a model stack. */
 export interface Layer {
@@ -27,175 +29,6 @@ export interface Layer {
   readonly detail: string;
   /** Figures of this layer, e.g. `hits 3`. */
   readonly figures: readonly string[];
-}
-
-/**
- * The figures of a whole stack since it was created (or between two
- * snapshots, see {@linkcode stackFigures}): what its caches served, what its
- * provider spent (requests, tokens, cost, query time), and what the items
- * served from the cache cost when they were drawn (`saved`).
- */
-export interface StackFigures extends CostFigures {
-  /** Items served from a cache (the outermost caching layer). */
-  hits: number;
-  /** Items that waited for a fresh draw (the outermost caching layer). */
-  misses: number;
-  /** Samples drawn from a model that is not a cache (the innermost caching layer). */
-  fresh: number;
-  /** Provider requests answered. */
-  requests: number;
-  /** Provider requests sent again. */
-  retries: number;
-  /** Prompt tokens. */
-  promptTokens: number;
-  /** Completion tokens. */
-  completionTokens: number;
-  /**
-   * What the tokens cost, when the provider has a `price`; absent otherwise.
-   * @default {undefined}
-   */
-  cost?: number;
-  /** Seconds spent waiting for the provider. */
-  queryTime: number;
-  /**
-   * What the items served from the cache cost when they were drawn, from
-   * the usage stored with them: the `saved` figures of the innermost caching
-   * layer (the one that draws from the provider); absent for a stack
-   * without a cache.
-   * @default {undefined}
-   */
-  saved?: SavedFigures;
-}
-
-/**
- * The figures of a stack: cache figures from its caching layers, provider
- * figures (what was spent) from its providers. The result is a snapshot;
- * given an earlier one as `since`, the figures are those since then: what
- * one notebook cell did.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { BufferedModel, Repeatable } from "../mod.ts";
- * import { stackFigures } from "./mod.ts";
- *
- * class Counter extends BufferedModel {
- *   #next = 0;
- *   protected query(_prompt: string, n: number): Promise<string[]> {
- *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
- *   }
- * }
- *
- * const model = new Repeatable(new Counter("gpt-4o", 1));
- * await model.sample("p").next();
- * await model.sample("p").next();
- * const figures = stackFigures(model);
- * assert.deepEqual([figures.hits, figures.misses, figures.requests], [1, 1, 1]);
- *
- * // What the next steps did, and nothing before them.
- * await model.sample("p").next();
- * await model.sample("q").next();
- * const step = stackFigures(model, figures);
- * assert.deepEqual([step.hits, step.misses, step.requests], [1, 1, 1]);
- * ```
- *
- * @param model Any model stack.
- * @param since An earlier snapshot of the same stack.
- * @returns Its figures since it was created, or since `since`.
- */
-export function stackFigures(model: Model, since?: StackFigures): StackFigures {
-  const layers = stackOf(model);
-  const caches = layers.filter((l) => l.role === "cache");
-  const providers = layers.filter((l) => l.role === "provider");
-  const outer = servedFigures(model);
-  const bottom = layers[layers.length - 1]!;
-  const total = (name: string) => sum(providers.map((p) => p.figures[name] ?? 0));
-  const { cost } = bottom.figures;
-  const saved = caches[caches.length - 1]?.saved;
-  const now: StackFigures = {
-    hits: outer?.hits ?? 0,
-    misses: outer?.misses ?? 0,
-    fresh: caches[caches.length - 1]?.figures.drawn ?? 0,
-    requests: total("requests"),
-    retries: total("retries"),
-    promptTokens: bottom.figures.promptTokens ?? 0,
-    completionTokens: bottom.figures.completionTokens ?? 0,
-    ...(cost === undefined ? {} : { cost }),
-    queryTime: bottom.figures.queryTime ?? 0,
-    ...(saved === undefined ? {} : { saved }),
-  };
-  return since === undefined ? now : difference(now, since);
-}
-
-/** The figures of `after` minus those of `before`; a cost only when both have one. */
-function difference(after: StackFigures, before: StackFigures): StackFigures {
-  const minus = (name: Exclude<keyof StackFigures, "cost" | "saved">) => after[name] - before[name];
-  const saved = after.saved === undefined || before.saved === undefined
-    ? {}
-    : { saved: savedSince(after.saved, before.saved) };
-  return {
-    hits: minus("hits"),
-    misses: minus("misses"),
-    fresh: minus("fresh"),
-    requests: minus("requests"),
-    retries: minus("retries"),
-    promptTokens: minus("promptTokens"),
-    completionTokens: minus("completionTokens"),
-    ...costSince(after, before),
-    queryTime: minus("queryTime"),
-    ...saved,
-  };
-}
-
-function savedSince(after: SavedFigures, before: SavedFigures): SavedFigures {
-  const minus = (name: Exclude<keyof SavedFigures, "cost">) => after[name] - before[name];
-  return {
-    samples: minus("samples"),
-    unknown: minus("unknown"),
-    requests: minus("requests"),
-    promptTokens: minus("promptTokens"),
-    completionTokens: minus("completionTokens"),
-    ...costSince(after, before),
-    queryTime: minus("queryTime"),
-  };
-}
-
-/** `{ cost }` of `after` minus that of `before`, when both have one. */
-function costSince(after: CostFigures, before: CostFigures): { cost?: number } {
-  return after.cost === undefined || before.cost === undefined
-    ? {}
-    : { cost: after.cost - before.cost };
-}
-
-/**
- * Hits and misses of the items a stack served, from its outermost caching
- * layer (one definition for every display: see `Repeatable.stats`);
- * `undefined` for a stack without a cache, whose items are all fresh.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { BufferedModel, first, Repeatable } from "../mod.ts";
- * import { servedFigures } from "./model_view.ts";
- *
- * class Constant extends BufferedModel {
- *   protected query(_prompt: string, n: number): Promise<string[]> {
- *     return Promise.resolve(Array(n).fill("42"));
- *   }
- * }
- *
- * const provider = new Constant("gpt-4o", 1);
- * const model = new Repeatable(provider);
- * await first(model.sample("p"));
- * await first(model.sample("p"));
- * assert.deepEqual(servedFigures(model), { hits: 1, misses: 1 });
- * assert.equal(servedFigures(provider), undefined);
- * ```
- */
-export function servedFigures(model: Model): { hits: number; misses: number } | undefined {
-  const outer = stackOf(model).find((l) => l.role === "cache");
-  if (outer === undefined) return undefined;
-  return { hits: outer.figures.hits ?? 0, misses: outer.figures.misses ?? 0 };
 }
 
 // The figures of each model object when it was last shown.
@@ -336,8 +169,10 @@ export class ModelView extends View {
    * ```
    */
   bundle(): MimeBundle {
-    const lines = [`since created: ${summary(this.figures)}`];
-    if (this.sinceShown !== undefined) lines.push(`since last shown: ${summary(this.sinceShown)}`);
+    const lines = [`since created: ${stackSummary(this.figures)}`];
+    if (this.sinceShown !== undefined) {
+      lines.push(`since last shown: ${stackSummary(this.sinceShown)}`);
+    }
     const rows = this.layers.map((l) => [l.kind, l.detail, l.figures.join(", ")]);
     const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +
       table(
@@ -372,96 +207,4 @@ function layerTitle(layer: Layer): string {
   if (layer.kind === "Persistent") return `${layer.kind}(${layer.detail.split(", ")[0]})`;
   if (layer.detail === "" || layer.detail === "in memory") return layer.kind;
   return `${layer.kind} ${layer.detail.split(", max batch")[0]}`;
-}
-
-function summary(f: StackFigures): string {
-  return [
-    `hits ${f.hits}`,
-    `misses ${f.misses}`,
-    `requests ${f.requests}`,
-    `retries ${f.retries}`,
-    `tokens ${f.promptTokens} prompt / ${f.completionTokens} completion`,
-    ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
-    `query time ${seconds(f.queryTime)}`,
-    ...(f.saved === undefined || f.saved.samples === 0 ? [] : [`saved: ${savedSummary(f.saved)}`]),
-  ].join(" · ");
-}
-
-/**
- * What the items served from the cache cost when drawn, in one line:
- * `100 samples, tokens 1400 prompt / 5200 completion, cost 0.0555, query time
- * 61.4 s`; samples stored without usage are named, never counted as free.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { savedSummary } from "./model_view.ts";
- *
- * const figures = { requests: 1, promptTokens: 35, completionTokens: 10, queryTime: 0.8 };
- * assert.equal(
- *   savedSummary({ samples: 10, unknown: 0, ...figures, cost: 0.000188 }),
- *   "10 samples, tokens 35 prompt / 10 completion, cost 0.000188, query time 0.80 s",
- * );
- * assert.equal(
- *   savedSummary({ samples: 12, unknown: 2, ...figures }),
- *   "12 samples (2 of unknown usage, not counted), tokens 35 prompt / 10 completion, " +
- *     "query time 0.80 s",
- * );
- * assert.equal(
- *   savedSummary({ ...figures, samples: 3, unknown: 3, promptTokens: 0, completionTokens: 0 }),
- *   "3 samples of unknown usage",
- * );
- * ```
- */
-export function savedSummary(saved: SavedFigures): string {
-  const samples = `${saved.samples} sample${saved.samples === 1 ? "" : "s"}`;
-  if (saved.unknown === saved.samples) return `${samples} of unknown usage`;
-  return [
-    saved.unknown === 0 ? samples : `${samples} (${saved.unknown} of unknown usage, not counted)`,
-    `tokens ${saved.promptTokens} prompt / ${saved.completionTokens} completion`,
-    ...(saved.cost === undefined ? [] : [`cost ${formatCost(saved.cost)}`]),
-    `query time ${seconds(saved.queryTime)}`,
-  ].join(", ");
-}
-
-/**
- * A cost with a sensible precision: cents from 1 up, three significant
- * digits below (costs of single prompts are fractions of a cent).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatCost } from "./model_view.ts";
- *
- * assert.equal(formatCost(12.3456), "12.35");
- * assert.equal(formatCost(0.0123456), "0.0123");
- * assert.equal(formatCost(0.000105), "0.000105");
- * assert.equal(formatCost(0), "0");
- * ```
- */
-export function formatCost(cost: number): string {
-  if (cost === 0) return "0";
-  if (Math.abs(cost) >= 1) return cost.toFixed(2);
-  const decimals = Math.min(12, 2 - Math.floor(Math.log10(Math.abs(cost))));
-  return cost.toFixed(decimals);
-}
-
-/**
- * Seconds with a sensible precision: hundredths below ten seconds, tenths above.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { seconds } from "./model_view.ts";
- *
- * assert.equal(seconds(0.123), "0.12 s");
- * assert.equal(seconds(42.25), "42.3 s");
- * ```
- */
-export function seconds(s: number): string {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }

@@ -9,13 +9,8 @@ import type { Model } from "../core/model.ts";
 import { assertLength } from "../core/_validate.ts";
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
-import {
-  formatCost,
-  seconds,
-  servedFigures,
-  type StackFigures,
-  stackFigures,
-} from "./model_view.ts";
+import { formatCost, seconds } from "./_figure_text.ts";
+import { servedFigures, type StackFigures, stackFigures } from "./stack_figures.ts";
 
 /** Options of {@linkcode progress}. */
 export interface ProgressOptions {

@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import { formatManifest, type ManifestSaving, parseManifest } from "../cache/manifest.ts";
 import { modelView, progress, stackFigures } from "../notebooks/mod.ts";
-import { formatCost } from "../notebooks/model_view.ts";
+import { formatCost } from "../notebooks/_figure_text.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const P = "Choose a number between 1 and 1000.";
