@@ -13,7 +13,7 @@ import {
   samplesTable,
   showSamples,
 } from "../notebooks/mod.ts";
-import { progressBundle, progressLine } from "../notebooks/progress.ts";
+import { progressBundle, progressLine } from "../notebooks/_progress_display.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const EVIL = `<script>alert("x")</script> & 'q'`;

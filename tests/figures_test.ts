@@ -8,7 +8,7 @@ import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { type CacheStats, collect, Independent, promptHash, Repeatable, take } from "../mod.ts";
 import { modelView, progress, showSamples, stackFigures } from "../notebooks/mod.ts";
-import { progressBundle, progressLine } from "../notebooks/progress.ts";
+import { progressBundle, progressLine } from "../notebooks/_progress_display.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
