@@ -2,6 +2,11 @@
  * The base class of every provider: turns "fetch n samples" into endless,
  * batched, independent sample streams.
  *
+ * Kept whole: the class and the public types of its options and stats, about
+ * half of it documentation and runnable examples; its state (buffers, spending
+ * per prompt) is one object's and reads best beside the methods that change
+ * it. Checking what a query resolved to is in _query_answer.ts.
+ *
  * @module
  */
 
@@ -15,7 +20,10 @@ import { type Drawn, Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
 import { sharesOf } from "./_usage.ts";
 import type { TokenUsage } from "./usage.ts";
-import { assertCount, assertLength, assertPrice, assertPrompt, describe } from "./_validate.ts";
+import { checkedAnswer, isTokenUsage, type QueryResult } from "./_query_answer.ts";
+import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts";
+
+export type { QueryResult } from "./_query_answer.ts";
 
 /**
  * What a provider has done, and spent, since it was created: its requests,
@@ -65,39 +73,6 @@ interface Counters {
   requests: number;
   retries: number;
   samples: number;
-}
-
-/**
- * What one request brought: its samples and, when the provider reported
- * them, the tokens it used. {@linkcode BufferedModel.query} returns it (or
- * just the samples), so that the tokens count for the request's prompt, in
- * {@linkcode BufferedModel.totalTokenCount}, `stats`, run manifests, and the
- * usage stored with the samples, even while requests for several prompts are
- * in flight.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { BufferedModel, collect, infoOf, type QueryResult } from "../mod.ts";
- *
- * class Echo extends BufferedModel {
- *   protected query(prompt: string, n: number): Promise<QueryResult> {
- *     const usage = { promptTokens: prompt.length, completionTokens: 2 * n };
- *     return Promise.resolve({ samples: Array(n).fill(prompt), usage });
- *   }
- * }
- *
- * const model = new Echo("echo", 0);
- * await Promise.all([collect(model.sample("ab"), 1), collect(model.sample("abcd"), 1)]);
- * const usage = infoOf(model).usage!();
- * assert.deepEqual(usage.map((u) => [u.prompt, u.promptTokens]), [["ab", 2], ["abcd", 4]]);
- * ```
- */
-export interface QueryResult {
-  /** The samples, at least one. */
-  readonly samples: readonly string[];
-  /** The tokens the request used; absent when the provider did not say. */
-  readonly usage?: TokenUsage | undefined;
 }
 
 /**
@@ -360,7 +335,7 @@ export abstract class BufferedModel implements Model {
       tally.queryTime += elapsed / 1000;
     }
     const latencyMs = Math.round(elapsed);
-    const { samples, usage } = this.#checked(answer, n);
+    const { samples, usage } = checkedAnswer(answer, n, `${this.constructor.name} "${this.name}"`);
     this.#stats.requests++;
     this.#stats.samples += samples.length;
     tally.requests++;
@@ -380,50 +355,4 @@ export abstract class BufferedModel implements Model {
     tally.promptTokens += promptTokens;
     tally.completionTokens += completionTokens;
   }
-
-  /** What `query` resolved to, checked: its samples, and its token usage if it gave one. */
-  #checked(answer: unknown, n: number): QueryResult {
-    const who = `${this.constructor.name} "${this.name}"`;
-    const result: Partial<QueryResult> | null = Array.isArray(answer)
-      ? { samples: answer }
-      : answer as Partial<QueryResult> | null;
-    const samples: unknown = result?.samples;
-    if (!Array.isArray(samples) || samples.length === 0) {
-      const got = Array.isArray(samples)
-        ? "no samples"
-        : typeof result === "object" && result !== null
-        ? "an object without a samples array"
-        : describe(answer);
-      throw new TypeError(
-        `${who} returned ${got} for a request of ${n}: query() must resolve to a non-empty ` +
-          `array of strings, or to { samples, usage }; fix its query()`,
-      );
-    }
-    const bad = samples.findIndex((s) => typeof s !== "string");
-    if (bad >= 0) {
-      throw new TypeError(
-        `${who} returned ${describe(samples[bad])} ` +
-          `as sample ${bad}: query() must resolve to strings; fix its query()`,
-      );
-    }
-    const usage = result!.usage;
-    if (usage === undefined) return { samples };
-    if (typeof usage !== "object" || usage === null) {
-      throw new TypeError(
-        `${who}: query() returned usage ${describe(usage)}: it must be ` +
-          `{ promptTokens, completionTokens }, or absent; fix its query()`,
-      );
-    }
-    assertLength("usage.promptTokens", usage.promptTokens, `${who} query()`);
-    assertLength("usage.completionTokens", usage.completionTokens, `${who} query()`);
-    return { samples, usage };
-  }
-}
-
-/** Whether `value` is token usage as a failed request's error may carry it. */
-function isTokenUsage(value: unknown): value is TokenUsage {
-  const usage = value as Partial<TokenUsage> | null | undefined;
-  return [usage?.promptTokens, usage?.completionTokens].every((n) =>
-    Number.isSafeInteger(n) && n! >= 0
-  );
 }

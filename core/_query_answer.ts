@@ -1,0 +1,111 @@
+/**
+ * What a provider's request brings, for `BufferedModel`: the
+ * {@linkcode QueryResult} a `query` resolves to, checked before any sample
+ * is used, and the token usage a failed request's error may carry.
+ *
+ * @module
+ */
+
+import type { TokenUsage } from "./usage.ts";
+import { assertLength, describe } from "./_validate.ts";
+
+/**
+ * What one request brought: its samples and, when the provider reported
+ * them, the tokens it used. {@linkcode BufferedModel.query} returns it (or
+ * just the samples), so that the tokens count for the request's prompt, in
+ * {@linkcode BufferedModel.totalTokenCount}, `stats`, run manifests, and the
+ * usage stored with the samples, even while requests for several prompts are
+ * in flight.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, infoOf, type QueryResult } from "../mod.ts";
+ *
+ * class Echo extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<QueryResult> {
+ *     const usage = { promptTokens: prompt.length, completionTokens: 2 * n };
+ *     return Promise.resolve({ samples: Array(n).fill(prompt), usage });
+ *   }
+ * }
+ *
+ * const model = new Echo("echo", 0);
+ * await Promise.all([collect(model.sample("ab"), 1), collect(model.sample("abcd"), 1)]);
+ * const usage = infoOf(model).usage!();
+ * assert.deepEqual(usage.map((u) => [u.prompt, u.promptTokens]), [["ab", 2], ["abcd", 4]]);
+ * ```
+ */
+export interface QueryResult {
+  /** The samples, at least one. */
+  readonly samples: readonly string[];
+  /** The tokens the request used; absent when the provider did not say. */
+  readonly usage?: TokenUsage | undefined;
+}
+
+/**
+ * What a provider's `query` resolved to, checked: its samples, and its token
+ * usage if it gave one. `who` names the provider in the errors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkedAnswer } from "./_query_answer.ts";
+ *
+ * assert.deepEqual(checkedAnswer(["a", "b"], 2, "Echo"), { samples: ["a", "b"] });
+ * assert.throws(() => checkedAnswer([], 2, "Echo"), /Echo returned no samples/);
+ * ```
+ */
+export function checkedAnswer(answer: unknown, n: number, who: string): QueryResult {
+  const result: Partial<QueryResult> | null = Array.isArray(answer)
+    ? { samples: answer }
+    : answer as Partial<QueryResult> | null;
+  const samples: unknown = result?.samples;
+  if (!Array.isArray(samples) || samples.length === 0) {
+    const got = Array.isArray(samples)
+      ? "no samples"
+      : typeof result === "object" && result !== null
+      ? "an object without a samples array"
+      : describe(answer);
+    throw new TypeError(
+      `${who} returned ${got} for a request of ${n}: query() must resolve to a non-empty ` +
+        `array of strings, or to { samples, usage }; fix its query()`,
+    );
+  }
+  const bad = samples.findIndex((s) => typeof s !== "string");
+  if (bad >= 0) {
+    throw new TypeError(
+      `${who} returned ${describe(samples[bad])} ` +
+        `as sample ${bad}: query() must resolve to strings; fix its query()`,
+    );
+  }
+  const usage = result!.usage;
+  if (usage === undefined) return { samples };
+  if (typeof usage !== "object" || usage === null) {
+    throw new TypeError(
+      `${who}: query() returned usage ${describe(usage)}: it must be ` +
+        `{ promptTokens, completionTokens }, or absent; fix its query()`,
+    );
+  }
+  assertLength("usage.promptTokens", usage.promptTokens, `${who} query()`);
+  assertLength("usage.completionTokens", usage.completionTokens, `${who} query()`);
+  return { samples, usage };
+}
+
+/**
+ * Whether `value` is token usage as a failed request's error may carry it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTokenUsage } from "./_query_answer.ts";
+ *
+ * assert(isTokenUsage({ promptTokens: 12, completionTokens: 0 }));
+ * assert(!isTokenUsage({ promptTokens: -1, completionTokens: 0 }));
+ * ```
+ */
+export function isTokenUsage(value: unknown): value is TokenUsage {
+  const usage = value as Partial<TokenUsage> | null | undefined;
+  return [usage?.promptTokens, usage?.completionTokens].every((n) =>
+    Number.isSafeInteger(n) && n! >= 0
+  );
+}
