@@ -8,8 +8,6 @@
 // folder of its own: pruning after a run of one module never touches what
 // another module uses.
 
-import { isAbsolute, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FsStore } from "../cache/fs_store.ts";
 import { formatManifest, manifest } from "../cache/manifest.ts";
 import type { Model } from "../core/model.ts";
@@ -244,41 +242,6 @@ export class FixtureRun {
     }
     return `llm fixtures: wrote the run manifest ${path}`;
   }
-}
-
-/**
- * The test module's path relative to the working directory (what `deno
- * test` prints), or `name` when given.
- */
-export function moduleName(name: string | undefined): string {
-  if (name !== undefined) {
-    if (
-      typeof name !== "string" || name === "" || isAbsolute(name) ||
-      name.split(/[\\/]/).some((s) => s === "" || s === "." || s === "..")
-    ) {
-      throw new TypeError(
-        `llmFixture name must be a relative path without "." or ".." segments, ` +
-          `got ${JSON.stringify(name)}`,
-      );
-    }
-    return name;
-  }
-  const main = new URL(Deno.mainModule);
-  if (main.protocol !== "file:") {
-    throw new TypeError(
-      `llmFixture names a test module's recordings after its file, but the main module ` +
-        `${main.href} is not a file: pass { name } to name them`,
-    );
-  }
-  const path = relative(Deno.cwd(), fileURLToPath(main));
-  if (path.startsWith("..") || isAbsolute(path)) {
-    throw new TypeError(
-      `llmFixture names a test module's recordings after its path from the working ` +
-        `directory, but ${fileURLToPath(main)} is outside ${Deno.cwd()}: run deno test ` +
-        `from the project folder, or pass { name }`,
-    );
-  }
-  return path.split(sep).join("/");
 }
 
 function summary(unused: readonly Unused[]): string {

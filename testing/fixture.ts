@@ -12,7 +12,8 @@ import type { Drawn } from "../core/_sequence.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { promptHash } from "../core/model_key.ts";
-import { FixtureRun, moduleName } from "./_fixture_run.ts";
+import { FixtureRun } from "./_fixture_run.ts";
+import { moduleName } from "./_module_name.ts";
 import { assertMaySpend, type FixtureMode, settingsOf } from "./_settings.ts";
 
 export type { FixtureMode } from "./_settings.ts";
