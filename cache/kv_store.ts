@@ -29,6 +29,11 @@
  * @module
  */
 
+// The public class alone, whole: what callers see (checked keys, claims that
+// never overwrite, explained failures); most of its length is documentation
+// and runnable examples. How a sample is laid out in rows is in _kv_rows.ts,
+// committing claims (shared commits, retries) in _kv_commits.ts.
+
 import { localPath } from "./_home_path.ts";
 import { modelKeySegments } from "./_key_path.ts";
 import { Commits, retry } from "./_kv_commits.ts";

@@ -23,6 +23,11 @@
 //   the fill that brought it or from the store, and the usage of the values
 //   it first serves from the cache is tallied (what the cache saved); a
 //   replay of a value served before does no more than count a hit.
+//
+// Kept whole: these guarantees hold together, on one list of values and the
+// fills in flight over it (waiting, appending in order, merging what the
+// store holds, counting a serving), so they read best as one class; split,
+// each part would need the others' private state.
 
 import type { IndexRanges } from "./model_info.ts";
 import { type Usages, UsageTally } from "./_usage.ts";
