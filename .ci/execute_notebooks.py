@@ -14,7 +14,9 @@ runner keeps reading until IOPub has been quiet for a moment after each cell.
 
 import argparse
 import glob
+import json
 import os
+import shutil
 import queue
 import sys
 import time
@@ -38,6 +40,26 @@ except ImportError:
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNELS = os.path.join(ROOT, "tests", ".tmp", "jupyter")
+
+
+def use_project_kernel():
+    """Registers a kernel spec named "deno" for the project's pinned Deno, ahead
+    of any other (JUPYTER_PATH comes first), so that a global spec left by
+    another checkout, or made for another Deno, is never the one that runs."""
+    pinned = os.path.join(ROOT, ".tools", "node_modules", ".bin", "deno")
+    deno = pinned if os.access(pinned, os.X_OK) else shutil.which("deno")
+    if deno is None:
+        print("deno not found: run npm ci --prefix .tools", file=sys.stderr)
+        sys.exit(3)
+    spec = os.path.join(KERNELS, "kernels", "deno")
+    os.makedirs(spec, exist_ok=True)
+    argv = [os.path.realpath(deno), "jupyter", "--kernel", "--conn", "{connection_file}"]
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": argv, "display_name": "Deno", "language": "typescript"}, f)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in [KERNELS, os.environ.get("JUPYTER_PATH", "")] if p
+    )
 
 
 class SettlingClient(NotebookClient):
@@ -91,7 +113,7 @@ def probe():
     from jupyter_client.kernelspec import KernelSpecManager
 
     if "deno" not in KernelSpecManager().find_kernel_specs():
-        print("the Deno kernel is not registered: run deno jupyter --install", file=sys.stderr)
+        print("the Deno kernel spec could not be registered", file=sys.stderr)
         sys.exit(3)
     print("ready")
     sys.exit(0)
@@ -104,6 +126,7 @@ def main():
     parser.add_argument("--timeout", type=int, default=180, help="seconds per cell")
     parser.add_argument("--probe", action="store_true", help="only check that Jupyter is ready")
     args = parser.parse_args()
+    use_project_kernel()
     if args.probe:
         probe()
     paths = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what CI needs to execute the notebooks with the Deno Jupyter kernel
 # (Debian packages, about 40 s on a fresh machine; nothing to do when present)
-# and registers the kernel with the pinned Deno. Usage: .ci/install_jupyter.sh [--chromium]
+# (the kernel spec is registered per run by execute_notebooks.py). Usage: .ci/install_jupyter.sh [--chromium]
 # (--chromium also installs headless Chromium, for the README screenshot).
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,11 +21,8 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# The kernel spec records the path of this deno binary.
-deno=""
-for candidate in .tools/node_modules/.bin/deno node_modules/.bin/deno "$(command -v deno || true)"; do
-  if [ -n "$candidate" ] && [ -x "$candidate" ]; then deno="$candidate" && break; fi
-done
-if [ -z "$deno" ]; then echo "deno not found: run npm ci --prefix .tools first" >&2 && exit 1; fi
-"$deno" jupyter --install --force >/dev/null 2>&1
-echo "Jupyter ready: $(jupyter kernelspec list 2>/dev/null | grep -w deno)"
+# No global kernel spec is written: .ci/execute_notebooks.py registers one for
+# the project's pinned Deno under tests/.tmp/jupyter each time it runs (a global
+# one would point into this checkout after it is gone). To use the notebooks
+# interactively, run: deno jupyter --install
+echo "Jupyter ready: $(python3 .ci/execute_notebooks.py --probe 2>&1)"

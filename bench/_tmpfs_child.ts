@@ -3,7 +3,7 @@
 //
 // deno run -A bench/_tmpfs_child.ts <prompts>x<samples> …
 
-import { persistentWrite, rawCrashSafe, rawCreate } from "./_fs_writes.ts";
+import { FS_MEASURES } from "./_fs_writes.ts";
 
 const TMPFS = "/dev/shm";
 const shapes = Deno.args.map((s) => s.split("x").map(Number) as [number, number]);
@@ -15,14 +15,13 @@ try {
   Deno.exit(0);
 }
 try {
-  const measures = { "raw": rawCreate, "crash-safe": rawCrashSafe, "fs": persistentWrite };
   let n = 0;
   // A first pass compiles the code paths, so that no measure pays for it.
-  for (const measure of Object.values(measures)) await measure(`${dir}/${n++}`, 10, 100);
+  for (const measure of Object.values(FS_MEASURES)) await measure(`${dir}/${n++}`, 10, 100);
   const rates: Record<string, Record<string, number>> = {};
   for (const [prompts, samples] of shapes) {
     const shape: Record<string, number> = rates[`${prompts}x${samples}`] = {};
-    for (const [name, measure] of Object.entries(measures)) {
+    for (const [name, measure] of Object.entries(FS_MEASURES)) {
       shape[name] = await measure(`${dir}/${n++}`, prompts, samples);
     }
   }

@@ -12,7 +12,7 @@
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { median, SHAPES } from "./_fixture.ts";
-import { persistentWrite, rawCrashSafe, rawCreate } from "./_fs_writes.ts";
+import { FS_MEASURES } from "./_fs_writes.ts";
 import {
   bigStore,
   coldRead,
@@ -49,7 +49,7 @@ const sqliteBytes = await bigStore(
 );
 
 // A first pass compiles the code paths, so that no measure of round 1 pays for it.
-for (const measure of [rawCreate, rawCrashSafe, persistentWrite]) await measure(fresh(), 10, 100);
+for (const measure of Object.values(FS_MEASURES)) await measure(fresh(), 10, 100);
 await storeWrite(await KvStore.open(`${fresh()}.kv`), 10, 20);
 await hits();
 
@@ -58,9 +58,9 @@ for (let round = 0; round < ROUNDS; round++) {
   console.error(`round ${round + 1} of ${ROUNDS}`);
   for (const shape of SHAPES) {
     const measures: [string, () => Promise<number | string>][] = [
-      ["raw", () => rawCreate(fresh(), ...shape)],
-      ["crash-safe", () => rawCrashSafe(fresh(), ...shape)],
-      ["fs", () => persistentWrite(fresh(), ...shape)],
+      ...Object.entries(FS_MEASURES).map(([name, measure]) =>
+        [name, () => measure(fresh(), ...shape)] as [string, () => Promise<number>]
+      ),
       ["python", () => pythonWrite(fresh(), ...shape)],
     ];
     for (const [name, measure] of flip(measures)) {
@@ -144,37 +144,33 @@ const rows: string[][] = [];
 const row = (measure: string, after: string, baseline: string, result: string, target: string) =>
   rows.push([measure, after, baseline, result, target]);
 
-for (const shape of SHAPES.map(shapeName)) {
-  const d = (name: string) => `disk ${shape} ${name}`;
-  row(
-    `filesystem cold write ${shape}, batch 1, through Persistent`,
-    rate(med(d("fs"))),
-    `raw 1 KB file creation (O_EXCL) ${rate(med(d("raw")))}; crash-safe floor (temp + link + ` +
-      `unlink) ${rate(med(d("crash-safe")))} = ${times(ratio(d("crash-safe"), d("raw")))}`,
-    `${times(ratio(d("fs"), d("raw")))} of raw, ${times(ratio(d("fs"), d("crash-safe")))} of ` +
-      `the crash-safe floor`,
-    "≥ 0.8× of raw",
-  );
-  row(
-    `  the same against the Python original`,
-    rate(med(d("fs"))),
-    `Python original ${rate(med(d("python")))}`,
-    times(ratio(d("fs"), d("python"))),
-    "≥ 1×",
-  );
-}
-for (const shape of SHAPES.map(shapeName)) {
-  const t = (name: string) => `tmpfs ${shape} ${name}`;
-  row(
-    `tmpfs (/dev/shm) cold write ${shape}`,
-    rate(med(t("fs"))),
-    `raw creation ${rate(med(t("raw")))}; crash-safe floor ${rate(med(t("crash-safe")))} = ` +
-      times(ratio(t("crash-safe"), t("raw"))),
-    `${times(ratio(t("fs"), t("raw")))} of raw, ${times(ratio(t("fs"), t("crash-safe")))} of ` +
-      `the crash-safe floor`,
-    "≥ 0.5× of raw",
-  );
-}
+/** The rows of one medium's cold writes: through Persistent against each floor. */
+const writeRows = (medium: string, label: string, target: string) => {
+  for (const shape of SHAPES.map(shapeName)) {
+    const m = (name: string) => `${medium} ${shape} ${name}`;
+    const of = (name: string) => times(ratio(m("fs"), m(name)));
+    row(
+      `${label} cold write ${shape}, batch 1, through Persistent`,
+      rate(med(m("fs"))),
+      `raw 1 KB file creation (O_EXCL) ${rate(med(m("raw")))}; crash-safe floor (temp + link + ` +
+        `unlink) ${times(ratio(m("crash-safe"), m("raw")))} of raw; with the usage line ` +
+        `${times(ratio(m("crash-safe+usage"), m("raw")))}; FsStore.append alone (no engine, ` +
+        `no usage) ${times(ratio(m("store"), m("raw")))}`,
+      `${of("raw")} of raw, ${of("crash-safe+usage")} of the floor with the usage line`,
+      target,
+    );
+    if (runs[m("python")] === undefined) continue;
+    row(
+      `  the same against the Python original`,
+      rate(med(m("fs"))),
+      `Python original ${rate(med(m("python")))}`,
+      of("python"),
+      "≥ 1×",
+    );
+  }
+};
+writeRows("disk", "filesystem", "≥ 0.8× of raw");
+writeRows("tmpfs", "tmpfs (/dev/shm)", "≥ 0.5× of raw");
 const [kvPrompts, kvSamples] = KV_SHAPE;
 row(
   `Deno KV cold write, batch 1, ${kvPrompts} prompts × ${kvSamples}, all prompts at once`,
