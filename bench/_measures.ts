@@ -5,6 +5,7 @@
 import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { Store } from "../cache/store.ts";
+import { connect, prepareFile, transaction } from "../cache/_sqlite_file.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { OpenAIServer } from "../tests/openai_server.ts";
 import { CountingModel } from "../tests/mock_model.ts";
@@ -88,6 +89,37 @@ export async function kvCommits(path: string, count: number): Promise<number> {
   });
   kv.close();
   return count / time;
+}
+
+/**
+ * Samples/s of the least a SQLite store can do per append: one `BEGIN
+ * IMMEDIATE` transaction per 1 KB sample, in a file set up as `SqliteStore`
+ * sets it up (WAL, `synchronous = NORMAL`, its tables). `rows` says what the
+ * transaction writes: only the sample's row, or also the usage row that
+ * `SqliteStore` writes with it.
+ */
+export function sqliteCommits(path: string, count: number, rows: "sample" | "sample+usage") {
+  const connection = connect(path, (error) => error);
+  prepareFile(connection, path);
+  const { db } = connection;
+  db.prepare("INSERT INTO sequences (id, model, hash) VALUES (1, 'bench_1', ?)").run(
+    "0".repeat(64),
+  );
+  const statements = [db.prepare("INSERT INTO samples (sequence, idx, sample) VALUES (1, ?, ?)")];
+  if (rows === "sample+usage") {
+    statements.push(db.prepare(
+      "INSERT INTO usage (sequence, idx, count, requests, latency_ms) VALUES (1, ?, 1, 1, length(?))",
+    ));
+  }
+  const text = sample(0, 0);
+  return seconds(() => {
+    for (let i = 0; i < count; i++) {
+      transaction(db, () => statements.forEach((statement) => statement.run(i, text)));
+    }
+  }).then((time) => {
+    db.close();
+    return count / time;
+  });
 }
 
 /** Samples/s of reading `prompts` × `samples` back through a replaying Persistent. */
