@@ -23,12 +23,19 @@ export class Cursor {
   next(batch: number): string | Promise<string> {
     const position = this.#claim();
     const value = this.#sequence.get(position, batch);
-    if (typeof value === "string") return value;
-    return value.catch((error) => {
+    // No closure in here: one would make every call allocate, hits too.
+    return typeof value === "string" ? value : this.#orGiveBack(position, value);
+  }
+
+  /** `value`; should it fail, `position` goes back, to be handed out next. */
+  async #orGiveBack(position: number, value: Promise<string>): Promise<string> {
+    try {
+      return await value;
+    } catch (error) {
       this.#returned.push(position);
       this.#returned.sort((a, b) => a - b);
       throw error;
-    });
+    }
   }
 
   /**

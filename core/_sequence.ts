@@ -139,8 +139,8 @@ export class Sequence {
 
   /** The value at `i`: at once on a hit, else once a fill brings it. */
   get(i: number, batch: number): string | Promise<string> {
-    if (this.#values[i] === undefined) return this.#wait(i, batch).then(() => this.#take(i));
-    return this.#take(i);
+    // No closure in here: one would make every call allocate, hits too.
+    return this.#values[i] === undefined ? this.#later(i, batch) : this.#take(i);
   }
 
   /** The value at `i`, whether it was a hit, and its usage. */
@@ -169,6 +169,12 @@ export class Sequence {
       drawn.push([this.#drawn[k]!, this.#drawn[k + 1]! - 1]);
     }
     return { served, drawn };
+  }
+
+  /** The value at `i`, once a fill brings it. */
+  async #later(i: number, batch: number): Promise<string> {
+    await this.#wait(i, batch);
+    return this.#take(i);
   }
 
   /** Serves the value at `i`, counting it. */
