@@ -5,7 +5,7 @@
 import { type FileCalls, settleAll } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
 
-const INDEX_FILE = /^(0|[1-9][0-9]*)\.md$/;
+const ZERO = 0x30;
 
 /**
  * The index a file name stands for (`7.md` → 7), or undefined for any other
@@ -21,13 +21,26 @@ const INDEX_FILE = /^(0|[1-9][0-9]*)\.md$/;
  * ```
  */
 export function sampleIndex(name: string): number | undefined {
-  const match = INDEX_FILE.exec(name);
-  return match === null ? undefined : Number(match[1]);
+  // By hand rather than with a regular expression: a folder's listing asks
+  // this of every name in it.
+  const digits = name.length - 3;
+  if (digits < 1 || !name.endsWith(".md")) return undefined;
+  if (digits > 1 && name.charCodeAt(0) === ZERO) return undefined;
+  let index = 0;
+  for (let k = 0; k < digits; k++) {
+    const digit = name.charCodeAt(k) - ZERO;
+    if (digit < 0 || digit > 9) return undefined;
+    index = index * 10 + digit;
+  }
+  return index;
 }
 
 function sampleFile(folder: string, index: number): string {
   return `${folder}/${index}.md`;
 }
+
+/** What a listing showed under a name: a file, a link, or something else. */
+export type Listed = "file" | "link" | "other";
 
 /** What an append stored. */
 export interface Claimed {
@@ -48,6 +61,9 @@ export class Samples {
   // Temporary files: one random prefix per store, then a count. No ".md"
   // ending: the Python reader must never see one.
   #temp = `.tmp-${crypto.randomUUID()}-`;
+  // Per listed prompt folder: what its listing showed under each name that
+  // is not a sample's (prompt.txt, usage.jsonl, …), so that no one looks again.
+  #others = new Map<string, Map<string, Listed>>();
   #made = 0;
 
   /**
@@ -57,6 +73,14 @@ export class Samples {
   constructor(root: string, folders: Folders) {
     this.#root = root;
     this.#folders = folders;
+  }
+
+  /**
+   * What the listing of `folder` showed under `name` (not a sample's file):
+   * `"absent"` when nothing, or undefined when the folder was not listed.
+   */
+  listed(folder: string, name: string): Listed | "absent" | undefined {
+    return this.#others.get(folder)?.get(name) ?? (this.#others.has(folder) ? "absent" : undefined);
   }
 
   /** Notes that `folder` was just created, so it holds no sample. */
@@ -203,15 +227,21 @@ export class Samples {
    * link, which is then read, and refused), else there.
    */
   async #listPlain(calls: FileCalls, folder: string): Promise<{ plain: number; end: number }> {
-    const plain = new Set<number>();
-    const other = new Set<number>();
-    for (const entry of await calls.list(folder) ?? []) {
+    const entries = await calls.list(folder) ?? [];
+    // kinds[i]: 1 when i.md is a plain file, 2 when it is something else. An
+    // index past the number of entries cannot be in the run from 0.
+    const kinds = new Uint8Array(entries.length + 1);
+    const others = new Map<string, Listed>();
+    for (const entry of entries) {
       const index = sampleIndex(entry.name);
-      if (index !== undefined) (entry.isFile ? plain : other).add(index);
+      if (index === undefined) {
+        others.set(entry.name, entry.isSymlink ? "link" : entry.isFile ? "file" : "other");
+      } else if (index < kinds.length) kinds[index] = entry.isFile ? 1 : 2;
     }
+    this.#others.set(folder, others);
     let count = 0;
-    while (plain.has(count)) count++;
+    while (kinds[count] === 1) count++;
     this.#plain.set(folder, count);
-    return { plain: count, end: other.has(count) ? count + 1 : count };
+    return { plain: count, end: kinds[count] === 2 ? count + 1 : count };
   }
 }

@@ -16,6 +16,7 @@ import { asRecord } from "../core/_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { FileCalls } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
+import type { Listed } from "./_fs_samples.ts";
 
 /** The file beside a prompt's samples that records what they cost to draw. */
 export const USAGE_FILE = "usage.jsonl";
@@ -94,12 +95,16 @@ export class UsageFile {
     this.#folders = folders;
   }
 
-  /** Every record of the file so far, in file order; none when there is no file. */
-  async read(calls: FileCalls): Promise<readonly UsageRecord[]> {
+  /**
+   * Every record of the file so far, in file order; none when there is no
+   * file. `listed` is what a listing of its folder showed there, if known:
+   * a file needs no look before it is read.
+   */
+  async read(calls: FileCalls, listed?: Listed | "absent"): Promise<readonly UsageRecord[]> {
     if (!this.#checked) {
       // Deno cannot open a file without following a link (O_NOFOLLOW), so look first.
-      if (!(await calls.exists(this.#path))) return this.#records;
-      if ((await calls.lstat(this.#path))?.isSymlink) {
+      if (listed !== "file" && !(await calls.exists(this.#path))) return this.#records;
+      if (listed === "link" || (listed !== "file" && (await calls.lstat(this.#path))?.isSymlink)) {
         throw this.#folders.linkError(this.#path, "file");
       }
       this.#checked = true;

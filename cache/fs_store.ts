@@ -228,7 +228,8 @@ export class FsStore implements Store {
     const calls = this.#pick();
     const folder = await this.#folders.existing(calls, this.#folder(key));
     if (folder === undefined) return [];
-    const records = await this.#usageFile(folder).read(calls);
+    const listed = this.#samples.listed(folder, USAGE_FILE);
+    const records = await this.#usageFile(folder).read(calls, listed);
     return records.filter((record) => record.from + record.count > from);
   }
 

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { collect, promptHash } from "../mod.ts";
-import { FsStore, PROMPT_FILE, USAGE_FILE } from "../cache/fs_store.ts";
+import fc from "fast-check";
+import { FsStore, PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { symlink } from "./symlink.ts";
@@ -274,5 +275,25 @@ Deno.test("a full disk: the failed write removes its temp file and says where", 
     assert.deepEqual(await names(folder), ["0.md"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a sample file's name is a plain index: 0.md, 7.md, 12.md, never 07.md or -1.md", () => {
+  // The layout's rule, as a regular expression; sampleIndex parses by hand.
+  const rule = (name: string) => {
+    const match = /^(0|[1-9][0-9]*)\.md$/.exec(name);
+    return match === null ? undefined : Number(match[1]);
+  };
+  const names = fc.oneof(
+    fc.string(),
+    fc.stringMatching(/^[0-9]{0,20}\.md$/),
+    fc.stringMatching(/^[-+ 0-9a.]{0,4}(\.md|md|\.MD)?$/),
+  );
+  fc.assert(fc.property(names, (name) => sampleIndex(name) === rule(name)));
+  for (const name of ["0.md", "7.md", "12.md", "9007199254740993.md"]) {
+    assert.equal(sampleIndex(name), rule(name), name);
+  }
+  for (const name of ["07.md", "-1.md", ".md", "1.md.md", "1 .md", "１.md", "1.mD"]) {
+    assert.equal(sampleIndex(name), undefined, name);
   }
 });
