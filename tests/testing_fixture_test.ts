@@ -3,136 +3,22 @@
 // server and replaying with read access to the fixture folder only.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { main } from "../cli/mod.ts";
 import { readManifest } from "../cache/manifest.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { promptHash } from "../core/model_key.ts";
-import { OpenAIServer } from "./openai_server.ts";
+import {
+  fails,
+  ok,
+  PERMISSIONS,
+  RECORD,
+  RECORD_ENV,
+  REPLAY,
+  withProject,
+} from "./fixture_project.ts";
 
-const REPO = fileURLToPath(new URL("../", import.meta.url));
-const PERMISSIONS: Deno.TestDefinition["permissions"] = {
-  read: ["."],
-  write: ["tests/.tmp"],
-  run: ["deno"],
-  net: ["127.0.0.1"],
-  env: ["CI"],
-};
 const CAPITAL = "What is the capital of France?";
 const NUMBER = "Choose a number between 1 and 1000.";
-
-interface Run {
-  readonly code: number;
-  /** stdout and stderr together, without colours. */
-  readonly output: string;
-}
-
-/** A project with test modules, run with `deno test` as its own folder's user would. */
-class Project {
-  readonly dir: string;
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  /** Writes a test module calling the server at `url` (unused in replay). */
-  write(name: string, url: string, tests: string): void {
-    Deno.writeTextFileSync(
-      `${this.dir}/${name}`,
-      `import { collect, OpenAICompatible } from "${REPO}mod.ts";
-import { llmFixture } from "${REPO}testing/mod.ts";
-
-const model = llmFixture(
-  new OpenAICompatible("test-model", 1, {
-    baseUrl: "${url}",
-    apiKeyVariable: "TEST_LLM_KEY",
-    maxBatch: 4,
-  }),
-  "fixtures",
-);
-
-function expect(actual: string[], expected: string[]): void {
-  if (actual.join("|") !== expected.join("|")) {
-    throw new Error(\`expected \${expected.join("|")}, got \${actual.join("|")}\`);
-  }
-}
-void expect;
-${tests}
-`,
-    );
-  }
-
-  /** `deno test <flags> <modules> -- <args>` in the project folder. */
-  async test(
-    flags: string[],
-    modules: string[],
-    args: string[] = [],
-    env: Record<string, string> = {},
-  ): Promise<Run> {
-    const output = await new Deno.Command("deno", {
-      args: ["test", "--no-config", "--no-check", ...flags, ...modules, "--", ...args],
-      cwd: this.dir,
-      env: { NO_COLOR: "1", CI: "", LLM_FIXTURES: "", TEST_LLM_KEY: "sk-test-key", ...env },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      output: decoder.decode(output.stdout) + decoder.decode(output.stderr),
-    };
-  }
-
-  /** Every sample file of a module's recordings: `<model>/<hash8>/<i>.md` → text. */
-  recorded(module: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    const root = `${this.dir}/fixtures/${module}`;
-    const walk = (dir: string, rel: string) => {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(dir)];
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const path = `${rel}${rel === "" ? "" : "/"}${entry.name}`;
-        if (entry.isDirectory) walk(`${dir}/${entry.name}`, path);
-        else if (entry.name.endsWith(".md")) {
-          out[path.replace(/[0-9a-f]{64}/, (h) => h.slice(0, 8))] = Deno.readTextFileSync(
-            `${dir}/${entry.name}`,
-          );
-        }
-      }
-    };
-    walk(root, "");
-    return out;
-  }
-}
-
-/** Runs `fn` with a fresh project folder and a fresh server, and always cleans up. */
-async function withProject(fn: (project: Project, server: OpenAIServer) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "project-" });
-  const server = OpenAIServer.start({});
-  try {
-    await fn(new Project(Deno.realPathSync(dir)), server);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const RECORD = ["--allow-read=fixtures", "--allow-write=fixtures", "--allow-net=127.0.0.1"];
-const RECORD_ENV = [...RECORD, "--allow-env=CI,TEST_LLM_KEY"];
-const REPLAY = ["--allow-read=fixtures"];
-
-function ok(run: Run): Run {
-  assert.equal(run.code, 0, run.output);
-  return run;
-}
-
-function fails(run: Run): Run {
-  assert.notEqual(run.code, 0, run.output);
-  return run;
-}
 
 Deno.test({
   name: "record with a server, replay with read access only, a changed prompt names the command",
