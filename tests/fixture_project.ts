@@ -85,9 +85,12 @@ ${tests}
     };
   }
 
-  /** The same run, started: its output piped, to be read (or killed) while it runs. */
+  /**
+   * The same run, started, with its input and output piped: to be read,
+   * written to (or killed) while it runs.
+   */
   spawn(flags: string[], modules: string[], args: string[] = []): Deno.ChildProcess {
-    return this.#command(flags, modules, args, {}).spawn();
+    return this.#command(flags, modules, args, {}, "piped").spawn();
   }
 
   /** Every sample file of a module's recordings: `<model>/<hash8>/<i>.md` → text. */
@@ -121,12 +124,13 @@ ${tests}
     modules: string[],
     args: string[],
     env: Record<string, string>,
+    stdin: "null" | "piped" = "null",
   ): Deno.Command {
     return new Deno.Command("deno", {
       args: ["test", "--no-config", "--no-check", ...flags, ...modules, "--", ...args],
       cwd: this.dir,
       env: { NO_COLOR: "1", CI: "", LLM_FIXTURES: "", TEST_LLM_KEY: "sk-test-key", ...env },
-      stdin: "null",
+      stdin,
       stdout: "piped",
       stderr: "piped",
     });
