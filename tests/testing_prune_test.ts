@@ -140,6 +140,11 @@ Deno.test.each([["a"], ["b"]])("letter %s", async (letter) => {
         ["--filter", "/steps|letter a/"],
       );
 
+      // Without prune, a failed step and each case are reported where they are written.
+      project.write(module, server.url, steps(numbers("", `throw new Error("wrong number");`)));
+      const located = fails(await project.test(REPLAY, [module]));
+      assert.match(located.output, /steps \.\.\. numbers => \.\/steps_test\.ts:\d+:11/);
+
       // The full run prunes, and the fixture does not move the reported location of a test.
       project.write(
         module,
@@ -177,6 +182,22 @@ Deno.test({
       assert.match(
         run.output,
         /not pruned: not every test of early_test\.ts ran and passed \(1 test ran that was registered before @mnimi\/llm-cache\/testing was loaded\)/,
+      );
+      assert.deepEqual(project.recorded(module), recorded);
+
+      // Cases registered before a fixture asked for pruning in code are not followed.
+      Deno.writeTextFileSync(
+        path,
+        Deno.readTextFileSync(path).replace(`import "./early.ts";\n`, "").replace(
+          /const model = llmFixture\(inner, "fixtures", \{\}\);/,
+          `Deno.test.each([["x"]])("case %s", () => {});
+const model = llmFixture(inner, "fixtures", { prune: true });`,
+        ),
+      );
+      const late = ok(await project.test(PRUNE, [module]));
+      assert.match(
+        late.output,
+        /not pruned: not every test of early_test\.ts ran and passed \(1 Deno\.test\.each case registered before pruning was asked for\)/,
       );
       assert.deepEqual(project.recorded(module), recorded);
     });
