@@ -6,21 +6,21 @@
 // `deno test` runs each test module in a runtime of its own (one `unload`
 // each, several at once with --parallel), so each module records into a
 // folder of its own: pruning after a run of one module never touches what
-// another module uses.
+// another module uses. Pruning acts only after a run in which every test of
+// the module ran and passed (`_module_tests.ts`), and only on what belongs to
+// the module's folder: a sequence that may lie in the folder of another
+// fixture, named inside this one's, is left alone.
 
 import { FsStore } from "../cache/fs_store.ts";
 import { formatManifest, manifest } from "../cache/manifest.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf } from "../core/model_info.ts";
 import { promptHash } from "../core/model_key.ts";
-import {
-  leftovers,
-  moveRecordings,
-  type Recorded,
-  recordings,
-  removeRecorded,
-} from "./_recordings.ts";
+import { followTests, unfinishedTests } from "./_module_tests.ts";
+import { moveRecordings, type Recorded, recordings, removeRecorded } from "./_recordings.ts";
+import { plural } from "./_plural.ts";
 import type { Settings } from "./_settings.ts";
+import { leftovers, removeLeftover, Staging } from "./_staging.ts";
 
 /** A fixture as its folder sees it: a model stack with a model key. */
 export interface FixtureModel extends Model {
@@ -35,6 +35,13 @@ interface Unused {
   readonly read: number;
 }
 
+/** The recordings a run did not use: those it may prune, and those it leaves alone. */
+interface Unread {
+  readonly unused: readonly Unused[];
+  /** Whole sequences that may be another fixture's, in a folder inside this one. */
+  readonly foreign: readonly Recorded[];
+}
+
 /** A test module's fixture folder for this run. */
 export class FixtureRun {
   static #runs = new Map<string, FixtureRun>();
@@ -47,7 +54,7 @@ export class FixtureRun {
   readonly settings: Settings;
   /** Where the fixtures store: the folder, or beside it when refreshing. */
   readonly store: FsStore;
-  #staging: string | undefined;
+  #staging: Staging | undefined;
   #fixtures: FixtureModel[] = [];
   #failures = 0;
 
@@ -55,17 +62,22 @@ export class FixtureRun {
     this.folder = folder;
     this.module = module;
     this.settings = settings;
-    if (settings.mode === "refresh") {
-      this.#staging = `${folder}.refresh-${crypto.randomUUID().slice(0, 8)}`;
-    }
-    this.store = new FsStore(this.#staging ?? folder);
+    if (settings.mode === "refresh") this.#staging = this.#stage();
+    this.store = new FsStore(this.#staging?.path ?? folder);
+    if (settings.prune) followTests();
     globalThis.addEventListener("unload", () => this.#finish());
   }
 
-  /** The run of `folder`, shared by every fixture of this module that uses it. */
+  /**
+   * The run of `folder`, shared by every fixture of this module that uses it.
+   *
+   * @throws {TypeError} When `folder` lies inside the folder of another run
+   * of this module, or holds one: pruning one would reach into the other.
+   */
   static of(folder: string, module: string, settings: Settings): FixtureRun {
     const known = FixtureRun.#runs.get(folder);
     if (known === undefined) {
+      for (const other of FixtureRun.#runs.values()) other.#assertApart(folder, module);
       const run = new FixtureRun(folder, module, settings);
       FixtureRun.#runs.set(folder, run);
       return run;
@@ -94,12 +106,68 @@ export class FixtureRun {
     this.#failures++;
   }
 
+  /**
+   * The error for a fixture that cannot draw or keep a sample for lack of a
+   * permission: what it is, and what to do, in the fixture's terms.
+   */
+  cannotRecord(what: string, error: Error): Error {
+    const writes = this.#writes();
+    const verb = this.settings.mode === "refresh" ? "Refresh" : "Record";
+    const denied = error instanceof Deno.errors.PermissionDenied;
+    const advice = denied
+      ? `${verb} once the system lets you write to ${writes}`
+      : Deno.permissions.querySync({ name: "write", path: writes }).state !== "granted"
+      ? `${verb} with --allow-write=${writes}`
+      : `${verb} with the permission named`;
+    const message = `llmFixture in ${this.settings.mode} mode ${what}: ${error.message}. ` +
+      `${advice}, or replay what is recorded (the default mode, which never draws)`;
+    const Kind = denied ? Deno.errors.PermissionDenied : Deno.errors.NotCapable;
+    return new Kind(message, { cause: error });
+  }
+
   /** `deno test -A <module> -- <flag>`: the command that does `flag` for this module. */
   command(flag: string): string {
     const quoted = /^[\w./@+-]+$/.test(this.module)
       ? this.module
       : `'${this.module.replaceAll("'", `'\\''`)}'`;
     return `deno test -A ${quoted} -- ${flag}`;
+  }
+
+  /** The folder that must be writable: a refresh writes beside the module's folder. */
+  #writes(): string {
+    return this.settings.mode === "refresh"
+      ? this.folder.slice(0, this.folder.lastIndexOf("/"))
+      : this.folder;
+  }
+
+  #stage(): Staging {
+    try {
+      return Staging.create(this.folder);
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+      ) throw error;
+      throw this.cannotRecord(
+        `writes the new recordings of ${this.folder} beside it, in ${this.#writes()}`,
+        error,
+      );
+    }
+  }
+
+  #assertApart(folder: string, module: string): void {
+    const [outer, inner] = folder.startsWith(`${this.folder}/`)
+      ? [{ folder: this.folder, module: this.module }, { folder, module }]
+      : this.folder.startsWith(`${folder}/`)
+      ? [{ folder, module }, { folder: this.folder, module: this.module }]
+      : [];
+    if (outer === undefined || inner === undefined) return;
+    throw new TypeError(
+      `llmFixture names ${JSON.stringify(outer.module)} and ${JSON.stringify(inner.module)} ` +
+        `nest: the recordings of ${JSON.stringify(inner.module)} would lie inside those of ` +
+        `${JSON.stringify(outer.module)} (${inner.folder} in ${outer.folder}), where pruning ` +
+        `one reaches into the other: choose names neither of which is a folder of the other, ` +
+        `e.g. ${JSON.stringify(`${outer.module}/main`)} and ${JSON.stringify(inner.module)}`,
+    );
   }
 
   #finish(): void {
@@ -111,34 +179,78 @@ export class FixtureRun {
       ? `${plural(this.#failures, "request")} for samples failed in this run (see the errors above)`
       : undefined;
     if (this.#staging !== undefined && failed !== undefined) {
-      removeQuietly(this.#staging);
+      this.#staging.remove();
       lines.push(`llm fixtures in ${this.folder}: refresh not applied: ${failed}`);
     } else if (this.#staging !== undefined) lines.push(...this.#moveStaged(this.#staging));
     else if (this.settings.mode === "record") lines.push(...this.#recorded());
-    const unused = this.#unused();
-    const stale = leftovers(this.folder, this.#staging);
-    if (this.settings.prune && failed !== undefined) {
-      lines.push(`llm fixtures in ${this.folder}: not pruned: ${failed}`);
-      lines.push(...this.#listUnused(unused, stale));
-    } else if (this.settings.prune) lines.push(...this.#prune(unused, stale));
-    else lines.push(...this.#listUnused(unused, stale));
+    lines.push(...this.#clearLeftovers());
+    const unread = this.#unread();
+    const unfinished = this.settings.prune ? this.#unfinished(failed) : undefined;
+    if (unfinished !== undefined) {
+      lines.push(`llm fixtures in ${this.folder}: not pruned: ${unfinished}`);
+      lines.push(...this.#listUnused(unread.unused));
+    } else if (this.settings.prune) lines.push(...this.#prune(unread.unused));
+    else lines.push(...this.#listUnused(unread.unused));
+    lines.push(...this.#listForeign(unread.foreign));
     if (this.settings.manifest !== undefined) {
       lines.push(this.#writeManifest(this.settings.manifest));
     }
     if (lines.length > 0) console.log(lines.join("\n"));
   }
 
-  #moveStaged(staging: string): string[] {
+  /** Why this run may not prune: samples not served, or tests that did not all run and pass. */
+  #unfinished(failed: string | undefined): string | undefined {
+    const tests = unfinishedTests();
+    const reasons = [
+      failed,
+      tests === undefined
+        ? undefined
+        : `not every test of ${this.module} ran and passed (${tests})`,
+    ].filter((r) => r !== undefined);
+    return reasons.length === 0 ? undefined : reasons.join("; ");
+  }
+
+  /**
+   * Removes what interrupted refreshes left beside the folder when this run
+   * may write there, else names it.
+   */
+  #clearLeftovers(): string[] {
+    const parent = this.folder.slice(0, this.folder.lastIndexOf("/"));
+    const found = leftovers(this.folder);
+    if (Deno.permissions.querySync({ name: "write", path: parent }).state !== "granted") {
+      return found.map((left) =>
+        `llm fixtures: ${left.path} is left from an interrupted refresh` +
+        `${left.ignored ? " (git ignores it)" : ""}; the next run with ` +
+        `--allow-write=${parent} removes it`
+      );
+    }
+    return found.map((left) => {
+      try {
+        removeLeftover(left);
+      } catch (error) {
+        throw new Error(
+          `llm fixtures: could not remove ${left.path}, left from an interrupted refresh ` +
+            `(${(error as Error).message}): remove it by hand`,
+          { cause: error },
+        );
+      }
+      return `llm fixtures: removed ${left.path}, left from an interrupted refresh`;
+    });
+  }
+
+  #moveStaged(staging: Staging): string[] {
     let moved: Recorded[];
     try {
-      moved = moveRecordings(staging, this.folder);
+      moved = moveRecordings(staging.path, this.folder);
     } catch (error) {
       throw new Error(
-        `llm fixtures: could not move the refreshed recordings from ${staging} into ` +
-          `${this.folder} (${(error as Error).message}); the new recordings stay in ${staging}`,
+        `llm fixtures: could not move the refreshed recordings from ${staging.path} into ` +
+          `${this.folder} (${(error as Error).message}); the new recordings stay in ` +
+          `${staging.path} until the next run that may write there removes it`,
         { cause: error },
       );
     }
+    staging.remove();
     const samples = moved.reduce((n, r) => n + r.indices.length, 0);
     return [
       `llm fixtures in ${this.folder}: refreshed ${plural(moved.length, "sequence")} ` +
@@ -177,39 +289,48 @@ export class FixtureRun {
     return read;
   }
 
-  #unused(): Unused[] {
+  #unread(): Unread {
     const read = this.#read();
+    const keys = this.#fixtures.map((fixture) => fixture.key);
     const unused: Unused[] = [];
+    const foreign: Recorded[] = [];
     for (const recorded of recordings(this.folder)) {
       const n = read.get(`${recorded.model}\n${recorded.hash}`) ?? 0;
-      if (n === 0 || (recorded.indices.at(-1) ?? -1) >= n) unused.push({ recorded, read: n });
+      if (n === 0 && !mayOwn(keys, recorded.model)) foreign.push(recorded);
+      else if (n === 0 || (recorded.indices.at(-1) ?? -1) >= n) unused.push({ recorded, read: n });
     }
-    return unused;
+    return { unused, foreign };
   }
 
-  #listUnused(unused: readonly Unused[], stale: readonly string[]): string[] {
-    if (unused.length === 0 && stale.length === 0) return [];
-    const lines = stale.map((path) => `llm fixtures: ${path} is left from an interrupted refresh`);
-    if (unused.length > 0) {
-      lines.push(
-        `llm fixtures in ${this.folder}: ${summary(unused)} ${
-          unused.length === 1 ? "was" : "were"
-        } not used in this run:`,
-        ...unused.map(describeUnused),
-      );
-    }
-    lines.push(
-      `If every test of ${this.module} ran, remove ${
-        unused.length + stale.length === 1 ? "it" : "them"
-      } with: ${this.command("--llm-prune")}`,
-    );
-    return lines;
+  #listUnused(unused: readonly Unused[]): string[] {
+    if (unused.length === 0) return [];
+    const { text, count } = summary(unused);
+    return [
+      `llm fixtures in ${this.folder}: ${text} ${count === 1 ? "was" : "were"} not used in ` +
+      `this run:`,
+      ...unused.map(describeUnused),
+      `If every test of ${this.module} ran, remove ${count === 1 ? "it" : "them"} with: ` +
+      this.command("--llm-prune"),
+    ];
   }
 
-  #prune(unused: readonly Unused[], stale: readonly string[]): string[] {
-    if (unused.length === 0 && stale.length === 0) return [];
+  #listForeign(foreign: readonly Recorded[]): string[] {
+    if (foreign.length === 0) return [];
+    const models = [...new Set(foreign.map((r) => r.model))];
+    const one = foreign.length === 1;
+    return [
+      `llm fixtures in ${this.folder}: ${plural(foreign.length, "recorded sequence")} under ` +
+      `model keys no fixture of this module used (${models.slice(0, 3).join(", ")}` +
+      `${models.length > 3 ? ", …" : ""}) ${one ? "is" : "are"} never pruned: ` +
+      `${one ? "it" : "they"} may belong to another fixture, named ` +
+      `${JSON.stringify(`${this.module}/…`)}; delete ${one ? "it" : "them"} by hand if ` +
+      `${one ? "it is" : "they are"} obsolete`,
+    ];
+  }
+
+  #prune(unused: readonly Unused[]): string[] {
+    if (unused.length === 0) return [];
     try {
-      for (const path of stale) Deno.removeSync(path, { recursive: true });
       for (const { recorded, read } of unused) removeRecorded(this.folder, recorded, read);
     } catch (error) {
       const hint = error instanceof Deno.errors.NotCapable
@@ -220,12 +341,7 @@ export class FixtureRun {
         { cause: error },
       );
     }
-    return [
-      ...stale.map((path) => `llm fixtures: removed ${path}, left from an interrupted refresh`),
-      ...(unused.length === 0
-        ? []
-        : [`llm fixtures in ${this.folder}: removed ${summary(unused)} this run did not use`]),
-    ];
+    return [`llm fixtures in ${this.folder}: removed ${summary(unused).text} this run did not use`];
   }
 
   #writeManifest(folder: string): string {
@@ -244,14 +360,29 @@ export class FixtureRun {
   }
 }
 
-function summary(unused: readonly Unused[]): string {
+/** "1 recorded sequence and 2 samples past the last index read", and how many things that is. */
+function summary(unused: readonly Unused[]): { text: string; count: number } {
   const whole = unused.filter((u) => u.read === 0).length;
   const past = unused.filter((u) => u.read > 0)
     .reduce((n, u) => n + u.recorded.indices.filter((i) => i >= u.read).length, 0);
   const parts: string[] = [];
   if (whole > 0) parts.push(plural(whole, "recorded sequence"));
   if (past > 0) parts.push(`${plural(past, "sample")} past the last index read`);
-  return parts.join(" and ");
+  return { text: parts.join(" and "), count: whole + past };
+}
+
+/**
+ * Whether a sequence under `model` that no fixture of the run read belongs to
+ * the run's folder for certain. A fixture named inside this one's name (`chat`
+ * and `chat/extra`, in another module) keeps its recordings in a folder
+ * inside this one, where they look like sequences under a model key of
+ * several segments (`extra/gpt-4o_0`): one of one segment is this folder's,
+ * and so is one whose folder holds a model key the run uses (a fixture
+ * folder there would hold this run's own recordings).
+ */
+function mayOwn(keys: readonly string[], model: string): boolean {
+  const slash = model.lastIndexOf("/");
+  return slash < 0 || keys.some((key) => key.startsWith(model.slice(0, slash + 1)));
 }
 
 function describeUnused({ recorded, read }: Unused): string {
@@ -265,16 +396,4 @@ function describeUnused({ recorded, read }: Unused): string {
   const past = recorded.indices.filter((i) => i >= read);
   return `${where}: ${plural(past.length, "sample")} from index ${past[0]} on ` +
     `(read ${read === 1 ? "index 0" : `indices 0 to ${read - 1}`})`;
-}
-
-function removeQuietly(path: string): void {
-  try {
-    Deno.removeSync(path, { recursive: true });
-  } catch {
-    // Nothing was drawn into it, or it cannot be removed: the failures are the news.
-  }
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -54,7 +54,7 @@ export function removeRecorded(folder: string, recorded: Recorded, keep = 0): vo
 /**
  * Moves every sequence recorded under `staging` into `folder`, each
  * replacing the one there as a whole (two renames: no reader ever sees a
- * sequence of old and new samples mixed), then removes `staging`.
+ * sequence of old and new samples mixed).
  *
  * @returns The sequences moved.
  */
@@ -69,24 +69,7 @@ export function moveRecordings(staging: string, folder: string): Recorded[] {
     Deno.renameSync(recorded.path, target);
     if (replacing) Deno.removeSync(old, { recursive: true });
   }
-  if (exists(staging)) Deno.removeSync(staging, { recursive: true });
   return staged;
-}
-
-/**
- * Folders an interrupted refresh of `folder` left beside it (the one being
- * written now, `current`, aside); none when the parent cannot be read.
- */
-export function leftovers(folder: string, current: string | undefined): string[] {
-  const slash = folder.lastIndexOf("/");
-  const parent = folder.slice(0, slash);
-  const prefix = `${folder.slice(slash + 1)}.refresh-`;
-  if (Deno.permissions.querySync({ name: "read", path: parent }).state !== "granted") return [];
-  return list(parent)
-    .filter((entry) => entry.isDirectory && entry.name.startsWith(prefix))
-    .map((entry) => `${parent}/${entry.name}`)
-    .filter((path) => path !== current)
-    .sort();
 }
 
 /**
@@ -136,7 +119,8 @@ function sequenceAt(path: string, model: string, hash: string): Recorded {
   return { model, hash, path, stored, indices, prompt };
 }
 
-function list(dir: string): Deno.DirEntry[] {
+/** The entries of `dir`; none when it does not exist. */
+export function list(dir: string): Deno.DirEntry[] {
   try {
     return [...Deno.readDirSync(dir)];
   } catch (error) {

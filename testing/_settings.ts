@@ -101,7 +101,7 @@ export function assertMaySpend(settings: Settings, opt: string): void {
     );
   }
   const ci = Deno.env.get("CI");
-  if (ci !== undefined && ci !== "" && ci !== "false" && ci !== "0") {
+  if (countsAsCI(ci)) {
     throw new Error(
       `llmFixture refuses to ${settings.mode} under CI=${ci}: a CI run must never spend money ` +
         `by accident. Record on your machine and commit the fixture folder, or opt in on ` +
@@ -109,6 +109,29 @@ export function assertMaySpend(settings: Settings, opt: string): void {
     );
   }
 }
+
+/**
+ * Whether a value of the `CI` variable says this is a CI run: any value but
+ * unset, blank, `0`, `false`, `no` and `off` (in any case, blanks around
+ * ignored). CI services set `CI=true` (some `1` or their name); a person who
+ * writes `CI=false` or `CI=0` means the opposite, and a value read wrongly
+ * must err towards CI, which only refuses to spend.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countsAsCI } from "./_settings.ts";
+ *
+ * assert.equal(countsAsCI("true"), true);
+ * assert.equal(countsAsCI(" False "), false);
+ * assert.equal(countsAsCI(undefined), false);
+ * ```
+ */
+export function countsAsCI(value: string | undefined): boolean {
+  return value !== undefined && !NOT_CI.includes(value.trim().toLowerCase());
+}
+
+const NOT_CI: readonly string[] = ["", "0", "false", "no", "off"];
 
 function wordsOf(words: readonly string[], unknown: (word: string) => string): Words {
   const out: Words = {};

@@ -31,7 +31,9 @@ export interface LlmFixtureOptions {
   mode?: FixtureMode;
   /**
    * At the end of the test module, remove the recordings it did not use:
-   * whole sequences, and samples past the last index read.
+   * whole sequences, and samples past the last index read. Only after a run
+   * in which every test of the module ran and passed; else the run says why
+   * it did not prune.
    * @default {`--llm-prune`, or `prune` in `LLM_FIXTURES`}
    */
   prune?: boolean;
@@ -49,7 +51,8 @@ export interface LlmFixtureOptions {
   manifest?: string | URL;
   /**
    * The test module's name: the sub-folder of `dir` its recordings go in,
-   * and the file named in the record command.
+   * and the file named in the record command. Names must not nest (`chat`
+   * and `chat/extra`): in one module that throws a `TypeError`.
    * @default {the main module's path from the working directory, e.g. `tests/chat_test.ts`}
    */
   name?: string;
@@ -102,7 +105,7 @@ export class LlmFixture extends Persistent {
       return await super.draw(prompt, index, count, batch, wanted);
     } catch (error) {
       this.#run.failed();
-      if (!this.replication) throw error;
+      if (!this.replication) throw this.#cannotRecord(error, prompt, wanted);
       const hint = `To record it, run: ${this.#run.command("--llm-record")}`;
       if (error instanceof ReplicationCacheMiss) {
         const { model, hash, index, stored, location, similar } = error;
@@ -132,6 +135,21 @@ export class LlmFixture extends Persistent {
       throw error;
     }
   }
+
+  /**
+   * A missing permission, said in the fixture's terms (`Persistent` would
+   * advise its `replication` option); any other error as it is.
+   */
+  #cannotRecord(error: unknown, prompt: string, index: number): unknown {
+    if (
+      !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+    ) return error;
+    const preview = JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt);
+    const what = `cannot record ${this.key}/${promptHash(prompt)} (prompt ${preview}) at ` +
+      `index ${index} in ${this.folder}`;
+    // The permission error itself, without Persistent's wrapping and advice.
+    return this.#run.cannotRecord(what, error.cause instanceof Error ? error.cause : error);
+  }
 }
 
 /**
@@ -156,9 +174,11 @@ export class LlmFixture extends Persistent {
  * At the end of a test module (when its runtime unloads), in any mode, the
  * recordings it did not use (whole sequences, and samples past the last
  * index read) are listed, like obsolete snapshots; with prune they are
- * removed, so that the folder holds exactly what the module uses. Each test
- * module records into a folder of its own, so a run of one module never
- * prunes what another uses.
+ * removed, so that the folder holds exactly what the module uses, but only
+ * after a run in which every test of the module ran and passed (importing
+ * this module wraps `Deno.test` to follow them). Each test module records
+ * into a folder of its own, so a run of one module never prunes what another
+ * uses.
  *
  * `record` and `refresh` spend money: where `CI` is set (or cannot be read:
  * grant `--allow-env=CI`) they throw unless allowed with `--llm-allow-ci`.
@@ -198,8 +218,11 @@ export class LlmFixture extends Persistent {
  * @param dir The folder of every test module's recordings, a path or a `file:` URL.
  * @param options The mode and the rest, when not from the command line.
  * @returns The model to use in the tests.
- * @throws {TypeError} For an unknown `--llm-` flag or `LLM_FIXTURES` word.
+ * @throws {TypeError} For an unknown `--llm-` flag or `LLM_FIXTURES` word, or
+ * a name that nests with another fixture's of the module.
  * @throws {Error} For `record` or `refresh` where `CI` is set, without an opt-in.
+ * @throws {Deno.errors.NotCapable} For `refresh` without write access beside
+ * the module's folder.
  */
 export function llmFixture(
   model: Model,

@@ -3,136 +3,23 @@
 // server and replaying with read access to the fixture folder only.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { main } from "../cli/mod.ts";
 import { readManifest } from "../cache/manifest.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { promptHash } from "../core/model_key.ts";
-import { OpenAIServer } from "./openai_server.ts";
+import {
+  fails,
+  ok,
+  PERMISSIONS,
+  PRUNE,
+  RECORD,
+  RECORD_ENV,
+  REPLAY,
+  withProject,
+} from "./fixture_project.ts";
 
-const REPO = fileURLToPath(new URL("../", import.meta.url));
-const PERMISSIONS: Deno.TestDefinition["permissions"] = {
-  read: ["."],
-  write: ["tests/.tmp"],
-  run: ["deno"],
-  net: ["127.0.0.1"],
-  env: ["CI"],
-};
 const CAPITAL = "What is the capital of France?";
 const NUMBER = "Choose a number between 1 and 1000.";
-
-interface Run {
-  readonly code: number;
-  /** stdout and stderr together, without colours. */
-  readonly output: string;
-}
-
-/** A project with test modules, run with `deno test` as its own folder's user would. */
-class Project {
-  readonly dir: string;
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  /** Writes a test module calling the server at `url` (unused in replay). */
-  write(name: string, url: string, tests: string): void {
-    Deno.writeTextFileSync(
-      `${this.dir}/${name}`,
-      `import { collect, OpenAICompatible } from "${REPO}mod.ts";
-import { llmFixture } from "${REPO}testing/mod.ts";
-
-const model = llmFixture(
-  new OpenAICompatible("test-model", 1, {
-    baseUrl: "${url}",
-    apiKeyVariable: "TEST_LLM_KEY",
-    maxBatch: 4,
-  }),
-  "fixtures",
-);
-
-function expect(actual: string[], expected: string[]): void {
-  if (actual.join("|") !== expected.join("|")) {
-    throw new Error(\`expected \${expected.join("|")}, got \${actual.join("|")}\`);
-  }
-}
-void expect;
-${tests}
-`,
-    );
-  }
-
-  /** `deno test <flags> <modules> -- <args>` in the project folder. */
-  async test(
-    flags: string[],
-    modules: string[],
-    args: string[] = [],
-    env: Record<string, string> = {},
-  ): Promise<Run> {
-    const output = await new Deno.Command("deno", {
-      args: ["test", "--no-config", "--no-check", ...flags, ...modules, "--", ...args],
-      cwd: this.dir,
-      env: { NO_COLOR: "1", CI: "", LLM_FIXTURES: "", TEST_LLM_KEY: "sk-test-key", ...env },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      output: decoder.decode(output.stdout) + decoder.decode(output.stderr),
-    };
-  }
-
-  /** Every sample file of a module's recordings: `<model>/<hash8>/<i>.md` → text. */
-  recorded(module: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    const root = `${this.dir}/fixtures/${module}`;
-    const walk = (dir: string, rel: string) => {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(dir)];
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const path = `${rel}${rel === "" ? "" : "/"}${entry.name}`;
-        if (entry.isDirectory) walk(`${dir}/${entry.name}`, path);
-        else if (entry.name.endsWith(".md")) {
-          out[path.replace(/[0-9a-f]{64}/, (h) => h.slice(0, 8))] = Deno.readTextFileSync(
-            `${dir}/${entry.name}`,
-          );
-        }
-      }
-    };
-    walk(root, "");
-    return out;
-  }
-}
-
-/** Runs `fn` with a fresh project folder and a fresh server, and always cleans up. */
-async function withProject(fn: (project: Project, server: OpenAIServer) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "project-" });
-  const server = OpenAIServer.start({});
-  try {
-    await fn(new Project(Deno.realPathSync(dir)), server);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const RECORD = ["--allow-read=fixtures", "--allow-write=fixtures", "--allow-net=127.0.0.1"];
-const RECORD_ENV = [...RECORD, "--allow-env=CI,TEST_LLM_KEY"];
-const REPLAY = ["--allow-read=fixtures"];
-
-function ok(run: Run): Run {
-  assert.equal(run.code, 0, run.output);
-  return run;
-}
-
-function fails(run: Run): Run {
-  assert.notEqual(run.code, 0, run.output);
-  return run;
-}
 
 Deno.test({
   name: "record with a server, replay with read access only, a changed prompt names the command",
@@ -377,21 +264,160 @@ Deno.test({
       ]);
       assert.deepEqual(beside(), ["chat_test.ts"]);
 
-      // What a killed refresh leaves beside the folder is listed, and pruned.
+      // What a refresh of an older version left beside the folder (not hidden
+      // from git) is listed, and removed by the next run that may write there.
       Deno.mkdirSync(`${project.dir}/fixtures/chat_test.ts.refresh-0dead0/test-model_1/${hash}`, {
         recursive: true,
       });
       const listed = ok(await project.test(REPLAY, ["chat_test.ts"]));
       assert.match(
         listed.output,
-        /fixtures\/chat_test\.ts\.refresh-0dead0 is left from an interrupted refresh\n.*remove it with: deno test -A chat_test\.ts -- --llm-prune/,
+        /llm fixtures: fixtures\/chat_test\.ts\.refresh-0dead0 is left from an interrupted refresh; the next run with --allow-write=fixtures removes it\n/,
       );
-      ok(
-        await project.test([...REPLAY, "--allow-write=fixtures"], ["chat_test.ts"], [
-          "--llm-prune",
-        ]),
+      const removed = ok(await project.test(PRUNE, ["chat_test.ts"]));
+      assert.match(
+        removed.output,
+        /llm fixtures: removed fixtures\/chat_test\.ts\.refresh-0dead0, left from an interrupted refresh\n/,
       );
       assert.deepEqual(beside(), ["chat_test.ts"]);
+    });
+  },
+});
+
+/** Reads `child`'s output until it holds `marker`; the reader, to read on or cancel. */
+async function readUntil(
+  child: Deno.ChildProcess,
+  marker: string,
+): Promise<{ text: string; reader: ReadableStreamDefaultReader<string> }> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the run ended before printing ${marker}:\n${text}`);
+    text += value;
+  }
+  return { text, reader };
+}
+
+Deno.test({
+  name: "a killed refresh leaves nothing to commit, and the next run that may write removes it",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      const module = "chat_test.ts";
+      // While refreshing, the test waits for a line on its input after drawing.
+      project.write(
+        module,
+        server.url,
+        `Deno.test("capital", async () => {
+  await collect(model.sample(${JSON.stringify(CAPITAL)}), 2);
+  if (Deno.args.includes("--llm-refresh")) {
+    console.log("DRAWN");
+    await Deno.stdin.read(new Uint8Array(8));
+  }
+});`,
+      );
+      ok(await project.test(RECORD_ENV, [module], ["--llm-record"]));
+      const fixtures = `${project.dir}/fixtures`;
+      const beside = () => [...Deno.readDirSync(fixtures)].map((e) => e.name).sort();
+
+      // A refresh at work: another run, which may write, leaves its new recordings alone.
+      const working = project.spawn(RECORD_ENV, [module], ["--llm-refresh"]);
+      const started = await readUntil(working, "DRAWN");
+      const [staging] = beside().filter((name) => name !== module);
+      assert.match(staging!, /^\.chat_test\.ts\.refresh-[0-9a-f]{8}$/);
+      const other = ok(await project.test(PRUNE, [module], ["--llm-prune"]));
+      assert.doesNotMatch(other.output, /interrupted refresh/);
+      assert.deepEqual(beside(), [staging, module].sort());
+      const writer = working.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+      let rest = started.text;
+      for (let read = await started.reader.read(); !read.done; read = await started.reader.read()) {
+        rest += read.value;
+      }
+      const stderr = await new Response(working.stderr).text();
+      assert.equal((await working.status).code, 0, rest + stderr);
+      assert.match(rest, /refreshed 1 sequence \(2 samples drawn again\)/);
+      assert.deepEqual(Object.values(project.recorded(module)), [`${CAPITAL}#2`, `${CAPITAL}#3`]);
+      assert.deepEqual(beside(), [module]);
+
+      // A refresh killed after drawing: what it leaves is a dot-folder git ignores.
+      const killed = project.spawn(RECORD_ENV, [module], ["--llm-refresh"]);
+      const drawn = await readUntil(killed, "DRAWN");
+      killed.kill("SIGKILL");
+      await drawn.reader.cancel();
+      await killed.stderr.cancel();
+      await killed.stdin.close();
+      assert.notEqual((await killed.status).code, 0);
+      const left = beside().filter((name) => name !== module);
+      assert.equal(left.length, 1);
+      assert.match(left[0]!, /^\.chat_test\.ts\.refresh-[0-9a-f]{8}$/);
+      assert.equal(Deno.readTextFileSync(`${fixtures}/${left[0]}/.gitignore`), "*\n");
+      assert.deepEqual(Object.values(project.recorded(module)), [`${CAPITAL}#2`, `${CAPITAL}#3`]);
+
+      // A replay with read access only names it; the next run that may write removes it.
+      const listed = ok(await project.test(REPLAY, [module]));
+      assert.ok(
+        listed.output.includes(
+          `llm fixtures: fixtures/${left[0]} is left from an interrupted refresh (git ignores ` +
+            `it); the next run with --allow-write=fixtures removes it`,
+        ),
+        listed.output,
+      );
+      const removed = ok(await project.test(RECORD_ENV, [module], ["--llm-record"]));
+      assert.ok(
+        removed.output.includes(
+          `llm fixtures: removed fixtures/${left[0]}, left from an interrupted refresh`,
+        ),
+        removed.output,
+      );
+      assert.deepEqual(beside(), [module]);
+      assert.deepEqual(Object.values(project.recorded(module)), [`${CAPITAL}#2`, `${CAPITAL}#3`]);
+    });
+  },
+});
+
+Deno.test({
+  name: "record and refresh without a permission give the fixture's advice, not Persistent's",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      const module = "chat_test.ts";
+      project.write(
+        module,
+        server.url,
+        `Deno.test("capital", async () => {
+  await collect(model.sample(${JSON.stringify(CAPITAL)}), 1);
+});`,
+      );
+      const readOnly = [
+        "--allow-read=fixtures",
+        "--allow-net=127.0.0.1",
+        "--allow-env=CI,TEST_LLM_KEY",
+      ];
+      const write = fails(await project.test(readOnly, [module], ["--llm-record"]));
+      assert.match(
+        write.output,
+        /NotCapable: llmFixture in record mode cannot record test-model_1\/[0-9a-f]{64} \(prompt "What is the capital of France\?"\) at index 0 in fixtures\/chat_test\.ts: .*write access.*\. Record with --allow-write=fixtures\/chat_test\.ts, or replay what is recorded \(the default mode, which never draws\)\n/,
+      );
+      const refresh = fails(await project.test(readOnly, [module], ["--llm-refresh"]));
+      assert.match(
+        refresh.output,
+        /NotCapable: llmFixture in refresh mode writes the new recordings of fixtures\/chat_test\.ts beside it, in fixtures: .*write access.*\. Refresh with --allow-write=fixtures, or replay what is recorded \(the default mode, which never draws\)\n/,
+      );
+      const net = fails(
+        await project.test(["--allow-read=fixtures", "--allow-write=fixtures", "--allow-env=CI"], [
+          module,
+        ], ["--llm-record"]),
+      );
+      assert.match(
+        net.output,
+        /NotCapable: llmFixture in record mode cannot record test-model_1\/[0-9a-f]{64} \(prompt "What is the capital of France\?"\) at index 0 in fixtures\/chat_test\.ts: .*--allow-(env|net).*\. Record with the permission named, or replay what is recorded \(the default mode, which never draws\)\n/,
+      );
+      for (const run of [write, refresh, net]) assert.doesNotMatch(run.output, /replication/);
+      assert.equal(server.requests.length, 0);
+      assert.deepEqual(project.recorded(module), {});
     });
   },
 });
@@ -451,6 +477,18 @@ Deno.test({
           },
         ),
       );
+      assert.equal(server.requests.length, 2);
+
+      // What counts as CI: any value but unset, blank, 0, false, no and off, in any case.
+      for (const value of ["1", "yes", "woodpecker"]) {
+        const refused = fails(
+          await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"], { CI: value }),
+        );
+        assert.match(refused.output, new RegExp(`refuses to record under CI=${value}:`));
+      }
+      for (const value of ["", " ", "0", "false", "FALSE", "False", "no", "Off"]) {
+        ok(await project.test(RECORD_ENV, ["chat_test.ts"], ["--llm-record"], { CI: value }));
+      }
       assert.equal(server.requests.length, 2);
 
       const typo = fails(await project.test(REPLAY, ["chat_test.ts"], ["--llm-recrod"]));

@@ -2,7 +2,7 @@
 // else LLM_FIXTURES, else replay; and what is refused.
 
 import assert from "node:assert/strict";
-import { settingsOf } from "../testing/_settings.ts";
+import { countsAsCI, settingsOf } from "../testing/_settings.ts";
 
 const REPLAY = { mode: "replay", prune: false, allowCI: false, manifest: undefined };
 
@@ -62,4 +62,13 @@ Deno.test("unknown words, two modes at once and a bad mode option are refused", 
     () => settingsOf({ mode: "update" as "record" }, { args: [], variable: undefined }),
     /mode must be "replay", "record" or "refresh", got "update"/,
   );
+});
+
+Deno.test("CI counts as set unless unset, blank, 0, false, no or off, in any case", () => {
+  for (const value of [undefined, "", "  ", "0", "false", "FALSE", "False", " no ", "off", "OFF"]) {
+    assert.equal(countsAsCI(value), false, JSON.stringify(value));
+  }
+  for (const value of ["true", "1", "yes", "on", "TRUE", "woodpecker", "falsely"]) {
+    assert.equal(countsAsCI(value), true, value);
+  }
 });
