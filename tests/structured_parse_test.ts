@@ -492,6 +492,39 @@ Deno.test("json(schema): a hand-written Standard Schema, and a bad or async one"
   assert.throws(() => parse(json(slow), "1"), /validates asynchronously.*validate option/);
 });
 
+Deno.test("json(schema): deep JSON that overflows a recursive schema", () => {
+  type Tree = { children: Tree[] };
+  const isTree = (node: unknown): boolean =>
+    typeof node === "object" && node !== null && Array.isArray((node as Tree).children) &&
+    (node as Tree).children.every(isTree);
+  const hand: StandardSchemaV1<unknown, Tree> = {
+    "~standard": {
+      version: 1,
+      vendor: "hand",
+      validate: (v) => (isTree(v) ? { value: v as Tree } : { issues: [{ message: "not a tree" }] }),
+    },
+  };
+  const deep = '{"children":['.repeat(50_000) + "]}".repeat(50_000);
+  // A check that overflows synchronously: the value fails to parse, like any value rejected.
+  const error = parseError(() => parse(json(hand), `Here:\n${FENCE}json\n${deep}\n${FENCE}`));
+  assert.equal(error.offset, 14);
+  assert.match(
+    error.message,
+    /^expected JSON the hand schema accepts at offset 14: the hand schema ran out of stack on a value nested 100000 levels deep \(Maximum call stack size exceeded\)/,
+  );
+  const blocks = `${FENCE}\n{"children": []}\n${FENCE}\n${FENCE}\n${deep}\n${FENCE}`;
+  assert.deepEqual(parse(repeat(json(hand)), blocks), [{ children: [] }]);
+  // zod answers with a promise instead, as for an async schema: parse() cannot wait to tell.
+  const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(Tree) }));
+  assert.throws(
+    () => parse(json(Tree), deep),
+    (e) =>
+      e instanceof TypeError && !(e instanceof ParseError) &&
+      /the zod schema in json\(\) answered with a promise.*validates asynchronously.*or its synchronous check threw.*queryRetry awaits the promise and tells which/
+        .test(e.message),
+  );
+});
+
 Deno.test("a Standard Schema as the spec checks the whole text", () => {
   const YesNo = z.string().trim().toLowerCase().pipe(z.enum(["yes", "no"]));
   const answer: "yes" | "no" = parse(YesNo, " Yes\n");
