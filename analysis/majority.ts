@@ -55,7 +55,12 @@ export interface VoteCount<T, K> {
 }
 
 /**
- * The outcome of a {@linkcode majority} vote.
+ * The outcome of a {@linkcode majority} vote. When no sample votes (none
+ * given, or every one abstained) there is no winner: `key` and `winner` are
+ * `undefined`, `count`, `share` and `votes` are 0, `counts` and `ties` are
+ * empty, and `tied` is false. `key === undefined` tells it, since an
+ * `undefined` key abstains and so never wins (`winner` cannot tell: a sample
+ * may itself be `undefined`).
  *
  * @example
  * ```ts
@@ -64,16 +69,19 @@ export interface VoteCount<T, K> {
  *
  * const vote: MajorityResult<string, string> = majority(["x", "y", "x"]);
  * assert.equal(vote.share, 2 / 3);
+ * const none = majority(["?", "??"], { key: (s) => s.match(/\d+/)?.[0] });
+ * assert.equal(none.key, undefined);
+ * assert.deepEqual([none.count, none.votes, none.abstained], [0, 0, 2]);
  * ```
  */
 export interface MajorityResult<T, K> {
-  /** The first sample that voted for the winning answer. */
-  readonly winner: T;
-  /** The winning answer. */
-  readonly key: K;
-  /** Its votes. */
+  /** The first sample that voted for the winning answer; `undefined` when no sample voted. */
+  readonly winner: T | undefined;
+  /** The winning answer; `undefined` when no sample voted. */
+  readonly key: K | undefined;
+  /** Its votes (0 when no sample voted). */
   readonly count: number;
-  /** Its share of the votes cast, between 0 and 1. */
+  /** Its share of the votes cast, between 0 and 1 (0 when no sample voted). */
   readonly share: number;
   /** Votes cast: samples that did not abstain. */
   readonly votes: number;
@@ -81,7 +89,7 @@ export interface MajorityResult<T, K> {
   readonly abstained: number;
   /** Every answer, most votes first; equal counts in the order of their first vote. */
   readonly counts: readonly VoteCount<T, K>[];
-  /** The answers with the winner's count, the winner first. */
+  /** The answers with the winner's count, the winner first (none when no sample voted). */
   readonly ties: readonly VoteCount<T, K>[];
   /** Whether more than one answer has the most votes (the winner is then the earliest). */
   readonly tied: boolean;
@@ -92,6 +100,9 @@ export interface MajorityResult<T, K> {
  * give, with every answer's count. A tie goes to the answer voted for first,
  * and is reported in `ties` and `tied`, so the outcome never depends on
  * anything but the samples and their order (which a cache makes stable).
+ * When no sample votes, the result has no winner (`key` is `undefined`; see
+ * {@linkcode MajorityResult}), so that a vote over many problems goes on past
+ * one without a readable answer.
  *
  * @example Self-consistency over answers in tags
  * ```ts
@@ -124,10 +135,19 @@ export interface MajorityResult<T, K> {
  * assert.deepEqual(vote.ties.map((t) => t.key), ["b", "a"]);
  * ```
  *
+ * @example Many problems, one of them without a readable answer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { majority } from "../mod.ts";
+ *
+ * const samples = [["12", "12", "15"], ["no idea", "?"], ["7"]];
+ * const answers = samples.map((s) => majority(s, { key: Number }).key);
+ * assert.deepEqual(answers, [12, undefined, 7]);
+ * ```
+ *
  * @param samples The samples, in order.
  * @param options The key each sample votes for.
  * @returns The winner and every answer's votes.
- * @throws {RangeError} When no sample votes (none given, or all abstained).
  */
 export function majority<T>(samples: Iterable<T>): MajorityResult<T, T>;
 /**
@@ -136,7 +156,6 @@ export function majority<T>(samples: Iterable<T>): MajorityResult<T, T>;
  * @param samples The samples, in order.
  * @param options The key each sample votes for.
  * @returns The winner and every answer's votes.
- * @throws {RangeError} When no sample votes (none given, or all abstained).
  */
 export function majority<T, K>(
   samples: Iterable<T>,
@@ -167,24 +186,16 @@ export function majority<T, K>(
     }
     index++;
   }
-  if (tally.size === 0) {
-    throw new RangeError(
-      index === 0
-        ? "majority() could not vote: it got no samples; pass at least one"
-        : `majority() could not vote: it got ${index} samples and every one abstained (its key ` +
-          "was undefined or NaN); check the key function, or handle a vote without answers",
-    );
-  }
   // Map iteration is in order of first vote, and the sort is stable.
   const counts = [...tally.values()].sort((a, b) => b.count - a.count);
-  const top = counts[0]!;
-  const ties = counts.filter((c) => c.count === top.count);
+  const top = counts[0];
+  const ties = counts.filter((c) => c.count === top?.count);
   const votes = index - abstained;
   return {
-    winner: top.first,
-    key: top.key,
-    count: top.count,
-    share: top.count / votes,
+    winner: top?.first,
+    key: top?.key,
+    count: top?.count ?? 0,
+    share: top === undefined ? 0 : top.count / votes,
     votes,
     abstained,
     counts,

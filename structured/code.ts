@@ -10,14 +10,38 @@ import type { Match, Spec } from "./spec.ts";
 
 /**
  * A spec for the content of the first fenced Markdown code block at or after
- * the position. The info string after the opening fence (such as `python`) is
- * skipped; the block ends at the next line that starts with a fence, or, when
- * there is none, at the next fence anywhere (so a closing fence at the very
- * end without a newline is accepted). The content excludes the newline before
- * the closing fence.
+ * the position. It reads fences as the Python original does, and as
+ * CommonMark does wherever the Python original would lose content.
+ *
+ * - **Opening fence**: three or more backticks anywhere in a line (as in the
+ *   Python original), or three or more tildes at the start of a line (after
+ *   spaces or tabs only). The rest of the line is the info string, whose first
+ *   word is the language. A backtick fence whose line goes on with another
+ *   backtick is inline code (three backticks, a word, three backticks), not
+ *   a fence: the search goes on at the next line. A fence with no line after
+ *   it is a ParseError.
+ * - **Closing fence**: a run of the opening fence's character, at least as
+ *   long as the opening fence (CommonMark), so a block fenced with four
+ *   backticks or with tildes holds a block fenced with three whole. It ends
+ *   at the first line holding only a closing fence (spaces or tabs may
+ *   surround it; CommonMark); when there is none, at the first line that
+ *   starts with one (the text after it on the line is not content; the
+ *   Python original); when there is none either, at the first closing fence
+ *   anywhere (one glued to the end of the last line). So a fence with text
+ *   after it on its line, such as the opening fence of a block inside, closes
+ *   a block only when no bare fence line follows. A block with no closing
+ *   fence is a ParseError (CommonMark would run it to the end of the text; a
+ *   response cut off in a block is bad output). A closing fence that is not
+ *   alone on its line ends after as many characters as opened the block: the
+ *   rest of its run may open the next block.
+ * - **Content**: the lines between the fences, without the line break (`\n`
+ *   or `\r\n`) before the closing fence's line, or up to a closing fence
+ *   glued to the last line. When the opening fence is indented (only spaces
+ *   or tabs before it on its line, as in a list item), each content line
+ *   loses up to as many leading spaces or tabs (CommonMark).
  *
  * With `language`, blocks whose info string does not start with that word
- * (case-insensitively) are passed over.
+ * (case-insensitively) are passed over, whole.
  *
  * @example
  * ```ts
@@ -29,6 +53,18 @@ import type { Match, Spec } from "./spec.ts";
  *   `Here it is:\n${fence}python\nprint('hi')\n${fence}\nand the test:\n${fence}sh\npytest\n${fence}`;
  * assert.equal(parse(code(), reply), "print('hi')");
  * assert.equal(parse(code("sh"), reply), "pytest");
+ * ```
+ *
+ * @example Nested blocks, glued fences, indentation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { code, parse, repeat } from "../mod.ts";
+ *
+ * const [three, four] = ["`".repeat(3), "`".repeat(4)];
+ * const readme = `${four}md\n${three}py\nx = 1\n${three}\n${four}`;
+ * assert.equal(parse(code("md"), readme), `${three}py\nx = 1\n${three}`);
+ * assert.deepEqual(parse(repeat(code()), `${three}a\nx${three}${three}b\ny${three}`), ["x", "y"]);
+ * assert.equal(parse(code(), `1. Run:\n   ${three}sh\n   npm test\n   ${three}`), "npm test");
  * ```
  *
  * @param language Only blocks in this language, e.g. `"python"`.

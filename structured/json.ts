@@ -14,13 +14,19 @@ const EXPECTED = "JSON (in a ```json block or as the whole text)";
 
 /**
  * A spec for a JSON value: the content of the first fenced block at or after
- * the position whose info string is `json` or empty, or else the whole rest
- * of the text (surrounding whitespace ignored). With a Standard Schema
+ * the position whose info string is `json` or empty (fenced as
+ * {@linkcode code} reads fences), or else the whole rest of the text
+ * (surrounding whitespace ignored). With a Standard Schema
  * (zod, valibot, arktype, …) the value must also pass it, and parses to the
  * schema's output type; a value the schema rejects fails to parse.
  *
  * The schema runs synchronously while parsing; a schema with asynchronous
- * refinements goes in queryRetry's `validate` option instead.
+ * refinements goes in queryRetry's `validate` option instead. A value nested
+ * too deeply for the schema (a recursive schema that runs out of stack) fails
+ * to parse. zod answers such a value with a promise, as it does when it is
+ * asynchronous: `parse()` cannot wait to tell the two apart and throws a
+ * TypeError that says so, while `queryRetry` awaits the promise, so the
+ * attempt fails and the next one is drawn.
  *
  * @example
  * ```ts
@@ -93,7 +99,7 @@ class Json implements Spec<unknown> {
       });
     }
     if (this.#schema !== undefined) {
-      const result = validateNow(this.#schema, value, "json()");
+      const result = validateNow(this.#schema, value, "json()", found.content);
       if (result.issues !== undefined) {
         throw new ParseError(text, {
           expected: this.expected,

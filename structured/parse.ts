@@ -51,7 +51,9 @@ export function parse<T>(spec: OutputSpec<T>, text: string): T {
       `parse(): text must be a string, got ${describe(text)}; pass the model's response`,
     );
   }
-  if (isStandardSchema(spec)) return schemaValue(spec, text, validateNow(spec, text, "parse()"));
+  if (isStandardSchema(spec)) {
+    return schemaValue(spec, text, validateNow(spec, text, "parse()", text));
+  }
   assertSpec(spec, "parse()");
   return (spec as Spec<T>).match(text, 0).value;
 }

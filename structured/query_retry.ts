@@ -8,7 +8,7 @@ import { Independent } from "../core/independent.ts";
 import type { Model } from "../core/model.ts";
 import { assertCount, assertFunction, assertPrompt, describe } from "../core/_validate.ts";
 import { assertSpec } from "./_spec.ts";
-import { schemaValue } from "./_schema.ts";
+import { parseAwaiting, schemaValue, validateAwaited } from "./_schema.ts";
 import { excerptAt, formatIssues } from "./_text.ts";
 import type { Attempt, FailedAttempt } from "./attempt.ts";
 import { LLMOutputError } from "./llm_output_error.ts";
@@ -88,7 +88,9 @@ export interface QueryRetryOptions<T> {
  *
  * Only bad output is retried: an error of the model itself (a
  * `ProviderError`, a `ReplicationCacheMiss`, a budget) is thrown at once, and
- * so is any error of a spec other than a `ParseError`.
+ * so is any error of a spec other than a `ParseError`. A value nested too
+ * deeply for a schema (in `json(schema)` or `validate`: a recursive schema
+ * that runs out of stack) is bad output: its attempt fails.
  *
  * @example A validator, and the attempts it rejected
  * ```ts
@@ -236,15 +238,15 @@ async function judge<T>(
   let value: unknown;
   try {
     value = isStandardSchema(spec)
-      ? schemaValue(spec, response, await spec["~standard"].validate(response))
-      : parse(spec, response);
+      ? schemaValue(spec, response, await validateAwaited(spec, response))
+      : await parseAwaiting(() => parse(spec, response));
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     return failed("parse", error.message, error, error.offset);
   }
   if (validate === undefined) return { index, response, ok: true, value };
   if (isStandardSchema(validate)) {
-    const result = await validate["~standard"].validate(value);
+    const result = await validateAwaited(validate, value);
     if (result.issues !== undefined) {
       return failed("validate", formatIssues(result.issues), undefined);
     }
@@ -255,7 +257,7 @@ async function judge<T>(
     verdict = await validate(value as T, response);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return failed("validate", message.replace(/\s*\n\s*/g, " "), error);
+    return failed("validate", oneLine(message), error);
   }
   if (verdict === false) return failed("validate", "validate returned false", undefined);
   if (verdict !== true && verdict !== undefined) {
@@ -265,4 +267,10 @@ async function judge<T>(
     );
   }
   return { index, response, ok: true, value };
+}
+
+/** `message` with each run of white space that holds a line break made one space. */
+function oneLine(message: string): string {
+  // Not /\s*\n\s*/: it backtracks over every run of spaces that holds no line break.
+  return message.replace(/\s+/g, (space) => space.includes("\n") ? " " : space);
 }

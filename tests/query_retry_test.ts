@@ -12,8 +12,10 @@ import {
   type Model,
   ParseError,
   queryRetry,
+  repeat,
   Repeatable,
   ReplicationCacheMiss,
+  type StandardSchemaV1,
   tag,
 } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
@@ -202,6 +204,113 @@ Deno.test("a Standard Schema as the spec checks the whole response, awaited", as
   assert.equal(await queryRetry(model, "Yes or no?", YesNo, { retries: 2 }), "yes");
   const slow = z.string().refine(async (s) => await Promise.resolve(s === "ok"));
   assert.equal(await queryRetry(new Scripted(["no", "ok"]), "?", slow, { retries: 2 }), "ok");
+});
+
+// Deep JSON against a recursive schema (issue 17, item 17): zod answers a synchronous check that
+// overflowed the stack with a promise (it retries asynchronously, and overflows again), which is
+// not an asynchronous schema.
+type Tree = { children: Tree[] };
+const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(Tree) }));
+/** A JSON-schema-like validator written by hand: it recurses on the value, synchronously. */
+const HandTree: StandardSchemaV1<unknown, Tree> = {
+  "~standard": {
+    version: 1,
+    vendor: "hand",
+    validate: (value) => {
+      const isTree = (node: unknown): boolean =>
+        typeof node === "object" && node !== null &&
+        Array.isArray((node as Tree).children) && (node as Tree).children.every(isTree);
+      return isTree(value) ? { value: value as Tree } : { issues: [{ message: "not a tree" }] };
+    },
+  },
+};
+const SHALLOW = '{"children": [{"children": []}]}';
+/** A tree nested `levels` objects deep (twice as many levels of JSON: object, array, …). */
+const deepTree = (levels: number) => '{"children":['.repeat(levels) + "]}".repeat(levels);
+
+Deno.test("deep JSON against a recursive schema fails its attempt, and the next is drawn", async () => {
+  for (const schema of [Tree, HandTree]) {
+    const vendor = schema["~standard"].vendor;
+    const model = new Scripted([`\`\`\`json\n${deepTree(50_000)}\n\`\`\``, SHALLOW]);
+    const attempts: Attempt[] = [];
+    const tree = await queryRetry(model, "A tree as JSON", json(schema), {
+      retries: 2,
+      onAttempt: (a) => attempts.push(a),
+    });
+    assert.deepEqual(tree, { children: [{ children: [] }] }, vendor);
+    const first = attempts[0];
+    assert.ok(first !== undefined && !first.ok && first.error instanceof ParseError);
+    assert.equal(first.stage, "parse");
+    assert.equal(first.error.offset, 8);
+    assert.match(
+      first.reason,
+      new RegExp(
+        `expected JSON the ${vendor} schema accepts at offset 8: the ${vendor} schema ran out ` +
+          "of stack on a value nested 100000 levels deep \\(Maximum call stack size exceeded\\)",
+      ),
+    );
+  }
+});
+
+Deno.test("deep JSON: a recursive schema as validate fails the attempt at validation", async () => {
+  for (const schema of [Tree, HandTree]) {
+    const model = new Scripted([deepTree(50_000), SHALLOW]);
+    const attempts: Attempt[] = [];
+    const tree = await queryRetry(model, "A tree as JSON", json(), {
+      retries: 2,
+      validate: schema,
+      onAttempt: (a) => attempts.push(a),
+    });
+    assert.deepEqual(tree, { children: [{ children: [] }] });
+    const first = attempts[0];
+    assert.ok(first !== undefined && !first.ok);
+    assert.equal(first.stage, "validate");
+    assert.match(first.reason, /ran out of stack on a value nested 100000 levels deep/);
+  }
+});
+
+Deno.test("deep JSON inside repeat: the deep value ends the repetition, as any rejected one", async () => {
+  const fence = "```";
+  const response =
+    `${fence}json\n${SHALLOW}\n${fence}\n${fence}json\n${deepTree(50_000)}\n${fence}` +
+    `\n${fence}json\n${SHALLOW}\n${fence}`;
+  const model = new Scripted([response]);
+  assert.deepEqual(await queryRetry(model, "Trees", repeat(json(Tree))), [
+    { children: [{ children: [] }] },
+  ]);
+  assert.deepEqual(model.requests, [1]);
+});
+
+Deno.test("json(schema) with an asynchronous schema is a clear error; a throwing check propagates", async () => {
+  const slow = z.number().refine(async (n) => await Promise.resolve(n > 0));
+  const model = new Scripted(["1", "2", "3"]);
+  await assert.rejects(
+    queryRetry(model, "A number", json(slow), { retries: 3 }),
+    (e) =>
+      e instanceof TypeError &&
+      /the zod schema in json\(\) validates asynchronously.*validate option/.test(e.message),
+  );
+  assert.deepEqual(model.requests, [1], "a bug of the program, not bad output: no retry");
+  // zod also answers with a promise when its check throws; the check's own error is the bug.
+  const broken = z.number().refine(() => {
+    throw new SyntaxError("bug in the refinement");
+  });
+  await assert.rejects(
+    queryRetry(new Scripted(["1"]), "A number", json(broken), { retries: 3 }),
+    SyntaxError,
+  );
+});
+
+Deno.test("a validator's message is put on one line in linear time (1 MiB of spaces)", async () => {
+  const spaces = " ".repeat(1 << 20);
+  const error = await failure(
+    queryRetry(new Scripted(["<answer>7</answer>"]), PROMPT, tag("answer"), {
+      validate: () => {
+        throw new Error(`bad${spaces}answer \n\t next\nline`);
+      },
+    }),
+  );
+  assert.equal(error.attempts[0]?.reason, `bad${spaces}answer next line`);
 });
 
 Deno.test("errors of the model are not bad output: they propagate at once", async () => {

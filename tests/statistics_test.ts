@@ -45,12 +45,36 @@ Deno.test("majority: a key normalises answers; undefined abstains; the winner is
   assert.deepEqual([numeric.key, numeric.count, numeric.abstained], [7, 2, 3]);
 });
 
-Deno.test("majority: no votes is a RangeError that says why; bad arguments are TypeErrors", () => {
-  assert.throws(() => majority([]), /got no samples/);
-  assert.throws(
-    () => majority(["a", "b"], { key: () => undefined }),
-    /got 2 samples and every one abstained/,
-  );
+Deno.test("majority: no votes is a result without a winner, so a loop over problems goes on", () => {
+  const none = {
+    winner: undefined,
+    key: undefined,
+    count: 0,
+    share: 0,
+    votes: 0,
+    counts: [],
+    ties: [],
+    tied: false,
+  };
+  assert.deepEqual(majority(["two", "?"], { key: Number }), { ...none, abstained: 2 });
+  assert.deepEqual(majority([]), { ...none, abstained: 0 });
+  // Self-consistency over problems, one of which gets no readable answer.
+  const problems = [["4", "4", "5"], ["x", "y"], ["7"]];
+  const votes = problems.map((samples) => majority(samples, { key: (s) => Number(s) }));
+  assert.deepEqual(votes.map((v) => v.key), [4, undefined, 7]);
+  assert.deepEqual(votes.map((v) => v.share), [2 / 3, 0, 1]);
+  const correct = votes.filter((v, i) => v.key === [4, 8, 7][i]).length;
+  assert.equal(correct, 2);
+  // A sample may be undefined and still vote through its key: `key`, never `winner`, tells.
+  const vote = majority([undefined, undefined, 3], { key: (s) => (s === undefined ? "none" : s) });
+  assert.equal(vote.key, "none");
+  assert.equal(vote.winner, undefined);
+  // With one vote there is a winner and no tie; with no vote, no tie either.
+  assert.deepEqual(majority(["a"]).ties.map((t) => t.key), ["a"]);
+  assert.equal(majority(["a"]).tied, false);
+});
+
+Deno.test("majority: bad arguments are TypeErrors", () => {
   assert.throws(() => majority(42 as never), TypeError);
   assert.throws(() => majority(["a"], { key: "x" as never }), /key must be a function/);
 });

@@ -2,6 +2,7 @@
 // its behaviours one by one, errors, Standard Schemas and inferred types.
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { z } from "zod";
 import {
   code,
@@ -139,6 +140,231 @@ Deno.test("code(language): blocks in other languages are passed over, whole", ()
   assert.throws(() => code("two words"), TypeError);
 });
 
+// Fences as CommonMark reads them, where the literal rule would lose content (issue 17, item 6).
+Deno.test("code: a closing fence is at least as long as the opening one (CommonMark)", () => {
+  const nested = "````md\n```py\nx\n```\n````";
+  assert.equal(parse(code(), nested), "```py\nx\n```");
+  assert.deepEqual(code().match(nested, 0), {
+    start: 0,
+    end: nested.length,
+    value: "```py\nx\n```",
+  });
+  assert.deepEqual(parse(repeat(code()), `${nested}\n${FENCE}sh\nls\n${FENCE}`), [
+    "```py\nx\n```",
+    "ls",
+  ]);
+  assert.equal(parse(code("md"), `${FENCE}py\n1\n${FENCE}\n${nested}`), "```py\nx\n```");
+  // A longer closing fence closes; a shorter run inside is content.
+  assert.equal(parse(code(), "```\nx\n`````"), "x");
+  assert.equal(parse(code(), "`````\n````\nx\n```\n`````"), "````\nx\n```");
+  // Fences of the same length do not nest: an info string makes a line an opening fence, not a
+  // closing one, so the block ends at the first bare fence (as CommonMark and the Python original).
+  assert.equal(parse(code(), "```md\n```py\nx\n```\n```"), "```py\nx");
+  assert.equal(parse(code(), "```sh\n```py\nsecond\n```"), "```py\nsecond");
+  const unclosed = parseError(() => parse(code(), "````md\n```py\nx\n```\n"));
+  assert.equal(unclosed.expected, "a closing code fence ````");
+  assert.equal(unclosed.offset, 7);
+  assert.match(unclosed.message, /the code block at offset 0 is unterminated/);
+});
+
+Deno.test("code: a clean closing line wins over the literal rule; the literal rule is the fallback", () => {
+  // CommonMark: a fence with text after it on its line is content.
+  assert.equal(parse(code(), "```\na\n``` after\nb\n```"), "a\n``` after\nb");
+  // Without a clean closing line, the first line that starts with a fence closes (Python).
+  assert.equal(parse(code(), "```\na```b\n``` after"), "a```b");
+  // Without either, the first fence anywhere: a fence glued to the last line or to the next block.
+  assert.equal(parse(code(), "```\nx = 1``` more"), "x = 1");
+  assert.deepEqual(parse(repeat(code()), "```a\nx``````b\ny```"), ["x", "y"]);
+  // Spaces or tabs around a closing fence, and CRLF line ends.
+  assert.equal(parse(code(), "```\nx\n```  \t\nmore\n```\n"), "x");
+  assert.equal(parse(code(), "```py\r\nx = 1\r\ny = 2\r\n```\r\n"), "x = 1\r\ny = 2");
+  assert.equal(parse(code(), "```py\r\n```\r\n"), "");
+});
+
+Deno.test("code: tildes fence a block at the start of a line, and each kind closes only itself", () => {
+  assert.equal(parse(code(), "~~~md\n```py\nx\n```\n~~~"), "```py\nx\n```");
+  assert.equal(parse(code(), "```md\n~~~\nx\n~~~\n```"), "~~~\nx\n~~~");
+  assert.equal(parse(code(), "~~~~\nx\n~~~\n~~~~"), "x\n~~~");
+  assert.equal(parse(code("python"), "Plan:\n~~~python\nprint(1)\n~~~\n"), "print(1)");
+  assert.deepEqual(parse(json(), "~~~json\n[1]\n~~~"), [1]);
+  // A tilde run inside a line is text, not a fence.
+  assert.equal(parse(code(), "so ~~~ cool\n```\nx\n```"), "x");
+  assert.deepEqual(parse(repeat(code()), "~~~\na\n~~~\n```\nb\n```"), ["a", "b"]);
+  const unclosed = parseError(() => parse(code(), "~~~\nx\n```\n"));
+  assert.equal(unclosed.expected, "a closing code fence ~~~");
+});
+
+Deno.test("code: info strings, and backticks inside text", () => {
+  assert.equal(parse(code("python"), '```  Python title="a.py" {1}\nx\n```'), "x");
+  // A backtick run whose line goes on with a backtick is inline code, not a fence.
+  const inline = "Use ```print()``` inline.\n```py\nreal\n```";
+  assert.equal(parse(code(), inline), "real");
+  assert.equal(code().match(inline, 0).start, inline.indexOf("```py"));
+  assert.deepEqual(parse(json(), 'Put it in a ```json``` block:\n```json\n{"a": 1}\n```'), {
+    a: 1,
+  });
+  // Tilde fences may carry backticks in their info string.
+  assert.equal(parse(code(), "~~~ `odd` info\nx\n~~~"), "x");
+  // Single and double backticks are never fences; inside a block, any backticks are content.
+  assert.equal(parse(code(), "`a` ``b``\n```\n`c` ``d`` ```e``` \n```"), "`c` ``d`` ```e``` ");
+  const noBlock = parseError(() => parse(code(), "only ```inline``` code"));
+  assert.equal(noBlock.expected, "a ``` code block");
+  assert.equal(noBlock.offset, 0);
+});
+
+Deno.test("code: an indented opening fence takes its indentation off the content (CommonMark)", () => {
+  const listed = "1. Install:\n   ```sh\n   npm i\n     --save\n  two\nzero\n   ```\n";
+  assert.equal(parse(code(), listed), "npm i\n  --save\ntwo\nzero");
+  assert.equal(parse(code(), "\t```\n\tx\n\t```"), "x");
+  // A fence after other text on its line is not indented: the content is kept as it is.
+  assert.equal(parse(code(), "see ```js\n  a\n  ```"), "  a");
+  assert.equal(parse(code(), "   ```\n   ```"), "");
+});
+
+/**
+ * code()'s rule as its JSDoc states it, read character by character from `from` (quadratic,
+ * and plain): what code().match must find, or the ParseError's expected text and offset.
+ */
+function codeByTheRule(text: string, from: number): Match<string> | [string, number] {
+  const blank = (c: string | undefined) => c === " " || c === "\t";
+  const runAt = (p: number) => {
+    let end = p;
+    while (text[end] === text[p]) end++;
+    return end - p;
+  };
+  const onlyBlanksBefore = (p: number) => {
+    let i = p;
+    while (blank(text[i - 1])) i--;
+    return i === 0 || text[i - 1] === "\n" ? i : -1;
+  };
+  const onlyBlanksAfter = (p: number) => {
+    let i = p;
+    while (blank(text[i]) || text[i] === "\r") i++;
+    return i === text.length || text[i] === "\n";
+  };
+  let p = from;
+  while (p < text.length) {
+    const char = text[p]!;
+    const length = runAt(p);
+    if ((char !== "`" && char !== "~") || length < 3) {
+      p += char === "`" || char === "~" ? length : 1;
+      continue;
+    }
+    const lineStart = onlyBlanksBefore(p);
+    const newline = text.indexOf("\n", p + length);
+    const inline = char === "`" && text.slice(p + length, newline === -1 ? undefined : newline)
+      .includes("`");
+    if ((char === "~" && lineStart === -1) || inline) {
+      if (inline && newline === -1) break;
+      p = inline ? newline + 1 : p + length;
+      continue;
+    }
+    if (newline === -1) return ["a newline after the opening code fence", p + length];
+    const contentStart = newline + 1;
+    for (const kind of ["line only", "line start", "anywhere"]) {
+      for (let q = contentStart; q < text.length; q++) {
+        if (text[q] !== char || text[q - 1] === char) continue;
+        const closing = runAt(q);
+        const closingLine = onlyBlanksBefore(q);
+        if (
+          closing < length || (kind !== "anywhere" && closingLine === -1) ||
+          (kind === "line only" && !onlyBlanksAfter(q + closing))
+        ) continue;
+        let contentEnd = kind === "anywhere" ? q : Math.max(contentStart, closingLine - 1);
+        if (kind !== "anywhere" && contentEnd > contentStart && text[contentEnd - 1] === "\r") {
+          contentEnd--;
+        }
+        const indent = lineStart === -1 ? 0 : p - lineStart;
+        const value = text.slice(contentStart, contentEnd).split("\n")
+          .map((line) => line.replace(new RegExp(`^[ \\t]{0,${indent}}`), "")).join("\n");
+        return { start: p, end: q + (kind === "line only" ? closing : length), value };
+      }
+    }
+    const kind = char === "`" ? "backticks" : "tildes";
+    const fence = length <= 8 ? char.repeat(length) : `of ${length} ${kind}`;
+    return [`a closing code fence ${fence}`, contentStart];
+  }
+  return ["a ``` code block", from];
+}
+
+Deno.test("code() finds what its documented rule says, on random texts", () => {
+  const texts = fc.array(fc.constantFrom("`", "```", "~~~", "\n", " ", "\t", "\r\n", "a", "b"), {
+    maxLength: 40,
+  }).map((parts) => parts.join(""));
+  const byTheRule = (text: string, from: number) => {
+    const found = codeByTheRule(text, from);
+    return Array.isArray(found) ? found : [found.start, found.end, found.value];
+  };
+  const byCode = (text: string, from: number) => {
+    try {
+      const found = code().match(text, from);
+      return [found.start, found.end, found.value];
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      return [error.expected, error.offset];
+    }
+  };
+  fc.assert(
+    fc.property(texts, fc.array(fc.nat(), { maxLength: 6 }), (text, seeds) => {
+      // Searches from anywhere, in any order, in one text.
+      for (const from of seeds.map((seed) => seed % (text.length + 1))) {
+        assert.deepEqual(byCode(text, from), byTheRule(text, from), JSON.stringify({ text, from }));
+      }
+      const blocks: string[] = [];
+      for (let at = 0, found; !Array.isArray(found = codeByTheRule(text, at)) && found.end > at;) {
+        blocks.push(found.value);
+        at = found.end;
+      }
+      assert.deepEqual(parse(repeat(code()), text), blocks, JSON.stringify(text));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+// Parsing is linear in the text (issue 17, item 5): adversarial texts of 1 MiB parse correctly
+// here, and bench/parse_bench.ts times them against a plain scan of the same text.
+const MIB = 1 << 20;
+
+/** `unit` repeated to 1 MiB. */
+function adversarial(unit: string): string {
+  return unit.repeat(Math.ceil(MIB / unit.length));
+}
+
+Deno.test("large adversarial texts: fences glued to the next block's opening", () => {
+  const glued = adversarial("```a\nx```");
+  const blocks = parse(repeat(code()), glued);
+  assert.equal(blocks.length, glued.length / 9);
+  assert.ok(blocks.every((b) => b === "x"));
+  assert.equal(parse(code(), glued), "x");
+  assert.equal(parseError(() => parse(code("b"), glued)).offset, glued.length);
+  // No block is JSON's: the whole text is tried, and is not JSON.
+  assert.equal(parseError(() => parse(json(), glued)).offset, 0);
+  assert.deepEqual(parse(repeat(json()), glued), []);
+  // Long fences whose blocks hold short fence lines, and tildes glued mid-line.
+  const long = adversarial("````a\n```\nx````");
+  const longBlocks = parse(repeat(code("a")), long);
+  assert.equal(longBlocks.length, long.length / 15);
+  assert.ok(longBlocks.every((b) => b === "```\nx"));
+  assert.deepEqual(parse(repeat(code()), adversarial("~~~a\nx~~~")), ["x"]);
+});
+
+Deno.test("large adversarial texts: fence lines, inline code, one long run, unclosed tags", () => {
+  const bare = adversarial("```\n");
+  assert.equal(parse(repeat(code()), bare).length, bare.length / 8);
+  const inline = adversarial("```a`\n");
+  assert.deepEqual(parse(repeat(code()), inline), []);
+  assert.equal(parseError(() => parse(json(), inline)).offset, 0);
+  const run = "`".repeat(MIB);
+  assert.equal(
+    parseError(() => parse(code(), run)).expected,
+    "a newline after the opening code fence",
+  );
+  assert.deepEqual(parse(repeat(code()), run), []);
+  const tags = adversarial("<a>x</a><b>");
+  assert.deepEqual(parse(repeat(sequence([tag("a"), tag("b")])), tags), []);
+  assert.equal(parse(repeat(tag("a")), tags).length, tags.length / 11);
+});
+
 Deno.test("repeat: greedy, zero or more, stops when the inner spec fails", () => {
   assert.deepEqual(parse(repeat(tag("a")), "<a>1</a><a>2</a> x <a>3</a> <b>"), ["1", "2", "3"]);
   assert.deepEqual(repeat(tag("a")).match("nothing", 3), { start: 3, end: 3, value: [] });
@@ -264,6 +490,39 @@ Deno.test("json(schema): a hand-written Standard Schema, and a bad or async one"
   assert.throws(() => json({ validate: () => true } as never), /json\(\) takes a Standard Schema/);
   const slow = z.number().refine(async (n) => await Promise.resolve(n > 0));
   assert.throws(() => parse(json(slow), "1"), /validates asynchronously.*validate option/);
+});
+
+Deno.test("json(schema): deep JSON that overflows a recursive schema", () => {
+  type Tree = { children: Tree[] };
+  const isTree = (node: unknown): boolean =>
+    typeof node === "object" && node !== null && Array.isArray((node as Tree).children) &&
+    (node as Tree).children.every(isTree);
+  const hand: StandardSchemaV1<unknown, Tree> = {
+    "~standard": {
+      version: 1,
+      vendor: "hand",
+      validate: (v) => (isTree(v) ? { value: v as Tree } : { issues: [{ message: "not a tree" }] }),
+    },
+  };
+  const deep = '{"children":['.repeat(50_000) + "]}".repeat(50_000);
+  // A check that overflows synchronously: the value fails to parse, like any value rejected.
+  const error = parseError(() => parse(json(hand), `Here:\n${FENCE}json\n${deep}\n${FENCE}`));
+  assert.equal(error.offset, 14);
+  assert.match(
+    error.message,
+    /^expected JSON the hand schema accepts at offset 14: the hand schema ran out of stack on a value nested 100000 levels deep \(Maximum call stack size exceeded\)/,
+  );
+  const blocks = `${FENCE}\n{"children": []}\n${FENCE}\n${FENCE}\n${deep}\n${FENCE}`;
+  assert.deepEqual(parse(repeat(json(hand)), blocks), [{ children: [] }]);
+  // zod answers with a promise instead, as for an async schema: parse() cannot wait to tell.
+  const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(Tree) }));
+  assert.throws(
+    () => parse(json(Tree), deep),
+    (e) =>
+      e instanceof TypeError && !(e instanceof ParseError) &&
+      /the zod schema in json\(\) answered with a promise.*validates asynchronously.*or its synchronous check threw.*queryRetry awaits the promise and tells which/
+        .test(e.message),
+  );
 });
 
 Deno.test("a Standard Schema as the spec checks the whole text", () => {
