@@ -306,6 +306,8 @@ export class AnswerChart extends View {
   bundle(): MimeBundle {
     const caption = this.#caption();
     const max = Math.max(1, ...this.counts.map((c) => c.count));
+    // Marks get a column of their own, so that a full-length bar leaves them room.
+    const marked = this.counts.some((c) => this.#marks(c).length > 0);
     const rows = this.counts.map((c) => {
       const marks = this.#marks(c);
       const label = escapeHtml(c.kind === "none" ? "(no answer)" : preview(c.answer, 60));
@@ -316,22 +318,24 @@ export class AnswerChart extends View {
         : "font-style:italic";
       const width = c.count === 0 ? 0 : Math.max(0.5, (c.count / max) * 100);
       const bar = width === 0 ? "" : `<span style="display:inline-block;vertical-align:middle;` +
-        `height:12px;width:${width.toFixed(1)}%;max-width:calc(100% - 8em);border-radius:2px;` +
+        `height:12px;width:${width.toFixed(1)}%;border-radius:2px;` +
         `background:${this.#fill(c)}"></span>`;
       return [
         `<div title="${escapeHtml(c.answer)}" style="white-space:nowrap;overflow:hidden;` +
         `text-overflow:ellipsis;${style}">${label}</div>`,
         String(c.count),
         this.#share(c.count),
-        `<div style="white-space:nowrap">${bar}${
-          marks.length === 0 ? "" : ` <b>${escapeHtml(marks.join(" "))}</b>`
-        }</div>`,
+        bar,
+        // Each mark stays whole; two marks may take two lines.
+        ...(marked
+          ? [marks.map((m) => `<b style="white-space:nowrap">${escapeHtml(m)}</b>`).join(" ")]
+          : []),
       ];
     });
     const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +
-      table(["answer", "samples", "share", ""], rows, {
+      table(["answer", "samples", "share", "", ...(marked ? ["mark"] : [])], rows, {
         numeric: [false, true, true],
-        widths: ["30%", "5.5em", "4.5em", ""],
+        widths: ["30%", "5.5em", "4.5em", "", ...(marked ? ["8em"] : [])],
       }) +
       `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
     return {
