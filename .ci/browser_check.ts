@@ -128,8 +128,10 @@ function layoutFacts(): string[] {
     return `cell ${index} ("${preview}")`;
   };
   const page = document.documentElement;
-  if (page.scrollWidth > window.innerWidth + 1) {
-    problems.push(`the page scrolls sideways: ${page.scrollWidth} px in ${window.innerWidth} px`);
+  if (page.scrollWidth > globalThis.innerWidth + 1) {
+    problems.push(
+      `the page scrolls sideways: ${page.scrollWidth} px in ${globalThis.innerWidth} px`,
+    );
   }
   for (const view of document.querySelectorAll<HTMLElement>(".llm-cache")) {
     const area = view.closest(".jp-OutputArea-output") ?? view.parentElement!;
@@ -273,8 +275,8 @@ await timed("render notebooks/quickstart.png", async () => {
     const chart = cells.findIndex((c) => (c.textContent ?? "").includes("answerChart(hundred"));
     const end = cells.findIndex((c, i) => i > chart && /^\s*batched;/m.test(c.textContent ?? ""));
     if (start < 0 || chart < 0 || end < 0) return undefined;
-    const top = cells[start]!.getBoundingClientRect().top + window.scrollY;
-    const bottom = cells[end]!.getBoundingClientRect().bottom + window.scrollY;
+    const top = cells[start]!.getBoundingClientRect().top + globalThis.scrollY;
+    const bottom = cells[end]!.getBoundingClientRect().bottom + globalThis.scrollY;
     return {
       x: 0,
       y: top - 8,

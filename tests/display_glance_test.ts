@@ -294,7 +294,7 @@ Deno.test("issue 22 item 9: showSamples previews code, keeps the whole prompt, o
   assert.ok(html.includes(`title="${prompt.replaceAll("`", "`")}"`), "and in a tooltip");
   const headerOf = (s: string) => s.match(/>(#|from|sample)</g)?.join("");
   assert.equal(headerOf(html), ">#<>from<>sample<");
-  assert.match(text, /^#  from +sample$/m);
+  assert.match(text, /^# {2}from +sample$/m);
 });
 
 Deno.test("issue 22 item 10: resultsTable formats votes, ties and intervals", () => {

@@ -101,7 +101,7 @@ Deno.test({
         assertSome(plain, /^500 500$/m, "Repeatable repeats");
         assertSome(html, /<details>|<pre style=/, "samples view");
         assertSome(plain, /8 samples · 8 from cache · 0 fresh/, "samples view");
-        assertSome(plain, /^0  ↺ cache  70$/m, "samples view: the origin with its mark");
+        assertSome(plain, /^0 {2}↺ cache {2}70$/m, "samples view: the origin with its mark");
         assertSome(
           plain,
           /^Write a haiku about caching\. +Answers kept in jars—…/m,
