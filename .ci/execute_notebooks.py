@@ -1,25 +1,32 @@
 #!/usr/bin/env python3
 """Executes Jupyter notebooks headlessly with the Deno kernel; fails on any cell error.
 
-Usage: execute_notebooks.py [--output DIR] [--timeout SECONDS] [NOTEBOOK ...]
-(default: every notebooks/*.ipynb, executed copies written to tests/.tmp/notebooks/).
+Usage: execute_notebooks.py [--output DIR | --in-place] [--timeout SECONDS] [NOTEBOOK ...]
+(default: every notebooks/*.ipynb, executed copies written to tests/.tmp/notebooks/;
+--in-place writes each notebook back over itself, as `deno task notebooks` does).
        execute_notebooks.py --probe   exits 0 when nbclient and the Deno kernel are
 (installed, 3 otherwise, saying what is missing).
 
-Why not `jupyter execute` or `nbconvert --execute`: the Deno kernel sometimes
-publishes a cell's last outputs a few milliseconds *after* its `idle` status,
-and stock nbclient stops reading IOPub at `idle`, silently dropping them. This
-runner keeps reading until IOPub has been quiet for a moment after each cell.
+Why not `jupyter execute` or `nbconvert --execute`: the Deno kernel (2.x) often
+publishes a cell's outputs (its printed lines, its value) *after* the `idle`
+status that ends the cell, and stock nbclient stops reading IOPub at `idle`:
+the outputs are silently dropped, and the command still exits 0
+(.ci/repro_dropped_outputs.py shows it without this library). The kernel
+sends a cell's outputs in order, so this runner, after each cell's `idle`,
+runs a marker cell (`console.log` of a random token, outside the history) and
+reads IOPub until the marker's output arrives: every output of the cell came
+before it. No timing is involved.
 """
 
 import argparse
 import glob
 import json
 import os
-import shutil
 import queue
+import shutil
 import sys
 import time
+import uuid
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 
@@ -63,24 +70,37 @@ def use_project_kernel():
 
 
 class SettlingClient(NotebookClient):
-    """A NotebookClient that reads IOPub until it is quiet after each cell's `idle`."""
+    """A NotebookClient that, after each cell's `idle`, reads IOPub until a
+    marker sent after the cell comes back, keeping the cell's late outputs."""
 
-    #: Seconds without an IOPub message that end a cell.
-    quiet = 0.25
+    #: Seconds to wait for the marker before failing (a kernel that hangs).
+    marker_timeout = 60
 
     async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
         await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        token = uuid.uuid4().hex
+        marker = self.kc.execute(
+            f'console.log("{token}")', silent=False, store_history=False, allow_stdin=False
+        )
+        deadline = time.monotonic() + self.marker_timeout
         while True:
             try:
-                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.quiet))
+                left = max(0.01, deadline - time.monotonic())
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=left))
             except queue.Empty:
-                return
-            if msg["parent_header"].get("msg_id") != parent_msg_id:
-                continue
-            try:
-                self.process_message(msg, cell, cell_index)
-            except CellExecutionComplete:
-                pass
+                raise TimeoutError(
+                    f"the kernel sent no marker within {self.marker_timeout} s after cell "
+                    f"{cell_index}: is it still running?"
+                ) from None
+            parent = msg["parent_header"].get("msg_id")
+            if parent == marker:
+                if msg["msg_type"] == "stream" and token in msg["content"].get("text", ""):
+                    return
+            elif parent == parent_msg_id:
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    pass
 
 
 def execute(path, output_dir, timeout):
@@ -89,6 +109,8 @@ def execute(path, output_dir, timeout):
         notebook,
         kernel_name="deno",
         timeout=timeout,
+        # The marker wait happens inside the IOPub reader: allow it the time.
+        iopub_timeout=SettlingClient.marker_timeout + 10,
         allow_errors=False,
         record_timing=False,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
@@ -123,6 +145,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--output", default=os.path.join(ROOT, "tests", ".tmp", "notebooks"))
+    parser.add_argument(
+        "--in-place", action="store_true", help="write each notebook back over itself"
+    )
     parser.add_argument("--timeout", type=int, default=180, help="seconds per cell")
     parser.add_argument("--probe", action="store_true", help="only check that Jupyter is ready")
     args = parser.parse_args()
@@ -134,8 +159,11 @@ def main():
         sys.exit("no notebooks to execute")
     # Plain values carry ANSI colours in the Deno kernel unless NO_COLOR is set.
     os.environ["NO_COLOR"] = "1"
-    os.makedirs(args.output, exist_ok=True)
-    results = [execute(p, args.output, args.timeout) for p in paths]
+    results = []
+    for path in paths:
+        output = os.path.dirname(os.path.abspath(path)) if args.in_place else args.output
+        os.makedirs(output, exist_ok=True)
+        results.append(execute(path, output, args.timeout))
     sys.exit(0 if all(results) else 1)
 
 

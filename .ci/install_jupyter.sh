@@ -2,7 +2,7 @@
 # Installs what CI needs to execute the notebooks with the Deno Jupyter kernel
 # (Debian packages, about 40 s on a fresh machine; nothing to do when present)
 # (the kernel spec is registered per run by execute_notebooks.py). Usage: .ci/install_jupyter.sh [--chromium]
-# (--chromium also installs headless Chromium, for the README screenshot).
+# (--chromium also installs Chromium, for the browser check and the README image).
 set -eu
 cd "$(dirname "$0")/.."
 

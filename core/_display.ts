@@ -32,7 +32,10 @@ export function displayOf(model: Model): MimeBundle {
   const title = layers.map((l) => l.detail === "" ? l.kind : `${l.kind} ${l.detail}`)
     .join(" → ");
   const figures = layers.flatMap((l) =>
-    Object.entries(l.figures).map(([name, value]) => `${l.kind} ${name} ${value}`)
+    // Six significant digits: sums of floats show without their noise.
+    Object.entries(l.figures).map(([name, value]) =>
+      `${l.kind} ${name} ${Number(value.toPrecision(6))}`
+    )
   );
   return { "text/plain": [title, ...figures].join("\n") };
 }

@@ -100,15 +100,25 @@ export function assertPrice(value: unknown, who?: string): asserts value is Pric
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     refuse(TypeError, "price", value, "an object { input, output }", fix, who);
   }
-  const unknown = Object.keys(value).find((k) => k !== "input" && k !== "output");
+  const unknown = Object.keys(value).find((k) => !["input", "output", "currency"].includes(k));
   if (unknown !== undefined) {
     const prefix = who === undefined ? "" : `${who}: `;
     throw new TypeError(
       `${prefix}price has no field ${JSON.stringify(unknown)}; ${fix} ` +
-        "(input: prompt tokens, output: completion tokens)",
+        "(input: prompt tokens, output: completion tokens, currency: an ISO 4217 code)",
     );
   }
-  const { input, output } = value as Record<string, unknown>;
+  const { input, output, currency } = value as Record<string, unknown>;
+  if (currency !== undefined && (typeof currency !== "string" || !/^[A-Z]{3}$/.test(currency))) {
+    refuse(
+      TypeError,
+      "price.currency",
+      currency,
+      "an ISO 4217 currency code",
+      'pass three capital letters, e.g. "USD" or "EUR", or leave it out for US dollars',
+      who,
+    );
+  }
   const example = "in currency units per million tokens, e.g. 2.5";
   assertNonNegative("price.input", input, who, example);
   assertNonNegative("price.output", output, who, example);

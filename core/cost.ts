@@ -6,20 +6,22 @@
  */
 
 /**
- * A provider's price, in currency units per million tokens (the unit of
- * providers' price lists: `{ input: 2.5, output: 10 }` is 2.50 per million
- * prompt tokens and 10.00 per million completion tokens). The currency is
- * whichever the numbers are in; costs are in the same one.
+ * A provider's price, in units of its `currency` per million tokens (the
+ * unit of providers' price lists: `{ input: 2.5, output: 10 }` is 2.50 US
+ * dollars per million prompt tokens and 10.00 per million completion
+ * tokens). Costs are in the same currency, which displays name.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CloseAI, type Price } from "../mod.ts";
+ * import { CloseAI, currencyOf, type Price } from "../mod.ts";
  *
  * const price: Price = { input: 2.5, output: 10 }; // US dollars per million tokens
  * const model = new CloseAI("gpt-4o", 1, { price });
  * assert.deepEqual(model.price, price);
  * assert.equal(model.stats.cost, 0); // nothing spent yet
+ * assert.equal(currencyOf(model.price), "USD");
+ * assert.equal(currencyOf({ input: 2, output: 8, currency: "EUR" }), "EUR");
  * ```
  */
 export interface Price {
@@ -27,6 +29,33 @@ export interface Price {
   readonly input: number;
   /** Per million completion (output) tokens, a finite number ≥ 0. */
   readonly output: number;
+  /**
+   * The currency of `input`, `output` and every cost at this price: an ISO
+   * 4217 code such as `"USD"`, `"EUR"` or `"CNY"`.
+   * @default {"USD"}
+   */
+  readonly currency?: string;
+}
+
+/**
+ * The currency of a price (its `currency`, `"USD"` when it names none), or
+ * `undefined` without a price.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currencyOf } from "../mod.ts";
+ *
+ * assert.equal(currencyOf({ input: 2.5, output: 10 }), "USD");
+ * assert.equal(currencyOf({ input: 1, output: 2, currency: "CNY" }), "CNY");
+ * assert.equal(currencyOf(undefined), undefined);
+ * ```
+ *
+ * @param price A price, or undefined.
+ * @returns Its ISO 4217 currency code.
+ */
+export function currencyOf(price: Price | undefined): string | undefined {
+  return price === undefined ? undefined : price.currency ?? "USD";
 }
 
 /**

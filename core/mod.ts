@@ -48,7 +48,7 @@ export {
   type ProviderStats,
   type QueryResult,
 } from "./buffered_model.ts";
-export { type CostFigures, costOf, type Price, type SavedFigures } from "./cost.ts";
+export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";

@@ -1,6 +1,7 @@
 /**
- * Figures as text for the notebook views: a stack's figures in one line,
- * what a cache saved, costs and seconds with a sensible precision.
+ * Figures as text for the notebook views: a stack's figures as labelled,
+ * numeric rows (each with its unit), costs and seconds with a sensible
+ * precision.
  *
  * @module
  */
@@ -8,70 +9,102 @@
 import type { SavedFigures } from "../core/cost.ts";
 import type { StackFigures } from "./stack_figures.ts";
 
-/**
- * A stack's figures in one line, as the model view shows them.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { stackSummary } from "./_figure_text.ts";
- *
- * const figures = { hits: 3, misses: 1, fresh: 1, requests: 1, retries: 0, promptTokens: 12 };
- * assert.equal(
- *   stackSummary({ ...figures, completionTokens: 4, queryTime: 0.5 }),
- *   "hits 3 · misses 1 · requests 1 · retries 0 · tokens 12 prompt / 4 completion · " +
- *     "query time 0.50 s",
- * );
- * ```
- */
-export function stackSummary(f: StackFigures): string {
-  return [
-    `hits ${f.hits}`,
-    `misses ${f.misses}`,
-    `requests ${f.requests}`,
-    `retries ${f.retries}`,
-    `tokens ${f.promptTokens} prompt / ${f.completionTokens} completion`,
-    ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
-    `query time ${seconds(f.queryTime)}`,
-    ...(f.saved === undefined || f.saved.samples === 0 ? [] : [`saved: ${savedSummary(f.saved)}`]),
-  ].join(" · ");
+/** One row of figures: its label (with the unit) and a value per column, `""` where none. */
+export interface FigureRow {
+  /** What the row counts, with its unit, e.g. `cost (USD)`. */
+  readonly label: string;
+  /** The values, formatted, one per column. */
+  readonly values: readonly string[];
 }
 
 /**
- * What the items served from the cache cost when drawn, in one line:
- * `100 samples, tokens 1400 prompt / 5200 completion, cost 0.0555, query time
- * 61.4 s`; samples stored without usage are named, never counted as free.
+ * A stack's figures as rows, one per figure, with a column per snapshot
+ * (e.g. since created, since last shown) and, when given, one for what the
+ * cache saved; the cost row only when some column has a cost.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { savedSummary } from "./_figure_text.ts";
+ * import { figureRows } from "./_figure_text.ts";
+ *
+ * const f = { hits: 3, misses: 1, fresh: 1, requests: 1, retries: 0, promptTokens: 1200 };
+ * const rows = figureRows([{ ...f, completionTokens: 4, queryTime: 0.5, cost: 0.0030115499999999996, currency: "EUR" }]);
+ * assert.deepEqual(rows.map((r) => r.label), [
+ *   "hits", "misses", "requests", "retries", "prompt tokens", "completion tokens", "cost (EUR)", "query time (s)",
+ * ]);
+ * assert.deepEqual(rows.map((r) => r.values[0]), ["3", "1", "1", "0", "1,200", "4", "0.00301", "0.50"]);
+ * ```
+ */
+export function figureRows(
+  columns: readonly StackFigures[],
+  saved?: SavedFigures,
+): FigureRow[] {
+  const all: (StackFigures | SavedFigures)[] = saved === undefined ? [...columns] : [
+    ...columns,
+    saved,
+  ];
+  const isSaved = (f: StackFigures | SavedFigures): f is SavedFigures => f === saved;
+  const row = (label: string, value: (f: StackFigures | SavedFigures) => string) => ({
+    label,
+    values: all.map(value),
+  });
+  const served = (name: "hits" | "misses") => (f: StackFigures | SavedFigures) =>
+    isSaved(f) ? "" : count((f as StackFigures)[name]);
+  const currency = columns.find((c) => c.currency !== undefined)?.currency ?? "USD";
+  const withCost = all.some((f) => f.cost !== undefined);
+  return [
+    row("hits", served("hits")),
+    row("misses", served("misses")),
+    row("requests", (f) => count(f.requests)),
+    row("retries", (f) => isSaved(f) ? "" : count((f as StackFigures).retries)),
+    row("prompt tokens", (f) => count(f.promptTokens)),
+    row("completion tokens", (f) => count(f.completionTokens)),
+    ...(withCost
+      ? [row(`cost (${currency})`, (f) => f.cost === undefined ? "" : formatCost(f.cost))]
+      : []),
+    row("query time (s)", (f) => f.queryTime.toFixed(2)),
+  ];
+}
+
+/**
+ * A whole number with thousands separators.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { count } from "./_figure_text.ts";
+ *
+ * assert.equal(count(1234567), "1,234,567");
+ * ```
+ */
+export function count(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+}
+
+/**
+ * What a cache saved, in words, for the note under the figures: how many
+ * samples the hits were, and how many of them carry no usage.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { savedNote } from "./_figure_text.ts";
  *
  * const figures = { requests: 1, promptTokens: 35, completionTokens: 10, queryTime: 0.8 };
  * assert.equal(
- *   savedSummary({ samples: 10, unknown: 0, ...figures, cost: 0.000188 }),
- *   "10 samples, tokens 35 prompt / 10 completion, cost 0.000188, query time 0.80 s",
- * );
- * assert.equal(
- *   savedSummary({ samples: 12, unknown: 2, ...figures }),
- *   "12 samples (2 of unknown usage, not counted), tokens 35 prompt / 10 completion, " +
- *     "query time 0.80 s",
- * );
- * assert.equal(
- *   savedSummary({ ...figures, samples: 3, unknown: 3, promptTokens: 0, completionTokens: 0 }),
- *   "3 samples of unknown usage",
+ *   savedNote({ samples: 10, unknown: 2, ...figures }, 14),
+ *   "saved: what the 10 samples behind the 14 hits cost when they were drawn " +
+ *     "(a sample served twice is saved once; 2 of unknown usage, not counted)",
  * );
  * ```
  */
-export function savedSummary(saved: SavedFigures): string {
+export function savedNote(saved: SavedFigures, hits: number): string {
   const samples = `${saved.samples} sample${saved.samples === 1 ? "" : "s"}`;
-  if (saved.unknown === saved.samples) return `${samples} of unknown usage`;
-  return [
-    saved.unknown === 0 ? samples : `${samples} (${saved.unknown} of unknown usage, not counted)`,
-    `tokens ${saved.promptTokens} prompt / ${saved.completionTokens} completion`,
-    ...(saved.cost === undefined ? [] : [`cost ${formatCost(saved.cost)}`]),
-    `query time ${seconds(saved.queryTime)}`,
-  ].join(", ");
+  const unknown = saved.unknown === 0
+    ? ""
+    : `; ${saved.unknown === saved.samples ? "all" : saved.unknown} of unknown usage, not counted`;
+  return `saved: what the ${samples} behind the ${hits} hit${hits === 1 ? "" : "s"} cost when ` +
+    `they were drawn (a sample served twice is saved once${unknown})`;
 }
 
 /**
@@ -110,4 +143,25 @@ export function formatCost(cost: number): string {
  */
 export function seconds(s: number): string {
   return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+/**
+ * A duration for people: seconds below a minute, then `m:ss`, then `h:mm:ss`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { duration } from "./_figure_text.ts";
+ *
+ * assert.equal(duration(4.2), "4 s");
+ * assert.equal(duration(75), "1:15");
+ * assert.equal(duration(3725), "1:02:05");
+ * ```
+ */
+export function duration(s: number): string {
+  const total = Math.round(s);
+  if (total < 60) return `${total} s`;
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h === 0 ? `${m}:${two(sec)}` : `${h}:${two(m)}:${two(sec)}`;
 }

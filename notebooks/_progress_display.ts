@@ -1,13 +1,15 @@
 /**
  * How progress is shown: the state a display shows, as one line of text (a
- * terminal's stderr) or as HTML updated in place (the Deno Jupyter kernel).
+ * terminal's stderr, or a log's last line) or as HTML updated in place (the
+ * Deno Jupyter kernel).
  *
  * @module
  */
 
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
-import { seconds } from "./_figure_text.ts";
+import { duration, seconds } from "./_figure_text.ts";
+import { SWATCH } from "./_palette.ts";
 
 /** What a progress display shows. */
 export interface ProgressState {
@@ -28,8 +30,14 @@ export interface ProgressState {
    */
   readonly stopped?: boolean;
   /**
+   * With the model: of the items so far, how many came from the cache (the
+   * rest, `done - cached`, were fresh draws).
+   * @default {undefined}
+   */
+  readonly cached?: number;
+  /**
    * The totals shown at the end, e.g. `58 from cache, 42 fresh, 5 requests`
-   * (and `, cost 0.0123` when the provider has a price); the items from
+   * (and `, cost 0.0123 USD` when the provider has a price); the items from
    * cache and the fresh ones add up to `done`.
    */
   readonly totals?: string;
@@ -47,23 +55,39 @@ export interface ProgressSink {
   show(state: ProgressState, final: boolean): Promise<void> | void;
 }
 
+/** The environment variable that silences progress outside notebooks (any value but `0`). */
+export const QUIET_VARIABLE = "LLM_CACHE_QUIET";
+
 /**
- * Where progress goes here: the Deno Jupyter kernel's output, stderr when it
- * is a terminal, or nowhere.
+ * Where progress goes here: the Deno Jupyter kernel's output; stderr,
+ * updated in place when it is a terminal, else one summary line at the end;
+ * nowhere when `quiet` (or `LLM_CACHE_QUIET` is set, for a script run
+ * outside a notebook).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { chooseSink } from "./_progress_display.ts";
  *
- * // Under `deno test` there is no kernel, and stderr is rarely a terminal.
- * assert.equal(chooseSink() === undefined, !Deno.stderr.isTerminal());
+ * assert.equal(chooseSink(true), undefined);
+ * assert.notEqual(chooseSink(false), undefined); // stderr: live on a terminal, else a summary
  * ```
  */
-export function chooseSink(): ProgressSink | undefined {
+export function chooseSink(quiet: boolean): ProgressSink | undefined {
+  if (quiet) return undefined;
   const kernel = jupyter();
   if (kernel !== undefined) return kernelSink(kernel);
-  return Deno.stderr.isTerminal() ? terminalSink() : undefined;
+  if (quietByEnvironment()) return undefined;
+  return Deno.stderr.isTerminal() ? terminalSink() : summarySink();
+}
+
+// Read only when allowed: asking would prompt, and a progress line is not
+// worth a permission.
+function quietByEnvironment(): boolean {
+  const env = { name: "env", variable: QUIET_VARIABLE } as const;
+  if (Deno.permissions.querySync(env).state !== "granted") return false;
+  const value = Deno.env.get(QUIET_VARIABLE);
+  return value !== undefined && value !== "" && value !== "0";
 }
 
 function kernelSink(kernel: typeof Deno.jupyter): ProgressSink {
@@ -78,45 +102,99 @@ function kernelSink(kernel: typeof Deno.jupyter): ProgressSink {
   };
 }
 
+const encoder = new TextEncoder();
+
 function terminalSink(): ProgressSink {
-  const encoder = new TextEncoder();
   return {
     show: (state, final) => {
-      // \r and "erase to end of line" keep the progress on a single line.
-      const text = `\r${progressLine(state)}\x1b[K${final ? "\n" : ""}`;
-      Deno.stderr.writeSync(encoder.encode(text));
+      // One line, rewritten in place: cut to the terminal's width (a wrapped
+      // line could not be rewritten), then "erase to the end of the line".
+      let width = 0;
+      try {
+        width = Deno.consoleSize().columns;
+      } catch {
+        // no size known: leave the line whole
+      }
+      const line = progressLine(state);
+      const fitted = width > 1 && [...line].length >= width
+        ? [...line].slice(0, width - 2).join("") + "…"
+        : line;
+      Deno.stderr.writeSync(encoder.encode(`\r${fitted}\x1b[K${final ? "\n" : ""}`));
     },
   };
 }
 
+function summarySink(): ProgressSink {
+  return {
+    show: (state, final) => {
+      if (final) Deno.stderr.writeSync(encoder.encode(`${progressLine(state)}\n`));
+    },
+  };
+}
+
+/** The status mark: running, done or stopped (the same slot in every state). */
+function statusMark(state: ProgressState): string {
+  if (state.stopped === true) return SWATCH.stopped.mark;
+  return state.finished ? SWATCH.pass.mark : "▸";
+}
+
+function percent(state: ProgressState): number {
+  if (state.total === 0) return 100;
+  // 100% only when every item is in.
+  return Math.min(
+    state.done === state.total ? 100 : 99,
+    Math.floor(state.done / state.total * 100),
+  );
+}
+
+/** The figures after the count: time (rate, time left) and where items came from. */
+function figures(state: ProgressState): string[] {
+  const timed = state.timing !== false;
+  const rate = state.elapsed > 0 ? state.done / state.elapsed : 0;
+  const time = !timed
+    ? []
+    : state.finished
+    ? [`${seconds(state.elapsed)}${rate > 0 ? ` (${rate.toFixed(1)}/s)` : ""}`]
+    : [
+      rate > 0 ? `${rate.toFixed(1)}/s` : "",
+      rate > 0 ? `${duration((state.total - state.done) / rate)} left` : "",
+    ];
+  const origin = state.totals ??
+    (state.cached === undefined
+      ? ""
+      : `${state.cached} from cache, ${state.done - state.cached} fresh`);
+  return [...time, origin].filter((t) => t !== "");
+}
+
 /**
- * The one-line text of a progress state.
+ * The one-line text of a progress state: status mark, label, bar, percent,
+ * count, then rate and time left (or the time taken) and where the items
+ * came from.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { progressLine } from "./_progress_display.ts";
  *
- * const line = progressLine({ label: "sampling", done: 5, total: 10, elapsed: 1, finished: false });
- * assert(line.includes("5/10"));
+ * const line = progressLine({ label: "sampling", done: 5, total: 10, elapsed: 1, finished: false, cached: 2 });
+ * assert.equal(line, "▸ sampling ██████████░░░░░░░░░░ 50% 5/10 · 5.0/s · 1 s left · 2 from cache, 3 fresh");
  * ```
  */
 export function progressLine(state: ProgressState): string {
   const width = 20;
-  const filled = state.total === 0 ? width : Math.round((state.done / state.total) * width);
+  const filled = state.total === 0 ? width : Math.floor((state.done / state.total) * width);
   const bar = "█".repeat(filled) + "░".repeat(width - filled);
-  const timed = state.timing !== false;
-  const rate = timed && state.elapsed > 0 ? ` (${(state.done / state.elapsed).toFixed(1)}/s)` : "";
-  const head = state.stopped === true ? "■ stopped: " : state.finished ? "✓ " : "";
-  const at = state.stopped === true ? `stopped at ${state.done} of ${state.total}` : "";
-  const parts = [timed ? `${seconds(state.elapsed)}${rate}` : "", at, state.totals ?? ""];
-  return `${head}${state.label} ${bar} ${state.done}/${state.total}` +
-    parts.filter(Boolean).map((t) => ` · ${t}`).join("");
+  const stopped = state.stopped === true ? " stopped" : "";
+  return `${statusMark(state)} ${state.label} ${bar} ${percent(state)}% ` +
+    `${state.done}/${state.total}${stopped}` + figures(state).map((t) => ` · ${t}`).join("");
 }
 
 /**
  * The MIME bundle of a progress state; the final one carries
- * `data-progress="done"` (or `"stopped"` when reading stopped early).
+ * `data-progress="done"` (or `"stopped"` when reading stopped early). The
+ * bar is split by where items came from (the cache's colour, then the fresh
+ * colour) when the model is known; every figure is also text, separated by
+ * spaces, so a render without styles still reads.
  *
  * @example
  * ```ts
@@ -125,27 +203,29 @@ export function progressLine(state: ProgressState): string {
  *
  * const bundle = progressBundle({ label: "a & b", done: 1, total: 2, elapsed: 0, finished: true });
  * assert(bundle["text/html"].includes("a &amp; b"));
+ * assert.equal(bundle["text/html"].replace(/<[^>]+>/g, "").replace(/\s+/g, " "), "✓ a &amp; b 50% · 1 / 2 · 0.00 s");
  * ```
  */
 export function progressBundle(state: ProgressState): MimeBundle {
-  const percent = state.total === 0 ? 100 : Math.round((state.done / state.total) * 100);
   const stopped = state.stopped === true;
-  const colour = stopped ? "#d2691e" : state.finished ? "#2e8b57" : "#4c8bd6";
-  const figures = [
-    `${state.done} / ${state.total}`,
-    state.timing === false ? "" : seconds(state.elapsed),
-    stopped ? `stopped at ${state.done} of ${state.total}` : "",
-    state.totals ?? "",
-  ].filter(Boolean).join(" · ");
   const phase = stopped ? "stopped" : state.finished ? "done" : "running";
-  const html = `<div data-progress="${phase}" ` +
-    `style="display:flex;align-items:center;gap:8px">` +
-    `<span>${stopped ? "■ stopped: " : state.finished ? "✓ " : ""}${
-      escapeHtml(state.label)
-    }</span>` +
-    `<span style="display:inline-block;width:200px;height:10px;border-radius:5px;` +
-    `background:rgba(128,128,128,.25);overflow:hidden"><span style="display:block;` +
-    `height:100%;width:${percent}%;background:${colour}"></span></span>` +
-    `<span style="${MUTED}">${escapeHtml(figures)}</span></div>`;
+  const share = (n: number) => state.total === 0 ? 100 : (n / state.total) * 100;
+  const segment = (n: number, colour: string) =>
+    n <= 0 ? "" : `<span style="display:inline-block;height:100%;vertical-align:top;` +
+      `width:${share(n).toFixed(2)}%;background:${colour}"></span>`;
+  const segments = state.cached === undefined
+    ? segment(state.total === 0 ? 1 : state.done, SWATCH.count.colour)
+    : segment(state.cached, SWATCH.cache.colour) +
+      segment(state.done - state.cached, SWATCH.fresh.colour);
+  const text = [`${percent(state)}%`, `${state.done} / ${state.total}${stopped ? " stopped" : ""}`]
+    .concat(figures(state)).join(" · ");
+  // Fixed slots for the mark and the label keep the bar in one place.
+  const html = `<div data-progress="${phase}"><span style="display:inline-block;width:1.2em">` +
+    `${statusMark(state)}</span> <span title="${escapeHtml(state.label)}" style="display:` +
+    `inline-block;width:12em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom">` +
+    `${escapeHtml(state.label)}</span> <span style="display:inline-block;width:160px;` +
+    `height:10px;border-radius:5px;background:rgba(128,128,128,.25);overflow:hidden;` +
+    `vertical-align:middle;white-space:nowrap;font-size:0">${segments}</span> ` +
+    `<span style="${MUTED}">${escapeHtml(text)}</span></div>`;
   return { "text/html": container(html), "text/plain": progressLine(state) };
 }

@@ -44,9 +44,3 @@ export async function readSamples(
   }
   return rows;
 }
-
-/** The colour of each origin, in every view that marks it. */
-export const ORIGIN_COLOUR: Readonly<Record<SampleOrigin, string>> = {
-  cache: "#2e8b57",
-  fresh: "#d2691e",
-};

@@ -13,13 +13,16 @@ import {
   escapeHtml,
   foldedText,
   type MimeBundle,
+  MONO,
   MUTED,
   pill,
   preview,
   table,
   textTable,
   View,
+  wrap,
 } from "./html.ts";
+import { SWATCH } from "./_palette.ts";
 
 /**
  * Options of {@linkcode showAttempts}.
@@ -31,7 +34,7 @@ import {
  *
  * const options: ShowAttemptsOptions = { fold: 20 };
  * const view = showAttempts([{ index: 0, response: "x".repeat(30), ok: true, value: "x" }], options);
- * assert.match(view.bundle()["text/html"], /<details>/);
+ * assert.match(view.bundle()["text/html"], /<details open>/); // the passing one, unfolded
  * ```
  */
 export interface ShowAttemptsOptions {
@@ -69,8 +72,8 @@ export interface ShowAttemptsOptions {
  *   onAttempt: (a) => attempts.push(a),
  * });
  * const view = showAttempts(attempts);
- * assert.match(String(view), /3 attempts · passed at attempt 2/);
- * assert.match(String(view), /1\s+validate\s+validate returned false/);
+ * assert.match(String(view), /3 attempts · passed on attempt 3/); // counted from 1
+ * assert.match(String(view), /2\s+✗ validate\s+validate returned false/);
  * ```
  *
  * @param source The attempts, or the error that lists them.
@@ -102,7 +105,7 @@ export function showAttempts(
  * import { AttemptsView } from "./mod.ts";
  *
  * const view = new AttemptsView([{ index: 0, response: "<a>1</a>", ok: true, value: "1" }]);
- * assert.match(String(view), /^1 attempt · passed at attempt 0/);
+ * assert.match(String(view), /^1 attempt · passed on attempt 1/);
  * ```
  */
 export class AttemptsView extends View {
@@ -144,33 +147,40 @@ export class AttemptsView extends View {
    * const { "text/html": html, "text/plain": text } = view.bundle();
    * assert(html.includes("no &lt;a&gt; tag"));
    * assert(text.startsWith("1 attempt · none passed"));
+   * assert.match(text, /^ +1 +✗ parse +no <a> tag/m);
    * ```
    */
   bundle(): MimeBundle {
     const passed = this.attempts.find((a) => a.ok);
     const count = this.attempts.length === 1 ? "1 attempt" : `${this.attempts.length} attempts`;
     const caption = `${count} · ${
-      passed === undefined ? "none passed" : `passed at attempt ${passed.index}`
+      passed === undefined ? "none passed" : `passed on attempt ${passed.index + 1}`
     }`;
+    const headers = ["attempt", "outcome", "reason or value", "response"];
     const html = `<div style="${CAPTION}">${escapeHtml(caption)}</div>` +
       table(
-        ["#", "outcome", "reason or value", "response"],
+        headers,
         this.attempts.map((a) => [
-          String(a.index),
-          pill(outcome(a), a.ok ? "#2e8b57" : a.stage === "parse" ? "#d2691e" : "#b22222"),
-          `<pre style="white-space:pre-wrap;margin:0">${escapeHtml(detail(a))}</pre>`,
-          foldedText(a.response, this.#fold),
+          String(a.index + 1),
+          pill(outcome(a), a.ok ? "pass" : "fail"),
+          detailHtml(a),
+          // The response that passed is the one to read: it starts unfolded.
+          foldedText(a.response, this.#fold, 80, a.ok),
         ]),
-      ) +
-      `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
+        { numeric: [true], widths: ["4.5em", "7em", "36%", ""] },
+      );
     const text = textTable(
-      ["#", "outcome", "reason or value", "response"],
-      this.attempts.map((a) => [
-        String(a.index),
-        outcome(a),
-        preview(detail(a), 70),
-        preview(a.response, 40),
-      ]),
+      headers,
+      this.attempts.map((a) => {
+        const { cause, excerpt } = detail(a);
+        return [
+          String(a.index + 1),
+          `${SWATCH[a.ok ? "pass" : "fail"].mark} ${outcome(a)}`,
+          wrap(excerpt === undefined ? cause : `${cause}\ntext there: ${excerpt}`, 60),
+          preview(a.response, 40),
+        ];
+      }),
+      { numeric: [true] },
     );
     return { "text/html": container(html), "text/plain": `${caption}\n${text}` };
   }
@@ -180,8 +190,25 @@ function outcome(attempt: Attempt): string {
   return attempt.ok ? "passed" : attempt.stage;
 }
 
-function detail(attempt: Attempt): string {
-  if (!attempt.ok) return attempt.reason;
+/**
+ * Why an attempt failed (its excerpt apart, unescaped, when the reason ends
+ * with it as JSON), or the value it passed with.
+ */
+function detail(attempt: Attempt): { cause: string; excerpt?: string } {
+  if (!attempt.ok) {
+    const tail = ` (text there: ${JSON.stringify(attempt.excerpt)})`;
+    return attempt.reason.endsWith(tail)
+      ? { cause: attempt.reason.slice(0, -tail.length), excerpt: attempt.excerpt }
+      : { cause: attempt.reason };
+  }
   const { value } = attempt;
-  return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return { cause: typeof value === "string" ? value : JSON.stringify(value) ?? String(value) };
+}
+
+function detailHtml(attempt: Attempt): string {
+  const { cause, excerpt } = detail(attempt);
+  const text = `<pre style="${MONO}">${escapeHtml(cause)}</pre>`;
+  if (excerpt === undefined) return text;
+  return `${text}<div style="${MUTED}">text there: <code style="${MONO}">` +
+    `${escapeHtml(excerpt)}</code></div>`;
 }

@@ -34,6 +34,12 @@ export interface CachedSequence {
   readonly samples: number;
   /** UTF-8 bytes of the stored samples. */
   readonly bytes: number;
+  /**
+   * Bytes on disk of the prompt's folder (its samples, their usage, the
+   * prompt text), for a folder store; `undefined` otherwise.
+   * @default {undefined}
+   */
+  readonly diskBytes?: number | undefined;
   /** The first sample, if any. */
   readonly first: string | undefined;
 }
@@ -49,7 +55,6 @@ export interface CachedSequence {
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "../cache/fs_store.ts";
-import { formatBytes } from "../cache/_format_bytes.ts";
  * import { promptHash } from "../mod.ts";
  * import { cacheOverview } from "./mod.ts";
  *
@@ -74,11 +79,18 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
     : storeOrDir;
   try {
     await store.checkAccess?.("read");
+    const disk = await diskUsage(store.location);
     const sequences: CachedSequence[] = [];
     for await (const { samples, ...sequence } of walkStore(store)) {
-      sequences.push({ ...sequence, samples: samples.length, first: samples[0] });
+      const folder = join(store.location, sequence.model, sequence.hash);
+      sequences.push({
+        ...sequence,
+        samples: samples.length,
+        first: samples[0],
+        ...(disk === undefined ? {} : { diskBytes: disk.folders.get(folder) ?? 0 }),
+      });
     }
-    return new CacheOverview(store.location, sequences, await diskUsage(store.location));
+    return new CacheOverview(store.location, sequences, disk?.total);
   } finally {
     if (store !== storeOrDir) await store.close();
   }
@@ -178,7 +190,10 @@ export class CacheOverview extends View {
 
   /**
    * The view as `text/html` and `text/plain`: the summary, then one row per
-   * sequence with a preview of its prompt and first sample.
+   * sequence with a preview of its prompt (whole in the tooltip) and first
+   * sample, and its samples and size in right-aligned columns. For a folder
+   * the sizes are on disk and a last row holds the files outside the prompt
+   * folders, so that the rows add up to the total.
    *
    * @example
    * ```ts
@@ -188,40 +203,54 @@ export class CacheOverview extends View {
    * const hash = "cd".repeat(32);
    * const view = new CacheOverview("memory", [
    *   { model: "m_1", hash, prompt: undefined, samples: 1, bytes: 3, first: "<b>" },
+   *   { model: "m_1", hash, prompt: "Say <hi>", samples: 12, bytes: 30, first: "hi" },
    * ]);
    * const { "text/html": html, "text/plain": text } = view.bundle();
    * assert(html.includes(`title="${hash}"`) && html.includes("&lt;b&gt;"));
+   * assert(html.includes(`title="Say &lt;hi&gt;`));
    * assert(text.includes("(prompt not recorded) cdcdcdcdcdcd…"));
+   * assert.match(text, /^m_1 +Say <hi> +12 +30 B  hi$/m);
    * ```
    */
   bundle(): MimeBundle {
+    const onDisk = this.diskBytes !== undefined;
     const rows = this.sequences.map((s) => [
       s.model,
       s.prompt === undefined
         ? `(prompt not recorded) ${s.hash.slice(0, 12)}…`
         : preview(s.prompt, 60),
       String(s.samples),
-      formatBytes(s.bytes),
+      formatBytes(onDisk ? s.diskBytes ?? 0 : s.bytes),
       s.first === undefined ? "" : preview(s.first, 40),
     ]);
-    const headers = ["model key", "prompt", "samples", "size", "first sample"];
+    const listed = this.sequences.reduce((n, s) => n + (s.diskBytes ?? 0), 0);
+    const rest = onDisk ? this.diskBytes! - listed : 0;
+    if (rest > 0) rows.push(["", "(other files: locks, metadata)", "", formatBytes(rest), ""]);
+    const headers = ["model key", "prompt", "samples", onDisk ? "on disk" : "size", "first sample"];
+    const numeric = [false, false, true, true, false];
+    const tooltips = this.sequences.map((s) =>
+      s.prompt === undefined ? s.hash : `${s.prompt}\n\nsha256 ${s.hash}`
+    );
     const html = `<div style="${CAPTION}">Cache ${escapeHtml(this.location)}</div>` +
       `<div style="${MUTED}">${escapeHtml(this.summary)}</div>` +
       table(
         headers,
         rows.map((r, i) =>
           r.map((c, j) =>
-            j === 1
-              ? `<span title="${escapeHtml(this.sequences[i]!.hash)}">${escapeHtml(c)}</span>`
+            j === 1 && i < tooltips.length
+              ? `<span title="${escapeHtml(tooltips[i]!)}">${escapeHtml(c)}</span>`
               : j === 4
               ? `<code style="${MONO}">${escapeHtml(c)}</code>`
               : escapeHtml(c)
           )
         ),
+        { numeric },
       );
     return {
       "text/html": container(html),
-      "text/plain": `Cache ${this.location}\n${this.summary}\n${textTable(headers, rows)}`,
+      "text/plain": `Cache ${this.location}\n${this.summary}\n${
+        textTable(headers, rows, { numeric })
+      }`,
     };
   }
 }
@@ -230,21 +259,27 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-// The size of every file under a folder; undefined when the location is not one.
-async function diskUsage(location: string): Promise<number | undefined> {
+// The size of every file under a folder, in all and per folder (every folder
+// counts the files below it); undefined when the location is not a folder.
+async function diskUsage(
+  location: string,
+): Promise<{ total: number; folders: Map<string, number> } | undefined> {
   try {
     if (!(await Deno.stat(location)).isDirectory) return undefined;
   } catch {
     return undefined;
   }
-  let total = 0;
-  const walk = async (dir: string): Promise<void> => {
+  const folders = new Map<string, number>();
+  const walk = async (dir: string): Promise<number> => {
+    let size = 0;
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory) await walk(path);
-      else if (entry.isFile) total += (await Deno.stat(path)).size;
+      if (entry.isDirectory) size += await walk(path);
+      else if (entry.isFile) size += (await Deno.stat(path)).size;
     }
+    folders.set(dir, size);
+    return size;
   };
-  await walk(location);
-  return total;
+  const total = await walk(location);
+  return { total, folders };
 }

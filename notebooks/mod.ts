@@ -11,7 +11,8 @@
  * {@linkcode answerChart} (an SVG bar chart of answer frequencies, the
  * expected answer marked), {@linkcode progress} (a live progress display
  * while sampling) and
- * {@linkcode showAttempts} (what each attempt of `queryRetry` drew). Every view
+ * {@linkcode showAttempts} (what each attempt of `queryRetry` drew) and
+ * {@linkcode resultsTable} (pass@k, votes and intervals as a table). Every view
  * has `text/html` and readable `text/plain`; all prompt and sample text is
  * HTML-escaped. Nothing here touches `Deno.jupyter` outside the kernel.
  *
@@ -65,3 +66,9 @@ export {
   type ProgressStream,
 } from "./progress.ts";
 export { AttemptsView, showAttempts, type ShowAttemptsOptions } from "./attempts_view.ts";
+export {
+  ResultsTable,
+  resultsTable,
+  type ResultsTableOptions,
+  type ResultValue,
+} from "./results_table.ts";

@@ -8,7 +8,7 @@
 
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, stackOf } from "../core/model_info.ts";
-import { formatCost, seconds, stackSummary } from "./_figure_text.ts";
+import { count, figureRows, savedNote } from "./_figure_text.ts";
 import {
   CAPTION,
   container,
@@ -27,8 +27,11 @@ export interface Layer {
   readonly kind: string;
   /** A one-line description, e.g. `gpt-4o @ 1` or a cache location. */
   readonly detail: string;
-  /** Figures of this layer, e.g. `hits 3`. */
-  readonly figures: readonly string[];
+  /**
+   * Figures of this layer, as its `modelInfo` gives them: a cache's `hits`,
+   * `misses` and `drawn`; a provider's `requests`, `samples`, tokens, …
+   */
+  readonly figures: Readonly<Record<string, number>>;
 }
 
 // The figures of each model object when it was last shown.
@@ -63,7 +66,8 @@ const lastShown = new WeakMap<Model, StackFigures>();
  * await model.sample("p").next();
  * const again = modelView(model);
  * assert.equal(again.sinceShown?.misses, 1);
- * assert.match(String(again), /\nsince last shown: hits 0 · misses 1 · requests 1 /);
+ * assert.match(String(again), /^hits +0 +0$/m); // since created, since last shown
+ * assert.match(String(again), /^misses +1 +1$/m);
  * ```
  *
  * @param model Any model stack.
@@ -96,8 +100,8 @@ export function modelView(model: Model): ModelView {
  *   queryTime: 0.5,
  * };
  * const view = new ModelView([
- *   { kind: "Repeatable", detail: "in memory", figures: ["hits 3", "misses 1"] },
- *   { kind: "CloseAI", detail: "gpt-4o @ 1", figures: ["requests 1"] },
+ *   { kind: "Repeatable", detail: "in memory", figures: { hits: 3, misses: 1 } },
+ *   { kind: "CloseAI", detail: "gpt-4o @ 1", figures: { requests: 1, samples: 1 } },
  * ], figures);
  * assert.equal(view.title, "Repeatable → CloseAI gpt-4o @ 1");
  * ```
@@ -135,7 +139,7 @@ export class ModelView extends View {
    * import assert from "node:assert/strict";
    * import { ModelView } from "./mod.ts";
    *
-   * const layers = [{ kind: "Persistent", detail: "~/.llm_cache, replication", figures: [] }];
+   * const layers = [{ kind: "Persistent", detail: "~/.llm_cache, replication", figures: {} }];
    * const figures = { hits: 0, misses: 0, fresh: 0, requests: 0, retries: 0, promptTokens: 0, completionTokens: 0, queryTime: 0 };
    * assert.equal(new ModelView(layers, figures).title, "Persistent(~/.llm_cache)");
    * ```
@@ -145,9 +149,11 @@ export class ModelView extends View {
   }
 
   /**
-   * The view as `text/html` and `text/plain`: the layers as a table, the
-   * figures since the model was created on one line, and those since it was
-   * last shown on the next.
+   * The view as `text/html` and `text/plain`: the layers as a table (what
+   * each is, and its own figures in numeric columns), and the stack's
+   * figures as a table with a column since the model was created, one since
+   * it was last shown, and one for what its cache saved, each figure with
+   * its unit and the cost with its currency.
    *
    * @example
    * ```ts
@@ -156,51 +162,66 @@ export class ModelView extends View {
    * import { modelView } from "./mod.ts";
    *
    * class Tagged extends BufferedModel {
-   *   protected query(_prompt: string, n: number): Promise<string[]> {
-   *     return Promise.resolve(Array(n).fill("x"));
+   *   protected query(_prompt: string, n: number) {
+   *     return Promise.resolve({ samples: Array(n).fill("x"), usage: { promptTokens: 1500, completionTokens: 2 } });
    *   }
    * }
    *
-   * const { "text/html": html, "text/plain": text } = modelView(
-   *   new Repeatable(new Tagged("<b>model</b>", 1)),
-   * ).bundle();
+   * const model = new Repeatable(new Tagged("<b>model</b>", 1, { price: { input: 2, output: 8 } }));
+   * await model.sample("p").next();
+   * const { "text/html": html, "text/plain": text } = modelView(model).bundle();
    * assert(html.includes("&lt;b&gt;model&lt;/b&gt;") && !html.includes("<b>model"));
-   * assert.match(text, /since created: hits 0 · misses 0 · requests 0/);
+   * assert.match(text, /^prompt tokens +1,500$/m);
+   * assert.match(text, /^cost \(USD\) +0\.00302$/m);
+   * assert.match(html, /<td align="right"[^>]*>1,500<\/td>/);
    * ```
    */
   bundle(): MimeBundle {
-    const lines = [`since created: ${stackSummary(this.figures)}`];
-    if (this.sinceShown !== undefined) {
-      lines.push(`since last shown: ${stackSummary(this.sinceShown)}`);
-    }
-    const rows = this.layers.map((l) => [l.kind, l.detail, l.figures.join(", ")]);
+    const layerHeaders = ["layer", "configuration", "hits", "misses", "drawn", "requests"];
+    const layerNumeric = [false, false, true, true, true, true];
+    const layerRows = this.layers.map((l) => [l.kind, l.detail, ...layerFigures(l)]);
+    const saved = this.figures.saved;
+    const showSaved = saved !== undefined && saved.samples > 0;
+    const columns = [this.figures, ...(this.sinceShown === undefined ? [] : [this.sinceShown])];
+    const figureHeaders = [
+      "figure",
+      "since created",
+      ...(this.sinceShown === undefined ? [] : ["since last shown"]),
+      ...(showSaved ? ["saved"] : []),
+    ];
+    const rows = figureRows(columns, showSaved ? saved : undefined)
+      .map((r) => [r.label, ...r.values]);
+    const numeric = figureHeaders.map((_, i) => i > 0);
+    const note = showSaved ? savedNote(saved, this.figures.hits) : "";
     const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +
+      `<div style="display:flex;flex-wrap:wrap;gap:0 24px;align-items:flex-start">` +
       table(
-        ["layer", "", "since created"],
-        rows.map((r) => r.map((c, i) => i === 0 ? `<b>${escapeHtml(c)}</b>` : escapeHtml(c))),
+        layerHeaders,
+        layerRows.map((r) => r.map((c, i) => i === 0 ? `<b>${escapeHtml(c)}</b>` : escapeHtml(c))),
+        { numeric: layerNumeric },
       ) +
-      lines.map((line) => `<div style="${MUTED}">${escapeHtml(line)}</div>`).join("");
-    const text = textTable(["layer", "", "since created"], rows);
-    return {
-      "text/html": container(html),
-      "text/plain": [this.title, text, ...lines].join("\n"),
-    };
+      table(figureHeaders, rows.map((r) => r.map(escapeHtml)), { numeric }) +
+      `</div>` + (note === "" ? "" : `<div style="${MUTED}">${escapeHtml(note)}</div>`);
+    const text = [
+      this.title,
+      textTable(layerHeaders, layerRows, { numeric: layerNumeric }),
+      "",
+      textTable(figureHeaders, rows, { numeric }),
+      ...(note === "" ? [] : [note]),
+    ].join("\n");
+    return { "text/html": container(html), "text/plain": text };
   }
 }
 
 function layerOf(info: ModelInfo): Layer {
-  const f = info.figures;
-  const figures = info.role === "provider"
-    ? [
-      `requests ${f.requests ?? 0}`,
-      `retries ${f.retries ?? 0}`,
-      `samples ${f.samples ?? 0}`,
-      `tokens ${f.promptTokens ?? 0}/${f.completionTokens ?? 0}`,
-      ...(f.cost === undefined ? [] : [`cost ${formatCost(f.cost)}`]),
-      seconds(f.queryTime ?? 0),
-    ]
-    : Object.entries(f).map(([name, value]) => `${name} ${value}`);
-  return { kind: info.kind, detail: info.detail, figures };
+  return { kind: info.kind, detail: info.detail, figures: info.figures };
+}
+
+/** A layer's hits, misses, drawn (a provider's samples) and requests; "" where it has none. */
+function layerFigures(layer: Layer): string[] {
+  const f = layer.figures;
+  const drawn = f.drawn ?? f.samples;
+  return [f.hits, f.misses, drawn, f.requests].map((v) => v === undefined ? "" : count(v));
 }
 
 function layerTitle(layer: Layer): string {

@@ -42,6 +42,14 @@ export interface ProgressOptions {
    * @default {true}
    */
   timing?: boolean;
+  /**
+   * Shows nothing at all (the stream and its `state` work as usual). Outside
+   * a notebook, setting the environment variable `LLM_CACHE_QUIET=1` does
+   * the same for every progress display of a script or test run (read only
+   * when `--allow-env` grants it).
+   * @default {false}
+   */
+  quiet?: boolean;
 }
 
 /** The stream {@linkcode progress} returns, with the state it shows. */
@@ -52,14 +60,17 @@ export interface ProgressStream<T> extends AsyncIterableIterator<T> {
 
 /**
  * The next `total` items of `source`, like `take` (the source is left
- * open), with live progress: in the Deno Jupyter kernel one output updated in
- * place (a `display_id`), ending with the totals; in a terminal a single
- * progress line on stderr when stderr is a TTY; nothing otherwise. With the
- * model, the totals say how many items came from the cache and how many were
- * fresh draws, counted as `Repeatable.stats` counts hits and misses; after a
- * `break` the display says it stopped, and where. With `timing: false` the
- * final display holds no time, so a rerun with the same results leaves a
- * saved notebook unchanged.
+ * open), with live progress: percent, count, rate, time left and (with the
+ * model) how many items came from the cache and how many were fresh draws,
+ * counted as `Repeatable.stats` counts hits and misses. In the Deno Jupyter
+ * kernel it is one output updated in place (a `display_id`); in `deno run`
+ * or `deno test` it goes to stderr: one line rewritten in place when stderr
+ * is a terminal, and one summary line at the end when it is not (a log
+ * file, CI). `quiet: true`, or the environment variable `LLM_CACHE_QUIET=1`
+ * outside a notebook, shows nothing. The final display adds the requests
+ * (and cost); after a `break` it says it stopped, and where. With
+ * `timing: false` the final display holds no time, so a rerun with the same
+ * results leaves a saved notebook unchanged.
  *
  * @example
  * ```ts
@@ -75,13 +86,13 @@ export interface ProgressStream<T> extends AsyncIterableIterator<T> {
  * }
  *
  * const model = new Repeatable(new Counter("gpt-4o", 1, { maxBatch: 10 }));
- * const stream = progress(model.sample("p", 10), 30, { model });
+ * const stream = progress(model.sample("p", 10), 30, { model, quiet: true });
  * const items = await collect(stream, 30);
  * assert.equal(items.length, 30);
  * assert.equal(stream.state.totals, "0 from cache, 30 fresh, 3 requests");
  *
  * // For a notebook that is committed: no time in the final display.
- * const again = progress(model.sample("p", 10), 30, { model, timing: false });
+ * const again = progress(model.sample("p", 10), 30, { model, timing: false, quiet: true });
  * await collect(again, 30);
  * assert.equal(again.state.totals, "30 from cache, 0 fresh, 0 requests");
  * assert.equal(again.state.timing, false);
@@ -98,7 +109,7 @@ export function progress<T>(
   options: ProgressOptions = {},
 ): ProgressStream<T> {
   assertLength("total", total);
-  return new Progress(take(source, total), total, options, chooseSink());
+  return new Progress(take(source, total), total, options, chooseSink(options.quiet === true));
 }
 
 class Progress<T> implements ProgressStream<T> {
@@ -162,6 +173,7 @@ class Progress<T> implements ProgressStream<T> {
   get state(): ProgressState {
     const final = this.#finished;
     const totals = final ? this.#totals() : undefined;
+    const cached = this.#cached();
     return {
       label: this.#options.label ?? "sampling",
       done: this.#done,
@@ -169,9 +181,22 @@ class Progress<T> implements ProgressStream<T> {
       elapsed: (performance.now() - (this.#start ?? performance.now())) / 1000,
       finished: final,
       ...(final && this.#done < this.#total ? { stopped: true } : {}),
+      ...(cached === undefined ? {} : { cached }),
       ...(totals === undefined ? {} : { totals }),
       ...(final && this.#options.timing === false ? { timing: false } : {}),
     };
+  }
+
+  /** Of the items read, how many came from the cache (with the model). */
+  #cached(): number | undefined {
+    const model = this.#options.model;
+    if (model === undefined || this.#before === undefined) return undefined;
+    const served = servedFigures(model);
+    // Items served meanwhile by the stack's outermost cache; without one, all are fresh.
+    const misses = served !== undefined && this.#before.cached
+      ? served.misses - this.#before.stack.misses
+      : this.#done;
+    return this.#done - Math.min(this.#done, Math.max(0, misses));
   }
 
   async #show(final: boolean): Promise<void> {
@@ -182,16 +207,12 @@ class Progress<T> implements ProgressStream<T> {
 
   #totals(): string | undefined {
     const model = this.#options.model;
-    if (model === undefined || this.#before === undefined) return undefined;
-    const cached = servedFigures(model) !== undefined;
-    const meanwhile = stackFigures(model, this.#before.stack);
-    // Items served meanwhile by the stack's outermost cache; without one, all are fresh.
-    const misses = cached && this.#before.cached ? meanwhile.misses : this.#done;
-    const fresh = Math.min(this.#done, Math.max(0, misses));
-    const { requests, cost } = meanwhile;
-    return `${this.#done - fresh} from cache, ${fresh} fresh, ` +
+    const cached = this.#cached();
+    if (model === undefined || this.#before === undefined || cached === undefined) return undefined;
+    const { requests, cost, currency } = stackFigures(model, this.#before.stack);
+    return `${cached} from cache, ${this.#done - cached} fresh, ` +
       `${requests} request${requests === 1 ? "" : "s"}` +
-      (cost === undefined ? "" : `, cost ${formatCost(cost)}`);
+      (cost === undefined ? "" : `, cost ${formatCost(cost)} ${currency ?? "USD"}`);
   }
 }
 

@@ -7,17 +7,20 @@
 import type { Model } from "../core/model.ts";
 import { assertCount, assertLength, assertPrompt, describe } from "../core/_validate.ts";
 import {
+  CAPTION,
   container,
   escapeHtml,
   foldedText,
+  legend,
+  mark,
   type MimeBundle,
-  MUTED,
   preview,
   table,
   textTable,
   View,
 } from "./html.ts";
-import { ORIGIN_COLOUR, readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
+import { SWATCH } from "./_palette.ts";
+import { readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
 
 /** Options of {@linkcode samplesTable}. */
 export interface SamplesTableOptions {
@@ -99,11 +102,6 @@ export async function samplesTable(
   return new SamplesTable(list, rows, fold);
 }
 
-const LABEL: Readonly<Record<SampleOrigin, string>> = {
-  cache: "from cache",
-  fresh: "fresh",
-};
-
 /**
  * Samples of many prompts in one table; see {@linkcode samplesTable}.
  *
@@ -143,8 +141,9 @@ export class SamplesTable extends View {
 
   /**
    * The view as `text/html` and `text/plain`: in HTML every sample is folded
-   * when it is long and its cell is edged in the colour of its origin; in
-   * text, fresh samples carry a `*`.
+   * when it is long and its cell is edged in the colour of its origin beside
+   * its mark (`↺` from cache, `*` fresh), with the legend on the caption's
+   * line; in text, fresh samples carry a `*`.
    *
    * @example
    * ```ts
@@ -164,16 +163,16 @@ export class SamplesTable extends View {
     const fresh = samples.filter((s) => s.origin === "fresh").length;
     const caption = `${count(this.prompts.length, "prompt")} × ${count(columns, "sample")} · ` +
       `${samples.length - fresh} from cache · ${fresh} fresh`;
-    const legend = (["cache", "fresh"] as const)
-      .map((origin) => edged(escapeHtml(LABEL[origin]), origin))
-      .join(" ");
-    const html = table(
-      headers,
-      this.prompts.map((prompt, p) => [
-        foldedText(prompt, 60, 60),
-        ...this.#cells(p, (s) => edged(foldedText(s.text, this.#fold, this.#fold), s.origin)),
-      ]),
-    ) + `<div style="${MUTED}">${escapeHtml(caption)} · ${legend}</div>`;
+    const html =
+      `<div style="${CAPTION}">${escapeHtml(caption)} \u00a0${legend(["cache", "fresh"])}</div>` +
+      table(
+        headers,
+        this.prompts.map((prompt, p) => [
+          `<div title="${escapeHtml(prompt)}">${foldedText(prompt, 40, 40)}</div>`,
+          ...this.#cells(p, (s) => edged(foldedText(s.text, this.#fold, this.#fold), s.origin)),
+        ]),
+        { widths: ["28%", ...Array(columns).fill("")] },
+      );
     const text = textTable(
       headers,
       this.prompts.map((prompt, p) => [
@@ -202,10 +201,14 @@ export class SamplesTable extends View {
   }
 }
 
-/** `html` in a cell edged with the colour of `origin`, which its title names. */
+/**
+ * `html` in a cell edged with the colour of `origin`, after its mark (which
+ * says the same without colour); the title names it.
+ */
 function edged(html: string, origin: SampleOrigin): string {
-  return `<div title="${LABEL[origin]}" style="border-left:3px solid ${ORIGIN_COLOUR[origin]};` +
-    `padding-left:6px">${html}</div>`;
+  const { colour, label } = SWATCH[origin];
+  return `<div title="${label}" style="display:flex;gap:4px;border-left:3px solid ${colour};` +
+    `padding-left:4px">${mark(origin)} <div style="min-width:0;flex:1">${html}</div></div>`;
 }
 
 function count(n: number, noun: string): string {

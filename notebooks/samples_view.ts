@@ -11,6 +11,7 @@ import {
   container,
   escapeHtml,
   foldedText,
+  legend,
   type MimeBundle,
   MUTED,
   pill,
@@ -18,8 +19,10 @@ import {
   table,
   textTable,
   View,
+  wrap,
 } from "./html.ts";
-import { ORIGIN_COLOUR, readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
+import { SWATCH } from "./_palette.ts";
+import { readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
 
 export type { SampleOrigin, SampleRow };
 
@@ -129,30 +132,40 @@ export class SamplesView extends View {
    * const long = "x".repeat(200);
    * const html = new SamplesView("p", [{ index: 0, text: long, origin: "fresh" }], 100)
    *   .bundle()["text/html"];
-   * assert(html.includes("<details>") && html.includes("(200 chars)"));
+   * assert(html.includes("<details>") && html.includes("(200\u00a0chars)"));
+   * assert.match(String(new SamplesView("p", [{ index: 0, text: "42", origin: "fresh" }])), /^0  \* fresh  42$/m);
    * ```
    */
   bundle(): MimeBundle {
     const fresh = this.rows.filter((r) => r.origin === "fresh").length;
     const caption = `${this.rows.length} samples · ${this.rows.length - fresh} from cache · ` +
       `${fresh} fresh`;
-    const html = `<div style="${CAPTION}">${escapeHtml(preview(this.prompt, 120))}</div>` +
+    const headers = ["#", "from", "sample"];
+    // The whole prompt: a long one is folded, never cut without a way to read it.
+    const html = `<div style="${CAPTION}" title="${escapeHtml(this.prompt)}">` +
+      `${foldedText(this.prompt, 300, 120)}</div>` +
       table(
-        ["#", "sample", "from"],
-        this.rows.map((r) => [String(r.index), foldedText(r.text, this.#fold), badge(r.origin)]),
+        headers,
+        this.rows.map((r) => [String(r.index), badge(r.origin), foldedText(r.text, this.#fold)]),
+        { numeric: [true] },
       ) +
-      `<div style="${MUTED}">${escapeHtml(caption)}</div>`;
+      `<div style="${MUTED}">${escapeHtml(caption)} \u00a0${legend(["cache", "fresh"])}</div>`;
     const text = textTable(
-      ["#", "from", "sample"],
-      this.rows.map((r) => [String(r.index), r.origin, preview(r.text, 70)]),
+      headers,
+      this.rows.map((r) => [
+        String(r.index),
+        `${SWATCH[r.origin].mark} ${r.origin}`,
+        preview(r.text, 70),
+      ]),
+      { numeric: [true] },
     );
     return {
       "text/html": container(html),
-      "text/plain": `${preview(this.prompt, 120)}\n${text}\n${caption}`,
+      "text/plain": `${wrap(this.prompt, 100)}\n${text}\n${caption}`,
     };
   }
 }
 
 function badge(origin: SampleOrigin): string {
-  return pill(origin, ORIGIN_COLOUR[origin]);
+  return pill(origin, origin);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CostFigures, SavedFigures } from "../core/cost.ts";
+import { type CostFigures, currencyOf, type SavedFigures } from "../core/cost.ts";
 import type { Model } from "../core/model.ts";
 import { stackOf } from "../core/model_info.ts";
 
@@ -36,6 +36,12 @@ export interface StackFigures extends CostFigures {
    * @default {undefined}
    */
   cost?: number;
+  /**
+   * The currency of `cost` and of what was `saved` (the price's, `"USD"`
+   * unless it names another); absent without a price.
+   * @default {undefined}
+   */
+  currency?: string;
   /** Seconds spent waiting for the provider. */
   queryTime: number;
   /**
@@ -101,11 +107,11 @@ export function stackFigures(model: Model, since?: StackFigures): StackFigures {
     retries: total("retries"),
     promptTokens: bottom.figures.promptTokens ?? 0,
     completionTokens: bottom.figures.completionTokens ?? 0,
-    ...(cost === undefined ? {} : { cost }),
+    ...(cost === undefined ? {} : { cost, currency: currencyOf(bottom.price) ?? "USD" }),
     queryTime: bottom.figures.queryTime ?? 0,
     ...(saved === undefined ? {} : { saved }),
   };
-  return since === undefined ? now : difference(now, since);
+  return shownRounded(since === undefined ? now : difference(now, since));
 }
 
 /**
@@ -126,7 +132,8 @@ export function stackFigures(model: Model, since?: StackFigures): StackFigures {
  * ```
  */
 export function difference(after: StackFigures, before: StackFigures): StackFigures {
-  const minus = (name: Exclude<keyof StackFigures, "cost" | "saved">) => after[name] - before[name];
+  const minus = (name: Exclude<keyof StackFigures, "cost" | "currency" | "saved">) =>
+    after[name] - before[name];
   const saved = after.saved === undefined || before.saved === undefined
     ? {}
     : { saved: savedSince(after.saved, before.saved) };
@@ -139,9 +146,29 @@ export function difference(after: StackFigures, before: StackFigures): StackFigu
     promptTokens: minus("promptTokens"),
     completionTokens: minus("completionTokens"),
     ...costSince(after, before),
+    ...(after.currency === undefined ? {} : { currency: after.currency }),
     queryTime: minus("queryTime"),
     ...saved,
   };
+}
+
+/**
+ * `figures` as they are, shown (by `console.log`, or as a cell's value)
+ * with every number rounded: six significant digits, which removes the
+ * noise of float sums (0.0030115499999999996 shows as 0.00301155).
+ */
+function shownRounded(figures: StackFigures): StackFigures {
+  Object.defineProperty(figures, Symbol.for("Deno.customInspect"), {
+    value: (inspect: typeof Deno.inspect, options: Deno.InspectOptions) =>
+      inspect(roundedCopy(figures), options),
+  });
+  return figures;
+}
+
+function roundedCopy(value: unknown): unknown {
+  if (typeof value === "number") return Number(value.toPrecision(6));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundedCopy(v)]));
 }
 
 function savedSince(after: SavedFigures, before: SavedFigures): SavedFigures {

@@ -39,15 +39,16 @@ Deno.test("showAttempts: outcome, reason or value, response, in HTML and plain t
   assert.ok(!html.includes("<script"), "response text is escaped");
   assert.ok(html.includes("&lt;script&gt;"));
   assert.ok(!/&(?!amp;|lt;|gt;|quot;|#39;)/.test(html), "a bare & in HTML");
-  assert.match(html, />parse<\/span>/);
-  assert.match(html, />validate<\/span>/);
-  assert.match(html, />passed<\/span>/);
+  assert.match(html, />✗ parse<\/span>/);
+  assert.match(html, />✗ validate<\/span>/);
+  assert.match(html, />✓ passed<\/span>/);
   assert.ok(!/<(div|table|span|pre)\b/.test(plain), "no markup in text/plain");
   const lines = plain.split("\n");
-  assert.equal(lines[0], "3 attempts · passed at attempt 2");
-  assert.match(lines[3]!, /^0\s+parse\s+expected opening tag <a> at offset 0/);
-  assert.match(lines[4]!, /^1\s+validate\s+validate returned false\s+<a>bad<\/a>$/);
-  assert.match(lines[5]!, /^2\s+passed\s+<script>alert\("x"\)<\/script> & 'q'/);
+  assert.equal(lines[0], "3 attempts · passed on attempt 3");
+  assert.match(lines[3]!, /^ +1 +✗ parse +expected opening tag <a> at offset 0/);
+  assert.match(lines[4]!, /^ +text there: <script>alert\("x"\)<\/script> & 'q'$/);
+  assert.match(lines[5]!, /^ +2 +✗ validate +validate returned false +<a>bad<\/a>$/);
+  assert.match(lines[6]!, /^ +3 +✓ passed +<script>alert\("x"\)<\/script> & 'q'/);
   assert.equal(String(view), plain);
 });
 
@@ -60,7 +61,7 @@ Deno.test("showAttempts takes the LLMOutputError a call threw; values show as JS
   await queryRetry(new Scripted(['{"year": 2017}']), "p", json(), {
     onAttempt: (a) => attempts.push(a),
   });
-  assert.match(String(showAttempts(attempts)), /passed\s+\{"year":2017\}/);
+  assert.match(String(showAttempts(attempts)), /✓ passed\s+\{"year":2017\}/);
   assert.match(String(showAttempts([])), /^0 attempts · none passed/);
 });
 
@@ -68,6 +69,6 @@ Deno.test("showAttempts folds long responses and rejects what is not attempts", 
   const long = `<a>ok</a>\n${"line\n".repeat(10)}`;
   const [attempt] = await attemptsOf([long], 1);
   const html = showAttempts([attempt!], { fold: 500 }).bundle()["text/html"];
-  assert.match(html, /<details>/, "more than 3 lines is folded");
+  assert.match(html, /<details open>/, "more than 3 lines is folded, open as it passed");
   assert.throws(() => showAttempts(42 as never), /cannot show 42 as attempts: .* onAttempt option/);
 });

@@ -69,8 +69,8 @@ Deno.test("model stacks render themselves outside-in with their figures", async 
   assertBundle(bundle);
   const text = bundle["text/plain"];
   assert.match(text, /^Independent → Repeatable → CountingModel gpt-4o @ 1\n/);
-  assert.match(text, /requests 1/);
-  assert.match(text, /hits 0 · misses 3 /, "three items of one fresh batch: three misses");
+  assert.match(text, /^CountingModel +gpt-4o @ 1, max batch 10 +10 +1$/m, "drawn, requests");
+  assert.match(text, /^misses +3$/m, "three items of one fresh batch: three misses");
   assert.match(bundle["text/html"], /<table/);
   const figures = modelView(model).figures;
   assert.equal(figures.requests, 1);
@@ -151,19 +151,19 @@ Deno.test("the answer chart counts answers, keeps ties in order and escapes labe
     ["9", 3],
     ["42", 2],
     ["7", 1],
-    ["other (1 answers)", 1],
+    ["1 other answer", 1],
   ]);
   assert.equal(chart.total, 7);
   assert.equal(chart.distinct, 4);
   const bundle = chart.bundle();
   assertBundle(bundle);
-  assert.match(bundle["text/html"], /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.match(bundle["text/html"], /fill="currentColor"/, "text follows the theme");
+  assert.match(bundle["image/svg+xml"]!, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.doesNotMatch(bundle["text/html"], /color:#|fill="#000/, "text follows the theme");
   assert.equal(bundle["image/svg+xml"], chart.svg());
   assertEscaped(bundle["text/html"]);
   const evil = answerChart([EVIL]).bundle()["text/html"];
   assertEscaped(evil);
-  assert.match(bundle["text/plain"], /9 │█+ 3/);
+  assert.match(bundle["text/plain"], /9 │█+ 3 \(43%\)/);
 });
 
 Deno.test("an empty chart still renders", () => {
@@ -228,14 +228,17 @@ Deno.test("progress yields the first total items and shows nothing outside a TTY
 
 Deno.test("progress states render as one line and as an escaped bundle", () => {
   const running = { label: EVIL, done: 3, total: 10, elapsed: 1.5, finished: false };
-  assert.match(progressLine(running), /3\/10 · 1.50 s \(2.0\/s\)$/);
+  assert.match(progressLine(running), /30% 3\/10 · 2\.0\/s · 4 s left$/);
   assert.ok(!progressLine(running).includes("\n"));
   const done = { ...running, done: 10, finished: true, totals: "4 from cache, 6 fresh" };
   const bundle = progressBundle(done);
   assertBundle(bundle);
   assertEscaped(bundle["text/html"]);
   assert.match(bundle["text/html"], /data-progress="done"/);
-  assert.match(bundle["text/plain"], /^✓ .*10\/10 .* 4 from cache, 6 fresh$/);
+  assert.match(
+    bundle["text/plain"],
+    /^✓ .*100% 10\/10 · 1\.50 s \(6\.7\/s\) · 4 from cache, 6 fresh$/,
+  );
   assert.match(progressBundle(running)["text/html"], /data-progress="running"/);
 });
 
@@ -255,8 +258,8 @@ Deno.test("the samples table shows prompts × first samples with their origin", 
   assertBundle(bundle);
   assertEscaped(bundle["text/html"]);
   assert.match(bundle["text/html"], /<details>/, "a long sample is folded");
-  assert.match(bundle["text/html"], /title="from cache" style="border-left:3px solid #2e8b57/);
-  assert.match(bundle["text/html"], /title="fresh" style="border-left:3px solid #d2691e/);
+  assert.match(bundle["text/html"], /title="from cache" style="[^"]*border-left:3px solid #3f7fcf/);
+  assert.match(bundle["text/html"], /title="fresh" style="[^"]*border-left:3px solid #e69f00/);
   const text = bundle["text/plain"];
   assert.match(text, /^prompt +0 +1 +2$/m);
   const cell = `<script>alert\\("x"\\)<\\/scri…`;
@@ -310,10 +313,10 @@ Deno.test("the answer chart marks the expected answer, even a rare or absent one
   const samples = ["9", "9", "9", "42", "42", "7", "30"];
   const inTop = answerChart(samples, { expected: "42" });
   assert.equal(inTop.expected, "42");
-  assert.match(String(inTop), /^42 │█+ 2 ✓ expected$/m);
-  assert.match(String(inTop), /^ 9 │█+ 3$/m, "other bars are not marked");
+  assert.match(String(inTop), /^ +42 │█+ 2 \(29%\) ✓ expected$/m);
+  assert.match(String(inTop), /^ +9 │█+ 3 \(43%\)$/m, "other bars are not marked");
   assert.match(String(inTop), /expected 42: 2 of 7 \(29%\)$/);
-  assert.match(inTop.svg(), /fill="#2e8b57"/);
+  assert.match(inTop.svg(), /fill="#228833"/);
 
   // Outside the top bars: it keeps a bar of its own, taken out of "other".
   const rare = answerChart(samples, { expected: "30", top: 2 });
@@ -321,18 +324,18 @@ Deno.test("the answer chart marks the expected answer, even a rare or absent one
     ["9", 3],
     ["42", 2],
     ["30", 1],
-    ["other (1 answers)", 1],
+    ["1 other answer", 1],
   ]);
-  assert.match(String(rare), /^\s*30 │█+ 1 ✓ expected$/m);
+  assert.match(String(rare), /^\s*30 │█+ 1 \(14%\) ✓ expected$/m);
 
   // Never given: a bar of 0, no rectangle.
   const absent = answerChart(samples, { expected: EVIL });
   assert.deepEqual(absent.counts.at(-1), { answer: EVIL, count: 0 });
-  assert.match(String(absent), / │ 0 ✓ expected$/m);
+  assert.match(String(absent), / │ 0 \(0%\) ✓ expected$/m);
   assert.match(String(absent), /expected <script>alert\("x"\)<\/sc…: 0 of 7 \(0%\)$/);
   const html = absent.bundle()["text/html"];
   assertEscaped(html);
-  assert.equal(html.match(/<rect /g)?.length, 4, "four answers with samples, none for 0");
+  assert.equal(absent.svg().match(/<rect x=/g)?.length, 4, "four answers with samples, none for 0");
 
   // Without one nothing changes, and a number is refused with the fix.
   assert.doesNotMatch(String(answerChart(samples)), /expected/);
@@ -355,11 +358,11 @@ Deno.test("progress with timing: false leaves time and rate out of the final dis
   assert.ok(state.elapsed >= 0, "the state still knows the time");
   assert.equal(
     progressLine(state),
-    "✓ ten ████████████████████ 10/10 · 0 from cache, 10 fresh, 2 requests",
+    "✓ ten ████████████████████ 100% 10/10 · 0 from cache, 10 fresh, 2 requests",
   );
   assert.match(
     progressBundle(state)["text/html"],
-    />10 \/ 10 · 0 from cache, 10 fresh, 2 requests</,
+    />100% · 10 \/ 10 · 0 from cache, 10 fresh, 2 requests</,
   );
   // Stopped early, the final display says where, still without time.
   const stopped = progress(model.sample("p"), 10, { timing: false });
@@ -367,7 +370,7 @@ Deno.test("progress with timing: false leaves time and rate out of the final dis
   await stopped.return?.();
   assert.match(
     progressLine(stopped.state),
-    /^■ stopped: sampling █+░+ 1\/10 · stopped at 1 of 10$/,
+    /^■ sampling ██░+ 10% 1\/10 stopped$/,
   );
 });
 
@@ -403,11 +406,11 @@ Deno.test({
       ...Array(shown.length - 1).fill(true),
     ]);
     const live = shown.slice(0, -1).map((s) => s.bundle["text/plain"]);
-    assert.ok(live.every((t) => / · \d+\.\d\d s/.test(t)), `live updates show time: ${live}`);
+    assert.ok(live.slice(1).every((t) => / · [\d.]+\/s · \d+ s left/.test(t)), `live: ${live}`);
     const last = shown.at(-1)!.bundle;
     assert.equal(
       last["text/plain"],
-      "✓ sampling ████████████████████ 4/4 · 0 from cache, 4 fresh, 4 requests",
+      "✓ sampling ████████████████████ 100% 4/4 · 0 from cache, 4 fresh, 4 requests",
     );
     assert.doesNotMatch(last["text/html"], /\d s\b/);
   },
