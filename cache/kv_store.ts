@@ -228,6 +228,65 @@ export class KvStore implements Store {
   }
 
   /**
+   * Stores `samples[k]` at exactly index `from + k` where that index is free
+   * (one atomic check of a missing key each), and returns what each of those
+   * indices holds (cache slicing); see {@linkcode Store.place}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, 0, ["x"], "p");
+   * // Index 0 keeps "x"; "z" lands at index 1.
+   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]> {
+    const prefix = sampleKeyPrefix(key);
+    const usagePrefix = usageKeyPrefix(key);
+    const id = listingId(key);
+    const listing = await this.#listing(key, prompt);
+    const piece = pieceBytes(prefix);
+    const held: string[] = [];
+    for (const [k, sample] of samples.entries()) {
+      const i = from + k;
+      const value = await encodeText(this.#kv, sample);
+      const claim = {
+        ids: [`${id}\n${i}`],
+        checks: [[...prefix, i]],
+        sets: [
+          ...rowsOf(prefix, i, value, piece),
+          ...usageRows(usagePrefix, i, usage?.slice(k, k + 1)),
+          ...listing,
+        ],
+      };
+      let found: string | undefined;
+      // A claim fails only when the index is taken: read what holds it.
+      while (!(await this.#commits.claim(claim))) {
+        [found] = await this.#readFrom(prefix, i, 1);
+        if (found !== undefined) break;
+      }
+      if (found === undefined) listing.length = 0;
+      held.push(found ?? sample);
+    }
+    this.#listed.add(id);
+    return held;
+  }
+
+  /**
    * The usage records of the sequence's samples that cover index `from` or
    * later, by index; a sequence stored without usage has none.
    */
