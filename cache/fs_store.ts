@@ -50,9 +50,12 @@ export const PROMPT_FILE = "prompt.txt";
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
  * to `<i>.md`, which fails if `<i>.md` exists. A reader never sees half a
  * sample, and an existing sample is never overwritten: a writer that loses
- * index `i` reads the winner's sample there and tries `i + 1`. A writer
- * killed before it removed its temporary file leaves that file behind;
- * readers ignore it.
+ * index `i` reads the winner's sample there and tries `i + 1` (a slice's
+ * placement, {@linkcode FsStore.place}, keeps the winner's sample at `i`
+ * instead). A writer killed before it removed its temporary file leaves that
+ * file behind; readers ignore it. A temporary file removed under a live
+ * writer (`cache verify --fix` removes those older than a minute) is written
+ * again, so a slow writer loses nothing.
  *
  * Reading looks for `0.md`, `1.md`, … by name and stops at the first missing
  * index. So:

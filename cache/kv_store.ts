@@ -69,7 +69,8 @@ const encoder = new TextEncoder();
 
 /**
  * Sequences in a Deno KV database. Index claims are atomic (a check for a
- * missing key), so several processes can append to one sequence at once;
+ * missing key), so several processes can append to one sequence, or place
+ * samples at given indices (cache slicing), at once;
  * claims made while a commit is in flight (concurrent prompts) share the next
  * commit, and `database is locked` errors from concurrent writers are retried
  * with jittered backoff.

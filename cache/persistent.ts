@@ -39,7 +39,17 @@ export interface PersistentOptions {
  * the home folder); any {@linkcode Store} works too. Fresh samples are stored
  * as soon as they arrive, whole batches at once. `Persistent(Persistent(m, a), b)`
  * slices a cache: after a run, `b` holds exactly the items the run used, at
- * the same indices as in `a`.
+ * the same indices as in `a`, also when several models or processes slice
+ * into `b` at once: each item is placed at its index ({@linkcode Store.place}),
+ * and an index of `b` that holds another item than `a` at the same index is
+ * an error naming both stores. A store without `place` can be read as a
+ * slice, not written: the first miss says so, before anything is drawn.
+ *
+ * On a miss it looks in its store again (others may have stored the item),
+ * except right after its own append with nothing learned since: the index
+ * after the one it took was free then, and should another writer take it
+ * meanwhile, the next append finds that sample and serves it, keeping this
+ * model's own after it. No clock decides.
  *
  * Before its first draw, a `Persistent` checks that its store can be written
  * (see {@linkcode Store.checkAccess}), so that no sample is paid for that

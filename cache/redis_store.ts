@@ -22,7 +22,8 @@
  * An append is one Lua script, so Redis runs it atomically: it pushes the new
  * samples after whatever is there (two writers never claim the same index),
  * with the records of what they cost to draw, and answers with every sample
- * from the caller's index on.
+ * from the caller's index on. A placement (cache slicing) is one script too:
+ * an index below the list's length keeps its sample, the others are pushed.
  *
  * A cache must never lose a sample, so run the server with
  * `maxmemory-policy noeviction` (the default) and, to survive a server crash,
