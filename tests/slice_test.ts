@@ -81,3 +81,14 @@ Deno.test("an in-memory slice whose first fill failed keeps the cache below's in
   const below = await collect(inner.sample(PROMPT), 3);
   assert.deepEqual(await collect(outer.sample(PROMPT), 3), below);
 });
+
+Deno.test("a custom store whose place() answers fewer samples than it was given is an error", () =>
+  withTempDir(async (dir) => {
+    const folder = new FsStore(`${dir}/y`);
+    const slice: Store = { ...withoutPlace(folder), place: () => Promise.resolve([]) };
+    const outer = new Persistent(new Persistent(new CountingModel("m", 1), `${dir}/x`), slice);
+    await assert.rejects(
+      first(outer.sample(PROMPT)),
+      /place\(\) answered 0 sample\(s\) for 1; a Store's place\(\) answers what each index holds/,
+    );
+  }));
