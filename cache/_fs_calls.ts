@@ -63,7 +63,7 @@ export interface FileCalls {
   readFrom(path: string, offset: number): Maybe<Uint8Array | undefined>;
   /** Links `existing` to `target`; false when `target` exists. */
   link(existing: string, target: string): Maybe<boolean>;
-  /** Removes the file `path`. */
+  /** Removes the file `path`; one already gone is no error (its remover did the work). */
   remove(path: string): Maybe<void>;
   /** Creates the folder `path` (and missing parents); false when something is there. */
   mkdir(path: string): Maybe<boolean>;
@@ -202,7 +202,11 @@ function calls(root: string, deno: Primitives): FileCalls {
             : fail(error, "claiming", target, "write"),
       ),
     remove: (path) =>
-      attempt(() => deno.remove(path), same, (error) => fail(error, "removing", path, "write")),
+      attempt(
+        () => deno.remove(path),
+        same,
+        (error) => missing(error, undefined, () => fail(error, "removing", path, "write")),
+      ),
     mkdir,
     list: (folder) =>
       attempt(() => deno.list(folder), same, (error) => readFailed(error, "listing", folder)),

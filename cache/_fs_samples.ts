@@ -42,11 +42,11 @@ function sampleFile(folder: string, index: number): string {
 /** What a listing showed under a name: a file, a link, or something else. */
 export type Listed = "file" | "link" | "other";
 
-/** What an append stored. */
+/** What an append or a placement stored. */
 export interface Claimed {
-  /** The samples from the append's first index on, others' included. */
+  /** The samples from the first index on, others' included. */
   readonly found: string[];
-  /** The index each of the append's samples got, in order. */
+  /** The index each of the samples got, in order; -1 for one not placed. */
   readonly at: number[];
 }
 
@@ -112,14 +112,51 @@ export class Samples {
    * link each, and returns the samples from `from` up to the last one it
    * stored, other writers' included, and the index each of `samples` got.
    */
-  async append(
+  append(
     calls: FileCalls,
     folder: string,
     from: number,
     samples: readonly string[],
   ): Promise<Claimed> {
+    return this.#linked(
+      calls,
+      folder,
+      samples,
+      (temps) => this.#claim(calls, folder, from, temps, samples),
+    );
+  }
+
+  /**
+   * Links `samples[k]` to exactly `<from + k>.md` where that file is free
+   * (cache slicing): what each of those indices holds afterwards, and the
+   * index each of `samples` got (-1 where another sample was there).
+   */
+  place(
+    calls: FileCalls,
+    folder: string,
+    from: number,
+    samples: readonly string[],
+  ): Promise<Claimed> {
+    return this.#linked(
+      calls,
+      folder,
+      samples,
+      (temps) => this.#placeAt(calls, folder, from, temps, samples),
+    );
+  }
+
+  /**
+   * Writes the temporary files of `samples`, has `link` link them, then
+   * removes them.
+   */
+  async #linked(
+    calls: FileCalls,
+    folder: string,
+    samples: readonly string[],
+    link: (temps: readonly string[]) => Promise<Claimed>,
+  ): Promise<Claimed> {
     // The temporary files are written all at once (at the same time, when
-    // the calls are non-blocking), then claimed in order.
+    // the calls are non-blocking), then linked in order.
     const temps = samples.map(() => this.#tempPath(folder));
     const failures = await settleAll(
       temps.map((temp, k) => () => calls.writeNew(temp, samples[k]!)),
@@ -130,15 +167,38 @@ export class Samples {
     let error = failed === -1 ? undefined : failures[failed];
     let out: Claimed = { found: [], at: [] };
     try {
-      const linked = failed === -1 ? temps : temps.slice(0, failed);
-      out = await this.#claim(calls, folder, from, linked, samples);
-    } catch (claimError) {
-      error = claimError;
+      out = await link(failed === -1 ? temps : temps.slice(0, failed));
+    } catch (linkError) {
+      error = linkError;
     }
     const removed = await settleAll(written.map((temp) => () => calls.remove(temp)));
     error ??= removed.find((failure) => failure !== undefined);
     if (error !== undefined) throw error;
     return out;
+  }
+
+  /** Links `temps` (the files of `samples`) to `<from + k>.md` where that is free. */
+  async #placeAt(
+    calls: FileCalls,
+    folder: string,
+    from: number,
+    temps: readonly string[],
+    samples: readonly string[],
+  ): Promise<Claimed> {
+    const found: string[] = [];
+    const at: number[] = [];
+    for (const [k, temp] of temps.entries()) {
+      const i = from + k;
+      if (await this.#link(calls, temp, sampleFile(folder, i), samples[k]!)) {
+        this.#isPlain(folder, i);
+        at.push(i);
+        found.push(samples[k]!);
+      } else {
+        at.push(-1);
+        found.push(await this.#readClaimed(calls, folder, i));
+      }
+    }
+    return { found, at };
   }
 
   /**
@@ -157,7 +217,7 @@ export class Samples {
     const at: number[] = [];
     let i = from;
     for (const [k, temp] of temps.entries()) {
-      while (!(await calls.link(temp, sampleFile(folder, i)))) {
+      while (!(await this.#link(calls, temp, sampleFile(folder, i), samples[k]!))) {
         found.push(await this.#readClaimed(calls, folder, i++));
       }
       this.#isPlain(folder, i);
@@ -174,9 +234,26 @@ export class Samples {
     const temp = this.#tempPath(folder);
     await calls.writeNew(temp, text);
     try {
-      await calls.link(temp, target);
+      await this.#link(calls, temp, target, text);
     } finally {
       await calls.remove(temp);
+    }
+  }
+
+  /**
+   * Links `temp`, which holds `text`, to `target`; false when `target`
+   * exists. A temporary file removed meanwhile (`cache verify --fix` takes an
+   * old one for a killed writer's) is written again: how long a writer takes
+   * never decides whether its sample is kept.
+   */
+  async #link(calls: FileCalls, temp: string, target: string, text: string): Promise<boolean> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await calls.link(temp, target);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound) || attempt === 3) throw error;
+        await calls.writeNew(temp, text);
+      }
     }
   }
 

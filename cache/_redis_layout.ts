@@ -1,7 +1,7 @@
 /**
  * Where a `RedisStore` keeps what: the server and key prefix a URL names, the
  * keys under the prefix (the table is in `redis_store.ts`), and the Lua
- * script that appends atomically. Kept in one place so that the key names,
+ * scripts that append and place atomically. Kept in one place so that the key names,
  * the check of a prefix against them and the cleanup of a store's own keys
  * cannot drift apart.
  *
@@ -51,6 +51,49 @@ end
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 return redis.call('LRANGE', KEYS[1], from, -1)
+`;
+
+/**
+ * Placement (cache slicing): each sample goes to exactly its index, `from`,
+ * `from + 1`, …: an index below the stored length keeps its sample, the
+ * others are pushed (the list has no gaps, so they follow in order).
+ * KEYS and ARGV as {@linkcode APPEND_SCRIPT}, each usage record covering one
+ * sample (its offset among them), pushed only for a sample pushed now.
+ * Answers what each index holds, or the error `llm-cache gap: <length>`.
+ */
+export const PLACE_SCRIPT = `
+local from = tonumber(ARGV[3])
+local length = redis.call('LLEN', KEYS[1])
+if from > length then
+  return redis.error_reply('ERR llm-cache gap: ' .. length)
+end
+local first = 7 + tonumber(ARGV[6])
+if #ARGV < first then
+  return {}
+end
+local held = {}
+for i = first, #ARGV do
+  local index = from + i - first
+  if index < length then
+    held[#held + 1] = redis.call('LINDEX', KEYS[1], index)
+  else
+    redis.call('RPUSH', KEYS[1], ARGV[i])
+    held[#held + 1] = ARGV[i]
+  end
+end
+for r = 7, first - 1 do
+  local comma = string.find(ARGV[r], ',', 1, true)
+  local at = from + tonumber(string.sub(ARGV[r], 1, comma - 1))
+  if at >= length then
+    redis.call('RPUSH', KEYS[5], '{"from":' .. at .. string.sub(ARGV[r], comma))
+  end
+end
+if ARGV[4] == '1' then
+  redis.call('SET', KEYS[4], ARGV[5], 'NX')
+end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return held
 `;
 
 /**

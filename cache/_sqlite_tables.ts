@@ -30,6 +30,9 @@ function statements(db: DatabaseSync) {
     setPrompt: sql("UPDATE sequences SET prompt = ? WHERE id = ? AND prompt IS NULL"),
     next: sql("SELECT coalesce(max(idx) + 1, 0) AS next FROM samples WHERE sequence = ?"),
     from: sql("SELECT idx, sample FROM samples WHERE sequence = ? AND idx >= ? ORDER BY idx"),
+    range: sql(
+      "SELECT idx, sample FROM samples WHERE sequence = ? AND idx >= ? AND idx < ? ORDER BY idx",
+    ),
     bytes: sql("SELECT CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx = ?"),
     insert: sql("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)"),
     nextModel: sql("SELECT min(model) AS model FROM sequences WHERE model > ?"),
@@ -163,25 +166,41 @@ export class SqliteTables {
     prompt: string | undefined,
     usage?: Usages,
   ): string[] {
-    const id = this.#id(key);
-    if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, key, from);
-    if (this.#denied !== undefined) throw this.#denied;
-    const name = keyName(key);
-    const prompted = this.#prompted.has(name);
-    let sequence = id;
-    const result = transaction(this.#db, () => {
-      // Another process may have listed the sequence since it was looked up.
-      sequence = id ?? this.#id(key) ?? this.#addSequence(key, prompt);
-      // The first writer's prompt stays; one that was not recorded is filled in.
-      if (!prompted && prompt !== undefined) {
-        this.#sql.setPrompt.run(toColumn(prompt), sequence);
-      }
-      return this.#append(key, sequence, from, samples, usage);
+    return this.#write(key, from, samples, prompt, (id) => {
+      const next = this.#next(key, id, from, "append");
+      const result = from < next ? this.#readFrom(id, key, from) : [];
+      const at = samples.map((_, k) => next + k);
+      this.#insert(id, at, samples, usage);
+      result.push(...samples);
+      return result;
     });
-    // Known only now that the row is committed: a rolled-back id may be reused.
-    this.#ids.set(name, sequence!);
-    if (prompt !== undefined) this.#prompted.add(name);
-    return result;
+  }
+
+  /**
+   * Stores `samples[k]` at exactly index `from + k` where that index is free,
+   * in one transaction, and returns what each of those indices holds (cache
+   * slicing).
+   *
+   * @throws {RangeError} When `from` lies beyond the stored samples.
+   * @throws {Deno.errors.NotCapable} When the database was opened read-only.
+   */
+  place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt: string | undefined,
+    usage?: Usages,
+  ): string[] {
+    return this.#write(key, from, samples, prompt, (id) => {
+      const next = this.#next(key, id, from, "place");
+      // Indices stay contiguous: those below `next` are taken, the others free.
+      const held = this.#readFrom(id, key, from, samples.length);
+      const placed = samples.slice(held.length);
+      const at = placed.map((_, k) => from + held.length + k);
+      assertContiguous(at, next);
+      this.#insert(id, at, placed, usage?.slice(held.length));
+      return [...held, ...placed];
+    });
   }
 
   /** The first model key after `after` in code unit order, if any. */
@@ -203,33 +222,62 @@ export class SqliteTables {
     }));
   }
 
-  #append(
+  /**
+   * `work(id)` in one write transaction, the sequence's row (with its
+   * prompt) made first where it is missing.
+   */
+  #write(
     key: SequenceKey,
-    id: number,
     from: number,
     samples: readonly string[],
-    usage: Usages | undefined,
+    prompt: string | undefined,
+    work: (id: number) => string[],
   ): string[] {
+    const id = this.#id(key);
+    if (samples.length === 0) return id === undefined ? [] : this.#readFrom(id, key, from);
+    if (this.#denied !== undefined) throw this.#denied;
+    const name = keyName(key);
+    const prompted = this.#prompted.has(name);
+    let sequence = id;
+    const result = transaction(this.#db, () => {
+      // Another process may have listed the sequence since it was looked up.
+      sequence = id ?? this.#id(key) ?? this.#addSequence(key, prompt);
+      // The first writer's prompt stays; one that was not recorded is filled in.
+      if (!prompted && prompt !== undefined) {
+        this.#sql.setPrompt.run(toColumn(prompt), sequence);
+      }
+      return work(sequence);
+    });
+    // Known only now that the row is committed: a rolled-back id may be reused.
+    this.#ids.set(name, sequence!);
+    if (prompt !== undefined) this.#prompted.add(name);
+    return result;
+  }
+
+  /** The index after the last stored one; throws when `from` lies beyond it. */
+  #next(key: SequenceKey, id: number, from: number, doing: string): number {
     const { next } = this.#sql.next.get(id) as { next: number };
     if (from > next) {
       throw new RangeError(
-        `cannot append at index ${from} of ${describeKey(key)} in ${this.#location}: ` +
+        `cannot ${doing} at index ${from} of ${describeKey(key)} in ${this.#location}: ` +
           `only ${next} samples are stored and a sequence has no gaps; ` +
-          `append at index ${next} or below`,
+          `${doing} at index ${next} or below`,
       );
     }
-    const result = from < next ? this.#readFrom(id, key, from) : [];
+    return next;
+  }
+
+  /** Inserts `samples` at the free indices `at`, with their usage. */
+  #insert(id: number, at: readonly number[], samples: readonly string[], usage?: Usages): void {
     for (const [k, sample] of samples.entries()) {
-      this.#sql.insert.run(id, next + k, toColumn(sample));
+      this.#sql.insert.run(id, at[k]!, toColumn(sample));
     }
     if (usage !== undefined && this.#usage !== undefined) {
-      for (const r of recordsOf(samples.map((_, k) => next + k), usage)) {
+      for (const r of recordsOf(at, usage)) {
         const tokens = [r.promptTokens ?? null, r.completionTokens ?? null];
         this.#usage.insert.run(id, r.from, r.count, r.requests, ...tokens, r.latencyMs);
       }
     }
-    result.push(...samples);
-    return result;
   }
 
   /** The id of the sequence, when it is stored. */
@@ -249,8 +297,12 @@ export class SqliteTables {
     return (this.#sql.sequenceId.get(key.model, key.hash) as { id: number }).id;
   }
 
-  #readFrom(id: number, key: SequenceKey, from: number): string[] {
-    const rows = this.#sql.from.all(id, from) as { idx: number; sample: Column }[];
+  /** Up to `limit` samples from index `from` on, up to the first missing index. */
+  #readFrom(id: number, key: SequenceKey, from: number, limit?: number): string[] {
+    const rows =
+      (limit === undefined
+        ? this.#sql.from.all(id, from)
+        : this.#sql.range.all(id, from, from + limit)) as { idx: number; sample: Column }[];
     const out: string[] = [];
     // Indices are contiguous unless the file was edited by hand: stop at a gap.
     for (const { idx, sample } of rows) {
@@ -283,6 +335,19 @@ function toColumn(text: string): Column {
  */
 function fromColumn(value: Column, bytes: () => Uint8Array, what: () => string): string {
   return typeof value === "string" ? checkUtf8(value, bytes, what) : decodeUtf8(value, what);
+}
+
+/**
+ * Checks that `at` starts at `next`: a file edited by hand may hide
+ * samples behind a gap, where placing would collide with them.
+ */
+function assertContiguous(at: readonly number[], next: number): void {
+  if (at.length > 0 && at[0]! < next) {
+    throw new Error(
+      `index ${at[0]} is missing although ${next} samples are stored: the file was edited ` +
+        `outside this library`,
+    );
+  }
 }
 
 function keyName(key: SequenceKey): string {

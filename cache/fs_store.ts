@@ -50,9 +50,12 @@ export const PROMPT_FILE = "prompt.txt";
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
  * to `<i>.md`, which fails if `<i>.md` exists. A reader never sees half a
  * sample, and an existing sample is never overwritten: a writer that loses
- * index `i` reads the winner's sample there and tries `i + 1`. A writer
- * killed before it removed its temporary file leaves that file behind;
- * readers ignore it.
+ * index `i` reads the winner's sample there and tries `i + 1` (a slice's
+ * placement, {@linkcode FsStore.place}, keeps the winner's sample at `i`
+ * instead). A writer killed before it removed its temporary file leaves that
+ * file behind; readers ignore it. A temporary file removed under a live
+ * writer (`cache verify --fix` removes those older than a minute) is written
+ * again, so a slow writer loses nothing.
  *
  * Reading looks for `0.md`, `1.md`, … by name and stops at the first missing
  * index. So:
@@ -201,22 +204,29 @@ export class FsStore implements Store {
    * link each, and returns the samples from `from` up to the last one it
    * stored, other writers' included.
    */
-  async append(
+  append(
     key: SequenceKey,
     from: number,
     samples: readonly string[],
     prompt?: string,
     usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
-    const path = this.#folder(key);
-    const calls = this.#pick();
-    if (!this.#prepared.has(path)) await this.#prepare(calls, path, prompt);
-    const { found, at } = await this.#samples.append(calls, path, from, samples);
-    const lines = usage === undefined ? "" : formatRecords(recordsOf(at, usage));
-    // One write of the file opened for appending: no other writer's line
-    // can come in between.
-    if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
-    return found;
+    return this.#write("append", key, from, samples, prompt, usage);
+  }
+
+  /**
+   * Links `samples[k]` to exactly `<from + k>.md` where that file is free,
+   * and returns what each of those indices holds (cache slicing); see
+   * {@linkcode Store.place}.
+   */
+  place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]> {
+    return this.#write("place", key, from, samples, prompt, usage);
   }
 
   /**
@@ -269,6 +279,28 @@ export class FsStore implements Store {
   /** Nothing to release: every file is closed after each operation. */
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  async #write(
+    how: "append" | "place",
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt: string | undefined,
+    usage: readonly (SampleUsage | undefined)[] | undefined,
+  ): Promise<string[]> {
+    const path = this.#folder(key);
+    const calls = this.#pick();
+    if (!this.#prepared.has(path)) await this.#prepare(calls, path, prompt);
+    const { found, at } = await this.#samples[how](calls, path, from, samples);
+    const stored = at.flatMap((i, k) => i < 0 ? [] : [k]);
+    const lines = usage === undefined ? "" : formatRecords(
+      recordsOf(stored.map((k) => at[k]!), stored.map((k) => usage[k])),
+    );
+    // One write of the file opened for appending: no other writer's line
+    // can come in between.
+    if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
+    return found;
   }
 
   #usageFile(folder: string): UsageFile {

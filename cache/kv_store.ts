@@ -69,7 +69,8 @@ const encoder = new TextEncoder();
 
 /**
  * Sequences in a Deno KV database. Index claims are atomic (a check for a
- * missing key), so several processes can append to one sequence at once;
+ * missing key), so several processes can append to one sequence, or place
+ * samples at given indices (cache slicing), at once;
  * claims made while a commit is in flight (concurrent prompts) share the next
  * commit, and `database is locked` errors from concurrent writers are retried
  * with jittered backoff.
@@ -225,6 +226,65 @@ export class KvStore implements Store {
     // Index i was free when this writer claimed i - 1, so `out` is everything
     // stored from `from` on at that moment; later samples come with the next load.
     return out;
+  }
+
+  /**
+   * Stores `samples[k]` at exactly index `from + k` where that index is free
+   * (one atomic check of a missing key each), and returns what each of those
+   * indices holds (cache slicing); see {@linkcode Store.place}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, 0, ["x"], "p");
+   * // Index 0 keeps "x"; "z" lands at index 1.
+   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]> {
+    const prefix = sampleKeyPrefix(key);
+    const usagePrefix = usageKeyPrefix(key);
+    const id = listingId(key);
+    const listing = await this.#listing(key, prompt);
+    const piece = pieceBytes(prefix);
+    const held: string[] = [];
+    for (const [k, sample] of samples.entries()) {
+      const i = from + k;
+      const value = await encodeText(this.#kv, sample);
+      const claim = {
+        ids: [`${id}\n${i}`],
+        checks: [[...prefix, i]],
+        sets: [
+          ...rowsOf(prefix, i, value, piece),
+          ...usageRows(usagePrefix, i, usage?.slice(k, k + 1)),
+          ...listing,
+        ],
+      };
+      let found: string | undefined;
+      // A claim fails only when the index is taken: read what holds it.
+      while (!(await this.#commits.claim(claim))) {
+        [found] = await this.#readFrom(prefix, i, 1);
+        if (found !== undefined) break;
+      }
+      if (found === undefined) listing.length = 0;
+      held.push(found ?? sample);
+    }
+    this.#listed.add(id);
+    return held;
   }
 
   /**

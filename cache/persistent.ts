@@ -6,11 +6,12 @@
 
 import { Repeatable } from "../core/repeatable.ts";
 import type { Model } from "../core/model.ts";
-import { type ModelInfo, modelInfo } from "../core/model_info.ts";
+import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
 import type { Backing, Drawn, Found } from "../core/_sequence.ts";
 import { usageAt } from "../core/_usage.ts";
 import { describe } from "../core/_validate.ts";
+import { at } from "../core/_source.ts";
 import { FsStore } from "./fs_store.ts";
 import {
   describeMiss,
@@ -20,9 +21,6 @@ import {
 } from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
-
-// How long after an append a look for the index after it is answered without the store.
-const JUST_STORED_MS = 1;
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
@@ -41,7 +39,17 @@ export interface PersistentOptions {
  * the home folder); any {@linkcode Store} works too. Fresh samples are stored
  * as soon as they arrive, whole batches at once. `Persistent(Persistent(m, a), b)`
  * slices a cache: after a run, `b` holds exactly the items the run used, at
- * the same indices as in `a`.
+ * the same indices as in `a`, also when several models or processes slice
+ * into `b` at once: each item is placed at its index ({@linkcode Store.place}),
+ * and an index of `b` that holds another item than `a` at the same index is
+ * an error naming both stores. A store without `place` can be read as a
+ * slice, not written: the first miss says so, before anything is drawn.
+ *
+ * On a miss it looks in its store again (others may have stored the item),
+ * except right after its own append with nothing learned since: the index
+ * after the one it took was free then, and should another writer take it
+ * meanwhile, the next append finds that sample and serves it, keeping this
+ * model's own after it. No clock decides.
  *
  * Before its first draw, a `Persistent` checks that its store can be written
  * (see {@linkcode Store.checkAccess}), so that no sample is paid for that
@@ -120,36 +128,60 @@ export class Persistent extends Repeatable {
   }
 
   /**
-   * @internal The store, seen as one prompt's durable sequence. A look for
-   * the index just after this model's own append, made within a millisecond
-   * of it, is answered without asking the store: a writer claims an index
-   * only once the one before it is taken, so that index was free when this
-   * model took the one before (and should another writer take it in between,
-   * the next append finds its sample there, since a claim never overwrites).
+   * @internal The store, seen as one prompt's durable sequence. A slice (a
+   * cache over a cache) places each sample at its index in the cache below,
+   * and an index already taken must hold that same sample.
    */
   protected override backing(prompt: string): Backing {
     const key = { model: this.#key, hash: promptHash(prompt) };
-    let end = -1;
-    let at = 0;
     // The usage of samples found in the store, read only when there are some.
     const withUsage = async (from: number, samples: readonly string[]): Promise<Found> => {
       if (samples.length === 0 || this.store.usage === undefined) return { samples };
       return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
     };
     return {
-      load: async (from) => {
-        if (from === end && performance.now() - at < JUST_STORED_MS) return { samples: [] };
-        return await withUsage(from, await this.store.load(key, from));
-      },
+      load: async (from) => await withUsage(from, await this.store.load(key, from)),
       append: async (from, samples, usage) => {
-        end = -1;
         const found = await this.store.append(key, from, samples, prompt, usage);
-        end = from + found.length;
-        at = performance.now();
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
+      place: async (from, samples, usage) => {
+        const held = await this.#placer()(key, from, samples, prompt, usage);
+        const k = samples.findIndex((sample, k) => held[k] !== sample);
+        if (k < 0) return;
+        if (held[k] === undefined) {
+          throw new Error(
+            `${this.store.location}: place() answered ${held.length} sample(s) for ` +
+              `${samples.length}; a Store's place() answers what each index holds`,
+          );
+        }
+        throw this.#mismatch(prompt, from + k, held[k], samples[k]!);
+      },
     };
+  }
+
+  /** The store's `place`, or an error saying that it cannot keep a slice. */
+  #placer(): NonNullable<Store["place"]> {
+    if (this.store.place !== undefined) return this.store.place.bind(this.store);
+    throw new TypeError(
+      `cache slicing: the store ${this.store.location} cannot keep a slice: it has no ` +
+        `place() method, which stores a sample at exactly the index it has in the cache ` +
+        `below (see Store.place); implement it, or slice into a built-in store`,
+    );
+  }
+
+  /** The error for index `index`, which holds `held` here and `below` in the cache below. */
+  #mismatch(prompt: string, index: number, held: string, below: string): Error {
+    const inner = infoOf(this.inner);
+    const source = inner.store ?? `an in-memory ${inner.kind}`;
+    return new Error(
+      `cache slicing: index ${index} of ${this.#key}/${promptHash(prompt)} holds another ` +
+        `sample in ${this.store.location} (${preview(held)}) than in the cache below it, ` +
+        `${source} (${preview(below)}): a slice holds its source's samples at their indices, ` +
+        `so ${this.store.location} was filled from another source; slice into a new cache, ` +
+        `or remove this prompt's samples from ${this.store.location}`,
+    );
   }
 
   /**
@@ -180,6 +212,8 @@ export class Persistent extends Repeatable {
     }
     if (!this.#writableChecked) {
       try {
+        // A slice can be kept only by a store that places samples (checked before paying).
+        if (at in this.inner) this.#placer();
         await this.#checkWritable();
       } catch (error) {
         throw cannotDraw(miss(), "the cache cannot keep a new sample", error);
@@ -239,6 +273,11 @@ async function similar(
     // The miss is the error to report; the suggestions are a courtesy.
   }
   return found.sort((a, b) => b.stored - a.stored || (a.model < b.model ? -1 : 1));
+}
+
+/** The start of `sample`, quoted, for messages. */
+function preview(sample: string): string {
+  return JSON.stringify(sample.length > 40 ? `${sample.slice(0, 40)}…` : sample);
 }
 
 function assertStore(store: unknown): Store {

@@ -22,7 +22,8 @@
  * An append is one Lua script, so Redis runs it atomically: it pushes the new
  * samples after whatever is there (two writers never claim the same index),
  * with the records of what they cost to draw, and answers with every sample
- * from the caller's index on.
+ * from the caller's index on. A placement (cache slicing) is one script too:
+ * an index below the list's length keeps its sample, the others are pushed.
  *
  * A cache must never lose a sample, so run the server with
  * `maxmemory-policy noeviction` (the default) and, to survive a server crash,
@@ -46,6 +47,7 @@ import {
   MAX_SAMPLES_PER_CALL,
   normalizePrefix,
   parseRedisUrl,
+  PLACE_SCRIPT,
   RedisKeys,
   usageArgument,
 } from "./_redis_layout.ts";
@@ -249,6 +251,53 @@ export class RedisStore implements Store {
   }
 
   /**
+   * Stores `samples[k]` at exactly index `from + k` where that index is free,
+   * in one script, and returns what each of those indices holds (cache
+   * slicing); see {@linkcode Store.place}. `from` may not lie beyond the
+   * stored samples (Redis lists have no gaps).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
+   *   const key = { model: "m_1", hash: "cd".repeat(32) };
+   *   await store.append(key, 0, ["x"]);
+   *   // Index 0 keeps "x"; "z" lands at index 1.
+   *   assert.deepEqual(await store.place(key, 0, ["y", "z"]), ["x", "z"]);
+   *   await store.clear();
+   *   await store.close();
+   * }
+   * ```
+   *
+   * @throws {RangeError} When `from` lies beyond the stored samples.
+   */
+  async place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]> {
+    assertLength("index", from);
+    assertSequenceKey(key);
+    const held: string[] = [];
+    for (let start = 0; start < samples.length; start += MAX_SAMPLES_PER_CALL) {
+      const part = samples.slice(start, start + MAX_SAMPLES_PER_CALL);
+      // One record per sample: the script keeps those of the samples it pushes.
+      const records = usage === undefined
+        ? []
+        : part.flatMap((_, k) => recordsOf([k], [usage[start + k]]));
+      const args = { records, samples: part, prompt };
+      held.push(...await this.#script("place", key, from + start, args));
+    }
+    return held;
+  }
+
+  /**
    * The usage records of the sequence's samples that cover index `from` or
    * later, in the order they were stored; a sequence stored without usage
    * has none.
@@ -409,12 +458,28 @@ export class RedisStore implements Store {
     return this.#redis.close();
   }
 
-  async #appendPart(
+  #appendPart(
     key: SequenceKey,
     from: number,
     samples: readonly string[],
     prompt: string | undefined,
     usage: Usages | undefined,
+  ): Promise<string[]> {
+    // Offsets among the samples pushed: the script adds where they landed.
+    const records = usage === undefined ? [] : recordsOf(usage.map((_, k) => k), usage);
+    return this.#script("append", key, from, { records, samples, prompt });
+  }
+
+  /** Runs the append or the place script: the samples it answers, as text. */
+  async #script(
+    verb: "append" | "place",
+    key: SequenceKey,
+    from: number,
+    { records, samples, prompt }: {
+      records: readonly UsageRecord[];
+      samples: readonly string[];
+      prompt: string | undefined;
+    },
   ): Promise<string[]> {
     const keys = [
       this.#keys.sequence(key),
@@ -423,8 +488,6 @@ export class RedisStore implements Store {
       this.#keys.prompt(key.hash),
       this.#keys.usage(key),
     ];
-    // Offsets among the samples pushed: the script adds where they landed.
-    const records = usage === undefined ? [] : recordsOf(usage.map((_, k) => k), usage);
     const args = [
       key.model,
       key.hash,
@@ -436,18 +499,21 @@ export class RedisStore implements Store {
       ...samples,
     ];
     try {
+      const [doing, script] = verb === "append"
+        ? ["appending to", APPEND_SCRIPT]
+        : ["placing into", PLACE_SCRIPT];
       const stored = await this.#redis.call(
-        `appending to ${describeKey(key)}`,
-        () => this.#redis.evalScript(APPEND_SCRIPT, keys, args),
+        `${doing} ${describeKey(key)}`,
+        () => this.#redis.evalScript(script, keys, args),
       );
       return this.#texts(stored as Uint8Array[], key, from);
     } catch (error) {
       const length = gapIn(error);
       if (length === undefined) throw error;
       throw new RangeError(
-        `cannot append at index ${from} of ${describeKey(key)} in ${this.location}: ` +
+        `cannot ${verb} at index ${from} of ${describeKey(key)} in ${this.location}: ` +
           `only ${length} samples are stored and Redis lists have no gaps; ` +
-          `append at index ${length} or below`,
+          `${verb} at index ${length} or below`,
       );
     }
   }

@@ -78,7 +78,9 @@ export interface SqliteStoreOptions {
  * one transaction that takes the write lock first (`BEGIN IMMEDIATE`),
  * stores the samples after the last stored index and commits: indices stay
  * contiguous from 0, and a plain `INSERT` on the unique (sequence, index)
- * pair can never overwrite a sample. A writer killed at any moment leaves
+ * pair can never overwrite a sample. A placement (cache slicing) is one such
+ * transaction too: it reads what the indices asked for already hold and
+ * inserts the rest after them. A writer killed at any moment leaves
  * either its whole transaction or nothing. Commits are not fsynced
  * (`synchronous = NORMAL`): a process crash loses nothing, a power cut may
  * lose the latest samples, as with the folder store.
@@ -243,6 +245,46 @@ export class SqliteStore implements Store {
     return this.#run(() => `appending to ${describeKey(key)}`, () => {
       assertLength("index", from);
       return this.#tables.append(key, from, samples, prompt, usage);
+    });
+  }
+
+  /**
+   * Stores `samples[k]` at exactly index `from + k` where that index is free,
+   * in one transaction, and returns what each of those indices holds (cache
+   * slicing); see {@linkcode Store.place}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, 0, ["x"], "p");
+   * // Index 0 keeps "x"; "z" lands at index 1.
+   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
+   * await assert.rejects(store.place(key, 5, ["w"]), RangeError);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {RangeError} When `from` lies beyond the stored samples (a
+   * sequence has no gaps).
+   * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
+   * want of write permission (the message names the flag).
+   */
+  place(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]> {
+    return this.#run(() => `placing into ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      return this.#tables.place(key, from, samples, prompt, usage);
     });
   }
 

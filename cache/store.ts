@@ -99,6 +99,32 @@ export interface Store {
     usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]>;
   /**
+   * Optional: stores `samples[k]` at exactly index `from + k`, where that
+   * index is free, each index claimed atomically; an index already taken
+   * keeps its sample (never overwritten). Resolves to what each of these
+   * indices holds afterwards, in order: `samples[k]` where it was free, the
+   * sample stored there before where it was not.
+   *
+   * This is how a cache over a cache (cache slicing, `Persistent(Persistent(m,
+   * a), b)`) keeps `a`'s indices in `b` while several writers fill `b` at once:
+   * {@linkcode Store.append} would move a sample to a later index. A store
+   * without this method can be read by a slice but not written: `Persistent`
+   * refuses to draw into it, before anything is paid for. A store whose
+   * sequences have no gaps may refuse a `from` beyond its stored samples
+   * (`RangeError`); `Persistent` never asks for one.
+   *
+   * @param prompt The prompt text, recorded beside the samples for inspection.
+   * @param usage What each sample cost to draw (`usage[k]` is `samples[k]`'s):
+   * recorded, by a store that keeps usage, for the indices placed now only.
+   */
+  place?(
+    key: SequenceKey,
+    from: number,
+    samples: readonly string[],
+    prompt?: string,
+    usage?: readonly (SampleUsage | undefined)[],
+  ): Promise<string[]>;
+  /**
    * Optional: the usage records stored with the sequence's samples, in the
    * order they were stored (see `UsageRecord`); those that cover an index at
    * or after `from`, or all. A sequence stored without usage (by an older

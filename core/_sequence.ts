@@ -12,9 +12,19 @@
 //   which the next fill asks for instead of a whole new batch;
 // - a failed fill fails only the waiters whose index is still missing;
 // - with a backing (a `Persistent` store), the store is looked at again on a
-//   miss, never on a hit; fresh samples are stored before they are served;
-//   when the write fails, what reached the store is still served and the
-//   error says how many samples were lost;
+//   miss, never on a hit, except on a miss at the index just past this
+//   sequence's own append with nothing learned since: a writer takes an index
+//   only once the one before it is taken, so that index was free then, and
+//   should another writer take it meanwhile, the next append finds its
+//   sample there (a deterministic rule: no clock decides); fresh samples are
+//   stored before they are served; when the write fails, what reached the
+//   store is still served and the error says how many samples were lost;
+// - exact fills (a cache over a cache: slicing) bring the values at exactly
+//   the indices they were asked for: each value goes to its own index, never
+//   to the first free one, and is placed there in the store (an index taken
+//   meanwhile keeps its value, which the backing checks is the same); the
+//   values of a fill that lands past a gap (an earlier fill failed) are left
+//   to the cache below, which keeps them, and asked for again;
 // - counting: the first serving of a value this sequence drew fresh is a
 //   miss, every other serving a hit, so hits + misses = values served;
 // - it remembers which indices it served and which it drew fresh (for run
@@ -81,6 +91,12 @@ export interface Backing {
    * others' included, in order; the usage of others' samples where it read it.
    */
   append(from: number, samples: readonly string[], usage: Usages | undefined): Promise<Found>;
+  /**
+   * Stores `samples[k]` (with `usage[k]`) at exactly index `from + k` where
+   * it is free (exact fills); resolves once each index holds its sample,
+   * placed now or before, and rejects when one holds another.
+   */
+  place(from: number, samples: readonly string[], usage: Usages | undefined): Promise<void>;
 }
 
 /** Hits and misses, updated as values are served. */
@@ -97,6 +113,11 @@ export interface SequenceOptions {
   expected(batch: number): number;
   /** Durable storage; looked at again on a miss, written before serving. */
   backing?: Backing | undefined;
+  /**
+   * Fills bring the values at exactly the indices asked for (a cache over a
+   * cache), not the next fresh draws: each goes to its own index.
+   */
+  exact?: boolean;
   /** Drop each value once it is served (a provider's stream of fresh draws). */
   ephemeral?: boolean;
   /** Where to count hits and misses. */
@@ -131,6 +152,9 @@ export class Sequence {
   #servedPast: Set<number> | undefined;
   // Drawn fresh: flat [start, end) pairs, appended in index order.
   #drawn: number[] = [];
+  // Where this sequence's last append ended, while nothing was learned
+  // since: the store need not be looked at for that index (see #wait).
+  #appendedTo = -1;
 
   constructor(options: SequenceOptions) {
     this.#options = options;
@@ -208,8 +232,14 @@ export class Sequence {
   }
 
   async #wait(i: number, batch: number): Promise<void> {
-    if (this.#options.backing !== undefined && this.#pending.length === 0) {
-      await this.#refresh(this.#options.backing);
+    const backing = this.#options.backing;
+    // A miss right after this sequence's own append draws without a look:
+    // the index past it was free when the append took the one before.
+    if (
+      backing !== undefined && this.#pending.length === 0 &&
+      this.#values.length !== this.#appendedTo
+    ) {
+      await this.#refresh(backing);
     }
     while (i >= this.#values.length) {
       try {
@@ -243,7 +273,7 @@ export class Sequence {
     this.#remainder -= Math.min(this.#remainder, count);
     const drawn = this.#options.fill(index, count, batch, wanted);
     const fill: PendingFill = { end: index + count, done: Promise.resolve() };
-    fill.done = this.#add(drawn, count, this.#tail).finally(() => {
+    fill.done = this.#add(drawn, index, count, this.#tail).finally(() => {
       this.#coverage -= count;
       this.#pending.splice(this.#pending.indexOf(fill), 1);
     });
@@ -253,15 +283,29 @@ export class Sequence {
     return fill;
   }
 
-  /** Appends a fill's samples once every fill started before it is appended. */
-  async #add(drawn: Promise<Drawn>, count: number, previous: Promise<unknown>): Promise<void> {
+  /**
+   * Appends a fill's samples once every fill started before it is appended;
+   * an exact fill's go to their own indices from `index` on.
+   */
+  async #add(
+    drawn: Promise<Drawn>,
+    index: number,
+    count: number,
+    previous: Promise<unknown>,
+  ): Promise<void> {
     const { samples, stored, usage } = await drawn;
     if (samples.length < count) this.#remainder += count - samples.length;
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
     const backing = this.#options.backing;
-    if (backing === undefined) this.#merge(this.#values.length, samples, usage, fresh);
-    else await this.#store(backing, samples, usage, fresh);
+    if (this.#options.exact) {
+      // Past a gap (an earlier fill failed): the cache below keeps them.
+      if (index > this.#values.length) return;
+      if (backing !== undefined) await backing.place(index, samples, usage);
+      this.#merge(index, samples, usage, fresh);
+    } else if (backing === undefined) {
+      this.#merge(this.#values.length, samples, usage, fresh);
+    } else await this.#store(backing, samples, usage, fresh);
   }
 
   /** Stores fresh samples, then adds what the store holds from there on. */
@@ -273,6 +317,7 @@ export class Sequence {
   ): Promise<void> {
     const from = this.#values.length;
     let found: Found;
+    this.#appendedTo = -1;
     try {
       found = await backing.append(from, samples, usage);
     } catch (error) {
@@ -283,6 +328,7 @@ export class Sequence {
       throw lostSamples(error, samples.length, samples.length - stored);
     }
     this.#mergeOurs(from, found, samples, usage, fresh);
+    this.#appendedTo = this.#values.length;
   }
 
   /**

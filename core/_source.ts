@@ -5,7 +5,8 @@
 // and the readers of one source share one position per prompt. Built-in
 // models hand out their own readers (`fresh`), so that batches and shared
 // positions pass through; a cache also answers "the item at index i" (`at`),
-// which lets a cache over a cache keep its indices (cache slicing). Any other
+// which lets a cache over a cache keep its indices (cache slicing: the outer
+// cache keeps that item at index i, see `exact` in _sequence.ts). Any other
 // `Model` is read through one shared iterator per prompt.
 
 import type { Model } from "./model.ts";

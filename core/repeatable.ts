@@ -70,6 +70,8 @@ export interface CacheStats {
  */
 export class Repeatable extends Decorator {
   #expected: (batch: number) => number;
+  // Whether fills read the inner cache at the same index (slicing).
+  #exact: boolean;
   #fill: (prompt: string, index: number, count: number, batch: number) => Promise<Drawn>;
   #sequences = new Map<string, Sequence>();
   #stats: Omit<CacheStats, "saved"> = { hits: 0, misses: 0, drawn: 0 };
@@ -84,6 +86,7 @@ export class Repeatable extends Decorator {
    */
   constructor(inner: Model) {
     super(inner);
+    this.#exact = at in inner;
     if (at in inner) {
       const cache = inner as IndexedModel;
       this.#expected = () => 1;
@@ -199,6 +202,7 @@ export class Repeatable extends Decorator {
         },
         stats: this.#stats,
         backing: this.backing(prompt),
+        exact: this.#exact,
       }));
   }
 }

@@ -9,6 +9,8 @@ export interface CountingModelOptions extends BufferedModelOptions {
   latency?: number | (() => number);
   /** Fewer samples than asked for: at most this many per request. */
   cap?: number;
+  /** Put before each number, so that two models' draws differ. */
+  prefix?: string;
 }
 
 /** A provider whose k-th drawn sample of a prompt is `${prefix}${k}`. */
@@ -22,6 +24,7 @@ export class CountingModel extends BufferedModel {
   #next = new Map<string, number>();
   #latency: () => number;
   #cap: number;
+  #prefix: string;
   #failures: Error[] = [];
 
   constructor(
@@ -29,8 +32,9 @@ export class CountingModel extends BufferedModel {
     temperature = 1,
     options: CountingModelOptions = {},
   ) {
-    const { latency = 0, cap = Infinity, ...rest } = options;
+    const { latency = 0, cap = Infinity, prefix = "", ...rest } = options;
     super(name, temperature, rest);
+    this.#prefix = prefix;
     this.#latency = typeof latency === "number" ? () => latency : latency;
     this.#cap = cap;
   }
@@ -59,7 +63,7 @@ export class CountingModel extends BufferedModel {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       if (failure !== undefined) throw failure;
       return {
-        samples: Array.from({ length: count }, (_, k) => String(start + k)),
+        samples: Array.from({ length: count }, (_, k) => `${this.#prefix}${start + k}`),
         usage: { promptTokens: prompt.length, completionTokens: count },
       };
     } finally {

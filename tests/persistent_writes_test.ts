@@ -1,7 +1,7 @@
 // Persistent's write path: a miss right after this model's own append is not
 // looked up in the store (the index after a claimed one was free when it was
-// claimed), yet another writer's sample at that index is never overwritten
-// or skipped.
+// claimed), however late it comes: no clock decides. Yet another writer's
+// sample at that index is never overwritten or skipped.
 
 import assert from "node:assert/strict";
 import { collect, promptHash } from "../mod.ts";
@@ -31,18 +31,37 @@ Deno.test("drawing sample after sample looks in the store once, not before each 
     assert.equal(store.loads, 1, "only the first miss asks the store");
   }));
 
-Deno.test("a miss a while after this model's append looks in the store again", () =>
+Deno.test("a miss right after this model's append draws without a look, however late it comes", () =>
   withTempDir(async (dir) => {
+    const key = { model: "m_1", hash: promptHash("p") };
     const store = new CountedLoads(dir);
     const provider = new CountingModel("m", 1);
     const model = new Persistent(provider, store);
     const it = model.sample("p");
     assert.equal((await it.next()).value, "0");
-    // Another process adds index 1 meanwhile.
-    await new FsStore(dir).append({ model: "m_1", hash: promptHash("p") }, 1, ["theirs"]);
+    // Another process adds index 1 meanwhile, and time passes: no clock decides.
+    await new FsStore(dir).append(key, 1, ["theirs"]);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal((await it.next()).value, "theirs", "found, not drawn");
-    assert.deepEqual(provider.requests, [1]);
+    assert.equal((await it.next()).value, "theirs", "found by the append, served in index order");
+    assert.equal((await it.next()).value, "1", "ours, kept after it: nothing paid for is lost");
+    assert.deepEqual(provider.requests, [1, 1]);
+    assert.equal(store.loads, 1, "only the first miss asks the store");
+    assert.deepEqual(await new FsStore(dir).load(key, 0), ["0", "theirs", "1"]);
+  }));
+
+Deno.test("a miss after samples found in the store looks again", () =>
+  withTempDir(async (dir) => {
+    const key = { model: "m_1", hash: promptHash("p") };
+    const other = new FsStore(dir);
+    await other.append(key, 0, ["a"], "p");
+    const store = new CountedLoads(dir);
+    const provider = new CountingModel("m", 1);
+    const it = new Persistent(provider, store).sample("p");
+    assert.equal((await it.next()).value, "a");
+    await other.append(key, 1, ["b"], "p");
+    assert.equal((await it.next()).value, "b", "found, not drawn");
+    assert.deepEqual(provider.requests, []);
+    assert.equal(store.loads, 2);
   }));
 
 Deno.test("another writer's sample at the index after ours is served, and ours kept after it", () =>

@@ -10,6 +10,7 @@
 import { BufferedModel, type QueryResult } from "../mod.ts";
 import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
+import { waitForGo } from "./children.ts";
 
 const [spec = "", id = "0", rounds = "3", length = "30"] = Deno.args;
 
@@ -28,9 +29,7 @@ class Unique extends BufferedModel {
 
 const store = await openStore(spec);
 const model = new Unique("multi", 1, { maxBatch: 4 });
-console.log("ready");
-const buffer = new Uint8Array(16);
-await Deno.stdin.read(buffer);
+await waitForGo();
 
 const seen: string[][] = [];
 for (let r = 0; r < Number(rounds); r++) {

@@ -9,6 +9,8 @@ import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { usageAt } from "../core/_usage.ts";
 import { CountingModel } from "./mock_model.ts";
+import { runChildren } from "./children.ts";
+import { sliceTests } from "./slice_suite.ts";
 
 /** A fresh, empty store, how a child process opens it, and how to remove it. */
 export interface OpenedStore {
@@ -356,7 +358,12 @@ export function storeSuite(name: string, factory: StoreFactory): void {
 
   test("several processes append to one prompt at once", async ({ store, spec }) => {
     const flags = (factory.childFlags ?? defaultChildFlags)(spec);
-    const reports = await runChildren(spec, flags, 4);
+    const reports = await runChildren<ChildReport>(
+      "tests/store_child.ts",
+      flags,
+      (id) => [spec, String(id), "3", "12"],
+      4,
+    );
     const final = await store.load({ model: "multi_1", hash: promptHash("the shared prompt") }, 0);
     assert.equal(new Set(final).size, final.length, "a sample sits at two indices");
     const drawn = reports.flatMap((r) => r.drawn);
@@ -386,6 +393,8 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       }
     }
   });
+
+  sliceTests(test, factory, factory.childFlags ?? defaultChildFlags);
 }
 
 async function withStore(
@@ -420,60 +429,4 @@ interface ChildReport {
 function usageOf(store: Store, key: SequenceKey, from?: number): Promise<UsageRecord[]> {
   assert.ok(store.usage !== undefined, `${store.location} keeps no usage`);
   return store.usage(key, from);
-}
-
-/** Starts `count` children, lets them go at once, and returns their reports. */
-async function runChildren(spec: string, flags: string[], count: number): Promise<ChildReport[]> {
-  const children = Array.from({ length: count }, (_, id) =>
-    new Deno.Command("deno", {
-      args: ["run", ...flags, "tests/store_child.ts", spec, String(id), "3", "12"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn());
-  const outputs = children.map((child) => ({
-    lines: lines(child.stdout),
-    stderr: new Response(child.stderr).text(),
-  }));
-  try {
-    for (const out of outputs) assert.equal((await out.lines.next()).value, "ready");
-    // Everyone is ready: start them together so that their appends race.
-    await Promise.all(children.map(async (child) => {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode("go\n"));
-      await writer.close();
-    }));
-    return await Promise.all(outputs.map(async (out, id) => {
-      const line = (await out.lines.next()).value;
-      const status = await children[id]!.status;
-      assert.ok(status.success && line, `child ${id} failed: ${await out.stderr}`);
-      return JSON.parse(line) as ChildReport;
-    }));
-  } finally {
-    for (const child of children) {
-      try {
-        child.kill();
-      } catch { /* already exited */ }
-    }
-    await Promise.all(children.map((c) => c.status));
-    await Promise.all(outputs.map(async (out) => {
-      await out.lines.return(undefined);
-      await out.stderr;
-    }));
-    await Promise.all(children.map((c) => c.stdin.close().catch(() => {})));
-  }
-}
-
-/** The lines of a byte stream, read to its end. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    rest += text;
-    let end;
-    while ((end = rest.indexOf("\n")) >= 0) {
-      yield rest.slice(0, end);
-      rest = rest.slice(end + 1);
-    }
-  }
-  if (rest !== "") yield rest;
 }

@@ -1,0 +1,211 @@
+// Cache slicing on every store, under concurrency: `Persistent(Persistent(m,
+// X), Y)` used by two stacks of one process at once, and by several processes.
+// A sample drawn at index i of X belongs at index i of Y and nowhere else, and
+// every stream serves X's samples in X's order. Run by storeSuite().
+
+import assert from "node:assert/strict";
+import { collect, first, promptHash, type SampleUsage } from "../mod.ts";
+import { openStore } from "../cache/open_store.ts";
+import { Persistent } from "../cache/persistent.ts";
+import type { SequenceKey, Store } from "../cache/store.ts";
+import { usageAt } from "../core/_usage.ts";
+import { CountingModel } from "./mock_model.ts";
+import { mergeFlags, runChildren } from "./children.ts";
+import type { OpenedStore, StoreFactory } from "./store_suite.ts";
+
+const PROMPT = "Choose a number between 1 and 1000.";
+const KEY: SequenceKey = { model: "mock_1", hash: promptHash(PROMPT) };
+
+/** Registers a test of the suite. */
+export type SuiteTest = (title: string, fn: (opened: OpenedStore) => Promise<void>) => void;
+
+/** A model whose draws say who drew them (`<id>:<k>`), after a random pause. */
+function racer(id: string): CountingModel {
+  return new CountingModel("mock", 1, {
+    maxBatch: 4,
+    prefix: `${id}:`,
+    latency: () => Math.random() * 3,
+  });
+}
+
+/**
+ * Checks that `y` holds `x`'s samples at `x`'s indices, nothing past them,
+ * and that every stream in `seen` served `x`'s samples in order; returns
+ * what `y` holds.
+ */
+async function assertSlice(x: Store, y: Store, seen: readonly string[][]): Promise<string[]> {
+  const source = await x.load(KEY, 0);
+  const slice = await y.load(KEY, 0);
+  assert.deepEqual(
+    slice,
+    source.slice(0, slice.length),
+    "the slice holds X's samples at X's indices",
+  );
+  assert.equal(new Set(source).size, source.length, "a sample sits at two indices of X");
+  const hidden = (await y.indices?.(KEY))?.filter((i) => i >= slice.length) ?? [];
+  assert.deepEqual(hidden, [], "samples stored past the slice's end");
+  for (const [k, values] of seen.entries()) {
+    assert.deepEqual(values, source.slice(0, values.length), `stream ${k} served X out of order`);
+  }
+  assert.equal(
+    slice.length,
+    Math.max(...seen.map((s) => s.length)),
+    "the slice holds what was read",
+  );
+  return slice;
+}
+
+/** `store`, but another writer places `theirs` at an index just before this one does. */
+function interloped(store: Store, other: Store, theirs: (sample: string) => string): Store {
+  return {
+    location: store.location,
+    load: (key, from) => store.load(key, from),
+    append: (...args) => store.append(...args),
+    async place(key, from, samples, prompt, usage) {
+      await other.place!(key, from, samples.map(theirs), prompt);
+      return await store.place!(key, from, samples, prompt, usage);
+    },
+    usage: (key, from) => store.usage!(key, from),
+    models: () => store.models(),
+    prompts: (model) => store.prompts(model),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Registers the cache slicing tests of a store. */
+export function sliceTests(
+  test: SuiteTest,
+  factory: StoreFactory,
+  childFlags: (spec: string) => string[],
+): void {
+  /** `fn` with a second, empty store of the same kind: the slice. */
+  const withSlice =
+    (fn: (x: OpenedStore, y: OpenedStore) => Promise<void>) => async (x: OpenedStore) => {
+      const y = await factory.open();
+      try {
+        await fn(x, y);
+      } finally {
+        await y.store.close();
+        await y.cleanup();
+      }
+    };
+
+  test("place: exact indices, never overwritten, usage kept for what it placed", async ({ store, spec }) => {
+    const other = await openStore(spec);
+    try {
+      const cost = (n: number): SampleUsage => ({
+        requests: 1,
+        promptTokens: n,
+        completionTokens: 2 * n,
+        latencyMs: n,
+      });
+      // One request's two samples: stored as one record, read back as equal shares.
+      assert.deepEqual(await store.place!(KEY, 0, ["a", "b"], PROMPT, [cost(1), cost(1)]), [
+        "a",
+        "b",
+      ]);
+      // `other` has not seen a and b: index 1 keeps b, and c lands at 2, not 3.
+      assert.deepEqual(await other.place!(KEY, 1, ["B", "c"], PROMPT, [cost(7), cost(3)]), [
+        "b",
+        "c",
+      ]);
+      assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c"]);
+      assert.deepEqual(usageAt(await store.usage!(KEY), 0, 3), [cost(1), cost(1), cost(3)]);
+      assert.deepEqual(await Array.fromAsync(other.prompts(KEY.model)), [
+        { hash: KEY.hash, prompt: PROMPT },
+      ]);
+      // Writers racing for one index all learn the one sample it holds.
+      const racers = await Promise.all(
+        Array.from(
+          { length: 8 },
+          (_, k) => (k % 2 === 0 ? store : other).place!(KEY, 3, [`r${k}`]),
+        ),
+      );
+      assert.equal(new Set(racers.flat()).size, 1, `one winner, got ${racers.flat().join()}`);
+      assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c", racers[0]![0]]);
+      assert.deepEqual(await store.place!(KEY, 4, []), []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test(
+    "cache slicing: a slice holding index 3 but not 0 to 2 gets X's samples at 0 to 2",
+    withSlice(async (x, y) => {
+      const source = ["x0", "x1", "x2", "x3", "x4", "x5"];
+      await x.store.append(KEY, 0, source, PROMPT);
+      const gap = await y.store.place!(KEY, 3, ["x3"], PROMPT).then(() => true, (error) => {
+        // SQLite and Redis keep no gaps: nothing to test there.
+        assert.ok(error instanceof RangeError, String(error));
+        return false;
+      });
+      if (!gap) return;
+      const model = new CountingModel("mock", 1);
+      const outer = new Persistent(new Persistent(model, x.store), y.store);
+      assert.deepEqual(await collect(outer.sample(PROMPT), 5), source.slice(0, 5));
+      assert.deepEqual(await y.store.load(KEY, 0), source.slice(0, 5));
+      assert.deepEqual(model.requests, [], "X held every sample");
+      assert.deepEqual(outer.stats.misses, 0, "every sample was stored before: hits");
+    }),
+  );
+
+  test(
+    "cache slicing: an index of the slice that another source filled is an error naming both stores",
+    withSlice(async (x, y) => {
+      await x.store.append(KEY, 0, ["x0", "x1"], PROMPT);
+      const other = await openStore(y.spec);
+      try {
+        const slice = interloped(y.store, other, (sample) => `not ${sample}`);
+        const outer = new Persistent(new Persistent(new CountingModel("mock", 1), x.store), slice);
+        const error = await first(outer.sample(PROMPT)).then(() => undefined, (e) => e);
+        assert.ok(error instanceof Error, "no error");
+        for (const part of [y.store.location, x.store.location, KEY.model, KEY.hash, "index 0"]) {
+          assert.ok(error.message.includes(part), `${part} not in: ${error.message}`);
+        }
+        assert.deepEqual(await y.store.load(KEY, 0), ["not x0"], "nothing overwritten");
+        assert.deepEqual(await x.store.load(KEY, 0), ["x0", "x1"]);
+      } finally {
+        await other.close();
+      }
+    }),
+  );
+
+  test(
+    "cache slicing: two stacks at once keep X's samples at X's indices",
+    withSlice(async (x, y) => {
+      // The second stack opens the stores again, as another model object would.
+      const [x2, y2] = [await openStore(x.spec), await openStore(y.spec)];
+      try {
+        const stacks = [[x.store, y.store], [x2, y2]].map(([xs, ys], k) =>
+          new Persistent(new Persistent(racer(String(k)), xs!), ys!)
+        );
+        const seen = await Promise.all([
+          collect(stacks[0]!.sample(PROMPT), 10),
+          collect(stacks[1]!.sample(PROMPT, 3), 10),
+          collect(stacks[0]!.sample(PROMPT, 2), 6),
+          collect(stacks[1]!.sample(PROMPT), 12),
+        ]);
+        await assertSlice(x.store, y.store, seen);
+      } finally {
+        await x2.close();
+        await y2.close();
+      }
+    }),
+  );
+
+  for (const count of [2, 4]) {
+    test(
+      `cache slicing: ${count} processes at once keep X's samples at X's indices`,
+      withSlice(async (x, y) => {
+        const flags = mergeFlags(childFlags(x.spec), childFlags(y.spec));
+        const reports = await runChildren<{ seen: string[][] }>(
+          "tests/slice_child.ts",
+          flags,
+          (id) => [x.spec, y.spec, String(id), "3", "6"],
+          count,
+        );
+        await assertSlice(x.store, y.store, reports.flatMap((r) => r.seen));
+      }),
+    );
+  }
+}
