@@ -18,7 +18,8 @@ import type { GenerationOptions } from "./generation.ts";
 import { HttpClient, parseJson } from "./_http_client.ts";
 import type { HttpOptions } from "./http_options.ts";
 import type { ResponseBody } from "./_response_body.ts";
-import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./_options.ts";
+import { assertApiTemperature, batchOptions, defined, isRecord } from "./_options.ts";
+import { tokenCounts } from "./_token_counts.ts";
 import { settleSamples } from "./_settle.ts";
 
 /**
@@ -109,7 +110,7 @@ export class Ollama extends BufferedModel {
       defaultBaseUrl: "http://localhost:11434",
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options, label, this);
+    this.#budget = new Spending(options, label);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -136,12 +137,12 @@ export class Ollama extends BufferedModel {
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
-    return this.#budget.request(1, async () => {
-      const answer = await this.#client.post(
-        "/api/chat",
-        body,
-        (response, stream) => this.#read(response, stream),
-      );
+    return this.#budget.request(1, async (ticket) => {
+      const answer = await this.#client.post("/api/chat", {
+        admit: ticket.admit,
+        body: () => body,
+        read: (response, stream) => this.#read(response, stream),
+      });
       this.#requests++;
       return answer;
     });
@@ -164,11 +165,11 @@ export class Ollama extends BufferedModel {
         text += chunk.message.content;
       }
       if (chunk.done === true) {
-        const usage = {
-          promptTokens: tokenCount(chunk.prompt_eval_count),
-          completionTokens: tokenCount(chunk.eval_count),
+        // Older servers leave prompt_eval_count out when the prompt was cached: unknown, not 0.
+        return {
+          samples: [text],
+          ...tokenCounts(chunk.prompt_eval_count, chunk.eval_count, undefined),
         };
-        return { samples: [text], usage };
       }
     }
     throw this.#client.errorFrom(response, text, undefined, {
