@@ -48,7 +48,9 @@ export interface OllamaOptions
  *
  * Ollama has no `n`: a request for n samples sends n concurrent chats
  * (at most `maxConcurrency` at a time). Token counts come from
- * `prompt_eval_count` and `eval_count`. No API key is needed; `apiKey` is
+ * `prompt_eval_count` and `eval_count`; when one is left out (older servers
+ * do for a cached prompt), the chat's usage is unknown, never 0, and a
+ * `tokens` budget cannot be kept. No API key is needed; `apiKey` is
  * sent as a bearer token when given (e.g. behind a proxy).
  *
  * Generation options map to Ollama's: `maxTokens` → `options.num_predict`,

@@ -54,10 +54,15 @@ async function drain(stream: AsyncIterator<string>): Promise<[string[], unknown]
   return [samples, undefined];
 }
 
-const UNCOUNTED = [undefined, {}, { prompt_tokens: 5 }, { completion_tokens: 3 }, null, {
-  prompt_tokens: "5",
-  completion_tokens: 3,
-}];
+const UNCOUNTED = [
+  undefined,
+  null,
+  {},
+  { prompt_tokens: 5 },
+  { completion_tokens: 3 },
+  { prompt_tokens: "5", completion_tokens: 3 },
+  { prompt_tokens: -1, completion_tokens: 3 },
+];
 
 Deno.test("a tokens budget stops at the first answer that reports no token counts", async () => {
   for (const usage of UNCOUNTED) {
