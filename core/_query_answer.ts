@@ -34,12 +34,38 @@ import { assertLength, describe } from "./_validate.ts";
  * const usage = infoOf(model).usage!();
  * assert.deepEqual(usage.map((u) => [u.prompt, u.promptTokens]), [["ab", 2], ["abcd", 4]]);
  * ```
+ *
+ * @example A server that reports only a total
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, type QueryResult } from "../mod.ts";
+ *
+ * class Totals extends BufferedModel {
+ *   protected query(prompt: string, n: number): Promise<QueryResult> {
+ *     return Promise.resolve({ samples: Array(n).fill(prompt), totalTokens: 30 });
+ *   }
+ * }
+ *
+ * const model = new Totals("totals", 0, { price: { input: 1, output: 4 } });
+ * await collect(model.sample("p"), 2);
+ * assert.deepEqual(model.totalTokenCount(), [0, 60]); // spent, at the completion price
+ * assert.equal(model.stats.cost, 60 * 4 / 1e6);
+ * ```
  */
 export interface QueryResult {
   /** The samples, at least one. */
   readonly samples: readonly string[];
-  /** The tokens the request used; absent when the provider did not say. */
+  /** The tokens the request used; absent when the provider did not report both counts. */
   readonly usage?: TokenUsage | undefined;
+  /**
+   * The tokens the request used in all, when the provider reported only
+   * that (no split into prompt and completion); read only when `usage` is
+   * absent. They count as completion tokens in what was spent (`stats`,
+   * manifests), so that a cost is never understated, but the samples are
+   * stored with unknown token usage: a split nobody reported is never
+   * stored.
+   */
+  readonly totalTokens?: number | undefined;
 }
 
 /**
@@ -53,6 +79,8 @@ export interface QueryResult {
  *
  * assert.deepEqual(checkedAnswer(["a", "b"], 2, "Echo"), { samples: ["a", "b"] });
  * assert.throws(() => checkedAnswer([], 2, "Echo"), /Echo returned no samples/);
+ * assert.deepEqual(checkedAnswer({ samples: ["a"], totalTokens: 9 }, 1, "Echo").totalTokens, 9);
+ * assert.throws(() => checkedAnswer({ samples: ["a"], totalTokens: -1 }, 1, "Echo"), /totalTokens/);
  * ```
  */
 export function checkedAnswer(answer: unknown, n: number, who: string): QueryResult {
@@ -78,8 +106,12 @@ export function checkedAnswer(answer: unknown, n: number, who: string): QueryRes
         `as sample ${bad}: query() must resolve to strings; fix its query()`,
     );
   }
-  const usage = result!.usage;
-  if (usage === undefined) return { samples };
+  const { usage, totalTokens } = result!;
+  if (usage === undefined) {
+    if (totalTokens === undefined) return { samples };
+    assertLength("totalTokens", totalTokens, `${who} query()`);
+    return { samples, totalTokens };
+  }
   if (typeof usage !== "object" || usage === null) {
     throw new TypeError(
       `${who}: query() returned usage ${describe(usage)}: it must be ` +

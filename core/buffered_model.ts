@@ -253,7 +253,11 @@ export abstract class BufferedModel implements Model {
     return this.#queryTime;
   }
 
-  /** Tokens reported by the provider so far, as `[prompt, completion]`. */
+  /**
+   * Tokens reported by the provider so far, as `[prompt, completion]`; a
+   * request's total reported without its split counts as completion tokens
+   * (see {@linkcode QueryResult.totalTokens}).
+   */
   totalTokenCount(): [number, number] {
     return [...this.#tokens];
   }
@@ -335,12 +339,20 @@ export abstract class BufferedModel implements Model {
       tally.queryTime += elapsed / 1000;
     }
     const latencyMs = Math.round(elapsed);
-    const { samples, usage } = checkedAnswer(answer, n, `${this.constructor.name} "${this.name}"`);
+    const { samples, usage, totalTokens } = checkedAnswer(
+      answer,
+      n,
+      `${this.constructor.name} "${this.name}"`,
+    );
     this.#stats.requests++;
     this.#stats.samples += samples.length;
     tally.requests++;
     tally.samples += samples.length;
     if (usage === undefined) {
+      // A total without its split is spent (as completion: never understated), not stored.
+      if (totalTokens !== undefined) {
+        this.#countTokens(tally, { promptTokens: 0, completionTokens: totalTokens });
+      }
       return { samples, usage: sharesOf({ requests: 1, latencyMs }, samples.length) };
     }
     this.#countTokens(tally, usage);

@@ -40,7 +40,8 @@ export interface TokenUsage {
  * of n samples is split into n whole-number shares that add up to the
  * request's figures (35 prompt tokens over 2 samples: 18 and 17); the first
  * sample of a request carries the request itself (`requests` 1, the others
- * 0). Tokens are absent when the provider reported none.
+ * 0). Tokens are absent when the provider did not report both (a count it
+ * left out is unknown, never 0: such a sample is never replayed as free).
  *
  * @example
  * ```ts

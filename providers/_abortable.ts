@@ -56,3 +56,17 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
     },
   };
 }
+
+/**
+ * Waits for `promise`, or rejects with the signal's reason as soon as
+ * `signal` aborts (the promise is left to settle on its own).
+ */
+export function until(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

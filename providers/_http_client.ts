@@ -1,15 +1,17 @@
 // One provider's HTTP side: the request queue, timeouts and retries with
-// backoff around each request. The options are checked in _http_settings.ts,
+// backoff around each request, and the moment a request may be held back
+// (by its budget): when it holds its connection slot, just before it is
+// sent. The options are checked in _http_settings.ts,
 // response bodies are read under a cap by _response_body.ts, and every failure
 // becomes an error that says what to do (never showing the key) in
 // _http_errors.ts.
 
-import { deadline, sleep } from "./_abortable.ts";
+import { deadline, sleep, until } from "./_abortable.ts";
 import { readApiKey } from "./_api_key.ts";
 import { type ErrorFallback, HttpErrors } from "./_http_errors.ts";
 import { type HttpSettings, httpSettings } from "./_http_settings.ts";
 import type { HttpOptions } from "./http_options.ts";
-import { Limiter } from "./_limiter.ts";
+import { Limiter, type Release } from "./_limiter.ts";
 import { ProviderError } from "./provider_error.ts";
 import { cappedBody, type ResponseBody } from "./_response_body.ts";
 import { retryWait } from "./_retry.ts";
@@ -19,6 +21,26 @@ import { retryWait } from "./_retry.ts";
  * which is not capped); may throw a {@linkcode ProviderError}.
  */
 export type ReadResponse<T> = (response: Response, body: ResponseBody) => Promise<T>;
+
+/**
+ * Decides, with the connection slot held, whether an attempt is sent now
+ * (`retryOf` is the failure a retry follows): `undefined` sends it; a
+ * promise gives the slot back and asks again, with a slot, once it
+ * resolves; throwing sends nothing.
+ */
+export type Admit = (retryOf: ProviderError | undefined) => Promise<void> | undefined;
+
+/** One request to send. */
+export interface Outgoing<T> {
+  /** The JSON body, made once the attempt is admitted. */
+  body(): unknown;
+  /** Reads a successful answer. */
+  read: ReadResponse<T>;
+  /** Whether a failure would recur however often it is sent again. */
+  final?: ((error: ProviderError) => boolean) | undefined;
+  /** What may hold the request back; without it, every attempt is sent. */
+  admit?: Admit | undefined;
+}
 
 /** What the client needs from its model. */
 export interface ClientContext {
@@ -57,36 +79,57 @@ export class HttpClient {
   }
 
   /**
-   * POSTs `body` as JSON to `path` below the base URL and reads the answer
-   * with `read`, retrying what is worth retrying unless `final` says the
-   * failure would recur.
+   * POSTs the request's body as JSON to `path` below the base URL and reads
+   * the answer, retrying what is worth retrying unless `final` says the
+   * failure would recur. Each attempt is admitted (`admit`) when it holds its
+   * connection slot, just before it is sent.
    */
-  async post<T>(
-    path: string,
-    body: unknown,
-    read: ReadResponse<T>,
-    final: (error: ProviderError) => boolean = () => false,
-  ): Promise<T> {
+  async post<T>(path: string, outgoing: Outgoing<T>): Promise<T> {
     const { signal, policy } = this.#settings;
     signal?.throwIfAborted();
     const url = `${this.baseUrl}${path}`;
-    const init = { method: "POST", headers: this.#headers(), body: JSON.stringify(body) };
+    const headers = this.#headers();
+    let retryOf: ProviderError | undefined;
     for (let attempt = 0;; attempt++) {
       let failure: unknown;
-      const release = await this.#limiter.acquire(signal);
+      const release = await this.#admitted(outgoing.admit, retryOf);
       try {
-        return await this.#attempt(url, init, read);
+        if (retryOf !== undefined) this.#context.onRetry();
+        const init = { method: "POST", headers, body: JSON.stringify(outgoing.body()) };
+        return await this.#attempt(url, init, outgoing.read);
       } catch (error) {
         failure = error;
       } finally {
         release();
       }
       if (!(failure instanceof ProviderError) || !failure.retryable) throw failure;
-      if (attempt >= policy.maxRetries || final(failure)) throw failure;
+      if (attempt >= policy.maxRetries || outgoing.final?.(failure)) throw failure;
       const wait = retryWait(policy, attempt, failure.retryAfter);
       if (failure.status === 429) this.#limiter.pause(wait);
-      this.#context.onRetry();
       await sleep(wait, signal);
+      retryOf = failure;
+    }
+  }
+
+  /**
+   * A connection slot for an attempt that `admit` lets go. An attempt held
+   * back waits without its slot, so that the requests it waits for can
+   * still get one (for their retries).
+   */
+  async #admitted(admit: Admit | undefined, retryOf: ProviderError | undefined): Promise<Release> {
+    const { signal } = this.#settings;
+    for (;;) {
+      const release = await this.#limiter.acquire(signal);
+      let later: Promise<void> | undefined;
+      try {
+        later = admit?.(retryOf);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (later === undefined) return release;
+      release();
+      await until(later, signal);
     }
   }
 

@@ -34,8 +34,3 @@ export function assertApiTemperature(who: string, temperature: number): void {
 export function defined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }
-
-/** A token count from a usage object, a whole number; absent or malformed counts as 0. */
-export function tokenCount(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
-}

@@ -21,14 +21,29 @@
  * ```
  */
 export interface Budget {
-  /** HTTP requests sent for samples; a retry of a request is not counted again. */
+  /**
+   * HTTP requests sent, retries included: a request that failed and would be
+   * sent again is not, past the limit (the error's `cause` is its failure).
+   */
   requests?: number;
-  /** Samples received (a request asks for no more than what is left). */
+  /**
+   * Samples received. A request asks for no more than what is left once the
+   * samples of the requests in flight are counted. A server that sends more
+   * choices than asked never takes the budget past the limit: the extra ones
+   * are kept while the budget has room for them, and dropped past it.
+   */
   samples?: number;
   /**
-   * Prompt and completion tokens the server reported. Checked before each
-   * request: the request that crosses it completes, the next one is refused.
-   * Servers that report no usage never reach it.
+   * Prompt and completion tokens the server reported (or its `total_tokens`
+   * when that is all it reported), checked when a request is about to be
+   * sent. A request is sent when none is in flight, or when the tokens
+   * reported plus, for each request in flight (its own included), the most a
+   * sample has cost so far times its samples fit in the budget; else it waits
+   * for one in flight to answer. Before the first answer, one request goes
+   * out alone. So the request that crosses the limit completes, and the
+   * overshoot is at most the requests in flight at once. A server that
+   * reports no token counts cannot be held to it: its first answer is
+   * served, and the next request fails with an error that says so.
    */
   tokens?: number;
 }
@@ -107,7 +122,7 @@ export class BudgetExceededError extends Error {
   readonly limit: BudgetLimit;
   /** Its value in the budget. */
   readonly allowed: number;
-  /** What was spent (or is in flight) when the request was refused. */
+  /** What was spent when the request was refused. */
   readonly used: number;
 
   /**
@@ -117,15 +132,26 @@ export class BudgetExceededError extends Error {
    * @param limit The limit reached.
    * @param allowed Its value.
    * @param used What was spent when the request was refused.
+   * @param options `cause`: the failure of a request whose retry was refused.
    */
-  constructor(who: string, limit: BudgetLimit, allowed: number, used: number) {
+  constructor(
+    who: string,
+    limit: BudgetLimit,
+    allowed: number,
+    used: number,
+    options?: ErrorOptions,
+  ) {
+    const before = options?.cause === undefined
+      ? "a request that"
+      : "retrying a failed request (its failure is this error's cause), which";
     super(
-      `${who} stopped before a request that would go past its budget of ${allowed} ${limit} ` +
+      `${who} stopped before ${before} would go past its budget of ${allowed} ${limit} ` +
         `(${used} ${SPENT[limit]}); the samples already received are served (and stored by ` +
         `Persistent). If the run really needs more, pass { budget: { ${limit}: ${
           Math.max(2 * allowed, 1)
         } } } (or Infinity) to the model's constructor; if not, look for a stream that is ` +
         `read without take() or a break`,
+      options,
     );
     this.limit = limit;
     this.allowed = allowed;
@@ -135,6 +161,6 @@ export class BudgetExceededError extends Error {
 
 const SPENT: Record<BudgetLimit, string> = {
   requests: "sent so far",
-  samples: "received or asked for so far",
+  samples: "received so far",
   tokens: "reported so far",
 };

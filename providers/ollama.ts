@@ -18,7 +18,8 @@ import type { GenerationOptions } from "./generation.ts";
 import { HttpClient, parseJson } from "./_http_client.ts";
 import type { HttpOptions } from "./http_options.ts";
 import type { ResponseBody } from "./_response_body.ts";
-import { assertApiTemperature, batchOptions, defined, isRecord, tokenCount } from "./_options.ts";
+import { assertApiTemperature, batchOptions, defined, isRecord } from "./_options.ts";
+import { tokenCounts } from "./_token_counts.ts";
 import { settleSamples } from "./_settle.ts";
 
 /**
@@ -47,7 +48,9 @@ export interface OllamaOptions
  *
  * Ollama has no `n`: a request for n samples sends n concurrent chats
  * (at most `maxConcurrency` at a time). Token counts come from
- * `prompt_eval_count` and `eval_count`. No API key is needed; `apiKey` is
+ * `prompt_eval_count` and `eval_count`; when one is left out (older servers
+ * do for a cached prompt), the chat's usage is unknown, never 0, and a
+ * `tokens` budget cannot be kept. No API key is needed; `apiKey` is
  * sent as a bearer token when given (e.g. behind a proxy).
  *
  * Generation options map to Ollama's: `maxTokens` → `options.num_predict`,
@@ -109,7 +112,7 @@ export class Ollama extends BufferedModel {
       defaultBaseUrl: "http://localhost:11434",
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options, label, this);
+    this.#budget = new Spending(options, label);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -136,12 +139,12 @@ export class Ollama extends BufferedModel {
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
     };
-    return this.#budget.request(1, async () => {
-      const answer = await this.#client.post(
-        "/api/chat",
-        body,
-        (response, stream) => this.#read(response, stream),
-      );
+    return this.#budget.request(1, async (ticket) => {
+      const answer = await this.#client.post("/api/chat", {
+        admit: ticket.admit,
+        body: () => body,
+        read: (response, stream) => this.#read(response, stream),
+      });
       this.#requests++;
       return answer;
     });
@@ -164,11 +167,11 @@ export class Ollama extends BufferedModel {
         text += chunk.message.content;
       }
       if (chunk.done === true) {
-        const usage = {
-          promptTokens: tokenCount(chunk.prompt_eval_count),
-          completionTokens: tokenCount(chunk.eval_count),
+        // Older servers leave prompt_eval_count out when the prompt was cached: unknown, not 0.
+        return {
+          samples: [text],
+          ...tokenCounts(chunk.prompt_eval_count, chunk.eval_count, undefined),
         };
-        return { samples: [text], usage };
       }
     }
     throw this.#client.errorFrom(response, text, undefined, {

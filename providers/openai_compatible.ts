@@ -10,7 +10,6 @@ import {
   type ProviderStats,
   type QueryResult,
 } from "../core/buffered_model.ts";
-import type { TokenUsage } from "../core/usage.ts";
 import { describe } from "../core/_validate.ts";
 import type { BudgetOptions } from "./budget.ts";
 import { Spending } from "./_spending.ts";
@@ -19,7 +18,8 @@ import type { GenerationOptions } from "./generation.ts";
 import { HttpClient, parseJson } from "./_http_client.ts";
 import type { HttpOptions } from "./http_options.ts";
 import type { ResponseBody } from "./_response_body.ts";
-import { assertApiTemperature, batchOptions, isRecord, tokenCount } from "./_options.ts";
+import { assertApiTemperature, batchOptions, isRecord } from "./_options.ts";
+import { type TokenCounts, tokenCounts } from "./_token_counts.ts";
 import { ProviderError } from "./provider_error.ts";
 import { settleSamples } from "./_settle.ts";
 
@@ -65,7 +65,11 @@ const RESERVED = ["model", "messages", "n", "temperature", "stream"] as const;
  * differ, and this is what happens:
  *
  * - fewer choices than `n` (OpenRouter, Ollama's `/v1`): the samples that
- *   came are kept and the rest is asked for again;
+ *   came are kept and the rest is asked for again; more choices than `n`:
+ *   kept while the `samples` budget has room for them;
+ * - `usage` absent, `{}` or partial: a count left out is unknown, never 0
+ *   (one follows from the other and `total_tokens`; `total_tokens` alone is
+ *   kept as a total), and a `tokens` budget cannot be kept: the run stops;
  * - `n > 1` refused (DeepSeek, Groq, llama.cpp): the model switches, for
  *   good, to concurrent single-sample requests;
  * - `content: null` with a `refusal` (structured outputs): the sample is the
@@ -138,7 +142,7 @@ export class OpenAICompatible extends BufferedModel {
       keyVariable: options.apiKeyVariable,
       onRetry: () => this.countRetry(),
     });
-    this.#budget = new Spending(options, label, this);
+    this.#budget = new Spending(options, label);
   }
 
   /** Where requests go, without a trailing slash. */
@@ -173,23 +177,21 @@ export class OpenAICompatible extends BufferedModel {
   }
 
   #request(prompt: string, wanted: number): Promise<QueryResult> {
-    return this.#budget.request(wanted, (n) => {
-      const body = {
-        ...this.#generation.fields,
-        model: this.name,
-        temperature: this.temperature,
-        // n = 1 is the default; some servers reject the field altogether.
-        ...(n === 1 ? {} : { n }),
-        messages: messages(prompt, this.#generation.system),
-      };
-      // llama.cpp refuses n > 1 with a 500, which must not be retried.
-      return this.#client.post(
-        "/chat/completions",
-        body,
-        (response, body) => this.#read(response, body),
-        n > 1 ? refusesN : undefined,
-      );
-    });
+    return this.#budget.request(wanted, (ticket) =>
+      this.#client.post("/chat/completions", {
+        admit: ticket.admit,
+        body: () => ({
+          ...this.#generation.fields,
+          model: this.name,
+          temperature: this.temperature,
+          // n = 1 is the default; some servers reject the field altogether.
+          ...(ticket.n === 1 ? {} : { n: ticket.n }),
+          messages: messages(prompt, this.#generation.system),
+        }),
+        read: (response, body) => this.#read(response, body),
+        // llama.cpp refuses n > 1 with a 500, which must not be retried.
+        final: (error) => ticket.n > 1 && refusesN(error),
+      }));
   }
 
   async #read(response: Response, responseBody: ResponseBody): Promise<QueryResult> {
@@ -204,28 +206,25 @@ export class OpenAICompatible extends BufferedModel {
       });
     }
     const { samples, dropped } = choiceTexts(body.choices);
-    const usage = usageOf(body.usage);
+    const counts = countsOf(body.usage);
     if (samples.length === 0) {
       throw this.#client.errorFrom(response, raw, body, {
         message: `no choice carried text (finish_reason: ${dropped.join(", ") || "none"})`,
         code: "no_content",
-        usage,
+        usage: counts.usage,
         hint: "a content filter or a tool call can leave no text: change the prompt or the " +
           "generation options (e.g. responseFormat, params)",
       });
     }
     this.#requests++;
-    return usage === undefined ? { samples } : { samples, usage };
+    return { samples, ...counts };
   }
 }
 
-/** The tokens a response's `usage` reports, or undefined when it reports none. */
-function usageOf(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  return {
-    promptTokens: tokenCount(usage.prompt_tokens),
-    completionTokens: tokenCount(usage.completion_tokens),
-  };
+/** The tokens a response's `usage` reports, as far as it reports them. */
+function countsOf(usage: unknown): TokenCounts {
+  if (!isRecord(usage)) return {};
+  return tokenCounts(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens);
 }
 
 /** The texts of `choices` in index order; choices without text are dropped. */

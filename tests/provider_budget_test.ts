@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { BudgetExceededError, collect, first, Persistent } from "../mod.ts";
-import { CloseAI, Ollama, OpenAICompatible } from "../providers/mod.ts";
+import { CloseAI, Ollama, OpenAICompatible, ProviderError } from "../providers/mod.ts";
 import { failure, withServer } from "./openai_server.ts";
 
 /** The next `n` items of `stream`, leaving it open (collect() may close it). */
@@ -165,4 +165,260 @@ Deno.test("budget { requests: 0 } never sends anything; a budget is checked at c
   );
   make({});
   make({ samples: Infinity, requests: 1e6 });
+});
+
+/**
+ * A fetch that answers each request after a timer tick with what `answer`
+ * makes of its `n` and its number (from 1), counting calls and the most
+ * answered at once.
+ */
+function scripted(
+  answer: (n: number, call: number) => Response,
+): { fetch: typeof fetch; calls: () => number; maxInFlight: () => number } {
+  let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const respond: typeof fetch = async (_input, init) => {
+    const call = ++calls;
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return answer(JSON.parse(String(init?.body)).n ?? 1, call);
+    } finally {
+      inFlight--;
+    }
+  };
+  return { fetch: respond, calls: () => calls, maxInFlight: () => maxInFlight };
+}
+
+/** A completion of `choices` choices, with `usage` as the body's usage field when given. */
+function completion(choices: number, call: number, usage?: unknown): Response {
+  return Response.json({
+    choices: Array.from({ length: choices }, (_, index) => ({
+      index,
+      message: { content: `s${call}.${index}` },
+    })),
+    ...(usage === undefined ? {} : { usage }),
+  });
+}
+
+/** Opens `count` streams on different prompts at once; each reads one sample. */
+async function concurrently(
+  model: OpenAICompatible | Ollama,
+  count: number,
+): Promise<{ served: number; refused: BudgetExceededError[] }> {
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => first(model.sample(`prompt ${i}`))),
+  );
+  const refused = results.flatMap((r) => {
+    if (r.status === "fulfilled") return [];
+    if (!(r.reason instanceof BudgetExceededError)) throw r.reason;
+    return [r.reason];
+  });
+  return { served: results.length - refused.length, refused };
+}
+
+Deno.test("a tokens budget holds under 400 concurrent streams: checked when a request is sent", async () => {
+  // 1,000 tokens a response: 10 fit in the budget.
+  const server = scripted((n, call) =>
+    completion(n, call, { prompt_tokens: 200, completion_tokens: 800, total_tokens: 1000 })
+  );
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    budget: { tokens: 10_000 },
+  });
+  const { served, refused } = await concurrently(model, 400);
+  // Every request in flight counts what it will cost (the most a request cost
+  // so far), so requests of even cost never go past the budget.
+  assert.equal(server.calls(), 10);
+  assert.equal(served, 10);
+  assert.equal(refused.length, 390);
+  assert.ok(refused.every((e) => e.limit === "tokens" && e.used === 10_000));
+  assert.deepEqual(model.totalTokenCount(), [2_000, 8_000]);
+  assert.ok(server.maxInFlight() <= model.maxConcurrency);
+});
+
+Deno.test("a tokens budget: the overshoot is at most the requests in flight at once", async () => {
+  // The first answers are short, then every answer is 10 times longer than
+  // any before it: the estimate is always too low, and the budget still holds
+  // to within the requests in flight (8).
+  const server = scripted((n, call) =>
+    completion(n, call, { prompt_tokens: 0, completion_tokens: 10 ** Math.min(call, 6) })
+  );
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    budget: { tokens: 1_000 },
+  });
+  const { served, refused } = await concurrently(model, 100);
+  assert.ok(server.calls() <= 3 + model.maxConcurrency, `${server.calls()} requests`);
+  assert.equal(served, server.calls());
+  assert.equal(refused.length, 100 - served);
+});
+
+Deno.test("before the first answer a tokens budget lets one request out: a tight budget holds", async () => {
+  const server = scripted((n, call) =>
+    completion(n, call, { prompt_tokens: 500, completion_tokens: 1_500 })
+  );
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    budget: { tokens: 1_000 },
+  });
+  const { served, refused } = await concurrently(model, 50);
+  assert.equal(server.calls(), 1);
+  assert.equal(served, 1);
+  assert.match(refused[0]!.message, /budget of 1000 tokens \(2000 reported so far\)/);
+});
+
+Deno.test("Ollama's chats under a tokens budget are checked one by one as they are sent", async () => {
+  await withServer({ latency: 1 }, async (server) => {
+    // The test server reports the prompt's length and one completion token: 4 a chat.
+    const model = new Ollama("llama3.2", 1, {
+      baseUrl: server.origin,
+      maxBatch: 50,
+      budget: { tokens: 20 },
+    });
+    const stream = model.sample("abc", 50);
+    const samples: string[] = [];
+    const error = await failure(async () => {
+      for (;;) samples.push((await stream.next()).value);
+    }, BudgetExceededError);
+    assert.equal(server.requests.length, 5);
+    assert.equal(samples.length, 5);
+    assert.equal(error.used, 20);
+  });
+});
+
+Deno.test("more choices than asked never push a samples budget over; with room they are kept", async () => {
+  const generous = () => scripted((n, call) => completion(n + 2, call));
+  const tight = generous();
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: tight.fetch,
+    maxBatch: 10,
+    budget: { samples: 10 },
+  });
+  const stream = model.sample("p", 10);
+  const samples = await next(stream, 10);
+  const error = await failure(() => stream.next(), BudgetExceededError);
+  assert.equal(error.limit, "samples");
+  assert.equal(error.used, 10);
+  assert.deepEqual(samples, Array.from({ length: 10 }, (_, i) => `s1.${i}`));
+  assert.equal(model.stats.samples, 10);
+  assert.equal(tight.calls(), 1);
+
+  // With room in the budget, the extra choices were paid for and are kept.
+  const roomy = generous();
+  const kept = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: roomy.fetch,
+    maxBatch: 10,
+    budget: { samples: 100 },
+  });
+  assert.deepEqual(await next(kept.sample("p", 10), 12), [
+    ...Array.from({ length: 12 }, (_, i) => `s1.${i}`),
+  ]);
+  assert.equal(roomy.calls(), 1);
+  assert.equal(kept.stats.samples, 12);
+});
+
+Deno.test("a requests budget counts every HTTP request sent, retries included", async () => {
+  await withServer({}, async (server) => {
+    server.inject(...Array.from({ length: 4 }, () => ({ kind: "server_error" }) as const));
+    const model = new OpenAICompatible("m", 1, {
+      baseUrl: server.url,
+      retryDelay: 1,
+      budget: { requests: 1 },
+    });
+    const error = await failure(() => first(model.sample("p")), BudgetExceededError);
+    assert.equal(server.requests.length, 1);
+    assert.equal(error.limit, "requests");
+    assert.equal(error.used, 1);
+    assert.match(error.message, /retry/);
+    assert.ok(error.cause instanceof ProviderError && error.cause.status === 500);
+    assert.equal(model.stats.retries, 0, "a retry refused is not counted as sent");
+  });
+  await withServer({}, async (server) => {
+    // Three requests allowed: two failures and a success, then nothing more.
+    server.inject({ kind: "server_error" }, { kind: "rate_limit", retryAfterMs: 1 });
+    const three = new OpenAICompatible("m", 1, {
+      baseUrl: server.url,
+      retryDelay: 1,
+      budget: { requests: 3 },
+    });
+    const stream = three.sample("q");
+    assert.equal((await stream.next()).value, "q#0");
+    assert.deepEqual([three.stats.requests, three.stats.retries], [1, 2]);
+    await failure(() => stream.next(), BudgetExceededError);
+    assert.equal(server.requests.length, 3);
+  });
+});
+
+Deno.test("a request waiting for its budget gives its slot back: a retry in flight is never starved", async () => {
+  await withServer({}, async (server) => {
+    // The first request fails and must be retried while the others wait for
+    // its answer (before the first answer, one request goes out alone).
+    server.inject({ kind: "server_error" }, { kind: "server_error" });
+    const model = new OpenAICompatible("m", 1, {
+      baseUrl: server.url,
+      maxConcurrency: 1,
+      retryDelay: 1,
+      budget: { tokens: 10_000 },
+    });
+    const samples = await Promise.all(["a", "b", "c", "d"].map((p) => first(model.sample(p))));
+    assert.deepEqual(samples, ["a#0", "b#0", "c#0", "d#0"]);
+    assert.equal(server.requests.length, 6);
+    assert.equal(model.stats.retries, 2);
+  });
+});
+
+Deno.test("a request that fails gives its share of a samples budget back to one that waits", async () => {
+  let calls = 0;
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    maxBatch: 10,
+    budget: { samples: 10 },
+    fetch: async (_input, init) => {
+      if (++calls === 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return Response.json({ error: { message: "bad prompt" } }, { status: 400 });
+      }
+      return completion(JSON.parse(String(init?.body)).n, calls);
+    },
+  });
+  const [failed, served] = await Promise.allSettled([
+    next(model.sample("a", 10), 10),
+    next(model.sample("b", 10), 10),
+  ]);
+  assert.ok(failed.status === "rejected" && failed.reason instanceof ProviderError);
+  assert.deepEqual(served, {
+    status: "fulfilled",
+    value: Array.from({ length: 10 }, (_, i) => `s2.${i}`),
+  });
+});
+
+Deno.test("a request waiting for its budget ends when the model's signal aborts", async () => {
+  const controller = new AbortController();
+  let calls = 0;
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    signal: controller.signal,
+    budget: { tokens: 1_000 },
+    fetch: (_input, init) => {
+      calls++;
+      return new Promise((_, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+      });
+    },
+  });
+  const streams = [first(model.sample("a")), first(model.sample("b"))];
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  controller.abort(new Error("stopped by the test"));
+  for (const result of await Promise.allSettled(streams)) {
+    assert.ok(result.status === "rejected");
+    assert.match(String(result.reason), /stopped by the test/);
+  }
+  assert.equal(calls, 1);
 });
