@@ -17,6 +17,7 @@
 import { Exit, parse, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { copy } from "./_copy.ts";
+import { visible } from "./_format.ts";
 import { type Io, processIo } from "./_io.ts";
 import { ls } from "./_ls.ts";
 import { show } from "./_show.ts";
@@ -88,12 +89,13 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
     if (error instanceof UsageError) {
       const usage = command.help.split("\n")[0];
       io.err(
-        `cache ${command.name}: ${error.message}\n${usage}\n` +
+        `cache ${command.name}: ${visible(error.message)}\n${usage}\n` +
           `Run "cache ${command.name} --help" for more.\n`,
       );
       return Exit.usage;
     }
-    io.err(`cache ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`cache ${command.name}: ${visible(message)}\n`);
     return Exit.failure;
   }
 }
