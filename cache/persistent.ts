@@ -285,11 +285,12 @@ async function isMissing(store: Store): Promise<boolean> {
   }
 }
 
+/** An option that must be a boolean when given. */
 function booleanOption(
   options: PersistentOptions,
   name: keyof PersistentOptions,
   fallback: boolean,
-) {
+): boolean {
   const value = options[name] ?? fallback;
   if (typeof value !== "boolean") {
     throw new TypeError(

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { redactSpec } from "../cache/_store_spec.ts";
 import { Exit, parse, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { copy } from "./_copy.ts";
@@ -74,7 +75,9 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
     io.err(
-      name === undefined ? HELP : `cache: unknown command ${JSON.stringify(name)}\n\n${HELP}`,
+      name === undefined
+        ? HELP
+        : `cache: unknown command ${visible(JSON.stringify(redactSpec(name)))}\n\n${HELP}`,
     );
     return Exit.usage;
   }

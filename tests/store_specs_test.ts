@@ -182,6 +182,9 @@ Deno.test("a password in a Redis URL is never shown: locations, errors, displays
     cli(["stats", `redis://:${SECRET}@127.0.0.1:1`]),
   ]);
   shown.push(error.message, String(error.stack), JSON.stringify(manifest(model)));
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
+    shown.push(cause.message, String(cause.stack));
+  }
   shown.push(run.stdout, run.stderr);
   for (const text of shown) assert.ok(!text.includes(SECRET), text);
   assert.match(error.message, /redis:\/\/:\*\*\*@127\.0\.0\.1:1/, "the store is named");
@@ -192,10 +195,13 @@ Deno.test("a password in a Redis URL is never shown: locations, errors, displays
     () => new Persistent(provider, `sqllite://u:${SECRET}@host`),
     (e: Error) => !e.message.includes(SECRET) && /u:\*\*\*@host/.test(e.message),
   );
-  // Too many arguments shows the extra ones, masked.
+  // Too many arguments shows the extra ones, masked; so does a spec taken for a command.
   const extra = await cli(["stats", "tests/fixtures/mnimi-cache", `redis://u:${SECRET}@host`]);
   assert.equal(extra.code, 2);
   assert.ok(!extra.stderr.includes(SECRET), extra.stderr);
+  const command = await cli([`redis://u:${SECRET}@host`, "stats"]);
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /unknown command "redis:\/\/u:\*\*\*@host"/);
 });
 
 Deno.test("llmFixture reads its folder with the same parser: a store spec is refused, not a folder", () =>
