@@ -64,7 +64,41 @@ export async function selectSequences(from: Store, selection: Selection): Promis
   return work;
 }
 
-/** The sequences the manifests name, with the prompt texts `from` recorded. */
+/**
+ * Thrown when the source of a copy holds fewer samples of a sequence than a
+ * run manifest names (a store other than the one the run used, or one that
+ * lost samples), before anything is copied.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ShortSourceError } from "./_copy_selection.ts";
+ *
+ * const error = new ShortSourceError({ model: "m_1", hash: "ab" }, 3, 1, "cache");
+ * assert(error instanceof RangeError);
+ * assert.match(error.message, /names 3 sample\(s\) of m_1 ab, but cache holds 1 there/);
+ * ```
+ */
+export class ShortSourceError extends RangeError {
+  /**
+   * @param key The sequence.
+   * @param named How many samples the manifest names.
+   * @param held How many the source holds.
+   * @param location The source.
+   */
+  constructor(key: SequenceKey, named: number, held: number, location: string) {
+    super(
+      `the manifest names ${named} sample(s) of ${key.model} ${key.hash}, but ${location} ` +
+        `holds ${held} there: copy from the store the run used`,
+    );
+    this.name = "ShortSourceError";
+  }
+}
+
+/**
+ * The sequences the manifests name, with the prompt texts `from` recorded;
+ * throws {@linkcode ShortSourceError} when `from` lacks a sample of them.
+ */
 async function manifestSequences(
   from: Store,
   manifest: Manifest | readonly Manifest[],
@@ -83,7 +117,14 @@ async function manifestSequences(
       }
     }
   }
+  for (const { key, slice } of work) await assertHolds(from, key, slice!);
   return work;
+}
+
+/** Throws unless `from` holds `count` samples of `key` from index 0. */
+async function assertHolds(from: Store, key: SequenceKey, count: number): Promise<void> {
+  if ((await from.load(key, count - 1)).length > 0) return;
+  throw new ShortSourceError(key, count, (await from.load(key, 0)).length, from.location);
 }
 
 /**

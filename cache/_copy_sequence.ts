@@ -8,7 +8,7 @@
  */
 
 import { usageAt } from "../core/_usage.ts";
-import type { Work } from "./_copy_selection.ts";
+import { ShortSourceError, type Work } from "./_copy_selection.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** A target index that already holds a different value than the source's. */
@@ -63,11 +63,9 @@ export async function copySequence(
 ): Promise<void> {
   const { key, prompt, slice } = item;
   const [stored, target] = await Promise.all([from.load(key, 0), to.load(key, 0)]);
+  // Checked before the copy; a source that lost samples since is refused too.
   if (slice !== undefined && stored.length < slice) {
-    throw new RangeError(
-      `the manifest names ${slice} sample(s) of ${key.model} ${key.hash}, but ${from.location} ` +
-        `holds ${stored.length} there: copy from the store the run used`,
-    );
+    throw new ShortSourceError(key, slice, stored.length, from.location);
   }
   const source = slice === undefined ? stored : stored.slice(0, slice);
   const hidden = await hiddenSamples(to, key, target.length, source.length);

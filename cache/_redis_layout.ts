@@ -157,6 +157,22 @@ export function parseRedisUrl(
 }
 
 /**
+ * How a store's messages and `location` name it: the server as
+ * {@linkcode parseRedisUrl} shows it (no password) and the key prefix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redisLocation } from "./_redis_layout.ts";
+ *
+ * assert.equal(redisLocation("redis://host:6379", "team:"), 'redis://host:6379 (prefix "team:")');
+ * ```
+ */
+export function redisLocation(shown: string, prefix: string): string {
+  return `${shown} (prefix ${JSON.stringify(prefix)})`;
+}
+
+/**
  * The number of stored samples, when `error` is the append script's refusal
  * to leave a gap; else `undefined`.
  *

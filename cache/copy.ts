@@ -33,7 +33,7 @@ export interface CopyOptions {
    * the samples from index 0 up to the last index served (see
    * `writeManifest`); several manifests copy the union. Combines with
    * `models` and `hashes`. A source that holds fewer samples than a manifest
-   * names stops the copy with an error.
+   * names fails the copy with a RangeError before anything is written.
    * @default {every sample}
    */
   manifest?: Manifest | readonly Manifest[];

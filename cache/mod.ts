@@ -30,6 +30,7 @@
 
 export { Persistent, type PersistentOptions } from "./persistent.ts";
 export {
+  type ClosestPrompt,
   ReplicationCacheMiss,
   type ReplicationCacheMissDetails,
   type SimilarSequence,

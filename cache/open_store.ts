@@ -1,11 +1,14 @@
 /**
  * Opens a store from one line of text, as a command line or a child process
- * gets it.
+ * gets it. The text is read by `_store_spec.ts`, the one parser of store
+ * specs.
  *
  * @module
  */
 
 import { FsStore } from "./fs_store.ts";
+import { LazyStore } from "./_lazy_store.ts";
+import { parseStoreSpec, type StoreSpec } from "./_store_spec.ts";
 import type { Store } from "./store.ts";
 
 /**
@@ -14,12 +17,17 @@ import type { Store } from "./store.ts";
  * - `sqlite:<path>`: a SQLite database file (see `SqliteStore`);
  * - `redis://…` or `rediss://…`: a Redis server (a string or a URL);
  * - a `file:` URL: a cache folder;
- * - anything else: a cache folder in the mnimi layout (a leading `~` is the
- *   home folder).
+ * - a path: a cache folder in the mnimi layout (a leading `~` is the home
+ *   folder; a Windows drive letter such as `C:\cache` is a path).
+ *
+ * Schemes are case-insensitive (`SQLITE:`, `REDIS://`). Any other scheme
+ * (`sqllite:`, `redis:/host`, `https:`) is an error, never a folder: write
+ * `./name:with-colon` for a folder whose name holds a colon. A password in a
+ * URL is never shown, in the store's `location` nor in an error.
  *
  * The KV, SQLite and Redis modules are loaded only when asked for, so a
  * folder needs neither `--unstable-kv`, nor `node:sqlite`, nor the Redis
- * client.
+ * client. `Persistent` takes the same specs, and opens them on first use.
  *
  * @example
  * ```ts
@@ -29,37 +37,71 @@ import type { Store } from "./store.ts";
  * const store = await openStore("tests/.tmp/never-created");
  * assert.equal(store.location, "tests/.tmp/never-created");
  * await store.close();
- * await assert.rejects(openStore(""), /cannot open a store from "": a store spec is a folder/);
+ * await assert.rejects(openStore(""), /cannot open a store from "": the spec is empty/);
+ * await assert.rejects(openStore("sqllite:paper.db"), /did you mean "sqlite:"\?/);
  * ```
  *
  * @param spec A folder (a path or a `file:` URL), `kv:<path>`, `sqlite:<path>` or a Redis URL.
  * @returns The opened store; close it when done.
- * @throws {TypeError} When `spec` is empty or not a string, or names a store
- * that cannot be (a malformed Redis URL or prefix, an empty SQLite path).
+ * @throws {TypeError} When `spec` is empty or not a string, has an unknown
+ * scheme, or names a store that cannot be (a malformed Redis URL or prefix,
+ * an empty SQLite path).
  */
 export async function openStore(spec: string | URL): Promise<Store> {
-  if (spec instanceof URL) {
-    if (/^rediss?:$/.test(spec.protocol)) return await openStore(spec.href);
-    return new FsStore(spec);
+  return await openParsed(parseStoreSpec(spec));
+}
+
+/**
+ * Opens the store a parsed spec names (see {@linkcode openStore}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openParsed } from "./open_store.ts";
+ *
+ * const store = await openParsed({ kind: "folder", path: "tests/.tmp/never-created" });
+ * assert.equal(store.location, "tests/.tmp/never-created");
+ * await store.close();
+ * ```
+ */
+export async function openParsed(spec: StoreSpec): Promise<Store> {
+  switch (spec.kind) {
+    case "folder":
+      return new FsStore(spec.path);
+    case "kv": {
+      const { KvStore } = await import("./kv_store.ts");
+      return await KvStore.open(spec.path);
+    }
+    case "sqlite": {
+      const { SqliteStore } = await import("./sqlite_store.ts");
+      return await SqliteStore.open(spec.path);
+    }
+    case "redis": {
+      const { RedisStore } = await import("./redis_store.ts");
+      return await RedisStore.connect(spec.url);
+    }
   }
-  if (typeof spec !== "string" || spec === "") {
-    throw new TypeError(
-      `cannot open a store from ${JSON.stringify(spec)}: a store spec is a folder, ` +
-        `"kv:<path>", "sqlite:<path>" or a redis:// URL; pass one of those`,
-    );
-  }
-  if (spec.startsWith("kv:")) {
-    const { KvStore } = await import("./kv_store.ts");
-    const path = spec.slice("kv:".length);
-    return await KvStore.open(path === "" ? undefined : path);
-  }
-  if (spec.startsWith("sqlite:")) {
-    const { SqliteStore } = await import("./sqlite_store.ts");
-    return await SqliteStore.open(spec.slice("sqlite:".length));
-  }
-  if (/^rediss?:\/\//.test(spec)) {
-    const { RedisStore } = await import("./redis_store.ts");
-    return await RedisStore.connect(spec);
-  }
-  return new FsStore(spec);
+}
+
+/**
+ * The store a spec names, without opening it yet: a cache folder at once,
+ * any other store on its first use (see `LazyStore`), so that a synchronous
+ * constructor such as `Persistent`'s can take every spec {@linkcode openStore}
+ * takes. Its `location` is known at once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storeOf } from "./open_store.ts";
+ *
+ * const store = storeOf("sqlite:tests/.tmp/not-opened.db");
+ * assert.equal(store.location, "sqlite:tests/.tmp/not-opened.db");
+ * await store.close(); // it was never opened: nothing to close, no file made
+ * ```
+ *
+ * @throws {TypeError} As {@linkcode openStore} does, for a spec it refuses.
+ */
+export function storeOf(spec: string | URL): Store {
+  const parsed = parseStoreSpec(spec);
+  return parsed.kind === "folder" ? new FsStore(parsed.path) : new LazyStore(parsed, openParsed);
 }

@@ -11,8 +11,12 @@ import { modelKey, promptHash } from "../core/model_key.ts";
 import type { Backing, Drawn, Found } from "../core/_sequence.ts";
 import { usageAt } from "../core/_usage.ts";
 import { describe } from "../core/_validate.ts";
+<<<<<<< HEAD
 import { at } from "../core/_source.ts";
 import { FsStore } from "./fs_store.ts";
+=======
+import { storeOf } from "./open_store.ts";
+>>>>>>> t17-cli
 import {
   describeMiss,
   ReplicationCacheMiss,
@@ -20,20 +24,37 @@ import {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
+import { closestPrompt } from "./_closest_prompt.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
   /**
    * Replay only: never call the inner model, and throw
-   * {@linkcode ReplicationCacheMiss} for a sample the store lacks.
+   * {@linkcode ReplicationCacheMiss} for a sample the store lacks. A
+   * replication never creates a store.
    * @default {false}
    */
   replication?: boolean;
+  /**
+   * Whether a live `Persistent` may create its cache when it does not exist:
+   * a cache folder, or the file of a `kv:` or `sqlite:` spec (checked through
+   * {@linkcode Store.checkAccess}, before the first draw). With `false`, a
+   * missing cache is a `Deno.errors.NotFound` naming it, before anything is
+   * paid for: a typo in the path never starts a new cache. With `true`, a
+   * new cache is announced once on stderr. A Redis server, Deno's default KV
+   * database and a store without `checkAccess` always exist.
+   * @default {true}
+   */
+  create?: boolean;
 }
+
+// The caches this process announced as new: each is announced once.
+const announced = new Set<string>();
 
 /**
  * A durable cache: like `Repeatable`, the i-th item of every call's sequence
+<<<<<<< HEAD
  * is the same value, and it stays so across processes and runs. A string or
  * a `file:` URL is a folder in the Python original's layout (a leading `~` is
  * the home folder); any {@linkcode Store} works too. Fresh samples are stored
@@ -50,11 +71,33 @@ export interface PersistentOptions {
  * after the one it took was free then, and should another writer take it
  * meanwhile, the next append finds that sample and serves it, keeping this
  * model's own after it. No clock decides.
+=======
+ * is the same value, and it stays so across processes and runs. The store is
+ * a {@linkcode Store}, or a spec, read as `openStore` reads it: a path or a
+ * `file:` URL is a folder in the Python original's layout (a leading `~` is
+ * the home folder), `kv:<path>` a Deno KV database, `sqlite:<path>` a SQLite
+ * file, `redis://…` a Redis server; an unknown scheme (`sqllite:`) is a
+ * TypeError, never a folder. Fresh samples are stored as soon as they
+ * arrive, whole batches at once. `Persistent(Persistent(m, a), b)` slices a
+ * cache: after a run, `b` holds exactly the items the run used, at the same
+ * indices as in `a`.
+ *
+ * A folder is used at once. A `kv:`, `sqlite:` or Redis spec is opened on
+ * first use (the constructor cannot wait): `store.location` is known at
+ * once, an error opening it surfaces at the first sample, naming the store,
+ * and reading never creates a file. Close such a store when done, with
+ * `await model.store.close()` (a Redis connection keeps the process alive);
+ * closing one that was never used opens nothing.
+>>>>>>> t17-cli
  *
  * Before its first draw, a `Persistent` checks that its store can be written
  * (see {@linkcode Store.checkAccess}), so that no sample is paid for that
  * could not be kept; a missing permission fails then, naming the flag, and
- * with the model key, prompt and index that were not in the cache.
+ * with the model key, prompt and index that were not in the cache. When the
+ * cache does not exist yet, it is created then, and a line on stderr says
+ * so, once per cache and process (in the Deno Jupyter kernel, `console`
+ * output shows under the cell); `{ create: false }` makes a missing cache an
+ * error instead.
  *
  * @example Replaying a cache without calling the model
  * ```ts
@@ -86,11 +129,15 @@ export interface PersistentOptions {
  * ```
  */
 export class Persistent extends Repeatable {
-  /** Where the sequences are kept. */
+  /**
+   * Where the sequences are kept: the store given, or the one the spec
+   * names (opened on first use; see above).
+   */
   readonly store: Store;
   /** Whether misses throw instead of calling the inner model. */
   readonly replication: boolean;
   #key: string;
+  #create: boolean;
   #writable: Promise<void> | undefined;
   #writableChecked = false;
 
@@ -98,9 +145,11 @@ export class Persistent extends Repeatable {
    * Wraps `inner` in a durable cache kept in `dirOrStore`.
    *
    * @param inner The model to draw fresh samples from.
-   * @param dirOrStore A cache folder (mnimi layout), as a path or a `file:`
-   * URL, or a store.
-   * @param options Replication mode.
+   * @param dirOrStore A store, or a spec: a cache folder (mnimi layout) as a
+   * path or a `file:` URL, `kv:<path>`, `sqlite:<path>` or a Redis URL.
+   * @param options Replication mode; whether a missing cache may be created.
+   * @throws {TypeError} For a spec `openStore` refuses (an unknown scheme, a
+   * malformed URL), or an option that is not a boolean.
    */
   constructor(
     inner: Model,
@@ -109,10 +158,11 @@ export class Persistent extends Repeatable {
   ) {
     super(inner);
     this.#key = modelKey(inner);
+    this.replication = booleanOption(options, "replication", false);
+    this.#create = booleanOption(options, "create", true);
     this.store = typeof dirOrStore === "string" || dirOrStore instanceof URL
-      ? new FsStore(dirOrStore)
+      ? storeOf(dirOrStore)
       : assertStore(dirOrStore);
-    this.replication = options.replication ?? false;
   }
 
   /** The model key under which this model's sequences are stored. */
@@ -206,9 +256,11 @@ export class Persistent extends Repeatable {
     if (this.replication) {
       await this.store.checkAccess?.("read");
       const details = miss();
-      // Nothing under this key, yet the prompt may be under another (a changed option).
+      // Nothing under this key, yet the prompt may be under another (a changed
+      // option), or a slightly different one under this key (an edited prompt).
       const others = index === 0 ? await similar(this.store, details) : [];
-      throw new ReplicationCacheMiss({ ...details, similar: others });
+      const closest = index === 0 ? await closestPrompt(this.store, this.#key, prompt) : undefined;
+      throw new ReplicationCacheMiss({ ...details, similar: others, closest });
     }
     if (!this.#writableChecked) {
       try {
@@ -233,7 +285,7 @@ export class Persistent extends Repeatable {
 
   /** Checks once that the store can be written; a failed check is tried again. */
   #checkWritable(): Promise<void> {
-    this.#writable ??= (this.store.checkAccess?.("write") ?? Promise.resolve()).then(() => {
+    this.#writable ??= this.#prepareStore().then(() => {
       this.#writableChecked = true;
     }, (error) => {
       this.#writable = undefined;
@@ -241,6 +293,58 @@ export class Persistent extends Repeatable {
     });
     return this.#writable;
   }
+
+  /** Makes sure the store can be written: created when missing and allowed, else an error. */
+  async #prepareStore(): Promise<void> {
+    const missing = await isMissing(this.store);
+    if (missing && !this.#create) {
+      throw new Deno.errors.NotFound(
+        `the cache ${this.store.location} does not exist, and this Persistent may not ` +
+          `create it ({ create: false }): check the path for a typo, or create the cache first`,
+      );
+    }
+    await this.store.checkAccess?.("write");
+    if (missing) this.announceNewCache(this.store.location);
+  }
+
+  /**
+   * @internal Says that this cache created its store, once per location and
+   * process: a typo in a path must not start a new cache unnoticed.
+   */
+  protected announceNewCache(location: string): void {
+    if (announced.has(location)) return;
+    announced.add(location);
+    console.warn(
+      `llm-cache: created a new cache at ${location} (it did not exist); if you meant an ` +
+        `existing cache, check the path (pass { create: false } to make a missing cache an error)`,
+    );
+  }
+}
+
+/** Whether the store says it does not exist yet (a store that cannot tell exists). */
+async function isMissing(store: Store): Promise<boolean> {
+  try {
+    await store.checkAccess?.("read");
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    throw error;
+  }
+}
+
+/** An option that must be a boolean when given. */
+function booleanOption(
+  options: PersistentOptions,
+  name: keyof PersistentOptions,
+  fallback: boolean,
+): boolean {
+  const value = options[name] ?? fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Persistent: ${name} must be a boolean, got ${describe(value)}; pass true or false`,
+    );
+  }
+  return value;
 }
 
 /** The same error kind, saying first what was not in the cache, then why no draw. */
@@ -248,7 +352,7 @@ function cannotDraw(miss: ReplicationCacheMissDetails, why: string, error: unkno
   const message = `not in the cache: ${describeMiss(miss)}; ${why}: ` +
     `${error instanceof Error ? error.message : String(error)}. ` +
     `To replay a cache without ever drawing, pass { replication: true }.`;
-  for (const Kind of [Deno.errors.NotCapable, Deno.errors.PermissionDenied]) {
+  for (const Kind of [Deno.errors.NotCapable, Deno.errors.PermissionDenied, Deno.errors.NotFound]) {
     if (error instanceof Kind) return new Kind(message, { cause: error });
   }
   return new Error(message, { cause: error });
@@ -288,8 +392,8 @@ function assertStore(store: unknown): Store {
   ) {
     throw new TypeError(
       `Persistent needs a cache folder path or a Store, got ${describe(store)}: ` +
-        `pass e.g. "~/.llm_cache", new URL("./cache/", import.meta.url) or ` +
-        `await KvStore.open(path)`,
+        `pass e.g. "~/.llm_cache", "sqlite:cache.db", new URL("./cache/", import.meta.url) ` +
+        `or await KvStore.open(path)`,
     );
   }
   return store as Store;

@@ -49,6 +49,7 @@ import {
   parseRedisUrl,
   PLACE_SCRIPT,
   RedisKeys,
+  redisLocation,
   usageArgument,
 } from "./_redis_layout.ts";
 import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
@@ -166,7 +167,7 @@ export class RedisStore implements Store {
   static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const { server, prefix: inUrl, shown } = parseRedisUrl(url);
     const prefix = normalizePrefix(options.prefix ?? inUrl ?? "llm-cache:");
-    const location = `${shown} (prefix ${JSON.stringify(prefix)})`;
+    const location = redisLocation(shown, prefix);
     const { reconnectFor = 10_000, commandTimeout = 60_000 } = options;
     assertMilliseconds("reconnectFor", reconnectFor, 0, "RedisStore.connect");
     assertMilliseconds("commandTimeout", commandTimeout, 1, "RedisStore.connect");

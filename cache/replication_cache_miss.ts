@@ -4,12 +4,29 @@
  * @module
  */
 
+import { whereTheyDiffer } from "./_edit_distance.ts";
+
 /** Another model key that holds the same prompt (see {@linkcode ReplicationCacheMiss}). */
 export interface SimilarSequence {
   /** The model key, e.g. `gpt-4o_0.8`. */
   readonly model: string;
   /** How many samples it holds for the prompt. */
   readonly stored: number;
+}
+
+/**
+ * A recorded prompt of the same model key that differs slightly from the
+ * one asked for (see {@linkcode ReplicationCacheMiss}).
+ */
+export interface ClosestPrompt {
+  /** Its prompt hash. */
+  readonly hash: string;
+  /** Its text. */
+  readonly prompt: string;
+  /** How many samples are stored for it. */
+  readonly stored: number;
+  /** Its edit distance to the prompt asked for (characters inserted, removed or changed). */
+  readonly distance: number;
 }
 
 /** What a {@linkcode ReplicationCacheMiss} reports. */
@@ -32,6 +49,12 @@ export interface ReplicationCacheMissDetails {
    */
   similar?: readonly SimilarSequence[];
   /**
+   * The recorded prompt of the same model key closest to this one, when one
+   * differs only slightly (a tenth of the prompt's length at most).
+   * @default {undefined}
+   */
+  closest?: ClosestPrompt | undefined;
+  /**
    * What to do about it, the end of the message (e.g. the command that
    * records the sample).
    * @default {"Run once without { replication: true } to fill the cache, or use a cache that holds this sample."}
@@ -44,7 +67,9 @@ export interface ReplicationCacheMissDetails {
  * cache: a replication never calls the model. When the store holds the
  * prompt under other model keys only (the key changes with the temperature
  * and with every option that changes the output, such as `maxTokens` or a
- * system prompt), the message lists them.
+ * system prompt), the message lists them; when it holds a prompt of the same
+ * key that differs only slightly (an edited template, a stray space), the
+ * message names it and shows where the two differ.
  *
  * @example
  * ```ts
@@ -62,6 +87,17 @@ export interface ReplicationCacheMissDetails {
  * });
  * assert.match(miss.message, /index 0 was asked for/);
  * assert.match(miss.message, /did you mean `gpt-4o_0\.8` \(9 samples\)\?/);
+ *
+ * const near = new ReplicationCacheMiss({
+ *   model: "gpt-4o_1",
+ *   hash: "b11e",
+ *   prompt: "Choose a number!",
+ *   index: 0,
+ *   stored: 0,
+ *   location: "/tmp/cache",
+ *   closest: { hash: "9c5d", prompt: "Choose a number", stored: 3, distance: 1 },
+ * });
+ * assert.match(near.message, /closest recorded prompt of gpt-4o_1 \(9c5d, 3 samples\)/);
  * ```
  */
 export class ReplicationCacheMiss extends Error {
@@ -79,6 +115,8 @@ export class ReplicationCacheMiss extends Error {
   readonly stored: number;
   /** Other model keys that hold the prompt. */
   readonly similar: readonly SimilarSequence[];
+  /** A recorded prompt of this model key that differs slightly, if any. */
+  readonly closest: ClosestPrompt | undefined;
 
   /**
    * Builds the message from what was asked for and what the store holds.
@@ -96,10 +134,11 @@ export class ReplicationCacheMiss extends Error {
       : ` The store holds this prompt under other model keys: ` +
         `did you mean ${shown.join(", ")}${more}? A model key changes with the alias, the ` +
         `temperature and every option that changes the output (maxTokens, system prompt, …).`;
+    const near = details.closest === undefined ? "" : ` ${describeClosest(details)}`;
     const hint = details.hint ??
       `Run once without { replication: true } to fill the cache, or use a cache that holds ` +
         `this sample.`;
-    super(`replication cache miss: ${describeMiss(details)}.${guess} ${hint}`);
+    super(`replication cache miss: ${describeMiss(details)}.${guess}${near} ${hint}`);
     this.name = "ReplicationCacheMiss";
     this.model = details.model;
     this.hash = details.hash;
@@ -108,6 +147,7 @@ export class ReplicationCacheMiss extends Error {
     this.index = details.index;
     this.stored = details.stored;
     this.similar = similar;
+    this.closest = details.closest;
   }
 }
 
@@ -136,9 +176,28 @@ export class ReplicationCacheMiss extends Error {
  * ```
  */
 export function describeMiss(details: ReplicationCacheMissDetails): string {
-  const preview = JSON.stringify(
-    details.prompt.length > 60 ? details.prompt.slice(0, 60) + "…" : details.prompt,
-  );
-  return `${details.model}/${details.hash} (prompt ${preview}) has ${details.stored} ` +
-    `stored sample(s), index ${details.index} was asked for, in ${details.location}`;
+  return `${details.model}/${details.hash} (prompt ${previewOf(details.prompt)}) has ` +
+    `${details.stored} stored sample(s), index ${details.index} was asked for, in ` +
+    `${details.location}`;
+}
+
+// A long prompt is shown by its start and its end, where prompts built from
+// one template differ most often (the question after a shared instruction).
+const HEAD = 120;
+const TAIL = 80;
+
+/** The prompt on one line: whole up to HEAD + TAIL characters, else its start and end. */
+function previewOf(prompt: string): string {
+  const quote = (text: string) => JSON.stringify(text).slice(1, -1);
+  if (prompt.length <= HEAD + TAIL) return `"${quote(prompt)}"`;
+  return `"${quote(prompt.slice(0, HEAD))}…${quote(prompt.slice(-TAIL))}", ` +
+    `${prompt.length} characters`;
+}
+
+/** The closest recorded prompt, and where it differs from the one asked for. */
+function describeClosest(details: ReplicationCacheMissDetails): string {
+  const { hash, prompt, stored, distance } = details.closest!;
+  return `The closest recorded prompt of ${details.model} (${hash}, ${stored} ` +
+    `sample${stored === 1 ? "" : "s"}) differs from it in ${distance} character` +
+    `${distance === 1 ? "" : "s"}, ${whereTheyDiffer(prompt, details.prompt)}.`;
 }

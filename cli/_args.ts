@@ -2,6 +2,8 @@
 // strict mode, with its errors turned into usage errors (exit code 2).
 
 import { parseArgs } from "node:util";
+import { modelKeySegments } from "../cache/_key_path.ts";
+import { redactSpec } from "../cache/_store_spec.ts";
 
 /**
  * What an exit code means.
@@ -103,6 +105,32 @@ export function expectPositionals(parsed: Parsed, min: number, max: number): voi
   const n = parsed.positionals.length;
   if (n < min) throw new UsageError(`missing argument (got ${n}, need ${min})`);
   if (n > max) {
-    throw new UsageError(`too many arguments: ${JSON.stringify(parsed.positionals.slice(max))}`);
+    const extra = parsed.positionals.slice(max).map(redactSpec);
+    throw new UsageError(`too many arguments: ${JSON.stringify(extra)}`);
+  }
+}
+
+/**
+ * Throws unless `model` is a model key a store accepts (a key that would
+ * leave the cache folder, such as `../x`, is a usage error, not a store
+ * failure).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expectModelKey, UsageError } from "./_args.ts";
+ *
+ * expectModelKey("accounts/fireworks/models/x_0.7");
+ * assert.throws(() => expectModelKey("../x"), UsageError);
+ * ```
+ *
+ * @throws {UsageError} For a key no store accepts.
+ */
+export function expectModelKey(model: string): void {
+  try {
+    modelKeySegments(model);
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
   }
 }

@@ -3,9 +3,9 @@
 
 import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts";
 import { type Manifest, readManifest } from "../cache/manifest.ts";
-import { slicesOf } from "../cache/_copy_selection.ts";
+import { ShortSourceError, slicesOf } from "../cache/_copy_selection.ts";
 import type { Store } from "../cache/store.ts";
-import { Exit, expectPositionals, UsageError } from "./_args.ts";
+import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, preview, visible } from "./_format.ts";
 import { type Io, Progress } from "./_io.ts";
@@ -50,7 +50,8 @@ Options:
   --hash H      only prompt hash H (repeat for several)
   --manifest F  only the slice the run manifest F names (writeManifest): of each
                 sequence, the samples up to the last index served; a source
-                that holds fewer is an error (exit code 3); repeat for several
+                that holds fewer is a usage error (exit code 2) and nothing is
+                copied; repeat for several
   --json        print {from, to, sequences, copied, present, conflicts: [...]}
   -h, --help    show this help
 `,
@@ -62,6 +63,8 @@ Options:
   async run(parsed, io) {
     expectPositionals(parsed, 2, 2);
     const [fromSpec, toSpec] = parsed.positionals as [string, string];
+    const models = parsed.values.model as string[] | undefined;
+    models?.forEach(expectModelKey);
     const manifests = await Promise.all(
       (parsed.values.manifest as string[] | undefined ?? []).map(readManifestArgument),
     );
@@ -70,7 +73,6 @@ Options:
     const progress = new Progress(io);
     try {
       to = await openOrCreate(toSpec);
-      const models = parsed.values.model as string[] | undefined;
       const hashes = parsed.values.hash as string[] | undefined;
       const result = await copyStore(from, to, {
         ...(models === undefined ? {} : { models }),
@@ -80,6 +82,8 @@ Options:
           progress.update(`copying: ${p.done}/${p.total} sequences, ${p.copied} samples`),
       }).catch((error) => {
         if (error instanceof CopyConflictError) return error.result;
+        // The manifest does not fit the source: the command line names the wrong one.
+        if (error instanceof ShortSourceError) throw new UsageError(error.message);
         throw error;
       });
       progress.done();
@@ -119,14 +123,16 @@ function report(io: Io, result: CopyResult, from: string, to: string, asJson: bo
     return;
   }
   io.out(
-    `copied ${count(result.copied)} samples from ${from} to ${to} ` +
+    `copied ${count(result.copied)} samples from ${visible(from, true)} to ${visible(to, true)} ` +
       `(${count(result.sequences)} sequences; ${
         count(result.present)
       } samples were already there)\n`,
   );
   if (result.conflicts.length === 0) return;
   io.out(
-    `${count(result.conflicts.length)} conflicts: these indices of ${to} hold other ` +
+    `${count(result.conflicts.length)} conflicts: these indices of ${
+      visible(to, true)
+    } hold other ` +
       `values, so their sequences were not copied:\n`,
   );
   for (const c of result.conflicts) {

@@ -27,18 +27,23 @@ export function count(n: number): string {
  * assert.equal(preview("a\nb"), '"a\\nb"');
  * assert.equal(preview("abcdef", 4), '"abc…"');
  * assert.equal(preview(undefined), "(prompt text not recorded)");
+ * assert.equal(preview("\u202eabc"), '"\\u202eabc"');
  * ```
  */
 export function preview(prompt: string | undefined, width = 60): string {
   if (prompt === undefined) return "(prompt text not recorded)";
-  const line = JSON.stringify(prompt).slice(1, -1);
+  const line = visible(JSON.stringify(prompt).slice(1, -1), true);
   return `"${line.length > width ? line.slice(0, width - 1) + "…" : line}"`;
 }
 
 /**
- * `text` with terminal control characters escaped (`\x1b`, `\r`), so that
- * printing it cannot move the cursor, recolour or retitle the terminal.
- * Newlines and tabs are kept unless `oneLine` (for a model key in a table).
+ * `text` with terminal control characters escaped (`\x1b`, `\r`, `\x9b`),
+ * and the invisible marks that reorder text (bidi overrides such as
+ * `\u202e`), so that printing it cannot move the cursor, recolour or
+ * retitle the terminal, or make a name read as another. Newlines and tabs
+ * are kept unless `oneLine` (for a model key in a table). Everything the
+ * command line prints that comes from a store or a path goes through it:
+ * tables, samples and messages alike.
  *
  * @example
  * ```ts
@@ -47,15 +52,24 @@ export function preview(prompt: string | undefined, width = 60): string {
  *
  * assert.equal(visible("red\x1b[31m\r\n"), "red\\x1b[31m\\r\n");
  * assert.equal(visible("a\tb\nc", true), "a\\tb\\nc");
+ * assert.equal(visible("\u009b2J txt.\u202eexe"), "\\x9b2J txt.\\u202eexe");
  * ```
  */
 export function visible(text: string, oneLine = false): string {
-  // deno-lint-ignore no-control-regex
-  const control = oneLine ? /[\x00-\x1f\x7f-\x9f]/g : /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-  return text.replace(
-    control,
-    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return text.replace(oneLine ? CONTROL_ONE_LINE : CONTROL, (c) => ESCAPES[c] ?? escape(c));
+}
+
+// C0 and C1 controls, DEL, and the bidi marks, embeddings, overrides and isolates.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+// deno-lint-ignore no-control-regex
+const CONTROL_ONE_LINE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+function escape(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
 const ESCAPES: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };

@@ -1,6 +1,6 @@
 // `ls <store> [model]`: the prompts, with a preview and sample counts.
 
-import { Exit, expectPositionals } from "./_args.ts";
+import { Exit, expectModelKey, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, preview, table, visible } from "./_format.ts";
 import { inventory } from "./_inventory.ts";
@@ -41,6 +41,7 @@ Options:
   async run(parsed, io) {
     expectPositionals(parsed, 1, 2);
     const [spec, model] = parsed.positionals as [string, string | undefined];
+    if (model !== undefined) expectModelKey(model);
     const store = await openExisting(spec);
     const progress = new Progress(io);
     try {

@@ -1,8 +1,9 @@
 // `show <store> <model> <prompt-hash | text>`: the samples of one sequence.
 
 import type { Store } from "../cache/store.ts";
+import { redactSpec } from "../cache/_store_spec.ts";
 import { promptHash } from "../core/model_key.ts";
-import { Exit, expectPositionals, UsageError } from "./_args.ts";
+import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, preview, visible } from "./_format.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
@@ -44,6 +45,7 @@ Options:
   async run(parsed, io) {
     expectPositionals(parsed, 3, 3);
     const [spec, model, which] = parsed.positionals as [string, string, string];
+    expectModelKey(model);
     const store = await openExisting(spec);
     try {
       const { hash, prompt } = await resolve(store, model, which, parsed.values.text === true);
@@ -59,8 +61,11 @@ Options:
       }
       if (samples.length > 0) return Exit.ok;
       io.err(
-        `nothing stored for ${model} ${hash} in ${store.location}: ` +
-          `see \`cache ls ${spec}\` for what is there\n`,
+        visible(
+          `nothing stored for ${model} ${hash} in ${store.location}: ` +
+            `see \`cache ls ${redactSpec(spec)}\` for what is there`,
+          true,
+        ) + "\n",
       );
       return Exit.problems;
     } finally {

@@ -98,7 +98,7 @@ Options:
             `${(usage.latencyMs / 1000).toFixed(1)} s`,
           ]
           : [];
-      io.out(`${store.location}\n`);
+      io.out(`${visible(store.location, true)}\n`);
       io.out(table(
         [
           [

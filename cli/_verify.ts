@@ -117,8 +117,11 @@ function report(io: Io, location: string, found: Verification, asJson: boolean):
     io.out(json({ location, ...found }));
     return;
   }
-  io.out(`${location}: ${count(found.sequences)} prompts, ${count(found.samples)} samples\n`);
-  for (const note of found.notes) io.out(`note: ${note}\n`);
+  io.out(
+    `${visible(location, true)}: ${count(found.sequences)} prompts, ` +
+      `${count(found.samples)} samples\n`,
+  );
+  for (const note of found.notes) io.out(`note: ${visible(note, true)}\n`);
   const open = found.problems.filter((p) => !p.fixed).length;
   const fixed = found.problems.length - open;
   if (found.problems.length === 0) {

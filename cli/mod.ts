@@ -14,9 +14,11 @@
  * @module
  */
 
+import { redactSpec } from "../cache/_store_spec.ts";
 import { Exit, parse, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { copy } from "./_copy.ts";
+import { visible } from "./_format.ts";
 import { type Io, processIo } from "./_io.ts";
 import { ls } from "./_ls.ts";
 import { show } from "./_show.ts";
@@ -73,7 +75,9 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
     io.err(
-      name === undefined ? HELP : `cache: unknown command ${JSON.stringify(name)}\n\n${HELP}`,
+      name === undefined
+        ? HELP
+        : `cache: unknown command ${visible(JSON.stringify(redactSpec(name)))}\n\n${HELP}`,
     );
     return Exit.usage;
   }
@@ -88,12 +92,13 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
     if (error instanceof UsageError) {
       const usage = command.help.split("\n")[0];
       io.err(
-        `cache ${command.name}: ${error.message}\n${usage}\n` +
+        `cache ${command.name}: ${visible(error.message)}\n${usage}\n` +
           `Run "cache ${command.name} --help" for more.\n`,
       );
       return Exit.usage;
     }
-    io.err(`cache ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`cache ${command.name}: ${visible(message)}\n`);
     return Exit.failure;
   }
 }

@@ -12,6 +12,12 @@ import type { Price } from "./cost.ts";
 
 /** Throws unless `prompt` is a well-formed string. */
 export function assertPrompt(prompt: unknown): asserts prompt is string {
+  if (isPromise(prompt)) {
+    throw new TypeError(
+      "prompt must be a string, got a Promise: did you forget await? " +
+        "(pass the prompt text, e.g. sample(await makePrompt()))",
+    );
+  }
   if (typeof prompt !== "string") {
     throw new TypeError(
       `prompt must be a string, got ${describe(prompt)}; pass the prompt text`,
@@ -214,6 +220,13 @@ export function describe(value: unknown): string {
     default:
       return value === null ? "null" : typeof value;
   }
+}
+
+/** A promise, or any thenable (what `await` would wait for). */
+function isPromise(value: unknown): boolean {
+  return value instanceof Promise ||
+    (typeof value === "object" && value !== null &&
+      typeof (value as { then?: unknown }).then === "function");
 }
 
 function loneSurrogateAt(text: string): number {

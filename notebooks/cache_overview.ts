@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { FsStore } from "../cache/fs_store.ts";
+import { storeOf } from "../cache/open_store.ts";
 import { formatBytes } from "../cache/_format_bytes.ts";
 import type { Store } from "../cache/store.ts";
 import { walkStore } from "../cache/_walk.ts";
@@ -47,9 +47,11 @@ export interface CachedSequence {
 /**
  * Lists what a store holds: model keys × prompts × samples, the size on disk
  * (for a folder) and a preview of each prompt and its first sample. A string
- * or a `file:` URL is a cache folder in the mnimi layout, opened and closed
- * here; a store passed in stays open. A folder that does not exist is an
- * error (most often a typo in the path), not an empty cache.
+ * or a URL is a store spec, read as `openStore` reads it (a cache folder in
+ * the mnimi layout, `kv:<path>`, `sqlite:<path>`, `redis://…`), opened and
+ * closed here; a store passed in stays open. A folder or file that does not
+ * exist is an error (most often a typo in the path), not an empty cache, and
+ * is not created.
  *
  * @example
  * ```ts
@@ -69,13 +71,15 @@ export interface CachedSequence {
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * @param storeOrDir A store, or the path or `file:` URL of a cache folder.
+ * @param storeOrDir A store, or a store spec (the path or `file:` URL of a
+ * cache folder, `kv:<path>`, `sqlite:<path>`, `redis://…`).
  * @returns The overview.
- * @throws {Deno.errors.NotFound} When the cache folder does not exist.
+ * @throws {Deno.errors.NotFound} When the cache folder or file does not exist.
+ * @throws {TypeError} For a spec `openStore` refuses (an unknown scheme).
  */
 export async function cacheOverview(storeOrDir: Store | string | URL): Promise<CacheOverview> {
   const store = typeof storeOrDir === "string" || storeOrDir instanceof URL
-    ? new FsStore(storeOrDir)
+    ? storeOf(storeOrDir)
     : storeOrDir;
   try {
     await store.checkAccess?.("read");

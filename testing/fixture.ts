@@ -5,8 +5,8 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import { Persistent } from "../cache/persistent.ts";
+import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { Drawn } from "../core/_sequence.ts";
 import type { Model } from "../core/model.ts";
@@ -93,6 +93,12 @@ export class LlmFixture extends Persistent {
     };
   }
 
+  /**
+   * @internal Silent: a fixture folder is made for each test module as it
+   * records, and the run reports what it recorded at the module's end.
+   */
+  protected override announceNewCache(): void {}
+
   /** @internal A miss in replay mode names the command that records it. */
   protected override async draw(
     prompt: string,
@@ -108,7 +114,7 @@ export class LlmFixture extends Persistent {
       if (!this.replication) throw this.#cannotRecord(error, prompt, wanted);
       const hint = `To record it, run: ${this.#run.command("--llm-record")}`;
       if (error instanceof ReplicationCacheMiss) {
-        const { model, hash, index, stored, location, similar } = error;
+        const { model, hash, index, stored, location, similar, closest } = error;
         throw new ReplicationCacheMiss({
           model,
           hash,
@@ -117,6 +123,7 @@ export class LlmFixture extends Persistent {
           stored,
           location,
           similar,
+          closest,
           hint,
         });
       }
@@ -215,11 +222,14 @@ export class LlmFixture extends Persistent {
  * ```
  *
  * @param model The model to record: a provider, or any model stack.
- * @param dir The folder of every test module's recordings, a path or a `file:` URL.
+ * @param dir The folder of every test module's recordings, a path or a
+ * `file:` URL (read as `openStore` reads a spec: a `kv:`, `sqlite:` or Redis
+ * spec is refused, an unknown scheme too).
  * @param options The mode and the rest, when not from the command line.
  * @returns The model to use in the tests.
  * @throws {TypeError} For an unknown `--llm-` flag or `LLM_FIXTURES` word, or
- * a name that nests with another fixture's of the module.
+ * a name that nests with another fixture's of the module, or a `dir` that is
+ * not a folder.
  * @throws {Error} For `record` or `refresh` where `CI` is set, without an opt-in.
  * @throws {Deno.errors.NotCapable} For `refresh` without write access beside
  * the module's folder.
@@ -231,8 +241,25 @@ export function llmFixture(
 ): LlmFixture {
   const settings = settingsOf(options);
   assertMaySpend(settings, "-- --llm-allow-ci (or allow-ci in LLM_FIXTURES)");
-  const root = (dir instanceof URL ? fileURLToPath(dir) : dir).replace(/(?<=[^/])\/+$/, "");
-  if (root === "") throw new TypeError(`llmFixture needs a fixture folder, got ""`);
+  const root = fixtureRoot(dir);
   const module = moduleName(options.name);
   return new LlmFixture(model, FixtureRun.of(`${root}/${module}`, module, settings));
+}
+
+/**
+ * The fixture folder `dir` names, read by the parser of store specs so that
+ * it means what it means to `Persistent`. Recordings are a folder per test
+ * module (committed, refreshed and pruned as files), so a spec of another
+ * store is refused rather than taken for a folder of that name.
+ */
+function fixtureRoot(dir: string | URL): string {
+  const spec = parseStoreSpec(dir);
+  if (spec.kind !== "folder") {
+    throw new TypeError(
+      `llmFixture records into a folder per test module, got the ${spec.kind} store ` +
+        `${spec.location}: pass a folder such as "tests/fixtures/llm" (to move recordings ` +
+        `into ${spec.location}, use cache copy)`,
+    );
+  }
+  return spec.path.replace(/(?<=[^/])\/+$/, "");
 }

@@ -255,3 +255,49 @@ Deno.test("a sample with a lone surrogate is served as a replay will read it", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a replication miss shows enough of a long prompt to tell it from another", () =>
+  withTempDir(async (dir) => {
+    const intro = "You are a careful grader. Read the student's answer below and grade it. ";
+    const asked = `${intro.repeat(3)}Question 17: what is 6 × 7? Answer: 42.`;
+    const model = new Persistent(new CountingModel("m", 1), dir, { replication: true });
+    const error = await rejection(first(model.sample(asked)));
+    assert.ok(error instanceof ReplicationCacheMiss);
+    assert.match(error.message, /Question 17: what is 6 × 7\? Answer: 42\./, "its end is shown");
+    assert.match(error.message, /", 255 characters\)/);
+  }));
+
+Deno.test("a replication miss suggests the closest recorded prompt of the same model key, with where it differs", () =>
+  withTempDir(async (dir) => {
+    const store = new FsStore(dir);
+    const recorded = "Translate into French: The quick brown fox jumps over the lazy dog.";
+    const asked = "Translate into French: The quick brown fox jumped over the lazy dog.";
+    await store.append({ model: "m_1", hash: promptHash(recorded) }, 0, ["a", "b"], recorded);
+    const other = "Something else entirely";
+    await store.append({ model: "m_1", hash: promptHash(other) }, 0, ["x"], other);
+    // Closer still, but under another model key.
+    const near = asked.slice(0, -1);
+    await store.append({ model: "other_1", hash: promptHash(near) }, 0, ["y"], near);
+    const model = new Persistent(new CountingModel("m", 1), dir, { replication: true });
+    const error = await rejection(first(model.sample(asked)));
+    assert.ok(error instanceof ReplicationCacheMiss, String(error));
+    assert.deepEqual(error.closest, {
+      hash: promptHash(recorded),
+      prompt: recorded,
+      stored: 2,
+      distance: 2,
+    });
+    assert.match(error.message, /closest recorded prompt of m_1/);
+    assert.match(error.message, new RegExp(`${promptHash(recorded).slice(0, 12)}`));
+    // Where they differ: the recorded text, then the asked one, around the change.
+    assert.match(error.message, /recorded "…[^"]*fox jumps over[^"]*…"/);
+    assert.match(error.message, /asked +"…[^"]*fox jumped over[^"]*…"/);
+
+    // Nothing close: no suggestion.
+    const far = await rejection(
+      first(model.sample("A wholly different prompt about cooking pasta.")),
+    );
+    assert.ok(far instanceof ReplicationCacheMiss);
+    assert.equal(far.closest, undefined);
+    assert.doesNotMatch(far.message, /closest recorded prompt/);
+  }));

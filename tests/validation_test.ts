@@ -40,6 +40,18 @@ Deno.test("a non-string prompt is a TypeError naming what was passed", () => {
   }
 });
 
+Deno.test("a prompt that is a Promise says so: did you forget await?", () => {
+  for (const [name, model] of models()) {
+    const pending = Promise.resolve("p");
+    assert.throws(
+      () => model.sample(pending as unknown as string),
+      (e: Error) =>
+        e instanceof TypeError && /got a Promise: did you forget await\?/.test(e.message),
+      name,
+    );
+  }
+});
+
 Deno.test("bad batches are refused synchronously with the value named", () => {
   for (const [name, model] of models()) {
     for (const bad of [0, -1, NaN, Infinity, -Infinity, 1.5]) {
