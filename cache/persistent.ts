@@ -11,12 +11,8 @@ import { modelKey, promptHash } from "../core/model_key.ts";
 import type { Backing, Drawn, Found } from "../core/_sequence.ts";
 import { usageAt } from "../core/_usage.ts";
 import { describe } from "../core/_validate.ts";
-<<<<<<< HEAD
 import { at } from "../core/_source.ts";
-import { FsStore } from "./fs_store.ts";
-=======
 import { storeOf } from "./open_store.ts";
->>>>>>> t17-cli
 import {
   describeMiss,
   ReplicationCacheMiss,

@@ -92,3 +92,27 @@ Deno.test("a custom store whose place() answers fewer samples than it was given 
       /place\(\) answered 0 sample\(s\) for 1; a Store's place\(\) answers what each index holds/,
     );
   }));
+
+Deno.test("a slice into a sqlite: spec keeps the source's indices with two stacks at once", {
+  permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
+}, () =>
+  withTempDir(async (dir) => {
+    const model = new CountingModel("m", 1);
+    const stack = () => new Persistent(new Persistent(model, `${dir}/x`), `sqlite:${dir}/y.db`);
+    const [a, b] = [stack(), stack()];
+    const [fromA, fromB] = await Promise.all([
+      collect(a.sample(PROMPT), 4),
+      collect(b.sample(PROMPT), 4),
+    ]);
+    assert.deepEqual(fromA, fromB);
+    await Promise.all([a.store.close(), b.store.close()]);
+    const source = new FsStore(`${dir}/x`);
+    const { SqliteStore } = await import("../cache/sqlite_store.ts");
+    const slice = await SqliteStore.open(`${dir}/y.db`);
+    try {
+      assert.deepEqual(await slice.load(KEY, 0), await source.load(KEY, 0));
+      assert.deepEqual(fromA, await slice.load(KEY, 0));
+    } finally {
+      await slice.close();
+    }
+  }));
