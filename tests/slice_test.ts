@@ -110,7 +110,8 @@ Deno.test("a slice into a sqlite: spec keeps the source's indices with two stack
     const { SqliteStore } = await import("../cache/sqlite_store.ts");
     const slice = await SqliteStore.open(`${dir}/y.db`);
     try {
-      assert.deepEqual(await slice.load(KEY, 0), await source.load(KEY, 0));
+      // Both stacks' inner caches drew, so the source may hold more than was served.
+      assert.deepEqual(await slice.load(KEY, 0), (await source.load(KEY, 0)).slice(0, 4));
       assert.deepEqual(fromA, await slice.load(KEY, 0));
     } finally {
       await slice.close();
