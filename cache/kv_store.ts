@@ -37,9 +37,12 @@
 import { localPath } from "./_home_path.ts";
 import { modelKeySegments } from "./_key_path.ts";
 import { Commits, retry } from "./_kv_commits.ts";
+import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
 import {
   CHUNK_BYTES,
   type Chunked,
+  type Encoded,
+  encodeSample,
   encodeText,
   modelPart,
   pieceBytes,
@@ -59,11 +62,15 @@ import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
-// Indices claimed in one atomic commit (each is one check), and the bytes
-// they may hold (an atomic operation holds at most 819,200).
-const CLAIMS_PER_COMMIT = 10;
-const CLAIM_BYTES = 600_000;
-const CLAIM_ROWS = 900;
+// A usage record with every field: no record takes more of a commit.
+const FULL_RECORD: UsageRecord = {
+  from: 0,
+  count: 1,
+  requests: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  latencyMs: 0,
+};
 
 const encoder = new TextEncoder();
 
@@ -88,6 +95,15 @@ const encoder = new TextEncoder();
  * that claims its index, and a long sample's chunks before it, so a reader
  * never sees part of one; a writer killed in between leaves unused chunks
  * behind, which nothing reads.
+ *
+ * A commit holds what Deno KV allows one atomic operation (100 checks, 1,000
+ * writes, 80 KiB of keys, 800 KiB in all): a batch that does not fit one is
+ * claimed in several, in index order, each sample whole in one of them (a
+ * sample whose rows alone would not fit goes to chunks). Between two of them
+ * another writer may claim the next index: the rest of the batch then goes
+ * after that writer's samples, as with any lost claim, and readers see a run
+ * of whole samples from index 0 at every moment. A writer killed between two
+ * commits keeps the samples of those it made.
  *
  * @example Two stores on one file see each other's samples
  * ```ts
@@ -184,10 +200,18 @@ export class KvStore implements Store {
     const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
-    const values = await Promise.all(samples.map((s) => encodeText(this.#kv, s)));
     const piece = pieceBytes(prefix);
+    // What a claim holds besides its samples: the listing (until the first
+    // claim is stored), and a usage record per sample at most.
+    const record = usage === undefined
+      ? NO_WRITES
+      : sizeOfWrites([], [[[...usagePrefix, 0], FULL_RECORD]]);
+    const beside = plus(sizeOfWrites([], listing), record);
+    const encoded = await Promise.all(
+      samples.map((s) => encodeSample(this.#kv, s, prefix, piece, beside)),
+    );
     const claim = (at: number, k: number, n: number) => {
-      const slice = values.slice(k, k + n);
+      const slice = encoded.slice(k, k + n).map((e) => e.value);
       return this.#commits.claim({
         ids: slice.map((_, j) => `${id}\n${at + j}`),
         checks: slice.map((_, j) => [...prefix, at + j]),
@@ -201,8 +225,8 @@ export class KvStore implements Store {
     let i = from;
     let k = 0;
     const out: string[] = [];
-    while (k < values.length) {
-      const n = claimable(values, k, piece);
+    while (k < encoded.length) {
+      const n = claimable(encoded, k, sizeOfWrites([], listing), record);
       if (await claim(i, k, n)) {
         listing.length = 0;
         out.push(...samples.slice(k, k + n));
@@ -341,14 +365,23 @@ function listingId(key: SequenceKey): string {
   return `${key.model}\n${key.hash}`;
 }
 
-/** How many of `values`, from the `k`-th on, one claim takes. */
-function claimable(values: readonly (Uint8Array | Chunked)[], k: number, piece: number): number {
-  let [n, bytes, rows] = [0, 0, 0];
-  for (const value of values.slice(k, k + CLAIMS_PER_COMMIT)) {
-    const size = value instanceof Uint8Array ? value.length : 64;
-    const pieces = Math.ceil(size / piece);
-    if (n > 0 && (bytes + size > CLAIM_BYTES || rows + pieces > CLAIM_ROWS)) break;
-    [n, bytes, rows] = [n + 1, bytes + size, rows + pieces];
+/**
+ * How many of `encoded`, from the `k`-th on, one claim takes: as many as fit
+ * one commit with `start` (the listing) and `record` each (its usage); one
+ * at least, which `encodeSample` made sure fits.
+ */
+function claimable(
+  encoded: readonly Encoded[],
+  k: number,
+  start: CommitSize,
+  record: CommitSize,
+): number {
+  let size = start;
+  let n = 0;
+  for (; k + n < encoded.length; n++) {
+    const next = plus(plus(size, encoded[k + n]!.size), record);
+    if (n > 0 && !fits(next)) break;
+    size = next;
   }
   return n;
 }
