@@ -35,6 +35,7 @@
 // committing claims (shared commits, retries) in _kv_commits.ts.
 
 import { localPath } from "./_home_path.ts";
+import { kvFile } from "./_kv_file.ts";
 import { modelKeySegments } from "./_key_path.ts";
 import { Commits, retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
@@ -61,6 +62,18 @@ import type { PromptEntry, SequenceKey, Store } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+
+/** Options of {@linkcode KvStore.open}. */
+export interface KvStoreOptions {
+  /**
+   * Only read the database: it must exist and be a Deno KV database (nothing
+   * is created), and appends throw. Deno KV itself still needs write
+   * permission for the file, and to open it (it cannot open a file on
+   * read-only media).
+   * @default {false}
+   */
+  readOnly?: boolean;
+}
 
 // A usage record with every field: no record takes more of a commit.
 const FULL_RECORD: UsageRecord = {
@@ -129,22 +142,53 @@ export class KvStore implements Store {
   #commits: Commits;
   // Sequences whose model and prompt this process has listed.
   #listed = new Set<string>();
+  #readOnly: boolean;
 
-  private constructor(kv: Deno.Kv, location: string) {
+  private constructor(kv: Deno.Kv, location: string, readOnly: boolean) {
     this.#kv = kv;
     this.#commits = new Commits(kv);
     this.location = location;
+    this.#readOnly = readOnly;
   }
 
   /**
-   * Opens (or creates) a database.
+   * Opens (or creates) a database. A file that is not a Deno KV database
+   * (another program's SQLite database, a text file, a folder) is refused
+   * before anything is written to it.
+   *
+   * @example Read commands open a database read-only
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * await assert.rejects(KvStore.open(`${dir}/none.kv`, { readOnly: true }), Deno.errors.NotFound);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const writer = await KvStore.open(`${dir}/cache.kv`);
+   * await writer.append(key, 0, ["x"], "p");
+   * await writer.close();
+   * const reader = await KvStore.open(`${dir}/cache.kv`, { readOnly: true });
+   * assert.deepEqual(await reader.load(key, 0), ["x"]);
+   * await assert.rejects(reader.append(key, 1, ["y"]), TypeError);
+   * await reader.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    *
    * @param path The database file, as a path (a leading `~` is the home
    * folder) or a `file:` URL. Without it, Deno's default database for the
    * current script.
-   * @throws {Error} When Deno KV is not enabled (`--unstable-kv`).
+   * @param options Whether the database is only read.
+   * @throws {Error} When Deno KV is not enabled (`--unstable-kv`), or cannot
+   * open the file (the message names it: e.g. on read-only media, where Deno
+   * KV cannot open a database).
+   * @throws {TypeError} When the file is not a Deno KV database, or, opened
+   * read-only, holds none yet.
+   * @throws {Deno.errors.NotFound} When a file opened read-only does not exist.
+   * @throws {Deno.errors.NotCapable} When a permission is missing (the
+   * message names the flags).
    */
-  static async open(path?: string | URL): Promise<KvStore> {
+  static async open(path?: string | URL, options: KvStoreOptions = {}): Promise<KvStore> {
     if (typeof Deno.openKv !== "function") {
       throw new Error(
         "KvStore needs Deno KV, which is unstable: run with --unstable-kv " +
@@ -152,14 +196,36 @@ export class KvStore implements Store {
       );
     }
     const file = path === undefined ? undefined : localPath(path, "KvStore.open");
+    const readOnly = options.readOnly ?? false;
     try {
-      return new KvStore(await retry(() => Deno.openKv(file)), `kv:${file ?? ""}`);
+      if (file !== undefined) await checkFile(file, readOnly);
+      const kv = await retry(() => Deno.openKv(file));
+      return new KvStore(kv, `kv:${file ?? ""}`, readOnly);
     } catch (error) {
-      const flags = file === undefined
-        ? "--allow-read --allow-write"
-        : `--allow-read=${file} --allow-write=${file}`;
-      throw permissionHint(error, `KvStore opening ${file ?? "the default database"}`, flags);
+      throw openingFailure(error, file);
     }
+  }
+
+  /**
+   * Resolves when the store can be used for `mode`: it is open, and for
+   * `"write"` it was not opened read-only.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * await store.checkAccess("write");
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} For `"write"`, when the store was opened read-only.
+   */
+  checkAccess(mode: "read" | "write"): Promise<void> {
+    return mode === "write" && this.#readOnly ? Promise.reject(this.#refusal()) : Promise.resolve();
   }
 
   /** The samples at index `from` and after, up to the first missing index. */
@@ -197,6 +263,7 @@ export class KvStore implements Store {
     usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     const prefix = sampleKeyPrefix(key);
+    if (this.#readOnly) throw this.#refusal();
     const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
@@ -345,9 +412,53 @@ export class KvStore implements Store {
     return decodeUtf8(await readChunks(this.#kv, value, this.location), where);
   }
 
+  #refusal(): TypeError {
+    return new TypeError(
+      `KvStore ${this.location} was opened read-only ({ readOnly: true }): open it without ` +
+        `readOnly to store samples`,
+    );
+  }
+
   #where(what: string, key: Deno.KvKey): string {
     return `KvStore ${this.location}: ${what} ${JSON.stringify(key)}`;
   }
+}
+
+/**
+ * Refuses, before Deno KV opens (and so writes) it, a file that is not a
+ * Deno KV database, and, for reading only, one that holds none yet.
+ */
+async function checkFile(file: string, readOnly: boolean): Promise<void> {
+  const kind = await kvFile(file);
+  if (!readOnly || kind === "database") return;
+  if (kind === "missing") {
+    throw new Deno.errors.NotFound(
+      `no Deno KV database at ${file}: check the path (a store opened read-only is never created)`,
+    );
+  }
+  throw new TypeError(
+    `${file} holds no Deno KV database yet (it is empty): there is nothing to read`,
+  );
+}
+
+/** Why opening `file` failed, naming the file, and the flags or what to do. */
+function openingFailure(error: unknown, file: string | undefined): unknown {
+  const doing = `KvStore opening ${file ?? "the default database"}`;
+  if (error instanceof Deno.errors.NotCapable) {
+    const flags = file === undefined
+      ? "--allow-read --allow-write"
+      : `--allow-read=${file} --allow-write=${file}`;
+    return permissionHint(error, doing, flags);
+  }
+  if (error instanceof TypeError || error instanceof Deno.errors.NotFound) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = /readonly database|read-only/i.test(message)
+    ? ": Deno KV opens a database only where it can write (not on read-only media, nor a " +
+      "file or folder without write access), even to read it; copy the file to a writable " +
+      "folder, or copy the cache to a SQLite file (cache copy kv:<file> sqlite:<new file>), " +
+      "which replays from read-only media"
+    : "";
+  return new Error(`${doing} failed: ${message}${hint}`, { cause: error });
 }
 
 /** The rows of the usage of samples stored at `at`, `at + 1`, …: one per record. */

@@ -1,6 +1,7 @@
 // Store arguments: a folder, `kv:<path>`, `sqlite:<path>` or `redis://…`. A
 // store that is only read must exist; opening a missing folder, KV or SQLite
 // file would silently show an empty cache (and opening a file would create it).
+// It is opened read-only where the store allows: a read command never writes.
 
 import { openStore } from "../cache/open_store.ts";
 import type { Store } from "../cache/store.ts";
@@ -52,7 +53,7 @@ export async function openExisting(spec: string): Promise<Store> {
       );
     }
   }
-  return await open(spec);
+  return await open(spec, true);
 }
 
 /**
@@ -74,13 +75,27 @@ export function openOrCreate(spec: string): Promise<Store> {
   return open(spec);
 }
 
-async function open(spec: string): Promise<Store> {
+async function open(spec: string, readOnly = false): Promise<Store> {
   try {
-    return await openStore(spec);
+    return readOnly ? await openReadOnly(spec) : await openStore(spec);
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The store of `spec`; a Deno KV or SQLite file opened read-only. */
+async function openReadOnly(spec: string): Promise<Store> {
+  const path = localPath(spec);
+  if (spec.startsWith("kv:")) {
+    const { KvStore } = await import("../cache/kv_store.ts");
+    return await KvStore.open(path, { readOnly: true });
+  }
+  if (spec.startsWith("sqlite:") && path !== undefined) {
+    const { SqliteStore } = await import("../cache/sqlite_store.ts");
+    return await SqliteStore.open(path, { readOnly: true });
+  }
+  return await openStore(spec);
 }
 
 /** The file or folder behind a local store spec; undefined for Redis or default KV. */
