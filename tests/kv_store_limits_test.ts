@@ -3,6 +3,7 @@
 // a copy of many, long model keys and prompts, all stored whole.
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { BufferedModel, collect, promptHash, type QueryResult } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
@@ -106,6 +107,23 @@ Deno.test("Deno KV's limits on a commit are those KvStore sizes its commits by",
       assert.match(result, over ? /Total mutation size too large/ : /^ok$/);
     }
   }));
+
+Deno.test("a key's size is its encoding's, for any text (lone surrogates and NULs too)", () => {
+  const encoder = new TextEncoder();
+  const encoded = (text: string) => {
+    const bytes = encoder.encode(text);
+    return 2 + bytes.length + bytes.filter((b) => b === 0).length;
+  };
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), (a, b) => {
+      assert.equal(encodedKeyBytes([a, 7, b]), encoded(a) + 9 + encoded(b));
+    }),
+    { numRuns: 2000 },
+  );
+  for (const text of ["\ud800", "a\udc00b", "\ud800\ud800\udc00", "\0\0", "\u07ff\u0800"]) {
+    assert.equal(encodedKeyBytes([text]), encoded(text), JSON.stringify(text));
+  }
+});
 
 Deno.test("the sizes KvStore assumes for its values are never below what Deno KV counts", () =>
   withKv(async (kv) => {
