@@ -59,8 +59,11 @@ export interface FileCalls {
    * a file opened for appending, so that writers never mix their lines.
    */
   append(path: string, text: string): Maybe<void>;
-  /** The bytes of `path` from byte `offset` on, or undefined when there is no file. */
-  readFrom(path: string, offset: number): Maybe<Uint8Array | undefined>;
+  /**
+   * Up to `length` bytes of `path` from byte `offset` on (fewer at its end),
+   * or undefined when there is no file.
+   */
+  readFrom(path: string, offset: number, length: number): Maybe<Uint8Array | undefined>;
   /** Links `existing` to `target`; false when `target` exists. */
   link(existing: string, target: string): Maybe<boolean>;
   /** Removes the file `path`; one already gone is no error (its remover did the work). */
@@ -77,7 +80,7 @@ interface Primitives {
   lstat(path: string): Maybe<Deno.FileInfo>;
   readTextFile(path: string): Maybe<string>;
   readFile(path: string): Maybe<Uint8Array>;
-  readFrom(path: string, offset: number): Maybe<Uint8Array>;
+  readFrom(path: string, offset: number, length: number): Maybe<Uint8Array>;
   writeTextFile(path: string, text: string): Maybe<void>;
   appendTextFile(path: string, text: string): Maybe<void>;
   link(existing: string, target: string): Maybe<void>;
@@ -91,10 +94,10 @@ const BLOCKING: Primitives = {
   lstat: (path) => Deno.lstatSync(path),
   readTextFile: (path) => Deno.readTextFileSync(path),
   readFile: (path) => Deno.readFileSync(path),
-  readFrom: (path, offset) => {
+  readFrom: (path, offset, length) => {
     using file = Deno.openSync(path);
     file.seekSync(offset, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, file.statSync().size - offset));
+    const bytes = new Uint8Array(Math.max(0, Math.min(length, file.statSync().size - offset)));
     let read = 0;
     while (read < bytes.length) {
       const n = file.readSync(bytes.subarray(read));
@@ -117,10 +120,10 @@ const NON_BLOCKING: Primitives = {
   lstat: (path) => Deno.lstat(path),
   readTextFile: (path) => Deno.readTextFile(path),
   readFile: (path) => Deno.readFile(path),
-  readFrom: async (path, offset) => {
+  readFrom: async (path, offset, length) => {
     using file = await Deno.open(path);
     await file.seek(offset, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, (await file.stat()).size - offset));
+    const bytes = new Uint8Array(Math.max(0, Math.min(length, (await file.stat()).size - offset)));
     let read = 0;
     while (read < bytes.length) {
       const n = await file.read(bytes.subarray(read));
@@ -190,8 +193,12 @@ function calls(root: string, deno: Primitives): FileCalls {
         same,
         (error) => fail(error, "writing", path, "write"),
       ),
-    readFrom: (path, offset) =>
-      attempt(() => deno.readFrom(path, offset), same, (e) => readFailed(e, "reading", path)),
+    readFrom: (path, offset, length) =>
+      attempt(
+        () => deno.readFrom(path, offset, length),
+        same,
+        (error) => readFailed(error, "reading", path),
+      ),
     link: (existing, target) =>
       attempt(
         () => deno.link(existing, target),

@@ -4,7 +4,8 @@
 // Links inside the layout are never followed: the OS would resolve them, so a
 // linked folder or file would make reads and writes leave the root, past
 // Deno's permissions too. A link made after the check is not noticed by this
-// process.
+// process. Nor is anything but a regular file or a folder ever opened: a FIFO
+// would block a reader for ever, a device could be read without end.
 
 import type { FileCalls } from "./_fs_calls.ts";
 import { isPromptHash } from "./_key_path.ts";
@@ -84,6 +85,21 @@ export class Folders {
     );
   }
 
+  /**
+   * The error for an entry of the wrong kind where the layout has a `what`
+   * (a link gets {@linkcode Folders.linkError}); it was not opened.
+   */
+  kindError(path: string, info: Deno.FileInfo, what: "file" | "folder"): Error {
+    if (info.isSymlink) return this.linkError(path, what);
+    const kind = kindOf(info);
+    const why = info.isDirectory || info.isFile ? "" : ", which the cache never opens (reading " +
+      "it could wait for ever or never end)";
+    return new Error(
+      `FsStore ${this.#root}: ${path} is ${kind} where the cache layout has a ${what}${why}: ` +
+        `move it out of the cache folder`,
+    );
+  }
+
   /** The folder names of `path` under the root. */
   #segments(path: string): string[] {
     return path.slice(this.#root.length + 1).split("/");
@@ -93,14 +109,31 @@ export class Folders {
   async #check(calls: FileCalls, path: string): Promise<boolean> {
     const info = await calls.lstat(path);
     if (info === undefined) return false;
-    if (info.isSymlink) throw this.linkError(path, "folder");
-    if (!info.isDirectory) {
-      throw new Error(
-        `FsStore ${this.#root}: ${path} is a file where the cache layout has a folder ` +
-          `(a model key folder or a prompt folder): move it away`,
-      );
-    }
+    if (!info.isDirectory) throw this.kindError(path, info, "folder");
     this.#real.add(path);
     return true;
   }
+}
+
+/**
+ * What `info` describes, for messages: "a file", "a folder", "a FIFO (named
+ * pipe)", "a socket", "a device", "a symbolic link".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kindOf } from "./_fs_folders.ts";
+ *
+ * assert.equal(kindOf(Deno.lstatSync("cache")), "a folder");
+ * assert.equal(kindOf(Deno.lstatSync("cache/fs_store.ts")), "a file");
+ * ```
+ */
+export function kindOf(info: Deno.FileInfo): string {
+  if (info.isSymlink) return "a symbolic link";
+  if (info.isFile) return "a file";
+  if (info.isDirectory) return "a folder";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice || info.isBlockDevice) return "a device";
+  return "neither a file nor a folder";
 }

@@ -273,10 +273,11 @@ export class Samples {
   ): Promise<string | undefined> {
     const path = sampleFile(folder, index);
     if (look && !(await calls.exists(path))) return undefined;
-    // Deno cannot open a file without following a link (O_NOFOLLOW), so look first.
+    // Deno cannot open a file without following a link (O_NOFOLLOW), nor
+    // without blocking on a FIFO (O_NONBLOCK), so look first.
     const info = await calls.lstat(path);
     if (info === undefined) return undefined;
-    if (info.isSymlink) throw this.#folders.linkError(path, "file");
+    if (!info.isFile) throw this.#folders.kindError(path, info, "file");
     const sample = await calls.readText(path);
     if (sample !== undefined) this.#isPlain(folder, index);
     return sample;
@@ -301,7 +302,7 @@ export class Samples {
    * From one listing of the folder (cheaper than a look at each file before
    * reading it): how many samples from index 0 on are real files, and where
    * the listed samples end: just past an entry there that is no plain file (a
-   * link, which is then read, and refused), else there.
+   * link, a folder, a FIFO, which is then looked at, and refused), else there.
    */
   async #listPlain(calls: FileCalls, folder: string): Promise<{ plain: number; end: number }> {
     const entries = await calls.list(folder) ?? [];

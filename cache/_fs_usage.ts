@@ -11,10 +11,16 @@
 //
 // A reader reads a file once, then only what was added since (complete lines
 // only: a line still being written by another process is read when whole).
+// It reads a chunk at a time, so that a file of any size (one larger than a
+// string can be) costs a chunk of memory and its records. The file is
+// auxiliary: what cannot be read in it (lines too long to be records, bytes
+// the disk cannot return) costs the usage figures there, with a warning,
+// never the samples. Only a regular file is opened: a link, a FIFO or a
+// folder by its name is refused, naming it.
 
 import { asRecord } from "../core/_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
-import type { FileCalls } from "./_fs_calls.ts";
+import type { FileCalls, Maybe } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
 import type { Listed } from "./_fs_samples.ts";
 
@@ -25,6 +31,13 @@ export const USAGE_FILE = "usage.jsonl";
 const RECORD_START = '{"from":';
 
 const decoder = new TextDecoder();
+const NEWLINE = 0x0a;
+// Bytes read at a time.
+const CHUNK_BYTES = 1 << 20;
+// A record's line is about 100 bytes: a line longer than this is none
+// (garbage after a power cut, say). Only its last bytes are kept, where a
+// record appended after the garbage, on the same line, would be.
+const MAX_LINE = 4096;
 
 /**
  * `records` as lines of the usage file, each ending with a newline.
@@ -62,11 +75,15 @@ export function formatRecords(records: readonly UsageRecord[]): string {
 export function parseRecords(bytes: Uint8Array): UsageRecord[] {
   const records: UsageRecord[] = [];
   for (const line of decoder.decode(bytes).split("\n")) {
-    if (line === "") continue;
-    const record = parseLine(line) ?? parseLine(line.slice(line.lastIndexOf(RECORD_START)));
+    const record = line === "" ? undefined : recordOf(line);
     if (record !== undefined) records.push(record);
   }
   return records;
+}
+
+/** The record a line holds, also after a torn one on the same line. */
+function recordOf(line: string): UsageRecord | undefined {
+  return parseLine(line) ?? parseLine(line.slice(line.lastIndexOf(RECORD_START)));
 }
 
 function parseLine(line: string): UsageRecord | undefined {
@@ -78,11 +95,127 @@ function parseLine(line: string): UsageRecord | undefined {
   }
 }
 
+/** What a scan of a usage file's whole lines found. */
+export interface UsageScan {
+  /** The records, in file order. */
+  readonly records: UsageRecord[];
+  /** The lines that ended, records or not (empty ones aside). */
+  lines: number;
+  /** The lines too long to be records (only their ends were looked at). */
+  overlong: number;
+  /** Where the next scan starts: past the last whole line, or inside a long one. */
+  end: number;
+}
+
+/**
+ * Scans the lines of a usage file from byte `offset` on, `read` giving up to
+ * `length` bytes at a time (fewer at the end, none or undefined past it):
+ * whatever the file's size, at most a chunk and a line's last bytes are held.
+ * A last line without its newline is left for the next scan.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scanUsage } from "./_fs_usage.ts";
+ *
+ * const bytes = new TextEncoder().encode(
+ *   "x".repeat(10_000) + '{"from":0,"count":1,"requests":1,"latencyMs":5}\n{"from":1',
+ * );
+ * const scan = await scanUsage((offset, length) => bytes.slice(offset, offset + length), 0);
+ * assert.deepEqual(scan.records, [{ from: 0, count: 1, requests: 1, latencyMs: 5 }]);
+ * assert.equal(scan.overlong, 1);
+ * assert.equal(scan.end, bytes.length - 9);
+ * ```
+ */
+export async function scanUsage(
+  read: (offset: number, length: number) => Maybe<Uint8Array | undefined>,
+  offset: number,
+): Promise<UsageScan> {
+  const scan: UsageScan = { records: [], lines: 0, overlong: 0, end: offset };
+  const line = new LineTail();
+  for (let at = offset;;) {
+    const chunk = await read(at, CHUNK_BYTES);
+    if (chunk === undefined || chunk.length === 0) break;
+    const first = chunk.indexOf(NEWLINE);
+    if (first === -1) line.add(chunk);
+    else {
+      // The line begun before the chunk, the chunk's own lines, the start of the next.
+      line.add(chunk.subarray(0, first));
+      const { text, overlong } = line.take();
+      count(scan, text, overlong);
+      const last = chunk.lastIndexOf(NEWLINE);
+      if (last > first) {
+        for (const text of decoder.decode(chunk.subarray(first + 1, last)).split("\n")) {
+          count(
+            scan,
+            text.length > MAX_LINE ? text.slice(-MAX_LINE) : text,
+            text.length > MAX_LINE,
+          );
+        }
+      }
+      line.add(chunk.subarray(last + 1));
+      scan.end = at + last + 1;
+    }
+    at += chunk.length;
+    // A long unfinished line is read again from its kept end only.
+    if (line.overflowed) scan.end = at - line.length;
+    if (chunk.length < CHUNK_BYTES) break;
+  }
+  return scan;
+}
+
+/** Adds a whole line (its kept end, when `overlong`) to `scan`. */
+function count(scan: UsageScan, text: string, overlong: boolean): void {
+  if (text === "") return;
+  scan.lines++;
+  if (overlong) scan.overlong++;
+  const record = recordOf(text);
+  if (record !== undefined) scan.records.push(record);
+}
+
+/** The last {@linkcode MAX_LINE} bytes of the line being read. */
+class LineTail {
+  #parts: Uint8Array[] = [];
+  length = 0;
+  overflowed = false;
+
+  add(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#parts.push(bytes.slice(Math.max(0, bytes.length - MAX_LINE)));
+    this.length += bytes.length;
+    if (this.length <= MAX_LINE) return;
+    this.overflowed = true;
+    const all = concat(this.#parts);
+    this.#parts = [all.subarray(all.length - MAX_LINE)];
+    this.length = MAX_LINE;
+  }
+
+  /** The line's (kept) text, and whether it was longer; starts a new line. */
+  take(): { text: string; overlong: boolean } {
+    const text = decoder.decode(concat(this.#parts));
+    const overlong = this.overflowed;
+    [this.#parts, this.length, this.overflowed] = [[], 0, false];
+    return { text, overlong };
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
 /** One usage file, read as it grows. */
 export class UsageFile {
   readonly #path: string;
   readonly #folders: Folders;
   #checked = false;
+  #warned = false;
   #offset = 0;
   #records: UsageRecord[] = [];
 
@@ -96,27 +229,63 @@ export class UsageFile {
   }
 
   /**
+   * Throws the error for what is there instead of a file (a link, a FIFO, a
+   * folder), as a listing of its folder showed.
+   */
+  async refuse(calls: FileCalls): Promise<void> {
+    await this.#look(calls, false);
+  }
+
+  /**
    * Every record of the file so far, in file order; none when there is no
    * file. `listed` is what a listing of its folder showed there, if known:
-   * a file needs no look before it is read.
+   * a file needs no look before it is read. What cannot be read loses only
+   * usage figures, with a warning.
    */
   async read(calls: FileCalls, listed?: Listed | "absent"): Promise<readonly UsageRecord[]> {
     if (!this.#checked) {
-      // Deno cannot open a file without following a link (O_NOFOLLOW), so look first.
-      if (listed !== "file" && !(await calls.exists(this.#path))) return this.#records;
-      if (listed === "link" || (listed !== "file" && (await calls.lstat(this.#path))?.isSymlink)) {
-        throw this.#folders.linkError(this.#path, "file");
-      }
+      // A listing is a snapshot: a file may have come since.
+      if (listed !== "file" && !(await this.#look(calls, true))) return this.#records;
       this.#checked = true;
     }
-    const bytes = await calls.readFrom(this.#path, this.#offset);
-    const end = bytes === undefined ? 0 : bytes.lastIndexOf(NEWLINE) + 1;
-    if (end > 0) {
-      this.#records.push(...parseRecords(bytes!.subarray(0, end)));
-      this.#offset += end;
+    let scan: UsageScan;
+    try {
+      const read = (offset: number, length: number) => calls.readFrom(this.#path, offset, length);
+      scan = await scanUsage(read, this.#offset);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) throw error;
+      this.#warn(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
+      return this.#records;
+    }
+    this.#records.push(...scan.records);
+    this.#offset = scan.end;
+    if (scan.overlong > 0) {
+      this.#warn(`has ${scan.overlong} line(s) too long to be usage records (garbage?), skipped`);
     }
     return this.#records;
   }
-}
 
-const NEWLINE = 0x0a;
+  /**
+   * Whether the file is there; throws when something else than a file is.
+   * `quick`: first a look that builds no error when nothing is there (but
+   * that takes a link to nothing for nothing).
+   */
+  async #look(calls: FileCalls, quick: boolean): Promise<boolean> {
+    if (quick && !(await calls.exists(this.#path))) return false;
+    // Deno cannot open a file without following a link (O_NOFOLLOW), nor
+    // without blocking on a FIFO (O_NONBLOCK), so look first.
+    const info = await calls.lstat(this.#path);
+    if (info === undefined) return false;
+    if (!info.isFile) throw this.#folders.kindError(this.#path, info, "file");
+    return true;
+  }
+
+  #warn(what: string): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    console.warn(
+      `FsStore: ${this.#path} ${what}: the samples load as they are, and the usage figures ` +
+        `there count as unknown (delete or repair the file to silence this)`,
+    );
+  }
+}

@@ -1,16 +1,13 @@
 // Index claims committed to Deno KV. A commit has a fixed cost (a SQLite
 // transaction on Deno KV's own thread), so claims made while one is in flight
 // (other prompts, other appends) share the next one: under load, one commit
-// carries many claims; alone, a claim is committed at once. Two claims on one
+// carries many claims, as many as Deno KV's limits let one commit hold
+// (_kv_limits.ts); alone, a claim is committed at once. Two claims on one
 // key never share a commit: the checks of an atomic operation all run before
 // its writes, so the second write would overwrite the first.
 
-// Deno KV's limits for one atomic operation, with room to spare for the bytes.
-const MAX_CHECKS = 100;
-const MAX_MUTATIONS = 1000;
-const MAX_BYTES = 780_000;
-// A generous estimate of one key's bytes, for the size limit.
-const KEY_BYTES = 200;
+import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
+
 const RETRIES = 12;
 
 /** Indices to claim: checks that they are free, and what to write if they are. */
@@ -25,7 +22,7 @@ export interface Claim {
 
 interface Pending {
   claim: Claim;
-  bytes: number;
+  size: CommitSize;
   resolve: (stored: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -40,14 +37,21 @@ export class Commits {
     this.#kv = kv;
   }
 
-  /** Commits `claim`: true when it was stored, false when a checked key exists. */
+  /**
+   * Commits `claim`: true when it was stored, false when a checked key exists.
+   * A claim that does not fit one commit is a RangeError (callers size them).
+   */
   claim(claim: Claim): Promise<boolean> {
-    const bytes = claim.sets.reduce((n, [, value]) => n + KEY_BYTES + sizeOf(value), 0);
-    if (claim.checks.length > MAX_CHECKS || claim.sets.length > MAX_MUTATIONS) {
-      throw new RangeError(`a claim of ${claim.checks.length} indices does not fit one commit`);
+    const size = sizeOfWrites(claim.checks, claim.sets);
+    if (!fits(size)) {
+      throw new RangeError(
+        `a claim of ${claim.checks.length} indices does not fit one commit: ${
+          JSON.stringify(size)
+        }`,
+      );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ claim, bytes, resolve, reject });
+      this.#queue.push({ claim, size, resolve, reject });
       if (!this.#running) this.#run();
     });
   }
@@ -65,23 +69,16 @@ export class Commits {
   #take(): Pending[] {
     const group: Pending[] = [];
     const ids = new Set<string>();
-    let [checks, sets, bytes] = [0, 0, 0];
+    let size = NO_WRITES;
     this.#queue = this.#queue.filter((pending) => {
       const { claim } = pending;
-      const fits = group.length === 0 || (
-        checks + claim.checks.length <= MAX_CHECKS &&
-        sets + claim.sets.length <= MAX_MUTATIONS &&
-        bytes + pending.bytes <= MAX_BYTES &&
-        !claim.ids.some((id) => ids.has(id))
-      );
-      if (!fits) return true;
+      const together = plus(size, pending.size);
+      const joins = group.length === 0 ||
+        (fits(together) && !claim.ids.some((id) => ids.has(id)));
+      if (!joins) return true;
       group.push(pending);
       for (const id of claim.ids) ids.add(id);
-      [checks, sets, bytes] = [
-        checks + claim.checks.length,
-        sets + claim.sets.length,
-        bytes + pending.bytes,
-      ];
+      size = together;
       return false;
     });
     return group;
@@ -107,13 +104,6 @@ export class Commits {
     }
     return (await retry(() => op.commit())).ok;
   }
-}
-
-function sizeOf(value: unknown): number {
-  if (value instanceof Uint8Array) return value.length;
-  const head = (value as { head?: unknown } | null)?.head;
-  return 64 + (head instanceof Uint8Array ? head.length : 0) +
-    (typeof value === "string" ? value.length * 3 : 0);
 }
 
 /** Runs `op` again, after a jittered, growing pause, while the database is locked. */

@@ -8,16 +8,20 @@
 // in the commit that claims index i, so that a reader sees all or nothing.
 // A sample over 64 KiB keeps the older layout: its chunks (full overflow
 // pages, so no waste) are written first, under an id, and `[…, i]` points to
-// them.
+// them; so does a shorter one whose rows would not fit one commit (under a
+// long model key, pieces are short and keys long), since a sample's rows are
+// never split between commits.
 
 import { sha256Hex } from "../core/_sha256.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import { retry } from "./_kv_commits.ts";
+import { type CommitSize, fits, plus, sizeOfWrites } from "./_kv_limits.ts";
 import type { SequenceKey } from "./store.ts";
 
 export const ROOT = "llm-cache";
 // Deno KV values hold at most 65,536 bytes.
 export const CHUNK_BYTES = 65_000;
+// 650,000 bytes and short keys: well within one commit (see _kv_limits.ts).
 const CHUNKS_PER_COMMIT = 10;
 const GET_MANY = 10;
 // Model keys longer than this are hashed to keep KV keys under 2,048 bytes.
@@ -146,7 +150,46 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
  */
 export async function encodeText(kv: Deno.Kv, text: string): Promise<Uint8Array | Chunked> {
   const bytes = encoder.encode(text);
-  if (bytes.length <= CHUNK_BYTES) return bytes;
+  return bytes.length <= CHUNK_BYTES ? bytes : await writeChunks(kv, bytes);
+}
+
+/** A sample ready to be claimed: its value, and what its claim takes of a commit. */
+export interface Encoded {
+  /** Its bytes, or a pointer to its chunks (written already). */
+  readonly value: Uint8Array | Chunked;
+  /** The check of its index and the rows that hold it. */
+  readonly size: CommitSize;
+}
+
+/**
+ * `text` as a sample under `prefix`: its bytes, to be laid out in rows of
+ * `piece` bytes, when its check and rows fit one commit beside `beside` (what
+ * else a claim of one sample holds); else a pointer to its chunks, which are
+ * written first.
+ */
+export async function encodeSample(
+  kv: Deno.Kv,
+  text: string,
+  prefix: Deno.KvKey,
+  piece: number,
+  beside: CommitSize,
+): Promise<Encoded> {
+  const bytes = encoder.encode(text);
+  if (bytes.length <= CHUNK_BYTES) {
+    const size = claimSize(prefix, bytes, piece);
+    if (fits(plus(size, beside))) return { value: bytes, size };
+  }
+  const value = await writeChunks(kv, bytes);
+  return { value, size: claimSize(prefix, value, piece) };
+}
+
+function claimSize(prefix: Deno.KvKey, value: Uint8Array | Chunked, piece: number): CommitSize {
+  // Every index is a number: its key takes as many bytes as any other's.
+  return sizeOfWrites([[...prefix, 0]], rowsOf(prefix, 0, value, piece));
+}
+
+/** Writes `bytes` as chunks under a new id, and returns the pointer to them. */
+async function writeChunks(kv: Deno.Kv, bytes: Uint8Array): Promise<Chunked> {
   const id = crypto.randomUUID();
   const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
   for (let c = 0; c < chunks; c += CHUNKS_PER_COMMIT) {

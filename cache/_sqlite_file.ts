@@ -1,8 +1,15 @@
 /**
- * Opening a cache database file for `SqliteStore`: read-write, or read-only
- * when Deno may read the file but not write it; a new file is put in WAL mode
- * with the store's tables; an existing one is checked, so that the store
- * never writes into another program's database or a newer format.
+ * Opening and closing a cache database file for `SqliteStore`: read-write,
+ * or read-only when Deno may read the file but not write it (or when asked);
+ * a new file gets the store's tables; an existing one is checked, so that the
+ * store never writes into another program's database or a newer format.
+ *
+ * A file is in WAL mode while a read-write connection has it open (readers
+ * never wait for writers), and each such connection puts it back in
+ * rollback-journal mode as it closes, when it is the last one (else it moves
+ * the log into the file as far as it can): a file at rest is one file, that
+ * can be copied alone and read from read-only media, where SQLite can create
+ * no `-wal` or `-shm` beside it, and a read-only connection creates none.
  *
  * @module
  */
@@ -60,13 +67,18 @@ PRAGMA user_version = ${FORMAT};
 export interface Connection {
   /** The database. */
   readonly db: DatabaseSync;
-  /** The refusal of write permission, when the file was opened read-only. */
-  readonly denied: Deno.errors.NotCapable | undefined;
+  /**
+   * Why appends are refused, when the file was opened read-only: write
+   * permission missing (`Deno.errors.NotCapable`), the file on read-only
+   * media (`Deno.errors.PermissionDenied`), or read-only asked for (`TypeError`).
+   */
+  readonly denied: Error | undefined;
 }
 
 /**
- * A connection to `file`: read-write, or read-only when Deno may read the
- * file but not write it (replaying a cache needs no more).
+ * A connection to `file`: read-write, or read-only when asked (`readOnly`
+ * says why writes are refused) or when Deno may read the file but not write
+ * it (replaying a cache needs no more).
  *
  * @example
  * ```ts
@@ -82,21 +94,35 @@ export interface Connection {
  *
  * @param file The database file.
  * @param fail Turns an error into the one to throw (naming the file and the flags).
+ * @param readOnly Why to open the file read-only, if it must be.
  * @throws What `fail` makes of an error: a missing permission, a folder that
- * does not exist, write permission missing for a file that does not exist.
+ * does not exist, write permission missing for a file that does not exist,
+ * a missing file opened read-only.
  */
-export function connect(file: string, fail: (error: unknown) => unknown): Connection {
-  let denied: Deno.errors.NotCapable;
-  try {
-    return { db: new DatabaseSync(file, { timeout: BUSY_MS }), denied: undefined };
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable && /write access/.test(error.message))) {
-      throw fail(error);
+export function connect(
+  file: string,
+  fail: (error: unknown) => unknown,
+  readOnly?: Error,
+): Connection {
+  let denied: Error | undefined = readOnly;
+  if (denied === undefined) {
+    try {
+      return { db: new DatabaseSync(file, { timeout: BUSY_MS }), denied: undefined };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotCapable && /write access/.test(error.message))) {
+        throw fail(error);
+      }
+      denied = error;
     }
-    denied = error;
   }
   // Without the file there is nothing to read, and it cannot be created.
-  if (!exists(file)) throw fail(denied);
+  if (!exists(file)) {
+    throw fail(
+      denied instanceof Deno.errors.NotCapable
+        ? denied
+        : new Deno.errors.NotFound(`no cache database at ${file}: check the path`),
+    );
+  }
   try {
     return { db: new DatabaseSync(file, { timeout: BUSY_MS, readOnly: true }), denied };
   } catch (error) {
@@ -105,7 +131,56 @@ export function connect(file: string, fail: (error: unknown) => unknown): Connec
 }
 
 /**
- * Puts a new file in WAL mode and creates the tables; checks an existing one.
+ * Whether `error` says SQLite may not write the file or beside it, although
+ * Deno may (read-only media, a file or folder without write access).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isReadOnlyFile } from "./_sqlite_file.ts";
+ *
+ * assert.ok(isReadOnlyFile(new Error("attempt to write a readonly database")));
+ * ```
+ */
+export function isReadOnlyFile(error: unknown): boolean {
+  return error instanceof Error && /attempt to write a readonly database/.test(error.message);
+}
+
+/**
+ * Prepares a read-write connection to close: moves the write-ahead log into
+ * the file and, when no other connection has it open, puts the file back in
+ * rollback-journal mode, which removes the `-wal` and `-shm` files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
+ * import { settle } from "./_sqlite_file.ts";
+ *
+ * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+ * const db = new DatabaseSync(`${dir}/cache.db`);
+ * db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x)");
+ * settle(db);
+ * db.close();
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["cache.db"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @throws {Error} What SQLite throws, but for other connections holding the file.
+ */
+export function settle(db: DatabaseSync): void {
+  try {
+    db.exec("PRAGMA journal_mode = DELETE");
+  } catch (error) {
+    if (!(error instanceof Error && /database is locked/.test(error.message))) throw error;
+    // Others have the file open: move what they do not still read into it.
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+  }
+}
+
+/**
+ * Puts the file in WAL mode for a read-write connection, and creates the
+ * tables in a new file; checks an existing one.
  *
  * @example
  * ```ts
@@ -126,6 +201,7 @@ export function connect(file: string, fail: (error: unknown) => unknown): Connec
  * @throws {TypeError} When the file is another program's database, or was
  * written by a newer version of this library.
  * @throws {Deno.errors.NotCapable} When a new file would need write permission.
+ * @throws {Error} When SQLite cannot write the file (see {@linkcode isReadOnlyFile}).
  */
 export function prepareFile({ db, denied }: Connection, file: string): void {
   // Per connection: commits reach the OS (safe from a process crash), not the disk.
@@ -133,9 +209,10 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
   const id = pragma(db, "application_id");
   if (id === APPLICATION_ID) {
     checkFormat(db, file);
-    if (denied === undefined && !hasTable(db, "usage")) {
-      transaction(db, () => db.exec(USAGE_SCHEMA));
-    }
+    if (denied !== undefined) return;
+    if (!hasTable(db, "usage")) transaction(db, () => db.exec(USAGE_SCHEMA));
+    // A file at rest is in rollback mode (see `settle`).
+    db.exec("PRAGMA journal_mode = WAL");
     return;
   }
   const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
@@ -146,6 +223,9 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
       `cannot use ${file} as a cache: it is a SQLite database of another program ` +
         `(no llm-cache tables); choose a new file for the cache`,
     );
+  }
+  if (denied instanceof TypeError) {
+    throw new TypeError(`${file} holds no cache yet (no tables): there is nothing to read`);
   }
   if (denied !== undefined) throw denied;
   // The page size is fixed once the file has content, so set it first.

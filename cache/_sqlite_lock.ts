@@ -50,7 +50,8 @@ export function attempt<T>(
 /**
  * `error`, with what was being done and, where it helps, what to do: a
  * missing permission names the flags; a RangeError or TypeError (a refused
- * argument, a file that is no cache, text that is not UTF-8) passes as it is.
+ * argument, a file that is no cache, text that is not UTF-8), a missing file
+ * or a store on read-only media passes as it is.
  *
  * @example
  * ```ts
@@ -68,7 +69,12 @@ export function attempt<T>(
  * @returns The error to throw.
  */
 export function failure(error: unknown, file: string, doing: string): unknown {
-  if (error instanceof RangeError || error instanceof TypeError) return error;
+  if (
+    error instanceof RangeError || error instanceof TypeError ||
+    error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied
+  ) {
+    return error;
+  }
   if (error instanceof Deno.errors.NotCapable) {
     return permissionHint(
       error,
@@ -85,7 +91,10 @@ export function failure(error: unknown, file: string, doing: string): unknown {
   } else if (/unable to open database file/.test(message)) {
     hint = ": check that its folder exists and is writable, and that it is not a folder";
   } else if (/readonly database|read-only/.test(message)) {
-    hint = ": the file or its folder is read-only; SQLite needs to write beside it (-wal, -shm)";
+    hint = ": the file or its folder is read-only, and the file is in write-ahead-log mode (its " +
+      "writer did not close it, or an older version wrote it), which SQLite cannot read " +
+      "without writing beside it (-wal, -shm); open and close it once where it can be " +
+      `written, or make one file to ship with "cache copy sqlite:${file} sqlite:<new file>"`;
   }
   return new Error(`SqliteStore ${doing} (sqlite:${file}) failed: ${message}${hint}`, {
     cause: error,

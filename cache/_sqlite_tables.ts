@@ -102,7 +102,7 @@ export class SqliteTables {
   #db: DatabaseSync;
   #sql: ReturnType<typeof statements>;
   #usage: ReturnType<typeof usageStatements> | undefined;
-  #denied: Deno.errors.NotCapable | undefined;
+  #denied: Error | undefined;
   #location: string;
   // Sequence ids known to be committed; a row, once committed, never changes.
   #ids = new Map<string, number>();

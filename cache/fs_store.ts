@@ -40,7 +40,8 @@ export const PROMPT_FILE = "prompt.txt";
  * `{"from":0,"count":10,"requests":1,"promptTokens":350,"completionTokens":1200,"latencyMs":812}`,
  * the sums for the samples at indices `from` to `from + count - 1` (see
  * `UsageRecord`; the token fields are absent when the provider reported
- * none). Each append adds its lines in one write to the file opened for
+ * none). The file only adds figures: one that cannot be read (of any size,
+ * with garbage in it) costs its figures, with a warning, never the samples. Each append adds its lines in one write to the file opened for
  * appending, after its samples are stored, so that writers of several
  * processes never mix their lines; a line torn by a crash is skipped by
  * readers. A prompt folder without the file (written by Python, or by an
@@ -81,9 +82,12 @@ export const PROMPT_FILE = "prompt.txt";
  * replacement characters. Symbolic links inside the cache folder (a model key
  * folder, a prompt folder, a sample file) are refused with an error naming
  * the link: the OS would follow them out of the folder, past Deno's
- * permissions. The cache folder itself may be a link. Folders are checked
- * once per process, and the samples of a prompt folder by one listing when it
- * is first read (a file that appears later is checked before it is read). A
+ * permissions. The cache folder itself may be a link. So is anything else
+ * that is neither a regular file nor a folder (a FIFO, a socket, a device),
+ * or a folder where a file belongs, without being opened. Folders are
+ * checked once per process, and the samples of a prompt folder by one
+ * listing when it is first read (a file that appears later is checked before
+ * it is read). A
  * write that fails leaves no temporary file behind; on a full disk the error
  * says so and names the folder.
  *
@@ -191,12 +195,20 @@ export class FsStore implements Store {
     }
   }
 
-  /** The samples at index `from` and after, up to the first missing index. */
+  /**
+   * The samples at index `from` and after, up to the first missing index.
+   * A prompt folder whose usage file is not a file (a link, a FIFO, a
+   * folder) is refused here, before anything is drawn for the prompt.
+   */
   async load(key: SequenceKey, from: number): Promise<string[]> {
     const path = this.#folder(key);
     const calls = this.#pick();
     const folder = await this.#folders.existing(calls, path);
-    return folder === undefined ? [] : await this.#samples.readFrom(calls, folder, from);
+    if (folder === undefined) return [];
+    const samples = await this.#samples.readFrom(calls, folder, from);
+    const usage = this.#samples.listed(folder, USAGE_FILE);
+    if (usage === "link" || usage === "other") await this.#usageFile(folder).refuse(calls);
+    return samples;
   }
 
   /**
@@ -271,7 +283,7 @@ export class FsStore implements Store {
       if (!isPromptHash(name)) continue;
       const path = `${folder}/${name}/${PROMPT_FILE}`;
       const info = await calls.lstat(path);
-      if (info?.isSymlink) throw this.#folders.linkError(path, "file");
+      if (info !== undefined && !info.isFile) throw this.#folders.kindError(path, info, "file");
       yield { hash: name, prompt: info && await calls.readText(path) };
     }
   }
@@ -333,14 +345,16 @@ export class FsStore implements Store {
 
   /**
    * Makes the prompt folder, and its prompt file when it is missing; in a
-   * folder that was there, the usage file must not be a link (appending
-   * would follow it).
+   * folder that was there, the usage file must be a file if anything (a link
+   * would be followed, a FIFO would block the append).
    */
   async #prepare(calls: FileCalls, path: string, prompt: string | undefined): Promise<void> {
     const created = await this.#folders.make(calls, path);
+    const usage = `${path}/${USAGE_FILE}`;
     if (created) this.#samples.created(path);
-    else if ((await calls.lstat(`${path}/${USAGE_FILE}`))?.isSymlink) {
-      throw this.#folders.linkError(`${path}/${USAGE_FILE}`, "file");
+    else {
+      const info = await calls.lstat(usage);
+      if (info !== undefined && !info.isFile) throw this.#folders.kindError(usage, info, "file");
     }
     const file = `${path}/${PROMPT_FILE}`;
     // Written once, atomically, like a sample; the first writer's stays.

@@ -35,11 +35,15 @@
 // committing claims (shared commits, retries) in _kv_commits.ts.
 
 import { localPath } from "./_home_path.ts";
+import { kvFile } from "./_kv_file.ts";
 import { modelKeySegments } from "./_key_path.ts";
 import { Commits, retry } from "./_kv_commits.ts";
+import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
 import {
   CHUNK_BYTES,
   type Chunked,
+  type Encoded,
+  encodeSample,
   encodeText,
   modelPart,
   pieceBytes,
@@ -59,11 +63,27 @@ import { decodeUtf8 } from "./_utf8.ts";
 
 export type { PromptEntry, SequenceKey, Store } from "./store.ts";
 
-// Indices claimed in one atomic commit (each is one check), and the bytes
-// they may hold (an atomic operation holds at most 819,200).
-const CLAIMS_PER_COMMIT = 10;
-const CLAIM_BYTES = 600_000;
-const CLAIM_ROWS = 900;
+/** Options of {@linkcode KvStore.open}. */
+export interface KvStoreOptions {
+  /**
+   * Only read the database: it must exist and be a Deno KV database (nothing
+   * is created), and appends throw. Deno KV itself still needs write
+   * permission for the file, and to open it (it cannot open a file on
+   * read-only media).
+   * @default {false}
+   */
+  readOnly?: boolean;
+}
+
+// A usage record with every field: no record takes more of a commit.
+const FULL_RECORD: UsageRecord = {
+  from: 0,
+  count: 1,
+  requests: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  latencyMs: 0,
+};
 
 const encoder = new TextEncoder();
 
@@ -90,6 +110,15 @@ const encoder = new TextEncoder();
  * never sees part of one; a writer killed in between leaves unused chunks
  * behind, which nothing reads.
  *
+ * A commit holds what Deno KV allows one atomic operation (100 checks, 1,000
+ * writes, 80 KiB of keys, 800 KiB in all): a batch that does not fit one is
+ * claimed in several, in index order, each sample whole in one of them (a
+ * sample whose rows alone would not fit goes to chunks). Between two of them
+ * another writer may claim the next index: the rest of the batch then goes
+ * after that writer's samples, as with any lost claim, and readers see a run
+ * of whole samples from index 0 at every moment. A writer killed between two
+ * commits keeps the samples of those it made.
+ *
  * @example Two stores on one file see each other's samples
  * ```ts
  * import assert from "node:assert/strict";
@@ -114,22 +143,53 @@ export class KvStore implements Store {
   #commits: Commits;
   // Sequences whose model and prompt this process has listed.
   #listed = new Set<string>();
+  #readOnly: boolean;
 
-  private constructor(kv: Deno.Kv, location: string) {
+  private constructor(kv: Deno.Kv, location: string, readOnly: boolean) {
     this.#kv = kv;
     this.#commits = new Commits(kv);
     this.location = location;
+    this.#readOnly = readOnly;
   }
 
   /**
-   * Opens (or creates) a database.
+   * Opens (or creates) a database. A file that is not a Deno KV database
+   * (another program's SQLite database, a text file, a folder) is refused
+   * before anything is written to it.
+   *
+   * @example Read commands open a database read-only
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * await assert.rejects(KvStore.open(`${dir}/none.kv`, { readOnly: true }), Deno.errors.NotFound);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const writer = await KvStore.open(`${dir}/cache.kv`);
+   * await writer.append(key, 0, ["x"], "p");
+   * await writer.close();
+   * const reader = await KvStore.open(`${dir}/cache.kv`, { readOnly: true });
+   * assert.deepEqual(await reader.load(key, 0), ["x"]);
+   * await assert.rejects(reader.append(key, 1, ["y"]), TypeError);
+   * await reader.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    *
    * @param path The database file, as a path (a leading `~` is the home
    * folder) or a `file:` URL. Without it, Deno's default database for the
    * current script.
-   * @throws {Error} When Deno KV is not enabled (`--unstable-kv`).
+   * @param options Whether the database is only read.
+   * @throws {Error} When Deno KV is not enabled (`--unstable-kv`), or cannot
+   * open the file (the message names it: e.g. on read-only media, where Deno
+   * KV cannot open a database).
+   * @throws {TypeError} When the file is not a Deno KV database, or, opened
+   * read-only, holds none yet.
+   * @throws {Deno.errors.NotFound} When a file opened read-only does not exist.
+   * @throws {Deno.errors.NotCapable} When a permission is missing (the
+   * message names the flags).
    */
-  static async open(path?: string | URL): Promise<KvStore> {
+  static async open(path?: string | URL, options: KvStoreOptions = {}): Promise<KvStore> {
     if (typeof Deno.openKv !== "function") {
       throw new Error(
         "KvStore needs Deno KV, which is unstable: run with --unstable-kv " +
@@ -137,14 +197,36 @@ export class KvStore implements Store {
       );
     }
     const file = path === undefined ? undefined : localPath(path, "KvStore.open");
+    const readOnly = options.readOnly ?? false;
     try {
-      return new KvStore(await retry(() => Deno.openKv(file)), `kv:${file ?? ""}`);
+      if (file !== undefined) await checkFile(file, readOnly);
+      const kv = await retry(() => Deno.openKv(file));
+      return new KvStore(kv, `kv:${file ?? ""}`, readOnly);
     } catch (error) {
-      const flags = file === undefined
-        ? "--allow-read --allow-write"
-        : `--allow-read=${file} --allow-write=${file}`;
-      throw permissionHint(error, `KvStore opening ${file ?? "the default database"}`, flags);
+      throw openingFailure(error, file);
     }
+  }
+
+  /**
+   * Resolves when the store can be used for `mode`: it is open, and for
+   * `"write"` it was not opened read-only.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * await store.checkAccess("write");
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} For `"write"`, when the store was opened read-only.
+   */
+  checkAccess(mode: "read" | "write"): Promise<void> {
+    return mode === "write" && this.#readOnly ? Promise.reject(this.#refusal()) : Promise.resolve();
   }
 
   /** The samples at index `from` and after, up to the first missing index. */
@@ -182,13 +264,22 @@ export class KvStore implements Store {
     usage?: readonly (SampleUsage | undefined)[],
   ): Promise<string[]> {
     const prefix = sampleKeyPrefix(key);
+    if (this.#readOnly) throw this.#refusal();
     const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
-    const values = await Promise.all(samples.map((s) => encodeText(this.#kv, s)));
     const piece = pieceBytes(prefix);
+    // What a claim holds besides its samples: the listing (until the first
+    // claim is stored), and a usage record per sample at most.
+    const record = usage === undefined
+      ? NO_WRITES
+      : sizeOfWrites([], [[[...usagePrefix, 0], FULL_RECORD]]);
+    const beside = plus(sizeOfWrites([], listing), record);
+    const encoded = await Promise.all(
+      samples.map((s) => encodeSample(this.#kv, s, prefix, piece, beside)),
+    );
     const claim = (at: number, k: number, n: number) => {
-      const slice = values.slice(k, k + n);
+      const slice = encoded.slice(k, k + n).map((e) => e.value);
       return this.#commits.claim({
         ids: slice.map((_, j) => `${id}\n${at + j}`),
         checks: slice.map((_, j) => [...prefix, at + j]),
@@ -202,8 +293,8 @@ export class KvStore implements Store {
     let i = from;
     let k = 0;
     const out: string[] = [];
-    while (k < values.length) {
-      const n = claimable(values, k, piece);
+    while (k < encoded.length) {
+      const n = claimable(encoded, k, sizeOfWrites([], listing), record);
       if (await claim(i, k, n)) {
         listing.length = 0;
         out.push(...samples.slice(k, k + n));
@@ -381,9 +472,53 @@ export class KvStore implements Store {
     return decodeUtf8(await readChunks(this.#kv, value, this.location), where);
   }
 
+  #refusal(): TypeError {
+    return new TypeError(
+      `KvStore ${this.location} was opened read-only ({ readOnly: true }): open it without ` +
+        `readOnly to store samples`,
+    );
+  }
+
   #where(what: string, key: Deno.KvKey): string {
     return `KvStore ${this.location}: ${what} ${JSON.stringify(key)}`;
   }
+}
+
+/**
+ * Refuses, before Deno KV opens (and so writes) it, a file that is not a
+ * Deno KV database, and, for reading only, one that holds none yet.
+ */
+async function checkFile(file: string, readOnly: boolean): Promise<void> {
+  const kind = await kvFile(file);
+  if (!readOnly || kind === "database") return;
+  if (kind === "missing") {
+    throw new Deno.errors.NotFound(
+      `no Deno KV database at ${file}: check the path (a store opened read-only is never created)`,
+    );
+  }
+  throw new TypeError(
+    `${file} holds no Deno KV database yet (it is empty): there is nothing to read`,
+  );
+}
+
+/** Why opening `file` failed, naming the file, and the flags or what to do. */
+function openingFailure(error: unknown, file: string | undefined): unknown {
+  const doing = `KvStore opening ${file ?? "the default database"}`;
+  if (error instanceof Deno.errors.NotCapable) {
+    const flags = file === undefined
+      ? "--allow-read --allow-write"
+      : `--allow-read=${file} --allow-write=${file}`;
+    return permissionHint(error, doing, flags);
+  }
+  if (error instanceof TypeError || error instanceof Deno.errors.NotFound) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = /readonly database|read-only/i.test(message)
+    ? ": Deno KV opens a database only where it can write (not on read-only media, nor a " +
+      "file or folder without write access), even to read it; copy the file to a writable " +
+      "folder, or copy the cache to a SQLite file (cache copy kv:<file> sqlite:<new file>), " +
+      "which replays from read-only media"
+    : "";
+  return new Error(`${doing} failed: ${message}${hint}`, { cause: error });
 }
 
 /** The rows of the usage of samples stored at `at`, `at + 1`, …: one per record. */
@@ -401,14 +536,23 @@ function listingId(key: SequenceKey): string {
   return `${key.model}\n${key.hash}`;
 }
 
-/** How many of `values`, from the `k`-th on, one claim takes. */
-function claimable(values: readonly (Uint8Array | Chunked)[], k: number, piece: number): number {
-  let [n, bytes, rows] = [0, 0, 0];
-  for (const value of values.slice(k, k + CLAIMS_PER_COMMIT)) {
-    const size = value instanceof Uint8Array ? value.length : 64;
-    const pieces = Math.ceil(size / piece);
-    if (n > 0 && (bytes + size > CLAIM_BYTES || rows + pieces > CLAIM_ROWS)) break;
-    [n, bytes, rows] = [n + 1, bytes + size, rows + pieces];
+/**
+ * How many of `encoded`, from the `k`-th on, one claim takes: as many as fit
+ * one commit with `start` (the listing) and `record` each (its usage); one
+ * at least, which `encodeSample` made sure fits.
+ */
+function claimable(
+  encoded: readonly Encoded[],
+  k: number,
+  start: CommitSize,
+  record: CommitSize,
+): number {
+  let size = start;
+  let n = 0;
+  for (; k + n < encoded.length; n++) {
+    const next = plus(plus(size, encoded[k + n]!.size), record);
+    if (n > 0 && !fits(next)) break;
+    size = next;
   }
   return n;
 }

@@ -52,7 +52,9 @@ export async function openStore(spec: string | URL): Promise<Store> {
 }
 
 /**
- * Opens the store a parsed spec names (see {@linkcode openStore}).
+ * Opens the store a parsed spec names (see {@linkcode openStore}); with
+ * `readOnly`, a Deno KV or SQLite file is opened for reading only (it must
+ * exist, and nothing is ever written to it).
  *
  * @example
  * ```ts
@@ -64,17 +66,21 @@ export async function openStore(spec: string | URL): Promise<Store> {
  * await store.close();
  * ```
  */
-export async function openParsed(spec: StoreSpec): Promise<Store> {
+export async function openParsed(
+  spec: StoreSpec,
+  options: { readOnly?: boolean } = {},
+): Promise<Store> {
+  const readOnly = options.readOnly ?? false;
   switch (spec.kind) {
     case "folder":
       return new FsStore(spec.path);
     case "kv": {
       const { KvStore } = await import("./kv_store.ts");
-      return await KvStore.open(spec.path);
+      return await KvStore.open(spec.path, { readOnly });
     }
     case "sqlite": {
       const { SqliteStore } = await import("./sqlite_store.ts");
-      return await SqliteStore.open(spec.path);
+      return await SqliteStore.open(spec.path, { readOnly });
     }
     case "redis": {
       const { RedisStore } = await import("./redis_store.ts");

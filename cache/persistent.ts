@@ -50,24 +50,6 @@ const announced = new Set<string>();
 
 /**
  * A durable cache: like `Repeatable`, the i-th item of every call's sequence
-<<<<<<< HEAD
- * is the same value, and it stays so across processes and runs. A string or
- * a `file:` URL is a folder in the Python original's layout (a leading `~` is
- * the home folder); any {@linkcode Store} works too. Fresh samples are stored
- * as soon as they arrive, whole batches at once. `Persistent(Persistent(m, a), b)`
- * slices a cache: after a run, `b` holds exactly the items the run used, at
- * the same indices as in `a`, also when several models or processes slice
- * into `b` at once: each item is placed at its index ({@linkcode Store.place}),
- * and an index of `b` that holds another item than `a` at the same index is
- * an error naming both stores. A store without `place` can be read as a
- * slice, not written: the first miss says so, before anything is drawn.
- *
- * On a miss it looks in its store again (others may have stored the item),
- * except right after its own append with nothing learned since: the index
- * after the one it took was free then, and should another writer take it
- * meanwhile, the next append finds that sample and serves it, keeping this
- * model's own after it. No clock decides.
-=======
  * is the same value, and it stays so across processes and runs. The store is
  * a {@linkcode Store}, or a spec, read as `openStore` reads it: a path or a
  * `file:` URL is a folder in the Python original's layout (a leading `~` is
@@ -76,7 +58,11 @@ const announced = new Set<string>();
  * TypeError, never a folder. Fresh samples are stored as soon as they
  * arrive, whole batches at once. `Persistent(Persistent(m, a), b)` slices a
  * cache: after a run, `b` holds exactly the items the run used, at the same
- * indices as in `a`.
+ * indices as in `a`, also when several models or processes slice into `b` at
+ * once: each item is placed at its index ({@linkcode Store.place}), and an
+ * index of `b` that holds another item than `a` at the same index is an error
+ * naming both stores. A store without `place` can be read as a slice, not
+ * written: the first miss says so, before anything is drawn.
  *
  * A folder is used at once. A `kv:`, `sqlite:` or Redis spec is opened on
  * first use (the constructor cannot wait): `store.location` is known at
@@ -84,7 +70,12 @@ const announced = new Set<string>();
  * and reading never creates a file. Close such a store when done, with
  * `await model.store.close()` (a Redis connection keeps the process alive);
  * closing one that was never used opens nothing.
->>>>>>> t17-cli
+ *
+ * On a miss it looks in its store again (others may have stored the item),
+ * except right after its own append with nothing learned since: the index
+ * after the one it took was free then, and should another writer take it
+ * meanwhile, the next append finds that sample and serves it, keeping this
+ * model's own after it. No clock decides.
  *
  * Before its first draw, a `Persistent` checks that its store can be written
  * (see {@linkcode Store.checkAccess}), so that no sample is paid for that

@@ -6,7 +6,9 @@
  * It needs `--allow-read=<file> --allow-write=<file>` (SQLite itself opens
  * the `-wal` and `-shm` files beside it). With `--allow-read=<file>` alone,
  * an existing file opens read-only: replaying it works, and an append fails
- * with an error naming the flag to add.
+ * with an error naming the flag to add. A file on read-only media (or that
+ * the OS does not let the process write) opens read-only too. A read-only
+ * replay writes nothing, not even a `-wal` or `-shm` file.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { assertLength, assertMilliseconds } from "../core/_validate.ts";
 import { expandHome } from "./_home_path.ts";
 import { describeKey, modelKeySegments } from "./_key_path.ts";
-import { connect, type Connection, prepareFile } from "./_sqlite_file.ts";
+import { connect, type Connection, isReadOnlyFile, prepareFile, settle } from "./_sqlite_file.ts";
 import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
 import type { PromptEntry, SequenceKey, Store } from "./store.ts";
@@ -57,6 +59,12 @@ export interface SqliteStoreOptions {
    * @default {30000}
    */
   lockTimeout?: number;
+  /**
+   * Only read the file, even with write permission: it must exist, appends
+   * throw, and nothing is written (e.g. by a command that only reads).
+   * @default {false}
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -74,7 +82,13 @@ export interface SqliteStoreOptions {
  * SQLite hands text back only up to its first NUL. Write to the file only
  * through this class: another writer could break what it promises.
  *
- * The file is in WAL mode, so readers never wait for writers. Each append is
+ * The file is in WAL mode while a store writes it, so readers never wait for
+ * writers; when the last one closes, it goes back to rollback-journal mode,
+ * with everything in the one file. A store that closes while others still
+ * have the file open moves what it wrote into the file. So a closed cache is
+ * one file to copy or ship, readable from read-only media (to make one from
+ * any store, or from a file whose writer crashed and left a `-wal` beside it:
+ * `cache copy <store> sqlite:<new file>`). Each append is
  * one transaction that takes the write lock first (`BEGIN IMMEDIATE`),
  * stores the samples after the last stored index and commits: indices stay
  * contiguous from 0, and a plain `INSERT` on the unique (sequence, index)
@@ -119,7 +133,7 @@ export class SqliteStore implements Store {
   #file: string;
   #db: DatabaseSync;
   // Why the file was opened read-only, if it was.
-  #denied: Deno.errors.NotCapable | undefined;
+  #denied: Error | undefined;
   #tables: SqliteTables;
   #lockTimeout: number;
 
@@ -135,7 +149,9 @@ export class SqliteStore implements Store {
   /**
    * Opens a database file, creating it (and its tables) when it is missing.
    * Without write permission for the file, an existing file is opened
-   * read-only: loads work, appends throw `Deno.errors.NotCapable`.
+   * read-only: loads work, appends throw `Deno.errors.NotCapable`; so it is
+   * on read-only media (appends throw `Deno.errors.PermissionDenied`), or
+   * with `readOnly` (appends throw a `TypeError`).
    *
    * @example
    * ```ts
@@ -150,10 +166,11 @@ export class SqliteStore implements Store {
    * ```
    *
    * @param path The database file; a leading `~` is the home folder.
-   * @param options How long to wait for other writers.
+   * @param options How long to wait for other writers; whether to only read.
    * @returns The opened store; close it when done.
    * @throws {TypeError} When `path` is empty, or the file is not a SQLite
    * database of this library.
+   * @throws {Deno.errors.NotFound} When a file opened with `readOnly` is missing.
    * @throws {Deno.errors.NotCapable} When read permission for the file is
    * missing, or write permission for a file that does not exist yet (the
    * message names the flags).
@@ -169,14 +186,32 @@ export class SqliteStore implements Store {
     assertMilliseconds("lockTimeout", lockTimeout, 0, "SqliteStore.open");
     const file = expandHome(path);
     const fail = (error: unknown) => failure(error, file, `opening ${file}`);
-    const connection = connect(file, fail);
+    const asked = options.readOnly === true
+      ? new TypeError(
+        `SqliteStore sqlite:${file} was opened read-only ({ readOnly: true }): open it ` +
+          `without readOnly to store samples`,
+      )
+      : undefined;
+    const prepared = async (connection: Connection) => {
+      try {
+        await attempt(lockTimeout, () => prepareFile(connection, file), fail);
+        return connection;
+      } catch (error) {
+        connection.db.close();
+        throw error;
+      }
+    };
     try {
-      await attempt(lockTimeout, () => prepareFile(connection, file), fail);
+      return new SqliteStore(file, await prepared(connect(file, fail, asked)), lockTimeout);
     } catch (error) {
-      connection.db.close();
-      throw error;
+      if (asked !== undefined || !isReadOnlyFile(error)) throw error;
     }
-    return new SqliteStore(file, connection, lockTimeout);
+    // Deno may write the file, the OS may not (read-only media): read it.
+    const media = new Deno.errors.PermissionDenied(
+      `SqliteStore sqlite:${file} is read-only (read-only media, or a file or folder without ` +
+        `write access): replaying it works, storing samples does not; copy it to a writable folder`,
+    );
+    return new SqliteStore(file, await prepared(connect(file, fail, media)), lockTimeout);
   }
 
   /**
@@ -399,9 +434,10 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Closes the database (closing twice is harmless). The last connection to
-   * close moves the write-ahead log into the file and removes the `-wal` and
-   * `-shm` files, so the file alone holds everything.
+   * Closes the database (closing twice is harmless). A store that could
+   * write moves what it wrote into the file; the last one to close puts the
+   * file back in rollback-journal mode, without `-wal` and `-shm` files: the
+   * file alone holds everything, and can be read from read-only media.
    *
    * @example
    * ```ts
@@ -417,8 +453,16 @@ export class SqliteStore implements Store {
    * ```
    */
   close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
-    return Promise.resolve();
+    if (!this.#db.isOpen) return Promise.resolve();
+    try {
+      if (this.#denied === undefined) settle(this.#db);
+      return Promise.resolve();
+    } catch (error) {
+      // What was stored is safe in the -wal beside the file.
+      return Promise.reject(failure(error, this.#file, "closing"));
+    } finally {
+      this.#db.close();
+    }
   }
 
   /**

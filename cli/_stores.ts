@@ -3,6 +3,7 @@
 // must exist, and a folder must be a cache: opening a missing folder, KV or
 // SQLite file would silently show an empty cache (and opening a file would
 // create it), and any folder opens as an empty cache.
+// It is opened read-only where the store allows: a read command never writes.
 
 import { FsStore } from "../cache/fs_store.ts";
 import { openParsed } from "../cache/open_store.ts";
@@ -56,7 +57,7 @@ export async function openExisting(spec: string): Promise<Store> {
         `(a command that writes, such as copy, creates its target)`,
     );
   }
-  return await checked(await usage(() => openParsed(parsed)));
+  return await checked(await usage(() => openParsed(parsed, { readOnly: true })));
 }
 
 /**

@@ -1,9 +1,11 @@
 // The filesystem part of `verify`: reads a cache folder directly, because the
 // Store interface hides exactly what can go wrong on disk (gaps, stray files,
-// temp files left by killed writers, names Python would misread).
+// temp files left by killed writers, names Python would misread). It opens
+// regular files only: a FIFO would block it, a device never end.
 
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
-import { parseRecords } from "../cache/_fs_usage.ts";
+import { fileCalls } from "../cache/_fs_calls.ts";
+import { scanUsage } from "../cache/_fs_usage.ts";
 import { isPromptHash } from "../cache/_key_path.ts";
 import { decodeUtf8 } from "../cache/_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
@@ -84,10 +86,14 @@ async function walk(dir: string, rel: string, found: Verification, options: Veri
     } else if (entry.isDirectory && !isPromptHash(entry.name)) {
       await walk(`${dir}/${entry.name}`, path, found, options);
     } else {
-      const what = entry.isDirectory ? "prompt folder outside any model folder" : "file";
+      const what = entry.isDirectory ? "prompt folder outside any model folder" : kind(entry);
       problem(found, "foreign", path, `${what} that is not part of the cache layout`);
     }
   }
+}
+
+function kind(entry: Deno.DirEntry): string {
+  return entry.isFile ? "file" : "FIFO, socket or device (never opened)";
 }
 
 async function checkPromptFolder(
@@ -107,6 +113,8 @@ async function checkPromptFolder(
       linkProblem(found, path);
     } else if (entry.isDirectory) {
       problem(found, "foreign", path, "folder inside a prompt folder");
+    } else if (!entry.isFile) {
+      problem(found, "foreign", path, `${kind(entry)} inside a prompt folder`);
     } else if (index !== undefined) {
       indices.push(index);
       await readText(file, path, found);
@@ -181,11 +189,15 @@ async function checkTemp(
   }
 }
 
-/** A usage file's torn lines are skipped by readers: a note, not a problem. */
+/**
+ * A usage file's torn lines are skipped by readers: a note, not a problem.
+ * Read a chunk at a time, as readers do: it may be larger than a string.
+ */
 async function checkUsage(file: string, path: string, found: Verification) {
-  const bytes = await Deno.readFile(file);
-  const lines = new TextDecoder().decode(bytes).split("\n").filter((line) => line !== "");
-  const torn = lines.length - parseRecords(bytes).length;
+  const calls = fileCalls(file).nonBlocking;
+  const scan = await scanUsage((offset, length) => calls.readFrom(file, offset, length), 0);
+  const unfinished = scan.end < (await Deno.stat(file)).size ? 1 : 0;
+  const torn = scan.lines - scan.records.length + unfinished;
   if (torn > 0) {
     found.notes.push(
       `${path}: ${torn} line(s) are not whole usage records (a writer stopped mid-write?); ` +

@@ -316,6 +316,20 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     assert.equal(cache.stats.drawn, 5);
   });
 
+  test("a batch of 12 samples of 50 KB under a long model key is stored whole", async ({ store }) => {
+    const key = { model: "accounts/fireworks/models/llama-v3p1-8b-instruct_1", hash: KEY.hash };
+    const samples = Array.from({ length: 12 }, (_, k) => `${k}:`.padEnd(50_000, "x"));
+    const usage = samples.map(() => ({
+      requests: 1,
+      promptTokens: 7,
+      completionTokens: 9,
+      latencyMs: 2,
+    }));
+    assert.deepEqual(await store.append(key, 0, samples, PROMPT, usage), samples);
+    assert.deepEqual(await store.load(key, 0), samples);
+    assert.deepEqual(usageAt(await usageOf(store, key), 0, 12), usage);
+  });
+
   test("nested Persistent slices the cache", async (a) => {
     // Python's test_nested_cache, with a second store of the same kind.
     const b = await factory.open();
