@@ -45,7 +45,25 @@ const encoder = new TextEncoder();
  * @returns 64 lowercase hex digits.
  */
 export function sha256Hex(text: string): string {
-  const words = padded(encoder.encode(text));
+  return sha256HexOfBytes(encoder.encode(text));
+}
+
+/**
+ * The SHA-256 hex digest of `bytes`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sha256HexOfBytes } from "./_sha256.ts";
+ *
+ * assert.equal(
+ *   sha256HexOfBytes(new Uint8Array([0x61, 0x62, 0x63])),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
+ * ```
+ */
+export function sha256HexOfBytes(bytes: Uint8Array): string {
+  const words = padded(bytes);
   const h = Uint32Array.from(H0);
   const w = new Uint32Array(64);
   for (let block = 0; block < words.length; block += 16) {

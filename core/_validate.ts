@@ -18,18 +18,32 @@ export function assertPrompt(prompt: unknown): asserts prompt is string {
         "(pass the prompt text, e.g. sample(await makePrompt()))",
     );
   }
-  if (typeof prompt !== "string") {
-    throw new TypeError(
-      `prompt must be a string, got ${describe(prompt)}; pass the prompt text`,
-    );
+  assertText("prompt", prompt);
+}
+
+/**
+ * Throws unless `value` is a string with a UTF-8 form (no lone surrogate),
+ * naming it `name`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertText } from "./_validate.ts";
+ *
+ * assert.throws(() => assertText("chat.system", "a\ud800"), /lone UTF-16 surrogate/);
+ * ```
+ */
+export function assertText(name: string, value: unknown): asserts value is string {
+  if (typeof value !== "string") {
+    throw new TypeError(`${name} must be a string, got ${describe(value)}; pass the text`);
   }
-  if (!prompt.isWellFormed()) {
-    const at = loneSurrogateAt(prompt);
+  if (!value.isWellFormed()) {
+    const at = loneSurrogateAt(value);
     throw new TypeError(
-      `prompt holds a lone UTF-16 surrogate at index ${at} ` +
-        `(\\u${prompt.charCodeAt(at).toString(16)}), which has no UTF-8 form: ` +
+      `${name} holds a lone UTF-16 surrogate at index ${at} ` +
+        `(\\u${value.charCodeAt(at).toString(16)}), which has no UTF-8 form: ` +
         `it cannot be hashed as the Python original does, and replacing it would ` +
-        `merge distinct prompts; fix the text (e.g. prompt.toWellFormed())`,
+        `merge distinct prompts; fix the text (e.g. text.toWellFormed())`,
     );
   }
 }
@@ -223,7 +237,8 @@ export function describe(value: unknown): string {
 }
 
 /** A promise, or any thenable (what `await` would wait for). */
-function isPromise(value: unknown): boolean {
+/** Whether `value` is a Promise or another thenable. */
+export function isPromise(value: unknown): boolean {
   return value instanceof Promise ||
     (typeof value === "object" && value !== null &&
       typeof (value as { then?: unknown }).then === "function");

@@ -63,3 +63,15 @@ export { zip } from "./zip.ts";
 export { interleave } from "./interleave.ts";
 export { chunk } from "./chunk.ts";
 export { formatTemperature, modelKey, promptHash } from "./model_key.ts";
+export {
+  type Chat,
+  type ImagePart,
+  type Message,
+  type Part,
+  type Prompt,
+  promptText,
+  type TextPart,
+  type Tool,
+  type ToolCall,
+} from "./prompt.ts";
+export type { Reply } from "./reply.ts";

@@ -7,7 +7,8 @@
 
 import type { Model } from "./model.ts";
 import { sha256Hex } from "./_sha256.ts";
-import { assertPrompt, describe } from "./_validate.ts";
+import { describe } from "./_validate.ts";
+import { canonicalJson, type Prompt, promptText } from "./prompt.ts";
 
 /**
  * Formats a temperature as Python's `f"{t:.3f}"` with trailing zeros and then
@@ -78,7 +79,10 @@ export function modelKey(
 }
 
 /**
- * The SHA-256 hex digest of the UTF-8 prompt: the prompt's folder name.
+ * The SHA-256 hex digest of the prompt's canonical text in UTF-8 (see
+ * `promptText`): the prompt's folder name. A string prompt's is the digest
+ * of the string, as in the Python original; a chat that is one user message
+ * and nothing else has the digest of its text.
  *
  * @example
  * ```ts
@@ -89,28 +93,21 @@ export function modelKey(
  *   promptHash("") ===
  *     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
  * );
+ * assert.equal(promptHash({ messages: [{ role: "user", content: "Hi" }] }), promptHash("Hi"));
  * ```
  *
- * @param prompt A well-formed string (a lone surrogate has no UTF-8 form).
+ * @param prompt A string (well-formed: a lone surrogate has no UTF-8 form) or a chat.
  * @returns 64 lowercase hex digits.
+ * @throws {TypeError} When the prompt is not a string or a valid chat.
  */
-export function promptHash(prompt: string): string {
-  assertPrompt(prompt);
-  return sha256Hex(prompt);
+export function promptHash(prompt: Prompt): string {
+  return sha256Hex(promptText(prompt));
 }
 
 /**
  * JSON with object keys sorted at every depth and `undefined` fields left
  * out, so equal options always give the same text.
  */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = v[k];
-    return sorted;
-  });
-}
 
 function fixed3(t: number): string {
   // Exact ties at the third decimal are exactly the odd multiples of 1/16.
