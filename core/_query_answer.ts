@@ -7,6 +7,7 @@
  */
 
 import type { TokenUsage } from "./usage.ts";
+import { metaOf, type Reply, type ReplyMeta } from "./reply.ts";
 import { assertLength, describe } from "./_validate.ts";
 
 /**
@@ -53,8 +54,11 @@ import { assertLength, describe } from "./_validate.ts";
  * ```
  */
 export interface QueryResult {
-  /** The samples, at least one. */
-  readonly samples: readonly string[];
+  /**
+   * The samples, at least one: texts, or whole replies (a reply's text is
+   * its sample; the rest is kept beside it, see {@linkcode Reply}).
+   */
+  readonly samples: readonly (string | Reply)[];
   /** The tokens the request used; absent when the provider did not report both counts. */
   readonly usage?: TokenUsage | undefined;
   /**
@@ -83,7 +87,7 @@ export interface QueryResult {
  * assert.throws(() => checkedAnswer({ samples: ["a"], totalTokens: -1 }, 1, "Echo"), /totalTokens/);
  * ```
  */
-export function checkedAnswer(answer: unknown, n: number, who: string): QueryResult {
+export function checkedAnswer(answer: unknown, n: number, who: string): CheckedAnswer {
   const result: Partial<QueryResult> | null = Array.isArray(answer)
     ? { samples: answer }
     : answer as Partial<QueryResult> | null;
@@ -99,18 +103,12 @@ export function checkedAnswer(answer: unknown, n: number, who: string): QueryRes
         `array of strings, or to { samples, usage }; fix its query()`,
     );
   }
-  const bad = samples.findIndex((s) => typeof s !== "string");
-  if (bad >= 0) {
-    throw new TypeError(
-      `${who} returned ${describe(samples[bad])} ` +
-        `as sample ${bad}: query() must resolve to strings; fix its query()`,
-    );
-  }
+  const { texts, ...meta } = split(samples, who);
   const { usage, totalTokens } = result!;
   if (usage === undefined) {
-    if (totalTokens === undefined) return { samples };
+    if (totalTokens === undefined) return { samples: texts, ...meta };
     assertLength("totalTokens", totalTokens, `${who} query()`);
-    return { samples, totalTokens };
+    return { samples: texts, ...meta, totalTokens };
   }
   if (typeof usage !== "object" || usage === null) {
     throw new TypeError(
@@ -120,7 +118,46 @@ export function checkedAnswer(answer: unknown, n: number, who: string): QueryRes
   }
   assertLength("usage.promptTokens", usage.promptTokens, `${who} query()`);
   assertLength("usage.completionTokens", usage.completionTokens, `${who} query()`);
-  return { samples, usage };
+  return { samples: texts, ...meta, usage };
+}
+
+/** A {@linkcode QueryResult} checked: the texts, and what each reply holds beyond its text. */
+export interface CheckedAnswer {
+  /** The samples' texts. */
+  readonly samples: readonly string[];
+  /** `meta[k]`: what sample `k`'s reply holds beyond its text; absent when none does. */
+  readonly meta?: readonly (ReplyMeta | undefined)[] | undefined;
+  /** As in {@linkcode QueryResult}. */
+  readonly usage?: TokenUsage | undefined;
+  /** As in {@linkcode QueryResult}. */
+  readonly totalTokens?: number | undefined;
+}
+
+function split(
+  samples: readonly unknown[],
+  who: string,
+): { texts: string[]; meta?: (ReplyMeta | undefined)[] } {
+  const texts: string[] = [];
+  let meta: (ReplyMeta | undefined)[] | undefined;
+  for (const [k, sample] of samples.entries()) {
+    if (typeof sample === "string") {
+      texts.push(sample);
+      continue;
+    }
+    const reply = sample as Partial<Reply> | null;
+    if (typeof reply?.text !== "string" || !Array.isArray(reply.toolCalls)) {
+      throw new TypeError(
+        `${who} returned ${describe(sample)} as sample ${k}: query() must resolve to ` +
+          `strings or replies ({ text, toolCalls, … }); fix its query()`,
+      );
+    }
+    texts.push(reply.text);
+    const m = metaOf(reply as Reply);
+    if (m !== undefined) (meta ??= [])[k] = m;
+  }
+  if (meta === undefined) return { texts };
+  meta.length = texts.length;
+  return { texts, meta };
 }
 
 /**

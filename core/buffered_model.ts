@@ -20,6 +20,8 @@ import { type Drawn, Sequence } from "./_sequence.ts";
 import { fresh, memo, type Source, streamOf } from "./_source.ts";
 import { sharesOf } from "./_usage.ts";
 import type { TokenUsage } from "./usage.ts";
+import type { Prompt } from "./prompt.ts";
+import type { Reply } from "./reply.ts";
 import { checkedAnswer, isTokenUsage, type QueryResult } from "./_query_answer.ts";
 import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts";
 
@@ -214,7 +216,7 @@ export abstract class BufferedModel implements Model {
    * still missing of the batch (not a whole new batch); returning none is an
    * error.
    */
-  protected abstract query(prompt: string, n: number): Promise<string[] | QueryResult>;
+  protected abstract query(prompt: Prompt, n: number): Promise<string[] | Reply[] | QueryResult>;
 
   /** Records that a request is being sent again (for {@linkcode BufferedModel.stats}). */
   protected countRetry(): void {
