@@ -153,11 +153,9 @@ function split(
     }
     texts.push(reply.text);
     const m = metaOf(reply as Reply);
-    if (m !== undefined) (meta ??= [])[k] = m;
+    if (m !== undefined) (meta ??= new Array(samples.length).fill(undefined))[k] = m;
   }
-  if (meta === undefined) return { texts };
-  meta.length = texts.length;
-  return { texts, meta };
+  return meta === undefined ? { texts } : { texts, meta };
 }
 
 /**
