@@ -49,6 +49,7 @@ export {
   type QueryResult,
 } from "./buffered_model.ts";
 export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
+export { type Figures, figuresOf } from "./figures.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";

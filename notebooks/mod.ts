@@ -42,6 +42,7 @@ export { escapeHtml, type MimeBundle, View } from "./html.ts";
 export { jupyter } from "./kernel.ts";
 export { type Layer, ModelView, modelView } from "./model_view.ts";
 export { type StackFigures, stackFigures } from "./stack_figures.ts";
+export { type FigureCell, figureCells, formatFigures } from "../core/figure_text.ts";
 import "./_display_hooks.ts";
 export {
   type SampleOrigin,
