@@ -36,6 +36,7 @@ const currency = (figures: Partial<Figures>) => figures.currency ?? "USD";
 const SHOWN: readonly Shown[] = [
   { name: "hits", label: "hits", text: count },
   { name: "misses", label: "misses", text: count },
+  { name: "hitRate", label: "hit rate", unit: "%", text: (r) => (100 * r).toFixed(1) },
   { name: "requests", label: "requests", text: count },
   { name: "retries", label: "retries", text: count },
   { name: "promptTokens", label: "prompt tokens", text: count },

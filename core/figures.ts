@@ -59,6 +59,12 @@ export interface Figures extends CostFigures {
    * counted as `CacheStats.misses`); 0 without a cache.
    */
   readonly misses: number;
+  /**
+   * The share of the items served that were hits, `hits / (hits + misses)`,
+   * from 0 to 1; absent while nothing was served.
+   * @default {undefined}
+   */
+  readonly hitRate?: number;
   /** Samples its innermost cache drew from the model below it, served or not. */
   readonly fresh: number;
   /** Requests its providers answered with samples. */
@@ -131,7 +137,7 @@ export interface Figures extends CostFigures {
  */
 export function figuresOf(model: Model, since?: Figures): Figures {
   const now = countedOf(model);
-  return shownRounded(since === undefined ? now : minus(now, since));
+  return shownRounded(withRates(since === undefined ? now : minus(now, since)));
 }
 
 /**
@@ -216,6 +222,15 @@ function finite(read: () => unknown): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * `figures` with the figures that are ratios of the others, computed from
+ * them (for a step too: the rate of a step is not a difference of rates).
+ */
+function withRates({ hitRate: _, ...figures }: Figures): Figures {
+  const served = figures.hits + figures.misses;
+  return { ...figures, ...(served === 0 ? {} : { hitRate: figures.hits / served }) };
 }
 
 /**

@@ -90,3 +90,12 @@ Deno.test("formatFigures: one aligned line per cell, its heading then its text",
   assert.equal(new Set(lines.map((l) => l.length)).size, 1, "values right-aligned");
   assert.equal(formatFigures({}), "");
 });
+
+Deno.test("figureCells: the hit rate in percent, to a tenth", () => {
+  const [cell] = figureCells({ hitRate: 2 / 3 });
+  assert.deepEqual(
+    [cell!.heading, cell!.unit, cell!.text, cell!.value],
+    ["hit rate (%)", "%", "66.7", 2 / 3],
+  );
+  assert.equal(figureCells({ hitRate: 1 })[0]!.text, "100.0");
+});

@@ -362,3 +362,19 @@ Deno.test("progress: the totals show requests and cost as the formatter does", a
   );
   assert.equal(cell("cost").unit, "EUR");
 });
+
+Deno.test("figuresOf: the hit rate is hits / (hits + misses), of the step too; none while nothing was served", async () => {
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 4 }));
+  assert.equal(figuresOf(model).hitRate, undefined, "no item served: no rate, not 0");
+  await collect(model.sample(PROMPT, 4), 4); // 4 misses
+  const before = figuresOf(model);
+  assert.equal(before.hitRate, 0);
+  await collect(model.sample(PROMPT, 4), 5); // 4 hits, 1 miss
+  assert.equal(figuresOf(model).hitRate, 4 / 9);
+  assert.equal(figuresOf(model, before).hitRate, 4 / 5, "the step's own rate, not a difference");
+  assert.equal(figuresOf(model, figuresOf(model)).hitRate, undefined);
+  assert.equal(figuresOf(new CountingModel()).hitRate, undefined, "no cache: nothing is a hit");
+  const cell = figureCells(figuresOf(model)).find((c) => c.name === "hitRate");
+  assert.ok(cell !== undefined && cell.value === 4 / 9, "shown, with every digit in the data");
+  assertFigureRows(String(modelView(model)), [figuresOf(model)]);
+});
