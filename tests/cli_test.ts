@@ -519,7 +519,7 @@ Deno.test("cli stats: what the samples cost to draw, when usage is stored; verif
   assert.ok(!("usage" in JSON.parse(old.stdout).total));
 });
 
-Deno.test("cache stats: the usage columns are the formatter's figures: headings with units, values rounded as everywhere", async () => {
+Deno.test("stats: the usage columns of `cache stats` are the formatter's figures: headings with units, values rounded as everywhere", async () => {
   await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     const model = new Persistent(
