@@ -91,9 +91,11 @@ export type ManifestSpending = CostFigures;
 export type ManifestSaving = SavedFigures;
 
 /**
- * The sums of a {@linkcode Manifest}: over the sequences listed, what the
- * providers spent (`cost` only when every provider has a price), and what
- * the cache saved.
+ * The sums of a {@linkcode Manifest}: the indices over the sequences listed,
+ * and the figures of its model stacks summed (`figuresOf`, what `stats` and
+ * the displays show): what their providers spent (`requests` as the
+ * providers count them; `cost` only when every stack has a price) and what
+ * their caches saved.
  */
 export interface ManifestTotals extends ManifestSpending {
   /** Sequences listed. */
@@ -105,8 +107,8 @@ export interface ManifestTotals extends ManifestSpending {
   /** Indices drawn. */
   readonly drawn: number;
   /**
-   * The sum of the sequences' `saved` (`cost` only when each has one);
-   * absent when nothing was served from a cache.
+   * What the stacks' caches saved (`cost` only when each has one); absent
+   * when nothing was served from a cache.
    */
   readonly saved?: ManifestSaving | undefined;
 }

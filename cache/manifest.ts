@@ -5,13 +5,17 @@
  * JSON file that `copyStore` and `cache copy --manifest` use to copy exactly
  * that slice of a store.
  *
- * This file builds a manifest from a model stack; the file format (its
- * types, JSON text, reading and checking) is in _manifest_json.ts.
+ * This file builds a manifest from a model stack: its sequences from what
+ * each layer says it served and drew per prompt, its totals from the one
+ * figures model (`figuresOf`), so that they are the figures every display
+ * shows. The file format (its types, JSON text, reading and checking) is in
+ * _manifest_json.ts.
  *
  * @module
  */
 
 import type { CostFigures, SavedFigures } from "../core/cost.ts";
+import { type Figures, figuresOf } from "../core/figures.ts";
 import type { Model } from "../core/model.ts";
 import {
   type IndexRanges,
@@ -53,8 +57,10 @@ const PREVIEW = 100;
  * cache layer (`Repeatable`, `Persistent`) and prompt, the indices it served,
  * which of them were hits (stored before) and which it drew, and what the
  * provider spent on the prompt (requests, tokens, query time, and the cost
- * when the provider has a `price`). Plain data,
- * ready for `JSON.stringify`; {@linkcode writeManifest} writes it to a file.
+ * when the provider has a `price`); in its totals, the figures of the
+ * stacks (`figuresOf`): what their providers spent and their caches saved,
+ * as `stats` and the displays count them. Plain data, ready for
+ * `JSON.stringify`; {@linkcode writeManifest} writes it to a file.
  *
  * Layers are read through the `modelInfo` protocol, so a custom model that
  * describes its sequences (`ModelInfo.sequences`) is listed too.
@@ -86,23 +92,22 @@ const PREVIEW = 100;
  * @returns The manifest.
  */
 export function manifest(model: Model | readonly Model[]): Manifest {
+  const stacks: readonly Model[] = Array.isArray(model) ? model : [model as Model];
   const models: ManifestModel[] = [];
   const sequences: ManifestSequence[] = [];
-  const providers: Provider[] = [];
-  for (const stack of Array.isArray(model) ? model : [model as Model]) {
+  for (const stack of stacks) {
     const layers = layersOf(stack);
     models.push({ layers: layers.map(({ info }) => ({ kind: info.kind, detail: info.detail })) });
-    // Each provider's spending goes to the cache just above it, the one that
-    // draws from it; what the stack saved, to its innermost cache.
+    // Each provider's spending per prompt goes to the cache just above it,
+    // the one that draws from it; what the stack saved, to its innermost cache.
     let drawing: Drawing | undefined;
     let innermost = true;
     const entries: ManifestSequence[][] = [];
     for (const { model: layer, info } of layers.toReversed()) {
       const usage = info.usage?.();
       if (usage !== undefined) {
-        const provider = { usage: [...usage], priced: info.figures.cost !== undefined };
-        providers.push(provider);
-        drawing = { ...provider, byPrompt: new Map(usage.map((u) => [u.prompt, u])) };
+        const byPrompt = new Map(usage.map((u) => [u.prompt, u]));
+        drawing = { byPrompt, priced: info.price !== undefined };
       }
       const uses = info.sequences?.();
       if (uses === undefined) continue;
@@ -121,7 +126,7 @@ export function manifest(model: Model | readonly Model[]): Manifest {
     created: new Date().toISOString(),
     models,
     sequences,
-    totals: totalsOf(sequences, providers),
+    totals: totalsOf(sequences, stacks.map((stack) => figuresOf(stack))),
   };
 }
 
@@ -169,15 +174,10 @@ interface Layer {
   readonly info: ModelInfo;
 }
 
-/** A provider's usage per prompt, and whether it has a price (so a cost). */
-interface Provider {
-  readonly usage: readonly PromptUsage[];
-  readonly priced: boolean;
-}
-
-/** The provider a cache layer draws from, its usage by prompt. */
-interface Drawing extends Provider {
+/** The provider a cache layer draws from: its usage by prompt, and whether it has a price. */
+interface Drawing {
   readonly byPrompt: ReadonlyMap<string, PromptUsage>;
+  readonly priced: boolean;
 }
 
 function layersOf(model: Model): Layer[] {
@@ -239,22 +239,25 @@ function savingOf(figures: readonly SavedFigures[], priced: boolean): ManifestSa
   };
 }
 
+/**
+ * The totals: indices over the sequences listed, and the sums of the
+ * stacks' figures (a cost only when every stack has one).
+ */
 function totalsOf(
   sequences: readonly ManifestSequence[],
-  providers: readonly Provider[],
+  figures: readonly Figures[],
 ): ManifestTotals {
   const count = (field: "served" | "hits" | "drawn") =>
     sequences.reduce((n, s) => n + sizeOf(s[field]), 0);
-  const saved = sequences.flatMap((s) => s.saved === undefined ? [] : [s.saved]);
+  const saved = figures.flatMap((f) =>
+    f.saved === undefined || f.saved.samples === 0 ? [] : [f.saved]
+  );
   return {
     sequences: sequences.length,
     served: count("served"),
     hits: count("hits"),
     drawn: count("drawn"),
-    ...spendingOf(
-      providers.flatMap((p) => p.usage),
-      providers.length > 0 && providers.every((p) => p.priced),
-    ),
+    ...spendingOf(figures, figures.length > 0 && figures.every((f) => f.cost !== undefined)),
     ...(saved.length === 0
       ? {}
       : { saved: savingOf(saved, saved.every((s) => s.cost !== undefined)) }),

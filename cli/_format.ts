@@ -1,20 +1,9 @@
 // Text output helpers: aligned tables, numbers, prompt previews. Byte sizes
-// come from cache/_format_bytes.ts, which the notebook views share.
+// come from cache/_format_bytes.ts, which the notebook views share; counts
+// and figures from the core's formatter of figures.
 
-/**
- * A number with thousands separators: 12,345.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { count } from "./_format.ts";
- *
- * assert.equal(count(12345), "12,345");
- * ```
- */
-export function count(n: number): string {
-  return n.toLocaleString("en-US");
-}
+// Counts are written as every figure is (thousands separators): one formatter.
+export { count } from "../core/figure_text.ts";
 
 /**
  * The prompt's start on one line, quoted; a note when the text is unknown.

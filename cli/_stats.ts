@@ -1,8 +1,13 @@
 // `stats <store>`: models, prompts, samples and bytes per model key, and
-// what the samples cost to draw when the store holds their usage.
+// what the samples cost to draw when the store holds their usage. What a
+// store holds (models, prompts, samples, bytes) is an inventory, counted
+// here; what drawing it cost (requests, tokens, query time) is a figure, of
+// the same shape as a cache's `saved`, and shown by the one formatter of
+// figures (core/figure_text.ts) like every display of figures.
 
 import { formatBytes } from "../cache/_format_bytes.ts";
 import { UsageTally } from "../core/_usage.ts";
+import { type FigureCell, figureCells } from "../core/figure_text.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, table, visible } from "./_format.ts";
@@ -89,15 +94,7 @@ Options:
         io.out(json({ location: store.location, models, total }));
         return Exit.ok;
       }
-      const cells = (usage: UsageTally) =>
-        withUsage
-          ? [
-            count(usage.requests),
-            count(usage.promptTokens),
-            count(usage.completionTokens),
-            `${(usage.latencyMs / 1000).toFixed(1)} s`,
-          ]
-          : [];
+      const cells = (usage: UsageTally) => withUsage ? usageCells(usage).map((c) => c.text) : [];
       io.out(`${visible(store.location, true)}\n`);
       io.out(table(
         [
@@ -106,7 +103,7 @@ Options:
             "prompts",
             "samples",
             "size",
-            ...(withUsage ? ["requests", "prompt tokens", "completion tokens", "query time"] : []),
+            ...(withUsage ? usageCells(all).map((c) => c.heading) : []),
           ],
           ...models.map((m) => [
             visible(m.model, true),
@@ -146,6 +143,11 @@ interface Row {
   samples: number;
   bytes: number;
   usage: UsageTally;
+}
+
+/** What samples cost to draw, as the formatter shows figures; no price, so no cost. */
+function usageCells(tally: UsageTally): FigureCell[] {
+  return figureCells(tally.figures(undefined));
 }
 
 /** What samples cost to draw, as `--json` prints it. */

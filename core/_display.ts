@@ -3,6 +3,8 @@
 // import; the notebooks layer, once imported, registers a richer renderer
 // here (it sits above the core, which must not import it).
 
+import { figuresOf } from "./figures.ts";
+import { formatFigures } from "./figure_text.ts";
 import type { Model } from "./model.ts";
 import { stackOf } from "./model_info.ts";
 
@@ -28,14 +30,12 @@ export function setModelRenderer(render: ModelRenderer): void {
 export function displayOf(model: Model): MimeBundle {
   const render = (globalThis as Record<symbol, unknown>)[RENDERER];
   if (typeof render === "function") return (render as ModelRenderer)(model);
-  const layers = stackOf(model);
-  const title = layers.map((l) => l.detail === "" ? l.kind : `${l.kind} ${l.detail}`)
+  return plainDisplay(model);
+}
+
+/** The core's own display of `model`: its layers on one line, then its figures. */
+export function plainDisplay(model: Model): MimeBundle {
+  const title = stackOf(model).map((l) => l.detail === "" ? l.kind : `${l.kind} ${l.detail}`)
     .join(" → ");
-  const figures = layers.flatMap((l) =>
-    // Six significant digits: sums of floats show without their noise.
-    Object.entries(l.figures).map(([name, value]) =>
-      `${l.kind} ${name} ${Number(value.toPrecision(6))}`
-    )
-  );
-  return { "text/plain": [title, ...figures].join("\n") };
+  return { "text/plain": `${title}\n${formatFigures(figuresOf(model))}` };
 }

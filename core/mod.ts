@@ -1,8 +1,9 @@
 /**
  * The sampling core: the `Model` interface, providers' base class
  * `BufferedModel`, the decorators `Repeatable` and `Independent`, the stream
- * helpers (`first`, `take`, `collect` and the combinators), cache keys and
- * the protocol by which models describe themselves. It imports nothing from
+ * helpers (`first`, `take`, `collect` and the combinators), cache keys,
+ * the protocol by which models describe themselves and the figures of a
+ * model stack (`figuresOf`). It imports nothing from
  * the other folders: stores, providers, notebooks and the command line are
  * built on it.
  *
@@ -49,6 +50,7 @@ export {
   type QueryResult,
 } from "./buffered_model.ts";
 export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
+export { type Figures, figuresOf } from "./figures.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";

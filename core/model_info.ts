@@ -64,10 +64,11 @@ export interface ModelInfo {
   /** One line, e.g. `~/.llm_cache, key gpt-4o_1` or `gpt-4o @ 1, max batch 10`. */
   readonly detail: string;
   /**
-   * Its figures since it was created: a cache has `hits`, `misses` and
-   * `drawn`; a provider `requests`, `retries`, `samples`, `promptTokens`,
-   * `completionTokens`, `queryTime` (seconds) and, when it has a price,
-   * `cost`.
+   * Its own counters since it was created (its `stats`): a cache has
+   * `hits`, `misses` and `drawn`; a provider `requests`, `retries`,
+   * `samples`, `promptTokens`, `completionTokens`, `queryTime` (seconds)
+   * and, when it has a price, `cost`. They are what `figuresOf` reads to
+   * make the figures of a whole stack, which every display shows.
    */
   readonly figures: Readonly<Record<string, number>>;
   /** The model it wraps, if any. */

@@ -8,7 +8,6 @@
 
 import { container, escapeHtml, type MimeBundle, MUTED } from "./html.ts";
 import { jupyter } from "./kernel.ts";
-import { duration, seconds } from "./_figure_text.ts";
 import { SWATCH } from "./_palette.ts";
 
 /** What a progress display shows. */
@@ -228,4 +227,41 @@ export function progressBundle(state: ProgressState): MimeBundle {
     `vertical-align:middle;white-space:nowrap;font-size:0">${segments}</span> ` +
     `<span style="${MUTED}">${escapeHtml(text)}</span></div>`;
   return { "text/html": container(html), "text/plain": progressLine(state) };
+}
+
+/**
+ * Seconds with a sensible precision: hundredths below ten seconds, tenths above.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seconds } from "./_progress_display.ts";
+ *
+ * assert.equal(seconds(0.123), "0.12 s");
+ * assert.equal(seconds(42.25), "42.3 s");
+ * ```
+ */
+export function seconds(s: number): string {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+/**
+ * A duration for people: seconds below a minute, then `m:ss`, then `h:mm:ss`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { duration } from "./_progress_display.ts";
+ *
+ * assert.equal(duration(4.2), "4 s");
+ * assert.equal(duration(75), "1:15");
+ * assert.equal(duration(3725), "1:02:05");
+ * ```
+ */
+export function duration(s: number): string {
+  const total = Math.round(s);
+  if (total < 60) return `${total} s`;
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h === 0 ? `${m}:${two(sec)}` : `${h}:${two(m)}:${two(sec)}`;
 }

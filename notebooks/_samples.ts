@@ -2,7 +2,7 @@
 // each came from, and the colours that mark it.
 
 import type { Model } from "../core/model.ts";
-import { servedFigures } from "./stack_figures.ts";
+import { servedFigures } from "../core/figures.ts";
 
 /** Where a sample came from. */
 export type SampleOrigin = "cache" | "fresh";

@@ -12,7 +12,9 @@
  * expected answer marked), {@linkcode progress} (a live progress display
  * while sampling) and
  * {@linkcode showAttempts} (what each attempt of `queryRetry` drew) and
- * {@linkcode resultsTable} (pass@k, votes and intervals as a table). Every view
+ * {@linkcode resultsTable} (pass@k, votes and intervals as a table). The
+ * figures every view shows (`figuresOf` of the root module) are labelled
+ * and rounded by one formatter, {@linkcode figureCells}. Every view
  * has `text/html` and readable `text/plain`; all prompt and sample text is
  * HTML-escaped. Nothing here touches `Deno.jupyter` outside the kernel.
  *
@@ -42,6 +44,7 @@ export { escapeHtml, type MimeBundle, View } from "./html.ts";
 export { jupyter } from "./kernel.ts";
 export { type Layer, ModelView, modelView } from "./model_view.ts";
 export { type StackFigures, stackFigures } from "./stack_figures.ts";
+export { type FigureCell, figureCells, formatFigures } from "../core/figure_text.ts";
 import "./_display_hooks.ts";
 export {
   type SampleOrigin,

@@ -1,14 +1,16 @@
 /**
  * The model stack view: a model read outside-in with the figures since it
  * was created, and since it was last shown. The figures themselves are
- * gathered in stack_figures.ts and written as text in _figure_text.ts.
+ * gathered by the core's figuresOf and written as text by its one
+ * formatter (core/figure_text.ts).
  *
  * @module
  */
 
+import { count, figureRows, savedNote } from "../core/figure_text.ts";
+import { type Figures, figuresOf } from "../core/figures.ts";
 import type { Model } from "../core/model.ts";
 import { type ModelInfo, stackOf } from "../core/model_info.ts";
-import { count, figureRows, savedNote } from "./_figure_text.ts";
 import {
   CAPTION,
   container,
@@ -19,7 +21,6 @@ import {
   textTable,
   View,
 } from "./html.ts";
-import { difference, type StackFigures, stackFigures } from "./stack_figures.ts";
 
 /** One layer of a model stack. */
 export interface Layer {
@@ -35,7 +36,7 @@ export interface Layer {
 }
 
 // The figures of each model object when it was last shown.
-const lastShown = new WeakMap<Model, StackFigures>();
+const lastShown = new WeakMap<Model, Figures>();
 
 /**
  * How a model stack looks when it is a cell's last value: its layers read
@@ -74,10 +75,11 @@ const lastShown = new WeakMap<Model, StackFigures>();
  * @returns A view of it.
  */
 export function modelView(model: Model): ModelView {
-  const figures = stackFigures(model);
+  const figures = figuresOf(model);
   const before = lastShown.get(model);
   lastShown.set(model, figures);
-  const since = before === undefined ? undefined : difference(figures, before);
+  // Nothing runs in between: the same figures as `figures`, less `before`.
+  const since = before === undefined ? undefined : figuresOf(model, before);
   return new ModelView(stackOf(model).map(layerOf), figures, since);
 }
 
@@ -110,12 +112,12 @@ export class ModelView extends View {
   /** The layers, outermost first. */
   readonly layers: readonly Layer[];
   /** The stack's figures when the view was made. */
-  readonly figures: Readonly<StackFigures>;
+  readonly figures: Readonly<Figures>;
   /**
    * What happened since the model was last shown, or `undefined` the first
    * time it is shown.
    */
-  readonly sinceShown: Readonly<StackFigures> | undefined;
+  readonly sinceShown: Readonly<Figures> | undefined;
 
   /**
    * Makes the view from figures already gathered.
@@ -124,7 +126,7 @@ export class ModelView extends View {
    * @param figures The stack's figures.
    * @param sinceShown The figures since the model was last shown, if it was.
    */
-  constructor(layers: readonly Layer[], figures: StackFigures, sinceShown?: StackFigures) {
+  constructor(layers: readonly Layer[], figures: Figures, sinceShown?: Figures) {
     super();
     this.layers = layers;
     this.figures = figures;
@@ -189,8 +191,8 @@ export class ModelView extends View {
       ...(this.sinceShown === undefined ? [] : ["since last shown"]),
       ...(showSaved ? ["saved"] : []),
     ];
-    const rows = figureRows(columns, showSaved ? saved : undefined)
-      .map((r) => [r.label, ...r.values]);
+    const rows = figureRows([...columns, ...(showSaved ? [saved] : [])])
+      .map((r) => [r.heading, ...r.values]);
     const numeric = figureHeaders.map((_, i) => i > 0);
     const note = showSaved ? savedNote(saved, this.figures.hits) : "";
     const html = `<div style="${CAPTION}">${escapeHtml(this.title)}</div>` +

@@ -10,9 +10,9 @@
 import { type AsyncSource, take } from "../core/iterators.ts";
 import type { Model } from "../core/model.ts";
 import { assertLength } from "../core/_validate.ts";
-import { formatCost } from "./_figure_text.ts";
+import { figureCells } from "../core/figure_text.ts";
+import { type Figures, figuresOf, servedFigures } from "../core/figures.ts";
 import { chooseSink, type ProgressSink, type ProgressState } from "./_progress_display.ts";
-import { servedFigures, type StackFigures, stackFigures } from "./stack_figures.ts";
 
 export type { ProgressState } from "./_progress_display.ts";
 
@@ -121,7 +121,7 @@ class Progress<T> implements ProgressStream<T> {
   #start: number | undefined;
   #shownAt = -Infinity;
   #finished = false;
-  #before: Figures | undefined;
+  #before: Snapshot | undefined;
 
   constructor(
     it: AsyncIterator<T>,
@@ -138,7 +138,7 @@ class Progress<T> implements ProgressStream<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.#start === undefined) {
       this.#start = performance.now();
-      if (this.#options.model !== undefined) this.#before = figuresOf(this.#options.model);
+      if (this.#options.model !== undefined) this.#before = snapshotOf(this.#options.model);
       await this.#show(false);
     }
     const result = await this.#it.next();
@@ -209,19 +209,22 @@ class Progress<T> implements ProgressStream<T> {
     const model = this.#options.model;
     const cached = this.#cached();
     if (model === undefined || this.#before === undefined || cached === undefined) return undefined;
-    const { requests, cost, currency } = stackFigures(model, this.#before.stack);
+    const cells = figureCells(figuresOf(model, this.#before.stack));
+    const requests = cells.find((c) => c.name === "requests")!;
+    const cost = cells.find((c) => c.name === "cost");
     return `${cached} from cache, ${this.#done - cached} fresh, ` +
-      `${requests} request${requests === 1 ? "" : "s"}` +
-      (cost === undefined ? "" : `, cost ${formatCost(cost)} ${currency ?? "USD"}`);
+      `${requests.text} request${requests.value === 1 ? "" : "s"}` +
+      (cost === undefined ? "" : `, cost ${cost.text} ${cost.unit}`);
   }
 }
 
-interface Figures {
+/** The figures of a stack when reading started. */
+interface Snapshot {
   /** Whether the stack has a cache. */
   cached: boolean;
-  stack: StackFigures;
+  stack: Figures;
 }
 
-function figuresOf(model: Model): Figures {
-  return { cached: servedFigures(model) !== undefined, stack: stackFigures(model) };
+function snapshotOf(model: Model): Snapshot {
+  return { cached: servedFigures(model) !== undefined, stack: figuresOf(model) };
 }

@@ -7,7 +7,7 @@
 
 import type { Interval, MajorityResult } from "../analysis/mod.ts";
 import { describe } from "../core/_validate.ts";
-import { count } from "./_figure_text.ts";
+import { count } from "../core/figure_text.ts";
 import {
   CAPTION,
   container,

@@ -7,6 +7,7 @@ import { promptHash } from "../core/model_key.ts";
 import { collect } from "../core/iterators.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
+import { figureCells } from "../core/figure_text.ts";
 import { CountingModel } from "./mock_model.ts";
 import { freshRedisSpec, REDIS_URL, skipRedis } from "./redis_url.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
@@ -485,13 +486,12 @@ Deno.test("cli stats: what the samples cost to draw, when usage is stored; verif
 
     const text = await cli(["stats", cache]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(
-      text.stdout,
-      /\nmodel +prompts +samples +size +requests +prompt tokens +completion tokens +query time\n/,
-    );
-    assert.match(text.stdout, /\ngpt-4o_1 +1 +6 +6 B +2 +70 +6 +[\d.]+ s\n/);
-    assert.match(text.stdout, /\nold_1 +1 +3 +3 B +0 +0 +0 +0\.0 s\n/);
-    assert.match(text.stdout, /\ntotal \(2 models\) +2 +9 +9 B +2 +70 +6 +[\d.]+ s\n/);
+    // What the store holds, then what it cost to draw: requests and tokens
+    // first (the formatter's columns: see "cache stats: the usage columns …").
+    assert.match(text.stdout, /\nmodel +prompts +samples +size +requests +prompt tokens +/);
+    assert.match(text.stdout, /\ngpt-4o_1 +1 +6 +6 B +2 +70 +6 /);
+    assert.match(text.stdout, /\nold_1 +1 +3 +3 B +0 +0 +0 /);
+    assert.match(text.stdout, /\ntotal \(2 models\) +2 +9 +9 B +2 +70 +6 /);
     assert.match(
       text.stdout,
       /\n3 of 9 samples have no stored token usage .*: the token columns leave them out\n$/,
@@ -517,4 +517,38 @@ Deno.test("cli stats: what the samples cost to draw, when usage is stored; verif
   // A cache without usage shows no usage columns, as before.
   const old = await cli(["stats", MNIMI_CACHE, "--json"]);
   assert.ok(!("usage" in JSON.parse(old.stdout).total));
+});
+
+Deno.test("stats: the usage columns of `cache stats` are the formatter's figures: headings with units, values rounded as everywhere", async () => {
+  await withTempDir(async (dir) => {
+    const cache = `${dir}/cache`;
+    const model = new Persistent(
+      new CountingModel("gpt-4o", 1, { maxBatch: 4, latency: 2 }),
+      cache,
+    );
+    await collect(model.sample(CHOOSE, 4), 5);
+    await model.store.close();
+    const text = await cli(["stats", cache]);
+    assert.equal(text.code, 0, text.stderr);
+    const { models, total } = JSON.parse((await cli(["stats", cache, "--json"])).stdout);
+    const lines = text.stdout.split("\n");
+    const columns = (usage: Record<string, number>) => {
+      const { samples: _, ...figures } = usage;
+      return figureCells(figures);
+    };
+    const headings = columns(total.usage).map((c) => c.heading);
+    assert.deepEqual(headings, [
+      "requests",
+      "prompt tokens",
+      "completion tokens",
+      "query time (s)",
+    ]);
+    const header = lines.find((l) => l.startsWith("model "))!;
+    assert.deepEqual(header.split(/ {2,}/).slice(-headings.length), headings);
+    for (const [label, usage] of [["gpt-4o_1", models[0].usage], ["total", total.usage]]) {
+      const line = lines.find((l) => l.startsWith(`${label} `))!;
+      const texts = columns(usage).map((c) => c.text);
+      assert.deepEqual(line.split(/ {2,}/).slice(-texts.length), texts, line);
+    }
+  });
 });

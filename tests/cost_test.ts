@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import { formatManifest, type ManifestSaving, parseManifest } from "../cache/manifest.ts";
 import { modelView, progress, stackFigures } from "../notebooks/mod.ts";
-import { formatCost } from "../notebooks/_figure_text.ts";
+import { formatCost } from "../core/figure_text.ts";
 import { figureRow } from "./figure_rows.ts";
 import { CountingModel } from "./mock_model.ts";
 

@@ -13,7 +13,7 @@ import {
   type QueryResult,
   Repeatable,
 } from "../mod.ts";
-import { displayOf } from "../core/_display.ts";
+import { plainDisplay } from "../core/_display.ts";
 import {
   AnswerChart,
   answerChart,
@@ -226,7 +226,7 @@ Deno.test("issue 22 item 6: saved figures explained; figures shown without float
   assert.match(Deno.inspect(step), /cost: 0\.0003744,/);
   assert.equal(step.cost, (3702 * 0.1 + 21 * 0.2) / 1e6, "the data keeps every digit");
   // The core's own display (no notebooks renderer) rounds too.
-  const plain = displayOf(provider)["text/plain"]!;
+  const plain = plainDisplay(provider)["text/plain"]!;
   assert.doesNotMatch(plain, /\d{8,}/, `no float noise: ${plain}`);
 });
 

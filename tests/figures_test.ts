@@ -6,11 +6,29 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import { type CacheStats, collect, Independent, promptHash, Repeatable, take } from "../mod.ts";
-import { modelView, progress, showSamples, stackFigures } from "../notebooks/mod.ts";
+import {
+  type CacheStats,
+  collect,
+  figuresOf,
+  Independent,
+  infoOf,
+  type Model,
+  promptHash,
+  Repeatable,
+  take,
+} from "../mod.ts";
+import {
+  figureCells,
+  formatFigures,
+  modelView,
+  progress,
+  showSamples,
+  stackFigures,
+} from "../notebooks/mod.ts";
+import { plainDisplay } from "../core/_display.ts";
 import { progressBundle, progressLine } from "../notebooks/_progress_display.ts";
 import { CountingModel } from "./mock_model.ts";
-import { figureRow } from "./figure_rows.ts";
+import { assertFigureRows, figureRow } from "./figure_rows.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
 
@@ -198,4 +216,165 @@ Deno.test("stackFigures(model, since) gives the figures of one step, cost includ
   // Without a price there is no cost, before or after.
   const free = new Repeatable(new CountingModel("m", 1));
   assert.equal(stackFigures(free, stackFigures(free)).cost, undefined);
+});
+
+Deno.test("figuresOf: one Figures for a stack: its cache's hits and misses, what its provider spent, what it saved", () =>
+  withCache(4, async (dir) => {
+    const provider = new CountingModel("m", 1, { maxBatch: 3, price: { input: 2, output: 8 } });
+    const model = new Independent(new Persistent(provider, dir));
+    await collect(model.sample(PROMPT, 3), 7);
+    const figures = figuresOf(model);
+    const cache = infoOf(model.inner).figures;
+    assert.deepEqual(
+      [figures.hits, figures.misses, figures.fresh],
+      [cache.hits, cache.misses, cache.drawn],
+    );
+    assert.deepEqual([figures.hits, figures.misses], [4, 3]);
+    const { samples: _, ...spent } = provider.stats;
+    assert.deepEqual(
+      {
+        requests: figures.requests,
+        retries: figures.retries,
+        promptTokens: figures.promptTokens,
+        completionTokens: figures.completionTokens,
+        cost: figures.cost,
+        queryTime: figures.queryTime,
+      },
+      spent,
+    );
+    assert.equal(figures.currency, "USD");
+    assert.deepEqual(figures.saved, (model.inner as Persistent).stats.saved);
+  }));
+
+Deno.test("figuresOf: tokens and time are the stack's totalTokenCount() and totalQueryTime(), whatever its layers say", async () => {
+  const provider = new CountingModel("m", 1, { maxBatch: 2, price: { input: 1, output: 1 } });
+  // A model of one's own that wraps another without saying so (no `inner`, no modelInfo).
+  const hidden: Model = {
+    name: "m",
+    temperature: 1,
+    alias: "m",
+    maxBatch: 2,
+    sample: (prompt, batch) => provider.sample(prompt, batch),
+    totalQueryTime: () => provider.totalQueryTime(),
+    totalTokenCount: () => provider.totalTokenCount(),
+  };
+  const model = new Repeatable(hidden);
+  await collect(model.sample(PROMPT, 2), 3);
+  for (const figures of [figuresOf(model), stackFigures(model)]) {
+    assert.deepEqual(
+      [figures.promptTokens, figures.completionTokens],
+      model.totalTokenCount(),
+      "the tokens the stack says it used",
+    );
+    assert.equal(figures.queryTime, model.totalQueryTime());
+    assert.deepEqual([figures.hits, figures.misses], [0, 3]);
+  }
+  assert.deepEqual(model.totalTokenCount(), [2 * PROMPT.length, 4]);
+});
+
+Deno.test("figuresOf: a display never throws: totals that cannot be read count 0", () => {
+  const broken: Model = {
+    name: "b",
+    temperature: 0,
+    alias: "b",
+    maxBatch: 1,
+    sample: () => new CountingModel().sample("x"),
+    totalQueryTime: () => {
+      throw new Error("no clock");
+    },
+    totalTokenCount: () => [Number.NaN, "7"] as unknown as [number, number],
+  };
+  const figures = figuresOf(new Repeatable(broken));
+  assert.deepEqual(
+    [figures.promptTokens, figures.completionTokens, figures.queryTime, figures.requests],
+    [0, 0, 0, 0],
+  );
+  assert.equal(figures.cost, undefined);
+});
+
+Deno.test("figuresOf(model, since): each figure minus its value then; a cost and saved only when both have them", async () => {
+  const provider = new CountingModel("m", 1, {
+    maxBatch: 5,
+    price: { input: 1, output: 1, currency: "CNY" },
+  });
+  const model = new Repeatable(provider);
+  await collect(model.sample(PROMPT, 5), 5);
+  const before = figuresOf(model);
+  await collect(model.sample(PROMPT, 5), 8);
+  const step = figuresOf(model, before);
+  assert.deepEqual(
+    [step.hits, step.misses, step.fresh, step.requests, step.promptTokens, step.completionTokens],
+    [5, 3, 5, 1, PROMPT.length, 5],
+  );
+  assert.equal(step.currency, "CNY");
+  assert.equal(step.saved!.samples, figuresOf(model).saved!.samples - before.saved!.samples);
+  const { cost: _, saved: __, ...old } = before;
+  const noCost = figuresOf(model, old);
+  assert.equal(noCost.cost, undefined);
+  assert.equal(noCost.saved, undefined);
+  assert.equal(noCost.hits, figuresOf(model).hits - before.hits);
+});
+
+Deno.test("stackFigures: the deprecated name of figuresOf, the very same function", () => {
+  assert.equal(stackFigures, figuresOf);
+});
+
+Deno.test("plainDisplay: without the notebooks, a stack shows its layers and the formatter's figures", async () => {
+  const provider = new CountingModel("m", 1, { maxBatch: 4, price: { input: 0.1, output: 0.2 } });
+  const model = new Independent(new Repeatable(provider));
+  await collect(model.sample(PROMPT, 4), 3);
+  await collect(new Repeatable(provider).sample(PROMPT), 1);
+  const text = plainDisplay(model)["text/plain"]!;
+  const [title, ...figures] = text.split("\n");
+  assert.equal(title, "Independent → Repeatable in memory → CountingModel m @ 1, max batch 4");
+  assert.equal(figures.join("\n"), formatFigures(figuresOf(model)));
+  assertFigureRows(text, [figuresOf(model)]);
+});
+
+Deno.test("modelView: its figures are the formatter's rows: since created, since last shown, saved", () =>
+  withCache(0, async (dir) => {
+    const price = { input: 3, output: 15, currency: "EUR" };
+    await collect(
+      new Persistent(new CountingModel("m", 1, { maxBatch: 4 }), dir).sample(PROMPT, 4),
+      4,
+    );
+    const model = new Persistent(new CountingModel("m", 1, { maxBatch: 4, price }), dir);
+    modelView(model);
+    await collect(model.sample(PROMPT, 4), 7);
+    const view = modelView(model);
+    const saved = { ...view.figures.saved!, currency: "EUR" };
+    assert.ok(saved.samples > 0 && view.sinceShown !== undefined);
+    assertFigureRows(String(view), [view.figures, view.sinceShown, saved]);
+    await model.store.close();
+  }));
+
+Deno.test("progress: the totals show requests and cost as the formatter does", async () => {
+  const price = { input: 10_000, output: 40_000, currency: "EUR" };
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5, price }));
+  const stream = progress(model.sample(PROMPT, 5), 10, { model, quiet: true });
+  await collect(stream, 10);
+  const cells = figureCells(figuresOf(model));
+  const cell = (name: string) => cells.find((c) => c.name === name)!;
+  assert.equal(
+    stream.state.totals,
+    `0 from cache, 10 fresh, ${cell("requests").text} requests, ` +
+      `cost ${cell("cost").text} ${cell("cost").unit}`,
+  );
+  assert.equal(cell("cost").unit, "EUR");
+});
+
+Deno.test("figuresOf: the hit rate is hits / (hits + misses), of the step too; none while nothing was served", async () => {
+  const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 4 }));
+  assert.equal(figuresOf(model).hitRate, undefined, "no item served: no rate, not 0");
+  await collect(model.sample(PROMPT, 4), 4); // 4 misses
+  const before = figuresOf(model);
+  assert.equal(before.hitRate, 0);
+  await collect(model.sample(PROMPT, 4), 5); // 4 hits, 1 miss
+  assert.equal(figuresOf(model).hitRate, 4 / 9);
+  assert.equal(figuresOf(model, before).hitRate, 4 / 5, "the step's own rate, not a difference");
+  assert.equal(figuresOf(model, figuresOf(model)).hitRate, undefined);
+  assert.equal(figuresOf(new CountingModel()).hitRate, undefined, "no cache: nothing is a hit");
+  const cell = figureCells(figuresOf(model)).find((c) => c.name === "hitRate");
+  assert.ok(cell !== undefined && cell.value === 4 / 9, "shown, with every digit in the data");
+  assertFigureRows(String(modelView(model)), [figuresOf(model)]);
 });

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import {
   collect,
   copyStore,
+  type Figures,
+  figuresOf,
   FsStore,
   Independent,
   type Manifest,
@@ -235,4 +237,61 @@ Deno.test({
       assert.match(err, /no manifest at ".*missing\.json": the file does not exist/);
     });
   },
+});
+
+/** Like Ollama: each sample of a query is an HTTP request of its own, and `stats` counts those. */
+class RequestPerSample extends CountingModel {
+  #sent = 0;
+  protected override query(prompt: string, n: number) {
+    this.#sent += n;
+    return super.query(prompt, n);
+  }
+  override get stats() {
+    return { ...super.stats, requests: this.#sent };
+  }
+}
+
+Deno.test("manifest: its totals are the stacks' figures (figuresOf): spent and saved as stats and the model view say", async () => {
+  await withTempDir(async (dir) => {
+    const price = { input: 0.1, output: 0.3 };
+    await collect(new Persistent(new CountingModel("m", 1, { maxBatch: 3 }), dir).sample(P, 3), 3);
+    const provider = new RequestPerSample("m", 1, { maxBatch: 3, price });
+    const model = new Persistent(provider, dir);
+    await collect(model.sample(P, 3), 6); // 3 hits, then one query of 3 samples: 3 requests
+    await collect(model.sample(Q), 1);
+    const other = new Repeatable(new CountingModel("n", 1, { price }));
+    await collect(other.sample(Q), 2);
+
+    const cost = (c: number) => Number(c.toPrecision(12));
+    const time = (s: number) => Math.round(s * 1e6) / 1e6;
+    const spent = (f: Figures) => ({
+      requests: f.requests,
+      promptTokens: f.promptTokens,
+      completionTokens: f.completionTokens,
+      cost: cost(f.cost!),
+      queryTime: time(f.queryTime),
+    });
+    const { sequences: _, served: __, hits: ___, drawn: ____, saved, ...totals } =
+      manifest(model).totals;
+    assert.deepEqual(totals, spent(figuresOf(model)));
+    assert.equal(totals.requests, provider.stats.requests);
+    assert.equal(totals.requests, 4);
+    const figures = figuresOf(model).saved!;
+    assert.deepEqual(saved, {
+      ...figures,
+      cost: cost(figures.cost!),
+      queryTime: time(figures.queryTime),
+    });
+
+    // Several stacks: the sums of their figures.
+    const both = manifest([model, other]).totals;
+    const sum = (name: "requests" | "promptTokens" | "completionTokens") =>
+      figuresOf(model)[name] + figuresOf(other)[name];
+    assert.deepEqual(
+      [both.requests, both.promptTokens, both.completionTokens],
+      [sum("requests"), sum("promptTokens"), sum("completionTokens")],
+    );
+    assert.equal(both.cost, cost(figuresOf(model).cost! + figuresOf(other).cost!));
+    await model.store.close();
+  });
 });
