@@ -52,6 +52,14 @@ export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } f
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
+export type {
+  Miss,
+  MissPolicy,
+  RepeatableOptions,
+  SamplesWrite,
+  SequenceStore,
+  StoredSamples,
+} from "./repeatable_options.ts";
 export type { AsyncSource } from "./async_source.ts";
 export { collect, first, take } from "./iterators.ts";
 export { map } from "./map.ts";
