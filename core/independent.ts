@@ -5,7 +5,6 @@
  */
 
 import { Decorator } from "./decorator.ts";
-import type { Model } from "./model.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { feedOf, type Reader } from "./_source.ts";
 import { assertCount, assertPrompt } from "./_validate.ts";
@@ -38,15 +37,6 @@ import { assertCount, assertPrompt } from "./_validate.ts";
  */
 export class Independent extends Decorator {
   #readers = new Map<string, Reader>();
-
-  /**
-   * Wraps `inner` so that calls of `sample` never share an item.
-   *
-   * @param inner The model to read independently.
-   */
-  constructor(inner: Model) {
-    super(inner);
-  }
 
   /**
    * A stream that continues the prompt's shared cursor.

@@ -169,25 +169,35 @@ export class Repeatable extends Decorator {
   /** A miss: the draw from below, through the miss policy when there is one. */
   async #fill(prompt: string, below: Below, request: FillRequest): Promise<Drawn> {
     const { from, count, batch } = request;
-    let drawing: Promise<Drawn> | undefined;
-    const draw = () => drawing ??= below.fill(from, count, batch);
-    if (this.#miss === undefined) draw();
-    else {
-      const miss: Miss = { prompt, ...request, reads: below.reads(batch) };
-      try {
-        await this.#miss(miss, () => observed(draw()));
-      } catch (error) {
-        // Refused, or a failed draw said in the policy's words; samples
-        // that did arrive are served all the same: nothing paid is dropped.
-        if (drawing === undefined) throw error;
-        drawing = drawing.catch(() => Promise.reject(error));
-      }
-      if (drawing === undefined) throw unusedDraw(miss);
-    }
-    const drawn = await drawing!;
+    const fill = () => below.fill(from, count, batch);
+    const policy = this.#miss;
+    const drawn = policy === undefined
+      ? await fill()
+      : await throughPolicy(policy, { prompt, ...request, reads: below.reads(batch) }, fill);
     this.#stats.drawn += drawn.samples.length;
     return wellFormed(drawn);
   }
+}
+
+/**
+ * The draw of `miss` as `policy` lets it happen: the policy's error when it
+ * refused or the draw failed, else the draw's samples, once they arrived,
+ * whatever the policy did next (nothing paid for is dropped).
+ */
+async function throughPolicy(
+  policy: MissPolicy,
+  miss: Miss,
+  fill: () => Promise<Drawn>,
+): Promise<Drawn> {
+  let drawing: Promise<Drawn> | undefined;
+  try {
+    await policy(miss, () => observed(drawing ??= fill()));
+  } catch (error) {
+    if (drawing === undefined) throw error;
+    return await drawing.catch(() => Promise.reject(error));
+  }
+  if (drawing === undefined) throw unusedDraw(miss);
+  return await drawing;
 }
 
 /** `value`, which must be a function when given. */

@@ -110,9 +110,10 @@ export interface Miss {
  * promise settles once the samples arrived), or throw to refuse. What it
  * throws is what the callers waiting for the miss get, so it may refuse a
  * draw (replay only), prepare for one (check that a store can be written)
- * or say more about a failure; the values served are always the draw's own,
- * and a failed draw stays failed. Resolving without calling `draw()` is a
- * `TypeError`.
+ * or say more about a failure. The values served are always the draw's own:
+ * a failed draw stays failed, and samples that arrived are served (and
+ * stored) even when the policy throws afterwards, since they were paid for.
+ * Resolving without calling `draw()` is a `TypeError`.
  *
  * @example Refusing draws past a limit
  * ```ts

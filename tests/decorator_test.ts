@@ -144,3 +144,35 @@ Deno.test("Independent: over a logging decorator, a failed draw's item is handed
   await assert.rejects(first(reader.sample(PROMPT)), /the first request fails/);
   assert.deepEqual(await collect(reader.sample(PROMPT), 3), ["0", "1", "2"]);
 });
+
+Deno.test("Decorator: a sample() that throws fails the read above with its error, and is asked again next time", async () => {
+  let calls = 0;
+  class Flaky extends Decorator {
+    sample(prompt: string, batch?: number): AsyncIterableIterator<string> {
+      if (++calls === 1) throw new RangeError("not yet");
+      return this.inner.sample(prompt, batch);
+    }
+  }
+  const cache = new Repeatable(new Flaky(new CountingModel("m", 1)));
+  await assert.rejects(first(cache.sample(PROMPT)), RangeError);
+  assert.deepEqual(await collect(cache.sample(PROMPT), 2), ["0", "1"]);
+  const reader = new Independent(new Flaky(new CountingModel("m", 1)));
+  calls = 0;
+  assert.throws(() => reader.sample(PROMPT), RangeError);
+  assert.equal(await first(reader.sample(PROMPT)), "0");
+});
+
+Deno.test("Decorator: a sample() that returns no iterator is a TypeError naming the model", async () => {
+  class Broken extends Decorator {
+    sample(): AsyncIterableIterator<string> {
+      return "samples" as unknown as AsyncIterableIterator<string>;
+    }
+  }
+  const cache = new Repeatable(new Broken(new CountingModel("m", 1, { alias: "broken" })));
+  await assert.rejects(
+    first(cache.sample(PROMPT)),
+    (error: unknown) =>
+      error instanceof TypeError && /model "broken"/.test(error.message) &&
+      /returned "samples"/.test(error.message) && /fix its sample\(\)/.test(error.message),
+  );
+});

@@ -92,6 +92,16 @@ Deno.test("Repeatable: a miss policy refuses a miss by throwing: its error reach
   });
   await assert.rejects(first(swallowing.sample("p")), /no network/);
   assert.equal(await first(swallowing.sample("p")), "0");
+  // Samples that arrived were paid for: served even when the policy throws afterwards.
+  const late = new CountingModel("m", 1);
+  const regretful = new Repeatable(late, {
+    miss: async (_miss, draw) => {
+      await draw();
+      throw new Error("too late to refuse");
+    },
+  });
+  assert.deepEqual(await collect(regretful.sample("p"), 2), ["0", "1"]);
+  assert.deepEqual(late.requests, [1, 1]);
 });
 
 Deno.test("Repeatable: a miss policy that resolves without drawing is a TypeError naming the miss", async () => {
