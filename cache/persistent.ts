@@ -5,13 +5,12 @@
  */
 
 import { Repeatable } from "../core/repeatable.ts";
+import type { Miss, MissPolicy, SequenceStore, StoredSamples } from "../core/repeatable_options.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import type { Backing, Drawn, Found } from "../core/_sequence.ts";
 import { usageAt } from "../core/_usage.ts";
 import { describe } from "../core/_validate.ts";
-import { at } from "../core/_source.ts";
 import { storeOf } from "./open_store.ts";
 import {
   describeMiss,
@@ -38,11 +37,28 @@ export interface PersistentOptions {
    * {@linkcode Store.checkAccess}, before the first draw). With `false`, a
    * missing cache is a `Deno.errors.NotFound` naming it, before anything is
    * paid for: a typo in the path never starts a new cache. With `true`, a
-   * new cache is announced once on stderr. A Redis server, Deno's default KV
-   * database and a store without `checkAccess` always exist.
+   * new cache is announced once on stderr (see `announce`). A Redis server,
+   * Deno's default KV database and a store without `checkAccess` always exist.
    * @default {true}
    */
   create?: boolean;
+  /**
+   * Whether creating the cache is said on stderr, once per cache and process:
+   * a typo in a path must not start a new cache unnoticed. `false` where
+   * creating caches is the point (`llmFixture` records this way, and reports
+   * what it recorded at the test module's end).
+   * @default {true}
+   */
+  announce?: boolean;
+  /**
+   * Runs each miss around this cache's own handling of it (a replication
+   * miss, the check that the store can be written, the draw): it sees the
+   * errors that handling throws and may say more, or refuse a draw first
+   * (see {@linkcode MissPolicy}). `llmFixture` names the command that
+   * records a missing sample this way.
+   * @default {none}
+   */
+  miss?: MissPolicy;
 }
 
 // The caches this process announced as new: each is announced once.
@@ -56,13 +72,22 @@ const announced = new Set<string>();
  * the home folder), `kv:<path>` a Deno KV database, `sqlite:<path>` a SQLite
  * file, `redis://…` a Redis server; an unknown scheme (`sqllite:`) is a
  * TypeError, never a folder. Fresh samples are stored as soon as they
- * arrive, whole batches at once. `Persistent(Persistent(m, a), b)` slices a
- * cache: after a run, `b` holds exactly the items the run used, at the same
- * indices as in `a`, also when several models or processes slice into `b` at
- * once: each item is placed at its index ({@linkcode Store.place}), and an
- * index of `b` that holds another item than `a` at the same index is an error
- * naming both stores. A store without `place` can be read as a slice, not
- * written: the first miss says so, before anything is drawn.
+ * arrive, whole batches at once.
+ *
+ * `Persistent(Persistent(m, a), b)` slices a cache: after a run, `b` holds
+ * exactly the items the run used, at the same indices as in `a`, also when
+ * several models or processes slice into `b` at once, and through a
+ * decorator that passes `a`'s streams on (see `Decorator`): each
+ * item is placed at its index ({@linkcode Store.place}), and an index of `b`
+ * that holds another item than `a` at the same index is an error naming
+ * both stores. A store without `place` can be read as a slice, not written:
+ * the first miss says so, before anything is drawn.
+ *
+ * On a miss it looks in its store again (others may have stored the item),
+ * except right after its own append with nothing learned since: the index
+ * after the one it took was free then, and should another writer take it
+ * meanwhile, the next append finds that sample and serves it, keeping this
+ * model's own after it. No clock decides.
  *
  * A folder is used at once. A `kv:`, `sqlite:` or Redis spec is opened on
  * first use (the constructor cannot wait): `store.location` is known at
@@ -70,12 +95,6 @@ const announced = new Set<string>();
  * and reading never creates a file. Close such a store when done, with
  * `await model.store.close()` (a Redis connection keeps the process alive);
  * closing one that was never used opens nothing.
- *
- * On a miss it looks in its store again (others may have stored the item),
- * except right after its own append with nothing learned since: the index
- * after the one it took was free then, and should another writer take it
- * meanwhile, the next append finds that sample and serves it, keeping this
- * model's own after it. No clock decides.
  *
  * Before its first draw, a `Persistent` checks that its store can be written
  * (see {@linkcode Store.checkAccess}), so that no sample is paid for that
@@ -85,6 +104,10 @@ const announced = new Set<string>();
  * so, once per cache and process (in the Deno Jupyter kernel, `console`
  * output shows under the cell); `{ create: false }` makes a missing cache an
  * error instead.
+ *
+ * It is a `Repeatable` configured with its store (one {@linkcode SequenceStore}
+ * per prompt) and its handling of misses (`RepeatableOptions`); it
+ * overrides nothing of the engine.
  *
  * @example Replaying a cache without calling the model
  * ```ts
@@ -125,6 +148,8 @@ export class Persistent extends Repeatable {
   readonly replication: boolean;
   #key: string;
   #create: boolean;
+  #announce: boolean;
+  #policy: MissPolicy | undefined;
   #writable: Promise<void> | undefined;
   #writableChecked = false;
 
@@ -134,19 +159,26 @@ export class Persistent extends Repeatable {
    * @param inner The model to draw fresh samples from.
    * @param dirOrStore A store, or a spec: a cache folder (mnimi layout) as a
    * path or a `file:` URL, `kv:<path>`, `sqlite:<path>` or a Redis URL.
-   * @param options Replication mode; whether a missing cache may be created.
+   * @param options Replication mode; whether a missing cache may be
+   * created, and said to be; a policy around misses.
    * @throws {TypeError} For a spec `openStore` refuses (an unknown scheme, a
-   * malformed URL), or an option that is not a boolean.
+   * malformed URL), or an option that is not of its kind.
    */
   constructor(
     inner: Model,
     dirOrStore: string | URL | Store,
     options: PersistentOptions = {},
   ) {
-    super(inner);
+    // The engine asks for these from the first sample on, once the fields are set.
+    super(inner, {
+      backing: (prompt) => this.#backing(prompt),
+      miss: (miss, draw) => this.#onMiss(miss, draw),
+    });
     this.#key = modelKey(inner);
     this.replication = booleanOption(options, "replication", false);
     this.#create = booleanOption(options, "create", true);
+    this.#announce = booleanOption(options, "announce", true);
+    this.#policy = missOption(options.miss);
     this.store = typeof dirOrStore === "string" || dirOrStore instanceof URL
       ? storeOf(dirOrStore)
       : assertStore(dirOrStore);
@@ -165,25 +197,25 @@ export class Persistent extends Repeatable {
   }
 
   /**
-   * @internal The store, seen as one prompt's durable sequence. A slice (a
-   * cache over a cache) places each sample at its index in the cache below,
-   * and an index already taken must hold that same sample.
+   * The store, seen as one prompt's durable sequence. A slice (a cache over
+   * a cache) places each sample at its index in the cache below, and an
+   * index already taken must hold that same sample.
    */
-  protected override backing(prompt: string): Backing {
+  #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
     // The usage of samples found in the store, read only when there are some.
-    const withUsage = async (from: number, samples: readonly string[]): Promise<Found> => {
+    const withUsage = async (from: number, samples: readonly string[]): Promise<StoredSamples> => {
       if (samples.length === 0 || this.store.usage === undefined) return { samples };
       return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
     };
     return {
       load: async (from) => await withUsage(from, await this.store.load(key, from)),
-      append: async (from, samples, usage) => {
+      append: async ({ from, samples, usage }) => {
         const found = await this.store.append(key, from, samples, prompt, usage);
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
-      place: async (from, samples, usage) => {
+      place: async ({ from, samples, usage }) => {
         const held = await this.#placer()(key, from, samples, prompt, usage);
         const k = samples.findIndex((sample, k) => held[k] !== sample);
         if (k < 0) return;
@@ -221,50 +253,49 @@ export class Persistent extends Repeatable {
     );
   }
 
+  /** A miss: the `miss` option's policy, if any, around this cache's own handling. */
+  #onMiss(miss: Miss, draw: () => Promise<void>): Promise<void> {
+    const own = () => this.#handle(miss, draw);
+    return this.#policy === undefined ? own() : this.#policy(miss, own);
+  }
+
   /**
-   * @internal A miss: in replication mode an error, never a request; else a
-   * draw, once the store is known to be writable.
+   * A miss: in replication mode an error, never a request; else a draw,
+   * once the store is known to be writable.
    */
-  protected override async draw(
-    prompt: string,
-    index: number,
-    count: number,
-    batch: number,
-    wanted: number,
-  ): Promise<Drawn> {
-    const miss = (): ReplicationCacheMissDetails => ({
+  async #handle(miss: Miss, draw: () => Promise<void>): Promise<void> {
+    const details = (): ReplicationCacheMissDetails => ({
       model: this.#key,
-      hash: promptHash(prompt),
-      prompt,
-      index: wanted,
-      stored: index,
+      hash: promptHash(miss.prompt),
+      prompt: miss.prompt,
+      index: miss.index,
+      stored: miss.from,
       location: this.store.location,
     });
     if (this.replication) {
       await this.store.checkAccess?.("read");
-      const details = miss();
+      const found = details();
       // Nothing under this key, yet the prompt may be under another (a changed
       // option), or a slightly different one under this key (an edited prompt).
-      const others = index === 0 ? await similar(this.store, details) : [];
-      const closest = index === 0 ? await closestPrompt(this.store, this.#key, prompt) : undefined;
-      throw new ReplicationCacheMiss({ ...details, similar: others, closest });
+      const first = miss.from === 0;
+      const others = first ? await similar(this.store, found) : [];
+      const closest = first ? await closestPrompt(this.store, this.#key, miss.prompt) : undefined;
+      throw new ReplicationCacheMiss({ ...found, similar: others, closest });
     }
-    if (!this.#writableChecked) {
-      try {
-        // A slice can be kept only by a store that places samples (checked before paying).
-        if (at in this.inner) this.#placer();
-        await this.#checkWritable();
-      } catch (error) {
-        throw cannotDraw(miss(), "the cache cannot keep a new sample", error);
-      }
+    try {
+      // A slice can be kept only by a store that places samples (checked before paying).
+      if (miss.reads === "slice") this.#placer();
+      if (!this.#writableChecked) await this.#checkWritable();
+    } catch (error) {
+      throw cannotDraw(details(), "the cache cannot keep a new sample", error);
     }
     const settled = drawStarted();
     try {
-      return await super.draw(prompt, index, count, batch, wanted);
+      await draw();
     } catch (error) {
       // A missing permission most often means a replay that forgot replication.
       if (!(error instanceof Deno.errors.NotCapable)) throw error;
-      throw cannotDraw(miss(), "drawing one from the model needs a permission", error);
+      throw cannotDraw(details(), "drawing one from the model needs a permission", error);
     } finally {
       settled();
     }
@@ -291,21 +322,21 @@ export class Persistent extends Repeatable {
       );
     }
     await this.store.checkAccess?.("write");
-    if (missing) this.announceNewCache(this.store.location);
+    if (missing && this.#announce) announceNewCache(this.store.location);
   }
+}
 
-  /**
-   * @internal Says that this cache created its store, once per location and
-   * process: a typo in a path must not start a new cache unnoticed.
-   */
-  protected announceNewCache(location: string): void {
-    if (announced.has(location)) return;
-    announced.add(location);
-    console.warn(
-      `llm-cache: created a new cache at ${location} (it did not exist); if you meant an ` +
-        `existing cache, check the path (pass { create: false } to make a missing cache an error)`,
-    );
-  }
+/**
+ * Says that a cache created its store, once per location and process: a
+ * typo in a path must not start a new cache unnoticed.
+ */
+function announceNewCache(location: string): void {
+  if (announced.has(location)) return;
+  announced.add(location);
+  console.warn(
+    `llm-cache: created a new cache at ${location} (it did not exist); if you meant an ` +
+      `existing cache, check the path (pass { create: false } to make a missing cache an error)`,
+  );
 }
 
 /** Whether the store says it does not exist yet (a store that cannot tell exists). */
@@ -319,10 +350,21 @@ async function isMissing(store: Store): Promise<boolean> {
   }
 }
 
+/** The `miss` option: a function when given. */
+function missOption(policy: unknown): MissPolicy | undefined {
+  if (policy !== undefined && typeof policy !== "function") {
+    throw new TypeError(
+      `Persistent: miss must be a function (miss, draw) => Promise<void>, got ` +
+        `${describe(policy)}; see MissPolicy`,
+    );
+  }
+  return policy as MissPolicy | undefined;
+}
+
 /** An option that must be a boolean when given. */
 function booleanOption(
   options: PersistentOptions,
-  name: keyof PersistentOptions,
+  name: "replication" | "create" | "announce",
   fallback: boolean,
 ): boolean {
   const value = options[name] ?? fallback;

@@ -3,20 +3,46 @@
 //
 // What it guarantees: every position is handed out once, to one reader; a
 // position whose value failed to arrive goes back and is handed out next, so
-// no item is ever skipped; a value that did arrive is never dropped.
+// no item is ever skipped; a value that did arrive is never dropped. Every
+// stream over one cursor, and every model above them, shares it.
 
 import type { Drawn, Sequence } from "./_sequence.ts";
+import type { Feed, Reader } from "./_source.ts";
 import type { SampleUsage } from "./usage.ts";
 
-/** Reads a sequence so that no two reads share an item. */
-export class Cursor {
-  #sequence: Sequence;
-  #next = 0;
-  #returned: number[] = [];
+/** Where a cursor starts, and what a cache above it asks for at once. */
+export interface CursorOptions {
+  /** The first position handed out (a replay read up to there). */
+  from?: number;
+  /** How many items one fill of a cache above asks for, with this batch. */
+  expected?: (batch: number) => number;
+}
 
-  /** @param sequence The sequence to read. */
-  constructor(sequence: Sequence) {
+/** Reads a sequence so that no two reads share an item. */
+export class Cursor implements Reader {
+  #sequence: Sequence;
+  #next: number;
+  #returned: number[] = [];
+  #expected: (batch: number) => number;
+
+  /**
+   * @param sequence The sequence to read.
+   * @param options Where to start (0), and the size of a fill above (1).
+   */
+  constructor(sequence: Sequence, options: CursorOptions = {}) {
     this.#sequence = sequence;
+    this.#next = options.from ?? 0;
+    this.#expected = options.expected ?? one;
+  }
+
+  /** How many items one fill of a cache above asks for. */
+  expected(batch: number): number {
+    return this.#expected(batch);
+  }
+
+  /** This cursor itself: every model above shares it. */
+  feed(): Feed {
+    return { reader: () => this, at: undefined };
   }
 
   /** The next item nobody else got; synchronous when it is already there. */
@@ -70,4 +96,8 @@ export class Cursor {
   #claim(): number {
     return this.#returned.shift() ?? this.#next++;
   }
+}
+
+function one(): number {
+  return 1;
 }

@@ -1,21 +1,32 @@
 // The iterator every built-in model returns: hand-written rather than an
 // async generator, because a cache hit must cost little more than a resolved
-// promise.
+// promise. It also says what it reads (`feed`), so that a model above reads
+// through it even when a decorator passed it on (see _source.ts).
+
+import type { Feed, Pull } from "./_source.ts";
+
+/** The protocol symbol: `stream[feed]()` says what a built-in stream reads. */
+export const feed: unique symbol = Symbol("llm-cache.feed");
 
 /** An endless sample stream whose `next()` calls resolve in call order. */
 export class SampleIterator implements AsyncIterableIterator<string> {
-  #pull: () => string | Promise<string>;
+  #pull: Pull;
+  #batch: number;
   #done = false;
   #last: Promise<unknown> | undefined;
 
-  /** @param pull The next value, synchronously when it is already known. */
-  constructor(pull: () => string | Promise<string>) {
+  /**
+   * @param pull Gives the next value, synchronously when it is already known.
+   * @param batch The batch the stream was asked with.
+   */
+  constructor(pull: Pull, batch: number) {
     this.#pull = pull;
+    this.#batch = batch;
   }
 
   next(): Promise<IteratorResult<string>> {
     if (this.#done) return Promise.reject(closedError());
-    const value = this.#pull();
+    const value = this.#pull.next(this.#batch);
     if (typeof value === "string" && this.#last === undefined) {
       return Promise.resolve({ value, done: false });
     }
@@ -39,6 +50,11 @@ export class SampleIterator implements AsyncIterableIterator<string> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** What this stream reads, for a model above the one that made it. */
+  [feed](): Feed {
+    return this.#pull.feed();
   }
 }
 

@@ -11,20 +11,22 @@
 // - a fill that brings fewer samples than it asked for leaves a remainder,
 //   which the next fill asks for instead of a whole new batch;
 // - a failed fill fails only the waiters whose index is still missing;
-// - with a backing (a `Persistent` store), the store is looked at again on a
-//   miss, never on a hit, except on a miss at the index just past this
-//   sequence's own append with nothing learned since: a writer takes an index
-//   only once the one before it is taken, so that index was free then, and
-//   should another writer take it meanwhile, the next append finds its
-//   sample there (a deterministic rule: no clock decides); fresh samples are
-//   stored before they are served; when the write fails, what reached the
-//   store is still served and the error says how many samples were lost;
-// - exact fills (a cache over a cache: slicing) bring the values at exactly
-//   the indices they were asked for: each value goes to its own index, never
-//   to the first free one, and is placed there in the store (an index taken
-//   meanwhile keeps its value, which the backing checks is the same); the
-//   values of a fill that lands past a gap (an earlier fill failed) are left
-//   to the cache below, which keeps them, and asked for again;
+// - with a backing (a `SequenceStore`: `Persistent`'s store seen as one
+//   prompt's sequence), the store is looked at again on a miss, never on a
+//   hit, except on a miss at the index just past this sequence's own append
+//   with nothing learned since: a writer takes an index only once the one
+//   before it is taken, so that index was free then, and should another
+//   writer take it meanwhile, the next append finds its sample there (a
+//   deterministic rule: no clock decides); fresh samples are stored before
+//   they are served; when the write fails, what reached the store is still
+//   served and the error says how many samples were lost;
+// - exact fills (a cache over a cache: slicing; the fill says it is one)
+//   bring the values at exactly the indices they were asked for: each value
+//   goes to its own index, never to the first free one, and is placed there
+//   in the store (an index taken meanwhile keeps its value, which the
+//   backing checks is the same); the values of a fill that lands past a gap
+//   (an earlier fill failed) are left to the cache below, which keeps them,
+//   and asked for again;
 // - counting: the first serving of a value this sequence drew fresh is a
 //   miss, every other serving a hit, so hits + misses = values served;
 // - it remembers which indices it served and which it drew fresh (for run
@@ -40,24 +42,22 @@
 // each part would need the others' private state.
 
 import type { IndexRanges } from "./model_info.ts";
+import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
 import { type Usages, UsageTally } from "./_usage.ts";
 import type { SampleUsage } from "./usage.ts";
 
-/** Samples, in order, and their usage where it is known. */
-export interface Found {
-  /** The samples, in order. */
-  readonly samples: readonly string[];
-  /** `usage[k]` is what sample `k` cost to draw; absent or `undefined` when unknown. */
-  readonly usage?: Usages | undefined;
-}
-
 /** Samples a fill brought, their usage, and which of them were stored before it asked. */
-export interface Drawn extends Found {
+export interface Drawn extends StoredSamples {
   /**
    * `stored[k]` is true when sample `k` was already stored further down (a
    * cache under this one had it); absent or false means a fresh draw.
    */
   readonly stored?: readonly boolean[] | undefined;
+  /**
+   * The samples are the values at exactly the indices asked for (read by
+   * index from a cache below: a slice), not the next fresh draws.
+   */
+  readonly exact?: boolean | undefined;
 }
 
 /** A value served, and whether it counted as a hit. */
@@ -70,34 +70,20 @@ export interface Served {
   readonly usage: SampleUsage | undefined;
 }
 
-/**
- * Fetches `count` fresh samples that belong at `index` and after; `wanted`
- * is the index a caller is waiting for.
- */
-export type Fill = (
-  index: number,
-  count: number,
-  batch: number,
-  wanted: number,
-) => Promise<Drawn>;
-
-/** Durable storage behind a sequence (a `Persistent` store). */
-export interface Backing {
-  /** Samples stored at `from` and after, in order, up to the first gap, with their usage. */
-  load(from: number): Promise<Found>;
-  /**
-   * Stores `samples` (with their `usage`) at the first free indices at or
-   * after `from` and returns every sample now stored at `from` and after,
-   * others' included, in order; the usage of others' samples where it read it.
-   */
-  append(from: number, samples: readonly string[], usage: Usages | undefined): Promise<Found>;
-  /**
-   * Stores `samples[k]` (with `usage[k]`) at exactly index `from + k` where
-   * it is free (exact fills); resolves once each index holds its sample,
-   * placed now or before, and rejects when one holds another.
-   */
-  place(from: number, samples: readonly string[], usage: Usages | undefined): Promise<void>;
+/** One fill: `count` samples that belong at `from` and after. */
+export interface FillRequest {
+  /** The first index the fill brings. */
+  readonly from: number;
+  /** How many samples it asks for. */
+  readonly count: number;
+  /** The batch of the caller that started it. */
+  readonly batch: number;
+  /** The index that caller is waiting for. */
+  readonly index: number;
 }
+
+/** Fetches the samples of a fill. */
+export type Fill = (request: FillRequest) => Promise<Drawn>;
 
 /** Hits and misses, updated as values are served. */
 export interface Counts {
@@ -112,12 +98,7 @@ export interface SequenceOptions {
   /** How many samples one fill with this batch asks for. */
   expected(batch: number): number;
   /** Durable storage; looked at again on a miss, written before serving. */
-  backing?: Backing | undefined;
-  /**
-   * Fills bring the values at exactly the indices asked for (a cache over a
-   * cache), not the next fresh draws: each goes to its own index.
-   */
-  exact?: boolean;
+  backing?: SequenceStore | undefined;
   /** Drop each value once it is served (a provider's stream of fresh draws). */
   ephemeral?: boolean;
   /** Where to count hits and misses. */
@@ -250,7 +231,7 @@ export class Sequence {
     }
   }
 
-  #refresh(backing: Backing): Promise<void> {
+  #refresh(backing: SequenceStore): Promise<void> {
     const from = this.#values.length;
     this.#refreshing ??= backing.load(from)
       .then((found) => this.#merge(from, found.samples, found.usage, []))
@@ -271,7 +252,7 @@ export class Sequence {
     const expected = Math.max(1, this.#options.expected(batch));
     const count = Math.min(this.#remainder || expected, expected);
     this.#remainder -= Math.min(this.#remainder, count);
-    const drawn = this.#options.fill(index, count, batch, wanted);
+    const drawn = this.#options.fill({ from: index, count, batch, index: wanted });
     const fill: PendingFill = { end: index + count, done: Promise.resolve() };
     fill.done = this.#add(drawn, index, count, this.#tail).finally(() => {
       this.#coverage -= count;
@@ -293,15 +274,15 @@ export class Sequence {
     count: number,
     previous: Promise<unknown>,
   ): Promise<void> {
-    const { samples, stored, usage } = await drawn;
+    const { samples, stored, usage, exact } = await drawn;
     if (samples.length < count) this.#remainder += count - samples.length;
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
     const backing = this.#options.backing;
-    if (this.#options.exact) {
+    if (exact) {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
-      if (backing !== undefined) await backing.place(index, samples, usage);
+      if (backing !== undefined) await backing.place({ from: index, samples, usage });
       this.#merge(index, samples, usage, fresh);
     } else if (backing === undefined) {
       this.#merge(this.#values.length, samples, usage, fresh);
@@ -310,16 +291,16 @@ export class Sequence {
 
   /** Stores fresh samples, then adds what the store holds from there on. */
   async #store(
-    backing: Backing,
+    backing: SequenceStore,
     samples: readonly string[],
     usage: Usages | undefined,
     fresh: boolean[],
   ): Promise<void> {
     const from = this.#values.length;
-    let found: Found;
+    let found: StoredSamples;
     this.#appendedTo = -1;
     try {
-      found = await backing.append(from, samples, usage);
+      found = await backing.append({ from, samples, usage });
     } catch (error) {
       const kept = await backing.load(from).catch(() => undefined);
       if (kept === undefined) throw lostSamples(error, samples.length, undefined);
@@ -337,7 +318,7 @@ export class Sequence {
    */
   #mergeOurs(
     from: number,
-    found: Found,
+    found: StoredSamples,
     mine: readonly string[],
     usage: Usages | undefined,
     fresh: readonly boolean[],

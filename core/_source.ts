@@ -1,64 +1,111 @@
-// How one model reads fresh samples from another: the inner model "seen
-// through Independent".
+// How one model reads another: a cache or Independent reading the model
+// below it.
 //
-// What it guarantees: each item a source hands out goes to one reader only,
-// and the readers of one source share one position per prompt. Built-in
-// models hand out their own readers (`fresh`), so that batches and shared
-// positions pass through; a cache also answers "the item at index i" (`at`),
-// which lets a cache over a cache keep its indices (cache slicing: the outer
-// cache keeps that item at index i, see `exact` in _sequence.ts). Any other
-// `Model` is read through one shared iterator per prompt.
+// What it guarantees: a model above reads the model below as any caller
+// does, through its `sample(prompt, batch)`, called once per prompt at the
+// first read, so a decorator's own `sample` runs and chooses what is read.
+// Every built-in model's stream says what it reads (its feed, see
+// _sample_iterator.ts): a cache's stream replays its sequence from the
+// stream's position; a provider's or Independent's stream reads its prompt's
+// shared cursor. The model above reads through that feed, so a stream passed
+// on unchanged (a decorator that logs, counts or picks the prompt) hides
+// nothing: a cache over a cache reads the item at index i for its own index
+// i (slicing keeps indices, see exact fills in _sequence.ts), Independent
+// shares the cursor below, and batches, hits and usage pass through. Any
+// other stream is read as one stream per prompt for every reader of the
+// model above, an item at a time (calls are queued so that each gets its own
+// item). Either way each item a reader hands out goes to one caller only.
 
 import type { Model } from "./model.ts";
-import { SampleIterator } from "./_sample_iterator.ts";
+import { feed, SampleIterator } from "./_sample_iterator.ts";
 import type { Drawn } from "./_sequence.ts";
+import { describe } from "./_validate.ts";
 
-/** Reads one prompt's fresh items. */
-export interface Reader {
+/** Pulls one stream's items. */
+export interface Pull {
   /** The next item; synchronous when it is already there. */
   next(batch: number): string | Promise<string>;
+  /** What the stream reads, for a model above it. */
+  feed(): Feed;
+}
+
+/** Reads one prompt's fresh items: each goes to one caller only. */
+export interface Reader extends Pull {
   /**
    * The next `count` items, for a cache's fill; fewer when some failed to
    * arrive (an error only when none did).
    */
   take(count: number, batch: number): Promise<Drawn>;
-}
-
-/** Fresh items of every prompt. */
-export interface Source {
-  /** How many samples one cache fill with this batch should ask for. */
+  /** How many items one fill of a cache above asks for, with this batch. */
   expected(batch: number): number;
-  /** The reader of `prompt`'s items, shared by every caller. */
-  reader(prompt: string): Reader;
 }
 
-/** The protocol symbol: `model[fresh]()` returns the model's {@linkcode Source}. */
-export const fresh: unique symbol = Symbol("llm-cache.fresh");
-
-/** The protocol symbol of a cache: `model[at](prompt, index, count, batch)`. */
-export const at: unique symbol = Symbol("llm-cache.at");
-
-/** A model that hands out fresh draws directly. */
-export interface FreshModel extends Model {
-  /** Its source of fresh draws. */
-  [fresh](): Source;
+/** What a stream reads, as a model above sees it. */
+export interface Feed {
+  /**
+   * The reader of fresh items: a shared stream's own reader, or a new cursor
+   * from a replay's position.
+   */
+  reader(): Reader;
+  /**
+   * A cache's items at `index` and after, counted from the stream's
+   * position, saying which were stored before; absent for fresh draws.
+   */
+  readonly at: ((index: number, count: number, batch: number) => Promise<Drawn>) | undefined;
 }
 
-/** A cache that serves its items by index. */
-export interface IndexedModel extends Model {
-  /** The items at `index` and after, saying which were stored before. */
-  [at](prompt: string, index: number, count: number, batch: number): Promise<Drawn>;
+/** What `model`'s stream of `prompt` reads; calls `model.sample(prompt, batch)` once. */
+export function feedOf(model: Model, prompt: string, batch: number): Feed {
+  const stream: unknown = model.sample(prompt, batch);
+  if (stream instanceof SampleIterator) return stream[feed]();
+  const reader = streamReader(model, iteratorOf(model, stream));
+  return { reader: () => reader, at: undefined };
 }
 
-/** `model` seen through Independent. */
-export function sourceOf(model: Model): Source {
-  return fresh in model ? (model as FreshModel)[fresh]() : iteratorSource(model);
-}
+/**
+ * One prompt's reads from the model below a cache: by index when that
+ * stream replays a cache, else fresh items. Found at the first read, so
+ * that a cache that only hits never calls the model below.
+ */
+export class Below {
+  #model: Model;
+  #prompt: string;
+  #at: Feed["at"];
+  #reader: Reader | undefined;
 
-/** A stream of `source`'s fresh items of `prompt`. */
-export function streamOf(source: Source, prompt: string, batch: number): SampleIterator {
-  const reader = source.reader(prompt);
-  return new SampleIterator(() => reader.next(batch));
+  /**
+   * @param model The model below.
+   * @param prompt The prompt read.
+   */
+  constructor(model: Model, prompt: string) {
+    this.#model = model;
+    this.#prompt = prompt;
+  }
+
+  /** How many samples one fill asks for: one index at a time from a cache below. */
+  expected(batch: number): number {
+    return this.#open(batch) ? 1 : this.#reader!.expected(batch);
+  }
+
+  /** What a fill reads: the same indices of a cache below, or fresh items. */
+  reads(batch: number): "fresh" | "slice" {
+    return this.#open(batch) ? "slice" : "fresh";
+  }
+
+  /** `count` items for the indices from `from` on. */
+  fill(from: number, count: number, batch: number): Promise<Drawn> {
+    return this.#open(batch) ? this.#at!(from, count, batch) : this.#reader!.take(count, batch);
+  }
+
+  /** Finds what the model below's stream reads; whether it reads a cache by index. */
+  #open(batch: number): boolean {
+    if (this.#at === undefined && this.#reader === undefined) {
+      const found = feedOf(this.#model, this.#prompt, batch);
+      if (found.at === undefined) this.#reader = found.reader();
+      else this.#at = found.at;
+    }
+    return this.#at !== undefined;
+  }
 }
 
 /** The value of `map` at `key`, made on first use. */
@@ -68,22 +115,27 @@ export function memo<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
-/** One shared iterator per prompt over a model that is not built in. */
-function iteratorSource(model: Model): Source {
-  const readers = new Map<string, Reader>();
-  return {
-    expected: () => 1,
-    reader: (prompt) => memo(readers, prompt, () => iteratorReader(model, prompt)),
-  };
+/** `stream` as an iterator, or an error naming the model whose `sample()` returned it. */
+function iteratorOf(model: Model, stream: unknown): AsyncIterator<string> {
+  if (
+    typeof stream !== "object" || stream === null ||
+    typeof (stream as AsyncIterator<string>).next !== "function"
+  ) {
+    throw new TypeError(
+      `could not read model "${model.alias}": its sample() returned ${describe(stream)}, and a ` +
+        `Model's sample() returns an endless async iterator; fix its sample()`,
+    );
+  }
+  return stream as AsyncIterator<string>;
 }
 
-function iteratorReader(model: Model, prompt: string): Reader {
-  let it: AsyncIterator<string> | undefined;
+/** The reader of one stream of a model that is not built in. */
+function streamReader(model: Model, it: AsyncIterator<string>): Reader {
   let queue: Promise<unknown> = Promise.resolve();
   // Calls on one iterator are queued so that each gets its own item.
-  const next = (batch: number): Promise<string> => {
+  const next = (): Promise<string> => {
     const item = queue.then(async () => {
-      const result = await (it ??= model.sample(prompt, batch)).next();
+      const result = await it.next();
       if (result.done) {
         throw new RangeError(
           `could not draw from model "${model.alias}": its sample() stream ended, and a Model ` +
@@ -95,16 +147,19 @@ function iteratorReader(model: Model, prompt: string): Reader {
     queue = item.catch(() => {});
     return item;
   };
-  return {
+  const reader: Reader = {
     next,
-    async take(count, batch) {
+    feed: () => ({ reader: () => reader, at: undefined }),
+    expected: () => 1,
+    async take(count) {
       const samples: string[] = [];
       try {
-        while (samples.length < count) samples.push(await next(batch));
+        while (samples.length < count) samples.push(await next());
       } catch (error) {
         if (samples.length === 0) throw error;
       }
       return { samples };
     },
   };
+  return reader;
 }

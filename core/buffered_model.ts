@@ -16,8 +16,9 @@ import { assertTemperature } from "./model_key.ts";
 import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
+import { SampleIterator } from "./_sample_iterator.ts";
 import { type Drawn, Sequence } from "./_sequence.ts";
-import { fresh, memo, type Source, streamOf } from "./_source.ts";
+import { memo } from "./_source.ts";
 import { sharesOf } from "./_usage.ts";
 import type { TokenUsage } from "./usage.ts";
 import type { Prompt } from "./prompt.ts";
@@ -169,10 +170,7 @@ export abstract class BufferedModel implements Model {
   #tokens: [number, number] = [0, 0];
   #stats: Counters = { requests: 0, retries: 0, samples: 0 };
   #usage = new Map<string, Tally>();
-  #source: Source = {
-    expected: (batch) => this.#requestSize(batch),
-    reader: (prompt) => memo(this.#readers, prompt, () => this.#buffer(prompt)),
-  };
+  #requestSizeOf = (batch: number) => this.#requestSize(batch);
 
   /**
    * Checks and keeps the model's identity and batch limit.
@@ -247,7 +245,7 @@ export abstract class BufferedModel implements Model {
   sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
     assertPrompt(prompt);
     assertCount("batch", batch);
-    return streamOf(this.#source, prompt, batch);
+    return new SampleIterator(memo(this.#readers, prompt, () => this.#buffer(prompt)), batch);
   }
 
   /** Seconds spent in {@linkcode BufferedModel.query}, summed over requests. */
@@ -288,20 +286,17 @@ export abstract class BufferedModel implements Model {
     return displayOf(this);
   }
 
-  /** @internal Fresh draws: the model's own shared buffer. */
-  [fresh](): Source {
-    return this.#source;
-  }
-
-  /** One prompt's buffer: an ephemeral sequence that every stream reads. */
+  /**
+   * One prompt's buffer: an ephemeral sequence that every stream reads, and
+   * every model above, through one shared cursor.
+   */
   #buffer(prompt: string): Cursor {
-    return new Cursor(
-      new Sequence({
-        ephemeral: true,
-        expected: (batch) => this.#requestSize(batch),
-        fill: (_index, count) => this.#timedQuery(prompt, count),
-      }),
-    );
+    const sequence = new Sequence({
+      ephemeral: true,
+      expected: this.#requestSizeOf,
+      fill: ({ count }) => this.#timedQuery(prompt, count),
+    });
+    return new Cursor(sequence, { expected: this.#requestSizeOf });
   }
 
   /** `{ cost }` at this model's price, or nothing when it has none. */

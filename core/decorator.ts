@@ -17,6 +17,20 @@ import { describe } from "./_validate.ts";
  * `Persistent` are decorators; subclass it to write your own, implementing
  * `sample`.
  *
+ * What a model above yours gets: a cache or `Independent` over your
+ * decorator reads it as any caller does, calling your `sample(prompt, batch)`
+ * once per prompt, at its first miss, and reading the stream you return.
+ *
+ * - Return the inner model's stream as it is (after logging or counting,
+ *   or for another prompt or batch) and the model above reads through it as
+ *   if your decorator were not there: a cache over a cache keeps indices
+ *   (slicing), `Independent` shares the cursor below, and batches, hits and
+ *   usage pass through. The same holds for the stream of any built-in model.
+ * - Return a stream of your own making (items mapped, filtered or made up)
+ *   and the model above reads it as any model's: one stream per prompt for
+ *   all its readers, an item at a time; a cache above takes each item as a
+ *   fresh draw, stored at its next free index, with no usage.
+ *
  * @example A decorator that logs every prompt it is asked for
  * ```ts
  * import assert from "node:assert/strict";
@@ -41,6 +55,35 @@ import { describe } from "./_validate.ts";
  * assert.deepEqual(model.prompts, ["hi"]);
  * assert.equal(model.alias, "e");
  * assert.deepEqual(stackOf(model).map((layer) => layer.kind), ["Logged", "Echo"]);
+ * ```
+ *
+ * @example Between two caches, a decorator that passes streams on keeps the slice's indices
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Decorator, Repeatable } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * class Logged extends Decorator {
+ *   readonly prompts: string[] = [];
+ *   sample(prompt: string, batch?: number): AsyncIterableIterator<string> {
+ *     this.prompts.push(prompt);
+ *     return this.inner.sample(prompt, batch);
+ *   }
+ * }
+ *
+ * const source = new Repeatable(new Counter("counter", 1));
+ * assert.deepEqual(await collect(source.sample("p"), 3), ["0", "1", "2"]);
+ * const logged = new Logged(source);
+ * const slice = new Repeatable(logged);
+ * assert.deepEqual(await collect(slice.sample("p"), 3), ["0", "1", "2"]);
+ * assert.deepEqual(logged.prompts, ["p"]); // the slice's first miss
+ * assert.equal(slice.stats.hits, 3); // all stored below before the slice read them
  * ```
  */
 export abstract class Decorator implements Model {

@@ -5,8 +5,8 @@
  */
 
 import { Decorator } from "./decorator.ts";
-import type { Model } from "./model.ts";
-import { fresh, type Source, sourceOf, streamOf } from "./_source.ts";
+import { SampleIterator } from "./_sample_iterator.ts";
+import { feedOf, type Reader } from "./_source.ts";
 import { assertCount, assertPrompt } from "./_validate.ts";
 
 /**
@@ -36,17 +36,7 @@ import { assertCount, assertPrompt } from "./_validate.ts";
  * ```
  */
 export class Independent extends Decorator {
-  #source: Source;
-
-  /**
-   * Wraps `inner` so that calls of `sample` never share an item.
-   *
-   * @param inner The model to read independently.
-   */
-  constructor(inner: Model) {
-    super(inner);
-    this.#source = sourceOf(inner);
-  }
+  #readers = new Map<string, Reader>();
 
   /**
    * A stream that continues the prompt's shared cursor.
@@ -57,11 +47,16 @@ export class Independent extends Decorator {
   sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
     assertPrompt(prompt);
     assertCount("batch", batch);
-    return streamOf(this.#source, prompt, batch);
+    return new SampleIterator(this.#reader(prompt, batch), batch);
   }
 
-  /** @internal Fresh draws: the shared cursor itself. */
-  [fresh](): Source {
-    return this.#source;
+  /** The prompt's shared cursor: what the inner model's stream reads, found on first use. */
+  #reader(prompt: string, batch: number): Reader {
+    let reader = this.#readers.get(prompt);
+    if (reader === undefined) {
+      reader = feedOf(this.inner, prompt, batch).reader();
+      this.#readers.set(prompt, reader);
+    }
+    return reader;
   }
 }

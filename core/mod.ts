@@ -54,6 +54,14 @@ export { type Figures, figuresOf } from "./figures.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
+export type {
+  Miss,
+  MissPolicy,
+  RepeatableOptions,
+  SamplesWrite,
+  SequenceStore,
+  StoredSamples,
+} from "./repeatable_options.ts";
 export type { AsyncSource } from "./async_source.ts";
 export { collect, first, take } from "./iterators.ts";
 export { map } from "./map.ts";

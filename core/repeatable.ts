@@ -1,20 +1,22 @@
 /**
  * `Repeatable`: every call of `sample(p)` replays the same sequence. It is
- * also the machinery of `Persistent`, which adds a store behind it.
+ * also the engine of every cache: `Persistent` configures it with a store
+ * and a miss policy ({@linkcode RepeatableOptions}).
  *
  * @module
  */
 
-import { Cursor } from "./_cursor.ts";
 import { Decorator } from "./decorator.ts";
 import type { Model } from "./model.ts";
 import type { Price, SavedFigures } from "./cost.ts";
 import { type ModelInfo, modelInfo, type SequenceUse, stackOf } from "./model_info.ts";
+import type { Miss, MissPolicy, RepeatableOptions, SequenceStore } from "./repeatable_options.ts";
+import { Replay } from "./_replay.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
-import { type Backing, type Drawn, Sequence } from "./_sequence.ts";
-import { at, fresh, type IndexedModel, memo, type Source, sourceOf } from "./_source.ts";
+import { type Drawn, type FillRequest, Sequence } from "./_sequence.ts";
+import { Below, memo } from "./_source.ts";
 import { UsageTally } from "./_usage.ts";
-import { assertCount, assertPrompt } from "./_validate.ts";
+import { assertCount, assertPrompt, describe } from "./_validate.ts";
 
 /**
  * Cache figures since the model was created; `hits + misses` is the number
@@ -45,7 +47,13 @@ export interface CacheStats {
  * An in-memory cache: the i-th item of every call's sequence for a prompt is
  * always the same value. Missing items are fresh, independent draws from the
  * inner model, so the items within one sequence stay independent of each
- * other.
+ * other. When the inner model is a cache too (also through decorators that
+ * pass its streams on), a missing item is the inner cache's item at the same
+ * index: slicing keeps indices.
+ *
+ * Its options make it the engine of other caches: a durable backing for each
+ * prompt's sequence and a policy for misses ({@linkcode RepeatableOptions});
+ * `Persistent` and `llmFixture` are built this way.
  *
  * @example
  * ```ts
@@ -69,33 +77,31 @@ export interface CacheStats {
  * ```
  */
 export class Repeatable extends Decorator {
-  #expected: (batch: number) => number;
-  // Whether fills read the inner cache at the same index (slicing).
-  #exact: boolean;
-  #fill: (prompt: string, index: number, count: number, batch: number) => Promise<Drawn>;
+  #backing: ((prompt: string) => SequenceStore) | undefined;
+  #miss: MissPolicy | undefined;
   #sequences = new Map<string, Sequence>();
   #stats: Omit<CacheStats, "saved"> = { hits: 0, misses: 0, drawn: 0 };
 
   /**
-   * Wraps `inner` in an in-memory cache; missing items are drawn from it seen
-   * through Independent,
-   * or, when `inner` is a cache too, read at the same index (slicing keeps
-   * indices).
+   * Wraps `inner` in a cache; missing items are drawn from it seen through
+   * Independent, or, when `inner` is a cache too, read at the same index
+   * (slicing keeps indices).
    *
    * @param inner The model to draw fresh samples from.
+   * @param options A durable backing and a miss policy; none by default (in
+   * memory, every miss drawn).
+   * @throws {TypeError} When `options` or one of its fields is not of its kind.
    */
-  constructor(inner: Model) {
+  constructor(inner: Model, options: RepeatableOptions = {}) {
     super(inner);
-    this.#exact = at in inner;
-    if (at in inner) {
-      const cache = inner as IndexedModel;
-      this.#expected = () => 1;
-      this.#fill = (prompt, index, count, batch) => cache[at](prompt, index, count, batch);
-    } else {
-      const source = sourceOf(inner);
-      this.#expected = (batch) => source.expected(batch);
-      this.#fill = (prompt, _index, count, batch) => source.reader(prompt).take(count, batch);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `${new.target.name}: options must be an object, got ${describe(options)}; ` +
+          `pass { backing, miss } or leave them out`,
+      );
     }
+    this.#backing = optionalFunction(new.target.name, "backing", options.backing);
+    this.#miss = optionalFunction(new.target.name, "miss", options.miss);
   }
 
   /** Hits, misses and draws since this model was created, and what the hits saved. */
@@ -115,9 +121,7 @@ export class Repeatable extends Decorator {
   sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
     assertPrompt(prompt);
     assertCount("batch", batch);
-    const sequence = this.#sequence(prompt);
-    let i = 0;
-    return new SampleIterator(() => sequence.get(i++, batch));
+    return new SampleIterator(new Replay(this.#sequence(prompt)), batch);
   }
 
   /**
@@ -150,61 +154,78 @@ export class Repeatable extends Decorator {
     return stackOf(this.inner).find((layer) => layer.role === "provider")?.price;
   }
 
-  /** @internal Fresh draws: a shared cursor per prompt over this model's sequences. */
-  [fresh](): Source {
-    const cursors = new Map<string, Cursor>();
-    return {
-      expected: () => 1,
-      reader: (prompt) => memo(cursors, prompt, () => new Cursor(this.#sequence(prompt))),
-    };
-  }
-
-  /** @internal The items at `index` and after, for a cache over this one. */
-  async [at](prompt: string, index: number, count: number, batch: number): Promise<Drawn> {
-    const sequence = this.#sequence(prompt);
-    const served = await Promise.all(
-      Array.from({ length: count }, (_, k) => sequence.served(index + k, batch)),
-    );
-    return {
-      samples: served.map((s) => s.value),
-      stored: served.map((s) => s.hit),
-      usage: served.map((s) => s.usage),
-    };
-  }
-
-  /** @internal Durable storage for `prompt`'s sequence, if any (`Persistent`). */
-  protected backing(_prompt: string): Backing | undefined {
-    return undefined;
-  }
-
-  /**
-   * @internal `count` fresh samples to store from `index` on, for a caller
-   * waiting for index `_wanted`; by default drawn from the inner model.
-   */
-  protected draw(
-    prompt: string,
-    index: number,
-    count: number,
-    batch: number,
-    _wanted: number,
-  ): Promise<Drawn> {
-    return this.#fill(prompt, index, count, batch);
-  }
-
   #sequence(prompt: string): Sequence {
-    return memo(this.#sequences, prompt, () =>
-      new Sequence({
-        expected: this.#expected,
-        fill: async (index, count, batch, wanted) => {
-          const drawn = await this.draw(prompt, index, count, batch, wanted);
-          this.#stats.drawn += drawn.samples.length;
-          return wellFormed(drawn);
-        },
+    return memo(this.#sequences, prompt, () => {
+      const below = new Below(this.inner, prompt);
+      return new Sequence({
+        expected: (batch) => below.expected(batch),
+        fill: (request) => this.#fill(prompt, below, request),
         stats: this.#stats,
-        backing: this.backing(prompt),
-        exact: this.#exact,
-      }));
+        backing: this.#backing?.(prompt),
+      });
+    });
   }
+
+  /** A miss: the draw from below, through the miss policy when there is one. */
+  async #fill(prompt: string, below: Below, request: FillRequest): Promise<Drawn> {
+    const { from, count, batch } = request;
+    const fill = () => below.fill(from, count, batch);
+    const policy = this.#miss;
+    const drawn = policy === undefined
+      ? await fill()
+      : await throughPolicy(policy, { prompt, ...request, reads: below.reads(batch) }, fill);
+    this.#stats.drawn += drawn.samples.length;
+    return wellFormed(drawn);
+  }
+}
+
+/**
+ * The draw of `miss` as `policy` lets it happen: the policy's error when it
+ * refused or the draw failed, else the draw's samples, once they arrived,
+ * whatever the policy did next (nothing paid for is dropped).
+ */
+async function throughPolicy(
+  policy: MissPolicy,
+  miss: Miss,
+  fill: () => Promise<Drawn>,
+): Promise<Drawn> {
+  let drawing: Promise<Drawn> | undefined;
+  try {
+    await policy(miss, () => observed(drawing ??= fill()));
+  } catch (error) {
+    if (drawing === undefined) throw error;
+    return await drawing.catch(() => Promise.reject(error));
+  }
+  if (drawing === undefined) throw unusedDraw(miss);
+  return await drawing;
+}
+
+/** `value`, which must be a function when given. */
+function optionalFunction<T>(who: string, name: string, value: T): T {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(
+      `${who}: ${name} must be a function, got ${describe(value)}; ` +
+        `see RepeatableOptions for what it is given and returns`,
+    );
+  }
+  return value;
+}
+
+/**
+ * `drawing` settled, as the policy's `draw()`: a policy that does not wait
+ * for it must not make its failure an unhandled rejection.
+ */
+function observed(drawing: Promise<Drawn>): Promise<void> {
+  const done = drawing.then(() => {});
+  done.catch(() => {});
+  return done;
+}
+
+function unusedDraw(miss: Miss): TypeError {
+  return new TypeError(
+    `the miss policy of a cache resolved without drawing for index ${miss.index} of the ` +
+      `prompt ${JSON.stringify(miss.prompt.slice(0, 40))}: call draw() to draw, or throw to refuse`,
+  );
 }
 
 /**

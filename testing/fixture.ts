@@ -8,8 +8,8 @@
 import { Persistent } from "../cache/persistent.ts";
 import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
-import type { Drawn } from "../core/_sequence.ts";
 import type { Model } from "../core/model.ts";
+import type { Miss } from "../core/repeatable_options.ts";
 import { type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { promptHash } from "../core/model_key.ts";
 import { FixtureRun } from "./_fixture_run.ts";
@@ -60,7 +60,10 @@ export interface LlmFixtureOptions {
 
 /**
  * A `Persistent` cache over one test module's recordings (see
- * {@linkcode llmFixture}); its `mode` says what this run does with them.
+ * {@linkcode llmFixture}); its `mode` says what this run does with them. It
+ * configures `Persistent` (silent about the folders it creates, a miss
+ * policy that says what to do in the fixture's terms) and overrides none of
+ * its workings.
  */
 export class LlmFixture extends Persistent {
   /** What this run does with the recordings. */
@@ -77,7 +80,13 @@ export class LlmFixture extends Persistent {
    * @param run The test module's fixture folder in this run.
    */
   constructor(inner: Model, run: FixtureRun) {
-    super(inner, run.store, { replication: run.settings.mode === "replay" });
+    super(inner, run.store, {
+      replication: run.settings.mode === "replay",
+      // A folder is made for each test module as it records, and the run
+      // reports what it recorded at the module's end.
+      announce: false,
+      miss: (miss, draw) => this.#onMiss(miss, draw),
+    });
     this.mode = run.settings.mode;
     this.folder = run.folder;
     this.#run = run;
@@ -94,53 +103,49 @@ export class LlmFixture extends Persistent {
   }
 
   /**
-   * @internal Silent: a fixture folder is made for each test module as it
-   * records, and the run reports what it recorded at the module's end.
+   * A miss that could not be served fails the run's picture of what the
+   * tests use; its error says what to do in the fixture's terms.
    */
-  protected override announceNewCache(): void {}
-
-  /** @internal A miss in replay mode names the command that records it. */
-  protected override async draw(
-    prompt: string,
-    index: number,
-    count: number,
-    batch: number,
-    wanted: number,
-  ): Promise<Drawn> {
+  async #onMiss(miss: Miss, draw: () => Promise<void>): Promise<void> {
     try {
-      return await super.draw(prompt, index, count, batch, wanted);
+      await draw();
     } catch (error) {
       this.#run.failed();
-      if (!this.replication) throw this.#cannotRecord(error, prompt, wanted);
-      const hint = `To record it, run: ${this.#run.command("--llm-record")}`;
-      if (error instanceof ReplicationCacheMiss) {
-        const { model, hash, index, stored, location, similar, closest } = error;
-        throw new ReplicationCacheMiss({
-          model,
-          hash,
-          prompt,
-          index,
-          stored,
-          location,
-          similar,
-          closest,
-          hint,
-        });
-      }
-      // Nothing recorded for this module yet.
-      if (error instanceof Deno.errors.NotFound) {
-        throw new ReplicationCacheMiss({
-          model: this.key,
-          hash: promptHash(prompt),
-          prompt,
-          index: wanted,
-          stored: 0,
-          location: this.folder,
-          hint,
-        });
-      }
-      throw error;
+      throw this.#explained(error, miss);
     }
+  }
+
+  /** A miss in replay mode names the command that records it. */
+  #explained(error: unknown, { prompt, index: wanted }: Miss): unknown {
+    if (!this.replication) return this.#cannotRecord(error, prompt, wanted);
+    const hint = `To record it, run: ${this.#run.command("--llm-record")}`;
+    if (error instanceof ReplicationCacheMiss) {
+      const { model, hash, index, stored, location, similar, closest } = error;
+      return new ReplicationCacheMiss({
+        model,
+        hash,
+        prompt,
+        index,
+        stored,
+        location,
+        similar,
+        closest,
+        hint,
+      });
+    }
+    // Nothing recorded for this module yet.
+    if (error instanceof Deno.errors.NotFound) {
+      return new ReplicationCacheMiss({
+        model: this.key,
+        hash: promptHash(prompt),
+        prompt,
+        index: wanted,
+        stored: 0,
+        location: this.folder,
+        hint,
+      });
+    }
+    return error;
   }
 
   /**

@@ -2,19 +2,20 @@
 // append must not add a stored sample twice.
 
 import assert from "node:assert/strict";
-import { type Backing, Sequence } from "../core/_sequence.ts";
+import type { SequenceStore } from "../core/repeatable_options.ts";
+import { Sequence } from "../core/_sequence.ts";
 
 Deno.test("a store lookup overlapping an append adds each stored sample once", async () => {
   const stored = ["theirs"]; // another writer's
   let loads = 0;
   let releaseLoad: (() => void) | undefined;
-  const backing: Backing = {
+  const backing: SequenceStore = {
     async load(from) {
       // The second look waits until the append it overlaps is done.
       if (++loads === 2) await new Promise<void>((resolve) => releaseLoad = resolve);
       return { samples: stored.slice(from) };
     },
-    append(from, samples) {
+    append({ from, samples }) {
       stored.push(...samples);
       return Promise.resolve({ samples: stored.slice(from) });
     },
@@ -43,9 +44,10 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
 
 Deno.test("a sequence records the indices it served, out of order too, and those it drew", async () => {
   let next = 0;
-  const backing: Backing = {
+  const backing: SequenceStore = {
     load: (from) => Promise.resolve({ samples: ["s0", "s1"].slice(from) }),
-    append: (from, samples) => Promise.resolve({ samples: ["s0", "s1", ...samples].slice(from) }),
+    append: ({ from, samples }) =>
+      Promise.resolve({ samples: ["s0", "s1", ...samples].slice(from) }),
     place: () => Promise.reject(new Error("not a slice")),
   };
   const sequence = new Sequence({

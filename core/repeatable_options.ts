@@ -1,0 +1,183 @@
+/**
+ * What a cache configures the engine with: `Repeatable`'s options. A cache
+ * built on `Repeatable` (`Persistent`, `llmFixture`) passes a durable
+ * backing and a miss policy here rather than overriding the engine's hooks;
+ * the engine keeps every guarantee of its sequences (one value per index,
+ * shared fills, slices at their indices, store before serve) whatever it is
+ * given.
+ *
+ * @module
+ */
+
+import type { SampleUsage } from "./usage.ts";
+
+/** Samples at consecutive indices, in order, with what each cost to draw where known. */
+export interface StoredSamples {
+  /** The samples, in order. */
+  readonly samples: readonly string[];
+  /** `usage[k]` is what sample `k` cost to draw; absent or `undefined` where unknown. */
+  readonly usage?: readonly (SampleUsage | undefined)[] | undefined;
+}
+
+/** Samples to write at `from` and after, with their usage. */
+export interface SamplesWrite extends StoredSamples {
+  /** The index of the first sample (for an append: the first index it may take). */
+  readonly from: number;
+}
+
+/**
+ * Durable storage of one prompt's sequence: what makes a cache outlive the
+ * process (`Persistent` sees its `Store` through one per prompt). An index,
+ * once written, holds one value for ever; other writers (processes,
+ * machines) may write the same sequence at the same time.
+ *
+ * @example One prompt's sequence in an array
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Repeatable, type SequenceStore } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const kept: string[] = [];
+ * const store: SequenceStore = {
+ *   load: (from) => Promise.resolve({ samples: kept.slice(from) }),
+ *   append: ({ from, samples }) => {
+ *     kept.push(...samples);
+ *     return Promise.resolve({ samples: kept.slice(from) });
+ *   },
+ *   place: () => Promise.reject(new Error("this store keeps no slices")),
+ * };
+ * const cache = new Repeatable(new Counter("counter", 1), { backing: () => store });
+ * assert.deepEqual(await collect(cache.sample("p"), 2), ["0", "1"]);
+ * assert.deepEqual(kept, ["0", "1"]);
+ * ```
+ */
+export interface SequenceStore {
+  /**
+   * The samples stored at `from` and after, in order, up to the first gap,
+   * with their usage where it is kept.
+   */
+  load(from: number): Promise<StoredSamples>;
+  /**
+   * Stores the samples at the first free indices at or after `from`, in
+   * order, and resolves to every sample now stored at `from` and after,
+   * others' included, with the usage of others' samples where it read it.
+   * A rejection may leave some stored: the engine looks again (`load`) and
+   * serves what reached the store.
+   */
+  append(write: SamplesWrite): Promise<StoredSamples>;
+  /**
+   * Stores sample `k` at exactly index `from + k` where that index is free
+   * (a cache over a cache: slices keep indices); resolves once each index
+   * holds its sample, placed now or before, and rejects when one holds
+   * another sample, or when this store cannot keep slices.
+   */
+  place(write: SamplesWrite): Promise<void>;
+}
+
+/**
+ * One miss of a cache: the draw the engine is about to make, as one object.
+ * Every field is known before anything is drawn.
+ */
+export interface Miss {
+  /** The prompt. */
+  readonly prompt: string;
+  /** The index a caller is waiting for. */
+  readonly index: number;
+  /**
+   * The first index this draw fills; the indices below it are stored or
+   * being filled by draws in flight.
+   */
+  readonly from: number;
+  /** How many samples the draw asks for. */
+  readonly count: number;
+  /** The batch the caller asked with. */
+  readonly batch: number;
+  /**
+   * What the draw reads: `"fresh"` samples from the model below, or, when
+   * the model below is a cache, the items at the same indices (`"slice"`).
+   */
+  readonly reads: "fresh" | "slice";
+}
+
+/**
+ * What a cache does on a miss, around the draw: call `draw()` to draw (its
+ * promise settles once the samples arrived), or throw to refuse. What it
+ * throws is what the callers waiting for the miss get, so it may refuse a
+ * draw (replay only), prepare for one (check that a store can be written)
+ * or say more about a failure. The values served are always the draw's own:
+ * a failed draw stays failed, and samples that arrived are served (and
+ * stored) even when the policy throws afterwards, since they were paid for.
+ * Resolving without calling `draw()` is a `TypeError`.
+ *
+ * @example Refusing draws past a limit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, first, type MissPolicy, Repeatable } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const atMostTwo: MissPolicy = (miss, draw) =>
+ *   miss.index < 2 ? draw() : Promise.reject(new RangeError(`no draw for index ${miss.index}`));
+ * const cache = new Repeatable(new Counter("counter", 1), { miss: atMostTwo });
+ * assert.deepEqual(await collect(cache.sample("p"), 2), ["0", "1"]);
+ * await assert.rejects(collect(cache.sample("p"), 3), /no draw for index 2/);
+ * assert.equal(await first(cache.sample("p")), "0"); // hits never reach the policy
+ * ```
+ */
+export type MissPolicy = (miss: Miss, draw: () => Promise<void>) => Promise<void>;
+
+/**
+ * How a `Repeatable` keeps its sequences and handles its misses. Both are
+ * read from the first `sample()` on, never while the model is constructed,
+ * so a subclass may pass functions that use its own fields.
+ *
+ * @example A cache that logs what it draws
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, collect, Repeatable, type RepeatableOptions } from "../mod.ts";
+ *
+ * class Counter extends BufferedModel {
+ *   #next = 0;
+ *   protected query(_prompt: string, n: number): Promise<string[]> {
+ *     return Promise.resolve(Array.from({ length: n }, () => String(this.#next++)));
+ *   }
+ * }
+ *
+ * const log: string[] = [];
+ * const options: RepeatableOptions = {
+ *   miss: async (miss, draw) => {
+ *     log.push(`${miss.prompt}: ${miss.count} at ${miss.from}`);
+ *     await draw();
+ *   },
+ * };
+ * const cache = new Repeatable(new Counter("counter", 1, { maxBatch: 4 }), options);
+ * await collect(cache.sample("p", 4), 4);
+ * await collect(cache.sample("p", 4), 4); // replayed: no miss
+ * assert.deepEqual(log, ["p: 4 at 0"]);
+ * ```
+ */
+export interface RepeatableOptions {
+  /**
+   * The durable storage of `prompt`'s sequence, asked once per prompt: the
+   * engine looks in it on a miss and stores each fresh sample there before
+   * serving it.
+   * @default {none: sequences live in memory only}
+   */
+  backing?: ((prompt: string) => SequenceStore) | undefined;
+  /**
+   * Runs each miss, around the draw (see {@linkcode MissPolicy}).
+   * @default {draw}
+   */
+  miss?: MissPolicy | undefined;
+}
