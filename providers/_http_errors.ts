@@ -12,15 +12,34 @@ import { retryHint } from "./_retry.ts";
 /** What a response without a usable answer is reported as, where its body does not say. */
 export interface ErrorFallback {
   /** The message, when the body carries none. */
-  message?: string;
+  message?: string | undefined;
   /** The error code, when the body carries none. */
-  code?: string;
+  code?: string | undefined;
   /** The status, for a response that came with 200. */
-  status?: number;
+  status?: number | undefined;
   /** What to do, when the status suggests nothing. */
-  hint?: string;
+  hint?: string | undefined;
   /** The tokens the request used, when its answer carried no sample. */
   usage?: TokenUsage | undefined;
+}
+
+/** What an API says about its own errors, beyond the envelopes every reader knows. */
+export interface ErrorReading {
+  /**
+   * The code and retry delay an error body holds in the API's own form (e.g.
+   * Gemini's `status` and `RetryInfo`); a retry header still wins.
+   */
+  errorDetails?: ((body: unknown) => ErrorDetails | undefined) | undefined;
+  /** Whether the API's error may go away when sent again; `undefined`: by its status. */
+  retryable?: ((error: ProviderError) => boolean | undefined) | undefined;
+}
+
+/** What {@linkcode ErrorReading.errorDetails} found. */
+export interface ErrorDetails {
+  /** The error's code, in place of what the common envelopes hold. */
+  code?: string | undefined;
+  /** Milliseconds to wait before sending again. */
+  retryAfter?: number | undefined;
 }
 
 /** Makes the errors of one client (one model's requests). */
@@ -28,17 +47,25 @@ export class HttpErrors {
   #label: string;
   #host: string;
   #keyVariable: string | undefined;
+  #reading: ErrorReading;
   #redact: Redact = redactor(undefined);
 
   /**
    * @param label Who is asking, e.g. `CloseAI "gpt-4o"`.
    * @param baseUrl Where requests go.
    * @param keyVariable The environment variable holding the key, if any.
+   * @param reading What the API says about its own errors.
    */
-  constructor(label: string, baseUrl: string, keyVariable: string | undefined) {
+  constructor(
+    label: string,
+    baseUrl: string,
+    keyVariable: string | undefined,
+    reading: ErrorReading = {},
+  ) {
     this.#label = label;
     this.#host = new URL(baseUrl).host;
     this.#keyVariable = keyVariable;
+    this.#reading = reading;
   }
 
   /** Hides `key`, in every spelling, in every error made from now on. */
@@ -54,6 +81,7 @@ export class HttpErrors {
     fallback?: ErrorFallback,
   ): ProviderError {
     const found = errorFields(parsed);
+    const own = this.#reading.errorDetails?.(parsed);
     const status = response.ok
       ? (found?.status ?? fallback?.status ?? response.status)
       : response.status;
@@ -61,12 +89,12 @@ export class HttpErrors {
     return this.#make({
       status,
       providerMessage: message,
-      code: found?.code ?? fallback?.code,
+      code: own?.code ?? found?.code ?? fallback?.code,
       type: found?.type,
       param: found?.param,
       requestId: requestId(response.headers, message),
       body: raw,
-      retryAfter: retryHint(response.headers, message),
+      retryAfter: retryHint(response.headers, message, undefined, own?.retryAfter),
       hint: statusHint(status, this.#keyVariable) ?? fallback?.hint,
       usage: fallback?.usage,
     });
@@ -111,11 +139,11 @@ export class HttpErrors {
   }
 
   #make(init: ProviderErrorInit): ProviderError {
-    return new ProviderError({
-      source: `${this.#label} at ${this.#host}`,
-      ...init,
-      redact: this.#redact,
-    });
+    const full = { source: `${this.#label} at ${this.#host}`, ...init, redact: this.#redact };
+    const error = new ProviderError(full);
+    const verdict = this.#reading.retryable?.(error);
+    if (verdict === undefined || verdict === error.retryable) return error;
+    return new ProviderError({ ...full, retryable: verdict });
   }
 }
 
