@@ -40,6 +40,8 @@ export interface ErrorDetails {
   code?: string | undefined;
   /** Milliseconds to wait before sending again. */
   retryAfter?: number | undefined;
+  /** The request's id, when the body names it (a response header still wins). */
+  requestId?: string | undefined;
 }
 
 /** Makes the errors of one client (one model's requests). */
@@ -92,7 +94,7 @@ export class HttpErrors {
       code: own?.code ?? found?.code ?? fallback?.code,
       type: found?.type,
       param: found?.param,
-      requestId: requestId(response.headers, message),
+      requestId: requestId(response.headers, message) ?? own?.requestId,
       body: raw,
       retryAfter: retryHint(response.headers, message, undefined, own?.retryAfter),
       hint: statusHint(status, this.#keyVariable) ?? fallback?.hint,

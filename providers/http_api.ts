@@ -237,12 +237,15 @@ export interface HttpApi {
    */
   refusesN?(error: ProviderError): boolean;
   /**
-   * The code and retry delay an error body holds in the API's own form,
-   * beyond the common envelopes (`{error: {message, type, code}}` and
-   * others) that every provider reads. A `Retry-After` header still wins.
+   * The code, retry delay (ms) and request id an error body holds in the
+   * API's own form, beyond the common envelopes (`{error: {message, type,
+   * code}}` and others) that every provider reads. A `Retry-After` header
+   * and a request-id header still win.
    * @default {none}
    */
-  errorDetails?(body: unknown): { code?: string; retryAfter?: number } | undefined;
+  errorDetails?(
+    body: unknown,
+  ): { code?: string; retryAfter?: number; requestId?: string } | undefined;
   /**
    * Whether an error may go away when sent again; `undefined` leaves it to
    * the status (0, 408, 409, 429 and 5xx are retried).

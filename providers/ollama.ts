@@ -51,7 +51,7 @@ const OLLAMA_CHAT: HttpApi = {
       ...rest,
       model,
       messages: messagesOf(chat, who),
-      ...(chat.tools === undefined ? {} : { tools: chat.tools.map(toolOf) }),
+      ...(chat.tools === undefined ? {} : { tools: toolsOf(chat.tools, rest.tools) }),
       stream: true,
       options: { ...(isRecord(options) ? options : {}), temperature },
     };
@@ -142,12 +142,13 @@ function split(content: string | Part[]): { text: string; images: string[] } {
   return { text, images: content.flatMap((p) => p.type === "image" ? [base64Of(p)] : []) };
 }
 
-function toolOf(tool: NonNullable<Chat["tools"]>[number]) {
-  const { name, description, parameters } = tool;
-  return {
+/** The chat's tools as function tools, after those set in params. */
+function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
+  const functions = tools.map(({ name, description, parameters }) => ({
     type: "function",
     function: { name, ...(description === undefined ? {} : { description }), parameters },
-  };
+  }));
+  return [...(Array.isArray(own) ? own : []), ...functions];
 }
 
 /** Joins the streamed message parts; the last line carries the token counts. */

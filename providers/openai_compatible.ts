@@ -55,7 +55,7 @@ const OPENAI_CHAT: HttpApi = {
     // n = 1 is the default; some servers reject the field altogether.
     ...(n === 1 ? {} : { n }),
     messages: messagesOf(chat),
-    ...(chat.tools === undefined ? {} : { tools: chat.tools.map(toolOf) }),
+    ...(chat.tools === undefined ? {} : { tools: toolsOf(chat.tools, fields.tools) }),
   }),
   read: readChoices,
   refusesN,
@@ -69,7 +69,7 @@ const OPENAI_CHAT: HttpApi = {
  * chat's system prompt as a `system` message, its turns as `user`,
  * `assistant` (with `tool_calls`) and `tool` messages (with
  * `tool_call_id`), images as `image_url` parts with a `data:` URL, and its
- * tools as `function` tools.
+ * tools as `function` tools (after any `tools` set in `params`).
  *
  * Each choice becomes a reply, in `index` order: `message.content` is its
  * text (`""` for a choice that only calls tools), `tool_calls` its tool
@@ -173,12 +173,13 @@ function contentOf(content: string | Part[]): unknown {
   );
 }
 
-function toolOf(tool: NonNullable<Chat["tools"]>[number]) {
-  const { name, description, parameters } = tool;
-  return {
+/** The chat's tools as function tools, after those set in params. */
+function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
+  const functions = tools.map(({ name, description, parameters }) => ({
     type: "function",
     function: { name, ...(description === undefined ? {} : { description }), parameters },
-  };
+  }));
+  return [...(Array.isArray(own) ? own : []), ...functions];
 }
 
 async function readChoices(response: ApiResponse): Promise<ApiAnswer> {

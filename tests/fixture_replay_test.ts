@@ -382,7 +382,7 @@ if (!present(DIR)) {
   const files = [...Deno.readDirSync(DIR)]
     .map((e) => e.name)
     .filter((name) => name.endsWith(".json"))
-    // Anthropic's and Gemini's recordings speak other APIs: their own tests replay them.
+    // Anthropic's and Gemini's recordings: anthropic_test.ts and gemini_test.ts replay them.
     .filter((name) => !/^(anthropic|gemini)-/.test(name))
     .sort();
   const replayable = files.filter((file) => !isStreaming(load(file)));
