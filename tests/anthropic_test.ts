@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { type Chat, collect, first, modelKey, type Prompt, type QueryResult } from "../mod.ts";
 import { Anthropic, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
-import { failure, OpenAIServer, withServer } from "./openai_server.ts";
+import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
 import { load, type Outcome, type Probe, recordings, replayTests } from "./recorded_replay.ts";
 
 const KEY = "sk-ant-replay-0123456789";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type Chat, collect, first, type Prompt, type QueryResult } from "../mod.ts";
 import { Gemini, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
-import { failure, OpenAIServer, withServer } from "./openai_server.ts";
+import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
 import { load, type Outcome, type Probe, recordings, replayTests } from "./recorded_replay.ts";
 
 const KEY = "AIza-replay-0123456789";
