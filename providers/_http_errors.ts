@@ -36,6 +36,8 @@ export interface ErrorReading {
 
 /** What {@linkcode ErrorReading.errorDetails} found. */
 export interface ErrorDetails {
+  /** The error's message, where the common envelopes find none. */
+  message?: string | undefined;
   /** The error's code, in place of what the common envelopes hold. */
   code?: string | undefined;
   /** Milliseconds to wait before sending again. */
@@ -87,7 +89,8 @@ export class HttpErrors {
     const status = response.ok
       ? (found?.status ?? fallback?.status ?? response.status)
       : response.status;
-    const message = found?.message ?? fallback?.message ?? describeBody(response, raw);
+    const message = found?.message ?? own?.message ?? fallback?.message ??
+      describeBody(response, raw, parsed);
     return this.#make({
       status,
       providerMessage: message,
@@ -149,11 +152,12 @@ export class HttpErrors {
   }
 }
 
-function describeBody(response: Response, raw: string): string {
+function describeBody(response: Response, raw: string, parsed: unknown): string {
   const type = response.headers.get("content-type") ?? "no content type";
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim();
   if (title) return `an HTML page titled ${JSON.stringify(title)} instead of JSON (${type})`;
   if (raw.trim() === "") return `an empty body (${type})`;
+  if (parsed !== undefined) return `a JSON body that holds no message (${type}; see its body)`;
   return `a body that is not JSON (${type})`;
 }
 
