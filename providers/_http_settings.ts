@@ -94,7 +94,11 @@ export function senderSettings(options: SendingOptions, who: string): SenderSett
         "pass controller.signal of an AbortController",
     );
   }
-  return { policy: { maxRetries, retryDelay, maxRetryDelay }, maxConcurrency, signal: options.signal };
+  return {
+    policy: { maxRetries, retryDelay, maxRetryDelay },
+    maxConcurrency,
+    signal: options.signal,
+  };
 }
 
 function checkBaseUrl(baseUrl: unknown, who: string): string {
