@@ -81,14 +81,12 @@ export class HttpClient {
    * failure would recur. Each attempt is admitted (`admit`) when it holds its
    * connection slot, just before it is sent.
    */
-  post<T>(path: string, outgoing: Outgoing<T>): Promise<T> {
+  async post<T>(path: string, outgoing: Outgoing<T>): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    return this.#sender.send(() => {
-      const init = {
-        method: "POST",
-        headers: this.#headers(),
-        body: JSON.stringify(outgoing.body()),
-      };
+    // Before any admission: a missing key sends (and spends) nothing.
+    const headers = this.#headers();
+    return await this.#sender.send(() => {
+      const init = { method: "POST", headers, body: JSON.stringify(outgoing.body()) };
       return this.#attempt(url, init, outgoing.read);
     }, outgoing);
   }
