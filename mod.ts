@@ -14,7 +14,9 @@
  *
  * Providers: {@linkcode OpenAICompatible} and its wrappers ({@linkcode AI302},
  * {@linkcode CloseAI}, {@linkcode FireworksAI}, {@linkcode XMCP},
- * {@linkcode OpenAI}), and {@linkcode Ollama}. Displays for the Jupyter kernel
+ * {@linkcode OpenAI}), {@linkcode Ollama}, {@linkcode Anthropic} and
+ * {@linkcode Gemini}, on one base for HTTP APIs ({@linkcode HttpProvider});
+ * every AI SDK model through `./ai-sdk`. Displays for the Jupyter kernel
  * come from `./notebooks`, the command line from `./cli`.
  *
  * @example

@@ -1,30 +1,24 @@
-// Generation options read for a request: checked, named as the OpenAI API
-// names them, and turned into the cache-key options and the chat messages.
+// Generation options read for a request: checked once for every provider,
+// then named as each API names them (OpenAI's names here, the others in
+// their own files), and turned into the cache-key options.
 
 import { assertFinite, assertInteger, describe } from "../core/_validate.ts";
 import type { GenerationOptions } from "./generation.ts";
 import { defined, isRecord } from "./_options.ts";
 
-/** Body fields (wire names) and the system message of a request. */
-export interface Generation {
-  /** Fields to merge into the request body. */
-  fields: Record<string, unknown>;
-  /** The system message, if any. */
-  system: string | undefined;
-}
-
 /**
- * Checks the options and names them as the OpenAI API does.
+ * Checks the generation options of `options` and returns them alone (no
+ * connection or batch options), `params` defaulting to `{}`.
  *
  * @param options The model's options.
- * @param reserved Body fields the model sets itself, which `params` may not set.
+ * @param reserved Body fields the API sets itself, which `params` may not set.
  * @param who The model, for messages, e.g. `CloseAI "gpt-4o"`.
  */
-export function generation(
+export function checkedGeneration(
   options: GenerationOptions,
   reserved: readonly string[],
   who: string,
-): Generation {
+): GenerationOptions & { params: Record<string, unknown> } {
   const { system, maxTokens, stop, seed, topP, responseFormat, params = {} } = options;
   if (system !== undefined && typeof system !== "string") {
     throw new TypeError(
@@ -59,14 +53,15 @@ export function generation(
         `pass e.g. { type: "json_object" }`,
     );
   }
-  const named = {
-    max_tokens: maxTokens,
-    stop,
-    seed,
-    top_p: topP,
-    response_format: responseFormat,
-  };
-  return { fields: defined({ ...params, ...defined(named) }), system };
+  const checked = defined({ system, maxTokens, stop, seed, topP, responseFormat });
+  return { ...checked, params };
+}
+
+/** The generation options as OpenAI's chat-completions fields (`params` as given). */
+export function openAIFields(options: GenerationOptions): Record<string, unknown> {
+  const { maxTokens, stop, seed, topP, responseFormat, params = {} } = options;
+  const named = { max_tokens: maxTokens, stop, seed, top_p: topP, response_format: responseFormat };
+  return defined({ ...params, ...defined(named) });
 }
 
 /**
@@ -74,16 +69,11 @@ export function generation(
  * message; undefined when there are none, so the key stays mnimi's.
  */
 export function keyOptionsOf(
-  { fields, system }: Generation,
+  fields: Record<string, unknown>,
+  system: string | undefined,
 ): Readonly<Record<string, unknown>> | undefined {
   const options = system === undefined ? fields : { ...fields, system };
   return Object.keys(options).length === 0 ? undefined : Object.freeze(structuredClone(options));
-}
-
-/** The chat messages for `prompt`. */
-export function messages(prompt: string, system: string | undefined) {
-  const user = { role: "user", content: prompt };
-  return system === undefined ? [user] : [{ role: "system", content: system }, user];
 }
 
 function isStrings(value: unknown): value is string[] {

@@ -1,34 +1,26 @@
-// One provider's HTTP side: the request queue, timeouts and retries with
-// backoff around each request, and the moment a request may be held back
-// (by its budget): when it holds its connection slot, just before it is
-// sent. The options are checked in _http_settings.ts,
-// response bodies are read under a cap by _response_body.ts, and every failure
-// becomes an error that says what to do (never showing the key) in
-// _http_errors.ts.
+// One provider's HTTP side: each request goes through the Sender (slots,
+// budget admission, retries, see _sender.ts) and is one POST per attempt,
+// with a timeout, the provider's auth headers, and a response body read
+// under a cap (_response_body.ts). The options are checked in
+// _http_settings.ts, and every failure becomes an error that says what to do
+// (never showing the key) in _http_errors.ts.
 
-import { deadline, sleep, until } from "./_abortable.ts";
+import { deadline } from "./_abortable.ts";
 import { readApiKey } from "./_api_key.ts";
-import { type ErrorFallback, HttpErrors } from "./_http_errors.ts";
+import { type ErrorFallback, type ErrorReading, HttpErrors } from "./_http_errors.ts";
 import { type HttpSettings, httpSettings } from "./_http_settings.ts";
 import type { HttpOptions } from "./http_options.ts";
-import { Limiter, type Release } from "./_limiter.ts";
 import { ProviderError } from "./provider_error.ts";
 import { cappedBody, type ResponseBody } from "./_response_body.ts";
-import { retryWait } from "./_retry.ts";
+import { type Admit, Sender } from "./_sender.ts";
+
+export type { Admit } from "./_sender.ts";
 
 /**
  * Reads a successful response from `body` (never from `response.body`,
  * which is not capped); may throw a {@linkcode ProviderError}.
  */
 export type ReadResponse<T> = (response: Response, body: ResponseBody) => Promise<T>;
-
-/**
- * Decides, with the connection slot held, whether an attempt is sent now
- * (`retryOf` is the failure a retry follows): `undefined` sends it; a
- * promise gives the slot back and asks again, with a slot, once it
- * resolves; throwing sends nothing.
- */
-export type Admit = (retryOf: ProviderError | undefined) => Promise<void> | undefined;
 
 /** One request to send. */
 export interface Outgoing<T> {
@@ -43,13 +35,18 @@ export interface Outgoing<T> {
 }
 
 /** What the client needs from its model. */
-export interface ClientContext {
+export interface ClientContext extends ErrorReading {
   /** Who is asking, for messages, e.g. `CloseAI "gpt-4o"`. */
   label: string;
   /** The public endpoint when `baseUrl` is not given. */
   defaultBaseUrl?: string | undefined;
   /** The environment variable holding the key, if the provider needs one. */
   keyVariable?: string | undefined;
+  /**
+   * The headers that carry the key (and whatever else the API wants on every
+   * request); without it, a key goes as `authorization: Bearer <key>`.
+   */
+  headers?: ((key: string | undefined) => Record<string, string>) | undefined;
   /** Called before each retry. */
   onRetry(): void;
 }
@@ -62,20 +59,20 @@ export class HttpClient {
   #settings: HttpSettings;
   #apiKey: string | undefined;
   #errors: HttpErrors;
-  #limiter: Limiter;
+  #sender: Sender;
 
   constructor(options: HttpOptions, context: ClientContext) {
     this.#context = context;
     this.#settings = httpSettings(options, context.label, context.defaultBaseUrl);
     this.baseUrl = this.#settings.baseUrl;
-    this.#errors = new HttpErrors(context.label, this.baseUrl, context.keyVariable);
+    this.#errors = new HttpErrors(context.label, this.baseUrl, context.keyVariable, context);
     if (this.#settings.apiKey !== undefined) this.#setKey(this.#settings.apiKey);
-    this.#limiter = new Limiter(this.#settings.maxConcurrency);
+    this.#sender = new Sender(this.#settings, () => context.onRetry());
   }
 
   /** The most requests in flight at once. */
   get maxConcurrency(): number {
-    return this.#limiter.max;
+    return this.#sender.maxConcurrency;
   }
 
   /**
@@ -85,52 +82,13 @@ export class HttpClient {
    * connection slot, just before it is sent.
    */
   async post<T>(path: string, outgoing: Outgoing<T>): Promise<T> {
-    const { signal, policy } = this.#settings;
-    signal?.throwIfAborted();
     const url = `${this.baseUrl}${path}`;
+    // Before any admission: a missing key sends (and spends) nothing.
     const headers = this.#headers();
-    let retryOf: ProviderError | undefined;
-    for (let attempt = 0;; attempt++) {
-      let failure: unknown;
-      const release = await this.#admitted(outgoing.admit, retryOf);
-      try {
-        if (retryOf !== undefined) this.#context.onRetry();
-        const init = { method: "POST", headers, body: JSON.stringify(outgoing.body()) };
-        return await this.#attempt(url, init, outgoing.read);
-      } catch (error) {
-        failure = error;
-      } finally {
-        release();
-      }
-      if (!(failure instanceof ProviderError) || !failure.retryable) throw failure;
-      if (attempt >= policy.maxRetries || outgoing.final?.(failure)) throw failure;
-      const wait = retryWait(policy, attempt, failure.retryAfter);
-      if (failure.status === 429) this.#limiter.pause(wait);
-      await sleep(wait, signal);
-      retryOf = failure;
-    }
-  }
-
-  /**
-   * A connection slot for an attempt that `admit` lets go. An attempt held
-   * back waits without its slot, so that the requests it waits for can
-   * still get one (for their retries).
-   */
-  async #admitted(admit: Admit | undefined, retryOf: ProviderError | undefined): Promise<Release> {
-    const { signal } = this.#settings;
-    for (;;) {
-      const release = await this.#limiter.acquire(signal);
-      let later: Promise<void> | undefined;
-      try {
-        later = admit?.(retryOf);
-      } catch (error) {
-        release();
-        throw error;
-      }
-      if (later === undefined) return release;
-      release();
-      await until(later, signal);
-    }
+    return await this.#sender.send(() => {
+      const init = { method: "POST", headers, body: JSON.stringify(outgoing.body()) };
+      return this.#attempt(url, init, outgoing.read);
+    }, outgoing);
   }
 
   /** The error for a response that carries no usable answer. */
@@ -144,14 +102,12 @@ export class HttpClient {
   }
 
   #headers(): Record<string, string> {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json",
-    };
     const variable = this.#context.keyVariable;
     if (this.#apiKey === undefined && variable !== undefined) this.#setKey(readApiKey(variable));
-    if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
-    return headers;
+    const key = this.#apiKey;
+    const auth = this.#context.headers?.(key) ??
+      (key === undefined ? {} : { authorization: `Bearer ${key}` });
+    return { "content-type": "application/json", accept: "application/json", ...auth };
   }
 
   #setKey(key: string): void {

@@ -12,15 +12,38 @@ import { retryHint } from "./_retry.ts";
 /** What a response without a usable answer is reported as, where its body does not say. */
 export interface ErrorFallback {
   /** The message, when the body carries none. */
-  message?: string;
+  message?: string | undefined;
   /** The error code, when the body carries none. */
-  code?: string;
+  code?: string | undefined;
   /** The status, for a response that came with 200. */
-  status?: number;
+  status?: number | undefined;
   /** What to do, when the status suggests nothing. */
-  hint?: string;
+  hint?: string | undefined;
   /** The tokens the request used, when its answer carried no sample. */
   usage?: TokenUsage | undefined;
+}
+
+/** What an API says about its own errors, beyond the envelopes every reader knows. */
+export interface ErrorReading {
+  /**
+   * The code and retry delay an error body holds in the API's own form (e.g.
+   * Gemini's `status` and `RetryInfo`); a retry header still wins.
+   */
+  errorDetails?: ((body: unknown) => ErrorDetails | undefined) | undefined;
+  /** Whether the API's error may go away when sent again; `undefined`: by its status. */
+  retryable?: ((error: ProviderError) => boolean | undefined) | undefined;
+}
+
+/** What {@linkcode ErrorReading.errorDetails} found. */
+export interface ErrorDetails {
+  /** The error's message, where the common envelopes find none. */
+  message?: string | undefined;
+  /** The error's code, in place of what the common envelopes hold. */
+  code?: string | undefined;
+  /** Milliseconds to wait before sending again. */
+  retryAfter?: number | undefined;
+  /** The request's id, when the body names it (a response header still wins). */
+  requestId?: string | undefined;
 }
 
 /** Makes the errors of one client (one model's requests). */
@@ -28,17 +51,25 @@ export class HttpErrors {
   #label: string;
   #host: string;
   #keyVariable: string | undefined;
+  #reading: ErrorReading;
   #redact: Redact = redactor(undefined);
 
   /**
    * @param label Who is asking, e.g. `CloseAI "gpt-4o"`.
    * @param baseUrl Where requests go.
    * @param keyVariable The environment variable holding the key, if any.
+   * @param reading What the API says about its own errors.
    */
-  constructor(label: string, baseUrl: string, keyVariable: string | undefined) {
+  constructor(
+    label: string,
+    baseUrl: string,
+    keyVariable: string | undefined,
+    reading: ErrorReading = {},
+  ) {
     this.#label = label;
     this.#host = new URL(baseUrl).host;
     this.#keyVariable = keyVariable;
+    this.#reading = reading;
   }
 
   /** Hides `key`, in every spelling, in every error made from now on. */
@@ -54,19 +85,21 @@ export class HttpErrors {
     fallback?: ErrorFallback,
   ): ProviderError {
     const found = errorFields(parsed);
+    const own = this.#reading.errorDetails?.(parsed);
     const status = response.ok
       ? (found?.status ?? fallback?.status ?? response.status)
       : response.status;
-    const message = found?.message ?? fallback?.message ?? describeBody(response, raw);
+    const message = found?.message ?? own?.message ?? fallback?.message ??
+      describeBody(response, raw, parsed);
     return this.#make({
       status,
       providerMessage: message,
-      code: found?.code ?? fallback?.code,
+      code: own?.code ?? found?.code ?? fallback?.code,
       type: found?.type,
       param: found?.param,
-      requestId: requestId(response.headers, message),
+      requestId: requestId(response.headers, message) ?? own?.requestId,
       body: raw,
-      retryAfter: retryHint(response.headers, message),
+      retryAfter: retryHint(response.headers, message, undefined, own?.retryAfter),
       hint: statusHint(status, this.#keyVariable) ?? fallback?.hint,
       usage: fallback?.usage,
     });
@@ -111,19 +144,20 @@ export class HttpErrors {
   }
 
   #make(init: ProviderErrorInit): ProviderError {
-    return new ProviderError({
-      source: `${this.#label} at ${this.#host}`,
-      ...init,
-      redact: this.#redact,
-    });
+    const full = { source: `${this.#label} at ${this.#host}`, ...init, redact: this.#redact };
+    const error = new ProviderError(full);
+    const verdict = this.#reading.retryable?.(error);
+    if (verdict === undefined || verdict === error.retryable) return error;
+    return new ProviderError({ ...full, retryable: verdict });
   }
 }
 
-function describeBody(response: Response, raw: string): string {
+function describeBody(response: Response, raw: string, parsed: unknown): string {
   const type = response.headers.get("content-type") ?? "no content type";
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim();
   if (title) return `an HTML page titled ${JSON.stringify(title)} instead of JSON (${type})`;
   if (raw.trim() === "") return `an empty body (${type})`;
+  if (parsed !== undefined) return `a JSON body that holds no message (${type}; see its body)`;
   return `a body that is not JSON (${type})`;
 }
 

@@ -11,6 +11,7 @@ import {
 import { apiKeyOption } from "./_api_key.ts";
 import type { HttpOptions } from "./http_options.ts";
 import type { RetryPolicy } from "./_retry.ts";
+import type { SenderSettings } from "./_sender.ts";
 
 /** The default of {@linkcode HttpOptions.maxResponseBytes}: 32 MiB. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -47,24 +48,46 @@ export function httpSettings(
   who: string,
   defaultBaseUrl?: string,
 ): HttpSettings {
-  const { maxRetries = 4, retryDelay = 1000, maxRetryDelay = 60_000 } = options;
   const timeout = options.timeout ?? 600_000;
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const maxConcurrency = options.maxConcurrency ?? 8;
   const baseUrl = checkBaseUrl(options.baseUrl ?? defaultBaseUrl, who);
   const apiKey = options.apiKey === undefined ? undefined : apiKeyOption(options.apiKey, who);
-  assertLength("maxRetries", maxRetries, who);
-  assertMilliseconds("retryDelay", retryDelay, 0, who);
-  assertMilliseconds("maxRetryDelay", maxRetryDelay, 0, who);
+  const sending = senderSettings(options, who);
   assertMilliseconds("timeout", timeout, 1, who);
   assertCountOrInfinity("maxResponseBytes", maxResponseBytes, who);
-  assertCount("maxConcurrency", maxConcurrency, who);
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new TypeError(
       `${who}: fetch must be a function, got ${describe(options.fetch)}; ` +
         "pass a function with the signature of globalThis.fetch, or leave it out",
     );
   }
+  return {
+    ...sending,
+    baseUrl,
+    apiKey,
+    timeout,
+    maxResponseBytes,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}
+
+/** The options of how requests are sent whatever the transport: retries, slots, the signal. */
+export type SendingOptions = Pick<
+  HttpOptions,
+  "maxRetries" | "retryDelay" | "maxRetryDelay" | "maxConcurrency" | "signal"
+>;
+
+/**
+ * Checks the retry, concurrency and signal options and fills in their
+ * defaults (4 retries from 1 s, at most 60 s a wait, 8 requests at once).
+ */
+export function senderSettings(options: SendingOptions, who: string): SenderSettings {
+  const { maxRetries = 4, retryDelay = 1000, maxRetryDelay = 60_000 } = options;
+  const maxConcurrency = options.maxConcurrency ?? 8;
+  assertLength("maxRetries", maxRetries, who);
+  assertMilliseconds("retryDelay", retryDelay, 0, who);
+  assertMilliseconds("maxRetryDelay", maxRetryDelay, 0, who);
+  assertCount("maxConcurrency", maxConcurrency, who);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError(
       `${who}: signal must be an AbortSignal, got ${describe(options.signal)}; ` +
@@ -72,13 +95,8 @@ export function httpSettings(
     );
   }
   return {
-    baseUrl,
-    apiKey,
     policy: { maxRetries, retryDelay, maxRetryDelay },
-    timeout,
-    maxResponseBytes,
     maxConcurrency,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     signal: options.signal,
   };
 }

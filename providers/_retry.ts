@@ -40,13 +40,16 @@ export function retryWait(
 
 /**
  * The server's retry hint in milliseconds: `retry-after-ms`, then
- * `Retry-After` (seconds or an HTTP date), then a phrase such as "Please try
- * again in 26.604s" in the error message (OpenAI's rate-limit errors).
+ * `Retry-After` (seconds or an HTTP date), then what the body said in the
+ * API's own form (`fromBody`, e.g. Gemini's `RetryInfo`), then a phrase such
+ * as "Please try again in 26.604s" in the error message (OpenAI's rate-limit
+ * errors).
  */
 export function retryHint(
   headers: Headers,
   message: string,
   now: number = Date.now(),
+  fromBody?: number,
 ): number | undefined {
   const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return ms;
@@ -56,7 +59,7 @@ export function retryHint(
     const date = Date.parse(after);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  return durationInText(message);
+  return fromBody ?? durationInText(message);
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -10,22 +10,27 @@
 //   that fails gives its share back). A server that sends more choices than
 //   asked: the extra ones are kept while the budget has room for them (they
 //   were paid for), and dropped past it, so the budget is never exceeded.
-// - tokens: known only once an answer came. Each request in flight reserves
-//   an estimate, the most tokens a sample has cost so far times the samples
-//   it asks for; a request is sent when nothing is in flight, or when the
-//   tokens reported and every reservation (its own included) fit in the
-//   budget; otherwise it waits for a request in flight to settle. Before the
-//   first answer there is no estimate: one request goes out alone. So the
-//   budget is overshot by at most the requests in flight at once, and not at
-//   all while answers cost no more than the ones before did. An answer that
-//   reports no token counts makes the budget impossible to keep: the next
-//   request is refused with an error that says so.
+// - tokens and cost (a Meter each): known only once an answer came. Each
+//   request in flight reserves an estimate, the most a sample has cost so
+//   far times the samples it asks for; a request is sent when nothing is in
+//   flight, or when what was reported and every reservation (its own
+//   included) fit in the budget; otherwise it waits for a request in flight
+//   to settle. Before the first answer there is no estimate: one request
+//   goes out alone. So the budget is overshot by at most the requests in
+//   flight at once, and not at all while answers cost no more than the ones
+//   before did. An answer that reports no token counts makes the budget
+//   impossible to keep: the next request is refused with an error that says
+//   so. The cost of an answer is its tokens at the model's price (a total
+//   without its split at the output price: never understated); money is
+//   compared with a relative tolerance of 1e-9, so that sums of decimal
+//   prices that are equal on paper are equal here.
 //
 // A request that waits gives its connection slot back meanwhile (see
-// HttpClient), so the requests it waits for can still be retried.
+// Sender), so the requests it waits for can still be retried.
 
 import type { QueryResult } from "../core/buffered_model.ts";
-import { assertLengthOrInfinity, describe } from "../core/_validate.ts";
+import { costOf, currencyOf, type Price } from "../core/cost.ts";
+import { assertLengthOrInfinity, assertNonNegative, describe } from "../core/_validate.ts";
 import { isTokenUsage } from "../core/_query_answer.ts";
 import {
   type Budget,
@@ -33,7 +38,7 @@ import {
   type BudgetLimit,
   type BudgetOptions,
 } from "./budget.ts";
-import type { Admit } from "./_http_client.ts";
+import type { Admit } from "./_sender.ts";
 import { isRecord } from "./_options.ts";
 import type { ProviderError } from "./provider_error.ts";
 import { type TokenCounts, tokensOf } from "./_token_counts.ts";
@@ -49,10 +54,71 @@ export interface Ticket {
   readonly admit: Admit;
 }
 
+/** The options a model's spending reads: its budget, and the price its cost is counted at. */
+export interface SpendingOptions extends BudgetOptions {
+  /** What the provider charges; needed for a `cost` limit. */
+  price?: Price | undefined;
+}
+
+/**
+ * A limit known only once answers came (tokens, cost): what was reported,
+ * and the most one sample has cost so far, to reserve for requests in flight.
+ */
+class Meter {
+  /** What the answers reported. */
+  spent = 0;
+  /** The most one sample has cost so far; undefined before the first counted answer. */
+  #perSample: number | undefined;
+  /** Whether an answer came without token counts. */
+  #uncounted = false;
+
+  /**
+   * @param name The limit.
+   * @param limit Its value, or Infinity.
+   * @param measure What an answer's counts amount to, or undefined when unknown.
+   */
+  constructor(
+    readonly name: "tokens" | "cost",
+    readonly limit: number,
+    readonly measure: (counts: TokenCounts) => number | undefined,
+  ) {}
+
+  /** Whether the estimates of `asked` samples in flight (a new request's included) fit. */
+  fits(asked: number): boolean {
+    if (this.limit === Infinity) return true;
+    if (this.#perSample === undefined) return false;
+    return within(this.spent + this.#perSample * asked, this.limit);
+  }
+
+  /** Whether nothing more may be sent: spent, or impossible to count. */
+  spentOut(): "uncounted" | boolean {
+    if (this.limit === Infinity) return false;
+    if (this.#uncounted) return "uncounted";
+    return within(this.limit, this.spent);
+  }
+
+  /** Counts what an answer (or a failure's bill) reported. */
+  add(counts: TokenCounts | undefined, samples: number | undefined): void {
+    const amount = counts === undefined ? undefined : this.measure(counts);
+    if (amount !== undefined) this.spent += amount;
+    if (samples === undefined) return;
+    if (amount === undefined) this.#uncounted = true;
+    else this.#perSample = Math.max(this.#perSample ?? 0, amount / samples);
+  }
+}
+
+/** `value <= limit`, for money with a relative tolerance of 1e-9. */
+function within(value: number, limit: number): boolean {
+  return value <= limit + Math.abs(limit) * 1e-9;
+}
+
 /** One model object's spending. */
 export class Spending {
   #who: string;
-  #limits: Required<Budget>;
+  #requests: number;
+  #samples: number;
+  #meters: Meter[];
+  #currency: string | undefined;
   /** HTTP requests sent, retries included. */
   #sent = 0;
   /** Samples received and kept. */
@@ -61,22 +127,32 @@ export class Spending {
   #asked = 0;
   /** Requests in flight: from their first attempt until their last one settled. */
   #inFlight = 0;
-  /** Tokens the answers reported. */
-  #tokens = 0;
-  /** The most tokens one sample has cost so far; undefined before the first counted answer. */
-  #perSample: number | undefined;
-  /** Whether an answer came without token counts. */
-  #uncounted = false;
   /** Requests waiting for one in flight to settle. */
   #waiting: (() => void)[] = [];
 
   /**
-   * @param options The model's options; their `budget` is checked here.
+   * @param options The model's options; their `budget` is checked here, and
+   * their `price` counts the cost.
    * @param who The model, for messages.
    */
-  constructor(options: BudgetOptions, who: string) {
-    this.#limits = limits(options.budget ?? DEFAULT_BUDGET, who);
+  constructor(options: SpendingOptions, who: string) {
+    const limits = limitsOf(options.budget ?? DEFAULT_BUDGET, who);
+    if (limits.cost !== Infinity && options.price === undefined) {
+      throw new TypeError(
+        `${who}: budget.cost needs a price to count the cost at; pass e.g. ` +
+          "price: { input: 2.5, output: 10 } (currency units per million tokens, with " +
+          'currency: "EUR" for other than US dollars), or limit tokens instead',
+      );
+    }
+    const price = options.price;
     this.#who = who;
+    this.#requests = limits.requests;
+    this.#samples = limits.samples;
+    this.#currency = currencyOf(price);
+    this.#meters = [
+      new Meter("tokens", limits.tokens, tokensOf),
+      new Meter("cost", limits.cost, (counts) => costOfCounts(price, counts)),
+    ];
   }
 
   /**
@@ -118,13 +194,13 @@ export class Spending {
 
   /** How many samples a first attempt may ask for, or a wait; throws past the budget. */
   #grant(wanted: number): number | Promise<void> {
-    const { requests, samples } = this.#limits;
-    this.#checkTokens(undefined);
-    if (this.#sent >= requests) this.#refuse("requests", requests, this.#sent);
-    if (this.#received >= samples) this.#refuse("samples", samples, this.#received);
-    const n = Math.min(wanted, samples - this.#received - this.#asked);
+    this.#checkMeters(undefined);
+    if (this.#sent >= this.#requests) this.#refuse("requests", this.#requests, this.#sent);
+    if (this.#received >= this.#samples) this.#refuse("samples", this.#samples, this.#received);
+    const n = Math.min(wanted, this.#samples - this.#received - this.#asked);
     // Both waits need a request in flight (asked > 0, or a reservation), which will settle.
-    if (n <= 0 || !this.#fits(n)) return new Promise((resolve) => this.#waiting.push(resolve));
+    const fits = this.#inFlight === 0 || this.#meters.every((m) => m.fits(this.#asked + n));
+    if (n <= 0 || !fits) return new Promise((resolve) => this.#waiting.push(resolve));
     this.#sent++;
     this.#inFlight++;
     this.#asked += n;
@@ -133,26 +209,22 @@ export class Spending {
 
   /** Admits a retry of a request in flight (its samples are asked for already). */
   #resend(retryOf: ProviderError | undefined): undefined {
-    const { requests } = this.#limits;
-    this.#checkTokens(retryOf);
-    if (this.#sent >= requests) this.#refuse("requests", requests, this.#sent, retryOf);
+    this.#checkMeters(retryOf);
+    if (this.#sent >= this.#requests) {
+      this.#refuse("requests", this.#requests, this.#sent, retryOf);
+    }
     this.#sent++;
   }
 
-  /** Whether `n` more samples' estimated tokens fit beside those in flight. */
-  #fits(n: number): boolean {
-    const { tokens } = this.#limits;
-    if (tokens === Infinity || this.#inFlight === 0) return true;
-    if (this.#perSample === undefined) return false;
-    return this.#tokens + this.#perSample * (this.#asked + n) <= tokens;
-  }
-
-  /** Throws when the tokens are spent, or cannot be counted. */
-  #checkTokens(retryOf: ProviderError | undefined): void {
-    const { tokens } = this.#limits;
-    if (tokens === Infinity) return;
-    if (this.#uncounted) throw new Error(uncountedMessage(this.#who, tokens));
-    if (this.#tokens >= tokens) this.#refuse("tokens", tokens, this.#tokens, retryOf);
+  /** Throws when the tokens or the money are spent, or cannot be counted. */
+  #checkMeters(retryOf: ProviderError | undefined): void {
+    for (const meter of this.#meters) {
+      const out = meter.spentOut();
+      if (out === "uncounted") {
+        throw new Error(uncountedMessage(this.#who, this.#amount(meter.name, meter.limit)));
+      }
+      if (out) this.#refuse(meter.name, meter.limit, meter.spent, retryOf);
+    }
   }
 
   /**
@@ -167,13 +239,9 @@ export class Spending {
   ): T | undefined {
     this.#inFlight--;
     this.#asked -= granted;
-    const counts = answer ?? billed;
-    const tokens = counts === undefined ? undefined : tokensOf(counts);
-    if (tokens !== undefined) this.#tokens += tokens;
+    for (const meter of this.#meters) meter.add(answer ?? billed, answer?.samples.length);
     let kept = answer;
     if (answer !== undefined) {
-      if (tokens === undefined) this.#uncounted = true;
-      else this.#perSample = Math.max(this.#perSample ?? 0, tokens / answer.samples.length);
       kept = this.#keep(granted, answer);
       this.#received += kept.samples.length;
     }
@@ -183,20 +251,37 @@ export class Spending {
 
   /** `answer` without the choices past what was asked that the budget has no room for. */
   #keep<T extends QueryResult>(granted: number, answer: T): T {
-    const room = this.#limits.samples - this.#received - this.#asked;
+    const room = this.#samples - this.#received - this.#asked;
     const keep = Math.max(granted, room);
     if (answer.samples.length <= keep) return answer;
     return { ...answer, samples: answer.samples.slice(0, keep) };
   }
 
+  /** `value` of limit `name`, as messages say it (money in its currency). */
+  #amount(name: BudgetLimit, value: number): string {
+    return name === "cost" ? `${value} ${this.#currency}` : `${value} ${name}`;
+  }
+
   #refuse(limit: BudgetLimit, allowed: number, used: number, retryOf?: ProviderError): never {
-    const options = retryOf === undefined ? undefined : { cause: retryOf };
+    const options = {
+      ...(retryOf === undefined ? {} : { cause: retryOf }),
+      ...(limit === "cost" ? { currency: this.#currency } : {}),
+    };
     throw new BudgetExceededError(this.#who, limit, allowed, used, options);
   }
 }
 
-function uncountedMessage(who: string, tokens: number): string {
-  return `${who} cannot keep its budget of ${tokens} tokens: the server reported no token ` +
+/** What an answer's tokens cost at `price`; a total without its split at the output price. */
+function costOfCounts(
+  price: Price | undefined,
+  { usage, totalTokens }: TokenCounts,
+): number | undefined {
+  if (usage !== undefined) return costOf(price, usage.promptTokens, usage.completionTokens);
+  return totalTokens === undefined ? undefined : costOf(price, 0, totalTokens);
+}
+
+function uncountedMessage(who: string, budget: string): string {
+  return `${who} cannot keep its budget of ${budget}: the server reported no token ` +
     "counts for a request (no usage, or neither both prompt and completion tokens nor a " +
     "total), so what is spent cannot be counted; nothing more is sent. The samples already " +
     "received are served (and stored by Persistent, of unknown usage). Limit what can be " +
@@ -204,22 +289,29 @@ function uncountedMessage(who: string, tokens: number): string {
     "to the model's constructor, or use a server that reports usage";
 }
 
-function limits(budget: unknown, who: string): Required<Budget> {
+function limitsOf(budget: unknown, who: string): Required<Budget> {
   if (!isRecord(budget)) {
     throw new TypeError(
       `${who}: budget must be an object, got ${describe(budget)}; pass e.g. { samples: 1000 }`,
     );
   }
-  const unknown = Object.keys(budget).find((k) => !["requests", "samples", "tokens"].includes(k));
+  const names = ["requests", "samples", "tokens", "cost"];
+  const unknown = Object.keys(budget).find((k) => !names.includes(k));
   if (unknown !== undefined) {
     throw new TypeError(
-      `${who}: budget has no limit ${JSON.stringify(unknown)}; use requests, samples or tokens`,
+      `${who}: budget has no limit ${JSON.stringify(unknown)}; use requests, samples, tokens ` +
+        "or cost",
     );
+  }
+  const { cost = Infinity } = budget;
+  if (cost !== Infinity) {
+    assertNonNegative("budget.cost", cost, who, "e.g. 5, in the currency of price");
   }
   return {
     requests: limit("requests", budget.requests, who),
     samples: limit("samples", budget.samples, who),
     tokens: limit("tokens", budget.tokens, who),
+    cost: cost as number,
   };
 }
 

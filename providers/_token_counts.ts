@@ -44,7 +44,7 @@ function split(promptTokens: number, completionTokens: number): { usage: TokenUs
 }
 
 /** A count as a whole number ≥ 0, or undefined when `value` is not one. */
-function count(value: unknown): number | undefined {
+export function count(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) && value >= 0
     ? Math.round(value)
     : undefined;

@@ -19,6 +19,16 @@
  * assert.equal(model.stats.requests, 0);
  * assert.throws(() => new CloseAI("gpt-4o", 1, { budget: { samples: -1 } }), RangeError);
  * ```
+ *
+ * @example At most 5 euros: the cost is counted at the model's price
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CloseAI } from "../mod.ts";
+ *
+ * const price = { input: 2.3, output: 9.2, currency: "EUR" };
+ * new CloseAI("gpt-4o", 1, { price, budget: { cost: 5 } });
+ * assert.throws(() => new CloseAI("gpt-4o", 1, { budget: { cost: 5 } }), /needs a price/);
+ * ```
  */
 export interface Budget {
   /**
@@ -46,6 +56,15 @@ export interface Budget {
    * served, and the next request fails with an error that says so.
    */
   tokens?: number;
+  /**
+   * Money, in the currency of the model's `price` (which it needs: without
+   * a price, a `cost` limit is a TypeError at construction): the tokens the
+   * server reported at that price (a total without its split at the output
+   * price, never understated), checked like `tokens` when a request is
+   * about to be sent, counting what the requests in flight will cost. Any
+   * amount ≥ 0, e.g. `2.5`.
+   */
+  cost?: number;
 }
 
 /**
@@ -86,7 +105,7 @@ export interface BudgetOptions {
  * assert.equal(limit, "tokens");
  * ```
  */
-export type BudgetLimit = "requests" | "samples" | "tokens";
+export type BudgetLimit = "requests" | "samples" | "tokens" | "cost";
 
 /**
  * A provider refused to send a request that would go past its budget (the
@@ -132,26 +151,29 @@ export class BudgetExceededError extends Error {
    * @param limit The limit reached.
    * @param allowed Its value.
    * @param used What was spent when the request was refused.
-   * @param options `cause`: the failure of a request whose retry was refused.
+   * @param options `cause`: the failure of a request whose retry was refused;
+   * `currency`: the unit of a `cost` limit (default `"USD"`).
    */
   constructor(
     who: string,
     limit: BudgetLimit,
     allowed: number,
     used: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { currency?: string | undefined },
   ) {
     const before = options?.cause === undefined
       ? "a request that"
       : "retrying a failed request (its failure is this error's cause), which";
+    const unit = limit === "cost" ? (options?.currency ?? "USD") : limit;
+    // Money summed from decimal prices: shown to 6 significant digits.
+    const spent = limit === "cost" ? Number(used.toPrecision(6)) : used;
     super(
-      `${who} stopped before ${before} would go past its budget of ${allowed} ${limit} ` +
-        `(${used} ${SPENT[limit]}); the samples already received are served (and stored by ` +
-        `Persistent). If the run really needs more, pass { budget: { ${limit}: ${
-          Math.max(2 * allowed, 1)
-        } } } (or Infinity) to the model's constructor; if not, look for a stream that is ` +
-        `read without take() or a break`,
-      options,
+      `${who} stopped before ${before} would go past its budget of ${allowed} ${unit} ` +
+        `(${spent}${limit === "cost" ? ` ${unit}` : ""} ${SPENT[limit]}); the samples already ` +
+        `received are served (and stored by Persistent). If the run really needs more, pass ` +
+        `{ budget: { ${limit}: ${Math.max(2 * allowed, 1)} } } (or Infinity) to the model's ` +
+        `constructor; if not, look for a stream that is read without take() or a break`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.limit = limit;
     this.allowed = allowed;
@@ -163,4 +185,5 @@ const SPENT: Record<BudgetLimit, string> = {
   requests: "sent so far",
   samples: "received so far",
   tokens: "reported so far",
+  cost: "spent so far",
 };

@@ -7,7 +7,10 @@
 
 /**
  * Request options that change what the model generates; all join the cache
- * key, so two configurations never share a sequence.
+ * key, so two configurations never share a sequence. The names in brackets
+ * are OpenAI's; every provider sends each option under its own API's name
+ * (Anthropic's `stop_sequences`, Gemini's `generationConfig.maxOutputTokens`,
+ * …), and says which options its API has none for.
  *
  * @example
  * ```ts

@@ -34,7 +34,8 @@ export interface HttpOptions {
   /**
    * The API key. Without it, the provider's key variable (e.g.
    * `CLOSEAI_API_KEY`) is read when the first request is sent, never earlier.
-   * It is sent only in the `Authorization` header and never shown.
+   * It is sent only in the API's auth header (`Authorization: Bearer`,
+   * Anthropic's `x-api-key`, Gemini's `x-goog-api-key`) and never shown.
    * @default {the key variable's value}
    */
   apiKey?: string;

@@ -1,6 +1,7 @@
 /**
  * Providers: OpenAI-compatible HTTP models, ready-made wrappers for common
- * endpoints, and Ollama's native API.
+ * endpoints, Ollama's native API, Anthropic's Messages API and the Gemini
+ * API, all on one base ({@linkcode HttpProvider}) that a new API plugs into.
  *
  * @example
  * ```ts
@@ -18,6 +19,17 @@
 export { OpenAICompatible, type OpenAICompatibleOptions } from "./openai_compatible.ts";
 export { AI302, CloseAI, FireworksAI, OpenAI, type ProviderOptions, XMCP } from "./wrappers.ts";
 export { Ollama, type OllamaOptions } from "./ollama.ts";
+export { Anthropic } from "./anthropic.ts";
+export { Gemini } from "./gemini.ts";
+export { HttpProvider, type HttpProviderOptions, type HttpProviderStats } from "./http_provider.ts";
+export type {
+  ApiAnswer,
+  ApiCall,
+  ApiFailure,
+  ApiResponse,
+  ApiTokens,
+  HttpApi,
+} from "./http_api.ts";
 export { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
 export { MissingApiKeyError } from "./missing_api_key_error.ts";
 export {

@@ -4,23 +4,15 @@
  * @module
  */
 
-import {
-  BufferedModel,
-  type BufferedModelOptions,
-  type ProviderStats,
-  type QueryResult,
-} from "../core/buffered_model.ts";
+import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
+import type { Reply } from "../core/reply.ts";
 import { describe } from "../core/_validate.ts";
-import type { BudgetOptions } from "./budget.ts";
-import { Spending } from "./_spending.ts";
-import { generation, keyOptionsOf, messages } from "./_generation.ts";
-import type { GenerationOptions } from "./generation.ts";
-import { HttpClient, parseJson } from "./_http_client.ts";
-import type { HttpOptions } from "./http_options.ts";
-import type { ResponseBody } from "./_response_body.ts";
-import { assertApiTemperature, batchOptions, defined, isRecord } from "./_options.ts";
-import { tokenCounts } from "./_token_counts.ts";
-import { settleSamples } from "./_settle.ts";
+import { argumentsOf, base64Of, toolNameOf } from "./_chat.ts";
+import { openAIFields } from "./_generation.ts";
+import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";
+import { HttpProvider, type HttpProviderOptions } from "./http_provider.ts";
+import { parseJson } from "./_http_client.ts";
+import { defined, isRecord } from "./_options.ts";
 
 /**
  * Options of {@linkcode Ollama}: batching, connection, generation and
@@ -40,14 +32,48 @@ import { settleSamples } from "./_settle.ts";
  * assert.deepEqual(model.keyOptions, { options: { num_ctx: 8192 } });
  * ```
  */
-export interface OllamaOptions
-  extends BufferedModelOptions, HttpOptions, GenerationOptions, BudgetOptions {}
+export interface OllamaOptions extends Omit<HttpProviderOptions, "apiKeyVariable"> {}
+
+/** Ollama's native chat API. */
+const OLLAMA_CHAT: HttpApi = {
+  defaultBaseUrl: "http://localhost:11434",
+  maxTemperature: 2,
+  // Ollama serves a few requests of one model at once (OLLAMA_NUM_PARALLEL) and queues the rest.
+  defaultBatch: 4,
+  batchLimit: Infinity,
+  batched: false,
+  reserved: ["model", "messages", "stream"],
+  fields: (options, who) => ollamaFields(openAIFields(options), who),
+  path: () => "/api/chat",
+  body: ({ model, temperature, chat, fields, who }: ApiCall) => {
+    const { options, ...rest } = fields;
+    return {
+      ...rest,
+      model,
+      messages: messagesOf(chat, who),
+      ...(chat.tools === undefined ? {} : { tools: toolsOf(chat.tools, rest.tools) }),
+      stream: true,
+      options: { ...(isRecord(options) ? options : {}), temperature },
+    };
+  },
+  read: readStream,
+};
 
 /**
  * A model served by Ollama (`POST {baseUrl}/api/chat`, streamed NDJSON).
  *
+ * A chat is sent in Ollama's form: its system prompt as a `system`
+ * message, images as base64 `images` of their message, tool calls with
+ * their arguments as objects, each tool result with the `tool_name` of the
+ * call it answers, and the tools as `function` tools. A reply's text is the
+ * streamed `message.content`, its reasoning `message.thinking` (with
+ * `think: true` in `params`), its tool calls `message.tool_calls` (named
+ * `call_0`, `call_1`, … when Ollama gives no id), its finish reason
+ * `done_reason`.
+ *
  * Ollama has no `n`: a request for n samples sends n concurrent chats
- * (at most `maxConcurrency` at a time). Token counts come from
+ * (at most `maxConcurrency` at a time); `maxBatch` defaults to 4 (a server
+ * runs a few chats of a model at once and queues the rest). Token counts come from
  * `prompt_eval_count` and `eval_count`; when one is left out (older servers
  * do for a cached prompt), the chat's usage is unknown, never 0, and a
  * `tokens` budget cannot be kept. No API key is needed; `apiKey` is
@@ -77,15 +103,7 @@ export interface OllamaOptions
  * );
  * ```
  */
-export class Ollama extends BufferedModel {
-  /** Generation options that join the cache key; undefined when none are set. */
-  readonly keyOptions: Readonly<Record<string, unknown>> | undefined;
-  #client: HttpClient;
-  #budget: Spending;
-  #fields: Record<string, unknown>;
-  #system: string | undefined;
-  #requests = 0;
-
+export class Ollama extends HttpProvider {
   /**
    * Creates the model; nothing is sent until a sample is needed.
    *
@@ -94,93 +112,101 @@ export class Ollama extends BufferedModel {
    * @param options Server, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: OllamaOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Ollama "${name}": options must be an object, got ${describe(options)}; ` +
-          `pass e.g. { maxBatch: 4 }, or leave them out`,
-      );
-    }
-    super(name, temperature, batchOptions(options));
-    const label = `Ollama "${name}"`;
-    assertApiTemperature(label, temperature);
-    const chosen = generation(options, ["model", "messages", "stream"], label);
-    this.#fields = ollamaFields(chosen.fields, label);
-    this.#system = chosen.system;
-    this.keyOptions = keyOptionsOf({ fields: this.#fields, system: chosen.system });
-    this.#client = new HttpClient(options, {
-      label,
-      defaultBaseUrl: "http://localhost:11434",
-      onRetry: () => this.countRetry(),
-    });
-    this.#budget = new Spending(options, label);
+    super(name, temperature, options, OLLAMA_CHAT);
   }
+}
 
-  /** Where requests go, without a trailing slash. */
-  get baseUrl(): string {
-    return this.#client.baseUrl;
+function messagesOf(chat: Chat, who: string): unknown[] {
+  const turns = chat.messages.map((message, k) => messageOf(chat, message, k, who));
+  return chat.system === undefined ? turns : [{ role: "system", content: chat.system }, ...turns];
+}
+
+function messageOf(chat: Chat, message: Message, k: number, who: string): Record<string, unknown> {
+  const { role, content, toolCalls = [] } = message;
+  const { text, images } = split(content);
+  const turn: Record<string, unknown> = { role, content: text };
+  if (images.length > 0) turn.images = images;
+  if (toolCalls.length > 0) {
+    turn.tool_calls = toolCalls.map((call) => ({
+      function: { name: call.name, arguments: argumentsOf(call, who) },
+    }));
   }
+  if (role === "tool") turn.tool_name = toolNameOf(chat, k, who);
+  return turn;
+}
 
-  /** HTTP requests answered with samples, retries, and samples received. */
-  override get stats(): Readonly<ProviderStats> {
-    return { ...super.stats, requests: this.#requests };
-  }
+/** Ollama's message text and its images (base64), from a content. */
+function split(content: string | Part[]): { text: string; images: string[] } {
+  if (typeof content === "string") return { text: content, images: [] };
+  const text = content.flatMap((p) => p.type === "text" ? [p.text] : []).join("");
+  return { text, images: content.flatMap((p) => p.type === "image" ? [base64Of(p)] : []) };
+}
 
-  /** Fetches `n` samples with `n` concurrent chats. */
-  protected query(prompt: string, n: number): Promise<QueryResult> {
-    return settleSamples(Array.from({ length: n }, () => this.#chat(prompt)));
-  }
+/** The chat's tools as function tools, after those set in params. */
+function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
+  const functions = tools.map(({ name, description, parameters }) => ({
+    type: "function",
+    function: { name, ...(description === undefined ? {} : { description }), parameters },
+  }));
+  return [...(Array.isArray(own) ? own : []), ...functions];
+}
 
-  #chat(prompt: string): Promise<QueryResult> {
-    const { options, ...rest } = this.#fields;
-    const body = {
-      ...rest,
-      model: this.name,
-      messages: messages(prompt, this.#system),
-      stream: true,
-      options: { ...(isRecord(options) ? options : {}), temperature: this.temperature },
-    };
-    return this.#budget.request(1, async (ticket) => {
-      const answer = await this.#client.post("/api/chat", {
-        admit: ticket.admit,
-        body: () => body,
-        read: (response, stream) => this.#read(response, stream),
+/** Joins the streamed message parts; the last line carries the token counts. */
+async function readStream(response: ApiResponse): Promise<ApiAnswer> {
+  let text = "";
+  let thinking = "";
+  const toolCalls: ToolCall[] = [];
+  for await (const line of lines(response.chunks())) {
+    const chunk = parseJson(line);
+    if (!isRecord(chunk) || chunk.error !== undefined) {
+      // A failure after the headers: the server gave up mid-stream.
+      throw response.fail({
+        message: "a stream line that is not a chat chunk",
+        code: "stream_error",
+        status: 500,
+        raw: line,
+        parsed: chunk,
       });
-      this.#requests++;
-      return answer;
-    });
-  }
-
-  /** Joins the streamed message parts; the last line carries the token counts. */
-  async #read(response: Response, body: ResponseBody): Promise<QueryResult> {
-    let text = "";
-    for await (const line of lines(body.chunks())) {
-      const chunk = parseJson(line);
-      if (!isRecord(chunk) || chunk.error !== undefined) {
-        // A failure after the headers: the server gave up mid-stream.
-        throw this.#client.errorFrom(response, line, chunk, {
-          message: "a stream line that is not a chat chunk",
-          code: "stream_error",
-          status: 500,
-        });
-      }
-      if (isRecord(chunk.message) && typeof chunk.message.content === "string") {
-        text += chunk.message.content;
-      }
-      if (chunk.done === true) {
-        // Older servers leave prompt_eval_count out when the prompt was cached: unknown, not 0.
-        return {
-          samples: [text],
-          ...tokenCounts(chunk.prompt_eval_count, chunk.eval_count, undefined),
-        };
+    }
+    const message = isRecord(chunk.message) ? chunk.message : {};
+    if (typeof message.content === "string") text += message.content;
+    if (typeof message.thinking === "string") thinking += message.thinking;
+    if (Array.isArray(message.tool_calls)) {
+      for (const call of message.tool_calls.filter(isRecord)) {
+        toolCalls.push(toolCallOf(call, toolCalls.length));
       }
     }
-    throw this.#client.errorFrom(response, text, undefined, {
-      message: "the stream ended before its final (done) line",
-      code: "truncated_stream",
-      status: 0,
-      hint: "the connection closed mid-answer; check the Ollama server's log if it keeps happening",
-    });
+    if (chunk.done === true) {
+      const reply: Reply = { text, toolCalls };
+      if (thinking !== "") reply.reasoning = thinking;
+      if (typeof chunk.done_reason === "string") reply.finishReason = chunk.done_reason;
+      if (typeof chunk.model === "string") reply.model = chunk.model;
+      // Older servers leave prompt_eval_count out when the prompt was cached: unknown, not 0.
+      return {
+        replies: [reply],
+        tokens: { input: chunk.prompt_eval_count, output: chunk.eval_count },
+      };
+    }
   }
+  throw response.fail({
+    message: "the stream ended before its final (done) line",
+    code: "truncated_stream",
+    status: 0,
+    hint: "the connection closed mid-answer; check the Ollama server's log if it keeps happening",
+    raw: text,
+  });
+}
+
+function toolCallOf(call: Record<string, unknown>, k: number): ToolCall {
+  const fn = isRecord(call.function) ? call.function : {};
+  const args = fn.arguments;
+  return {
+    // Ollama names no call (newer versions may): one by position in the reply.
+    id: typeof call.id === "string" && call.id !== "" ? call.id : `call_${k}`,
+    name: typeof fn.name === "string" ? fn.name : "",
+    // Ollama sends the arguments as an object: their JSON text.
+    arguments: typeof args === "string" ? args : JSON.stringify(args ?? {}),
+  };
 }
 
 /** The non-empty lines of an NDJSON body. */

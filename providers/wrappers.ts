@@ -24,12 +24,53 @@ import { OpenAICompatible, type OpenAICompatibleOptions } from "./openai_compati
  */
 export type ProviderOptions = Omit<OpenAICompatibleOptions, "apiKeyVariable">;
 
+/** Where each ready-made provider is, and how many samples one request may ask for. */
+const ENDPOINTS = {
+  AI302: {
+    baseUrl: "https://api.302.ai/v1",
+    keyVariable: "AI302_API_KEY",
+    batch: 8,
+    limit: Infinity,
+  },
+  CloseAI: {
+    baseUrl: "https://api.openai-proxy.org/v1",
+    keyVariable: "CLOSEAI_API_KEY",
+    batch: 8,
+    limit: Infinity,
+  },
+  FireworksAI: {
+    baseUrl: "https://api.fireworks.ai/inference/v1",
+    keyVariable: "FIREWORKS_API_KEY",
+    batch: 128,
+    limit: 128,
+  },
+  XMCP: { baseUrl: "https://llm.xmcp.ltd", keyVariable: "XMCP_API_KEY", batch: 8, limit: Infinity },
+  // OpenAI's and Fireworks' n go up to 128.
+  OpenAI: {
+    baseUrl: "https://api.openai.com/v1",
+    keyVariable: "OPENAI_API_KEY",
+    batch: 128,
+    limit: 128,
+  },
+} as const;
+
 function endpoint(
+  provider: keyof typeof ENDPOINTS,
+  name: string,
   options: ProviderOptions,
-  baseUrl: string,
-  apiKeyVariable: string,
 ): OpenAICompatibleOptions {
-  return { ...options, baseUrl: options.baseUrl ?? baseUrl, apiKeyVariable };
+  // Not options: the base class says what to pass.
+  if (typeof options !== "object" || options === null) return options;
+  const { baseUrl, keyVariable, batch, limit } = ENDPOINTS[provider];
+  const maxBatch = options.maxBatch ?? batch;
+  if (typeof maxBatch === "number" && maxBatch > limit) {
+    throw new RangeError(
+      `${provider} "${name}": maxBatch must be at most ${limit}, the most samples one request ` +
+        `can ask for (n), got ${maxBatch}; pass a maxBatch from 1 to ${limit} (a larger batch is ` +
+        "split into requests of at most maxBatch)",
+    );
+  }
+  return { ...options, baseUrl: options.baseUrl ?? baseUrl, apiKeyVariable: keyVariable, maxBatch };
 }
 
 /**
@@ -56,7 +97,7 @@ export class AI302 extends OpenAICompatible {
    * @param options Alias, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: ProviderOptions = {}) {
-    super(name, temperature, endpoint(options, "https://api.302.ai/v1", "AI302_API_KEY"));
+    super(name, temperature, endpoint("AI302", name, options));
   }
 }
 
@@ -84,11 +125,7 @@ export class CloseAI extends OpenAICompatible {
    * @param options Alias, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: ProviderOptions = {}) {
-    super(
-      name,
-      temperature,
-      endpoint(options, "https://api.openai-proxy.org/v1", "CLOSEAI_API_KEY"),
-    );
+    super(name, temperature, endpoint("CloseAI", name, options));
   }
 }
 
@@ -117,11 +154,7 @@ export class FireworksAI extends OpenAICompatible {
    * @param options Alias, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: ProviderOptions = {}) {
-    super(
-      name,
-      temperature,
-      endpoint(options, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
-    );
+    super(name, temperature, endpoint("FireworksAI", name, options));
   }
 }
 
@@ -148,7 +181,7 @@ export class XMCP extends OpenAICompatible {
    * @param options Alias, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: ProviderOptions = {}) {
-    super(name, temperature, endpoint(options, "https://llm.xmcp.ltd", "XMCP_API_KEY"));
+    super(name, temperature, endpoint("XMCP", name, options));
   }
 }
 
@@ -176,6 +209,6 @@ export class OpenAI extends OpenAICompatible {
    * @param options Alias, batch limit, retries, generation options, …
    */
   constructor(name: string, temperature: number, options: ProviderOptions = {}) {
-    super(name, temperature, endpoint(options, "https://api.openai.com/v1", "OPENAI_API_KEY"));
+    super(name, temperature, endpoint("OpenAI", name, options));
   }
 }

@@ -3,9 +3,16 @@
 // The recordings are third-party data: they are read in place, never copied.
 
 import assert from "node:assert/strict";
-import { collect } from "../mod.ts";
+import { collect, type Prompt, type QueryResult, type Reply } from "../mod.ts";
 import { OpenAICompatible, ProviderError } from "../providers/mod.ts";
 import { OpenAIServer, type RecordedExchange } from "./openai_server.ts";
+
+/** `query` in reach of a test: the replies, whole, of one request. */
+class Probe extends OpenAICompatible {
+  ask(prompt: Prompt, n: number): Promise<QueryResult> {
+    return this.query(prompt, n);
+  }
+}
 
 const DIR = "../shared/fixtures/providers";
 
@@ -16,6 +23,10 @@ type Outcome =
     yields: string[];
     tokens: [number, number];
     n?: number;
+    /** What each reply holds beyond its text (`{}`: nothing); its text is the sample's. */
+    replies: Omit<Reply, "text">[];
+    /** Reasoning and cached tokens the usage details reported, where it reported them. */
+    details?: { reasoningTokens?: number; cachedTokens?: number };
   }
   | {
     throws: {
@@ -31,6 +42,13 @@ type Outcome =
     requests?: number;
   };
 
+const stop = (model: string) => ({ toolCalls: [], finishReason: "stop", model });
+const weather = (id: string, args: string) => ({
+  id,
+  name: "get_current_weather",
+  arguments: args,
+});
+
 const OUTCOMES: Record<string, Outcome> = {
   "azure-404-deployment.json": {
     throws: {
@@ -44,7 +62,13 @@ const OUTCOMES: Record<string, Outcome> = {
     // The only choice has no message: a typed error, never "null".
     throws: { status: 200, code: "no_content", message: /finish_reason: content_filter/ },
   },
-  "azure-n2.json": { n: 2, yields: ["Atlantic Ocean", "Atlantic Ocean"], tokens: [24, 4] },
+  "azure-n2.json": {
+    n: 2,
+    yields: ["Atlantic Ocean", "Atlantic Ocean"],
+    tokens: [24, 4],
+    // The deployment decides the model: not the one asked for.
+    replies: [stop("gpt-4-32k"), stop("gpt-4-32k")],
+  },
   "azure-prompt-filter-400.json": {
     // HTTP 200 whose body is an error with "status": 400: not retried.
     throws: {
@@ -61,6 +85,11 @@ const OUTCOMES: Record<string, Outcome> = {
   "deepseek-reasoning.json": {
     yields: ["Crossing the street safely involves careful observation…"],
     tokens: [12, 789],
+    replies: [{
+      ...stop("deepseek-reasoner"),
+      reasoning: "Okay, the user is asking how to cross the street.…",
+    }],
+    details: { reasoningTokens: 415, cachedTokens: 0 },
   },
   "fireworks-400-extra-inputs.json": {
     throws: {
@@ -79,7 +108,11 @@ const OUTCOMES: Record<string, Outcome> = {
   "ollama-v1-404.json": {
     throws: { status: 404, code: undefined, type: "api_error", message: /try pulling it first/ },
   },
-  "ollama-v1-basic.json": { yields: ["The Atlantic Ocean."], tokens: [46, 5] },
+  "ollama-v1-basic.json": {
+    yields: ["The Atlantic Ocean."],
+    tokens: [46, 5],
+    replies: [stop("qwen2.5:0.5b")],
+  },
   "openai-400-context-length.json": {
     throws: {
       status: 400,
@@ -142,7 +175,12 @@ const OUTCOMES: Record<string, Outcome> = {
       message: /server had an error/,
     },
   },
-  "openai-length.json": { yields: ['{"'], tokens: [79, 1] },
+  "openai-length.json": {
+    yields: ['{"'],
+    tokens: [79, 1],
+    replies: [{ toolCalls: [], finishReason: "length", model: "gpt-4o-2024-08-06" }],
+    details: { reasoningTokens: 0 },
+  },
   "openai-n2-basic.json": {
     n: 2,
     yields: [
@@ -150,10 +188,23 @@ const OUTCOMES: Record<string, Outcome> = {
       "This is a test. How can I assist you further?",
     ],
     tokens: [12, 24],
+    replies: [stop("gpt-4o-mini-2024-07-18"), stop("gpt-4o-mini-2024-07-18")],
+    details: { reasoningTokens: 0, cachedTokens: 0 },
   },
   "openai-n2-tool-calls.json": {
+    // Every choice only calls a tool: two replies with the text "".
     n: 2,
-    throws: { status: 200, code: "no_content", message: /finish_reason: tool_calls, tool_calls/ },
+    yields: ["", ""],
+    tokens: [85, 38],
+    replies: [
+      weather("call_QBWKP8I5koNc0ROM5661dcSs", '{"location":"San Francisco, CA"}'),
+      weather("call_QI8NbipZ0Yi6ViWlT1WeaLLL", '{"location":"San Francisco, CA"}'),
+    ].map((call) => ({
+      toolCalls: [call],
+      finishReason: "tool_calls",
+      model: "gpt-3.5-turbo-0125",
+    })),
+    details: { reasoningTokens: 0, cachedTokens: 0 },
   },
   "openai-n3-structured-output.json": {
     n: 3,
@@ -163,14 +214,32 @@ const OUTCOMES: Record<string, Outcome> = {
       '{"city":"San Francisco","temperature":63.0,"units":"f"}',
     ],
     tokens: [79, 44],
+    replies: Array(3).fill(stop("gpt-4o-2024-08-06")),
+    details: { reasoningTokens: 0 },
   },
   "openai-refusal.json": {
-    // content null with a refusal: the refusal text is the sample.
+    // content null with a refusal: the refusal text is the sample, and the refusal.
     yields: ["I'm very sorry, but I can't assist with that."],
     tokens: [79, 12],
+    replies: [{
+      ...stop("gpt-4o-2024-08-06"),
+      refusal: "I'm very sorry, but I can't assist with that.",
+    }],
+    details: { reasoningTokens: 0 },
   },
   "openai-tool-calls-content-null.json": {
-    throws: { status: 200, code: "no_content", message: /finish_reason: tool_calls/ },
+    // Two parallel calls in one reply, in order, their arguments exactly as received.
+    yields: [""],
+    tokens: [75, 51],
+    replies: [{
+      toolCalls: [
+        weather("call_eqbDFUdPqay2WjsSzZEiAn0U", '{"location": "Seattle, WA"}'),
+        weather("call_tn3sgasg6GaftTdancBYJNJN", '{"location": "San Francisco, CA"}'),
+      ],
+      finishReason: "tool_calls",
+      model: "gpt-4o-mini-2024-07-18",
+    }],
+    details: { reasoningTokens: 0, cachedTokens: 0 },
   },
   "openrouter-401.json": {
     throws: { status: 401, code: "401", message: /No cookie auth credentials found/ },
@@ -186,18 +255,30 @@ const OUTCOMES: Record<string, Outcome> = {
     // ~3 KB of blank lines before the JSON.
     yields: ["The capital of France is **Paris**.…"],
     tokens: [10, 261],
+    // No finish_reason in the choice: the reply has none.
+    replies: [{ toolCalls: [], model: "deepseek/deepseek-r1" }],
   },
   "openrouter-length-native-finish-reason.json": {
     yields: ["The CAP theorem is a fundamental principle in distributed systems…"],
     tokens: [2168, 100],
+    // reasoning: null is no reasoning.
+    replies: [{ toolCalls: [], finishReason: "length", model: "google/gemini-2.5-flash" }],
+    details: { reasoningTokens: 0, cachedTokens: 2161 },
   },
   "together-finish-eos.json": {
     yields: [" Why don't we ever hear secrets at a OpenTelemetry convention?…"],
     tokens: [18, 35],
+    replies: [{
+      toolCalls: [],
+      finishReason: "eos",
+      model: "mistralai/Mixtral-8x7B-Instruct-v0.1",
+    }],
   },
   "vllm-basic.json": {
     yields: ["Why did the OpenTelemetry metric go to therapy?…"],
     tokens: [43, 36],
+    // tool_calls: [] is no tool call.
+    replies: [stop("meta-llama/Llama-3.2-1B-Instruct")],
   },
 };
 
@@ -238,6 +319,7 @@ async function replayThrough(server: OpenAIServer, file: string, outcome: Outcom
     samples.forEach((s, i) => assert.ok(matches(s, outcome.yields[i]!), `sample ${i}: ${s}`));
     assert.deepEqual(model.totalTokenCount(), outcome.tokens);
     assert.equal(server.requests.length, 1);
+    await checkReplies(server, outcome, samples);
     return;
   }
   const error = await drawn.then(
@@ -253,6 +335,32 @@ async function replayThrough(server: OpenAIServer, file: string, outcome: Outcom
   if (!("code" in fields) && error.code !== undefined) assert.ok(typeof error.code === "string");
   assert.ok(!/\bnull\b/.test(error.providerMessage), "no 'null' in the message");
   assert.equal(server.requests.length, outcome.requests ?? 1);
+}
+
+/** The whole replies of the same recording, through `query`. */
+async function checkReplies(
+  server: OpenAIServer,
+  outcome: Extract<Outcome, { yields: string[] }>,
+  samples: string[],
+) {
+  const n = outcome.n ?? 1;
+  const probe = new Probe("recorded-model", 1, { baseUrl: server.url, maxBatch: n, maxRetries: 0 });
+  const { samples: replies } = await probe.ask("a recorded prompt", n);
+  assert.equal(replies.length, outcome.replies.length);
+  replies.forEach((reply, i) => {
+    assert.ok(typeof reply !== "string", "a reply, not a string");
+    const { text, reasoning, ...rest } = reply;
+    assert.equal(text, samples[i], `reply ${i}'s text is sample ${i}`);
+    const { reasoning: expected, ...fields } = outcome.replies[i]!;
+    assert.deepEqual(rest, fields, `reply ${i}`);
+    assert.equal(reasoning === undefined, expected === undefined, `reply ${i}'s reasoning`);
+    if (expected !== undefined) assert.ok(matches(reasoning!, expected), reasoning);
+  });
+  const { reasoningTokens, cachedTokens } = probe.stats;
+  assert.deepEqual(
+    { reasoningTokens, cachedTokens },
+    { reasoningTokens: undefined, cachedTokens: undefined, ...outcome.details },
+  );
 }
 
 const inCi = Deno.env.get("CI") === "true";
@@ -274,7 +382,7 @@ if (!present(DIR)) {
   const files = [...Deno.readDirSync(DIR)]
     .map((e) => e.name)
     .filter((name) => name.endsWith(".json"))
-    // Anthropic's and Gemini's recordings speak other APIs: their own tests replay them.
+    // Anthropic's and Gemini's recordings: anthropic_test.ts and gemini_test.ts replay them.
     .filter((name) => !/^(anthropic|gemini)-/.test(name))
     .sort();
   const replayable = files.filter((file) => !isStreaming(load(file)));

@@ -7,10 +7,13 @@ export interface RecordedExchange {
   request: { method?: string; host?: string; path?: string; body?: unknown };
   response: {
     status: number;
-    headers: Record<string, string>;
+    /** Names as recorded (any case); a header sent several times is a list. */
+    headers: Record<string, string | string[]>;
     body?: unknown;
     body_text?: string;
     sse_lines?: string[];
+    /** How the SSE lines were separated: "\n" unless said. */
+    sse_line_terminator?: string;
   };
 }
 
@@ -57,6 +60,8 @@ export interface LoggedRequest {
   path: string;
   body: Record<string, unknown>;
   authorization: string | null;
+  /** Every header of the request. */
+  headers: Headers;
   /** The `n` asked for (1 when absent). */
   n: number;
   /** When it arrived (performance.now()). */
@@ -166,6 +171,7 @@ export class OpenAIServer {
       path: url.pathname,
       body,
       authorization: request.headers.get("authorization"),
+      headers: request.headers,
       n,
       at: performance.now(),
     });
@@ -413,9 +419,17 @@ function completionOf(bytes: number): Uint8Array<ArrayBuffer>[] {
 
 /** The recorded response, replayed byte for byte where the recording allows. */
 export function replay(exchange: RecordedExchange): Response {
-  const { status, headers, body, body_text, sse_lines } = exchange.response;
-  const kept = Object.entries(headers).filter(([name]) => !HOP_HEADERS.includes(name));
-  const text = body_text ?? (sse_lines !== undefined ? sse_lines.join("\n") : JSON.stringify(body));
+  const { status, headers, body, body_text, sse_lines, sse_line_terminator } = exchange.response;
+  const kept = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (HOP_HEADERS.includes(name.toLowerCase())) continue;
+    for (const one of [value].flat()) kept.append(name, one);
+  }
+  // A recording without its body (body: null) is served without one.
+  const text = body_text ??
+    (sse_lines !== undefined
+      ? sse_lines.join(sse_line_terminator ?? "\n")
+      : (body === null ? "" : JSON.stringify(body)));
   return new Response(text, { status, headers: kept });
 }
 

@@ -422,3 +422,95 @@ Deno.test("a request waiting for its budget ends when the model's signal aborts"
   }
   assert.equal(calls, 1);
 });
+
+Deno.test("a cost budget without a price is refused at construction, naming price", () => {
+  const make = (options: Record<string, unknown>) =>
+    new OpenAICompatible("m", 1, { baseUrl: "http://127.0.0.1:9/v1", ...options });
+  assert.throws(
+    () => make({ budget: { cost: 5 } }),
+    (error: Error) =>
+      error instanceof TypeError &&
+      /budget\.cost needs a price/.test(error.message) &&
+      /price: \{ input: 2\.5, output: 10 \}/.test(error.message),
+  );
+  for (const bad of [-1, NaN]) {
+    assert.throws(
+      () => make({ budget: { cost: bad }, price: { input: 1, output: 1 } }),
+      RangeError,
+    );
+  }
+  assert.throws(() => make({ budget: { cost: "5" }, price: { input: 1, output: 1 } }), TypeError);
+  make({ budget: { cost: 0.25 }, price: { input: 1, output: 1 } });
+  make({ budget: { cost: Infinity } });
+});
+
+Deno.test("a cost budget in the price's currency is checked before each request", async () => {
+  await withServer({}, async (server) => {
+    // Each request: 5 prompt tokens, 1 completion token; at 100,000 and 500,000 EUR per
+    // million tokens that is 0.5 + 0.5 = 1 EUR a request.
+    const model = new OpenAICompatible("m", 1, {
+      baseUrl: server.url,
+      price: { input: 100_000, output: 500_000, currency: "EUR" },
+      budget: { cost: 2.5 },
+    });
+    const stream = model.sample("hello");
+    assert.deepEqual(await next(stream, 3), ["hello#0", "hello#1", "hello#2"]);
+    const error = await failure(() => stream.next(), BudgetExceededError);
+    assert.equal(error.limit, "cost");
+    assert.equal(error.allowed, 2.5);
+    assert.equal(error.used, 3);
+    assert.match(error.message, /budget of 2\.5 EUR \(3 EUR spent so far\)/);
+    assert.match(error.message, /\{ budget: \{ cost: 5 \} \}/);
+    assert.equal(server.requests.length, 3);
+  });
+});
+
+Deno.test("a cost budget holds under 400 concurrent streams, counting what is in flight", async () => {
+  // 1,000 tokens a response at 1 USD per million prompt and 4 per million completion tokens:
+  // 200 × 1 + 800 × 4 = 3,400 µUSD each; a budget of 0.034 USD fits 10.
+  const server = scripted((n, call) =>
+    completion(n, call, { prompt_tokens: 200, completion_tokens: 800, total_tokens: 1000 })
+  );
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    price: { input: 1, output: 4 },
+    budget: { cost: 0.034 },
+  });
+  const { served, refused } = await concurrently(model, 400);
+  assert.equal(server.calls(), 10);
+  assert.equal(served, 10);
+  assert.ok(refused.every((e) => e.limit === "cost"));
+  assert.ok(model.stats.cost! <= 0.034 + 1e-12, `${model.stats.cost}`);
+});
+
+Deno.test("a cost budget: a total without its split is spent at the output price", async () => {
+  const server = scripted((n, call) => completion(n, call, { total_tokens: 1_000 }));
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    price: { input: 1, output: 1_000 },
+    budget: { cost: 1.5 },
+  });
+  const stream = model.sample("p");
+  assert.equal((await next(stream, 2)).length, 2); // 1 USD each: never understated
+  const error = await failure(() => stream.next(), BudgetExceededError);
+  assert.deepEqual([error.limit, error.used], ["cost", 2]);
+});
+
+Deno.test("a cost budget with a server that reports no usage stops after the first answer", async () => {
+  const server = scripted((n, call) => completion(n, call));
+  const model = new OpenAICompatible("m", 1, {
+    baseUrl: "http://127.0.0.1:9/v1",
+    fetch: server.fetch,
+    price: { input: 1, output: 1 },
+    budget: { cost: 100 },
+  });
+  const stream = model.sample("p");
+  assert.equal((await next(stream, 1)).length, 1);
+  await assert.rejects(
+    stream.next(),
+    /cannot keep its budget of 100 USD: the server reported no token/,
+  );
+  assert.equal(server.calls(), 1);
+});

@@ -344,7 +344,7 @@ Deno.test("a ProviderError for any error status says what to do", async () => {
   assert.equal(error.code, "no_content");
   assert.match(
     error.message,
-    /content_filter.*; a content filter or a tool call can leave no text/,
+    /content_filter.*; a content filter can leave no text/,
   );
 });
 
