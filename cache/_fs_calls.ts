@@ -25,7 +25,7 @@ import { decodeUtf8 } from "./_utf8.ts";
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir, { offload: "always" });
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * assert.deepEqual(await store.append(key, 0, ["92"], "p"), ["92"]);
+ * assert.deepEqual(await store.append(key, { from: 0, samples: ["92"], prompt: "p" }), ["92"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -18,7 +18,7 @@
 // never the samples. Only a regular file is opened: a link, a FIFO or a
 // folder by its name is refused, naming it.
 
-import { asRecord } from "../core/_usage.ts";
+import { asRecord } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { FileCalls, Maybe } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";

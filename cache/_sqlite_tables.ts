@@ -11,10 +11,11 @@
 import type { DatabaseSync } from "node:sqlite";
 import { assertSequenceKey, describeKey } from "./_key_path.ts";
 import { type Connection, hasTable, transaction } from "./_sqlite_file.ts";
-import { recordsOf, type Usages } from "../core/_usage.ts";
+import type { Usages } from "../core/_usage.ts";
+import { recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
-import type { PromptEntry, SequenceKey } from "./store.ts";
+import type { PromptEntry, SequenceKey, StoreWrite } from "./store.ts";
 
 /** How many prompts one listing query reads. */
 export const LIST_PAGE = 500;
@@ -90,7 +91,7 @@ const encoder = new TextEncoder();
  * prepareFile(connection, "cache.db");
  * const tables = new SqliteTables(connection, "sqlite:cache.db");
  * const key = { model: "gpt-4o_1", hash: "ab".repeat(32) };
- * assert.deepEqual(tables.append(key, 0, ["x", "a\0b"], "p"), ["x", "a\0b"]);
+ * assert.deepEqual(tables.append(key, { from: 0, samples: ["x", "a\0b"], prompt: "p" }), ["x", "a\0b"]);
  * assert.deepEqual(tables.load(key, 1), ["a\0b"]);
  * assert.equal(tables.nextModel(""), "gpt-4o_1");
  * assert.deepEqual(tables.prompts("gpt-4o_1", ""), [{ hash: key.hash, prompt: "p" }]);
@@ -159,14 +160,9 @@ export class SqliteTables {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
-  append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage?: Usages,
-  ): string[] {
-    return this.#write(key, from, samples, prompt, (id) => {
+  append(key: SequenceKey, write: StoreWrite): string[] {
+    const { from, samples, usage } = write;
+    return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "append");
       const result = from < next ? this.#readFrom(id, key, from) : [];
       const at = samples.map((_, k) => next + k);
@@ -184,14 +180,9 @@ export class SqliteTables {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
-  place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage?: Usages,
-  ): string[] {
-    return this.#write(key, from, samples, prompt, (id) => {
+  place(key: SequenceKey, write: StoreWrite): string[] {
+    const { from, samples, usage } = write;
+    return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "place");
       // Indices stay contiguous: those below `next` are taken, the others free.
       const held = this.#readFrom(id, key, from, samples.length);
@@ -228,9 +219,7 @@ export class SqliteTables {
    */
   #write(
     key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
+    { from, samples, prompt }: StoreWrite,
     work: (id: number) => string[],
   ): string[] {
     const id = this.#id(key);

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { usageAt, UsageTally } from "../core/_usage.ts";
+import { UsageTally } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { assertSequenceKey } from "./_key_path.ts";
 import { comparePrompts, naturalCompare } from "./_prompt_order.ts";
 import type { Store } from "./store.ts";

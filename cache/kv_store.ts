@@ -55,13 +55,13 @@ import {
   type Stored,
   usageKeyPrefix,
 } from "./_kv_rows.ts";
-import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
+import { asRecord, recordsOf } from "../core/usage_records.ts";
+import type { UsageRecord } from "../core/usage.ts";
 import { permissionHint } from "./_permission_hint.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
 /** Options of {@linkcode KvStore.open}. */
 export interface KvStoreOptions {
@@ -129,8 +129,8 @@ const encoder = new TextEncoder();
  * const a = await KvStore.open(`${dir}/cache.kv`);
  * const b = await KvStore.open(`${dir}/cache.kv`);
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * await a.append(key, 0, ["x"], "p");
- * assert.equal((await b.append(key, 0, ["y"], "p")).join(), "x,y");
+ * await a.append(key, { from: 0, samples: ["x"], prompt: "p" });
+ * assert.equal((await b.append(key, { from: 0, samples: ["y"], prompt: "p" })).join(), "x,y");
  * await a.close();
  * await b.close();
  * await Deno.remove(dir, { recursive: true });
@@ -167,11 +167,11 @@ export class KvStore implements Store {
    * await assert.rejects(KvStore.open(`${dir}/none.kv`, { readOnly: true }), Deno.errors.NotFound);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
    * const writer = await KvStore.open(`${dir}/cache.kv`);
-   * await writer.append(key, 0, ["x"], "p");
+   * await writer.append(key, { from: 0, samples: ["x"], prompt: "p" });
    * await writer.close();
    * const reader = await KvStore.open(`${dir}/cache.kv`, { readOnly: true });
    * assert.deepEqual(await reader.load(key, 0), ["x"]);
-   * await assert.rejects(reader.append(key, 1, ["y"]), TypeError);
+   * await assert.rejects(reader.append(key, { from: 1, samples: ["y"] }), TypeError);
    * await reader.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
@@ -256,13 +256,8 @@ export class KvStore implements Store {
    * atomically, and returns the samples from `from` up to the last one it
    * stored, other writers' included.
    */
-  async append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     const prefix = sampleKeyPrefix(key);
     if (this.#readOnly) throw this.#refusal();
     const usagePrefix = usageKeyPrefix(key);
@@ -333,20 +328,15 @@ export class KvStore implements Store {
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await KvStore.open(`${dir}/cache.kv`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
-   * await store.append(key, 0, ["x"], "p");
+   * await store.append(key, { from: 0, samples: ["x"], prompt: "p" });
    * // Index 0 keeps "x"; "z" lands at index 1.
-   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
+   * assert.deepEqual(await store.place(key, { from: 0, samples: ["y", "z"], prompt: "p" }), ["x", "z"]);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     const prefix = sampleKeyPrefix(key);
     const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
@@ -525,7 +515,7 @@ function openingFailure(error: unknown, file: string | undefined): unknown {
 function usageRows(
   prefix: Deno.KvKey,
   at: number,
-  usage: Usages | undefined,
+  usage: StoreWrite["usage"],
 ): [Deno.KvKey, UsageRecord][] {
   if (usage === undefined) return [];
   const indices = usage.map((_, k) => at + k);

@@ -36,8 +36,25 @@ export {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 export { FsStore, type FsStoreOptions } from "./fs_store.ts";
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type {
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreProblem,
+  StoreVerification,
+  StoreWrite,
+  VerifyOptions,
+} from "./store.ts";
 export { openStore } from "./open_store.ts";
+export {
+  type ParsedSpec,
+  registerStoreKind,
+  type SpecText,
+  type StoreKind,
+  storeKinds,
+  type StoreOpenOptions,
+  type StoreSpec,
+} from "./store_kinds.ts";
 export {
   formatManifest,
   type Manifest,

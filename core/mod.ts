@@ -50,6 +50,7 @@ export {
 } from "./buffered_model.ts";
 export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
+export { asRecord, recordsBelow, recordsOf, usageAt } from "./usage_records.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
 export type { AsyncSource } from "./async_source.ts";

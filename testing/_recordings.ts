@@ -5,7 +5,7 @@
 import { isPromptHash } from "../cache/_key_path.ts";
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
 import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
-import { recordsOf, usageAt } from "../core/_usage.ts";
+import { recordsOf, usageAt } from "../core/usage_records.ts";
 
 /** One recorded sequence. */
 export interface Recorded {

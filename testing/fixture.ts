@@ -261,5 +261,5 @@ function fixtureRoot(dir: string | URL): string {
         `into ${spec.location}, use cache copy)`,
     );
   }
-  return spec.path.replace(/(?<=[^/])\/+$/, "");
+  return spec.target.replace(/(?<=[^/])\/+$/, "");
 }

@@ -24,7 +24,8 @@ for (let n = 0;; n++) {
     completionTokens: 1,
     latencyMs: 1,
   }));
-  known[k] = known[k]! + (await store.append(keys[k]!, known[k]!, batch, undefined, usage)).length;
+  known[k] = known[k]! +
+    (await store.append(keys[k]!, { from: known[k]!, samples: batch, usage })).length;
   await Deno.stdout.write(out);
 }
 

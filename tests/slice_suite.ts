@@ -8,7 +8,7 @@ import { collect, first, promptHash, type SampleUsage } from "../mod.ts";
 import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { CountingModel } from "./mock_model.ts";
 import { mergeFlags, runChildren } from "./children.ts";
 import type { OpenedStore, StoreFactory } from "./store_suite.ts";
@@ -61,9 +61,9 @@ function interloped(store: Store, other: Store, theirs: (sample: string) => stri
     location: store.location,
     load: (key, from) => store.load(key, from),
     append: (...args) => store.append(...args),
-    async place(key, from, samples, prompt, usage) {
-      await other.place!(key, from, samples.map(theirs), prompt);
-      return await store.place!(key, from, samples, prompt, usage);
+    async place(key, write) {
+      await other.place!(key, { ...write, samples: write.samples.map(theirs), usage: undefined });
+      return await store.place!(key, write);
     },
     usage: (key, from) => store.usage!(key, from),
     models: () => store.models(),
@@ -100,15 +100,31 @@ export function sliceTests(
         latencyMs: n,
       });
       // One request's two samples: stored as one record, read back as equal shares.
-      assert.deepEqual(await store.place!(KEY, 0, ["a", "b"], PROMPT, [cost(1), cost(1)]), [
-        "a",
-        "b",
-      ]);
+      assert.deepEqual(
+        await store.place!(KEY, {
+          from: 0,
+          samples: ["a", "b"],
+          prompt: PROMPT,
+          usage: [cost(1), cost(1)],
+        }),
+        [
+          "a",
+          "b",
+        ],
+      );
       // `other` has not seen a and b: index 1 keeps b, and c lands at 2, not 3.
-      assert.deepEqual(await other.place!(KEY, 1, ["B", "c"], PROMPT, [cost(7), cost(3)]), [
-        "b",
-        "c",
-      ]);
+      assert.deepEqual(
+        await other.place!(KEY, {
+          from: 1,
+          samples: ["B", "c"],
+          prompt: PROMPT,
+          usage: [cost(7), cost(3)],
+        }),
+        [
+          "b",
+          "c",
+        ],
+      );
       assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c"]);
       assert.deepEqual(usageAt(await store.usage!(KEY), 0, 3), [cost(1), cost(1), cost(3)]);
       assert.deepEqual(await Array.fromAsync(other.prompts(KEY.model)), [
@@ -118,12 +134,12 @@ export function sliceTests(
       const racers = await Promise.all(
         Array.from(
           { length: 8 },
-          (_, k) => (k % 2 === 0 ? store : other).place!(KEY, 3, [`r${k}`]),
+          (_, k) => (k % 2 === 0 ? store : other).place!(KEY, { from: 3, samples: [`r${k}`] }),
         ),
       );
       assert.equal(new Set(racers.flat()).size, 1, `one winner, got ${racers.flat().join()}`);
       assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c", racers[0]![0]]);
-      assert.deepEqual(await store.place!(KEY, 4, []), []);
+      assert.deepEqual(await store.place!(KEY, { from: 4, samples: [] }), []);
     } finally {
       await other.close();
     }
@@ -133,12 +149,15 @@ export function sliceTests(
     "cache slicing: a slice holding index 3 but not 0 to 2 gets X's samples at 0 to 2",
     withSlice(async (x, y) => {
       const source = ["x0", "x1", "x2", "x3", "x4", "x5"];
-      await x.store.append(KEY, 0, source, PROMPT);
-      const gap = await y.store.place!(KEY, 3, ["x3"], PROMPT).then(() => true, (error) => {
-        // SQLite and Redis keep no gaps: nothing to test there.
-        assert.ok(error instanceof RangeError, String(error));
-        return false;
-      });
+      await x.store.append(KEY, { from: 0, samples: source, prompt: PROMPT });
+      const gap = await y.store.place!(KEY, { from: 3, samples: ["x3"], prompt: PROMPT }).then(
+        () => true,
+        (error) => {
+          // SQLite and Redis keep no gaps: nothing to test there.
+          assert.ok(error instanceof RangeError, String(error));
+          return false;
+        },
+      );
       if (!gap) return;
       const model = new CountingModel("mock", 1);
       const outer = new Persistent(new Persistent(model, x.store), y.store);
@@ -152,7 +171,7 @@ export function sliceTests(
   test(
     "cache slicing: an index of the slice that another source filled is an error naming both stores",
     withSlice(async (x, y) => {
-      await x.store.append(KEY, 0, ["x0", "x1"], PROMPT);
+      await x.store.append(KEY, { from: 0, samples: ["x0", "x1"], prompt: PROMPT });
       const other = await openStore(y.spec);
       try {
         const slice = interloped(y.store, other, (sample) => `not ${sample}`);

@@ -7,7 +7,7 @@ import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { CountingModel } from "./mock_model.ts";
 import { runChildren } from "./children.ts";
 import { sliceTests } from "./slice_suite.ts";
@@ -48,20 +48,27 @@ export function storeSuite(name: string, factory: StoreFactory): void {
 
   test("load and append keep indices", async ({ store }) => {
     assert.deepEqual(await store.load(KEY, 0), []);
-    assert.deepEqual(await store.append(KEY, 0, ["a", "b"], PROMPT), ["a", "b"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: PROMPT }), [
+      "a",
+      "b",
+    ]);
     assert.deepEqual(await store.load(KEY, 0), ["a", "b"]);
     assert.deepEqual(await store.load(KEY, 1), ["b"]);
     assert.deepEqual(await store.load(KEY, 2), []);
     assert.deepEqual(await store.load(KEY, 7), []);
-    assert.deepEqual(await store.append(KEY, 2, ["c"], PROMPT), ["c"]);
+    assert.deepEqual(await store.append(KEY, { from: 2, samples: ["c"], prompt: PROMPT }), ["c"]);
     assert.deepEqual(await store.load({ ...KEY, hash: promptHash("other") }, 0), []);
   });
 
   test("lists models and prompts", async ({ store }) => {
     const nested = "accounts/fireworks/models/x_0.7";
-    await store.append(KEY, 0, ["a"], PROMPT);
-    await store.append({ model: nested, hash: promptHash("") }, 0, ["b"], "");
-    await store.append({ model: nested, hash: promptHash("q") }, 0, ["c"]);
+    await store.append(KEY, { from: 0, samples: ["a"], prompt: PROMPT });
+    await store.append({ model: nested, hash: promptHash("") }, {
+      from: 0,
+      samples: ["b"],
+      prompt: "",
+    });
+    await store.append({ model: nested, hash: promptHash("q") }, { from: 0, samples: ["c"] });
     assert.deepEqual((await Array.fromAsync(store.models())).sort(), [nested, "mock_1"].sort());
     assert.deepEqual(await Array.fromAsync(store.prompts("mock_1")), [
       { hash: KEY.hash, prompt: PROMPT },
@@ -80,10 +87,18 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   test("an index claim never overwrites", async ({ store, spec }) => {
     const other = await openStore(spec);
     try {
-      assert.deepEqual(await store.append(KEY, 0, ["x"], PROMPT), ["x"]);
+      assert.deepEqual(await store.append(KEY, { from: 0, samples: ["x"], prompt: PROMPT }), ["x"]);
       // `other` has not seen "x": its claim of index 0 loses and moves on.
-      assert.deepEqual(await other.append(KEY, 0, ["y", "z"], PROMPT), ["x", "y", "z"]);
-      assert.deepEqual(await store.append(KEY, 1, ["w"], PROMPT), ["y", "z", "w"]);
+      assert.deepEqual(await other.append(KEY, { from: 0, samples: ["y", "z"], prompt: PROMPT }), [
+        "x",
+        "y",
+        "z",
+      ]);
+      assert.deepEqual(await store.append(KEY, { from: 1, samples: ["w"], prompt: PROMPT }), [
+        "y",
+        "z",
+        "w",
+      ]);
       assert.deepEqual(await other.load(KEY, 0), ["x", "y", "z", "w"]);
     } finally {
       await other.close();
@@ -102,7 +117,12 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       });
       const writers = Array.from({ length: 24 }, (_, k) => {
         const s = k % 2 === 0 ? store : other;
-        return s.append(KEY, 0, [`${k}a`, `${k}b`], PROMPT, [cost(k, true), cost(k, false)]);
+        return s.append(KEY, {
+          from: 0,
+          samples: [`${k}a`, `${k}b`],
+          prompt: PROMPT,
+          usage: [cost(k, true), cost(k, false)],
+        });
       });
       const results = await Promise.all(writers);
       const final = await store.load(KEY, 0);
@@ -132,14 +152,24 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         completionTokens: 2 * tokens,
         latencyMs: 7,
       });
-      await store.append(KEY, 0, ["a", "b"], PROMPT, [known(1, 10), known(0, 10)]);
+      await store.append(KEY, {
+        from: 0,
+        samples: ["a", "b"],
+        prompt: PROMPT,
+        usage: [known(1, 10), known(0, 10)],
+      });
       // `other` has not seen a and b: its samples land at 2, 3 and 4; d's usage is
       // unknown, e's tokens are.
-      await other.append(KEY, 0, ["c", "d", "e"], PROMPT, [
-        known(1, 5),
-        undefined,
-        { requests: 0, latencyMs: 3 },
-      ]);
+      await other.append(KEY, {
+        from: 0,
+        samples: ["c", "d", "e"],
+        prompt: PROMPT,
+        usage: [
+          known(1, 5),
+          undefined,
+          { requests: 0, latencyMs: 3 },
+        ],
+      });
       const records = await usageOf(store, KEY);
       assert.deepEqual(usageAt(records, 0, 5), [
         known(1, 10),
@@ -170,7 +200,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   });
 
   test("samples stored without usage still load, and a replay says their usage is unknown", async ({ store }) => {
-    await store.append(KEY, 0, ["92", "417"], PROMPT);
+    await store.append(KEY, { from: 0, samples: ["92", "417"], prompt: PROMPT });
     assert.deepEqual(await usageOf(store, KEY), []);
     const replay = new Persistent(new CountingModel("mock", 1), store, { replication: true });
     assert.deepEqual(await collect(replay.sample(PROMPT), 2), ["92", "417"]);
@@ -221,7 +251,10 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       "🌍".repeat(800_000), // 3.2 MB
       "\0 nul and \u2028 separators",
     ];
-    assert.deepEqual(await store.append(KEY, 0, samples, "é".repeat(70_000)), samples);
+    assert.deepEqual(
+      await store.append(KEY, { from: 0, samples, prompt: "é".repeat(70_000) }),
+      samples,
+    );
     assert.deepEqual(await store.load(KEY, 0), samples);
     assert.deepEqual(await store.load(KEY, 5), samples.slice(5));
     const [entry] = await Array.fromAsync(store.prompts(KEY.model));
@@ -243,7 +276,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     ];
     const prompt = `${bom}a prompt\r\nwith a BOM\0`;
     const key = { model: "mock_1", hash: promptHash(prompt) };
-    assert.deepEqual(await store.append(key, 0, samples, prompt), samples);
+    assert.deepEqual(await store.append(key, { from: 0, samples, prompt }), samples);
     const reopened = await openStore(spec);
     try {
       for (const s of [store, reopened]) {
@@ -271,14 +304,22 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     ];
     for (const model of models) {
       const key = { model, hash: KEY.hash };
-      await assert.rejects(store.append(key, 0, ["x"], PROMPT), TypeError, JSON.stringify(model));
+      await assert.rejects(
+        store.append(key, { from: 0, samples: ["x"], prompt: PROMPT }),
+        TypeError,
+        JSON.stringify(model),
+      );
       await assert.rejects(store.load(key, 0), TypeError, JSON.stringify(model));
       await assert.rejects(Array.fromAsync(store.prompts(model)), TypeError);
     }
     // A hash with ":" would read back as another model/hash split in Redis.
     const hashes = ["not-a-hash", `${KEY.hash.slice(0, 60)}:abc`, KEY.hash.toUpperCase(), ""];
     for (const hash of hashes) {
-      await assert.rejects(store.append({ model: "m_1", hash }, 0, ["x"]), TypeError, hash);
+      await assert.rejects(
+        store.append({ model: "m_1", hash }, { from: 0, samples: ["x"] }),
+        TypeError,
+        hash,
+      );
       await assert.rejects(store.load({ model: "m_1", hash }, 0), TypeError, hash);
     }
     assert.deepEqual(await Array.fromAsync(store.models()), []);
@@ -325,7 +366,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       completionTokens: 9,
       latencyMs: 2,
     }));
-    assert.deepEqual(await store.append(key, 0, samples, PROMPT, usage), samples);
+    assert.deepEqual(await store.append(key, { from: 0, samples, prompt: PROMPT, usage }), samples);
     assert.deepEqual(await store.load(key, 0), samples);
     assert.deepEqual(usageAt(await usageOf(store, key), 0, 12), usage);
   });
@@ -352,7 +393,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   });
 
   test("replication mode never draws and names the miss", async ({ store }) => {
-    await store.append(KEY, 0, ["92", "417"], PROMPT);
+    await store.append(KEY, { from: 0, samples: ["92", "417"], prompt: PROMPT });
     const model = new CountingModel("mock", 1);
     const replay = new Persistent(model, store, { replication: true });
     const it = replay.sample(PROMPT);

@@ -1,67 +1,51 @@
-// The filesystem part of `verify`: reads a cache folder directly, because the
-// Store interface hides exactly what can go wrong on disk (gaps, stray files,
-// temp files left by killed writers, names Python would misread). It opens
+// `FsStore.verify`: reads a cache folder directly, because the Store
+// interface hides exactly what can go wrong on disk (gaps, stray files, temp
+// files left by killed writers, names Python would misread). It opens
 // regular files only: a FIFO would block it, a device never end.
 
-import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
-import { fileCalls } from "../cache/_fs_calls.ts";
-import { scanUsage } from "../cache/_fs_usage.ts";
-import { isPromptHash } from "../cache/_key_path.ts";
-import { decodeUtf8 } from "../cache/_utf8.ts";
+import { fileCalls } from "./_fs_calls.ts";
+import { PROMPT_FILE, sampleIndex } from "./_fs_samples.ts";
+import { scanUsage, USAGE_FILE } from "./_fs_usage.ts";
+import { isPromptHash } from "./_key_path.ts";
+import { decodeUtf8 } from "./_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
+import type { StoreProblem, StoreVerification } from "./store.ts";
 
-/** What kind of problem a {@linkcode Problem} is. */
-export type ProblemKind =
-  | "gap"
-  | "temp"
-  | "foreign"
-  | "link"
-  | "key"
-  | "name"
-  | "unreadable"
-  | "prompt"
-  | "empty";
+/** A problem as it is found: `fixed` once repaired. */
+type Problem = StoreProblem & { fixed: boolean };
 
-/** One thing wrong in a store. */
-export interface Problem {
-  readonly kind: ProblemKind;
-  /** The file or folder (relative to the store), or model/hash. */
-  readonly path: string;
-  readonly detail: string;
-  /** Whether `--fix` repaired it. */
-  fixed: boolean;
-}
-
-/** What a verification found. */
-export interface Verification {
+/** What a verification found, as it is filled in. */
+interface Verification extends StoreVerification {
   sequences: number;
   samples: number;
   problems: Problem[];
-  /** Things worth knowing that are not problems (e.g. a writer at work). */
   notes: string[];
 }
 
 /** How {@linkcode verifyFolder} runs. */
 export interface VerifyFolderOptions {
-  /** Remove temporary files older than `tempAge`. */
+  /** Remove temporary files older than {@linkcode TEMP_AGE_MS}. */
   fix: boolean;
-  /** Younger temporary files may belong to a running writer (milliseconds). */
-  tempAge: number;
   /** Called after each prompt folder. */
-  onFolder?: (done: number) => void;
+  onFolder?: ((done: number) => void) | undefined;
 }
 
 const TEMP_PREFIX = ".tmp-";
 
+// A temporary file younger than this may be a running writer's.
+const TEMP_AGE_MS = 60_000;
+
 /**
- * Checks every file under `root`, a cache folder in the mnimi layout.
+ * Checks every file under `root`, a cache folder in the mnimi layout; with
+ * `fix`, removes temporary files older than a minute (younger ones may
+ * belong to a running writer: they are only noted).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { verifyFolder } from "./_verify_fs.ts";
+ * import { verifyFolder } from "./_fs_verify.ts";
  *
- * const found = await verifyFolder("tests/fixtures/mnimi-cache", { fix: false, tempAge: 60_000 });
+ * const found = await verifyFolder("tests/fixtures/mnimi-cache", { fix: false });
  * assert.equal(found.problems.length, 0);
  * assert.equal(found.samples, 124);
  * ```
@@ -171,7 +155,7 @@ async function checkTemp(
 ) {
   const info = await Deno.lstat(file);
   const age = Date.now() - (info.mtime?.getTime() ?? 0);
-  if (age < options.tempAge) {
+  if (age < TEMP_AGE_MS) {
     found.notes.push(
       `${path}: temporary file ${Math.round(age / 1000)} s old, left alone ` +
         `(a writer may be at work)`,
@@ -233,7 +217,7 @@ function linkProblem(found: Verification, path: string): void {
   );
 }
 
-function problem(found: Verification, kind: ProblemKind, path: string, detail: string): Problem {
+function problem(found: Verification, kind: string, path: string, detail: string): Problem {
   const entry = { kind, path, detail, fixed: false };
   found.problems.push(entry);
   return entry;
