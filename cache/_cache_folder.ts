@@ -11,7 +11,7 @@
 
 import { basename, dirname } from "node:path";
 import type { FsStore } from "./fs_store.ts";
-import { isPromptHash } from "./_key_path.ts";
+import { isPromptHash } from "./sequence_key.ts";
 
 const LISTED = 3;
 
@@ -30,7 +30,7 @@ const LISTED = 3;
  * ```
  */
 export async function assertCacheFolder(store: FsStore): Promise<void> {
-  for await (const _ of store.models()) return;
+  if (await holdsModel(store)) return;
   const root = store.location;
   const { files, folders } = await topLevel(root);
   const prompts = folders.filter(isPromptHash);
@@ -50,6 +50,8 @@ export async function assertCacheFolder(store: FsStore): Promise<void> {
     );
   }
   if (files.length > 0 || await holdsFiles(root, folders)) {
+    // A writer may have made the cache's first prompt folder (and its files) since the first look.
+    if (await holdsModel(store)) return;
     const parts = [count(files.length, "file", files), count(folders.length, "folder", folders)];
     throw notACache(
       root,
@@ -57,6 +59,11 @@ export async function assertCacheFolder(store: FsStore): Promise<void> {
         `(<model key>/<64 hex digits>/0.md): check the path`,
     );
   }
+}
+
+async function holdsModel(store: FsStore): Promise<boolean> {
+  for await (const _ of store.models()) return true;
+  return false;
 }
 
 function notACache(root: string, why: string): TypeError {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertSequenceKey } from "./_key_path.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 import { type Manifest, parseManifest } from "./_manifest_json.ts";
 import type { SequenceKey, Store } from "./store.ts";
 

@@ -6,7 +6,7 @@
 import { fileCalls } from "./_fs_calls.ts";
 import { PROMPT_FILE, sampleIndex } from "./_fs_samples.ts";
 import { scanUsage, USAGE_FILE } from "./_fs_usage.ts";
-import { isPromptHash } from "./_key_path.ts";
+import { isPromptHash } from "./sequence_key.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
 import type { StoreProblem, StoreVerification } from "./store.ts";

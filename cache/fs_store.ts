@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertSequenceKey, isPromptHash, modelKeySegments } from "./_key_path.ts";
+import { assertSequenceKey, isPromptHash, modelKeySegments } from "./sequence_key.ts";
 import { localPath } from "./_home_path.ts";
 import { describe } from "../core/_validate.ts";
 import { drawsInFlight } from "./_draws_in_flight.ts";

@@ -36,7 +36,7 @@
 
 import { localPath } from "./_home_path.ts";
 import { kvFile } from "./_kv_file.ts";
-import { modelKeySegments } from "./_key_path.ts";
+import { modelKeySegments } from "./sequence_key.ts";
 import { Commits, retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
 import {
@@ -57,7 +57,9 @@ import {
 } from "./_kv_rows.ts";
 import { asRecord, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import { deleteFrom } from "./_kv_delete.ts";
 import { permissionHint } from "./_permission_hint.ts";
+import { assertLength } from "../core/_validate.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
@@ -384,10 +386,47 @@ export class KvStore implements Store {
     });
   }
 
-  /** Every model key in the database. */
+  /**
+   * Removes the samples at index `from` and after, highest first, and their
+   * usage (see {@linkcode Store.delete}); with `from` 0, the prompt listing
+   * too (a model key whose prompts are all gone is no longer listed).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, { from: 0, samples: ["x", "y", "z"], prompt: "p" });
+   * await store.delete(key, 1);
+   * assert.deepEqual(await store.load(key, 0), ["x"]);
+   * await store.delete(key);
+   * assert.deepEqual(await Array.fromAsync(store.models()), []);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When the store was opened read-only.
+   */
+  async delete(key: SequenceKey, from = 0): Promise<void> {
+    const samples = sampleKeyPrefix(key);
+    assertLength("index", from);
+    if (this.#readOnly) throw this.#refusal();
+    const prompt = [ROOT, "prompt", modelPart(key.model), key.hash];
+    await deleteFrom(this.#kv, { samples, usage: usageKeyPrefix(key), prompt }, from);
+    // Written again with this process's next claim.
+    this.#listed.delete(listingId(key));
+  }
+
+  /** Every model key in the database that has a prompt. */
   async *models(): AsyncIterableIterator<string> {
     for await (const entry of this.#kv.list<string>({ prefix: [ROOT, "model"] })) {
-      yield entry.value;
+      // A model key is listed for good: one whose prompts were all deleted has none.
+      const prompts = this.#kv.list({ prefix: [ROOT, "prompt", entry.key.at(-1)!] }, { limit: 1 });
+      if ((await prompts.next()).done !== true) yield entry.value;
     }
   }
 

@@ -46,6 +46,7 @@ export type {
   VerifyOptions,
 } from "./store.ts";
 export { openStore } from "./open_store.ts";
+export { assertSequenceKey } from "./sequence_key.ts";
 export {
   type ParsedSpec,
   registerStoreKind,

@@ -19,9 +19,7 @@ import type { Store } from "./store.ts";
  * - `redis://…` or `rediss://…`: a Redis server (a string or a URL);
  * - a `file:` URL: a cache folder;
  * - a path: a cache folder in the mnimi layout (a leading `~` is the home
- *   folder; a Windows drive letter such as `C:\cache` is a path); an
- *   existing folder must be a cache (hold `<model key>/<prompt hash>/`
- *   folders, or nothing but folders and hidden files);
+ *   folder; a Windows drive letter such as `C:\cache` is a path);
  * - a spec of a kind added with `registerStoreKind`.
  *
  * Schemes are case-insensitive (`SQLITE:`, `REDIS://`). Any other scheme
@@ -49,7 +47,7 @@ import type { Store } from "./store.ts";
  * @returns The opened store; close it when done.
  * @throws {TypeError} When `spec` is empty or not a string, has an unknown
  * scheme, or names a store that cannot be (a malformed Redis URL or prefix,
- * an empty SQLite path, a folder that holds something else than a cache).
+ * an empty SQLite path).
  */
 export async function openStore(spec: string | URL): Promise<Store> {
   return await openParsed(parseStoreSpec(spec));
@@ -57,9 +55,9 @@ export async function openStore(spec: string | URL): Promise<Store> {
 
 /**
  * Opens the store a parsed spec names (see {@linkcode openStore}), as its
- * kind in the table of store kinds opens it; with `readOnly`, a store that
- * can be opened so (a Deno KV or SQLite file) is opened for reading only (it
- * must exist, and nothing is ever written to it).
+ * kind in the table of store kinds opens it; with `readOnly`, for reading
+ * only: it must exist and be a store of its kind (a folder must be a cache),
+ * and nothing is ever written to it.
  *
  * @example
  * ```ts

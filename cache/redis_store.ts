@@ -39,10 +39,11 @@
 // _redis_connection.ts, the URL, key names and append script in _redis_layout.ts.
 
 import { assertLength, assertMilliseconds } from "../core/_validate.ts";
-import { assertSequenceKey, describeKey, modelKeySegments } from "./_key_path.ts";
+import { assertSequenceKey, describeKey, modelKeySegments } from "./sequence_key.ts";
 import { PAGE, RedisConnection } from "./_redis_connection.ts";
 import {
   APPEND_SCRIPT,
+  DELETE_SCRIPT,
   gapIn,
   MAX_SAMPLES_PER_CALL,
   normalizePrefix,
@@ -52,7 +53,7 @@ import {
   redisLocation,
   usageArgument,
 } from "./_redis_layout.ts";
-import { asRecord, recordsOf } from "../core/usage_records.ts";
+import { asRecord, recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
@@ -311,22 +312,52 @@ export class RedisStore implements Store {
    * ```
    */
   async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
-    const list = this.#keys.usage(key);
-    const lines = await this.#redis.call(
-      `reading the usage of ${describeKey(key)}`,
-      () => this.#redis.client.lRange(list, 0, -1),
-    );
-    const records: UsageRecord[] = [];
-    for (const line of lines) {
-      let record: UsageRecord | undefined;
-      try {
-        record = asRecord(JSON.parse(line));
-      } catch {
-        // Not a record of this library: not usage it can read.
-      }
-      if (record !== undefined && record.from + record.count > from) records.push(record);
+    const { records } = await this.#usageList(key);
+    return records.filter((record) => record.from + record.count > from);
+  }
+
+  /**
+   * Removes the samples at index `from` and after, and their usage, in one
+   * script (see {@linkcode Store.delete}); with `from` 0, the sequence is no
+   * longer listed (nor its model key, when it has no other prompt).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
+   *   const key = { model: "m_1", hash: "ab".repeat(32) };
+   *   await store.append(key, { from: 0, samples: ["a", "b"] });
+   *   await store.delete(key, 1);
+   *   assert.deepEqual(await store.load(key, 0), ["a"]);
+   *   await store.delete(key);
+   *   assert.deepEqual(await Array.fromAsync(store.models()), []);
+   *   await store.close();
+   * }
+   * ```
+   */
+  async delete(key: SequenceKey, from = 0): Promise<void> {
+    assertLength("index", from);
+    const keys = [
+      this.#keys.sequence(key),
+      this.#keys.models,
+      this.#keys.prompts(key.model),
+      this.#keys.usage(key),
+    ];
+    // The usage list is rewritten only if no writer pushed to it meanwhile.
+    while (true) {
+      const { lines, records } = await this.#usageList(key);
+      const kept = from === 0 ? [] : recordsBelow(records, from).map((r) => JSON.stringify(r));
+      const args = [key.model, key.hash, String(from), String(lines), ...kept];
+      const done = await this.#redis.call(
+        `deleting from ${describeKey(key)}`,
+        () => this.#redis.evalScript(DELETE_SCRIPT, keys, args),
+      );
+      if (done === 1) return;
     }
-    return records;
   }
 
   /**
@@ -497,6 +528,26 @@ export class RedisStore implements Store {
           `${verb} at index ${length} or below`,
       );
     }
+  }
+
+  /** The sequence's usage list: its length, and the records in it. */
+  async #usageList(key: SequenceKey): Promise<{ lines: number; records: UsageRecord[] }> {
+    const list = this.#keys.usage(key);
+    const lines = await this.#redis.call(
+      `reading the usage of ${describeKey(key)}`,
+      () => this.#redis.client.lRange(list, 0, -1),
+    );
+    const records: UsageRecord[] = [];
+    for (const line of lines) {
+      let record: UsageRecord | undefined;
+      try {
+        record = asRecord(JSON.parse(line));
+      } catch {
+        // Not a record of this library: not usage it can read.
+      }
+      if (record !== undefined) records.push(record);
+    }
+    return { lines: lines.length, records };
   }
 
   /** Stored samples as text, exactly; `from` is the index of the first. */

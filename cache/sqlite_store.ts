@@ -42,7 +42,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { assertLength, assertMilliseconds } from "../core/_validate.ts";
 import { expandHome } from "./_home_path.ts";
-import { describeKey, modelKeySegments } from "./_key_path.ts";
+import { describeKey, modelKeySegments } from "./sequence_key.ts";
 import { connect, type Connection, isReadOnlyFile, prepareFile, settle } from "./_sqlite_file.ts";
 import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
@@ -335,6 +335,39 @@ export class SqliteStore implements Store {
     return this.#run(() => `reading the usage of ${describeKey(key)}`, () => {
       assertLength("index", from);
       return this.#tables.usage(key, from);
+    });
+  }
+
+  /**
+   * Removes the samples at index `from` and after, and their usage, in one
+   * transaction (see {@linkcode Store.delete}); a sequence without samples
+   * is no longer listed.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, { from: 0, samples: ["x", "y"], prompt: "p" });
+   * await store.delete(key, 1);
+   * assert.deepEqual(await store.load(key, 0), ["x"]);
+   * await store.delete(key);
+   * assert.deepEqual(await Array.fromAsync(store.models()), []);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
+   * want of write permission (the message names the flag).
+   */
+  delete(key: SequenceKey, from = 0): Promise<void> {
+    return this.#run(() => `deleting from ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      this.#tables.delete(key, from);
     });
   }
 

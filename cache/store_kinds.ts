@@ -61,9 +61,11 @@ export type ParsedSpec = Omit<StoreSpec, "kind" | "path"> & {
 /** How {@linkcode StoreKind.open} opens a store. */
 export interface StoreOpenOptions {
   /**
-   * Open it for reading only (the command line's read commands): it must
-   * exist, it is never created, and nothing is ever written to it (a store
-   * that cannot be opened so opens as usual and is only read).
+   * Open it for reading only (the command line's read commands, and its
+   * check of a copy's existing target): it must exist and be a store of its
+   * kind (a folder must be a cache: hold `<model key>/<prompt hash>/`
+   * folders, or nothing but folders and hidden files), it is never created,
+   * and nothing is ever written to it.
    */
   readonly readOnly: boolean;
 }
@@ -154,9 +156,12 @@ const FOLDER: StoreKind = {
     const path = scheme === undefined ? expandHome(text) : fileUrlPath(text, rest);
     return { location: path, path, target: path };
   },
-  async open(spec) {
+  async open(spec, { readOnly }) {
     const store = new FsStore(spec.target);
-    if (await isReadableFolder(spec.target)) await assertCacheFolder(store);
+    if (readOnly) {
+      await store.checkAccess("read");
+      await assertCacheFolder(store);
+    }
     return store;
   },
   openNow: (spec) => new FsStore(spec.target),
@@ -344,17 +349,6 @@ function fileUrlPath(text: string, rest: string): string {
     return fileURLToPath(url);
   } catch (error) {
     throw new TypeError(`${(error as Error).message}: pass the folder's path without file:`);
-  }
-}
-
-/** Whether `path` is a folder this process may read (else the store's own errors explain). */
-async function isReadableFolder(path: string): Promise<boolean> {
-  if ((await Deno.permissions.query({ name: "read", path })).state !== "granted") return false;
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

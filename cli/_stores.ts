@@ -2,8 +2,9 @@
 // `kv:<path>`, `sqlite:<path>`, `redis://…`, a registered kind), read by the
 // library's one parser of store specs. A store that is only read must exist:
 // opening a missing folder, KV or SQLite file would silently show an empty
-// cache (and opening a file would create it); and a folder must be a cache
-// (its kind refuses any other folder when it opens it).
+// cache (and opening a file would create it); and an existing store must be
+// one of its kind: a folder must be a cache (its kind refuses any other
+// folder when it opens it for reading only).
 // It is opened read-only where the store allows: a read command never writes.
 
 import { openParsed } from "../cache/open_store.ts";
@@ -78,7 +79,12 @@ export async function openExisting(spec: string): Promise<Store> {
  * ```
  */
 export async function openOrCreate(spec: string): Promise<Store> {
-  return await usage(async () => await openParsed(parseStoreSpec(spec)));
+  const parsed = await usage(() => parseStoreSpec(spec));
+  // An existing store must be one of its kind (a folder, a cache), as a read command checks.
+  if (parsed.path !== undefined && await exists(parsed.path)) {
+    await (await usage(() => openParsed(parsed, { readOnly: true }))).close();
+  }
+  return await usage(() => openParsed(parsed));
 }
 
 /** `fn`'s result; a TypeError (a spec, or a store that refuses it) is a usage error. */

@@ -2,7 +2,7 @@
 // mnimi layout), read and changed with synchronous calls: they run when the
 // module's runtime unloads, which cannot wait for promises.
 
-import { isPromptHash } from "../cache/_key_path.ts";
+import { isPromptHash } from "../cache/sequence_key.ts";
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
 import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
 import { recordsOf, usageAt } from "../core/usage_records.ts";

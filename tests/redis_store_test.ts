@@ -3,9 +3,10 @@ import { Buffer } from "node:buffer";
 import { createClient } from "redis";
 import { RedisStore } from "../cache/redis_store.ts";
 import { freshPrefix, freshRedisSpec, redisTest, skipRedis } from "./redis_url.ts";
-import { storeSuite } from "./store_suite.ts";
+import { storeConformance } from "../testing/store_conformance.ts";
 
-storeSuite("RedisStore", {
+storeConformance(Deno.test, {
+  name: "RedisStore",
   ignore: skipRedis(),
   async open() {
     const spec = freshRedisSpec("suite");

@@ -1,4 +1,4 @@
-// The shared store suite on SQLite, and what only the SQLite store does:
+// The conformance kit on SQLite, and what only the SQLite store does:
 // exact text, the file format, permissions, locks held by other processes.
 
 import assert from "node:assert/strict";
@@ -8,9 +8,10 @@ import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { openStore } from "../cache/open_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
-import { storeSuite } from "./store_suite.ts";
+import { storeConformance } from "../testing/store_conformance.ts";
 
-storeSuite("SqliteStore", {
+storeConformance(Deno.test, {
+  name: "SqliteStore",
   async open() {
     const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
     const path = `${dir}/cache.db`;
@@ -19,10 +20,6 @@ storeSuite("SqliteStore", {
       spec: `sqlite:${path}`,
       cleanup: () => Deno.remove(dir, { recursive: true }),
     };
-  },
-  childFlags: (spec) => {
-    const path = spec.slice("sqlite:".length);
-    return [`--allow-read=${path}`, `--allow-write=${path}`];
   },
 });
 
@@ -331,7 +328,8 @@ Deno.test("SqliteStore: processes that create one new file at once all get it", 
           "run",
           `--allow-read=${path}`,
           `--allow-write=${path}`,
-          "tests/store_child.ts",
+          "testing/_conformance_child.ts",
+          "append",
           `sqlite:${path}`,
           String(id),
           "1",
