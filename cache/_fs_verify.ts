@@ -55,23 +55,34 @@ export async function verifyFolder(
   options: VerifyFolderOptions,
 ): Promise<Verification> {
   const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
-  await walk(root, "", found, options);
+  await walk({ dir: root, rel: "" }, found, options);
   return found;
 }
 
-async function walk(dir: string, rel: string, found: Verification, options: VerifyFolderOptions) {
+/** A folder being checked: where it is, and its path inside the cache folder. */
+interface Folder {
+  readonly dir: string;
+  readonly rel: string;
+}
+
+async function walk({ dir, rel }: Folder, found: Verification, options: VerifyFolderOptions) {
   for (const entry of await list(dir)) {
     const path = join(rel, entry.name);
     if (entry.isSymlink) {
       linkProblem(found, path);
     } else if (entry.isDirectory && isPromptHash(entry.name) && rel !== "") {
-      await checkPromptFolder(`${dir}/${entry.name}`, path, entry.name, found, options);
+      const folder = { dir: `${dir}/${entry.name}`, rel: path };
+      await checkPromptFolder(folder, entry.name, found, options);
       options.onFolder?.(found.sequences);
     } else if (entry.isDirectory && !isPromptHash(entry.name)) {
-      await walk(`${dir}/${entry.name}`, path, found, options);
+      await walk({ dir: `${dir}/${entry.name}`, rel: path }, found, options);
     } else {
       const what = entry.isDirectory ? "prompt folder outside any model folder" : kind(entry);
-      problem(found, "foreign", path, `${what} that is not part of the cache layout`);
+      problem(found, {
+        kind: "foreign",
+        path,
+        detail: `${what} that is not part of the cache layout`,
+      });
     }
   }
 }
@@ -81,8 +92,7 @@ function kind(entry: Deno.DirEntry): string {
 }
 
 async function checkPromptFolder(
-  dir: string,
-  rel: string,
+  { dir, rel }: Folder,
   hash: string,
   found: Verification,
   options: VerifyFolderOptions,
@@ -96,30 +106,38 @@ async function checkPromptFolder(
     if (entry.isSymlink) {
       linkProblem(found, path);
     } else if (entry.isDirectory) {
-      problem(found, "foreign", path, "folder inside a prompt folder");
+      problem(found, { kind: "foreign", path, detail: "folder inside a prompt folder" });
     } else if (!entry.isFile) {
-      problem(found, "foreign", path, `${kind(entry)} inside a prompt folder`);
+      problem(found, { kind: "foreign", path, detail: `${kind(entry)} inside a prompt folder` });
     } else if (index !== undefined) {
       indices.push(index);
       await readText(file, path, found);
     } else if (entry.name === PROMPT_FILE) {
       const prompt = await readText(file, path, found);
       if (prompt !== undefined && promptHash(prompt) !== hash) {
-        problem(found, "prompt", path, "the prompt text does not hash to its folder's name");
+        problem(found, {
+          kind: "prompt",
+          path,
+          detail: "the prompt text does not hash to its folder's name",
+        });
       }
     } else if (entry.name === USAGE_FILE) {
       await checkUsage(file, path, found);
     } else if (entry.name.startsWith(TEMP_PREFIX)) {
       await checkTemp(file, path, found, options);
     } else if (entry.name.endsWith(".md")) {
-      problem(
-        found,
-        "name",
+      problem(found, {
+        kind: "name",
         path,
-        "not a plain index (0.md, 1.md, …): ignored here, breaks or misleads the Python reader",
-      );
+        detail:
+          "not a plain index (0.md, 1.md, …): ignored here, breaks or misleads the Python reader",
+      });
     } else {
-      problem(found, "foreign", path, "file that is not part of the cache layout");
+      problem(found, {
+        kind: "foreign",
+        path,
+        detail: "file that is not part of the cache layout",
+      });
     }
   }
   found.samples += checkIndices(indices, rel, found);
@@ -129,20 +147,24 @@ async function checkPromptFolder(
 function checkIndices(indices: number[], rel: string, found: Verification): number {
   indices.sort((a, b) => a - b);
   if (indices.length === 0) {
-    problem(found, "empty", `${rel}/`, "prompt folder without samples (an interrupted write?)");
+    problem(found, {
+      kind: "empty",
+      path: `${rel}/`,
+      detail: "prompt folder without samples (an interrupted write?)",
+    });
     return 0;
   }
   let visible = 0;
   while (indices[visible] === visible) visible++;
   if (visible < indices.length) {
     const hidden = indices.length - visible;
-    problem(
-      found,
-      "gap",
-      `${rel}/`,
-      `${visible}.md is missing: ${hidden} sample(s) after it (up to ${indices.at(-1)}.md) ` +
+    problem(found, {
+      kind: "gap",
+      path: `${rel}/`,
+      detail:
+        `${visible}.md is missing: ${hidden} sample(s) after it (up to ${indices.at(-1)}.md) ` +
         `are hidden from readers`,
-    );
+    });
   }
   return visible;
 }
@@ -162,7 +184,11 @@ async function checkTemp(
     );
     return;
   }
-  const entry = problem(found, "temp", path, "temporary file left by an interrupted writer");
+  const entry = problem(found, {
+    kind: "temp",
+    path,
+    detail: "temporary file left by an interrupted writer",
+  });
   if (!options.fix) return;
   try {
     await Deno.remove(file);
@@ -198,7 +224,7 @@ async function readText(file: string, path: string, found: Verification) {
     const why = error instanceof TypeError
       ? "not valid UTF-8 (cut off mid-write?)"
       : `cannot be read (${error instanceof Error ? error.message : String(error)})`;
-    problem(found, "unreadable", path, why);
+    problem(found, { kind: "unreadable", path, detail: why });
     return undefined;
   }
 }
@@ -209,16 +235,16 @@ async function list(dir: string): Promise<Deno.DirEntry[]> {
 }
 
 function linkProblem(found: Verification, path: string): void {
-  problem(
-    found,
-    "link",
+  problem(found, {
+    kind: "link",
     path,
-    "symbolic link: the cache refuses to follow it (it could lead outside the cache folder)",
-  );
+    detail:
+      "symbolic link: the cache refuses to follow it (it could lead outside the cache folder)",
+  });
 }
 
-function problem(found: Verification, kind: string, path: string, detail: string): Problem {
-  const entry = { kind, path, detail, fixed: false };
+function problem(found: Verification, what: Omit<Problem, "fixed">): Problem {
+  const entry = { ...what, fixed: false };
   found.problems.push(entry);
   return entry;
 }

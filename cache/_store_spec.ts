@@ -20,7 +20,13 @@
  */
 
 import { editDistance } from "./_edit_distance.ts";
-import { type StoreKind, storeKind, storeKinds, type StoreSpec } from "./store_kinds.ts";
+import {
+  type SpecText,
+  type StoreKind,
+  storeKind,
+  storeKinds,
+  type StoreSpec,
+} from "./store_kinds.ts";
 
 /**
  * Reads a store spec (see the module documentation).
@@ -64,7 +70,7 @@ export function parseStoreSpec(spec: string | URL): StoreSpec {
     : storeKinds().find((k) => k.schemes.includes(scheme));
   if (kind === undefined) throw unknownScheme(text, found!);
   const rest = scheme === undefined ? text : text.slice(scheme.length + 1);
-  return read(kind, text, scheme, rest);
+  return read(kind, { text, scheme, rest });
 }
 
 /**
@@ -112,13 +118,13 @@ export function redactSpec(spec: string): string {
 }
 
 /** `kind`'s reading of the spec, its refusal said with the spec (no password) and the forms. */
-function read(kind: StoreKind, text: string, scheme: string | undefined, rest: string): StoreSpec {
+function read(kind: StoreKind, spec: SpecText): StoreSpec {
   let parsed;
   try {
-    parsed = kind.parse({ text, scheme, rest });
+    parsed = kind.parse(spec);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    throw refuse(text, error.message, { cause: error });
+    throw refuse(spec.text, error.message, { cause: error });
   }
   const { location, path, target } = parsed;
   return { kind: kind.name, location, path, target };

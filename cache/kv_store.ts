@@ -201,7 +201,7 @@ export class KvStore implements Store {
     const file = path === undefined ? undefined : localPath(path, "KvStore.open");
     const readOnly = options.readOnly ?? false;
     try {
-      if (file !== undefined) await checkFile(file, readOnly);
+      if (file !== undefined) await checkFile(file, { readOnly });
       const kv = await retry(() => Deno.openKv(file));
       return new KvStore(kv, `kv:${file ?? ""}`, readOnly);
     } catch (error) {
@@ -517,7 +517,7 @@ export class KvStore implements Store {
  * Refuses, before Deno KV opens (and so writes) it, a file that is not a
  * Deno KV database, and, for reading only, one that holds none yet.
  */
-async function checkFile(file: string, readOnly: boolean): Promise<void> {
+async function checkFile(file: string, { readOnly }: { readOnly: boolean }): Promise<void> {
   const kind = await kvFile(file);
   if (!readOnly || kind === "database") return;
   if (kind === "missing") {

@@ -5,7 +5,7 @@ import { formatBytes } from "../cache/_format_bytes.ts";
 import { UsageTally } from "../core/_usage.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, table, visible } from "./_format.ts";
+import { count, json, table, visibleLine } from "./_format.ts";
 import { inventory } from "./_inventory.ts";
 import { Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
@@ -50,12 +50,10 @@ Options:
     const store = await openExisting(parsed.positionals[0]!);
     const progress = new Progress(io);
     try {
-      const sequences = await inventory(
-        store,
-        undefined,
-        (n) => progress.update(`${n} prompts`),
-        true,
-      );
+      const sequences = await inventory(store, {
+        onEach: (n) => progress.update(`${n} prompts`),
+        usage: true,
+      });
       progress.done();
       const byModel = new Map<string, Row>();
       const all = new UsageTally();
@@ -98,7 +96,7 @@ Options:
             `${(usage.latencyMs / 1000).toFixed(1)} s`,
           ]
           : [];
-      io.out(`${visible(store.location, true)}\n`);
+      io.out(`${visibleLine(store.location)}\n`);
       io.out(table(
         [
           [
@@ -109,7 +107,7 @@ Options:
             ...(withUsage ? ["requests", "prompt tokens", "completion tokens", "query time"] : []),
           ],
           ...models.map((m) => [
-            visible(m.model, true),
+            visibleLine(m.model),
             count(m.prompts),
             count(m.samples),
             formatBytes(m.bytes),

@@ -80,8 +80,12 @@ export async function openExisting(spec: string): Promise<Store> {
  */
 export async function openOrCreate(spec: string): Promise<Store> {
   const parsed = await usage(() => parseStoreSpec(spec));
-  // An existing store must be one of its kind (a folder, a cache), as a read command checks.
-  if (parsed.path !== undefined && await exists(parsed.path)) {
+  // An existing store must be one of its kind (a folder, a cache), as a read command checks;
+  // without read access, opening it says which flag to add.
+  const path = parsed.path;
+  const readable = path !== undefined &&
+    (await Deno.permissions.query({ name: "read", path })).state === "granted";
+  if (readable && await exists(path)) {
     await (await usage(() => openParsed(parsed, { readOnly: true }))).close();
   }
   return await usage(() => openParsed(parsed));

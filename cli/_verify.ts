@@ -6,7 +6,7 @@ import type { StoreVerification } from "../cache/store.ts";
 import { verifyStore } from "../cache/_verify_store.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, table, visible } from "./_format.ts";
+import { count, json, table, visibleLine } from "./_format.ts";
 import { type Io, Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
 
@@ -69,7 +69,7 @@ Options:
         onProgress: (n) => progress.update(`verified ${count(n)} prompts`),
       });
       progress.done();
-      report(io, store.location, found, parsed.values.json === true);
+      report(io, found, { location: store.location, json: parsed.values.json === true });
       return found.problems.some((p) => !p.fixed) ? Exit.problems : Exit.ok;
     } finally {
       progress.done();
@@ -78,16 +78,20 @@ Options:
   },
 };
 
-function report(io: Io, location: string, found: StoreVerification, asJson: boolean): void {
+function report(
+  io: Io,
+  found: StoreVerification,
+  { location, json: asJson }: { location: string; json: boolean },
+): void {
   if (asJson) {
     io.out(json({ location, ...found }));
     return;
   }
   io.out(
-    `${visible(location, true)}: ${count(found.sequences)} prompts, ` +
+    `${visibleLine(location)}: ${count(found.sequences)} prompts, ` +
       `${count(found.samples)} samples\n`,
   );
-  for (const note of found.notes) io.out(`note: ${visible(note, true)}\n`);
+  for (const note of found.notes) io.out(`note: ${visibleLine(note)}\n`);
   const open = found.problems.filter((p) => !p.fixed).length;
   const fixed = found.problems.length - open;
   if (found.problems.length === 0) {
@@ -97,8 +101,8 @@ function report(io: Io, location: string, found: StoreVerification, asJson: bool
   io.out(`${count(open)} problem(s)${fixed > 0 ? `, ${count(fixed)} fixed` : ""}:\n`);
   io.out(table(found.problems.map((p) => [
     `  ${p.kind}`,
-    visible(p.path, true),
-    visible(p.detail, true) + (p.fixed ? " (removed)" : ""),
+    visibleLine(p.path),
+    visibleLine(p.detail) + (p.fixed ? " (removed)" : ""),
   ])));
   if (open > 0 && found.problems.some((p) => p.kind === "temp" && !p.fixed)) {
     io.out("run again with --fix to remove the leftover temporary files\n");
