@@ -117,28 +117,28 @@ const CHILD = new URL("./_conformance_child.ts", import.meta.url).href;
  *     this.location = `memory:${name}`;
  *     this.#data = data;
  *   }
- *   load(key: SequenceKey, from: number): Promise<string[]> {
- *     return Promise.resolve(this.#get(key)?.samples.slice(from) ?? []);
+ *   // Async methods: a refused key rejects the promise, never throws at the call.
+ *   async load(key: SequenceKey, from: number): Promise<string[]> {
+ *     return this.#get(key)?.samples.slice(from) ?? [];
  *   }
- *   append(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
+ *   async append(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
  *     const sequence = this.#make(key, prompt);
  *     const at = samples.map((_, k) => sequence.samples.length + k);
  *     sequence.samples.push(...samples);
  *     if (usage !== undefined) sequence.usage.push(...recordsOf(at, usage));
- *     return Promise.resolve(sequence.samples.slice(from));
+ *     return sequence.samples.slice(from);
  *   }
- *   place(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
+ *   async place(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
  *     const sequence = this.#make(key, prompt);
- *     if (from > sequence.samples.length) return Promise.reject(new RangeError("no gaps here"));
+ *     if (from > sequence.samples.length) throw new RangeError("no gaps here");
  *     const free = Math.max(0, sequence.samples.length - from);
  *     const at = samples.slice(free).map((_, k) => from + free + k);
  *     sequence.samples.push(...samples.slice(free));
  *     if (usage !== undefined) sequence.usage.push(...recordsOf(at, usage.slice(free)));
- *     return Promise.resolve(sequence.samples.slice(from, from + samples.length));
+ *     return sequence.samples.slice(from, from + samples.length);
  *   }
- *   usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
- *     const records = this.#get(key)?.usage ?? [];
- *     return Promise.resolve(records.filter((r) => r.from + r.count > from));
+ *   async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
+ *     return (this.#get(key)?.usage ?? []).filter((r) => r.from + r.count > from);
  *   }
  *   async *models(): AsyncIterableIterator<string> {
  *     yield* new Set([...this.#data.keys()].map((id) => id.split("\n")[0]!));
@@ -149,9 +149,7 @@ const CHILD = new URL("./_conformance_child.ts", import.meta.url).href;
  *       if (m === model) yield { hash: hash!, prompt };
  *     }
  *   }
- *   close(): Promise<void> {
- *     return Promise.resolve();
- *   }
+ *   async close(): Promise<void> {}
  *   #get(key: SequenceKey): Sequence | undefined {
  *     assertSequenceKey(key);
  *     return this.#data.get(`${key.model}\n${key.hash}`);
