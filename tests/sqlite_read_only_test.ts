@@ -175,7 +175,9 @@ import { SqliteStore } from "./cache/sqlite_store.ts";
 import { promptHash } from "./mod.ts";
 const store = await SqliteStore.open(Deno.args[0]);
 const key = { model: "m_1", hash: promptHash("p") };
-for (let k = 0; k < 300; k++) await store.append(key, k, [\`sample \${k}\`], "p");
+for (let k = 0; k < 300; k++) {
+  await store.append(key, { from: k, samples: [\`sample \${k}\`], prompt: "p" });
+}
 Deno.kill(Deno.pid, "SIGKILL");
 `;
 
