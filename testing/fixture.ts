@@ -167,6 +167,13 @@ export class LlmFixture extends Persistent {
  * the calling test module, kept in `<dir>/<test module>/` (a cache folder in
  * the mnimi layout, e.g. `tests/fixtures/llm/tests/chat_test.ts/`). Commit
  * that folder; CI replays it with no network, no key and read access only.
+ * `dir` may also be any other spec `openStore` takes (`sqlite:fixtures.db`,
+ * `kv:`, `redis://`, a registered kind): every module's recordings are then
+ * in that one store, under model keys that start with the module's name
+ * (`tests/chat_test.ts/gpt-4o_0`), and the module's end (refresh, prune)
+ * runs after its last test, so such a fixture is made at the top level of
+ * the module; pruning and refreshing need a store that deletes
+ * (`Store.delete`).
  *
  * What a run does comes from the options, else from the flags after `--`
  * (`deno test … -- --llm-record`), else from the `LLM_FIXTURES` variable,
