@@ -151,7 +151,7 @@ const FOLDER: StoreKind = {
   name: "folder",
   schemes: ["file"],
   forms: ["a cache folder"],
-  help: "a cache folder in the mnimi layout (~ is the home folder; or a file: URL)",
+  help: "in the mnimi layout: a path (~ is the home folder) or a file: URL",
   parse({ text, scheme, rest }) {
     const path = scheme === undefined ? expandHome(text) : fileUrlPath(text, rest);
     return { location: path, path, target: path };
@@ -173,7 +173,7 @@ const KV: StoreKind = {
   name: "kv",
   schemes: ["kv"],
   forms: ["kv:<path>"],
-  help: "a Deno KV database file (needs --unstable-kv; kv: alone is Deno's default one)",
+  help: "a Deno KV database file (needs --unstable-kv; kv: alone: Deno's default one)",
   parse({ rest }) {
     const path = rest === "" ? undefined : expandHome(rest);
     return { location: `kv:${path ?? ""}`, path, target: path ?? "" };
@@ -209,8 +209,7 @@ const REDIS: StoreKind = {
   name: "redis",
   schemes: ["redis", "rediss"],
   forms: ["redis://…", "rediss://…"],
-  help: "a Redis server: redis://[user:password@]host[:port][/db][?prefix=<prefix>] " +
-    "(rediss:// for TLS; the prefix is llm-cache: unless given)",
+  help: "a Redis server (rediss: TLS): [user:password@]host[:port][/db][?prefix=llm-cache:]",
   parse({ scheme, rest }) {
     const url = `${scheme}:${rest}`;
     if (!/^rediss?:\/\/[^/]/.test(url) || URL.parse(url) === null) {

@@ -10,7 +10,7 @@
 import { openParsed } from "../cache/open_store.ts";
 import type { Store } from "../cache/store.ts";
 import { storeKinds } from "../cache/store_kinds.ts";
-import { parseStoreSpec, specForms } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { UsageError } from "./_args.ts";
 import { table } from "./_format.ts";
 
@@ -28,7 +28,7 @@ import { table } from "./_format.ts";
  * assert(STORE_HELP.includes("needs --unstable-kv"));
  * ```
  */
-export const STORE_HELP = `A <store> is ${specForms()}:
+export const STORE_HELP = `A <store> is one of:
 ${table(storeKinds().map((kind) => [`  ${kind.forms.join(", ")}`, kind.help])).trimEnd()}
 Any other scheme is an error (write ./a:b for a folder named a:b).
 A folder is a cache when it holds <model key>/<prompt hash>/ folders, or nothing but
