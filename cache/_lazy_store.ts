@@ -32,7 +32,6 @@ import type {
   StoreWrite,
   VerifyOptions,
 } from "./store.ts";
-import { verifyStore } from "./_verify_store.ts";
 
 /**
  * A store opened when first used; see the module documentation.
@@ -125,6 +124,8 @@ export class LazyStore implements Store {
    * `Deno.errors.NotFound`, naming it.
    */
   async verify(options?: VerifyOptions): Promise<StoreVerification> {
+    // Loaded when asked for: a cache that is only used never needs it.
+    const { verifyStore } = await import("./_verify_store.ts");
     return await verifyStore(await this.#mustExist(), options);
   }
 

@@ -23,7 +23,6 @@ import type {
   StoreWrite,
   VerifyOptions,
 } from "./store.ts";
-import { verifyFolder } from "./_fs_verify.ts";
 
 export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
 
@@ -308,8 +307,13 @@ export class FsStore implements Store {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  verify(options: VerifyOptions = {}): Promise<StoreVerification> {
-    return verifyFolder(this.#root, { fix: options.fix ?? false, onFolder: options.onProgress });
+  async verify(options: VerifyOptions = {}): Promise<StoreVerification> {
+    // Loaded when asked for: a cache that is only used never needs it.
+    const { verifyFolder } = await import("./_fs_verify.ts");
+    return await verifyFolder(this.#root, {
+      fix: options.fix ?? false,
+      onFolder: options.onProgress,
+    });
   }
 
   /** Nothing to release: every file is closed after each operation. */

@@ -15,7 +15,6 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { assertCacheFolder } from "./_cache_folder.ts";
 import { FsStore } from "./fs_store.ts";
 import { expandHome } from "./_home_path.ts";
 import { normalizePrefix, parseRedisUrl, redisLocation } from "./_redis_layout.ts";
@@ -160,6 +159,8 @@ const FOLDER: StoreKind = {
     const store = new FsStore(spec.target);
     if (readOnly) {
       await store.checkAccess("read");
+      // Loaded only here: its path helpers would slow every import of openStore.
+      const { assertCacheFolder } = await import("./_cache_folder.ts");
       await assertCacheFolder(store);
     }
     return store;

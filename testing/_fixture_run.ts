@@ -61,7 +61,7 @@ interface Unread<R extends Recorded> {
 
 /** Where a module's recordings are: a folder of its own, or its part of a store. */
 type Place =
-  | { readonly kind: "folder"; readonly staging: Staging | undefined }
+  | { readonly kind: "folder"; staging?: Staging }
   | { readonly kind: "store"; readonly recordings: StoreRecordings };
 
 /** A test module's recordings for this run. */
@@ -92,10 +92,10 @@ export class FixtureRun {
     this.#id = runId(spec, module);
     if (spec.kind === "folder") {
       this.folder = this.#id;
-      this.#place = { kind: "folder", staging: undefined };
-      const staging = settings.mode === "refresh" ? this.#stage() : undefined;
-      this.#place = { kind: "folder", staging };
-      this.store = new FsStore(staging?.path ?? this.folder);
+      const place: Place = { kind: "folder" };
+      this.#place = place;
+      if (settings.mode === "refresh") place.staging = this.#stage();
+      this.store = new FsStore(place.staging?.path ?? this.folder);
       globalThis.addEventListener("unload", () => this.#finish());
     } else {
       const refresh = settings.mode === "refresh";
@@ -280,7 +280,13 @@ export class FixtureRun {
         lines.push(`llm fixtures in ${this.folder}: refresh not applied: ${failed}`);
       } else if (this.settings.mode === "refresh") lines.push(...await this.#swapIn(recordings));
       else if (this.settings.mode === "record") lines.push(...this.#recorded());
-      const { unused, foreign } = this.#unread(await recordings.recordings());
+      const recorded = await recordings.recordings().catch((error) => {
+        // A store the tests could not open (a permission, a server): they failed, saying why.
+        if (failed !== undefined) return undefined;
+        throw error;
+      });
+      if (recorded === undefined) return;
+      const { unused, foreign } = this.#unread(recorded);
       const unfinished = this.settings.prune
         ? this.#unfinished(failed) ?? await recordings.cannotDelete()
         : undefined;
