@@ -3,7 +3,8 @@
  * store (`FsStore`, the Python original's layout) is here; Deno KV, Redis and
  * SQLite stores live on their own subpaths (`./kv`, `./redis`, `./sqlite`),
  * so that importing this module needs neither unstable APIs nor the Redis
- * client. `openStore` opens any of them from one line of text, and
+ * client. `openStore` opens any of them from one line of text, as the table
+ * of store kinds says (`registerStoreKind` adds a store of your own), and
  * `copyStore` copies between them.
  *
  * @example
