@@ -95,7 +95,9 @@ export async function storeAppend(dir: string, prompts: number, samples: number)
   );
   const time = await seconds(async () => {
     for (let p = 0; p < prompts; p++) {
-      for (let i = 0; i < samples; i++) await store.append(keys[p]!, i, texts[p]![i]!, prompt(p));
+      for (let i = 0; i < samples; i++) {
+        await store.append(keys[p]!, { from: i, samples: texts[p]![i]!, prompt: prompt(p) });
+      }
     }
   });
   return prompts * samples / time;

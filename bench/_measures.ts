@@ -136,7 +136,11 @@ export async function bigStore(open: () => Promise<Store>, files: string[]): Pro
   const store = await open();
   for (let p = 0; p < 1000; p++) {
     const texts = Array.from({ length: 100 }, (_, i) => sample(p, i));
-    await store.append({ model: "bench_1", hash: promptHash(prompt(p)) }, 0, texts, prompt(p));
+    await store.append({ model: "bench_1", hash: promptHash(prompt(p)) }, {
+      from: 0,
+      samples: texts,
+      prompt: prompt(p),
+    });
   }
   await store.close();
   let bytes = 0;

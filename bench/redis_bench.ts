@@ -50,7 +50,11 @@ for (const [prompts, samples] of SHAPES) {
     stores.push(warm);
     for (let p = 0; p < prompts; p++) {
       const all = Array.from({ length: samples }, (_, i) => sample(p, i));
-      await warm.append({ model: KEY, hash: promptHash(prompt(p)) }, 0, all, prompt(p));
+      await warm.append({ model: KEY, hash: promptHash(prompt(p)) }, {
+        from: 0,
+        samples: all,
+        prompt: prompt(p),
+      });
     }
   }
   Deno.bench({

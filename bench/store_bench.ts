@@ -58,7 +58,11 @@ function writeFs(dir: string, prompts: number, samples: number): void {
 async function fill<S extends Store>(store: S, prompts: number, samples: number): Promise<S> {
   for (let p = 0; p < prompts; p++) {
     const key = { model: KEY, hash: promptHash(prompt(p)) };
-    await store.append(key, 0, Array.from({ length: samples }, (_, i) => sample(p, i)), prompt(p));
+    await store.append(key, {
+      from: 0,
+      samples: Array.from({ length: samples }, (_, i) => sample(p, i)),
+      prompt: prompt(p),
+    });
   }
   return store;
 }

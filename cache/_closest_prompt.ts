@@ -40,7 +40,7 @@ export const MAX_CELLS = 10_000_000;
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir);
  * const recorded = "What is the capital of France?";
- * await store.append({ model: "m_1", hash: promptHash(recorded) }, 0, ["Paris"], recorded);
+ * await store.append({ model: "m_1", hash: promptHash(recorded) }, { from: 0, samples: ["Paris"], prompt: recorded });
  * const found = await closestPrompt(store, "m_1", "What is the capital of France ?");
  * assert.equal(found?.prompt, recorded);
  * assert.equal(found?.distance, 1);

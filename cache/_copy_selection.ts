@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertSequenceKey } from "./_key_path.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 import { type Manifest, parseManifest } from "./_manifest_json.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
@@ -38,8 +38,8 @@ export interface Selection {
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir);
- * await store.append({ model: "a_1", hash: promptHash("hi") }, 0, ["x"], "hi");
- * await store.append({ model: "b_1", hash: promptHash("hi") }, 0, ["y"], "hi");
+ * await store.append({ model: "a_1", hash: promptHash("hi") }, { from: 0, samples: ["x"], prompt: "hi" });
+ * await store.append({ model: "b_1", hash: promptHash("hi") }, { from: 0, samples: ["y"], prompt: "hi" });
  * const work = await selectSequences(store, { models: ["b_1"] });
  * assert.deepEqual(work.map((w) => [w.key.model, w.prompt]), [["b_1", "hi"]]);
  * await Deno.remove(dir, { recursive: true });

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { ShortSourceError, type Work } from "./_copy_selection.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
@@ -47,8 +47,8 @@ export interface Tally {
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const [a, b] = [new FsStore(`${dir}/a`), new FsStore(`${dir}/b`)];
  * const key = { model: "m_1", hash: promptHash("hi") };
- * await a.append(key, 0, ["x", "y"], "hi");
- * await b.append(key, 0, ["x"], "hi");
+ * await a.append(key, { from: 0, samples: ["x", "y"], prompt: "hi" });
+ * await b.append(key, { from: 0, samples: ["x"], prompt: "hi" });
  * const result = { copied: 0, present: 0, conflicts: [] };
  * await copySequence(a, b, { key, prompt: "hi" }, result);
  * assert.deepEqual(result, { copied: 1, present: 1, conflicts: [] });
@@ -90,7 +90,12 @@ export async function copySequence(
     while (end < source.length && !hidden.has(end)) end++;
     if (end > start) {
       const missing = source.slice(start, end);
-      const stored = await to.append(key, start, missing, prompt, usage?.slice(start, end));
+      const stored = await to.append(key, {
+        from: start,
+        samples: missing,
+        prompt,
+        usage: usage?.slice(start, end),
+      });
       // Another writer may have claimed these indices since the target was read.
       const raced = differences(key, missing, stored, start);
       result.conflicts.push(...raced);

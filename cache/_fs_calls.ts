@@ -25,7 +25,7 @@ import { decodeUtf8 } from "./_utf8.ts";
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir, { offload: "always" });
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * assert.deepEqual(await store.append(key, 0, ["92"], "p"), ["92"]);
+ * assert.deepEqual(await store.append(key, { from: 0, samples: ["92"], prompt: "p" }), ["92"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -85,7 +85,7 @@ interface Primitives {
   appendTextFile(path: string, text: string): Maybe<void>;
   link(existing: string, target: string): Maybe<void>;
   remove(path: string): Maybe<void>;
-  mkdir(path: string, recursive: boolean): Maybe<void>;
+  mkdir(path: string, options: { recursive: boolean }): Maybe<void>;
   list(folder: string): Maybe<Deno.DirEntry[]>;
 }
 
@@ -110,7 +110,7 @@ const BLOCKING: Primitives = {
   appendTextFile: (path, text) => Deno.writeTextFileSync(path, text, { append: true }),
   link: (existing, target) => Deno.linkSync(existing, target),
   remove: (path) => Deno.removeSync(path),
-  mkdir: (path, recursive) => Deno.mkdirSync(path, { recursive }),
+  mkdir: (path, options) => Deno.mkdirSync(path, options),
   list: (folder) => [...Deno.readDirSync(folder)],
 };
 
@@ -136,7 +136,7 @@ const NON_BLOCKING: Primitives = {
   appendTextFile: (path, text) => Deno.writeTextFile(path, text, { append: true }),
   link: (existing, target) => Deno.link(existing, target),
   remove: (path) => Deno.remove(path),
-  mkdir: (path, recursive) => Deno.mkdir(path, { recursive }),
+  mkdir: (path, options) => Deno.mkdir(path, options),
   list: (folder) => Array.fromAsync(Deno.readDir(folder)),
 };
 
@@ -164,12 +164,16 @@ function calls(root: string, deno: Primitives): FileCalls {
   const strict = (path: string) => (text: string) =>
     text.includes("\ufffd") ? then(readBytes(path), (bytes) => decodeUtf8(bytes, path)) : text;
   const mkdir = (path: string): Maybe<boolean> =>
-    attempt(() => deno.mkdir(path, false), yes, (error) => {
+    attempt(() => deno.mkdir(path, { recursive: false }), yes, (error) => {
       if (!(error instanceof Deno.errors.NotFound)) return taken(error, path);
       // A parent is missing (the root, the first time): make them, then this one.
       const parent = path.slice(0, path.lastIndexOf("/"));
       return attempt(
-        () => then(deno.mkdir(parent, true), () => deno.mkdir(path, false)),
+        () =>
+          then(
+            deno.mkdir(parent, { recursive: true }),
+            () => deno.mkdir(path, { recursive: false }),
+          ),
         yes,
         (error) => taken(error, path),
       );

@@ -8,7 +8,7 @@
 // would block a reader for ever, a device could be read without end.
 
 import type { FileCalls } from "./_fs_calls.ts";
-import { isPromptHash } from "./_key_path.ts";
+import { isPromptHash } from "./sequence_key.ts";
 
 /** The model key and prompt folders under one root. */
 export class Folders {

@@ -7,6 +7,9 @@ import type { Folders } from "./_fs_folders.ts";
 
 const ZERO = 0x30;
 
+/** The file beside a prompt's samples that records the prompt text. */
+export const PROMPT_FILE = "prompt.txt";
+
 /**
  * The index a file name stands for (`7.md` → 7), or undefined for any other
  * name (`07.md`, `notes.md`, `prompt.txt`).

@@ -18,7 +18,7 @@
 // never the samples. Only a regular file is opened: a link, a FIFO or a
 // folder by its name is refused, naming it.
 
-import { asRecord } from "../core/_usage.ts";
+import { asRecord } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { FileCalls, Maybe } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
@@ -141,16 +141,12 @@ export async function scanUsage(
     else {
       // The line begun before the chunk, the chunk's own lines, the start of the next.
       line.add(chunk.subarray(0, first));
-      const { text, overlong } = line.take();
-      count(scan, text, overlong);
+      count(scan, line.take());
       const last = chunk.lastIndexOf(NEWLINE);
       if (last > first) {
         for (const text of decoder.decode(chunk.subarray(first + 1, last)).split("\n")) {
-          count(
-            scan,
-            text.length > MAX_LINE ? text.slice(-MAX_LINE) : text,
-            text.length > MAX_LINE,
-          );
+          const overlong = text.length > MAX_LINE;
+          count(scan, { text: overlong ? text.slice(-MAX_LINE) : text, overlong });
         }
       }
       line.add(chunk.subarray(last + 1));
@@ -165,7 +161,7 @@ export async function scanUsage(
 }
 
 /** Adds a whole line (its kept end, when `overlong`) to `scan`. */
-function count(scan: UsageScan, text: string, overlong: boolean): void {
+function count(scan: UsageScan, { text, overlong }: { text: string; overlong: boolean }): void {
   if (text === "") return;
   scan.lines++;
   if (overlong) scan.overlong++;
@@ -233,7 +229,7 @@ export class UsageFile {
    * folder), as a listing of its folder showed.
    */
   async refuse(calls: FileCalls): Promise<void> {
-    await this.#look(calls, false);
+    await this.#look(calls);
   }
 
   /**
@@ -245,7 +241,7 @@ export class UsageFile {
   async read(calls: FileCalls, listed?: Listed | "absent"): Promise<readonly UsageRecord[]> {
     if (!this.#checked) {
       // A listing is a snapshot: a file may have come since.
-      if (listed !== "file" && !(await this.#look(calls, true))) return this.#records;
+      if (listed !== "file" && !(await this.#look(calls, { quick: true }))) return this.#records;
       this.#checked = true;
     }
     let scan: UsageScan;
@@ -270,7 +266,7 @@ export class UsageFile {
    * `quick`: first a look that builds no error when nothing is there (but
    * that takes a link to nothing for nothing).
    */
-  async #look(calls: FileCalls, quick: boolean): Promise<boolean> {
+  async #look(calls: FileCalls, { quick = false } = {}): Promise<boolean> {
     if (quick && !(await calls.exists(this.#path))) return false;
     // Deno cannot open a file without following a link (O_NOFOLLOW), nor
     // without blocking on a FIFO (O_NONBLOCK), so look first.

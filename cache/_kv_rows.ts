@@ -13,7 +13,7 @@
 // never split between commits.
 
 import { sha256Hex } from "../core/_sha256.ts";
-import { assertSequenceKey } from "./_key_path.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 import { retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, plus, sizeOfWrites } from "./_kv_limits.ts";
 import type { SequenceKey } from "./store.ts";

@@ -1,14 +1,18 @@
 /**
- * A store named by a spec (`kv:`, `sqlite:`, `redis://`) and opened on first
- * use, so that `Persistent`'s synchronous constructor can take every spec
- * `openStore` takes.
+ * A store named by a spec (`kv:`, `sqlite:`, `redis://`, a registered kind)
+ * and opened on first use, so that `Persistent`'s synchronous constructor can
+ * take every spec `openStore` takes.
  *
  * - `location` is known at once, from the spec (a Redis password hidden).
- * - Nothing is created by reading: while a `kv:` or `sqlite:` file does not
- *   exist, reads find an empty store without opening it, and
- *   `checkAccess("read")` rejects with `Deno.errors.NotFound` naming the
- *   file; the file is made by the first write (`append`, or
- *   `checkAccess("write")`, which `Persistent` calls before its first draw).
+ * - Nothing is created by reading: while the file of a local store (the
+ *   spec's `path`: `kv:`, `sqlite:`) does not exist, reads find an empty
+ *   store without opening it, and `checkAccess("read")` and `verify` reject
+ *   with `Deno.errors.NotFound` naming the file; the file is made by the
+ *   first write (`append`, or `checkAccess("write")`, which `Persistent`
+ *   calls before its first draw).
+ * - An optional method the opened store lacks (`place`, `delete` of a
+ *   registered kind) throws a `TypeError` that says so; `verify` falls back
+ *   to the checks any store allows.
  * - An error opening the store surfaces at that use, naming the store, with
  *   the original error as its `cause`; the next use tries again.
  * - `close()` closes what was opened (nothing, if it never was); a store
@@ -17,13 +21,17 @@
  * @module
  */
 
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
+import type { UsageRecord } from "../core/usage.ts";
 import { permissionHint } from "./_permission_hint.ts";
-import type { StoreSpec } from "./_store_spec.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
-
-/** A spec of a store that has to be opened (anything but a folder). */
-export type OpenedSpec = Exclude<StoreSpec, { kind: "folder" }>;
+import type { StoreSpec } from "./store_kinds.ts";
+import type {
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreVerification,
+  StoreWrite,
+  VerifyOptions,
+} from "./store.ts";
 
 /**
  * A store opened when first used; see the module documentation.
@@ -33,15 +41,15 @@ export type OpenedSpec = Exclude<StoreSpec, { kind: "folder" }>;
  * import assert from "node:assert/strict";
  * import { LazyStore } from "./_lazy_store.ts";
  * import { openParsed } from "./open_store.ts";
+ * import { parseStoreSpec } from "./_store_spec.ts";
  * import { promptHash } from "../core/model_key.ts";
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
- * const spec = { kind: "sqlite", path: `${dir}/c.db`, location: `sqlite:${dir}/c.db` } as const;
- * const store = new LazyStore(spec, openParsed);
+ * const store = new LazyStore(parseStoreSpec(`sqlite:${dir}/c.db`), openParsed);
  * const key = { model: "m_1", hash: promptHash("p") };
  * assert.deepEqual(await store.load(key, 0), []); // the file is not created by reading
  * await assert.rejects(Deno.stat(`${dir}/c.db`), Deno.errors.NotFound);
- * await store.append(key, 0, ["x"], "p");
+ * await store.append(key, { from: 0, samples: ["x"], prompt: "p" });
  * assert.deepEqual(await store.load(key, 0), ["x"]);
  * await store.close();
  * await Deno.remove(dir, { recursive: true });
@@ -50,8 +58,8 @@ export type OpenedSpec = Exclude<StoreSpec, { kind: "folder" }>;
 export class LazyStore implements Store {
   /** The store, as its spec names it (no password). */
   readonly location: string;
-  #spec: OpenedSpec;
-  #open: (spec: OpenedSpec) => Promise<Store>;
+  #spec: StoreSpec;
+  #open: (spec: StoreSpec) => Promise<Store>;
   #opening: Promise<Store> | undefined;
   #closed = false;
 
@@ -59,7 +67,7 @@ export class LazyStore implements Store {
    * @param spec The store to open.
    * @param open How to open it (`openParsed`).
    */
-  constructor(spec: OpenedSpec, open: (spec: OpenedSpec) => Promise<Store>) {
+  constructor(spec: StoreSpec, open: (spec: StoreSpec) => Promise<Store>) {
     this.#spec = spec;
     this.#open = open;
     this.location = spec.location;
@@ -71,27 +79,18 @@ export class LazyStore implements Store {
   }
 
   /** Stores samples (see `Store.append`), opening the store first (a new file is created). */
-  async append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
-    return await (await this.#opened()).append(key, from, samples, prompt, usage);
+  async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    return await (await this.#opened()).append(key, write);
   }
 
-  /** Places samples at their indices (see `Store.place`), opening the store first. */
-  async place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  /**
+   * Places samples at their indices (see `Store.place`), opening the store
+   * first; a `TypeError` when the store cannot place.
+   */
+  async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     const store = await this.#opened();
-    // Every store a spec opens is built in, and each of them places.
-    return await store.place!(key, from, samples, prompt, usage);
+    if (store.place === undefined) throw this.#lacks("place", "keep a cache slice");
+    return await store.place(key, write);
   }
 
   /** The usage records of a sequence; none when the store keeps none. */
@@ -106,6 +105,33 @@ export class LazyStore implements Store {
     if (store.indices !== undefined) return await store.indices(key);
     // A store without the method has no gaps.
     return (await store.load(key, 0)).map((_, i) => i);
+  }
+
+  /**
+   * Deletes samples (see `Store.delete`); nothing while the file does not
+   * exist; a `TypeError` when the store cannot delete.
+   */
+  async delete(key: SequenceKey, from?: number): Promise<void> {
+    const store = await this.#existing();
+    if (store === undefined) return;
+    if (store.delete === undefined) throw this.#lacks("delete", "delete samples");
+    await store.delete(key, from);
+  }
+
+  /**
+   * Checks the store (see `Store.verify`), through the store's own `verify`
+   * or else the checks any store allows; a missing file is
+   * `Deno.errors.NotFound`, naming it.
+   */
+  async verify(options?: VerifyOptions): Promise<StoreVerification> {
+    // Loaded when asked for: a cache that is only used never needs it.
+    const { verifyStore } = await import("./_verify_store.ts");
+    return await verifyStore(await this.#mustExist(), options);
+  }
+
+  /** The store itself, opened (and created, when it is a new file). */
+  opened(): Promise<Store> {
+    return this.#opened();
   }
 
   /** Every model key; none while the file does not exist. */
@@ -135,14 +161,26 @@ export class LazyStore implements Store {
    * written.
    */
   async checkAccess(mode: "read" | "write"): Promise<void> {
-    const store = mode === "write" ? await this.#opened() : await this.#existing();
-    if (store === undefined) {
-      throw new Deno.errors.NotFound(
-        `the cache file ${this.location} does not exist: check the path for a typo ` +
-          `(a cache that is only replayed must exist already)`,
-      );
-    }
+    const store = mode === "write" ? await this.#opened() : await this.#mustExist();
     await store.checkAccess?.(mode);
+  }
+
+  /** The store, opened; `Deno.errors.NotFound` while its file does not exist. */
+  async #mustExist(): Promise<Store> {
+    const store = await this.#existing();
+    if (store !== undefined) return store;
+    throw new Deno.errors.NotFound(
+      `the cache file ${this.location} does not exist: check the path for a typo ` +
+        `(a cache that is only replayed must exist already)`,
+    );
+  }
+
+  /** The error for a method the opened store does not have. */
+  #lacks(method: string, what: string): TypeError {
+    return new TypeError(
+      `the store ${this.location} cannot ${what}: it has no ${method}() method ` +
+        `(see Store.${method}); implement it, or use a built-in store`,
+    );
   }
 
   /** The store, opened; undefined while its file does not exist (nothing is created). */
@@ -166,7 +204,7 @@ export class LazyStore implements Store {
   }
 
   async #fileExists(): Promise<boolean> {
-    const path = this.#spec.kind === "redis" ? undefined : this.#spec.path;
+    const path = this.#spec.path;
     if (path === undefined || this.#closed) return true;
     try {
       await Deno.stat(path);

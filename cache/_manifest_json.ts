@@ -9,7 +9,7 @@
 import type { CostFigures, SavedFigures } from "../core/cost.ts";
 import type { IndexRanges } from "../core/model_info.ts";
 import { describe } from "../core/_validate.ts";
-import { assertSequenceKey } from "./_key_path.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 
 /** What a manifest's `format` field says. */
 export const MANIFEST_FORMAT = "llm-cache run manifest";

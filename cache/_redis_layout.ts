@@ -1,7 +1,7 @@
 /**
  * Where a `RedisStore` keeps what: the server and key prefix a URL names, the
  * keys under the prefix (the table is in `redis_store.ts`), and the Lua
- * scripts that append and place atomically. Kept in one place so that the key names,
+ * scripts that append, place and delete atomically. Kept in one place so that the key names,
  * the check of a prefix against them and the cleanup of a store's own keys
  * cannot drift apart.
  *
@@ -9,7 +9,7 @@
  */
 
 import type { UsageRecord } from "../core/usage.ts";
-import { assertSequenceKey } from "./_key_path.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 import type { SequenceKey } from "./store.ts";
 
 // The names of the store's own keys under its prefix.
@@ -94,6 +94,36 @@ end
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 return held
+`;
+
+/**
+ * Deletion: the samples from `from` on go (with `from` 0, the sequence, its
+ * prompt's place in the model's set, and the model in the models set when
+ * it has no prompt left), and the usage list is replaced by the records
+ * given (cut down to what stays), unless it changed since it was read.
+ * KEYS: samples list, models set, prompts set, usage list.
+ * ARGV: model, hash, from, the length of the usage list as read, records…
+ * Answers 1, or 0 when the usage list changed meanwhile (read it again).
+ */
+export const DELETE_SCRIPT = `
+local from = tonumber(ARGV[3])
+if redis.call('LLEN', KEYS[4]) ~= tonumber(ARGV[4]) then
+  return 0
+end
+if from == 0 then
+  redis.call('DEL', KEYS[1], KEYS[4])
+  redis.call('SREM', KEYS[3], ARGV[2])
+  if redis.call('SCARD', KEYS[3]) == 0 then
+    redis.call('SREM', KEYS[2], ARGV[1])
+  end
+  return 1
+end
+redis.call('LTRIM', KEYS[1], 0, from - 1)
+redis.call('DEL', KEYS[4])
+for i = 5, #ARGV do
+  redis.call('RPUSH', KEYS[4], ARGV[i])
+end
+return 1
 `;
 
 /**

@@ -9,12 +9,13 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { assertSequenceKey, describeKey } from "./_key_path.ts";
+import { assertSequenceKey, describeKey } from "./sequence_key.ts";
 import { type Connection, hasTable, transaction } from "./_sqlite_file.ts";
-import { recordsOf, type Usages } from "../core/_usage.ts";
+import type { Usages } from "../core/_usage.ts";
+import { recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
-import type { PromptEntry, SequenceKey } from "./store.ts";
+import type { PromptEntry, SequenceKey, StoreWrite } from "./store.ts";
 
 /** How many prompts one listing query reads. */
 export const LIST_PAGE = 500;
@@ -35,15 +36,23 @@ function statements(db: DatabaseSync) {
     ),
     bytes: sql("SELECT CAST(sample AS BLOB) AS bytes FROM samples WHERE sequence = ? AND idx = ?"),
     insert: sql("INSERT INTO samples (sequence, idx, sample) VALUES (?, ?, ?)"),
-    nextModel: sql("SELECT min(model) AS model FROM sequences WHERE model > ?"),
-    prompts: sql(
-      `SELECT hash, prompt FROM sequences WHERE model = ? AND hash > ? ORDER BY hash LIMIT ${LIST_PAGE}`,
+    // A sequence whose samples were all deleted keeps its row (its id stays
+    // valid for every process that knows it) but is not listed.
+    nextModel: sql(
+      `SELECT min(model) AS model FROM sequences WHERE model > ? AND ${HAS_SAMPLES}`,
     ),
+    prompts: sql(
+      `SELECT hash, prompt FROM sequences WHERE model = ? AND hash > ? AND ${HAS_SAMPLES} ` +
+        `ORDER BY hash LIMIT ${LIST_PAGE}`,
+    ),
+    deleteFrom: sql("DELETE FROM samples WHERE sequence = ? AND idx >= ?"),
     promptBytes: sql(
       "SELECT CAST(prompt AS BLOB) AS bytes FROM sequences WHERE model = ? AND hash = ?",
     ),
   };
 }
+
+const HAS_SAMPLES = "EXISTS (SELECT 1 FROM samples WHERE samples.sequence = sequences.id)";
 
 /** The statements of the usage table (absent from a file of an older version opened read-only). */
 function usageStatements(db: DatabaseSync) {
@@ -57,6 +66,7 @@ function usageStatements(db: DatabaseSync) {
       "SELECT idx, count, requests, prompt_tokens, completion_tokens, latency_ms FROM usage " +
         "WHERE sequence = ? AND idx + count > ? ORDER BY rowid",
     ),
+    deleteAll: sql("DELETE FROM usage WHERE sequence = ?"),
   };
 }
 
@@ -90,7 +100,7 @@ const encoder = new TextEncoder();
  * prepareFile(connection, "cache.db");
  * const tables = new SqliteTables(connection, "sqlite:cache.db");
  * const key = { model: "gpt-4o_1", hash: "ab".repeat(32) };
- * assert.deepEqual(tables.append(key, 0, ["x", "a\0b"], "p"), ["x", "a\0b"]);
+ * assert.deepEqual(tables.append(key, { from: 0, samples: ["x", "a\0b"], prompt: "p" }), ["x", "a\0b"]);
  * assert.deepEqual(tables.load(key, 1), ["a\0b"]);
  * assert.equal(tables.nextModel(""), "gpt-4o_1");
  * assert.deepEqual(tables.prompts("gpt-4o_1", ""), [{ hash: key.hash, prompt: "p" }]);
@@ -135,19 +145,29 @@ export class SqliteTables {
   usage(key: SequenceKey, from: number): UsageRecord[] {
     const id = this.#id(key);
     if (id === undefined || this.#usage === undefined) return [];
-    const rows = this.#usage.from.all(id, from) as unknown as UsageRow[];
-    return rows.map((row) => {
-      const { idx, count, requests, latency_ms: latencyMs } = row;
-      return row.prompt_tokens === null || row.completion_tokens === null
-        ? { from: idx, count, requests, latencyMs }
-        : {
-          from: idx,
-          count,
-          requests,
-          promptTokens: row.prompt_tokens,
-          completionTokens: row.completion_tokens,
-          latencyMs,
-        };
+    return (this.#usage.from.all(id, from) as unknown as UsageRow[]).map(recordOfRow);
+  }
+
+  /**
+   * Removes the samples at index `from` and after, and their usage (a
+   * record that also covers lower indices is cut down to them), in one
+   * transaction. The sequence's row stays, unlisted once it has no samples.
+   *
+   * @throws {Deno.errors.NotCapable} When the database was opened read-only.
+   */
+  delete(key: SequenceKey, from: number): void {
+    const id = this.#id(key);
+    if (id === undefined) return;
+    if (this.#denied !== undefined) throw this.#denied;
+    const usage = this.#usage;
+    transaction(this.#db, () => {
+      this.#sql.deleteFrom.run(id, from);
+      if (usage === undefined) return;
+      // All of them, rewritten in the same order: of two records of an index, the later counts.
+      const records = (usage.from.all(id, 0) as unknown as UsageRow[]).map(recordOfRow);
+      if (records.every((r) => r.from + r.count <= from)) return;
+      usage.deleteAll.run(id);
+      insertRecords(usage, id, recordsBelow(records, from));
     });
   }
 
@@ -159,14 +179,9 @@ export class SqliteTables {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
-  append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage?: Usages,
-  ): string[] {
-    return this.#write(key, from, samples, prompt, (id) => {
+  append(key: SequenceKey, write: StoreWrite): string[] {
+    const { from, samples, usage } = write;
+    return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "append");
       const result = from < next ? this.#readFrom(id, key, from) : [];
       const at = samples.map((_, k) => next + k);
@@ -184,14 +199,9 @@ export class SqliteTables {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
-  place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage?: Usages,
-  ): string[] {
-    return this.#write(key, from, samples, prompt, (id) => {
+  place(key: SequenceKey, write: StoreWrite): string[] {
+    const { from, samples, usage } = write;
+    return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "place");
       // Indices stay contiguous: those below `next` are taken, the others free.
       const held = this.#readFrom(id, key, from, samples.length);
@@ -228,9 +238,7 @@ export class SqliteTables {
    */
   #write(
     key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
+    { from, samples, prompt }: StoreWrite,
     work: (id: number) => string[],
   ): string[] {
     const id = this.#id(key);
@@ -273,10 +281,7 @@ export class SqliteTables {
       this.#sql.insert.run(id, at[k]!, toColumn(sample));
     }
     if (usage !== undefined && this.#usage !== undefined) {
-      for (const r of recordsOf(at, usage)) {
-        const tokens = [r.promptTokens ?? null, r.completionTokens ?? null];
-        this.#usage.insert.run(id, r.from, r.count, r.requests, ...tokens, r.latencyMs);
-      }
+      insertRecords(this.#usage, id, recordsOf(at, usage));
     }
   }
 
@@ -318,6 +323,33 @@ export class SqliteTables {
     }
     return out;
   }
+}
+
+/** Inserts usage records of the sequence `id`, in order. */
+function insertRecords(
+  usage: ReturnType<typeof usageStatements>,
+  id: number,
+  records: readonly UsageRecord[],
+): void {
+  for (const r of records) {
+    const tokens = [r.promptTokens ?? null, r.completionTokens ?? null];
+    usage.insert.run(id, r.from, r.count, r.requests, ...tokens, r.latencyMs);
+  }
+}
+
+/** A row of the usage table as a record. */
+function recordOfRow(row: UsageRow): UsageRecord {
+  const { idx, count, requests, latency_ms: latencyMs } = row;
+  return row.prompt_tokens === null || row.completion_tokens === null
+    ? { from: idx, count, requests, latencyMs }
+    : {
+      from: idx,
+      count,
+      requests,
+      promptTokens: row.prompt_tokens,
+      completionTokens: row.completion_tokens,
+      latencyMs,
+    };
 }
 
 /**

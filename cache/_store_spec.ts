@@ -2,9 +2,11 @@
  * The one reading of a store spec, the line of text that names a store:
  * `openStore`, `Persistent`, `llmFixture`, `cacheOverview` and the command
  * line all parse specs here, so that a spec means the same store everywhere.
+ * What each scheme means is the table of store kinds' (`store_kinds.ts`):
  *
- * - `kv:<path>`, `sqlite:<path>`, `redis://…`, `rediss://…` and `file:///…`
- *   name their stores; schemes are case-insensitive (`REDIS://` is Redis);
+ * - a spec whose scheme a kind of the table lists (`kv:`, `sqlite:`,
+ *   `redis://`, `file:`, a registered one) is that kind's to read; schemes
+ *   are case-insensitive (`REDIS://` is Redis);
  * - a spec without a scheme is a cache folder (a leading `~` is the home
  *   folder), and so is a Windows drive letter (`C:\cache`);
  * - anything else that starts like a scheme (`word:`) is an error, never a
@@ -17,48 +19,14 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import { editDistance } from "./_edit_distance.ts";
-import { expandHome } from "./_home_path.ts";
-import { normalizePrefix, parseRedisUrl, redisLocation } from "./_redis_layout.ts";
-
-/** A store spec, parsed: what to open, and where it is (for messages). */
-export type StoreSpec =
-  | {
-    /** A cache folder in the mnimi layout. */
-    readonly kind: "folder";
-    /** The folder, with a leading `~` expanded. */
-    readonly path: string;
-  }
-  | {
-    /** A Deno KV database. */
-    readonly kind: "kv";
-    /** The database file, `~` expanded; undefined for Deno's default database. */
-    readonly path: string | undefined;
-    /** `kv:<path>`, as the store's `location` says it. */
-    readonly location: string;
-  }
-  | {
-    /** A SQLite database file. */
-    readonly kind: "sqlite";
-    /** The file, `~` expanded. */
-    readonly path: string;
-    /** `sqlite:<path>`, as the store's `location` says it. */
-    readonly location: string;
-  }
-  | {
-    /** A Redis server. */
-    readonly kind: "redis";
-    /** The URL to connect to, password included: never show it. */
-    readonly url: string;
-    /** The server without its password, and the key prefix. */
-    readonly location: string;
-  };
-
-const SCHEMES = ["kv", "sqlite", "redis", "rediss", "file"] as const;
-
-/** What a spec may be, for messages. */
-export const SPEC_FORMS = `a cache folder, kv:<path>, sqlite:<path>, redis://… or rediss://…`;
+import {
+  type SpecText,
+  type StoreKind,
+  storeKind,
+  storeKinds,
+  type StoreSpec,
+} from "./store_kinds.ts";
 
 /**
  * Reads a store spec (see the module documentation).
@@ -70,58 +38,56 @@ export const SPEC_FORMS = `a cache folder, kv:<path>, sqlite:<path>, redis://…
  *
  * assert.deepEqual(parseStoreSpec("SQLITE:paper.db"), {
  *   kind: "sqlite",
- *   path: "paper.db",
  *   location: "sqlite:paper.db",
+ *   path: "paper.db",
+ *   target: "paper.db",
  * });
  * assert.equal(parseStoreSpec("C:\\llm_cache").kind, "folder");
  * const redis = parseStoreSpec("REDIS://:pw@host:6379");
- * assert.equal(redis.kind === "redis" && redis.location, 'redis://:***@host:6379 (prefix "llm-cache:")');
+ * assert.equal(redis.location, 'redis://:***@host:6379 (prefix "llm-cache:")');
  * assert.throws(() => parseStoreSpec("sqllite:paper.db"), /did you mean "sqlite:"/);
  * ```
  *
  * @param spec The spec: a string, or a `file:` or Redis URL.
  * @returns What it names.
  * @throws {TypeError} When `spec` is empty or not a string or URL, has an
- * unknown scheme, or is a malformed Redis or `file:` URL (the message shows
- * it without its password).
+ * unknown scheme, or is one its kind refuses (a malformed Redis or `file:`
+ * URL); the message shows it without its password.
  */
 export function parseStoreSpec(spec: string | URL): StoreSpec {
-  if (spec instanceof URL) {
-    return spec.protocol === "file:"
-      ? { kind: "folder", path: fileURLToPath(spec) }
-      : parseStoreSpec(spec.href);
-  }
-  if (typeof spec !== "string" || spec === "") {
+  const text = spec instanceof URL ? spec.href : spec;
+  if (typeof text !== "string" || text === "") {
     throw refuse(
       spec,
-      spec === "" ? "the spec is empty" : "a spec is a string or a URL",
-      "pass one",
+      text === "" ? "the spec is empty: pass one" : "a spec is a string or a URL: pass one",
     );
   }
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(spec)?.[1];
+  const found = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1];
   // A single letter is a Windows drive (C:\cache), not a scheme.
-  if (scheme === undefined || scheme.length === 1) {
-    return { kind: "folder", path: expandHome(spec) };
-  }
-  const rest = spec.slice(scheme.length + 1);
-  switch (scheme.toLowerCase()) {
-    case "kv": {
-      const path = rest === "" ? undefined : expandHome(rest);
-      return { kind: "kv", path, location: `kv:${path ?? ""}` };
-    }
-    case "sqlite": {
-      if (rest === "") throw refuse(spec, "it names no file", 'pass e.g. "sqlite:paper.db"');
-      const path = expandHome(rest);
-      return { kind: "sqlite", path, location: `sqlite:${path}` };
-    }
-    case "redis":
-    case "rediss":
-      return redisSpec(spec, `${scheme.toLowerCase()}:${rest}`);
-    case "file":
-      return fileSpec(spec, rest);
-    default:
-      throw unknownScheme(spec, scheme);
-  }
+  const scheme = found === undefined || found.length === 1 ? undefined : found.toLowerCase();
+  const kind = scheme === undefined
+    ? storeKind("folder")
+    : storeKinds().find((k) => k.schemes.includes(scheme));
+  if (kind === undefined) throw unknownScheme(text, found!);
+  const rest = scheme === undefined ? text : text.slice(scheme.length + 1);
+  return read(kind, { text, scheme, rest });
+}
+
+/**
+ * What a spec may be, for messages and help: the forms of every kind in the
+ * table of store kinds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { specForms } from "./_store_spec.ts";
+ *
+ * assert.equal(specForms(), "a cache folder, kv:<path>, sqlite:<path>, redis://… or rediss://…");
+ * ```
+ */
+export function specForms(): string {
+  const forms = storeKinds().flatMap((k) => k.forms);
+  return forms.length === 1 ? forms[0]! : `${forms.slice(0, -1).join(", ")} or ${forms.at(-1)}`;
 }
 
 /**
@@ -151,52 +117,36 @@ export function redactSpec(spec: string): string {
   return `${scheme}${user}***${rest.slice(at)}`;
 }
 
-function redisSpec(spec: string, url: string): StoreSpec {
-  if (!/^rediss?:\/\/[^/]/.test(url) || URL.parse(url) === null) {
-    throw refuse(
-      spec,
-      "it is not a Redis URL",
-      "write redis://[user:password@]host[:port][/db][?prefix=…], or rediss://… for TLS",
-    );
-  }
-  const { prefix, shown } = parseRedisUrl(url);
-  return {
-    kind: "redis",
-    url,
-    location: redisLocation(shown, normalizePrefix(prefix ?? "llm-cache:")),
-  };
-}
-
-function fileSpec(spec: string, rest: string): StoreSpec {
-  const url = rest.startsWith("//") ? URL.parse(spec.replace(/^file:/i, "file:")) : null;
-  if (url === null) {
-    throw refuse(
-      spec,
-      "a file: URL names an absolute path, file:///path/to/cache",
-      "write the URL so, or pass the folder's path without file:",
-    );
-  }
+/** `kind`'s reading of the spec, its refusal said with the spec (no password) and the forms. */
+function read(kind: StoreKind, spec: SpecText): StoreSpec {
+  let parsed;
   try {
-    return { kind: "folder", path: fileURLToPath(url) };
+    parsed = kind.parse(spec);
   } catch (error) {
-    throw refuse(spec, (error as Error).message, "pass the folder's path without file:");
+    if (!(error instanceof TypeError)) throw error;
+    throw refuse(spec.text, error.message, { cause: error });
   }
+  const { location, path, target } = parsed;
+  return { kind: kind.name, location, path, target };
 }
 
 function unknownScheme(spec: string, scheme: string): TypeError {
   const lower = scheme.toLowerCase();
-  const near = SCHEMES.find((known) => editDistance(lower, known, 2) !== undefined);
+  const near = storeKinds().flatMap((k) => k.schemes)
+    .find((known) => editDistance(lower, known, 2) !== undefined);
   const guess = near === undefined ? "" : `did you mean "${near}:"? `;
   // A URL (scheme://) is no folder name; anything else may be one.
   const folder = spec.includes("://")
     ? "use one of those"
     : `for a folder whose name holds ":", write ${JSON.stringify(`./${redactSpec(spec)}`)}`;
-  return refuse(spec, `"${scheme}:" is not a store scheme`, `${guess}${folder}`);
+  return refuse(spec, `"${scheme}:" is not a store scheme: ${guess}${folder}`);
 }
 
-function refuse(spec: unknown, why: string, fix: string): TypeError {
+/** `why` (what is wrong: what to do) said of the spec, without its password, with the forms. */
+function refuse(spec: unknown, why: string, options?: ErrorOptions): TypeError {
   const shown = typeof spec === "string" ? JSON.stringify(redactSpec(spec)) : typeof spec;
   return new TypeError(
-    `cannot open a store from ${shown}: ${why}. A store is ${SPEC_FORMS}: ${fix}`,
+    `cannot open a store from ${shown}: ${why}. A store is ${specForms()}`,
+    options,
   );
 }

@@ -3,7 +3,7 @@
  * store: `cache ls`, `cache stats` and `cache verify` on the command line, and
  * `cacheOverview` in notebooks. Model keys and prompts come in the order
  * people sort them (`_prompt_order.ts`), every sequence key is checked as the
- * stores check keys (`_key_path.ts`), and each sequence is read once, from
+ * stores check keys (`sequence_key.ts`), and each sequence is read once, from
  * index 0 up to the first gap, as a replaying model would read it.
  *
  * `cache verify` on a cache folder also reads the files themselves
@@ -12,8 +12,9 @@
  * @module
  */
 
-import { usageAt, UsageTally } from "../core/_usage.ts";
-import { assertSequenceKey } from "./_key_path.ts";
+import { UsageTally } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
+import { assertSequenceKey } from "./sequence_key.ts";
 import { comparePrompts, naturalCompare } from "./_prompt_order.ts";
 import type { Store } from "./store.ts";
 

@@ -151,7 +151,7 @@ export class CopyConflictError extends Error {
  * const a = new FsStore(`${dir}/a`);
  * const b = new FsStore(`${dir}/b`);
  * const key = { model: "gpt-4o_1", hash: promptHash("hi") };
- * await a.append(key, 0, ["x", "y"], "hi");
+ * await a.append(key, { from: 0, samples: ["x", "y"], prompt: "hi" });
  * const result = await copyStore(a, b);
  * assert.equal(result.copied, 2);
  * assert.equal((await b.load(key, 0)).join(), "x,y");

@@ -5,22 +5,26 @@
  * @module
  */
 
-import { assertSequenceKey, isPromptHash, modelKeySegments } from "./_key_path.ts";
+import { assertSequenceKey, isPromptHash, modelKeySegments } from "./sequence_key.ts";
 import { localPath } from "./_home_path.ts";
 import { describe } from "../core/_validate.ts";
 import { drawsInFlight } from "./_draws_in_flight.ts";
 import { type FileCalls, fileCalls, type FsStoreOptions, hint } from "./_fs_calls.ts";
 import { Folders } from "./_fs_folders.ts";
-import { sampleIndex, Samples } from "./_fs_samples.ts";
+import { PROMPT_FILE, sampleIndex, Samples } from "./_fs_samples.ts";
 import { formatRecords, USAGE_FILE, UsageFile } from "./_fs_usage.ts";
-import { recordsOf } from "../core/_usage.ts";
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import { recordsOf } from "../core/usage_records.ts";
+import type { UsageRecord } from "../core/usage.ts";
+import type {
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreVerification,
+  StoreWrite,
+  VerifyOptions,
+} from "./store.ts";
 
-export { type FsStoreOptions, sampleIndex, USAGE_FILE };
-
-/** The file beside a prompt's samples that records the prompt text. */
-export const PROMPT_FILE = "prompt.txt";
+export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
 
 /**
  * Sequences stored as files, byte for byte as Python's `cached_llm.py` does:
@@ -108,7 +112,7 @@ export const PROMPT_FILE = "prompt.txt";
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir);
  * const key = { model: "gpt-4o_1", hash: promptHash("Choose a number") };
- * await store.append(key, 0, ["92", "417"], "Choose a number");
+ * await store.append(key, { from: 0, samples: ["92", "417"], prompt: "Choose a number" });
  * assert.equal((await store.load(key, 1)).join(), "417");
  * assert.equal(await Deno.readTextFile(`${dir}/gpt-4o_1/${key.hash}/0.md`), "92");
  * await store.close();
@@ -216,14 +220,8 @@ export class FsStore implements Store {
    * link each, and returns the samples from `from` up to the last one it
    * stored, other writers' included.
    */
-  append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
-    return this.#write("append", key, from, samples, prompt, usage);
+  append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    return this.#write("append", key, write);
   }
 
   /**
@@ -231,14 +229,8 @@ export class FsStore implements Store {
    * and returns what each of those indices holds (cache slicing); see
    * {@linkcode Store.place}.
    */
-  place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
-    return this.#write("place", key, from, samples, prompt, usage);
+  place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    return this.#write("place", key, write);
   }
 
   /**
@@ -288,6 +280,42 @@ export class FsStore implements Store {
     }
   }
 
+  /**
+   * Reads every file of the cache folder, as `cache verify` reports it:
+   * gaps (`gap`), temporary files left by interrupted writers (`temp`, and
+   * with `fix` those older than a minute are removed; younger ones may
+   * belong to a writer at work and are only noted), `.md` files whose name
+   * is not a plain index (`name`), files and folders that are not part of
+   * the layout (`foreign`), symbolic links (`link`), files that cannot be
+   * read or are not valid UTF-8 (`unreadable`), prompt texts that do not
+   * hash to their folder's name (`prompt`) and prompt folders without
+   * samples (`empty`); torn lines of a usage file are noted.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FsStore } from "./fs_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const folder = `${dir}/m_1/${"ab".repeat(32)}`;
+   * await Deno.mkdir(folder, { recursive: true });
+   * await Deno.writeTextFile(`${folder}/0.md`, "x");
+   * await Deno.writeTextFile(`${folder}/2.md`, "z");
+   * const found = await new FsStore(dir).verify();
+   * assert.deepEqual(found.problems.map((p) => p.kind), ["gap"]);
+   * assert.equal(found.samples, 1);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async verify(options: VerifyOptions = {}): Promise<StoreVerification> {
+    // Loaded when asked for: a cache that is only used never needs it.
+    const { verifyFolder } = await import("./_fs_verify.ts");
+    return await verifyFolder(this.#root, {
+      fix: options.fix ?? false,
+      onFolder: options.onProgress,
+    });
+  }
+
   /** Nothing to release: every file is closed after each operation. */
   close(): Promise<void> {
     return Promise.resolve();
@@ -296,10 +324,7 @@ export class FsStore implements Store {
   async #write(
     how: "append" | "place",
     key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage: readonly (SampleUsage | undefined)[] | undefined,
+    { from, samples, prompt, usage }: StoreWrite,
   ): Promise<string[]> {
     const path = this.#folder(key);
     const calls = this.#pick();

@@ -36,7 +36,7 @@
 
 import { localPath } from "./_home_path.ts";
 import { kvFile } from "./_kv_file.ts";
-import { modelKeySegments } from "./_key_path.ts";
+import { modelKeySegments } from "./sequence_key.ts";
 import { Commits, retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
 import {
@@ -55,13 +55,15 @@ import {
   type Stored,
   usageKeyPrefix,
 } from "./_kv_rows.ts";
-import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
+import { asRecord, recordsOf } from "../core/usage_records.ts";
+import type { UsageRecord } from "../core/usage.ts";
+import { deleteFrom } from "./_kv_delete.ts";
 import { permissionHint } from "./_permission_hint.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import { assertLength } from "../core/_validate.ts";
+import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
 /** Options of {@linkcode KvStore.open}. */
 export interface KvStoreOptions {
@@ -129,8 +131,8 @@ const encoder = new TextEncoder();
  * const a = await KvStore.open(`${dir}/cache.kv`);
  * const b = await KvStore.open(`${dir}/cache.kv`);
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * await a.append(key, 0, ["x"], "p");
- * assert.equal((await b.append(key, 0, ["y"], "p")).join(), "x,y");
+ * await a.append(key, { from: 0, samples: ["x"], prompt: "p" });
+ * assert.equal((await b.append(key, { from: 0, samples: ["y"], prompt: "p" })).join(), "x,y");
  * await a.close();
  * await b.close();
  * await Deno.remove(dir, { recursive: true });
@@ -167,11 +169,11 @@ export class KvStore implements Store {
    * await assert.rejects(KvStore.open(`${dir}/none.kv`, { readOnly: true }), Deno.errors.NotFound);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
    * const writer = await KvStore.open(`${dir}/cache.kv`);
-   * await writer.append(key, 0, ["x"], "p");
+   * await writer.append(key, { from: 0, samples: ["x"], prompt: "p" });
    * await writer.close();
    * const reader = await KvStore.open(`${dir}/cache.kv`, { readOnly: true });
    * assert.deepEqual(await reader.load(key, 0), ["x"]);
-   * await assert.rejects(reader.append(key, 1, ["y"]), TypeError);
+   * await assert.rejects(reader.append(key, { from: 1, samples: ["y"] }), TypeError);
    * await reader.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
@@ -199,7 +201,7 @@ export class KvStore implements Store {
     const file = path === undefined ? undefined : localPath(path, "KvStore.open");
     const readOnly = options.readOnly ?? false;
     try {
-      if (file !== undefined) await checkFile(file, readOnly);
+      if (file !== undefined) await checkFile(file, { readOnly });
       const kv = await retry(() => Deno.openKv(file));
       return new KvStore(kv, `kv:${file ?? ""}`, readOnly);
     } catch (error) {
@@ -256,13 +258,8 @@ export class KvStore implements Store {
    * atomically, and returns the samples from `from` up to the last one it
    * stored, other writers' included.
    */
-  async append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     const prefix = sampleKeyPrefix(key);
     if (this.#readOnly) throw this.#refusal();
     const usagePrefix = usageKeyPrefix(key);
@@ -333,20 +330,15 @@ export class KvStore implements Store {
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await KvStore.open(`${dir}/cache.kv`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
-   * await store.append(key, 0, ["x"], "p");
+   * await store.append(key, { from: 0, samples: ["x"], prompt: "p" });
    * // Index 0 keeps "x"; "z" lands at index 1.
-   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
+   * assert.deepEqual(await store.place(key, { from: 0, samples: ["y", "z"], prompt: "p" }), ["x", "z"]);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     const prefix = sampleKeyPrefix(key);
     const usagePrefix = usageKeyPrefix(key);
     const id = listingId(key);
@@ -394,10 +386,47 @@ export class KvStore implements Store {
     });
   }
 
-  /** Every model key in the database. */
+  /**
+   * Removes the samples at index `from` and after, highest first, and their
+   * usage (see {@linkcode Store.delete}); with `from` 0, the prompt listing
+   * too (a model key whose prompts are all gone is no longer listed).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, { from: 0, samples: ["x", "y", "z"], prompt: "p" });
+   * await store.delete(key, 1);
+   * assert.deepEqual(await store.load(key, 0), ["x"]);
+   * await store.delete(key);
+   * assert.deepEqual(await Array.fromAsync(store.models()), []);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When the store was opened read-only.
+   */
+  async delete(key: SequenceKey, from = 0): Promise<void> {
+    const samples = sampleKeyPrefix(key);
+    assertLength("index", from);
+    if (this.#readOnly) throw this.#refusal();
+    const prompt = [ROOT, "prompt", modelPart(key.model), key.hash];
+    await deleteFrom(this.#kv, { samples, usage: usageKeyPrefix(key), prompt }, from);
+    // Written again with this process's next claim.
+    this.#listed.delete(listingId(key));
+  }
+
+  /** Every model key in the database that has a prompt. */
   async *models(): AsyncIterableIterator<string> {
     for await (const entry of this.#kv.list<string>({ prefix: [ROOT, "model"] })) {
-      yield entry.value;
+      // A model key is listed for good: one whose prompts were all deleted has none.
+      const prompts = this.#kv.list({ prefix: [ROOT, "prompt", entry.key.at(-1)!] }, { limit: 1 });
+      if ((await prompts.next()).done !== true) yield entry.value;
     }
   }
 
@@ -488,7 +517,7 @@ export class KvStore implements Store {
  * Refuses, before Deno KV opens (and so writes) it, a file that is not a
  * Deno KV database, and, for reading only, one that holds none yet.
  */
-async function checkFile(file: string, readOnly: boolean): Promise<void> {
+async function checkFile(file: string, { readOnly }: { readOnly: boolean }): Promise<void> {
   const kind = await kvFile(file);
   if (!readOnly || kind === "database") return;
   if (kind === "missing") {
@@ -525,7 +554,7 @@ function openingFailure(error: unknown, file: string | undefined): unknown {
 function usageRows(
   prefix: Deno.KvKey,
   at: number,
-  usage: Usages | undefined,
+  usage: StoreWrite["usage"],
 ): [Deno.KvKey, UsageRecord][] {
   if (usage === undefined) return [];
   const indices = usage.map((_, k) => at + k);

@@ -3,7 +3,8 @@
  * store (`FsStore`, the Python original's layout) is here; Deno KV, Redis and
  * SQLite stores live on their own subpaths (`./kv`, `./redis`, `./sqlite`),
  * so that importing this module needs neither unstable APIs nor the Redis
- * client. `openStore` opens any of them from one line of text, and
+ * client. `openStore` opens any of them from one line of text, as the table
+ * of store kinds says (`registerStoreKind` adds a store of your own), and
  * `copyStore` copies between them.
  *
  * @example
@@ -36,8 +37,26 @@ export {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 export { FsStore, type FsStoreOptions } from "./fs_store.ts";
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type {
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreProblem,
+  StoreVerification,
+  StoreWrite,
+  VerifyOptions,
+} from "./store.ts";
 export { openStore } from "./open_store.ts";
+export { assertSequenceKey } from "./sequence_key.ts";
+export {
+  type ParsedSpec,
+  registerStoreKind,
+  type SpecText,
+  type StoreKind,
+  storeKinds,
+  type StoreOpenOptions,
+  type StoreSpec,
+} from "./store_kinds.ts";
 export {
   formatManifest,
   type Manifest,

@@ -1,14 +1,15 @@
 /**
  * Opens a store from one line of text, as a command line or a child process
  * gets it. The text is read by `_store_spec.ts`, the one parser of store
- * specs.
+ * specs, and opened as its kind in the table of store kinds
+ * (`store_kinds.ts`) says.
  *
  * @module
  */
 
-import { FsStore } from "./fs_store.ts";
 import { LazyStore } from "./_lazy_store.ts";
-import { parseStoreSpec, type StoreSpec } from "./_store_spec.ts";
+import { parseStoreSpec } from "./_store_spec.ts";
+import { storeKind, type StoreSpec } from "./store_kinds.ts";
 import type { Store } from "./store.ts";
 
 /**
@@ -18,7 +19,8 @@ import type { Store } from "./store.ts";
  * - `redis://…` or `rediss://…`: a Redis server (a string or a URL);
  * - a `file:` URL: a cache folder;
  * - a path: a cache folder in the mnimi layout (a leading `~` is the home
- *   folder; a Windows drive letter such as `C:\cache` is a path).
+ *   folder; a Windows drive letter such as `C:\cache` is a path);
+ * - a spec of a kind added with `registerStoreKind`.
  *
  * Schemes are case-insensitive (`SQLITE:`, `REDIS://`). Any other scheme
  * (`sqllite:`, `redis:/host`, `https:`) is an error, never a folder: write
@@ -52,16 +54,18 @@ export async function openStore(spec: string | URL): Promise<Store> {
 }
 
 /**
- * Opens the store a parsed spec names (see {@linkcode openStore}); with
- * `readOnly`, a Deno KV or SQLite file is opened for reading only (it must
- * exist, and nothing is ever written to it).
+ * Opens the store a parsed spec names (see {@linkcode openStore}), as its
+ * kind in the table of store kinds opens it; with `readOnly`, for reading
+ * only: it must exist and be a store of its kind (a folder must be a cache),
+ * and nothing is ever written to it.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { openParsed } from "./open_store.ts";
+ * import { parseStoreSpec } from "./_store_spec.ts";
  *
- * const store = await openParsed({ kind: "folder", path: "tests/.tmp/never-created" });
+ * const store = await openParsed(parseStoreSpec("tests/.tmp/never-created"));
  * assert.equal(store.location, "tests/.tmp/never-created");
  * await store.close();
  * ```
@@ -70,30 +74,14 @@ export async function openParsed(
   spec: StoreSpec,
   options: { readOnly?: boolean } = {},
 ): Promise<Store> {
-  const readOnly = options.readOnly ?? false;
-  switch (spec.kind) {
-    case "folder":
-      return new FsStore(spec.path);
-    case "kv": {
-      const { KvStore } = await import("./kv_store.ts");
-      return await KvStore.open(spec.path, { readOnly });
-    }
-    case "sqlite": {
-      const { SqliteStore } = await import("./sqlite_store.ts");
-      return await SqliteStore.open(spec.path, { readOnly });
-    }
-    case "redis": {
-      const { RedisStore } = await import("./redis_store.ts");
-      return await RedisStore.connect(spec.url);
-    }
-  }
+  return await storeKind(spec.kind).open(spec, { readOnly: options.readOnly ?? false });
 }
 
 /**
- * The store a spec names, without opening it yet: a cache folder at once,
- * any other store on its first use (see `LazyStore`), so that a synchronous
- * constructor such as `Persistent`'s can take every spec {@linkcode openStore}
- * takes. Its `location` is known at once.
+ * The store a spec names, without opening it yet: at once where its kind
+ * can (a cache folder), any other store on its first use (see `LazyStore`),
+ * so that a synchronous constructor such as `Persistent`'s can take every
+ * spec {@linkcode openStore} takes. Its `location` is known at once.
  *
  * @example
  * ```ts
@@ -109,5 +97,5 @@ export async function openParsed(
  */
 export function storeOf(spec: string | URL): Store {
   const parsed = parseStoreSpec(spec);
-  return parsed.kind === "folder" ? new FsStore(parsed.path) : new LazyStore(parsed, openParsed);
+  return storeKind(parsed.kind).openNow?.(parsed) ?? new LazyStore(parsed, openParsed);
 }

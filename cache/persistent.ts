@@ -9,7 +9,7 @@ import type { Miss, MissPolicy, SequenceStore, StoredSamples } from "../core/rep
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { describe } from "../core/_validate.ts";
 import { storeOf } from "./open_store.ts";
 import {
@@ -211,12 +211,12 @@ export class Persistent extends Repeatable {
     return {
       load: async (from) => await withUsage(from, await this.store.load(key, from)),
       append: async ({ from, samples, usage }) => {
-        const found = await this.store.append(key, from, samples, prompt, usage);
+        const found = await this.store.append(key, { from, samples, prompt, usage });
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
       place: async ({ from, samples, usage }) => {
-        const held = await this.#placer()(key, from, samples, prompt, usage);
+        const held = await this.#placer()(key, { from, samples, prompt, usage });
         const k = samples.findIndex((sample, k) => held[k] !== sample);
         if (k < 0) return;
         if (held[k] === undefined) {

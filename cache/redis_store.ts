@@ -39,10 +39,11 @@
 // _redis_connection.ts, the URL, key names and append script in _redis_layout.ts.
 
 import { assertLength, assertMilliseconds } from "../core/_validate.ts";
-import { assertSequenceKey, describeKey, modelKeySegments } from "./_key_path.ts";
+import { assertSequenceKey, describeKey, modelKeySegments } from "./sequence_key.ts";
 import { PAGE, RedisConnection } from "./_redis_connection.ts";
 import {
   APPEND_SCRIPT,
+  DELETE_SCRIPT,
   gapIn,
   MAX_SAMPLES_PER_CALL,
   normalizePrefix,
@@ -52,12 +53,12 @@ import {
   redisLocation,
   usageArgument,
 } from "./_redis_layout.ts";
-import { asRecord, recordsOf, type Usages } from "../core/_usage.ts";
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+import { asRecord, recordsBelow, recordsOf } from "../core/usage_records.ts";
+import type { UsageRecord } from "../core/usage.ts";
+import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
 /** Options of {@linkcode RedisStore.connect}. */
 export interface RedisStoreOptions {
@@ -119,7 +120,7 @@ export interface RedisStoreOptions {
  *   const prefix = `doc-${crypto.randomUUID()}:`;
  *   const store = await RedisStore.connect(url, { prefix });
  *   const key = { model: "gpt-4o_1", hash: "ab".repeat(32) };
- *   assert.equal((await store.append(key, 0, ["x", "y"], "p")).join(), "x,y");
+ *   assert.equal((await store.append(key, { from: 0, samples: ["x", "y"], prompt: "p" })).join(), "x,y");
  *   assert.equal((await store.load(key, 1)).join(), "y");
  *   await store.clear();
  *   await store.close();
@@ -214,9 +215,9 @@ export class RedisStore implements Store {
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
    *   const key = { model: "m_1", hash: "cd".repeat(32) };
-   *   await store.append(key, 0, ["a"]);
+   *   await store.append(key, { from: 0, samples: ["a"] });
    *   // A writer that did not see "a" still gets index 1, and sees "a" at 0.
-   *   assert.equal((await store.append(key, 0, ["b"])).join(), "a,b");
+   *   assert.equal((await store.append(key, { from: 0, samples: ["b"] })).join(), "a,b");
    *   await store.clear();
    *   await store.close();
    * }
@@ -224,13 +225,8 @@ export class RedisStore implements Store {
    *
    * @throws {RangeError} When `from` lies beyond the stored samples.
    */
-  async append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     assertLength("index", from);
     assertSequenceKey(key);
     const found: string[] = [];
@@ -238,13 +234,12 @@ export class RedisStore implements Store {
     do {
       const end = start + MAX_SAMPLES_PER_CALL;
       const part = samples.slice(start, end);
-      const tail = await this.#appendPart(
-        key,
-        from + found.length,
-        part,
+      const tail = await this.#appendPart(key, {
+        from: from + found.length,
+        samples: part,
         prompt,
-        usage?.slice(start, end),
-      );
+        usage: usage?.slice(start, end),
+      });
       found.push(...tail);
       start += part.length;
     } while (start < samples.length);
@@ -266,9 +261,9 @@ export class RedisStore implements Store {
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
    *   const key = { model: "m_1", hash: "cd".repeat(32) };
-   *   await store.append(key, 0, ["x"]);
+   *   await store.append(key, { from: 0, samples: ["x"] });
    *   // Index 0 keeps "x"; "z" lands at index 1.
-   *   assert.deepEqual(await store.place(key, 0, ["y", "z"]), ["x", "z"]);
+   *   assert.deepEqual(await store.place(key, { from: 0, samples: ["y", "z"] }), ["x", "z"]);
    *   await store.clear();
    *   await store.close();
    * }
@@ -276,13 +271,8 @@ export class RedisStore implements Store {
    *
    * @throws {RangeError} When `from` lies beyond the stored samples.
    */
-  async place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage } = write;
     assertLength("index", from);
     assertSequenceKey(key);
     const held: string[] = [];
@@ -312,10 +302,7 @@ export class RedisStore implements Store {
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
    *   const key = { model: "m_1", hash: "ab".repeat(32) };
-   *   await store.append(key, 0, ["a", "b"], "p", [
-   *     { requests: 1, promptTokens: 3, completionTokens: 1, latencyMs: 5 },
-   *     { requests: 0, promptTokens: 2, completionTokens: 1, latencyMs: 4 },
-   *   ]);
+   *   await store.append(key, { from: 0, samples: ["a", "b"], prompt: "p", usage: [     { requests: 1, promptTokens: 3, completionTokens: 1, latencyMs: 5 },     { requests: 0, promptTokens: 2, completionTokens: 1, latencyMs: 4 },   ] });
    *   assert.deepEqual(await store.usage(key), [
    *     { from: 0, count: 2, requests: 1, promptTokens: 5, completionTokens: 2, latencyMs: 9 },
    *   ]);
@@ -325,22 +312,52 @@ export class RedisStore implements Store {
    * ```
    */
   async usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
-    const list = this.#keys.usage(key);
-    const lines = await this.#redis.call(
-      `reading the usage of ${describeKey(key)}`,
-      () => this.#redis.client.lRange(list, 0, -1),
-    );
-    const records: UsageRecord[] = [];
-    for (const line of lines) {
-      let record: UsageRecord | undefined;
-      try {
-        record = asRecord(JSON.parse(line));
-      } catch {
-        // Not a record of this library: not usage it can read.
-      }
-      if (record !== undefined && record.from + record.count > from) records.push(record);
+    const { records } = await this.#usageList(key);
+    return records.filter((record) => record.from + record.count > from);
+  }
+
+  /**
+   * Removes the samples at index `from` and after, and their usage, in one
+   * script (see {@linkcode Store.delete}); with `from` 0, the sequence is no
+   * longer listed (nor its model key, when it has no other prompt).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
+   *   const key = { model: "m_1", hash: "ab".repeat(32) };
+   *   await store.append(key, { from: 0, samples: ["a", "b"] });
+   *   await store.delete(key, 1);
+   *   assert.deepEqual(await store.load(key, 0), ["a"]);
+   *   await store.delete(key);
+   *   assert.deepEqual(await Array.fromAsync(store.models()), []);
+   *   await store.close();
+   * }
+   * ```
+   */
+  async delete(key: SequenceKey, from = 0): Promise<void> {
+    assertLength("index", from);
+    const keys = [
+      this.#keys.sequence(key),
+      this.#keys.models,
+      this.#keys.prompts(key.model),
+      this.#keys.usage(key),
+    ];
+    // The usage list is rewritten only if no writer pushed to it meanwhile.
+    while (true) {
+      const { lines, records } = await this.#usageList(key);
+      const kept = from === 0 ? [] : recordsBelow(records, from).map((r) => JSON.stringify(r));
+      const args = [key.model, key.hash, String(from), String(lines), ...kept];
+      const done = await this.#redis.call(
+        `deleting from ${describeKey(key)}`,
+        () => this.#redis.evalScript(DELETE_SCRIPT, keys, args),
+      );
+      if (done === 1) return;
     }
-    return records;
   }
 
   /**
@@ -354,7 +371,7 @@ export class RedisStore implements Store {
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
-   *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, 0, ["s"]);
+   *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, { from: 0, samples: ["s"] });
    *   assert.equal((await Array.fromAsync(store.models())).join(), "m_1");
    *   await store.clear();
    *   await store.close();
@@ -376,7 +393,7 @@ export class RedisStore implements Store {
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
-   *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, 0, ["s"], "hi");
+   *   await store.append({ model: "m_1", hash: "ef".repeat(32) }, { from: 0, samples: ["s"], prompt: "hi" });
    *   const [entry] = await Array.fromAsync(store.prompts("m_1"));
    *   assert.equal(entry?.prompt, "hi");
    *   await store.clear();
@@ -421,7 +438,7 @@ export class RedisStore implements Store {
    * const url = Deno.env.get("REDIS_URL");
    * if (url !== undefined) {
    *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
-   *   await store.append({ model: "m_1", hash: "ab".repeat(32) }, 0, ["s"]);
+   *   await store.append({ model: "m_1", hash: "ab".repeat(32) }, { from: 0, samples: ["s"] });
    *   await store.clear();
    *   assert.deepEqual(await Array.fromAsync(store.models()), []);
    *   await store.close();
@@ -459,13 +476,7 @@ export class RedisStore implements Store {
     return this.#redis.close();
   }
 
-  #appendPart(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt: string | undefined,
-    usage: Usages | undefined,
-  ): Promise<string[]> {
+  #appendPart(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
     // Offsets among the samples pushed: the script adds where they landed.
     const records = usage === undefined ? [] : recordsOf(usage.map((_, k) => k), usage);
     return this.#script("append", key, from, { records, samples, prompt });
@@ -517,6 +528,26 @@ export class RedisStore implements Store {
           `${verb} at index ${length} or below`,
       );
     }
+  }
+
+  /** The sequence's usage list: its length, and the records in it. */
+  async #usageList(key: SequenceKey): Promise<{ lines: number; records: UsageRecord[] }> {
+    const list = this.#keys.usage(key);
+    const lines = await this.#redis.call(
+      `reading the usage of ${describeKey(key)}`,
+      () => this.#redis.client.lRange(list, 0, -1),
+    );
+    const records: UsageRecord[] = [];
+    for (const line of lines) {
+      let record: UsageRecord | undefined;
+      try {
+        record = asRecord(JSON.parse(line));
+      } catch {
+        // Not a record of this library: not usage it can read.
+      }
+      if (record !== undefined) records.push(record);
+    }
+    return { lines: lines.length, records };
   }
 
   /** Stored samples as text, exactly; `from` is the index of the first. */

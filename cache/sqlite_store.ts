@@ -42,14 +42,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { assertLength, assertMilliseconds } from "../core/_validate.ts";
 import { expandHome } from "./_home_path.ts";
-import { describeKey, modelKeySegments } from "./_key_path.ts";
+import { describeKey, modelKeySegments } from "./sequence_key.ts";
 import { connect, type Connection, isReadOnlyFile, prepareFile, settle } from "./_sqlite_file.ts";
 import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
-import type { PromptEntry, SequenceKey, Store } from "./store.ts";
-import type { SampleUsage, UsageRecord } from "../core/usage.ts";
+import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
+import type { UsageRecord } from "../core/usage.ts";
 
-export type { PromptEntry, SequenceKey, Store } from "./store.ts";
+export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
 /** Options of {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -119,9 +119,9 @@ export interface SqliteStoreOptions {
  * const a = await SqliteStore.open(`${dir}/cache.db`);
  * const b = await SqliteStore.open(`${dir}/cache.db`);
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * await a.append(key, 0, ["x"], "p");
+ * await a.append(key, { from: 0, samples: ["x"], prompt: "p" });
  * // b's claim of index 0 loses: its sample goes to index 1.
- * assert.deepEqual(await b.append(key, 0, ["y"], "p"), ["x", "y"]);
+ * assert.deepEqual(await b.append(key, { from: 0, samples: ["y"], prompt: "p" }), ["x", "y"]);
  * await a.close();
  * await b.close();
  * await Deno.remove(dir, { recursive: true });
@@ -227,7 +227,7 @@ export class SqliteStore implements Store {
    * const store = await SqliteStore.open(`${dir}/cache.db`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
    * assert.deepEqual(await store.load(key, 0), []);
-   * await store.append(key, 0, ["x", "y"], "p");
+   * await store.append(key, { from: 0, samples: ["x", "y"], prompt: "p" });
    * assert.deepEqual(await store.load(key, 1), ["y"]);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
@@ -257,10 +257,10 @@ export class SqliteStore implements Store {
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await SqliteStore.open(`${dir}/cache.db`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
-   * assert.deepEqual(await store.append(key, 0, ["x"], "p"), ["x"]);
+   * assert.deepEqual(await store.append(key, { from: 0, samples: ["x"], prompt: "p" }), ["x"]);
    * // A writer that did not see "x" still gets index 1, and sees "x" at 0.
-   * assert.deepEqual(await store.append(key, 0, ["y"], "p"), ["x", "y"]);
-   * await assert.rejects(store.append(key, 5, ["z"]), RangeError);
+   * assert.deepEqual(await store.append(key, { from: 0, samples: ["y"], prompt: "p" }), ["x", "y"]);
+   * await assert.rejects(store.append(key, { from: 5, samples: ["z"] }), RangeError);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
@@ -270,16 +270,10 @@ export class SqliteStore implements Store {
    * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
    * want of write permission (the message names the flag).
    */
-  append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     return this.#run(() => `appending to ${describeKey(key)}`, () => {
-      assertLength("index", from);
-      return this.#tables.append(key, from, samples, prompt, usage);
+      assertLength("index", write.from);
+      return this.#tables.append(key, write);
     });
   }
 
@@ -297,10 +291,10 @@ export class SqliteStore implements Store {
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await SqliteStore.open(`${dir}/cache.db`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
-   * await store.append(key, 0, ["x"], "p");
+   * await store.append(key, { from: 0, samples: ["x"], prompt: "p" });
    * // Index 0 keeps "x"; "z" lands at index 1.
-   * assert.deepEqual(await store.place(key, 0, ["y", "z"], "p"), ["x", "z"]);
-   * await assert.rejects(store.place(key, 5, ["w"]), RangeError);
+   * assert.deepEqual(await store.place(key, { from: 0, samples: ["y", "z"], prompt: "p" }), ["x", "z"]);
+   * await assert.rejects(store.place(key, { from: 5, samples: ["w"] }), RangeError);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
@@ -310,16 +304,10 @@ export class SqliteStore implements Store {
    * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
    * want of write permission (the message names the flag).
    */
-  place(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]> {
+  place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     return this.#run(() => `placing into ${describeKey(key)}`, () => {
-      assertLength("index", from);
-      return this.#tables.place(key, from, samples, prompt, usage);
+      assertLength("index", write.from);
+      return this.#tables.place(key, write);
     });
   }
 
@@ -337,7 +325,7 @@ export class SqliteStore implements Store {
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await SqliteStore.open(`${dir}/cache.db`);
    * const key = { model: "gpt-4o_1", hash: promptHash("p") };
-   * await store.append(key, 0, ["x"], "p", [{ requests: 1, latencyMs: 20 }]);
+   * await store.append(key, { from: 0, samples: ["x"], prompt: "p", usage: [{ requests: 1, latencyMs: 20 }] });
    * assert.deepEqual(await store.usage(key), [{ from: 0, count: 1, requests: 1, latencyMs: 20 }]);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
@@ -347,6 +335,39 @@ export class SqliteStore implements Store {
     return this.#run(() => `reading the usage of ${describeKey(key)}`, () => {
       assertLength("index", from);
       return this.#tables.usage(key, from);
+    });
+  }
+
+  /**
+   * Removes the samples at index `from` and after, and their usage, in one
+   * transaction (see {@linkcode Store.delete}); a sequence without samples
+   * is no longer listed.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, { from: 0, samples: ["x", "y"], prompt: "p" });
+   * await store.delete(key, 1);
+   * assert.deepEqual(await store.load(key, 0), ["x"]);
+   * await store.delete(key);
+   * assert.deepEqual(await Array.fromAsync(store.models()), []);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
+   * want of write permission (the message names the flag).
+   */
+  delete(key: SequenceKey, from = 0): Promise<void> {
+    return this.#run(() => `deleting from ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      this.#tables.delete(key, from);
     });
   }
 
@@ -384,7 +405,7 @@ export class SqliteStore implements Store {
    *
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await SqliteStore.open(`${dir}/cache.db`);
-   * for (const model of ["m_2", "m_1"]) await store.append({ model, hash: promptHash("p") }, 0, ["x"]);
+   * for (const model of ["m_2", "m_1"]) await store.append({ model, hash: promptHash("p") }, { from: 0, samples: ["x"] });
    * assert.deepEqual(await Array.fromAsync(store.models()), ["m_1", "m_2"]);
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
@@ -413,7 +434,7 @@ export class SqliteStore implements Store {
    *
    * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
    * const store = await SqliteStore.open(`${dir}/cache.db`);
-   * await store.append({ model: "m_1", hash: promptHash("hi") }, 0, ["x"], "hi");
+   * await store.append({ model: "m_1", hash: promptHash("hi") }, { from: 0, samples: ["x"], prompt: "hi" });
    * const entries = await Array.fromAsync(store.prompts("m_1"));
    * assert.deepEqual(entries, [{ hash: promptHash("hi"), prompt: "hi" }]);
    * await store.close();

@@ -1,6 +1,9 @@
 /**
  * The interface every persistent store implements: the filesystem (mnimi
- * layout), Deno KV, Redis and SQLite.
+ * layout), Deno KV, Redis and SQLite, and a store of your own. A store of
+ * your own passes `storeConformance` (`./testing`), the tests every built-in
+ * store passes, and `registerStoreKind` gives it a spec (`s3://…`) that
+ * `Persistent`, `openStore` and the command line read.
  *
  * @module
  */
@@ -24,14 +27,111 @@ export interface PromptEntry {
 }
 
 /**
+ * What {@linkcode Store.append} and {@linkcode Store.place} store: samples
+ * from an index on, and what goes with them. A store ignores the fields it
+ * does not keep (and a later version may add fields, e.g. reply metadata).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { StoreWrite } from "./store.ts";
+ *
+ * const write: StoreWrite = {
+ *   from: 0,
+ *   samples: ["92", "417"],
+ *   prompt: "Choose a number",
+ *   usage: [{ requests: 1, promptTokens: 9, completionTokens: 2, latencyMs: 300 }, undefined],
+ * };
+ * assert.equal(write.samples.length, write.usage?.length);
+ * ```
+ */
+export interface StoreWrite {
+  /**
+   * The index to store at: `append` stores at the first free indices at or
+   * after it, `place` at exactly `from`, `from + 1`, …
+   */
+  readonly from: number;
+  /** The samples, in index order. */
+  readonly samples: readonly string[];
+  /**
+   * The prompt text, recorded beside the samples for inspection (the first
+   * writer's stays).
+   * @default {none: the prompt is not recorded}
+   */
+  readonly prompt?: string | undefined;
+  /**
+   * What each sample cost to draw: `usage[k]` is `samples[k]`'s, `undefined`
+   * where unknown. A store that keeps usage records it for the indices the
+   * samples landed at, and for those alone (see {@linkcode Store.usage},
+   * `recordsOf`); others ignore it.
+   * @default {none: the samples' usage is unknown}
+   */
+  readonly usage?: readonly (SampleUsage | undefined)[] | undefined;
+}
+
+/** One thing wrong in a store, as {@linkcode Store.verify} finds it. */
+export interface StoreProblem {
+  /**
+   * What is wrong, one word: `gap` (a missing index hides the samples after
+   * it), `temp` (a leftover temporary file), `name` (a misnamed sample file),
+   * `foreign` (something not part of the layout), `link` (a symbolic link),
+   * `key` (a key no store accepts), `unreadable` (not valid UTF-8, or not
+   * readable), `prompt` (a prompt text that does not hash to its key),
+   * `empty` (a prompt without samples); a store may report kinds of its own.
+   */
+  readonly kind: string;
+  /** Where: a path inside the store, or `<model key> <prompt hash>`. */
+  readonly path: string;
+  /** What is wrong there, for a person to read. */
+  readonly detail: string;
+  /** Whether the store repaired it (asked for with `fix`). */
+  readonly fixed: boolean;
+}
+
+/** What {@linkcode Store.verify} found. */
+export interface StoreVerification {
+  /** The sequences (prompts under a model key) looked at. */
+  readonly sequences: number;
+  /** The samples readers see: from index 0 up to each sequence's first gap. */
+  readonly samples: number;
+  /** Everything found wrong, repaired or not. */
+  readonly problems: readonly StoreProblem[];
+  /** Things worth knowing that are not problems (e.g. a writer at work). */
+  readonly notes: readonly string[];
+}
+
+/** How {@linkcode Store.verify} runs. */
+export interface VerifyOptions {
+  /**
+   * Repair what is safe to repair without a person's decision (the folder
+   * store removes temporary files older than a minute, and nothing else),
+   * and report it as `fixed`.
+   * @default {false}
+   */
+  fix?: boolean;
+  /**
+   * Called with the number of sequences looked at so far, for progress.
+   * @default {none}
+   */
+  onProgress?: (sequences: number) => void;
+}
+
+/**
  * Durable storage of sequences. Each (model key, prompt hash) holds samples
  * at indices 0, 1, 2, …; an index, once written, holds one value for ever,
- * across processes and machines.
+ * across processes and machines (only {@linkcode Store.delete}, which tools
+ * that own the recordings call, takes samples away).
+ *
+ * Besides the required methods, a store may offer optional ones: `place`
+ * (needed to keep a cache slice), `usage` (what samples cost), `indices`
+ * (samples past a gap), `verify` (`cache verify`), `delete` (pruning and
+ * refreshing `llmFixture` recordings) and `checkAccess`. Test a store with
+ * `storeConformance` from `./testing`.
  *
  * @example A store that keeps everything in memory
  * ```ts
  * import assert from "node:assert/strict";
- * import type { PromptEntry, SequenceKey, Store } from "./store.ts";
+ * import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
  *
  * class MemoryStore implements Store {
  *   readonly location = "memory";
@@ -39,7 +139,7 @@ export interface PromptEntry {
  *   load(key: SequenceKey, from: number): Promise<string[]> {
  *     return Promise.resolve(this.#entry(key).samples.slice(from));
  *   }
- *   append(key: SequenceKey, from: number, samples: readonly string[], prompt?: string) {
+ *   append(key: SequenceKey, { from, samples, prompt }: StoreWrite) {
  *     const entry = this.#entry(key);
  *     entry.prompt ??= prompt;
  *     entry.samples.push(...samples);
@@ -67,7 +167,7 @@ export interface PromptEntry {
  *
  * const store = new MemoryStore();
  * const key = { model: "gpt-4o_1", hash: "ab" };
- * assert.equal((await store.append(key, 0, ["x", "y"], "p")).join(), "x,y");
+ * assert.equal((await store.append(key, { from: 0, samples: ["x", "y"], prompt: "p" })).join(), "x,y");
  * assert.equal((await store.load(key, 1)).join(), "y");
  * ```
  */
@@ -80,30 +180,20 @@ export interface Store {
    */
   load(key: SequenceKey, from: number): Promise<string[]>;
   /**
-   * Stores `samples` at the first free indices at or after `from`, each index
-   * claimed atomically (a lost race moves a sample to a later index, never
-   * overwrites). Resolves to every sample now stored at `from` and after, in
-   * index order, other writers' included.
-   *
-   * @param prompt The prompt text, recorded beside the samples for inspection.
-   * @param usage What each sample cost to draw (`usage[k]` is `samples[k]`'s,
-   * `undefined` where unknown): a store that keeps usage records it for the
-   * indices the samples landed at (see {@linkcode Store.usage}); others
-   * ignore it.
+   * Stores `write.samples` at the first free indices at or after
+   * `write.from`, each index claimed atomically (a lost race moves a sample
+   * to a later index, never overwrites), with the prompt and the usage of
+   * {@linkcode StoreWrite}. Resolves to every sample now stored at `from`
+   * and after, in index order, other writers' included.
    */
-  append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]>;
+  append(key: SequenceKey, write: StoreWrite): Promise<string[]>;
   /**
    * Optional: stores `samples[k]` at exactly index `from + k`, where that
    * index is free, each index claimed atomically; an index already taken
    * keeps its sample (never overwritten). Resolves to what each of these
    * indices holds afterwards, in order: `samples[k]` where it was free, the
-   * sample stored there before where it was not.
+   * sample stored there before where it was not. Usage is recorded, by a
+   * store that keeps usage, for the indices placed now only.
    *
    * This is how a cache over a cache (cache slicing, `Persistent(Persistent(m,
    * a), b)`) keeps `a`'s indices in `b` while several writers fill `b` at once:
@@ -112,18 +202,8 @@ export interface Store {
    * refuses to draw into it, before anything is paid for. A store whose
    * sequences have no gaps may refuse a `from` beyond its stored samples
    * (`RangeError`); `Persistent` never asks for one.
-   *
-   * @param prompt The prompt text, recorded beside the samples for inspection.
-   * @param usage What each sample cost to draw (`usage[k]` is `samples[k]`'s):
-   * recorded, by a store that keeps usage, for the indices placed now only.
    */
-  place?(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-    usage?: readonly (SampleUsage | undefined)[],
-  ): Promise<string[]>;
+  place?(key: SequenceKey, write: StoreWrite): Promise<string[]>;
   /**
    * Optional: the usage records stored with the sequence's samples, in the
    * order they were stored (see `UsageRecord`); those that cover an index at
@@ -143,6 +223,30 @@ export interface Store {
   models(): AsyncIterableIterator<string>;
   /** Every prompt stored under `model`. */
   prompts(model: string): AsyncIterableIterator<PromptEntry>;
+  /**
+   * Optional: removes the sequence's samples at index `from` and after,
+   * highest first (a reader always sees a prefix of what was there), and
+   * their usage: a record that also covers lower indices is cut down to
+   * them (see `recordsBelow`). With `from` 0 the whole sequence goes, its
+   * prompt listing included. Deleting what is not stored does nothing.
+   *
+   * `Persistent` never deletes: an index holds one value for ever. This is
+   * for tools that own what they delete, such as `llmFixture`, which prunes
+   * and refreshes its recordings with it (and cannot, in a store without it).
+   *
+   * @default {from 0: the whole sequence}
+   */
+  delete?(key: SequenceKey, from?: number): Promise<void>;
+  /**
+   * Optional: checks everything the store holds, as `cache verify` reports
+   * it, and with `fix` repairs what is safe to repair. Resolves to what was
+   * found: the sequences and samples seen, the problems (each marked
+   * `fixed` when repaired) and notes. A store without it is checked through
+   * this interface (every sequence read, prompt texts checked against their
+   * hashes); one with it can look at what the interface hides (the folder
+   * store reads its files: gaps, stray and leftover files).
+   */
+  verify?(options?: VerifyOptions): Promise<StoreVerification>;
   /** Releases connections and handles. */
   close(): Promise<void>;
   /**

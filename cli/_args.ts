@@ -2,7 +2,7 @@
 // strict mode, with its errors turned into usage errors (exit code 2).
 
 import { parseArgs } from "node:util";
-import { modelKeySegments } from "../cache/_key_path.ts";
+import { modelKeySegments } from "../cache/sequence_key.ts";
 import { redactSpec } from "../cache/_store_spec.ts";
 
 /**

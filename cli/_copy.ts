@@ -7,7 +7,7 @@ import { ShortSourceError, slicesOf } from "../cache/_copy_selection.ts";
 import type { Store } from "../cache/store.ts";
 import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, preview, visible } from "./_format.ts";
+import { count, json, preview, visibleLine } from "./_format.ts";
 import { type Io, Progress } from "./_io.ts";
 import { openExisting, openOrCreate, STORE_HELP } from "./_stores.ts";
 
@@ -87,7 +87,11 @@ Options:
         throw error;
       });
       progress.done();
-      report(io, result, from.location, to.location, parsed.values.json === true);
+      report(io, result, {
+        from: from.location,
+        to: to.location,
+        json: parsed.values.json === true,
+      });
       return result.conflicts.length > 0 ? Exit.problems : Exit.ok;
     } finally {
       progress.done();
@@ -117,27 +121,29 @@ async function readManifestArgument(path: string): Promise<Manifest> {
   return manifest;
 }
 
-function report(io: Io, result: CopyResult, from: string, to: string, asJson: boolean): void {
+function report(
+  io: Io,
+  result: CopyResult,
+  { from, to, json: asJson }: { from: string; to: string; json: boolean },
+): void {
   if (asJson) {
     io.out(json({ from, to, ...result }));
     return;
   }
   io.out(
-    `copied ${count(result.copied)} samples from ${visible(from, true)} to ${visible(to, true)} ` +
+    `copied ${count(result.copied)} samples from ${visibleLine(from)} to ${visibleLine(to)} ` +
       `(${count(result.sequences)} sequences; ${
         count(result.present)
       } samples were already there)\n`,
   );
   if (result.conflicts.length === 0) return;
   io.out(
-    `${count(result.conflicts.length)} conflicts: these indices of ${
-      visible(to, true)
-    } hold other ` +
+    `${count(result.conflicts.length)} conflicts: these indices of ${visibleLine(to)} hold other ` +
       `values, so their sequences were not copied:\n`,
   );
   for (const c of result.conflicts) {
     io.out(
-      `  ${visible(c.model, true)} ${c.hash} index ${c.index}: ` +
+      `  ${visibleLine(c.model)} ${c.hash} index ${c.index}: ` +
         `source ${preview(c.source, 30)}, target ${preview(c.target, 30)}\n`,
     );
   }

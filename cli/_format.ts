@@ -21,7 +21,7 @@ export { count } from "../core/figure_text.ts";
  */
 export function preview(prompt: string | undefined, width = 60): string {
   if (prompt === undefined) return "(prompt text not recorded)";
-  const line = visible(JSON.stringify(prompt).slice(1, -1), true);
+  const line = visibleLine(JSON.stringify(prompt).slice(1, -1));
   return `"${line.length > width ? line.slice(0, width - 1) + "…" : line}"`;
 }
 
@@ -40,12 +40,27 @@ export function preview(prompt: string | undefined, width = 60): string {
  * import { visible } from "./_format.ts";
  *
  * assert.equal(visible("red\x1b[31m\r\n"), "red\\x1b[31m\\r\n");
- * assert.equal(visible("a\tb\nc", true), "a\\tb\\nc");
  * assert.equal(visible("\u009b2J txt.\u202eexe"), "\\x9b2J txt.\\u202eexe");
  * ```
  */
-export function visible(text: string, oneLine = false): string {
-  return text.replace(oneLine ? CONTROL_ONE_LINE : CONTROL, (c) => ESCAPES[c] ?? escape(c));
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => ESCAPES[c] ?? escape(c));
+}
+
+/**
+ * `text` as {@linkcode visible} shows it, on one line: line breaks and
+ * tabs escaped too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { visibleLine } from "./_format.ts";
+ *
+ * assert.equal(visibleLine("a\tb\nc"), "a\\tb\\nc");
+ * ```
+ */
+export function visibleLine(text: string): string {
+  return text.replace(CONTROL_ONE_LINE, (c) => ESCAPES[c] ?? escape(c));
 }
 
 // C0 and C1 controls, DEL, and the bidi marks, embeddings, overrides and isolates.

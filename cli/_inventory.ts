@@ -21,6 +21,16 @@ export interface SequenceInfo {
   readonly usage?: UsageTally | undefined;
 }
 
+/** What {@linkcode inventory} reads, and whom it tells. */
+export interface InventoryOptions {
+  /** Only this model key's sequences. @default {every model key} */
+  readonly model?: string | undefined;
+  /** Called after each sequence with how many were read, for progress. @default {none} */
+  readonly onEach?: ((done: number) => void) | undefined;
+  /** Also read what the samples cost to draw. @default {false} */
+  readonly usage?: boolean | undefined;
+}
+
 /**
  * Every sequence of `store` (only `model`'s when given), in the walk's order,
  * with what its samples cost to draw when `usage` is asked for; `onEach` is
@@ -32,16 +42,14 @@ export interface SequenceInfo {
  * import { FsStore } from "../cache/fs_store.ts";
  * import { inventory } from "./_inventory.ts";
  *
- * const found = await inventory(new FsStore("tests/fixtures/mnimi-cache"), "gpt-4o_1");
+ * const found = await inventory(new FsStore("tests/fixtures/mnimi-cache"), { model: "gpt-4o_1" });
  * assert.equal(found.length, 6);
  * assert.equal(found.reduce((n, s) => n + s.samples, 0), 24);
  * ```
  */
 export async function inventory(
   store: Store,
-  model?: string,
-  onEach?: (done: number) => void,
-  usage = false,
+  { model, onEach, usage = false }: InventoryOptions = {},
 ): Promise<SequenceInfo[]> {
   const out: SequenceInfo[] = [];
   for await (const s of walkStore(store, { ...(model === undefined ? {} : { model }), usage })) {

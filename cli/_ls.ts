@@ -2,7 +2,7 @@
 
 import { Exit, expectModelKey, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, preview, table, visible } from "./_format.ts";
+import { count, json, preview, table, visibleLine } from "./_format.ts";
 import { inventory } from "./_inventory.ts";
 import { Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
@@ -45,7 +45,10 @@ Options:
     const store = await openExisting(spec);
     const progress = new Progress(io);
     try {
-      const prompts = await inventory(store, model, (n) => progress.update(`${n} prompts`));
+      const prompts = await inventory(store, {
+        model,
+        onEach: (n) => progress.update(`${n} prompts`),
+      });
       progress.done();
       if (parsed.values.json) {
         io.out(json({ location: store.location, prompts }));
@@ -53,9 +56,7 @@ Options:
       }
       if (prompts.length === 0) {
         io.err(
-          model === undefined
-            ? "the store is empty\n"
-            : `no prompts under ${visible(model, true)}\n`,
+          model === undefined ? "the store is empty\n" : `no prompts under ${visibleLine(model)}\n`,
         );
         return Exit.ok;
       }
@@ -68,7 +69,7 @@ Options:
       for (const p of prompts) {
         if (p.model !== current) {
           flush();
-          io.out(`${current === undefined ? "" : "\n"}${visible(p.model, true)}\n`);
+          io.out(`${current === undefined ? "" : "\n"}${visibleLine(p.model)}\n`);
           current = p.model;
         }
         rows.push([`  ${p.hash}`, count(p.samples), preview(p.prompt)]);

@@ -5,7 +5,7 @@ import { redactSpec } from "../cache/_store_spec.ts";
 import { promptHash } from "../core/model_key.ts";
 import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, preview, visible } from "./_format.ts";
+import { count, json, preview, visible, visibleLine } from "./_format.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
 
 /**
@@ -48,23 +48,26 @@ Options:
     expectModelKey(model);
     const store = await openExisting(spec);
     try {
-      const { hash, prompt } = await resolve(store, model, which, parsed.values.text === true);
+      const { hash, prompt } = await resolve(store, {
+        model,
+        which,
+        text: parsed.values.text === true,
+      });
       const samples = await store.load({ model, hash }, 0);
       if (parsed.values.json) {
         io.out(json({ model, hash, prompt: prompt ?? null, samples }));
       } else {
         io.out(
-          `model    ${visible(model, true)}\nhash     ${hash}\nprompt   ${preview(prompt, 200)}\n`,
+          `model    ${visibleLine(model)}\nhash     ${hash}\nprompt   ${preview(prompt, 200)}\n`,
         );
         io.out(`samples  ${count(samples.length)}\n`);
         samples.forEach((s, i) => io.out(`\n[${i}]\n${visible(s)}${s.endsWith("\n") ? "" : "\n"}`));
       }
       if (samples.length > 0) return Exit.ok;
       io.err(
-        visible(
+        visibleLine(
           `nothing stored for ${model} ${hash} in ${store.location}: ` +
             `see \`cache ls ${redactSpec(spec)}\` for what is there`,
-          true,
         ) + "\n",
       );
       return Exit.problems;
@@ -74,9 +77,13 @@ Options:
   },
 };
 
-async function resolve(store: Store, model: string, which: string, isText: boolean) {
+/** The prompt `which` names among `model`'s: a hash, the start of one, or (`text`) its text. */
+async function resolve(
+  store: Store,
+  { model, which, text }: { model: string; which: string; text: boolean },
+) {
   const entries = await Array.fromAsync(store.prompts(model));
-  if (!isText && /^[0-9a-f]{6,64}$/.test(which)) {
+  if (!text && /^[0-9a-f]{6,64}$/.test(which)) {
     const matches = entries.filter((e) => e.hash.startsWith(which));
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {

@@ -10,7 +10,7 @@ import { UsageTally } from "../core/_usage.ts";
 import { type FigureCell, figureCells } from "../core/figure_text.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, table, visible } from "./_format.ts";
+import { count, json, table, visibleLine } from "./_format.ts";
 import { inventory } from "./_inventory.ts";
 import { Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
@@ -55,12 +55,10 @@ Options:
     const store = await openExisting(parsed.positionals[0]!);
     const progress = new Progress(io);
     try {
-      const sequences = await inventory(
-        store,
-        undefined,
-        (n) => progress.update(`${n} prompts`),
-        true,
-      );
+      const sequences = await inventory(store, {
+        onEach: (n) => progress.update(`${n} prompts`),
+        usage: true,
+      });
       progress.done();
       const byModel = new Map<string, Row>();
       const all = new UsageTally();
@@ -95,7 +93,7 @@ Options:
         return Exit.ok;
       }
       const cells = (usage: UsageTally) => withUsage ? usageCells(usage).map((c) => c.text) : [];
-      io.out(`${visible(store.location, true)}\n`);
+      io.out(`${visibleLine(store.location)}\n`);
       io.out(table(
         [
           [
@@ -106,7 +104,7 @@ Options:
             ...(withUsage ? usageCells(all).map((c) => c.heading) : []),
           ],
           ...models.map((m) => [
-            visible(m.model, true),
+            visibleLine(m.model),
             count(m.prompts),
             count(m.samples),
             formatBytes(m.bytes),

@@ -1,19 +1,23 @@
-// Store arguments: a folder, `kv:<path>`, `sqlite:<path>` or `redis://…`,
-// read by the library's one parser of store specs. A store that is only read
-// must exist, and a folder must be a cache: opening a missing folder, KV or
-// SQLite file would silently show an empty cache (and opening a file would
-// create it), and any folder opens as an empty cache.
+// Store arguments: every kind of the table of store kinds (a folder,
+// `kv:<path>`, `sqlite:<path>`, `redis://…`, a registered kind), read by the
+// library's one parser of store specs. A store that is only read must exist:
+// opening a missing folder, KV or SQLite file would silently show an empty
+// cache (and opening a file would create it); and an existing store must be
+// one of its kind: a folder must be a cache (its kind refuses any other
+// folder when it opens it for reading only).
 // It is opened read-only where the store allows: a read command never writes.
 
-import { FsStore } from "../cache/fs_store.ts";
 import { openParsed } from "../cache/open_store.ts";
 import type { Store } from "../cache/store.ts";
-import { parseStoreSpec, type StoreSpec } from "../cache/_store_spec.ts";
+import { storeKinds } from "../cache/store_kinds.ts";
+import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { UsageError } from "./_args.ts";
-import { assertCacheFolder } from "./_cache_folder.ts";
+import { table } from "./_format.ts";
 
 /**
- * Store arguments, as the help texts describe them.
+ * Store arguments, as the help texts describe them: one line per kind of
+ * store in the table of store kinds (those registered before the command
+ * line was imported included).
  *
  * @example
  * ```ts
@@ -21,13 +25,12 @@ import { assertCacheFolder } from "./_cache_folder.ts";
  * import { STORE_HELP } from "./_stores.ts";
  *
  * assert(STORE_HELP.includes("redis://"));
+ * assert(STORE_HELP.includes("needs --unstable-kv"));
  * ```
  */
-export const STORE_HELP =
-  `A <store> is a cache folder (mnimi layout; ~ is the home folder), kv:<path> for a
-Deno KV database (needs --unstable-kv), sqlite:<path> for a SQLite database file, or
-redis://[user:password@]host[:port][/db] (add ?prefix=<prefix> for a key prefix other
-than llm-cache:). Any other scheme is an error (write ./a:b for a folder named a:b).
+export const STORE_HELP = `A <store> is one of:
+${table(storeKinds().map((kind) => [`  ${kind.forms.join(", ")}`, kind.help])).trimEnd()}
+Any other scheme is an error (write ./a:b for a folder named a:b).
 A folder is a cache when it holds <model key>/<prompt hash>/ folders, or nothing but
 folders and hidden files (an empty cache); any other folder is refused (exit 2).
 Relative paths are relative to the working directory.`;
@@ -45,19 +48,18 @@ Relative paths are relative to the working directory.`;
  * await store.close();
  * ```
  *
- * @throws {UsageError} When a folder, KV or SQLite file is missing, a folder
- * is not a cache, or the spec is malformed.
+ * @throws {UsageError} When the file or folder of a local store is missing,
+ * a folder is not a cache, or the spec is malformed.
  */
 export async function openExisting(spec: string): Promise<Store> {
   const parsed = await usage(() => parseStoreSpec(spec));
-  const path = localPath(parsed);
-  if (path !== undefined && !(await exists(path))) {
+  if (parsed.path !== undefined && !(await exists(parsed.path))) {
     throw new UsageError(
-      `no cache at ${JSON.stringify(spec)}: ${path} does not exist; check the path ` +
+      `no cache at ${JSON.stringify(spec)}: ${parsed.path} does not exist; check the path ` +
         `(a command that writes, such as copy, creates its target)`,
     );
   }
-  return await checked(await usage(() => openParsed(parsed, { readOnly: true })));
+  return await usage(() => openParsed(parsed, { readOnly: true }));
 }
 
 /**
@@ -78,8 +80,15 @@ export async function openExisting(spec: string): Promise<Store> {
  */
 export async function openOrCreate(spec: string): Promise<Store> {
   const parsed = await usage(() => parseStoreSpec(spec));
-  const store = await usage(() => openParsed(parsed));
-  return parsed.kind === "folder" && await exists(parsed.path) ? await checked(store) : store;
+  // An existing store must be one of its kind (a folder, a cache), as a read command checks;
+  // without read access, opening it says which flag to add.
+  const path = parsed.path;
+  const readable = path !== undefined &&
+    (await Deno.permissions.query({ name: "read", path })).state === "granted";
+  if (readable && await exists(path)) {
+    await (await usage(() => openParsed(parsed, { readOnly: true }))).close();
+  }
+  return await usage(() => openParsed(parsed));
 }
 
 /** `fn`'s result; a TypeError (a spec, or a store that refuses it) is a usage error. */
@@ -90,23 +99,6 @@ async function usage<T>(fn: () => T | Promise<T>): Promise<T> {
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
-}
-
-/** `store`, when it is not a folder or is a cache folder; else closed, and an error. */
-async function checked(store: Store): Promise<Store> {
-  if (!(store instanceof FsStore)) return store;
-  try {
-    await assertCacheFolder(store);
-    return store;
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-}
-
-/** The file or folder behind a local store spec; undefined for Redis or default KV. */
-function localPath(spec: StoreSpec): string | undefined {
-  return spec.kind === "redis" ? undefined : spec.path;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,18 +1,14 @@
-// `verify <store> [--fix]`: what is wrong in a store, and the safe repairs.
+// `verify <store> [--fix]`: what is wrong in a store, and the safe repairs,
+// as the store finds them (`Store.verify`), or through the Store interface
+// for a store that has no checks of its own.
 
-import { FsStore } from "../cache/fs_store.ts";
-import type { Store } from "../cache/store.ts";
-import { type Refusal, walkStore } from "../cache/_walk.ts";
-import { promptHash } from "../core/model_key.ts";
+import type { StoreVerification } from "../cache/store.ts";
+import { verifyStore } from "../cache/_verify_store.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
-import { count, json, table, visible } from "./_format.ts";
+import { count, json, table, visibleLine } from "./_format.ts";
 import { type Io, Progress } from "./_io.ts";
 import { openExisting, STORE_HELP } from "./_stores.ts";
-import { type ProblemKind, type Verification, verifyFolder } from "./_verify_fs.ts";
-
-// A temporary file younger than this may be a running writer's.
-const TEMP_AGE_MS = 60_000;
 
 /**
  * `verify`: gaps, stray and broken files, leftovers; `--fix` removes leftovers.
@@ -45,9 +41,11 @@ In a cache folder it reads every file and reports:
   unreadable  a file that cannot be read or is not valid UTF-8 (cut off mid-write?)
   prompt      a prompt.txt whose text does not hash to its folder's name
   empty       a prompt folder without samples
-In Deno KV and Redis it checks prompt texts against their hashes, reads every
-sample (unreadable: not valid UTF-8), and looks for prompts without samples and
+In Deno KV, SQLite and Redis it checks prompt texts against their hashes, reads
+every sample (unreadable: not valid UTF-8), and looks for prompts without
+samples, for samples hidden behind a gap (where the store can have gaps) and
 for keys no store accepts (key: written by an older version; copy refuses them).
+Any other store checks itself, or is checked as those are.
 
 --fix removes temporary files older than a minute, and nothing else: the other
 problems need a person to decide. Younger ones may belong to a running writer
@@ -66,13 +64,12 @@ Options:
     const store = await openExisting(parsed.positionals[0]!);
     const progress = new Progress(io);
     try {
-      const onFolder = (n: number) => progress.update(`verified ${count(n)} prompts`);
-      const fix = parsed.values.fix === true;
-      const found = store instanceof FsStore
-        ? await verifyFolder(store.location, { fix, tempAge: TEMP_AGE_MS, onFolder })
-        : await verifyStore(store, onFolder);
+      const found = await verifyStore(store, {
+        fix: parsed.values.fix === true,
+        onProgress: (n) => progress.update(`verified ${count(n)} prompts`),
+      });
       progress.done();
-      report(io, store.location, found, parsed.values.json === true);
+      report(io, found, { location: store.location, json: parsed.values.json === true });
       return found.problems.some((p) => !p.fixed) ? Exit.problems : Exit.ok;
     } finally {
       progress.done();
@@ -81,47 +78,20 @@ Options:
   },
 };
 
-/**
- * The checks any store allows through the Store interface: the store walk,
- * with refused keys and unreadable samples as problems instead of errors.
- */
-async function verifyStore(store: Store, onEach: (n: number) => void): Promise<Verification> {
-  const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
-  const problem = (kind: ProblemKind, path: string, error: unknown) => {
-    const detail = error instanceof Error ? error.message : String(error);
-    found.problems.push({ kind, path, detail, fixed: false });
-  };
-  // Every sequence with an accepted key counts, whether its samples can be read or not.
-  const counted = (s: { model: string; hash: string; prompt: string | undefined }) => {
-    onEach(++found.sequences);
-    if (s.prompt !== undefined && promptHash(s.prompt) !== s.hash) {
-      problem("prompt", `${s.model} ${s.hash}`, "the prompt text does not hash to its key");
-    }
-  };
-  const onRefused = ({ kind, model, hash, prompt, error }: Refusal) => {
-    if (kind === "unreadable") counted({ model, hash: hash!, prompt });
-    problem(kind, hash === undefined ? model : `${model} ${hash}`, error);
-  };
-  for await (const s of walkStore(store, { onRefused })) {
-    counted(s);
-    found.samples += s.samples.length;
-    if (s.samples.length === 0) {
-      problem("empty", `${s.model} ${s.hash}`, "a prompt without samples (an interrupted write?)");
-    }
-  }
-  return found;
-}
-
-function report(io: Io, location: string, found: Verification, asJson: boolean): void {
+function report(
+  io: Io,
+  found: StoreVerification,
+  { location, json: asJson }: { location: string; json: boolean },
+): void {
   if (asJson) {
     io.out(json({ location, ...found }));
     return;
   }
   io.out(
-    `${visible(location, true)}: ${count(found.sequences)} prompts, ` +
+    `${visibleLine(location)}: ${count(found.sequences)} prompts, ` +
       `${count(found.samples)} samples\n`,
   );
-  for (const note of found.notes) io.out(`note: ${visible(note, true)}\n`);
+  for (const note of found.notes) io.out(`note: ${visibleLine(note)}\n`);
   const open = found.problems.filter((p) => !p.fixed).length;
   const fixed = found.problems.length - open;
   if (found.problems.length === 0) {
@@ -131,8 +101,8 @@ function report(io: Io, location: string, found: Verification, asJson: boolean):
   io.out(`${count(open)} problem(s)${fixed > 0 ? `, ${count(fixed)} fixed` : ""}:\n`);
   io.out(table(found.problems.map((p) => [
     `  ${p.kind}`,
-    visible(p.path, true),
-    visible(p.detail, true) + (p.fixed ? " (removed)" : ""),
+    visibleLine(p.path),
+    visibleLine(p.detail) + (p.fixed ? " (removed)" : ""),
   ])));
   if (open > 0 && found.problems.some((p) => p.kind === "temp" && !p.fixed)) {
     io.out("run again with --fix to remove the leftover temporary files\n");

@@ -7,14 +7,15 @@
  * ```
  *
  * Subcommands: `stats`, `ls`, `show`, `verify`, `copy`; `--help` on each.
- * A store argument is a cache folder, `kv:<path>` (Deno KV), `sqlite:<path>`
- * (a SQLite file) or `redis://…`.
+ * A store argument is any spec of the table of store kinds: a cache folder,
+ * `kv:<path>` (Deno KV), `sqlite:<path>` (a SQLite file), `redis://…`, or a
+ * kind registered (`registerStoreKind`) before this module was imported.
  * Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed.
  *
  * @module
  */
 
-import { redactSpec } from "../cache/_store_spec.ts";
+import { redactSpec, specForms } from "../cache/_store_spec.ts";
 import { Exit, parse, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { copy } from "./_copy.ts";
@@ -34,8 +35,7 @@ const HELP = `Usage: cache <command> [arguments] [--json] [--help]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
 
-A store is a cache folder, kv:<path> (Deno KV), sqlite:<path> (SQLite) or
-redis://host:port.
+A store is ${specForms()}.
 Run \`cache <command> --help\` for details.
 
 Exit codes: 0 ok, 1 problems found, 2 usage error, 3 the store failed

@@ -1,6 +1,7 @@
 // Usage carried with samples (see usage.ts): a request's figures split into
-// per-sample shares, shares grouped into the records a store keeps, records
-// read back into shares, and the tally of what a cache saved.
+// per-sample shares, and the tally of what a cache saved. The records a
+// store keeps, grouped from shares and read back into them, are in
+// usage_records.ts.
 //
 // Shares are whole numbers that add up to their total exactly (the k-th of
 // n shares of t is ceil((k + 1)·t / n) − ceil(k·t / n)), so that any sum over
@@ -8,7 +9,7 @@
 // the request's figure, however they were stored and read back.
 
 import { costOf, type Price, type SavedFigures } from "./cost.ts";
-import type { SampleUsage, UsageRecord } from "./usage.ts";
+import type { SampleUsage } from "./usage.ts";
 
 /** The usage of each sample of a list, `undefined` where it is unknown. */
 export type Usages = readonly (SampleUsage | undefined)[];
@@ -19,7 +20,7 @@ function share(total: number, n: number, k: number): number {
 }
 
 /** The `k`-th of `n` shares of `usage` (a request's, or a record's sums). */
-function shareOf(usage: SampleUsage, n: number, k: number): SampleUsage {
+export function shareOf(usage: SampleUsage, n: number, k: number): SampleUsage {
   const requests = share(usage.requests, n, k);
   const latencyMs = share(usage.latencyMs, n, k);
   if (usage.promptTokens === undefined || usage.completionTokens === undefined) {
@@ -36,101 +37,6 @@ function shareOf(usage: SampleUsage, n: number, k: number): SampleUsage {
 /** A request's usage split over the `n` samples it brought. */
 export function sharesOf(request: SampleUsage, n: number): SampleUsage[] {
   return Array.from({ length: n }, (_, k) => shareOf(request, n, k));
-}
-
-/**
- * The records of samples stored at `indices` (ascending) with `usage`: one
- * per run of consecutive indices whose tokens are all known or all unknown;
- * samples of unknown usage get none.
- */
-export function recordsOf(indices: readonly number[], usage: Usages): UsageRecord[] {
-  const sums: Sum[] = [];
-  let open: Sum | undefined;
-  for (const [k, index] of indices.entries()) {
-    const u = usage[k];
-    if (u === undefined) {
-      open = undefined;
-      continue;
-    }
-    const known = u.promptTokens !== undefined && u.completionTokens !== undefined;
-    if (open === undefined || open.from + open.count !== index || open.known !== known) {
-      open = { from: index, count: 0, known, requests: 0, prompt: 0, completion: 0, latency: 0 };
-      sums.push(open);
-    }
-    open.count++;
-    open.requests += u.requests;
-    open.latency += u.latencyMs;
-    if (known) {
-      open.prompt += u.promptTokens!;
-      open.completion += u.completionTokens!;
-    }
-  }
-  return sums.map(recordOf);
-}
-
-interface Sum {
-  from: number;
-  count: number;
-  known: boolean;
-  requests: number;
-  prompt: number;
-  completion: number;
-  latency: number;
-}
-
-function recordOf(sum: Sum): UsageRecord {
-  const { from, count, requests, latency: latencyMs } = sum;
-  return sum.known
-    ? {
-      from,
-      count,
-      requests,
-      promptTokens: sum.prompt,
-      completionTokens: sum.completion,
-      latencyMs,
-    }
-    : { from, count, requests, latencyMs };
-}
-
-/**
- * The usage of the `count` samples from index `from` on, from a sequence's
- * records in the order they were stored (a later record for an index wins).
- */
-export function usageAt(records: readonly UsageRecord[], from: number, count: number): Usages {
-  const out = new Array<SampleUsage | undefined>(count).fill(undefined);
-  for (const record of records) {
-    const start = Math.max(record.from, from);
-    const end = Math.min(record.from + record.count, from + count);
-    for (let i = start; i < end; i++) {
-      out[i - from] = shareOf(record, record.count, i - record.from);
-    }
-  }
-  return out;
-}
-
-/**
- * `value` as a usage record, or `undefined` when it is not one (a torn line,
- * a record of a newer format): whole numbers, `from` ≥ 0, `count` ≥ 1,
- * both token counts or neither. Fields it does not know are left out.
- */
-export function asRecord(value: unknown): UsageRecord | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const { from, count, requests, promptTokens, completionTokens, latencyMs } = value as Record<
-    string,
-    unknown
-  >;
-  if (!whole(from) || !whole(count) || count < 1 || !whole(requests) || !whole(latencyMs)) {
-    return undefined;
-  }
-  if (promptTokens === undefined && completionTokens === undefined) {
-    return { from, count, requests, latencyMs };
-  }
-  if (!whole(promptTokens) || !whole(completionTokens)) return undefined;
-  return { from, count, requests, promptTokens, completionTokens, latencyMs };
-}
-
-function whole(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** What a cache saved, summed as samples are served (see `SavedFigures`). */

@@ -52,6 +52,7 @@ export {
 export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
 export { type Figures, figuresOf } from "./figures.ts";
 export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
+export { asRecord, recordsBelow, recordsOf, usageAt } from "./usage_records.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
 export type {

@@ -63,7 +63,7 @@ export interface CachedSequence {
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const store = new FsStore(dir);
  * const prompt = "Choose a number between 1 and 1000.";
- * await store.append({ model: "gpt-4o_1", hash: promptHash(prompt) }, 0, ["42", "737"], prompt);
+ * await store.append({ model: "gpt-4o_1", hash: promptHash(prompt) }, { from: 0, samples: ["42", "737"], prompt });
  * const overview = await cacheOverview(store);
  * assert.equal(overview.sequences[0]!.samples, 2);
  * assert(String(overview).includes("gpt-4o_1"));

@@ -83,7 +83,7 @@ export function estimatedUsage(
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
  * const key = { model: "gpt-4o_1", hash: promptHash("p") };
- * await new FsStore(dir).append(key, 0, ["a", "b"], "p");
+ * await new FsStore(dir).append(key, { from: 0, samples: ["a", "b"], prompt: "p" });
  * assert.equal(await writeEstimatedUsage(dir), 1);
  * assert.equal((await new FsStore(dir).usage(key))[0]?.completionTokens, 4);
  * await Deno.remove(dir, { recursive: true });

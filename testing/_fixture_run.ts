@@ -1,26 +1,43 @@
-// One test module's fixture folder in one run: the fixtures that use it, and
-// what happens when the module's runtime unloads (after its last test):
-// a refresh moves its new recordings in, unused recordings are listed or
-// pruned, and a manifest is written on request.
+// One test module's recordings in one run: the fixtures that use them, and
+// what happens after the module's last test: a refresh swaps its new
+// recordings in, unused recordings are listed or pruned, and a manifest is
+// written on request.
 //
-// `deno test` runs each test module in a runtime of its own (one `unload`
-// each, several at once with --parallel), so each module records into a
-// folder of its own: pruning after a run of one module never touches what
-// another module uses. Pruning acts only after a run in which every test of
-// the module ran and passed (`_module_tests.ts`), and only on what belongs to
-// the module's folder: a sequence that may lie in the folder of another
-// fixture, named inside this one's, is left alone.
+// `deno test` runs each test module in a runtime of its own (several at once
+// with --parallel), so each module records apart from the others: into a
+// folder of its own, or, in any other store (`kv:`, `sqlite:`, `redis://`, a
+// registered kind), under model keys that start with its name
+// (`_store_recordings.ts`). Pruning after a run of one module never touches
+// what another module uses. Pruning acts only after a run in which every
+// test of the module ran and passed (`_module_tests.ts`), and only on what
+// belongs to the module: a sequence that may be another fixture's, named
+// inside this one's, is left alone.
+//
+// A folder's end runs when the module's runtime unloads, with synchronous
+// calls (so it also runs for a fixture made inside a test); a store's needs
+// promises, so it runs in a `Deno.test.afterAll` hook, which Deno takes only
+// from the module's top level.
 
 import { FsStore } from "../cache/fs_store.ts";
 import { formatManifest, manifest } from "../cache/manifest.ts";
+import type { Store } from "../cache/store.ts";
+import { parseStoreSpec } from "../cache/_store_spec.ts";
+import type { StoreSpec } from "../cache/store_kinds.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf } from "../core/model_info.ts";
 import { promptHash } from "../core/model_key.ts";
-import { followTests, unfinishedTests } from "./_module_tests.ts";
-import { moveRecordings, type Recorded, recordings, removeRecorded } from "./_recordings.ts";
+import { followTests, testsBegun, unfinishedTests } from "./_module_tests.ts";
+import {
+  type FolderRecorded,
+  moveRecordings,
+  type Recorded,
+  recordings,
+  removeRecorded,
+} from "./_recordings.ts";
 import { plural } from "./_plural.ts";
 import type { Settings } from "./_settings.ts";
 import { leftovers, removeLeftover, Staging } from "./_staging.ts";
+import { StoreRecordings } from "./_store_recordings.ts";
 
 /** A fixture as its folder sees it: a model stack with a model key. */
 export interface FixtureModel extends Model {
@@ -29,62 +46,92 @@ export interface FixtureModel extends Model {
 }
 
 /** A recording the run did not use, whole or past an index. */
-interface Unused {
-  readonly recorded: Recorded;
+interface Unused<R extends Recorded = Recorded> {
+  readonly recorded: R;
   /** Samples the run read (from index 0); 0 when it read none. */
   readonly read: number;
 }
 
 /** The recordings a run did not use: those it may prune, and those it leaves alone. */
-interface Unread {
-  readonly unused: readonly Unused[];
-  /** Whole sequences that may be another fixture's, in a folder inside this one. */
-  readonly foreign: readonly Recorded[];
+interface Unread<R extends Recorded> {
+  readonly unused: readonly Unused<R>[];
+  /** Whole sequences that may be another fixture's, named inside this one. */
+  readonly foreign: readonly R[];
 }
 
-/** A test module's fixture folder for this run. */
+/** Where a module's recordings are: a folder of its own, or its part of a store. */
+type Place =
+  | { readonly kind: "folder"; staging?: Staging }
+  | { readonly kind: "store"; readonly recordings: StoreRecordings };
+
+/** A test module's recordings for this run. */
 export class FixtureRun {
   static #runs = new Map<string, FixtureRun>();
 
-  /** The module's recordings (a cache folder in the mnimi layout). */
+  /**
+   * Where the module's recordings are: its folder (a cache folder in the
+   * mnimi layout, `<dir>/<module>`), or the store and the module's prefix in
+   * it (`sqlite:fixtures.db, under tests/chat_test.ts/`).
+   */
   readonly folder: string;
   /** The test module, relative to the working directory. */
   readonly module: string;
   /** What this run does. */
   readonly settings: Settings;
-  /** Where the fixtures store: the folder, or beside it when refreshing. */
-  readonly store: FsStore;
-  #staging: Staging | undefined;
+  /** Where the fixtures store: the recordings, or a refresh's staging. */
+  readonly store: Store;
+  /** What tells this run apart: the folder, or the store and the module (nested ones nest). */
+  readonly #id: string;
+  #place: Place;
   #fixtures: FixtureModel[] = [];
   #failures = 0;
 
-  private constructor(folder: string, module: string, settings: Settings) {
-    this.folder = folder;
+  private constructor(spec: StoreSpec, module: string, settings: Settings) {
     this.module = module;
     this.settings = settings;
-    if (settings.mode === "refresh") this.#staging = this.#stage();
-    this.store = new FsStore(this.#staging?.path ?? folder);
+    this.#id = runId(spec, module);
+    if (spec.kind === "folder") {
+      this.folder = this.#id;
+      const place: Place = { kind: "folder" };
+      this.#place = place;
+      if (settings.mode === "refresh") place.staging = this.#stage();
+      this.store = new FsStore(place.staging?.path ?? this.folder);
+      globalThis.addEventListener("unload", () => this.#finish());
+    } else {
+      const refresh = settings.mode === "refresh";
+      const recordings = new StoreRecordings(spec, module, { refresh, prune: settings.prune });
+      this.folder = recordings.where;
+      this.#place = { kind: "store", recordings };
+      this.store = recordings.store;
+      this.#finishAfterTests(recordings);
+    }
     if (settings.prune) followTests();
-    globalThis.addEventListener("unload", () => this.#finish());
   }
 
   /**
-   * The run of `folder`, shared by every fixture of this module that uses it.
+   * The run of `module`'s recordings in `dir` (a folder, or a store spec:
+   * `kv:`, `sqlite:`, `redis://`, a registered kind), shared by every
+   * fixture of this module that uses them.
    *
-   * @throws {TypeError} When `folder` lies inside the folder of another run
-   * of this module, or holds one: pruning one would reach into the other.
+   * @throws {TypeError} When `dir` is not a store spec, when the module's
+   * recordings lie inside those of another run of this module, or hold them
+   * (pruning one would reach into the other), or when a run over a store
+   * that must act after the module's tests (refresh, prune) is made inside a
+   * test.
    */
-  static of(folder: string, module: string, settings: Settings): FixtureRun {
-    const known = FixtureRun.#runs.get(folder);
+  static of(dir: string | URL, module: string, settings: Settings): FixtureRun {
+    const spec = parseStoreSpec(dir);
+    const id = runId(spec, module);
+    const known = FixtureRun.#runs.get(id);
     if (known === undefined) {
-      for (const other of FixtureRun.#runs.values()) other.#assertApart(folder, module);
-      const run = new FixtureRun(folder, module, settings);
-      FixtureRun.#runs.set(folder, run);
+      for (const other of FixtureRun.#runs.values()) other.#assertApart(id, module);
+      const run = new FixtureRun(spec, module, settings);
+      FixtureRun.#runs.set(id, run);
       return run;
     }
     if (JSON.stringify(known.settings) !== JSON.stringify(settings)) {
       throw new TypeError(
-        `the fixture folder ${folder} is already used in this run with other settings ` +
+        `the fixture folder ${known.folder} is already used in this run with other settings ` +
           `(${JSON.stringify(known.settings)}, now ${JSON.stringify(settings)}): ` +
           `give fixtures of one folder the same mode, prune and manifest options`,
       );
@@ -111,14 +158,11 @@ export class FixtureRun {
    * permission: what it is, and what to do, in the fixture's terms.
    */
   cannotRecord(what: string, error: Error): Error {
-    const writes = this.#writes();
     const verb = this.settings.mode === "refresh" ? "Refresh" : "Record";
     const denied = error instanceof Deno.errors.PermissionDenied;
     const advice = denied
-      ? `${verb} once the system lets you write to ${writes}`
-      : Deno.permissions.querySync({ name: "write", path: writes }).state !== "granted"
-      ? `${verb} with --allow-write=${writes}`
-      : `${verb} with the permission named`;
+      ? `${verb} once the system lets you write to ${this.#writes()}`
+      : `${verb} with ${this.#writeFlags() ?? "the permission named"}`;
     const message = `llmFixture in ${this.settings.mode} mode ${what}: ${error.message}. ` +
       `${advice}, or replay what is recorded (the default mode, which never draws)`;
     const Kind = denied ? Deno.errors.PermissionDenied : Deno.errors.NotCapable;
@@ -133,11 +177,20 @@ export class FixtureRun {
     return `deno test -A ${quoted} -- ${flag}`;
   }
 
-  /** The folder that must be writable: a refresh writes beside the module's folder. */
+  /** What must be writable: a folder's refresh writes beside the module's folder. */
   #writes(): string {
-    return this.settings.mode === "refresh"
+    return this.#place.kind === "folder" && this.settings.mode === "refresh"
       ? this.folder.slice(0, this.folder.lastIndexOf("/"))
       : this.folder;
+  }
+
+  /** The flags that let this run write; undefined when it has them (a store's own error says). */
+  #writeFlags(): string | undefined {
+    if (this.#place.kind === "store") return this.#place.recordings.writeFlags();
+    const writes = this.#writes();
+    return Deno.permissions.querySync({ name: "write", path: writes }).state === "granted"
+      ? undefined
+      : `--allow-write=${writes}`;
   }
 
   #stage(): Staging {
@@ -154,48 +207,113 @@ export class FixtureRun {
     }
   }
 
-  #assertApart(folder: string, module: string): void {
-    const [outer, inner] = folder.startsWith(`${this.folder}/`)
-      ? [{ folder: this.folder, module: this.module }, { folder, module }]
-      : this.folder.startsWith(`${folder}/`)
-      ? [{ folder, module }, { folder: this.folder, module: this.module }]
+  #assertApart(id: string, module: string): void {
+    const [outer, inner] = id.startsWith(`${this.#id}/`)
+      ? [{ id: this.#id, module: this.module }, { id, module }]
+      : this.#id.startsWith(`${id}/`)
+      ? [{ id, module }, { id: this.#id, module: this.module }]
       : [];
     if (outer === undefined || inner === undefined) return;
+    const where = this.#place.kind === "folder"
+      ? `${inner.id} in ${outer.id}`
+      : `under ${inner.module}/ in ${this.folder.slice(0, this.folder.lastIndexOf(", under"))}`;
     throw new TypeError(
       `llmFixture names ${JSON.stringify(outer.module)} and ${JSON.stringify(inner.module)} ` +
         `nest: the recordings of ${JSON.stringify(inner.module)} would lie inside those of ` +
-        `${JSON.stringify(outer.module)} (${inner.folder} in ${outer.folder}), where pruning ` +
+        `${JSON.stringify(outer.module)} (${where}), where pruning ` +
         `one reaches into the other: choose names neither of which is a folder of the other, ` +
         `e.g. ${JSON.stringify(`${outer.module}/main`)} and ${JSON.stringify(inner.module)}`,
     );
   }
 
+  /** A folder's end: when the runtime unloads, with synchronous calls. */
   #finish(): void {
+    if (this.#place.kind !== "folder") return;
     const read = Deno.permissions.querySync({ name: "read", path: this.folder }).state;
     // Without read access the tests failed already, saying which flag to add.
     if (read !== "granted") return;
+    const { staging } = this.#place;
     const lines: string[] = [];
-    const failed = this.#failures > 0
-      ? `${plural(this.#failures, "request")} for samples failed in this run (see the errors above)`
-      : undefined;
-    if (this.#staging !== undefined && failed !== undefined) {
-      this.#staging.remove();
+    const failed = this.#failed();
+    if (staging !== undefined && failed !== undefined) {
+      staging.remove();
       lines.push(`llm fixtures in ${this.folder}: refresh not applied: ${failed}`);
-    } else if (this.#staging !== undefined) lines.push(...this.#moveStaged(this.#staging));
+    } else if (staging !== undefined) lines.push(...this.#moveStaged(staging));
     else if (this.settings.mode === "record") lines.push(...this.#recorded());
     lines.push(...this.#clearLeftovers());
-    const unread = this.#unread();
+    const { unused, foreign } = this.#unread(recordings(this.folder));
     const unfinished = this.settings.prune ? this.#unfinished(failed) : undefined;
-    if (unfinished !== undefined) {
-      lines.push(`llm fixtures in ${this.folder}: not pruned: ${unfinished}`);
-      lines.push(...this.#listUnused(unread.unused));
-    } else if (this.settings.prune) lines.push(...this.#prune(unread.unused));
-    else lines.push(...this.#listUnused(unread.unused));
-    lines.push(...this.#listForeign(unread.foreign));
-    if (this.settings.manifest !== undefined) {
-      lines.push(this.#writeManifest(this.settings.manifest));
-    }
+    if (unfinished !== undefined) lines.push(...this.#notPruned(unfinished, unused));
+    else if (this.settings.prune) lines.push(...this.#prune(unused));
+    else lines.push(...this.#listUnused(unused));
+    lines.push(...this.#listForeign(foreign), ...this.#manifestLines());
     if (lines.length > 0) console.log(lines.join("\n"));
+  }
+
+  /**
+   * A store's end runs after the module's last test; a store needs promises,
+   * which Deno waits for in a `Deno.test.afterAll` hook, taken only before
+   * the first test begins. Without it a fixture can replay and record, but
+   * not refresh or prune.
+   */
+  #finishAfterTests(recordings: StoreRecordings): void {
+    if (!testsBegun()) {
+      Deno.test.afterAll(() => this.#finishStore(recordings));
+      return;
+    }
+    const at = this.settings.mode === "refresh" ? "refresh" : this.settings.prune ? "prune" : "";
+    if (at === "") return;
+    throw new TypeError(
+      `llmFixture cannot ${at} the recordings in ${recordings.where} from inside a test: in a ` +
+        `store that is not a folder it does so after the module's last test, in a ` +
+        `Deno.test.afterAll hook, which Deno takes only before the first test begins; call ` +
+        `llmFixture at the top level of the test module`,
+    );
+  }
+
+  /** A store's end (see {@linkcode FixtureRun.#finishAfterTests}); it closes the store. */
+  async #finishStore(recordings: StoreRecordings): Promise<void> {
+    const lines: string[] = [];
+    try {
+      const failed = this.#failed();
+      if (this.settings.mode === "refresh" && failed !== undefined) {
+        lines.push(`llm fixtures in ${this.folder}: refresh not applied: ${failed}`);
+      } else if (this.settings.mode === "refresh") lines.push(...await this.#swapIn(recordings));
+      else if (this.settings.mode === "record") lines.push(...this.#recorded());
+      const recorded = await recordings.recordings().catch((error) => {
+        // A store the tests could not open (a permission, a server): they failed, saying why.
+        if (failed !== undefined) return undefined;
+        throw error;
+      });
+      if (recorded === undefined) return;
+      const { unused, foreign } = this.#unread(recorded);
+      const unfinished = this.settings.prune
+        ? this.#unfinished(failed) ?? await recordings.cannotDelete()
+        : undefined;
+      if (unfinished !== undefined) lines.push(...this.#notPruned(unfinished, unused));
+      else if (this.settings.prune) lines.push(...await this.#pruneStore(recordings, unused));
+      else lines.push(...this.#listUnused(unused));
+      lines.push(...this.#listForeign(foreign), ...this.#manifestLines());
+    } finally {
+      await recordings.close();
+      if (lines.length > 0) console.log(lines.join("\n"));
+    }
+  }
+
+  /** Why the run's samples are not all there: requests that failed; undefined when none did. */
+  #failed(): string | undefined {
+    return this.#failures > 0
+      ? `${plural(this.#failures, "request")} for samples failed in this run (see the errors above)`
+      : undefined;
+  }
+
+  #notPruned(why: string, unused: readonly Unused[]): string[] {
+    return [`llm fixtures in ${this.folder}: not pruned: ${why}`, ...this.#listUnused(unused)];
+  }
+
+  #manifestLines(): string[] {
+    const folder = this.settings.manifest;
+    return folder === undefined ? [] : [this.#writeManifest(folder)];
   }
 
   /** Why this run may not prune: samples not served, or tests that did not all run and pass. */
@@ -258,6 +376,25 @@ export class FixtureRun {
     ];
   }
 
+  async #swapIn(recordings: StoreRecordings): Promise<string[]> {
+    let swapped;
+    try {
+      swapped = await recordings.swapIn();
+    } catch (error) {
+      throw new Error(
+        `llm fixtures: could not swap the refreshed recordings into ${this.folder} ` +
+          `(${(error as Error).message}); the sequences not swapped in keep their old ` +
+          `recordings, or none when the error came while one was replaced: refresh again`,
+        { cause: error },
+      );
+    }
+    const samples = swapped.reduce((n, s) => n + s.samples.length, 0);
+    return [
+      `llm fixtures in ${this.folder}: refreshed ${plural(swapped.length, "sequence")} ` +
+      `(${plural(samples, "sample")} drawn again)`,
+    ];
+  }
+
   #recorded(): string[] {
     let drawn = 0;
     let sequences = 0;
@@ -289,12 +426,12 @@ export class FixtureRun {
     return read;
   }
 
-  #unread(): Unread {
+  #unread<R extends Recorded>(all: readonly R[]): Unread<R> {
     const read = this.#read();
     const keys = this.#fixtures.map((fixture) => fixture.key);
-    const unused: Unused[] = [];
-    const foreign: Recorded[] = [];
-    for (const recorded of recordings(this.folder)) {
+    const unused: Unused<R>[] = [];
+    const foreign: R[] = [];
+    for (const recorded of all) {
       const n = read.get(`${recorded.model}\n${recorded.hash}`) ?? 0;
       if (n === 0 && !mayOwn(keys, recorded.model)) foreign.push(recorded);
       else if (n === 0 || (recorded.indices.at(-1) ?? -1) >= n) unused.push({ recorded, read: n });
@@ -328,20 +465,37 @@ export class FixtureRun {
     ];
   }
 
-  #prune(unused: readonly Unused[]): string[] {
+  #prune(unused: readonly Unused<FolderRecorded>[]): string[] {
     if (unused.length === 0) return [];
     try {
       for (const { recorded, read } of unused) removeRecorded(this.folder, recorded, read);
     } catch (error) {
-      const hint = error instanceof Deno.errors.NotCapable
-        ? ` (pruning needs --allow-write=${this.folder})`
-        : "";
-      throw new Error(
-        `llm fixtures: pruning ${this.folder} failed${hint}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw this.#pruneFailed(error);
     }
+    return this.#pruned(unused);
+  }
+
+  async #pruneStore(recordings: StoreRecordings, unused: readonly Unused[]): Promise<string[]> {
+    if (unused.length === 0) return [];
+    try {
+      for (const { recorded, read } of unused) await recordings.remove(recorded, read);
+    } catch (error) {
+      throw this.#pruneFailed(error);
+    }
+    return this.#pruned(unused);
+  }
+
+  #pruned(unused: readonly Unused[]): string[] {
     return [`llm fixtures in ${this.folder}: removed ${summary(unused).text} this run did not use`];
+  }
+
+  #pruneFailed(error: unknown): Error {
+    const flags = error instanceof Deno.errors.NotCapable ? this.#writeFlags() : undefined;
+    const hint = flags === undefined ? "" : ` (pruning needs ${flags})`;
+    return new Error(
+      `llm fixtures: pruning ${this.folder} failed${hint}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 
   #writeManifest(folder: string): string {
@@ -358,6 +512,13 @@ export class FixtureRun {
     }
     return `llm fixtures: wrote the run manifest ${path}`;
   }
+}
+
+/** What tells a run apart: its folder, or the store and the module (ids of nested names nest). */
+function runId(spec: StoreSpec, module: string): string {
+  return spec.kind === "folder"
+    ? `${spec.target.replace(/(?<=[^/])\/+$/, "")}/${module}`
+    : `${spec.location}\n${module}`;
 }
 
 /** "1 recorded sequence and 2 samples past the last index read", and how many things that is. */

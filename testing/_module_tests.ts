@@ -70,6 +70,14 @@ export function followTests(): void {
 }
 
 /**
+ * Whether a test of the module has begun: from then on, `Deno.test.afterAll`
+ * hooks can no longer be registered (Deno ignores them).
+ */
+export function testsBegun(): boolean {
+  return begun > 0 || started > 0;
+}
+
+/**
  * Why this run is not one in which every test of the module ran and passed,
  * as `kind: "name", …` parts; `undefined` when it is.
  */

@@ -2,10 +2,10 @@
 // mnimi layout), read and changed with synchronous calls: they run when the
 // module's runtime unloads, which cannot wait for promises.
 
-import { isPromptHash } from "../cache/_key_path.ts";
+import { isPromptHash } from "../cache/sequence_key.ts";
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
 import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
-import { recordsOf, usageAt } from "../core/_usage.ts";
+import { recordsBelow } from "../core/usage_records.ts";
 
 /** One recorded sequence. */
 export interface Recorded {
@@ -13,8 +13,6 @@ export interface Recorded {
   readonly model: string;
   /** The prompt hash. */
   readonly hash: string;
-  /** Its folder. */
-  readonly path: string;
   /** How many samples it holds from index 0 on, up to the first gap. */
   readonly stored: number;
   /** Every index that has a sample file, ascending (gaps included). */
@@ -23,9 +21,15 @@ export interface Recorded {
   readonly prompt: string | undefined;
 }
 
+/** One recorded sequence of a fixture folder. */
+export interface FolderRecorded extends Recorded {
+  /** Its folder. */
+  readonly path: string;
+}
+
 /** Every sequence recorded under `folder`; none when it does not exist. */
-export function recordings(folder: string): Recorded[] {
-  const found: Recorded[] = [];
+export function recordings(folder: string): FolderRecorded[] {
+  const found: FolderRecorded[] = [];
   walk(folder, [], found);
   return found.sort((a, b) => a.model.localeCompare(b.model) || a.hash.localeCompare(b.hash));
 }
@@ -35,7 +39,7 @@ export function recordings(folder: string): Recorded[] {
  * first, so that what stays is always a readable prefix) and their usage;
  * then the model key folders it leaves empty, up to `folder`.
  */
-export function removeRecorded(folder: string, recorded: Recorded, keep = 0): void {
+export function removeRecorded(folder: string, recorded: FolderRecorded, keep = 0): void {
   if (keep === 0) Deno.removeSync(recorded.path, { recursive: true });
   else {
     for (const index of recorded.indices.filter((i) => i >= keep).reverse()) {
@@ -58,7 +62,7 @@ export function removeRecorded(folder: string, recorded: Recorded, keep = 0): vo
  *
  * @returns The sequences moved.
  */
-export function moveRecordings(staging: string, folder: string): Recorded[] {
+export function moveRecordings(staging: string, folder: string): FolderRecorded[] {
   const staged = recordings(staging);
   for (const recorded of staged) {
     const target = `${folder}/${recorded.model}/${recorded.hash}`;
@@ -87,13 +91,12 @@ function keepUsage(path: string, keep: number): void {
     throw error;
   }
   if (records.every((r) => r.from + r.count <= keep)) return;
-  const indices = Array.from({ length: keep }, (_, i) => i);
   const temp = `${file}.prune-${crypto.randomUUID()}`;
-  Deno.writeTextFileSync(temp, formatRecords(recordsOf(indices, usageAt(records, 0, keep))));
+  Deno.writeTextFileSync(temp, formatRecords(recordsBelow(records, keep)));
   Deno.renameSync(temp, file);
 }
 
-function walk(dir: string, segments: string[], found: Recorded[]): void {
+function walk(dir: string, segments: string[], found: FolderRecorded[]): void {
   for (const entry of list(dir)) {
     if (!entry.isDirectory) continue;
     const path = `${dir}/${entry.name}`;
@@ -103,7 +106,7 @@ function walk(dir: string, segments: string[], found: Recorded[]): void {
   }
 }
 
-function sequenceAt(path: string, model: string, hash: string): Recorded {
+function sequenceAt(path: string, model: string, hash: string): FolderRecorded {
   const indices = list(path)
     .map((entry) => entry.isFile ? sampleIndex(entry.name) : undefined)
     .filter((i) => i !== undefined)

@@ -6,7 +6,6 @@
  */
 
 import { Persistent } from "../cache/persistent.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { Model } from "../core/model.ts";
 import type { Miss } from "../core/repeatable_options.ts";
@@ -68,7 +67,11 @@ export interface LlmFixtureOptions {
 export class LlmFixture extends Persistent {
   /** What this run does with the recordings. */
   readonly mode: FixtureMode;
-  /** The test module's recordings: `<dir>/<test module>`, a cache folder. */
+  /**
+   * The test module's recordings: `<dir>/<test module>`, a cache folder; in
+   * another store, the store and the module's prefix (`sqlite:fixtures.db,
+   * under tests/chat_test.ts/`).
+   */
   readonly folder: string;
   #run: FixtureRun;
 
@@ -169,6 +172,13 @@ export class LlmFixture extends Persistent {
  * the calling test module, kept in `<dir>/<test module>/` (a cache folder in
  * the mnimi layout, e.g. `tests/fixtures/llm/tests/chat_test.ts/`). Commit
  * that folder; CI replays it with no network, no key and read access only.
+ * `dir` may also be any other spec `openStore` takes (`sqlite:fixtures.db`,
+ * `kv:`, `redis://`, a registered kind): every module's recordings are then
+ * in that one store, under model keys that start with the module's name
+ * (`tests/chat_test.ts/gpt-4o_0`), and the module's end (refresh, prune)
+ * runs after its last test, so such a fixture is made at the top level of
+ * the module; pruning and refreshing need a store that deletes
+ * (`Store.delete`).
  *
  * What a run does comes from the options, else from the flags after `--`
  * (`deno test … -- --llm-record`), else from the `LLM_FIXTURES` variable,
@@ -227,14 +237,15 @@ export class LlmFixture extends Persistent {
  * ```
  *
  * @param model The model to record: a provider, or any model stack.
- * @param dir The folder of every test module's recordings, a path or a
- * `file:` URL (read as `openStore` reads a spec: a `kv:`, `sqlite:` or Redis
- * spec is refused, an unknown scheme too).
+ * @param dir Where every test module's recordings are: a folder (a path or a
+ * `file:` URL), or any other spec `openStore` takes (`kv:`, `sqlite:`,
+ * `redis://`, a registered kind), read by the same parser.
  * @param options The mode and the rest, when not from the command line.
  * @returns The model to use in the tests.
- * @throws {TypeError} For an unknown `--llm-` flag or `LLM_FIXTURES` word, or
- * a name that nests with another fixture's of the module, or a `dir` that is
- * not a folder.
+ * @throws {TypeError} For an unknown `--llm-` flag or `LLM_FIXTURES` word, a
+ * name that nests with another fixture's of the module, a `dir` that is no
+ * store spec, or a refresh or prune of a store (not a folder) asked for
+ * inside a test.
  * @throws {Error} For `record` or `refresh` where `CI` is set, without an opt-in.
  * @throws {Deno.errors.NotCapable} For `refresh` without write access beside
  * the module's folder.
@@ -246,25 +257,5 @@ export function llmFixture(
 ): LlmFixture {
   const settings = settingsOf(options);
   assertMaySpend(settings, "-- --llm-allow-ci (or allow-ci in LLM_FIXTURES)");
-  const root = fixtureRoot(dir);
-  const module = moduleName(options.name);
-  return new LlmFixture(model, FixtureRun.of(`${root}/${module}`, module, settings));
-}
-
-/**
- * The fixture folder `dir` names, read by the parser of store specs so that
- * it means what it means to `Persistent`. Recordings are a folder per test
- * module (committed, refreshed and pruned as files), so a spec of another
- * store is refused rather than taken for a folder of that name.
- */
-function fixtureRoot(dir: string | URL): string {
-  const spec = parseStoreSpec(dir);
-  if (spec.kind !== "folder") {
-    throw new TypeError(
-      `llmFixture records into a folder per test module, got the ${spec.kind} store ` +
-        `${spec.location}: pass a folder such as "tests/fixtures/llm" (to move recordings ` +
-        `into ${spec.location}, use cache copy)`,
-    );
-  }
-  return spec.path.replace(/(?<=[^/])\/+$/, "");
+  return new LlmFixture(model, FixtureRun.of(dir, moduleName(options.name), settings));
 }

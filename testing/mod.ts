@@ -6,6 +6,13 @@
  * `-- --llm-refresh`, and lists or prunes (`-- --llm-prune`) the recordings
  * it no longer uses.
  *
+ * For authors of stores: {@linkcode storeConformance} registers the tests
+ * every built-in store passes for a store of your own (a `Store`, see its
+ * interface), and the usage-record helpers a store keeps its figures with
+ * ({@linkcode recordsOf}, {@linkcode usageAt}, {@linkcode asRecord},
+ * {@linkcode recordsBelow}; also exported by the main module, for the store
+ * itself).
+ *
  * ```ts ignore
  * // tests/chat_test.ts
  * import { first, OpenAI } from "jsr:@mnimi/llm-cache";
@@ -43,3 +50,11 @@
  */
 
 export { type FixtureMode, LlmFixture, llmFixture, type LlmFixtureOptions } from "./fixture.ts";
+export {
+  type ConformanceStore,
+  type ConformanceTest,
+  type ConformanceTestDefinition,
+  storeConformance,
+  type StoreConformanceOptions,
+} from "./store_conformance.ts";
+export { asRecord, recordsBelow, recordsOf, usageAt } from "../core/usage_records.ts";

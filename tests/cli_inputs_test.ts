@@ -199,8 +199,16 @@ Deno.test("cli copy --manifest: a source that holds fewer samples is a usage err
     await Deno.writeTextFile(`${dir}/run.json`, formatManifest(manifest(fill)));
     // Another store, where "b" holds fewer samples than the run used.
     const short = new FsStore(`${dir}/short`);
-    await short.append({ model: "m_1", hash: promptHash("a") }, 0, ["0", "1", "2"], "a");
-    await short.append({ model: "m_1", hash: promptHash("b") }, 0, ["0"], "b");
+    await short.append({ model: "m_1", hash: promptHash("a") }, {
+      from: 0,
+      samples: ["0", "1", "2"],
+      prompt: "a",
+    });
+    await short.append({ model: "m_1", hash: promptHash("b") }, {
+      from: 0,
+      samples: ["0"],
+      prompt: "b",
+    });
     const { code, out, err } = await run([
       "copy",
       `${dir}/short`,

@@ -482,7 +482,10 @@ Deno.test("cli stats: what the samples cost to draw, when usage is stored; verif
     const model = new Persistent(new CountingModel("gpt-4o", 1, { maxBatch: 4 }), cache);
     await collect(model.sample(CHOOSE, 4), 4);
     await collect(model.sample(CHOOSE, 2), 6);
-    await new FsStore(cache).append({ model: "old_1", hash: promptHash("p") }, 0, ["a", "b", "c"]);
+    await new FsStore(cache).append({ model: "old_1", hash: promptHash("p") }, {
+      from: 0,
+      samples: ["a", "b", "c"],
+    });
 
     const text = await cli(["stats", cache]);
     assert.equal(text.code, 0, text.stderr);

@@ -6,7 +6,7 @@ import { RedisStore } from "../cache/redis_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { promptHash } from "../core/model_key.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import type { SampleUsage } from "../core/usage.ts";
 import { freshRedisSpec, skipRedis } from "./redis_url.ts";
 import { symlink } from "./symlink.ts";
@@ -72,7 +72,7 @@ const USAGE: (SampleUsage | undefined)[] = [
 
 async function seed(store: Store): Promise<void> {
   for (const [k, { key, prompt, samples }] of SEED.entries()) {
-    await store.append(key, 0, samples, prompt, k === 0 ? USAGE : undefined);
+    await store.append(key, { from: 0, samples, prompt, usage: k === 0 ? USAGE : undefined });
   }
 }
 
@@ -133,7 +133,12 @@ for (const from of KINDS) {
           assert.deepEqual(again, { sequences: 4, copied: 0, present: 7, conflicts: [] });
 
           const last = { requests: 1, latencyMs: 9 };
-          await a.append(SEED[0]!.key, 3, ["new"], "Choose", [last]);
+          await a.append(SEED[0]!.key, {
+            from: 3,
+            samples: ["new"],
+            prompt: "Choose",
+            usage: [last],
+          });
           const more = await copyStore(a, b);
           assert.equal(more.copied, 1);
           assert.deepEqual(await b.load(SEED[0]!.key, 0), ["92", "417", "", "new"]);
@@ -152,7 +157,7 @@ for (const [from, to] of PAIRS) {
     fn: () =>
       withPair(from, to, async (a, b) => {
         await seed(a);
-        await b.append(SEED[0]!.key, 0, ["92", "999"], "Choose");
+        await b.append(SEED[0]!.key, { from: 0, samples: ["92", "999"], prompt: "Choose" });
         const error = await copyStore(a, b).then(() => undefined, (e) => e);
         assert.ok(error instanceof CopyConflictError, String(error));
         assert.deepEqual(error.conflicts, [
@@ -242,7 +247,7 @@ Deno.test("copyStore: a target sequence with a gap and other samples past it is 
     const source = new FsStore(`${dir}/a`);
     const target = new FsStore(`${dir}/b`);
     const k = key("m_1", "p");
-    await source.append(k, 0, ["s0", "s1", "s2"], "p");
+    await source.append(k, { from: 0, samples: ["s0", "s1", "s2"], prompt: "p" });
     const folder = `${dir}/b/m_1/${k.hash}`;
     await Deno.mkdir(folder, { recursive: true });
     await Deno.writeTextFile(`${folder}/0.md`, "s0");
@@ -261,7 +266,7 @@ Deno.test("copyStore: a gap whose hidden samples agree is filled, each sample at
   try {
     const source = new FsStore(`${dir}/a`);
     const k = key("m_1", "p");
-    await source.append(k, 0, ["s0", "s1", "s2", "s3", "s4"], "p");
+    await source.append(k, { from: 0, samples: ["s0", "s1", "s2", "s3", "s4"], prompt: "p" });
     const folder = `${dir}/b/m_1/${k.hash}`;
     await Deno.mkdir(folder, { recursive: true });
     for (const i of [0, 2, 7]) {
@@ -290,8 +295,8 @@ Deno.test("copyStore: a Deno KV target with a gap is not touched either", async 
   const raw = await Deno.openKv(`${dir}/b.kv`);
   try {
     const k = key("m_1", "p");
-    await source.append(k, 0, ["s0", "s1", "s2"], "p");
-    await target.append(k, 0, ["s0"], "p");
+    await source.append(k, { from: 0, samples: ["s0", "s1", "s2"], prompt: "p" });
+    await target.append(k, { from: 0, samples: ["s0"], prompt: "p" });
     // A gap only a database changed outside KvStore can have.
     const encode = (text: string) => new TextEncoder().encode(text);
     await raw.set(["llm-cache", "sample", "m_1", k.hash, 2], encode("other"));

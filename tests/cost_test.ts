@@ -113,7 +113,11 @@ Deno.test("manifests carry cost in spent and totals when the price is known", as
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     // Two samples stored before: the run hits them, then draws three more.
-    await new FsStore(dir).append({ model: "m_1", hash: promptHash(P) }, 0, ["a", "b"], P);
+    await new FsStore(dir).append({ model: "m_1", hash: promptHash(P) }, {
+      from: 0,
+      samples: ["a", "b"],
+      prompt: P,
+    });
     const provider = new CountingModel("m", 1, { maxBatch: 3, price: { input: 0.1, output: 0.3 } });
     const model = new Persistent(provider, dir);
     await collect(model.sample(P, 3), 5);
@@ -193,7 +197,11 @@ Deno.test("manifests say what the hits saved, per sequence and in all, at the pr
     await collect(recording.sample(Q), 1);
     assert.equal(manifest(recording).totals.saved, undefined, "nothing served from the cache");
     const R = "Name a river.";
-    await new FsStore(dir).append({ model: "m_1", hash: promptHash(R) }, 0, ["Nile", "Po"], R);
+    await new FsStore(dir).append({ model: "m_1", hash: promptHash(R) }, {
+      from: 0,
+      samples: ["Nile", "Po"],
+      prompt: R,
+    });
 
     // The replay reads 3 of P, all stored; Q's stored sample and a fresh one; R's two.
     const provider = new CountingModel("m", 1, { price });
@@ -277,7 +285,11 @@ Deno.test("the model view shows what a replay saved; samples without usage are n
       new Persistent(new CountingModel("gpt-4o", 1, { maxBatch: 10 }), dir).sample(P, 10),
       10,
     );
-    await new FsStore(dir).append({ model: "gpt-4o_1", hash: promptHash(Q) }, 0, ["red"], Q);
+    await new FsStore(dir).append({ model: "gpt-4o_1", hash: promptHash(Q) }, {
+      from: 0,
+      samples: ["red"],
+      prompt: Q,
+    });
     const cache = new Persistent(new CountingModel("gpt-4o", 1, { price: PRICE }), dir, {
       replication: true,
     });

@@ -1,26 +1,22 @@
 // Kills filesystem and SQLite writers with SIGKILL at random moments, then
-// checks that every sample is whole, that the sequence still reads, and that
-// the usage records left behind are whole and each covers stored samples
-// once.
+// checks what only these stores show: the temporary files and torn usage
+// lines a folder keeps, a SQLite file's integrity; and, as the conformance
+// kit does for every store, that every sample is whole, that the sequence
+// still reads, and that the usage records left behind each cover stored
+// samples once.
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { collect, promptHash, type UsageRecord } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { CountingModel } from "./mock_model.ts";
+import { killWhileWriting } from "../testing/_children.ts";
+import { isWhole } from "../testing/_conformance_samples.ts";
 
 const KILLS = 52;
 const SLOTS = 4;
-
-function whole(sample: string): boolean {
-  const at = sample.lastIndexOf("\n#");
-  const text = sample.slice(0, at);
-  return at >= 0 && createHash("sha256").update(text).digest("hex").slice(0, 16) ===
-      sample.slice(at + 2);
-}
 
 /**
  * Checks the usage records of a sequence of `stored` samples: each covers
@@ -39,40 +35,18 @@ function checkUsage(records: readonly UsageRecord[], stored: number, what: strin
   return covered.size;
 }
 
-/** Starts a writer on `spec` (its folder or file is `path`) and kills it mid-write. */
-async function killOne(spec: string, path: string, id: number): Promise<void> {
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      `--allow-read=${path}`,
-      `--allow-write=${path}`,
-      "tests/crash_child.ts",
-      spec,
-      String(id),
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  try {
-    // Once it has written something, kill it in the middle of what follows.
-    const first = await reader.read();
-    assert.ok(!first.done, "a writer exited before writing");
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
-    child.kill("SIGKILL");
-    const status = await child.status;
-    assert.equal(status.signal, "SIGKILL");
-  } finally {
-    await reader.cancel();
-  }
-}
-
 /** Kills writers on `spec` KILLS times, SLOTS at once; returns how many were started. */
 async function killWriters(spec: string, path: string): Promise<number> {
+  const flags = [`--allow-read=${path}`, `--allow-write=${path}`];
   let started = 0;
   await Promise.all(Array.from({ length: SLOTS }, async () => {
-    while (started < KILLS) await killOne(spec, path, started++);
+    while (started < KILLS) {
+      await killWhileWriting({ script: "testing/_conformance_child.ts", flags }, [
+        "crash",
+        spec,
+        String(started++),
+      ]);
+    }
   }));
   return started;
 }
@@ -96,7 +70,7 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
       const indices = md.map((name) => Number(name.slice(0, -3))).sort((a, b) => a - b);
       assert.deepEqual(indices, indices.map((_, i) => i));
       for (const name of md) {
-        assert.ok(whole(await Deno.readTextFile(`${folder}/${name}`)), `${name} is not whole`);
+        assert.ok(isWhole(await Deno.readTextFile(`${folder}/${name}`)), `${name} is not whole`);
       }
       // Leftover temporary files don't disturb reading.
       const key = { model: "crash_1", hash: promptHash(prompt) };
@@ -142,7 +116,7 @@ Deno.test(`SQLite writers killed ${KILLS} times leave only whole samples`, async
         assert.ok(loaded.length > 0, `no sample of ${prompt} was stored`);
         // Indices are contiguous from 0: every stored row is read.
         assert.equal(count.get(promptHash(prompt))?.n, loaded.length);
-        for (const [i, sample] of loaded.entries()) assert.ok(whole(sample), `${i} is not whole`);
+        for (const [i, sample] of loaded.entries()) assert.ok(isWhole(sample), `${i} is not whole`);
         // An append is one transaction: every stored sample has its usage, once.
         const key = { model: "crash_1", hash: promptHash(prompt) };
         assert.equal(checkUsage(await store.usage(key), loaded.length, prompt), loaded.length);

@@ -92,7 +92,7 @@ Deno.test("Decorator: a stream of its own making is read as one stream per promp
   withTempDir(async (dir) => {
     const [model] = await seeded(dir, 3);
     // y already holds one item: the next read from Upper's stream goes after it.
-    await new FsStore(`${dir}/y`).append(KEY, 0, ["Y0"], PROMPT);
+    await new FsStore(`${dir}/y`).append(KEY, { from: 0, samples: ["Y0"], prompt: PROMPT });
     const outer = new Persistent(new Upper(new Persistent(model, `${dir}/x`)), `${dir}/y`);
     assert.deepEqual(await collect(outer.sample(PROMPT), 3), ["Y0", "0", "1"]);
     assert.deepEqual({ ...outer.stats, saved: undefined }, {

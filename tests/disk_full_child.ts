@@ -27,12 +27,12 @@ const store = new FsStore(dir, { offload } as FsStoreOptions);
 const key = { model: "m_1", hash: promptHash("Choose a number between 1 and 1000.") };
 const report: Record<string, unknown> = {};
 try {
-  await store.append(key, 0, ["a long sample ".repeat(1000)]);
+  await store.append(key, { from: 0, samples: ["a long sample ".repeat(1000)] });
 } catch (error) {
   report.error = (error as Error).message;
   report.cause = ((error as Error).cause as { code?: string } | undefined)?.code;
 }
 report.left = [...Deno.readDirSync(folder)].map((e) => e.name);
 full = false;
-report.stored = await store.append(key, 0, ["small"]);
+report.stored = await store.append(key, { from: 0, samples: ["small"] });
 console.log(JSON.stringify(report));

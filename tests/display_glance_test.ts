@@ -234,8 +234,16 @@ Deno.test("issue 22 item 7: cache overview: numbers right, prompt tooltip, rows 
   await withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const prompt = "A prompt long enough to be cut in the overview, " + "word ".repeat(20);
-    await store.append({ model: "m_1", hash: promptHash(prompt) }, 0, ["1", "2"], prompt);
-    await store.append({ model: "m_1", hash: promptHash("short") }, 0, ["3"], "short");
+    await store.append({ model: "m_1", hash: promptHash(prompt) }, {
+      from: 0,
+      samples: ["1", "2"],
+      prompt,
+    });
+    await store.append({ model: "m_1", hash: promptHash("short") }, {
+      from: 0,
+      samples: ["3"],
+      prompt: "short",
+    });
     await Deno.writeTextFile(`${dir}/notes.txt`, "x".repeat(100));
     const overview = await cacheOverview(store);
     await store.close();

@@ -176,8 +176,12 @@ Deno.test("the cache overview lists models × prompts × samples with sizes", as
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const store = new FsStore(dir);
-    await store.append({ model: "gpt-4o_1", hash: promptHash(EVIL) }, 0, [EVIL, "b"], EVIL);
-    await store.append({ model: "a_0.5", hash: promptHash("x") }, 0, ["é"]);
+    await store.append({ model: "gpt-4o_1", hash: promptHash(EVIL) }, {
+      from: 0,
+      samples: [EVIL, "b"],
+      prompt: EVIL,
+    });
+    await store.append({ model: "a_0.5", hash: promptHash("x") }, { from: 0, samples: ["é"] });
     const overview = await cacheOverview(store);
     await store.close();
     assert.deepEqual(overview.models, ["a_0.5", "gpt-4o_1"]);
@@ -201,9 +205,16 @@ Deno.test("the cache overview sorts prompts naturally: 2 before 12", async () =>
   try {
     const store = new FsStore(dir);
     for (const prompt of ["question 12", "question 2", "Question 1", "question 10"]) {
-      await store.append({ model: "m_1", hash: promptHash(prompt) }, 0, ["a"], prompt);
+      await store.append({ model: "m_1", hash: promptHash(prompt) }, {
+        from: 0,
+        samples: ["a"],
+        prompt,
+      });
     }
-    await store.append({ model: "m_1", hash: promptHash("unrecorded") }, 0, ["a"]);
+    await store.append({ model: "m_1", hash: promptHash("unrecorded") }, {
+      from: 0,
+      samples: ["a"],
+    });
     const overview = await cacheOverview(store);
     assert.deepEqual(overview.sequences.map((s) => s.prompt), [
       "Question 1",

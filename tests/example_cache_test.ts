@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { estimatedUsage } from "../notebooks/make_example_usage.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 
 const SHIPPED = "notebooks/example_cache";
 

@@ -42,7 +42,11 @@ async function withCache(seeded: number, fn: (dir: string) => Promise<void>): Pr
   try {
     const seeds = Array.from({ length: seeded }, (_, i) => `cached ${i}`);
     if (seeded > 0) {
-      await new FsStore(dir).append({ model: "m_1", hash: promptHash(PROMPT) }, 0, seeds, PROMPT);
+      await new FsStore(dir).append({ model: "m_1", hash: promptHash(PROMPT) }, {
+        from: 0,
+        samples: seeds,
+        prompt: PROMPT,
+      });
     }
     await fn(dir);
   } finally {

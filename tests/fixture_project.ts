@@ -36,8 +36,11 @@ export interface Run {
 /** A project with test modules, run with `deno test` as its own folder's user would. */
 export class Project {
   readonly dir: string;
-  constructor(dir: string) {
+  /** Where its fixtures record: the `dir` they give `llmFixture` (a folder, or a store spec). */
+  readonly fixtures: string;
+  constructor(dir: string, fixtures = "fixtures") {
     this.dir = dir;
+    this.fixtures = fixtures;
   }
 
   /**
@@ -57,7 +60,7 @@ const inner = new OpenAICompatible("test-model", 1, {
   apiKeyVariable: "TEST_LLM_KEY",
   maxBatch: 4,
 });
-const model = llmFixture(inner, "fixtures", ${options});
+const model = llmFixture(inner, ${JSON.stringify(this.fixtures)}, ${options});
 
 function expect(actual: string[], expected: string[]): void {
   if (actual.join("|") !== expected.join("|")) {
@@ -140,11 +143,12 @@ ${tests}
 /** Runs `fn` with a fresh project folder and a fresh server, and always cleans up. */
 export async function withProject(
   fn: (project: Project, server: OpenAIServer) => Promise<void>,
+  { fixtures }: { fixtures?: string } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "project-" });
   const server = OpenAIServer.start({});
   try {
-    await fn(new Project(Deno.realPathSync(dir)), server);
+    await fn(new Project(Deno.realPathSync(dir), fixtures), server);
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });

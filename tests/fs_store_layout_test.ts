@@ -67,13 +67,19 @@ Deno.test("aliases that would leave the root are refused", () =>
     ];
     for (const model of bad) {
       const key = { model, hash: HASH };
-      const error = await store.append(key, 0, ["x"]).then(() => undefined, (e) => e);
+      const error = await store.append(key, { from: 0, samples: ["x"] }).then(
+        () => undefined,
+        (e) => e,
+      );
       assert.ok(error instanceof TypeError, `${JSON.stringify(model)} was accepted`);
       assert.ok(error.message.includes(JSON.stringify(model)), error.message);
       await assert.rejects(store.load(key, 0), TypeError);
     }
     for (const hash of ["../x", HASH.toUpperCase(), HASH + "/..", ""]) {
-      await assert.rejects(store.append({ model: "m_1", hash }, 0, ["x"]), TypeError);
+      await assert.rejects(
+        store.append({ model: "m_1", hash }, { from: 0, samples: ["x"] }),
+        TypeError,
+      );
     }
     const model = new CountingModel("gpt", 1, { alias: "../../outside" });
     await assert.rejects(collect(new Persistent(model, dir).sample(PROMPT), 1), TypeError);
@@ -88,7 +94,7 @@ Deno.test("a gap hides what follows until an append fills it", () =>
     const store = new FsStore(dir);
     const key = { model: "m_1", hash: HASH };
     assert.deepEqual(await store.load(key, 0), ["s0", "s1"]);
-    assert.deepEqual(await store.append(key, 2, ["new"]), ["new"]);
+    assert.deepEqual(await store.append(key, { from: 2, samples: ["new"] }), ["new"]);
     assert.deepEqual(await store.load(key, 0), ["s0", "s1", "new", "s3"]);
     assert.equal(await Deno.readTextFile(`${folder}/3.md`), "s3");
   }));
@@ -103,7 +109,7 @@ Deno.test("stray files are ignored and never touched", () =>
     const store = new FsStore(dir);
     const key = { model: "m_1", hash: HASH };
     assert.deepEqual(await store.load(key, 0), ["s0"]);
-    assert.deepEqual(await store.append(key, 1, ["a", "b"]), ["a", "b"]);
+    assert.deepEqual(await store.append(key, { from: 1, samples: ["a", "b"] }), ["a", "b"]);
     for (const name of stray) assert.equal(await Deno.readTextFile(`${folder}/${name}`), name);
     assert.deepEqual(await store.load(key, 0), ["s0", "a", "b"]);
     assert.deepEqual(await Array.fromAsync(store.models()), ["m_1"]);
@@ -112,8 +118,8 @@ Deno.test("stray files are ignored and never touched", () =>
 Deno.test("the first prompt file stays", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: HASH };
-    await new FsStore(dir).append(key, 0, ["a"], PROMPT);
-    await new FsStore(dir).append(key, 1, ["b"], "something else");
+    await new FsStore(dir).append(key, { from: 0, samples: ["a"], prompt: PROMPT });
+    await new FsStore(dir).append(key, { from: 1, samples: ["b"], prompt: "something else" });
     const [entry] = await Array.fromAsync(new FsStore(dir).prompts("m_1"));
     assert.deepEqual(entry, { hash: HASH, prompt: PROMPT });
   }));
@@ -127,7 +133,10 @@ Deno.test({
     const read = await new FsStore(outside).load(key, 0).then(() => undefined, (e) => e);
     assert.ok(read instanceof Deno.errors.NotCapable, String(read));
     assert.match(read.message, /--allow-read=\/nonexistent-llm-cache-root/);
-    const write = await new FsStore("tests/fixtures/mnimi-cache").append(key, 0, ["x"])
+    const write = await new FsStore("tests/fixtures/mnimi-cache").append(key, {
+      from: 0,
+      samples: ["x"],
+    })
       .then(() => undefined, (e) => e);
     assert.ok(write instanceof Deno.errors.NotCapable, String(write));
     assert.match(write.message, /--allow-write=tests\/fixtures\/mnimi-cache/);
@@ -137,7 +146,10 @@ Deno.test({
 Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
   withTempDir(async (dir) => {
     const key = { model: "mock_1", hash: promptHash("p") };
-    await new FsStore(dir).append(key, 0, Array.from({ length: 200 }, (_, i) => `s${i}`));
+    await new FsStore(dir).append(key, {
+      from: 0,
+      samples: Array.from({ length: 200 }, (_, i) => `s${i}`),
+    });
     const reads = spy(Deno, "readTextFileSync");
     const looks = spy(Deno, "lstatSync");
     const lists = spy(Deno, "readDirSync");
@@ -150,7 +162,7 @@ Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
       for (let k = 0; k < 5; k++) await collect(model.sample("p"), 200);
       assert.equal(reads.calls + looks.calls + lists.calls, 200 + 2 + 1, "hits read files again");
       // Another writer adds one sample: the next miss reads only what is new.
-      await new FsStore(dir).append(key, 200, ["s200"]);
+      await new FsStore(dir).append(key, { from: 200, samples: ["s200"] });
       reads.calls = looks.calls = lists.calls = 0;
       assert.equal((await collect(model.sample("p"), 201))[200], "s200");
       assert.equal(reads.calls, 1, "the new sample");
@@ -213,12 +225,18 @@ Deno.test("links inside the layout are refused for reads and writes, naming the 
     for (const [model, link] of cases) {
       const refused = (error: Error) => error.message.includes(`${link} is a symbolic link`);
       await assert.rejects(store.load({ model: model!, hash: HASH }, 0), refused);
-      await assert.rejects(store.append({ model: model!, hash: HASH }, 0, ["x"], PROMPT), refused);
+      await assert.rejects(
+        store.append({ model: model!, hash: HASH }, { from: 0, samples: ["x"], prompt: PROMPT }),
+        refused,
+      );
       const cache = new Persistent(new CountingModel(model!.slice(0, -2), 1), root);
       await assert.rejects(collect(cache.sample(PROMPT), 1), refused);
       if (model === "linked-model_1") {
         // A new prompt under a linked model folder would be written outside too.
-        await assert.rejects(store.append({ model: model!, hash: other }, 0, ["x"]), refused);
+        await assert.rejects(
+          store.append({ model: model!, hash: other }, { from: 0, samples: ["x"] }),
+          refused,
+        );
       }
     }
     assert.deepEqual(await tree(outside), before, "nothing was written outside the cache");
@@ -233,7 +251,10 @@ Deno.test("the cache folder itself may be a link", () =>
     await Deno.mkdir(`${dir}/real`);
     await symlink("real", `${dir}/link`);
     const key = { model: "m_1", hash: HASH };
-    assert.deepEqual(await new FsStore(`${dir}/link`).append(key, 0, ["a"], PROMPT), ["a"]);
+    assert.deepEqual(
+      await new FsStore(`${dir}/link`).append(key, { from: 0, samples: ["a"], prompt: PROMPT }),
+      ["a"],
+    );
     assert.deepEqual(await new FsStore(`${dir}/link`).load(key, 0), ["a"]);
     assert.equal(await Deno.readTextFile(`${dir}/real/m_1/${HASH}/0.md`), "a");
   }));
@@ -249,7 +270,11 @@ Deno.test("a sample that is not valid UTF-8 is an error naming the file, not U+F
     const invalid = (error: Error) =>
       error instanceof TypeError && error.message.includes(`${folder}/1.md is not valid UTF-8`);
     await assert.rejects(store.load(key, 0), invalid);
-    await assert.rejects(store.append(key, 1, ["x"]), invalid, "a lost claim reads it too");
+    await assert.rejects(
+      store.append(key, { from: 1, samples: ["x"] }),
+      invalid,
+      "a lost claim reads it too",
+    );
     const cache = new Persistent(new CountingModel("m", 1), dir, { replication: true });
     await assert.rejects(collect(cache.sample(PROMPT), 2), invalid);
     await Deno.writeFile(`${folder}/1.md`, new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));

@@ -29,7 +29,7 @@ Deno.test("file calls leave the main thread while a draw is in flight, and only 
     const links = countLinks();
     const appended = async (from: number, sample: string) => {
       const before = { ...links.counts };
-      assert.deepEqual(await store.append(KEY, from, [sample]), [sample]);
+      assert.deepEqual(await store.append(KEY, { from, samples: [sample] }), [sample]);
       return {
         blocking: links.counts.blocking - before.blocking,
         nonBlocking: links.counts.nonBlocking - before.nonBlocking,
@@ -58,12 +58,12 @@ Deno.test("offload always and never choose one kind of call", () =>
   withTempDir(async (dir) => {
     const links = countLinks();
     try {
-      await new FsStore(dir, { offload: "always" }).append(KEY, 0, ["a", "b"]);
+      await new FsStore(dir, { offload: "always" }).append(KEY, { from: 0, samples: ["a", "b"] });
       assert.deepEqual(links.counts, { blocking: 0, nonBlocking: 2 });
       const slow = new Persistent(new CountingModel("slow", 1, { latency: 100 }), dir);
       const drawing = collect(slow.sample("q"), 1);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      await new FsStore(dir, { offload: "never" }).append(KEY, 2, ["c"]);
+      await new FsStore(dir, { offload: "never" }).append(KEY, { from: 2, samples: ["c"] });
       assert.deepEqual(links.counts, { blocking: 1, nonBlocking: 2 });
       await drawing;
     } finally {
@@ -109,7 +109,10 @@ Deno.test("a batch whose third temp file fails stores the two before it, and no 
           : writeTextFile(path, text, options),
     });
     try {
-      await assert.rejects(store.append(KEY, 0, ["a", "b", "c", "d"]), /disk trouble/);
+      await assert.rejects(
+        store.append(KEY, { from: 0, samples: ["a", "b", "c", "d"] }),
+        /disk trouble/,
+      );
     } finally {
       Object.assign(Deno, { writeTextFile });
     }

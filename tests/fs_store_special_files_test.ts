@@ -17,7 +17,12 @@ async function cache(root: string, count: number): Promise<string> {
   const store = new FsStore(root);
   const key = { model: "m_1", hash: HASH };
   const samples = Array.from({ length: count }, (_, k) => `${k}`);
-  await store.append(key, 0, samples, "p", samples.map(() => ({ requests: 1, latencyMs: 1 })));
+  await store.append(key, {
+    from: 0,
+    samples,
+    prompt: "p",
+    usage: samples.map(() => ({ requests: 1, latencyMs: 1 })),
+  });
   return `${root}/m_1/${HASH}`;
 }
 

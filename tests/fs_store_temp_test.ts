@@ -39,11 +39,14 @@ for (const when of ["before", "after"] as const) {
     Deno.test(`a temporary file removed ${when} its link loses nothing (offload ${offload})`, () =>
       withTempDir(async (dir) => {
         const store = new FsStore(dir, { offload });
-        await store.append(KEY, 0, ["first"], "p");
+        await store.append(KEY, { from: 0, samples: ["first"], prompt: "p" });
         const restore = removeAtLinks(2, when);
         try {
-          assert.deepEqual(await store.append(KEY, 1, ["a", "b"], "p"), ["a", "b"]);
-          assert.deepEqual(await store.place(KEY, 3, ["c"], "p"), ["c"]);
+          assert.deepEqual(await store.append(KEY, { from: 1, samples: ["a", "b"], prompt: "p" }), [
+            "a",
+            "b",
+          ]);
+          assert.deepEqual(await store.place(KEY, { from: 3, samples: ["c"], prompt: "p" }), ["c"]);
         } finally {
           restore();
         }

@@ -24,7 +24,12 @@ async function cache(root: string, count: number): Promise<string> {
     completionTokens: 5,
     latencyMs: 7,
   }));
-  await new FsStore(root).append({ model: "m_1", hash: HASH }, 0, samples, "p", usage);
+  await new FsStore(root).append({ model: "m_1", hash: HASH }, {
+    from: 0,
+    samples,
+    prompt: "p",
+    usage,
+  });
   return `${root}/m_1/${HASH}`;
 }
 

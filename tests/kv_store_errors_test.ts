@@ -11,7 +11,7 @@ Deno.test("KvStore keeps model keys longer than a KV key allows", async () => {
   try {
     const model = "a/".repeat(1500) + "x_1";
     const key = { model, hash: promptHash("p") };
-    assert.deepEqual(await store.append(key, 0, ["s"], "p"), ["s"]);
+    assert.deepEqual(await store.append(key, { from: 0, samples: ["s"], prompt: "p" }), ["s"]);
     assert.deepEqual(await store.load(key, 0), ["s"]);
     assert.deepEqual(await Array.fromAsync(store.models()), [model]);
     assert.deepEqual(await Array.fromAsync(store.prompts(model)), [{
@@ -57,7 +57,7 @@ Deno.test("KvStore: a value that is not valid UTF-8 is an error naming its key",
   const raw = await Deno.openKv(`${dir}/cache.kv`);
   try {
     const key = { model: "m_1", hash: promptHash("p") };
-    await store.append(key, 0, ["fine"], "p");
+    await store.append(key, { from: 0, samples: ["fine"], prompt: "p" });
     const cut = new Uint8Array([0x34, 0xe4, 0xbd]);
     await raw.set(["llm-cache", "sample", "m_1", key.hash, 1], cut);
     await assert.rejects(store.load(key, 0), (error: Error) => {

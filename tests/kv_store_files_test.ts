@@ -77,7 +77,7 @@ Deno.test("KvStore.open: an empty file or a SQLite file without tables becomes a
       );
       const store = await KvStore.open(`${dir}/${name}`);
       try {
-        await store.append(KEY, 0, ["x"], "p");
+        await store.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
       } finally {
         await store.close();
       }
@@ -99,11 +99,11 @@ Deno.test("a Deno KV database in use by another store is recognised from its wri
   withTempDir(async (dir) => {
     const writer = await KvStore.open(`${dir}/cache.kv`);
     try {
-      await writer.append(KEY, 0, ["x"], "p");
+      await writer.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
       const reader = await KvStore.open(`${dir}/cache.kv`, { readOnly: true });
       try {
         assert.deepEqual(await reader.load(KEY, 0), ["x"]);
-        await assert.rejects(reader.append(KEY, 1, ["y"]), /opened read-only/);
+        await assert.rejects(reader.append(KEY, { from: 1, samples: ["y"] }), /opened read-only/);
         await assert.rejects(reader.checkAccess("write"), TypeError);
         await reader.checkAccess("read");
       } finally {
@@ -117,7 +117,7 @@ Deno.test("a Deno KV database in use by another store is recognised from its wri
 Deno.test("cache stats on a Deno KV database reads it read-only: nothing added, nothing left beside it", () =>
   withTempDir(async (dir) => {
     const store = await KvStore.open(`${dir}/cache.kv`);
-    await store.append(KEY, 0, ["x", "y"], "p");
+    await store.append(KEY, { from: 0, samples: ["x", "y"], prompt: "p" });
     await store.close();
     const run = await cli(["stats", `kv:${dir}/cache.kv`, "--json"]);
     assert.equal(run.code, 0, run.stderr);
@@ -146,7 +146,7 @@ Deno.test({
       const media = `${dir}/media`;
       await Deno.mkdir(media);
       const store = await KvStore.open(`${media}/cache.kv`);
-      await store.append(KEY, 0, ["x"], "p");
+      await store.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
       await store.close();
       const run = await runWithoutWriteAccess(media, dir, REPLAY, [`${media}/cache.kv`]);
       assert.equal(run.code, 0, run.stderr);

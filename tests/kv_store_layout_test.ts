@@ -40,7 +40,7 @@ Deno.test("2,000 samples of 1 KB take less than twice their bytes on disk", asyn
     const sample = (p: number, i: number) => `${p}:${i}:`.padEnd(1024, "x");
     for (let p = 0; p < 20; p++) {
       const samples = Array.from({ length: 100 }, (_, i) => sample(p, i));
-      await store.append(key(`p${p}`), 0, samples, `p${p}`);
+      await store.append(key(`p${p}`), { from: 0, samples, prompt: `p${p}` });
     }
     await store.close();
     let bytes = 0;
@@ -61,7 +61,7 @@ Deno.test("samples around the size of a row come back exact, characters split be
       samples.push("a".repeat(length), "é".repeat(length / 2), "🌍".repeat(length / 4));
     }
     samples.push("x".repeat(200_000));
-    assert.deepEqual(await store.append(key("p"), 0, samples, "p"), samples);
+    assert.deepEqual(await store.append(key("p"), { from: 0, samples, prompt: "p" }), samples);
     assert.deepEqual(await store.load(key("p"), 0), samples);
     assert.deepEqual(await store.load(key("p"), 7), samples.slice(7));
     assert.deepEqual(await store.indices(key("p")), samples.map((_, i) => i));
@@ -75,7 +75,7 @@ Deno.test("samples around the size of a row come back exact, characters split be
 
 Deno.test("a missing piece of a sample is an error naming its key, not part of the sample", () =>
   withStore(async (store, path) => {
-    await store.append(key("p"), 0, ["short", "y".repeat(3000)], "p");
+    await store.append(key("p"), { from: 0, samples: ["short", "y".repeat(3000)], prompt: "p" });
     const raw = await Deno.openKv(path);
     try {
       await raw.delete(["llm-cache", "sample", "m_1", key("p").hash, 1, 2]);
@@ -93,10 +93,14 @@ Deno.test("a missing piece of a sample is an error naming its key, not part of t
 Deno.test("appends of many prompts at once share commits", () =>
   withStore(async (store) => {
     const prompts = Array.from({ length: 50 }, (_, p) => `p${p}`);
-    await Promise.all(prompts.map((p) => store.append(key(p), 0, ["warm"], p)));
+    await Promise.all(
+      prompts.map((p) => store.append(key(p), { from: 0, samples: ["warm"], prompt: p })),
+    );
     const counter = countCommits();
     try {
-      const results = await Promise.all(prompts.map((p) => store.append(key(p), 1, [p], p)));
+      const results = await Promise.all(
+        prompts.map((p) => store.append(key(p), { from: 1, samples: [p], prompt: p })),
+      );
       assert.deepEqual(results, prompts.map((p) => [p]));
       assert.ok(counter.commits <= 5, `${counter.commits} commits for 50 appends`);
     } finally {
@@ -108,9 +112,11 @@ Deno.test("appends of many prompts at once share commits", () =>
 Deno.test("claims on one index never share a commit, so none overwrites another", () =>
   withStore(async (store) => {
     // Keep the committer busy, so that the claims below wait together.
-    const busy = store.append(key("other"), 0, ["x"]);
+    const busy = store.append(key("other"), { from: 0, samples: ["x"] });
     const mine = Array.from({ length: 10 }, (_, k) => `sample ${k}`);
-    const results = await Promise.all(mine.map((s) => store.append(key("p"), 0, [s])));
+    const results = await Promise.all(
+      mine.map((s) => store.append(key("p"), { from: 0, samples: [s] })),
+    );
     await busy;
     const final = await store.load(key("p"), 0);
     assert.equal(final.length, 10, `stored: ${JSON.stringify(final)}`);

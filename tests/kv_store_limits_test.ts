@@ -9,7 +9,7 @@ import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { encodedKeyBytes, KV_LIMITS, sizeOfWrites, valueBytes } from "../cache/_kv_limits.ts";
-import { usageAt } from "../core/_usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { cli } from "./cli_run.ts";
 import { withTempDir } from "./temp_dir.ts";
 
@@ -200,7 +200,7 @@ Deno.test({
         completionTokens: 9,
         latencyMs: 3,
       }));
-      await source.append(key, 0, samples, "p", usage);
+      await source.append(key, { from: 0, samples, prompt: "p", usage });
       const run = await cli(["copy", `${dir}/folder`, `kv:${dir}/copy.kv`]);
       assert.equal(run.code, 0, run.stderr);
       const target = await KvStore.open(`${dir}/copy.kv`);
@@ -234,7 +234,7 @@ Deno.test("any batch of samples that fit one by one is stored whole, under any m
           const prompt = `${what}:`.padEnd(65_000, "p");
           const key = { model, hash: promptHash(prompt) };
           const usage = samples.map((_, k) => ({ requests: k % 2, latencyMs: k }));
-          const stored = await store.append(key, 0, samples, prompt, usage);
+          const stored = await store.append(key, { from: 0, samples, prompt, usage });
           assert.ok(
             stored.length === samples.length && stored.every((s, k) => s === samples[k]),
             what,
@@ -275,7 +275,9 @@ Deno.test("large batches of many prompts and of two writers on one prompt share 
       // Appends waiting together share commits: none may go past a limit.
       const prompts = Array.from({ length: 6 }, (_, p) => `p${p}`);
       await Promise.all(
-        prompts.map((p) => a.append({ model, hash: promptHash(p) }, 0, batch(p), p)),
+        prompts.map((p) =>
+          a.append({ model, hash: promptHash(p) }, { from: 0, samples: batch(p), prompt: p })
+        ),
       );
       for (const p of prompts) {
         assert.deepEqual(await a.load({ model, hash: promptHash(p) }, 0), batch(p));
@@ -284,8 +286,8 @@ Deno.test("large batches of many prompts and of two writers on one prompt share 
       // other writer's claims may come in between; nothing is lost or doubled.
       const key = { model, hash: promptHash("shared") };
       const results = await Promise.all([
-        a.append(key, 0, batch("a"), "shared"),
-        b.append(key, 0, batch("b"), "shared"),
+        a.append(key, { from: 0, samples: batch("a"), prompt: "shared" }),
+        b.append(key, { from: 0, samples: batch("b"), prompt: "shared" }),
       ]);
       const final = await b.load(key, 0);
       assert.equal(final.length, 20);

@@ -1,9 +1,10 @@
-// The shared store suite on Deno KV.
+// The conformance kit on Deno KV.
 
-import { storeSuite } from "./store_suite.ts";
 import { KvStore } from "../cache/kv_store.ts";
+import { storeConformance } from "../testing/store_conformance.ts";
 
-storeSuite("KvStore", {
+storeConformance(Deno.test, {
+  name: "KvStore",
   async open() {
     const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
     const path = `${dir}/cache.kv`;

@@ -206,7 +206,11 @@ Deno.test("copyStore refuses a source that lacks what the manifest names, and a 
   await withTempDir(async (dir) => {
     const { run } = await recordedRun(dir);
     const short = new FsStore(`${dir}/short`);
-    await short.append({ model: "m_1", hash: promptHash(P) }, 0, ["0"], P);
+    await short.append({ model: "m_1", hash: promptHash(P) }, {
+      from: 0,
+      samples: ["0"],
+      prompt: P,
+    });
     await assert.rejects(
       copyStore(short, new FsStore(`${dir}/copy`), { manifest: run }),
       /the manifest names 3 sample\(s\) of m_1 [0-9a-f]{64}, but .*short holds 1 there/,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
-import type { SequenceKey } from "../cache/store.ts";
+import type { SequenceKey, StoreWrite } from "../cache/store.ts";
 import { collect, first, modelKey, promptHash } from "../mod.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { CountingModel } from "./mock_model.ts";
@@ -120,14 +120,11 @@ class FailingStore extends FsStore {
   unreadable = false;
   writeChecks = 0;
   #broken = false;
-  override async append(
-    key: SequenceKey,
-    from: number,
-    samples: readonly string[],
-    prompt?: string,
-  ): Promise<string[]> {
-    if (!this.failing) return await super.append(key, from, samples, prompt);
-    if (this.keep > 0) await super.append(key, from, samples.slice(0, this.keep), prompt);
+  override async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    if (!this.failing) return await super.append(key, write);
+    if (this.keep > 0) {
+      await super.append(key, { ...write, samples: write.samples.slice(0, this.keep) });
+    }
     this.#broken = this.unreadable;
     throw new Error("disk trouble");
   }
@@ -174,7 +171,7 @@ Deno.test("the write check runs once per Persistent, lazily, before the first dr
     const store = new FailingStore(dir);
     const model = new Persistent(new CountingModel("m", 1), store);
     assert.equal(store.writeChecks, 0, "not at construction");
-    await new FsStore(dir).append({ model: "m_1", hash: HASH }, 0, ["seeded"]);
+    await new FsStore(dir).append({ model: "m_1", hash: HASH }, { from: 0, samples: ["seeded"] });
     assert.equal(await first(model.sample(PROMPT)), "seeded");
     assert.equal(store.writeChecks, 0, "a hit draws nothing, so checks nothing");
     await collect(model.sample(PROMPT), 3);
@@ -207,9 +204,20 @@ Deno.test("a replication miss after a key change lists the keys that hold the pr
   withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const samples = Array.from({ length: 9 }, (_, i) => String(i));
-    await store.append({ model: "toy-math-7b_0.8", hash: HASH }, 0, samples, PROMPT);
-    await store.append({ model: "toy-math-7b_1", hash: HASH }, 0, ["x"], PROMPT);
-    await store.append({ model: "other_1", hash: promptHash("another") }, 0, ["y"]);
+    await store.append({ model: "toy-math-7b_0.8", hash: HASH }, {
+      from: 0,
+      samples,
+      prompt: PROMPT,
+    });
+    await store.append({ model: "toy-math-7b_1", hash: HASH }, {
+      from: 0,
+      samples: ["x"],
+      prompt: PROMPT,
+    });
+    await store.append({ model: "other_1", hash: promptHash("another") }, {
+      from: 0,
+      samples: ["y"],
+    });
     const options = { baseUrl: "http://127.0.0.1:9/v1", apiKey: "unused" };
     for (
       const inner of [
@@ -272,12 +280,24 @@ Deno.test("a replication miss suggests the closest recorded prompt of the same m
     const store = new FsStore(dir);
     const recorded = "Translate into French: The quick brown fox jumps over the lazy dog.";
     const asked = "Translate into French: The quick brown fox jumped over the lazy dog.";
-    await store.append({ model: "m_1", hash: promptHash(recorded) }, 0, ["a", "b"], recorded);
+    await store.append({ model: "m_1", hash: promptHash(recorded) }, {
+      from: 0,
+      samples: ["a", "b"],
+      prompt: recorded,
+    });
     const other = "Something else entirely";
-    await store.append({ model: "m_1", hash: promptHash(other) }, 0, ["x"], other);
+    await store.append({ model: "m_1", hash: promptHash(other) }, {
+      from: 0,
+      samples: ["x"],
+      prompt: other,
+    });
     // Closer still, but under another model key.
     const near = asked.slice(0, -1);
-    await store.append({ model: "other_1", hash: promptHash(near) }, 0, ["y"], near);
+    await store.append({ model: "other_1", hash: promptHash(near) }, {
+      from: 0,
+      samples: ["y"],
+      prompt: near,
+    });
     const model = new Persistent(new CountingModel("m", 1), dir, { replication: true });
     const error = await rejection(first(model.sample(asked)));
     assert.ok(error instanceof ReplicationCacheMiss, String(error));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { collect, promptHash } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import type { SequenceKey, Store } from "../cache/store.ts";
+import type { SequenceKey, Store, StoreWrite } from "../cache/store.ts";
 import { CountingModel } from "./mock_model.ts";
 import { withTempDir } from "./temp_dir.ts";
 
@@ -40,7 +40,7 @@ Deno.test("a miss right after this model's append draws without a look, however 
     const it = model.sample("p");
     assert.equal((await it.next()).value, "0");
     // Another process adds index 1 meanwhile, and time passes: no clock decides.
-    await new FsStore(dir).append(key, 1, ["theirs"]);
+    await new FsStore(dir).append(key, { from: 1, samples: ["theirs"] });
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal((await it.next()).value, "theirs", "found by the append, served in index order");
     assert.equal((await it.next()).value, "1", "ours, kept after it: nothing paid for is lost");
@@ -53,12 +53,12 @@ Deno.test("a miss after samples found in the store looks again", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     const other = new FsStore(dir);
-    await other.append(key, 0, ["a"], "p");
+    await other.append(key, { from: 0, samples: ["a"], prompt: "p" });
     const store = new CountedLoads(dir);
     const provider = new CountingModel("m", 1);
     const it = new Persistent(provider, store).sample("p");
     assert.equal((await it.next()).value, "a");
-    await other.append(key, 1, ["b"], "p");
+    await other.append(key, { from: 1, samples: ["b"], prompt: "p" });
     assert.equal((await it.next()).value, "b", "found, not drawn");
     assert.deepEqual(provider.requests, []);
     assert.equal(store.loads, 2);
@@ -71,9 +71,11 @@ Deno.test("another writer's sample at the index after ours is served, and ours k
     const other = new FsStore(dir);
     let theirs = 0;
     const store: Store = new (class extends FsStore {
-      override async append(k: SequenceKey, from: number, samples: readonly string[]) {
-        const found = await super.append(k, from, samples);
-        if (theirs < 2) await other.append(key, from + found.length, [`theirs ${theirs++}`]);
+      override async append(k: SequenceKey, { from, samples }: StoreWrite) {
+        const found = await super.append(k, { from, samples });
+        if (theirs < 2) {
+          await other.append(key, { from: from + found.length, samples: [`theirs ${theirs++}`] });
+        }
         return found;
       }
     })(dir);

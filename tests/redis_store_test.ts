@@ -3,9 +3,10 @@ import { Buffer } from "node:buffer";
 import { createClient } from "redis";
 import { RedisStore } from "../cache/redis_store.ts";
 import { freshPrefix, freshRedisSpec, redisTest, skipRedis } from "./redis_url.ts";
-import { storeSuite } from "./store_suite.ts";
+import { storeConformance } from "../testing/store_conformance.ts";
 
-storeSuite("RedisStore", {
+storeConformance(Deno.test, {
+  name: "RedisStore",
   ignore: skipRedis(),
   async open() {
     const spec = freshRedisSpec("suite");
@@ -42,7 +43,7 @@ redisTest("RedisStore: values of any size and text round-trip exactly", async (u
   await withStore(url, async (store) => {
     const big = "x".repeat(3_000_000);
     const samples = ["", "Ünïcödé — 你好 🌍\n", big, "\r\n\0tail"];
-    assert.deepEqual(await store.append(KEY, 0, samples, "p"), samples);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples, prompt: "p" }), samples);
     assert.deepEqual(await store.load(KEY, 0), samples);
     assert.deepEqual(await store.load(KEY, 3), samples.slice(3));
     assert.deepEqual(await store.load(KEY, 9), []);
@@ -52,15 +53,18 @@ redisTest("RedisStore: values of any size and text round-trip exactly", async (u
 redisTest("RedisStore: a batch longer than one script call keeps its order", async (url) => {
   await withStore(url, async (store) => {
     const samples = Array.from({ length: 2_500 }, (_, i) => String(i));
-    assert.deepEqual(await store.append(KEY, 0, samples), samples);
-    assert.deepEqual(await store.append(KEY, 1_000, ["z"]), [...samples.slice(1_000), "z"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples }), samples);
+    assert.deepEqual(await store.append(KEY, { from: 1_000, samples: ["z"] }), [
+      ...samples.slice(1_000),
+      "z",
+    ]);
   });
 });
 
 redisTest("RedisStore: appending beyond the stored samples is a RangeError", async (url) => {
   await withStore(url, async (store) => {
-    await store.append(KEY, 0, ["a"]);
-    await assert.rejects(store.append(KEY, 5, ["b"]), RangeError);
+    await store.append(KEY, { from: 0, samples: ["a"] });
+    await assert.rejects(store.append(KEY, { from: 5, samples: ["b"] }), RangeError);
     assert.deepEqual(await store.load(KEY, 0), ["a"]);
   });
 });
@@ -70,7 +74,10 @@ redisTest("RedisStore: an index is checked as every count is (core/_validate.ts)
     const refused = (from: unknown) =>
       `index must be a non-negative integer, got ${from}; pass a whole number of at least 0`;
     await assert.rejects(store.load(KEY, -1), new RangeError(refused(-1)));
-    await assert.rejects(store.append(KEY, 0.5, ["a"]), new RangeError(refused(0.5)));
+    await assert.rejects(
+      store.append(KEY, { from: 0.5, samples: ["a"] }),
+      new RangeError(refused(0.5)),
+    );
     await assert.rejects(
       store.load(KEY, "0" as unknown as number),
       new TypeError(refused('"0"')),
@@ -81,7 +88,7 @@ redisTest("RedisStore: an index is checked as every count is (core/_validate.ts)
 
 redisTest("RedisStore: an empty append creates nothing", async (url) => {
   await withStore(url, async (store) => {
-    assert.deepEqual(await store.append(KEY, 0, [], "p"), []);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: [], prompt: "p" }), []);
     assert.deepEqual(await Array.fromAsync(store.models()), []);
   });
 });
@@ -89,7 +96,7 @@ redisTest("RedisStore: an empty append creates nothing", async (url) => {
 redisTest("RedisStore: prefixes keep caches apart", async (url) => {
   await withStore(url, async (a) => {
     await withStore(url, async (b) => {
-      await a.append(KEY, 0, ["from a"], "p");
+      await a.append(KEY, { from: 0, samples: ["from a"], prompt: "p" });
       assert.deepEqual(await b.load(KEY, 0), []);
       assert.deepEqual(await Array.fromAsync(b.models()), []);
       await b.clear();
@@ -102,7 +109,9 @@ redisTest("RedisStore: many prompts list with their texts", async (url) => {
   await withStore(url, async (store) => {
     const hashes = Array.from({ length: 1_200 }, (_, i) => i.toString(16).padStart(64, "0"));
     await Promise.all(
-      hashes.map((hash, i) => store.append({ model: "m_0", hash }, 0, ["s"], `prompt ${i}`)),
+      hashes.map((hash, i) =>
+        store.append({ model: "m_0", hash }, { from: 0, samples: ["s"], prompt: `prompt ${i}` })
+      ),
     );
     const entries = await Array.fromAsync(store.prompts("m_0"));
     assert.equal(entries.length, hashes.length);
@@ -120,7 +129,10 @@ redisTest("RedisStore: concurrent appenders never share an index", async (url) =
   try {
     const results = await Promise.all(
       stores.flatMap((store, w) =>
-        Array.from({ length: 25 }, (_, i) => store.append(KEY, 0, [`w${w}-${i}`]))
+        Array.from(
+          { length: 25 },
+          (_, i) => store.append(KEY, { from: 0, samples: [`w${w}-${i}`] }),
+        )
       ),
     );
     const final = await stores[0]!.load(KEY, 0);
@@ -176,10 +188,10 @@ redisTest("RedisStore: a bad URL is a TypeError; no server is a clear error", as
 redisTest("RedisStore: a dropped connection reconnects and loses nothing", async (url) => {
   await using proxy = await Proxy.start(url);
   await withStore(proxy.url, async (store) => {
-    await store.append(KEY, 0, ["a", "b"], "p");
+    await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: "p" });
     proxy.dropConnections();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(await store.append(KEY, 2, ["c"]), ["c"]);
+    assert.deepEqual(await store.append(KEY, { from: 2, samples: ["c"] }), ["c"]);
     assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c"]);
   });
 });
@@ -189,9 +201,12 @@ redisTest(
   async (url) => {
     await using proxy = await Proxy.start(url);
     await withStore(proxy.url, async (store) => {
-      await store.append(KEY, 0, ["a"], "p");
+      await store.append(KEY, { from: 0, samples: ["a"], prompt: "p" });
       proxy.pause();
-      const inFlight = store.append(KEY, 1, ["b"]).then(() => undefined, (e: Error) => e);
+      const inFlight = store.append(KEY, { from: 1, samples: ["b"] }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       await new Promise((resolve) => setTimeout(resolve, 50));
       proxy.dropConnections();
       const error = await inFlight;
@@ -209,7 +224,7 @@ redisTest(
   async (url) => {
     await using proxy = await Proxy.start(url);
     await withStore(proxy.url, async (store) => {
-      await store.append(KEY, 0, ["a"], "p");
+      await store.append(KEY, { from: 0, samples: ["a"], prompt: "p" });
       proxy.pause();
       const started = Date.now();
       await assert.rejects(store.load(KEY, 0), /no answer within 300 ms \(commandTimeout\)/);
@@ -226,7 +241,7 @@ redisTest(
     const proxy = await Proxy.start(url);
     const store = await RedisStore.connect(proxy.url, { prefix, reconnectFor: 400 });
     try {
-      await store.append(KEY, 0, ["kept"], "p");
+      await store.append(KEY, { from: 0, samples: ["kept"], prompt: "p" });
       await proxy[Symbol.asyncDispose]();
       // Let the client notice, so the call below waits for a reconnection.
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -241,7 +256,10 @@ redisTest(
         },
       );
       assert.ok(Date.now() - started < 5_000);
-      await assert.rejects(store.append(KEY, 1, ["lost"]), /connection is closed/);
+      await assert.rejects(
+        store.append(KEY, { from: 1, samples: ["lost"] }),
+        /connection is closed/,
+      );
     } finally {
       await store.close();
     }
@@ -361,7 +379,9 @@ redisTest("RedisStore: clear() deletes its own keys only, never another prefix's
   try {
     assert.equal(team.prefix, `${base}:`);
     assert.equal(team2.prefix, `${base}2:`);
-    for (const store of [team, team2, x, xy]) await store.append(KEY, 0, [store.prefix], "p");
+    for (const store of [team, team2, x, xy]) {
+      await store.append(KEY, { from: 0, samples: [store.prefix], prompt: "p" });
+    }
     await raw.set(`${base}:not-the-cache`, "kept");
     await team.clear();
     await x.clear();
@@ -400,7 +420,7 @@ redisTest("RedisStore: text that is not valid UTF-8 is an error, not U+FFFD", as
     const raw = rawClient(url);
     await raw.connect();
     try {
-      await store.append(KEY, 0, ["fine"], "p");
+      await store.append(KEY, { from: 0, samples: ["fine"], prompt: "p" });
       const sequence = `${store.prefix}seq:${KEY.model}:${KEY.hash}`;
       await raw.rPush(sequence, Buffer.from([0x34, 0xe4, 0xbd]));
       await assert.rejects(

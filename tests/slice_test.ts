@@ -15,7 +15,7 @@ const KEY = { model: "m_1", hash: promptHash(PROMPT) };
 Deno.test("a folder slice holding 3.md but not 0.md to 2.md gets X's samples at X's indices", () =>
   withTempDir(async (dir) => {
     const source = ["x0", "x1", "x2", "x3", "x4", "x5"];
-    await new FsStore(`${dir}/x`).append(KEY, 0, source, PROMPT);
+    await new FsStore(`${dir}/x`).append(KEY, { from: 0, samples: source, prompt: PROMPT });
     await Deno.mkdir(`${dir}/y/m_1/${KEY.hash}`, { recursive: true });
     await Deno.writeTextFile(`${dir}/y/m_1/${KEY.hash}/3.md`, "x3");
     const model = new CountingModel("m", 1);
@@ -46,7 +46,7 @@ Deno.test("a store without place() is read by a slice, never written, and refuse
     assert.deepEqual(await collect(new Persistent(plain, slice).sample(PROMPT), 2), ["0", "1"]);
     // As a slice it is read, in replication mode too…
     const source = new FsStore(`${dir}/x`);
-    await source.append(KEY, 0, ["0", "1", "x2"], PROMPT);
+    await source.append(KEY, { from: 0, samples: ["0", "1", "x2"], prompt: PROMPT });
     const replay = new Persistent(new Persistent(new CountingModel("m", 1), source), slice, {
       replication: true,
     });

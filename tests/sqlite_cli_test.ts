@@ -87,9 +87,7 @@ Deno.test("cli on a sqlite: file with read permission only: reads, refuses to wr
     // Nor can an existing one be written.
     const more = await new FsStore(`${dir}/more`).append(
       { model: "m_1", hash: promptHash("new") },
-      0,
-      ["new"],
-      "new",
+      { from: 0, samples: ["new"], prompt: "new" },
     );
     assert.deepEqual(more, ["new"]);
     const write = await cli(["copy", `${dir}/more`, `sqlite:${file}`], [`--allow-read=${dir}`]);

@@ -21,7 +21,12 @@ async function names(dir: string): Promise<string[]> {
 async function cacheFile(path: string, count = 3): Promise<string[]> {
   const samples = Array.from({ length: count }, (_, k) => `sample ${k}`);
   const store = await SqliteStore.open(path);
-  await store.append(KEY, 0, samples, "p", samples.map(() => ({ requests: 1, latencyMs: 1 })));
+  await store.append(KEY, {
+    from: 0,
+    samples,
+    prompt: "p",
+    usage: samples.map(() => ({ requests: 1, latencyMs: 1 })),
+  });
   await store.close();
   return samples;
 }
@@ -125,7 +130,7 @@ Deno.test("SqliteStore: opened with readOnly, it reads, refuses appends and writ
     const store = await SqliteStore.open(`${dir}/cache.db`, { readOnly: true });
     try {
       assert.deepEqual(await store.load(KEY, 0), samples);
-      await assert.rejects(store.append(KEY, 3, ["x"]), TypeError);
+      await assert.rejects(store.append(KEY, { from: 3, samples: ["x"] }), TypeError);
       await assert.rejects(store.checkAccess("write"), /opened read-only/);
     } finally {
       await store.close();
@@ -145,7 +150,9 @@ Deno.test("SqliteStore: a store that closes puts what it wrote in the file, whil
     try {
       const writer = await SqliteStore.open(`${dir}/cache.db`);
       const samples = Array.from({ length: 500 }, (_, k) => `${k}`.padEnd(1000, "x"));
-      for (let k = 0; k < 500; k += 50) await writer.append(KEY, k, samples.slice(k, k + 50), "p");
+      for (let k = 0; k < 500; k += 50) {
+        await writer.append(KEY, { from: k, samples: samples.slice(k, k + 50), prompt: "p" });
+      }
       await writer.close();
       // The file copied alone, as a user ships it while a notebook still has it open.
       await Deno.mkdir(`${dir}/copy`);
@@ -168,7 +175,9 @@ import { SqliteStore } from "./cache/sqlite_store.ts";
 import { promptHash } from "./mod.ts";
 const store = await SqliteStore.open(Deno.args[0]);
 const key = { model: "m_1", hash: promptHash("p") };
-for (let k = 0; k < 300; k++) await store.append(key, k, [\`sample \${k}\`], "p");
+for (let k = 0; k < 300; k++) {
+  await store.append(key, { from: k, samples: [\`sample \${k}\`], prompt: "p" });
+}
 Deno.kill(Deno.pid, "SIGKILL");
 `;
 

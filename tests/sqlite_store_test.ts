@@ -1,4 +1,4 @@
-// The shared store suite on SQLite, and what only the SQLite store does:
+// The conformance kit on SQLite, and what only the SQLite store does:
 // exact text, the file format, permissions, locks held by other processes.
 
 import assert from "node:assert/strict";
@@ -8,9 +8,10 @@ import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { openStore } from "../cache/open_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
-import { storeSuite } from "./store_suite.ts";
+import { storeConformance } from "../testing/store_conformance.ts";
 
-storeSuite("SqliteStore", {
+storeConformance(Deno.test, {
+  name: "SqliteStore",
   async open() {
     const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
     const path = `${dir}/cache.db`;
@@ -19,10 +20,6 @@ storeSuite("SqliteStore", {
       spec: `sqlite:${path}`,
       cleanup: () => Deno.remove(dir, { recursive: true }),
     };
-  },
-  childFlags: (spec) => {
-    const path = spec.slice("sqlite:".length);
-    return [`--allow-read=${path}`, `--allow-write=${path}`];
   },
 });
 
@@ -64,7 +61,7 @@ Deno.test("SqliteStore: text comes back byte for byte after a reopen", async () 
     const prompt = "\uFEFF\0prompt\r\n🌍";
     const store = await SqliteStore.open(path);
     const key = { model: "gpt-4o_1", hash: promptHash(prompt) };
-    assert.deepEqual(await store.append(key, 0, samples, prompt), samples);
+    assert.deepEqual(await store.append(key, { from: 0, samples, prompt }), samples);
     await store.close();
     const again = await SqliteStore.open(path);
     try {
@@ -86,7 +83,7 @@ Deno.test("SqliteStore: text comes back byte for byte after a reopen", async () 
 Deno.test("SqliteStore: a closed file is one file, in WAL mode while open", async () => {
   await withFile(async (path) => {
     const store = await SqliteStore.open(path);
-    await store.append(KEY, 0, ["a", "b"], "p");
+    await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: "p" });
     const db = new DatabaseSync(path, { readOnly: true });
     assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
     db.close();
@@ -101,12 +98,15 @@ Deno.test("SqliteStore: a closed file is one file, in WAL mode while open", asyn
 
 Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", async () => {
   await withStore(async (store) => {
-    await assert.rejects(store.append(KEY, 1, ["x"], "p"), RangeError);
+    await assert.rejects(store.append(KEY, { from: 1, samples: ["x"], prompt: "p" }), RangeError);
     // Nothing of the failed transaction is left, not even the sequence's listing.
     assert.deepEqual(await Array.fromAsync(store.models()), []);
-    await store.append(KEY, 0, ["a"], "p");
-    await assert.rejects(store.append(KEY, 2, ["x"], "p"), /only 1 samples are stored/);
-    await assert.rejects(store.append(KEY, -1, ["x"], "p"), RangeError);
+    await store.append(KEY, { from: 0, samples: ["a"], prompt: "p" });
+    await assert.rejects(
+      store.append(KEY, { from: 2, samples: ["x"], prompt: "p" }),
+      /only 1 samples are stored/,
+    );
+    await assert.rejects(store.append(KEY, { from: -1, samples: ["x"], prompt: "p" }), RangeError);
     await assert.rejects(store.load(KEY, 0.5), RangeError);
     // Checked as every count is (core/_validate.ts): not a number is a TypeError.
     await assert.rejects(
@@ -114,7 +114,7 @@ Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", as
       /index must be a non-negative integer, got "0"/,
     );
     assert.deepEqual(await store.load(KEY, 0), ["a"]);
-    assert.deepEqual(await store.append(KEY, 0, [], "p"), ["a"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: [], prompt: "p" }), ["a"]);
   });
 });
 
@@ -122,8 +122,14 @@ Deno.test("SqliteStore: refuses keys the other stores refuse", async () => {
   await withStore(async (store) => {
     const hash = KEY.hash;
     await assert.rejects(store.load({ model: "../../evil_1", hash }, 0), TypeError);
-    await assert.rejects(store.append({ model: "/abs_1", hash }, 0, ["x"]), TypeError);
-    await assert.rejects(store.append({ model: "m_1", hash: "not-a-hash" }, 0, ["x"]), TypeError);
+    await assert.rejects(
+      store.append({ model: "/abs_1", hash }, { from: 0, samples: ["x"] }),
+      TypeError,
+    );
+    await assert.rejects(
+      store.append({ model: "m_1", hash: "not-a-hash" }, { from: 0, samples: ["x"] }),
+      TypeError,
+    );
     await assert.rejects(store.load({ model: "m_1", hash: hash.toUpperCase() }, 0), TypeError);
     await assert.rejects(Array.fromAsync(store.prompts("a/../b_1")), TypeError);
     assert.deepEqual(await Array.fromAsync(store.models()), []);
@@ -135,12 +141,12 @@ Deno.test("SqliteStore: a prompt recorded late is filled in; the first one stays
     const a = await SqliteStore.open(path);
     const b = await SqliteStore.open(path);
     try {
-      await a.append(KEY, 0, ["x"]);
+      await a.append(KEY, { from: 0, samples: ["x"] });
       assert.deepEqual(await Array.fromAsync(b.prompts(KEY.model)), [
         { hash: KEY.hash, prompt: undefined },
       ]);
-      await b.append(KEY, 1, ["y"], "p");
-      await a.append(KEY, 2, ["z"]);
+      await b.append(KEY, { from: 1, samples: ["y"], prompt: "p" });
+      await a.append(KEY, { from: 2, samples: ["z"] });
       assert.deepEqual(await Array.fromAsync(a.prompts(KEY.model)), [{
         hash: KEY.hash,
         prompt: "p",
@@ -156,7 +162,7 @@ Deno.test("SqliteStore: lists many models and prompts, sorted", async () => {
   await withStore(async (store) => {
     const hashes = Array.from({ length: 1234 }, (_, i) => promptHash(String(i))).sort();
     for (const model of ["b_1", "a/x_0.5", "c_0"]) {
-      for (const hash of hashes) await store.append({ model, hash }, 0, ["s"]);
+      for (const hash of hashes) await store.append({ model, hash }, { from: 0, samples: ["s"] });
     }
     assert.deepEqual(await Array.fromAsync(store.models()), ["a/x_0.5", "b_1", "c_0"]);
     const listed = await Array.fromAsync(store.prompts("b_1"));
@@ -166,7 +172,7 @@ Deno.test("SqliteStore: lists many models and prompts, sorted", async () => {
 
 Deno.test("SqliteStore: waits for a writer that holds the lock, without blocking", async () => {
   await withStore(async (store, path) => {
-    await store.append(KEY, 0, ["a"], "p");
+    await store.append(KEY, { from: 0, samples: ["a"], prompt: "p" });
     const holder = new DatabaseSync(path);
     holder.exec("BEGIN IMMEDIATE");
     holder.exec("INSERT INTO samples (sequence, idx, sample) VALUES (1, 1, 'from the holder')");
@@ -176,7 +182,10 @@ Deno.test("SqliteStore: waits for a writer that holds the lock, without blocking
     // make the append fail.
     const release = setTimeout(() => holder.exec("COMMIT"), 200);
     try {
-      assert.deepEqual(await store.append(KEY, 1, ["b"], "p"), ["from the holder", "b"]);
+      assert.deepEqual(await store.append(KEY, { from: 1, samples: ["b"], prompt: "p" }), [
+        "from the holder",
+        "b",
+      ]);
       assert.ok(ticks > 0, "the event loop did not run while the append waited");
     } finally {
       clearTimeout(release);
@@ -193,7 +202,10 @@ Deno.test("SqliteStore: a lock held past lockTimeout fails the call, naming it",
     const holder = new DatabaseSync(path);
     holder.exec("BEGIN IMMEDIATE");
     try {
-      const error = await store.append(KEY, 0, ["x"], "p").then(() => undefined, (e) => e);
+      const error = await store.append(KEY, { from: 0, samples: ["x"], prompt: "p" }).then(
+        () => undefined,
+        (e) => e,
+      );
       assert.ok(error instanceof Error);
       assert.match(error.message, /database is locked/);
       assert.match(error.message, /lockTimeout/);
@@ -202,7 +214,7 @@ Deno.test("SqliteStore: a lock held past lockTimeout fails the call, naming it",
       holder.exec("ROLLBACK");
       holder.close();
     }
-    assert.deepEqual(await store.append(KEY, 0, ["x"], "p"), ["x"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: ["x"], prompt: "p" }), ["x"]);
     await store.close();
     await assert.rejects(SqliteStore.open(path, { lockTimeout: -1 }), RangeError);
   });
@@ -236,7 +248,7 @@ Deno.test("SqliteStore: refuses files that are not its databases, and changes no
 
 Deno.test("SqliteStore: a sample changed into invalid UTF-8 is an error naming it", async () => {
   await withStore(async (store, path) => {
-    await store.append(KEY, 0, ["a", "b"], "p");
+    await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: "p" });
     const db = new DatabaseSync(path);
     db.exec("UPDATE samples SET sample = CAST(x'c328' AS TEXT) WHERE idx = 1");
     db.close();
@@ -255,7 +267,7 @@ Deno.test("SqliteStore: a sample changed into invalid UTF-8 is an error naming i
 
 Deno.test("SqliteStore: a lone surrogate is stored as U+FFFD, as in a UTF-8 file", async () => {
   await withStore(async (store) => {
-    assert.deepEqual(await store.append(KEY, 0, ["a\uD800b"]), ["a\uD800b"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: ["a\uD800b"] }), ["a\uD800b"]);
     assert.deepEqual(await store.load(KEY, 0), ["a\uFFFDb"]);
   });
 });
@@ -288,7 +300,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
     const path = `${dir}/cache.db`;
     const writer = await SqliteStore.open(path);
-    await writer.append(KEY, 0, ["x"], "p");
+    await writer.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
     await writer.close();
     await Deno.permissions.revoke({ name: "write", path: dir });
     const store = await SqliteStore.open(path);
@@ -316,7 +328,8 @@ Deno.test("SqliteStore: processes that create one new file at once all get it", 
           "run",
           `--allow-read=${path}`,
           `--allow-write=${path}`,
-          "tests/store_child.ts",
+          "testing/_conformance_child.ts",
+          "append",
           `sqlite:${path}`,
           String(id),
           "1",
@@ -366,7 +379,7 @@ Deno.test({
     try {
       // A file of the version before: the same tables, without usage.
       const writer = await SqliteStore.open(path);
-      await writer.append(KEY, 0, ["x"], "p");
+      await writer.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
       await writer.close();
       const old = new DatabaseSync(path);
       old.exec("DROP INDEX usage_of_sequence; DROP TABLE usage;");
@@ -390,14 +403,19 @@ Deno.test({
 Deno.test("SqliteStore: an old file opened for writing gets the usage table and keeps usage", async () => {
   await withFile(async (path) => {
     const writer = await SqliteStore.open(path);
-    await writer.append(KEY, 0, ["x"], "p");
+    await writer.append(KEY, { from: 0, samples: ["x"], prompt: "p" });
     await writer.close();
     const old = new DatabaseSync(path);
     old.exec("DROP INDEX usage_of_sequence; DROP TABLE usage;");
     old.close();
     const store = await SqliteStore.open(path);
     try {
-      await store.append(KEY, 1, ["y"], "p", [{ requests: 1, latencyMs: 4 }]);
+      await store.append(KEY, {
+        from: 1,
+        samples: ["y"],
+        prompt: "p",
+        usage: [{ requests: 1, latencyMs: 4 }],
+      });
       assert.deepEqual(await store.load(KEY, 0), ["x", "y"]);
       assert.deepEqual(await store.usage(KEY), [{ from: 1, count: 1, requests: 1, latencyMs: 4 }]);
     } finally {

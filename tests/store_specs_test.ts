@@ -204,16 +204,29 @@ Deno.test("a password in a Redis URL is never shown: locations, errors, displays
   assert.match(command.stderr, /unknown command "redis:\/\/u:\*\*\*@host"/);
 });
 
-Deno.test("llmFixture reads its folder with the same parser: a store spec is refused, not a folder", () =>
+Deno.test("llmFixture: a kv:, sqlite: or Redis spec is that store, read by the same parser, never a folder", () =>
   withTempDir(async (dir) => {
-    for (const spec of [`sqlite:${dir}/f.db`, `kv:${dir}/f.kv`, "redis://127.0.0.1:1"]) {
-      assert.throws(
-        () => llmFixture(new CountingModel("m", 1), spec, { name: "x_test.ts" }),
-        (e: Error) => e instanceof TypeError && /a folder per test module/.test(e.message),
-        spec,
-      );
+    const specs = [`sqlite:${dir}/f.db`, `KV:${dir}/f.kv`];
+    if (REDIS_URL !== undefined) {
+      const url = new URL(REDIS_URL);
+      url.searchParams.set("prefix", freshPrefix("fixture-spec"));
+      specs.push(url.href);
     }
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+    for (const spec of specs) {
+      const options = { name: "x_test.ts", mode: "record", allowCI: true } as const;
+      const recorder = llmFixture(new CountingModel("m", 1), spec, options);
+      assert.deepEqual(await collect(recorder.sample(PROMPT), 2), ["0", "1"]);
+      await recorder.store.close();
+      // Under the module's name, as a folder keeps it in <dir>/x_test.ts/.
+      const store = await openStore(spec);
+      assert.deepEqual(await store.load({ model: "x_test.ts/m_1", hash: KEY.hash }, 0), ["0", "1"]);
+      await (store as { clear?: () => Promise<void> }).clear?.();
+      await store.close();
+    }
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+      "f.db",
+      "f.kv",
+    ]);
   }));
 
 // Item 11: a typo'd cache folder must not silently start a new cache.

@@ -46,7 +46,11 @@ Deno.test("walkStore: model keys and prompts in natural order, each read once wi
     const store = new FsStore(dir);
     for (const model of ["m_10", "m_2"]) {
       for (const prompt of ["question 12", "question 2"]) {
-        await store.append({ model, hash: promptHash(prompt) }, 0, ["42", "é"], prompt);
+        await store.append({ model, hash: promptHash(prompt) }, {
+          from: 0,
+          samples: ["42", "é"],
+          prompt,
+        });
       }
     }
     const walked = await Array.fromAsync(walkStore(store));
@@ -67,7 +71,11 @@ Deno.test("walkStore: ls, stats and cacheOverview report what the walk reads", a
   await withTempDir(async (dir) => {
     const store = new FsStore(dir);
     for (const prompt of ["item 12", "item 2"]) {
-      await store.append({ model: "m_1", hash: promptHash(prompt) }, 0, ["x"], prompt);
+      await store.append({ model: "m_1", hash: promptHash(prompt) }, {
+        from: 0,
+        samples: ["x"],
+        prompt,
+      });
     }
     const walked = await Array.fromAsync(walkStore(store));
     const ls = JSON.parse((await cli(["ls", dir, "--json"])).out).prompts;

@@ -23,7 +23,8 @@ import { formatManifest } from "../cache/manifest.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { USAGE_FILE } from "../cache/fs_store.ts";
-import { recordsOf, sharesOf, usageAt } from "../core/_usage.ts";
+import { sharesOf } from "../core/_usage.ts";
+import { recordsOf, usageAt } from "../core/usage_records.ts";
 import { CountingModel } from "./mock_model.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 import { withServer } from "./openai_server.ts";
@@ -178,15 +179,20 @@ Deno.test("a torn usage line is skipped; a record written after it on its line i
       latencyMs: 1,
     });
     const store = new FsStore(dir);
-    await store.append(KEY, 0, ["a", "b"], P, [usage(1), usage(2)]);
-    await store.append(KEY, 2, ["c"], P, [usage(4)]);
+    await store.append(KEY, {
+      from: 0,
+      samples: ["a", "b"],
+      prompt: P,
+      usage: [usage(1), usage(2)],
+    });
+    await store.append(KEY, { from: 2, samples: ["c"], prompt: P, usage: [usage(4)] });
     // A writer killed in the middle of its write of c's record; garbage a
     // power cut left; then another writer's record for d, on the torn line.
     const file = `${dir}/${KEY.model}/${KEY.hash}/${USAGE_FILE}`;
     const [whole, torn] = (await Deno.readTextFile(file)).split("\n");
     const bytes = new TextEncoder().encode(`${whole}\n\0\0\xff\n${torn!.slice(0, 25)}`);
     await Deno.writeFile(file, Uint8Array.from([...bytes, 0xff, 0xfe]));
-    await new FsStore(dir).append(KEY, 3, ["d"], P, [usage(8)]);
+    await new FsStore(dir).append(KEY, { from: 3, samples: ["d"], prompt: P, usage: [usage(8)] });
     assert.match(await Deno.readTextFile(file), /\n\{"from":2,"count":1,"r.*\{"from":3,/);
 
     const records = await new FsStore(dir).usage(KEY);
@@ -207,7 +213,12 @@ Deno.test("the usage file is read as it grows, a line only once it is whole", ()
   withDirs(1, async (dir) => {
     const store = new FsStore(dir);
     const line = (from: number) => `{"from":${from},"count":1,"requests":1,"latencyMs":3}\n`;
-    await store.append(KEY, 0, ["a"], P, [{ requests: 1, latencyMs: 3 }]);
+    await store.append(KEY, {
+      from: 0,
+      samples: ["a"],
+      prompt: P,
+      usage: [{ requests: 1, latencyMs: 3 }],
+    });
     assert.equal((await store.usage(KEY)).length, 1);
     // Another process is writing its line: half of it is there.
     const file = `${dir}/${KEY.model}/${KEY.hash}/${USAGE_FILE}`;
@@ -222,14 +233,19 @@ Deno.test("the usage file is read as it grows, a line only once it is whole", ()
 Deno.test("a link in place of usage.jsonl is refused, for reads and for writes", () =>
   withDirs(1, async (dir) => {
     const store = new FsStore(`${dir}/cache`);
-    await store.append(KEY, 0, ["a"], P);
+    await store.append(KEY, { from: 0, samples: ["a"], prompt: P });
     await Deno.writeTextFile(`${dir}/outside.txt`, "");
     const folder = `${dir}/cache/${KEY.model}/${KEY.hash}`;
     await symlink("../../../outside.txt", `${folder}/${USAGE_FILE}`);
     const refused = /usage\.jsonl is a symbolic link, which the cache does not follow/;
     await assert.rejects(new FsStore(`${dir}/cache`).usage(KEY), refused);
     await assert.rejects(
-      new FsStore(`${dir}/cache`).append(KEY, 1, ["b"], P, [{ requests: 1, latencyMs: 1 }]),
+      new FsStore(`${dir}/cache`).append(KEY, {
+        from: 1,
+        samples: ["b"],
+        prompt: P,
+        usage: [{ requests: 1, latencyMs: 1 }],
+      }),
       refused,
     );
     assert.equal(await Deno.readTextFile(`${dir}/outside.txt`), "", "nothing written through it");

@@ -1,6 +1,8 @@
 /**
  * The one check of a {@linkcode SequenceKey} that every store (and `copyStore`)
- * applies, so that a key one store accepts, every store accepts: model keys
+ * applies, so that a key one store accepts, every store accepts (a store of
+ * your own calls {@linkcode assertSequenceKey} too: `storeConformance` checks
+ * that it refuses what the others refuse): model keys
  * may hold `/` (nested folders, as in the Python original), never `..`, an
  * absolute path, an empty segment or a segment that looks like a prompt
  * hash; prompt hashes are 64 lowercase hex digits.
@@ -19,7 +21,7 @@ const PROMPT_HASH = /^[0-9a-f]{64}$/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isPromptHash } from "./_key_path.ts";
+ * import { isPromptHash } from "./sequence_key.ts";
  *
  * assert(isPromptHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
  * assert(!isPromptHash("prompt.txt"));
@@ -36,7 +38,7 @@ export function isPromptHash(name: string): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { modelKeySegments } from "./_key_path.ts";
+ * import { modelKeySegments } from "./sequence_key.ts";
  *
  * assert.equal(modelKeySegments("accounts/fireworks/x_0.7").join("|"), "accounts|fireworks|x_0.7");
  * assert.throws(() => modelKeySegments("../escape_1"), TypeError);
@@ -78,7 +80,7 @@ export function modelKeySegments(model: string): string[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { assertSequenceKey } from "./_key_path.ts";
+ * import { assertSequenceKey } from "./sequence_key.ts";
  *
  * const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
  * assert.deepEqual(assertSequenceKey({ model: "org/gpt-4o_1", hash }), ["org", "gpt-4o_1"]);
@@ -111,7 +113,7 @@ export function assertSequenceKey(key: SequenceKey): string[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { describeKey } from "./_key_path.ts";
+ * import { describeKey } from "./sequence_key.ts";
  *
  * assert.equal(describeKey({ model: "gpt-4o_1", hash: "ab".repeat(32) }), "gpt-4o_1/abababababab");
  * assert.equal(describeKey(null as never), "a sequence");

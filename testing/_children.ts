@@ -1,19 +1,31 @@
 // Child processes of the multi-process tests: started together, told to go at
-// once (so that their writes race), each reporting one line of JSON.
+// once (so that their writes race), each reporting one line of JSON; or
+// killed in the middle of their writes.
 
 import assert from "node:assert/strict";
 
+/** How to start a child: `deno run <flags> <script> <args…>`. */
+export interface ChildCommand {
+  /** The script, a path or a URL. */
+  readonly script: string;
+  /** Its permission flags (and `--preload`, `--unstable-kv`, …). */
+  readonly flags: readonly string[];
+}
+
+/** Children to run at once: {@linkcode runChildren}. */
+export interface ChildRun extends ChildCommand {
+  /** The arguments of the child numbered `id`. */
+  readonly args: (id: number) => readonly string[];
+  /** How many children. */
+  readonly count: number;
+}
+
 /**
- * Starts `count` children of `deno run <flags> <script> <args(id)…>`; each
- * prints "ready", waits for a line on stdin, then prints its report (JSON)
- * on one line. Lets them all go at once and returns their reports.
+ * Starts the children; each prints "ready", waits for a line on stdin, then
+ * prints its report (JSON) on one line. Lets them all go at once and returns
+ * their reports.
  */
-export async function runChildren<T>(
-  script: string,
-  flags: readonly string[],
-  args: (id: number) => readonly string[],
-  count: number,
-): Promise<T[]> {
+export async function runChildren<T>({ script, flags, args, count }: ChildRun): Promise<T[]> {
   const children = Array.from({ length: count }, (_, id) =>
     new Deno.Command("deno", {
       args: ["run", ...flags, script, ...args(id)],
@@ -70,6 +82,46 @@ export function mergeFlags(...sets: readonly (readonly string[])[]): string[] {
   return [...merged].map(([name, values]) =>
     values.length === 0 ? name : `${name}=${values.join(",")}`
   );
+}
+
+/**
+ * Starts a child that writes and prints a line after each write, and kills
+ * it (SIGKILL) at a random moment after its first write, mid-write most
+ * likely.
+ */
+export async function killWhileWriting(
+  { script, flags }: ChildCommand,
+  args: readonly string[],
+): Promise<void> {
+  const child = new Deno.Command("deno", {
+    args: ["run", ...flags, script, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* it exited */ }
+  };
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      await child.status;
+      assert.fail(`a writer exited before writing: ${await stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+    kill();
+    const { signal } = await child.status;
+    assert.equal(signal, "SIGKILL", `a writer exited before it was killed: ${await stderr}`);
+  } finally {
+    kill();
+    await child.status;
+    await reader.cancel();
+    await stderr;
+  }
 }
 
 /** Waits for "go" on stdin (see {@linkcode runChildren}). */

@@ -1,67 +1,53 @@
-// The one test suite every Store passes: the filesystem, Deno KV and Redis
-// stores each call storeSuite() with a factory of fresh, empty stores.
+// The tests every store passes, through the Store interface alone: indices
+// kept and never overwritten, listings, byte-exact round trips, the keys no
+// store accepts, usage stored with the samples (or, for a store without
+// usage, said to be unknown), deletion, verification, Persistent over the
+// store, and several processes appending to one prompt at once.
 
 import assert from "node:assert/strict";
-import { collect, first, promptHash, type SampleUsage, type UsageRecord } from "../mod.ts";
+import { collect, first } from "../core/iterators.ts";
+import { promptHash } from "../core/model_key.ts";
+import type { SampleUsage, UsageRecord } from "../core/usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { usageAt } from "../core/_usage.ts";
-import { CountingModel } from "./mock_model.ts";
-import { runChildren } from "./children.ts";
-import { sliceTests } from "./slice_suite.ts";
+import { verifyStore } from "../cache/_verify_store.ts";
+import { runChildren } from "./_children.ts";
+import { PROMPT, SHARED_PROMPT } from "./_conformance_samples.ts";
+import { CountingModel } from "./_counting_model.ts";
+import { type Suite, withAnother } from "./_suite.ts";
 
-/** A fresh, empty store, how a child process opens it, and how to remove it. */
-export interface OpenedStore {
-  store: Store;
-  /** What `openStore(spec)` takes to open the same store in another process. */
-  spec: string;
-  /** Removes what the store holds (called after `store.close()`). */
-  cleanup(): Promise<void>;
-}
-
-/** Makes stores for {@linkcode storeSuite}. */
-export interface StoreFactory {
-  /** A fresh, empty store for one test. */
-  open(): Promise<OpenedStore>;
-  /** Skip the suite (e.g. no server); say why with a console.warn. */
-  ignore?: boolean;
-  /**
-   * Permission flags for a `deno run` child that opens `spec`.
-   * @default {read and write of the folder or KV file; net for a Redis URL}
-   */
-  childFlags?: (spec: string) => string[];
-}
-
-const PROMPT = "Choose a number between 1 and 1000.";
 const KEY: SequenceKey = { model: "mock_1", hash: promptHash(PROMPT) };
 
-/** Registers the shared store tests under `name`. */
-export function storeSuite(name: string, factory: StoreFactory): void {
-  const test = (title: string, fn: (opened: OpenedStore) => Promise<void>) =>
-    Deno.test({
-      name: `${name}: ${title}`,
-      ignore: factory.ignore ?? false,
-      fn: () => withStore(factory, fn),
-    });
+/** Registers the tests of the Store interface. */
+export function storeTests(suite: Suite): void {
+  const { test } = suite;
 
   test("load and append keep indices", async ({ store }) => {
     assert.deepEqual(await store.load(KEY, 0), []);
-    assert.deepEqual(await store.append(KEY, 0, ["a", "b"], PROMPT), ["a", "b"]);
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: PROMPT }), [
+      "a",
+      "b",
+    ]);
     assert.deepEqual(await store.load(KEY, 0), ["a", "b"]);
     assert.deepEqual(await store.load(KEY, 1), ["b"]);
     assert.deepEqual(await store.load(KEY, 2), []);
     assert.deepEqual(await store.load(KEY, 7), []);
-    assert.deepEqual(await store.append(KEY, 2, ["c"], PROMPT), ["c"]);
+    assert.deepEqual(await store.append(KEY, { from: 2, samples: ["c"], prompt: PROMPT }), ["c"]);
     assert.deepEqual(await store.load({ ...KEY, hash: promptHash("other") }, 0), []);
   });
 
   test("lists models and prompts", async ({ store }) => {
     const nested = "accounts/fireworks/models/x_0.7";
-    await store.append(KEY, 0, ["a"], PROMPT);
-    await store.append({ model: nested, hash: promptHash("") }, 0, ["b"], "");
-    await store.append({ model: nested, hash: promptHash("q") }, 0, ["c"]);
+    await store.append(KEY, { from: 0, samples: ["a"], prompt: PROMPT });
+    await store.append({ model: nested, hash: promptHash("") }, {
+      from: 0,
+      samples: ["b"],
+      prompt: "",
+    });
+    await store.append({ model: nested, hash: promptHash("q") }, { from: 0, samples: ["c"] });
     assert.deepEqual((await Array.fromAsync(store.models())).sort(), [nested, "mock_1"].sort());
     assert.deepEqual(await Array.fromAsync(store.prompts("mock_1")), [
       { hash: KEY.hash, prompt: PROMPT },
@@ -80,10 +66,18 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   test("an index claim never overwrites", async ({ store, spec }) => {
     const other = await openStore(spec);
     try {
-      assert.deepEqual(await store.append(KEY, 0, ["x"], PROMPT), ["x"]);
+      assert.deepEqual(await store.append(KEY, { from: 0, samples: ["x"], prompt: PROMPT }), ["x"]);
       // `other` has not seen "x": its claim of index 0 loses and moves on.
-      assert.deepEqual(await other.append(KEY, 0, ["y", "z"], PROMPT), ["x", "y", "z"]);
-      assert.deepEqual(await store.append(KEY, 1, ["w"], PROMPT), ["y", "z", "w"]);
+      assert.deepEqual(await other.append(KEY, { from: 0, samples: ["y", "z"], prompt: PROMPT }), [
+        "x",
+        "y",
+        "z",
+      ]);
+      assert.deepEqual(await store.append(KEY, { from: 1, samples: ["w"], prompt: PROMPT }), [
+        "y",
+        "z",
+        "w",
+      ]);
       assert.deepEqual(await other.load(KEY, 0), ["x", "y", "z", "w"]);
     } finally {
       await other.close();
@@ -102,7 +96,12 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       });
       const writers = Array.from({ length: 24 }, (_, k) => {
         const s = k % 2 === 0 ? store : other;
-        return s.append(KEY, 0, [`${k}a`, `${k}b`], PROMPT, [cost(k, true), cost(k, false)]);
+        return s.append(KEY, {
+          from: 0,
+          samples: [`${k}a`, `${k}b`],
+          prompt: PROMPT,
+          usage: [cost(k, true), cost(k, false)],
+        });
       });
       const results = await Promise.all(writers);
       const final = await store.load(KEY, 0);
@@ -113,7 +112,9 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         // A writer's batch is stored in order (others may sit in between).
         assert.ok(final.indexOf(`${k}a`) < final.indexOf(`${k}b`));
       }
-      const usage = usageAt(await usageOf(store, KEY), 0, final.length);
+      const records = await usageOf(store, KEY);
+      if (records === undefined) return;
+      const usage = usageAt(records, 0, final.length);
       final.forEach((sample, i) => {
         const k = parseInt(sample);
         assert.deepEqual(usage[i], cost(k, sample.endsWith("a")), `the usage of ${sample}`);
@@ -132,15 +133,28 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         completionTokens: 2 * tokens,
         latencyMs: 7,
       });
-      await store.append(KEY, 0, ["a", "b"], PROMPT, [known(1, 10), known(0, 10)]);
+      await store.append(KEY, {
+        from: 0,
+        samples: ["a", "b"],
+        prompt: PROMPT,
+        usage: [known(1, 10), known(0, 10)],
+      });
       // `other` has not seen a and b: its samples land at 2, 3 and 4; d's usage is
       // unknown, e's tokens are.
-      await other.append(KEY, 0, ["c", "d", "e"], PROMPT, [
-        known(1, 5),
-        undefined,
-        { requests: 0, latencyMs: 3 },
-      ]);
+      await other.append(KEY, {
+        from: 0,
+        samples: ["c", "d", "e"],
+        prompt: PROMPT,
+        usage: [
+          known(1, 5),
+          undefined,
+          { requests: 0, latencyMs: 3 },
+        ],
+      });
+      assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c", "d", "e"]);
       const records = await usageOf(store, KEY);
+      // A store that keeps no usage has nothing more to show.
+      if (records === undefined) return;
       assert.deepEqual(usageAt(records, 0, 5), [
         known(1, 10),
         known(0, 10),
@@ -170,8 +184,8 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   });
 
   test("samples stored without usage still load, and a replay says their usage is unknown", async ({ store }) => {
-    await store.append(KEY, 0, ["92", "417"], PROMPT);
-    assert.deepEqual(await usageOf(store, KEY), []);
+    await store.append(KEY, { from: 0, samples: ["92", "417"], prompt: PROMPT });
+    assert.deepEqual(await usageOf(store, KEY) ?? [], []);
     const replay = new Persistent(new CountingModel("mock", 1), store, { replication: true });
     assert.deepEqual(await collect(replay.sample(PROMPT), 2), ["92", "417"]);
     assert.deepEqual(replay.stats.saved, {
@@ -196,6 +210,11 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     await collect(replay.sample(PROMPT), 8);
     const { queryTime, ...saved } = replay.stats.saved;
     const spent = provider.stats;
+    if (store.usage === undefined) {
+      // A store that keeps no usage: the replay says the usage is unknown, never 0.
+      assert.deepEqual([saved.samples, saved.unknown, saved.promptTokens], [8, 8, 0]);
+      return;
+    }
     assert.deepEqual(saved, {
       samples: 8,
       unknown: 0,
@@ -221,7 +240,10 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       "🌍".repeat(800_000), // 3.2 MB
       "\0 nul and \u2028 separators",
     ];
-    assert.deepEqual(await store.append(KEY, 0, samples, "é".repeat(70_000)), samples);
+    assert.deepEqual(
+      await store.append(KEY, { from: 0, samples, prompt: "é".repeat(70_000) }),
+      samples,
+    );
     assert.deepEqual(await store.load(KEY, 0), samples);
     assert.deepEqual(await store.load(KEY, 5), samples.slice(5));
     const [entry] = await Array.fromAsync(store.prompts(KEY.model));
@@ -243,7 +265,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     ];
     const prompt = `${bom}a prompt\r\nwith a BOM\0`;
     const key = { model: "mock_1", hash: promptHash(prompt) };
-    assert.deepEqual(await store.append(key, 0, samples, prompt), samples);
+    assert.deepEqual(await store.append(key, { from: 0, samples, prompt }), samples);
     const reopened = await openStore(spec);
     try {
       for (const s of [store, reopened]) {
@@ -271,14 +293,27 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     ];
     for (const model of models) {
       const key = { model, hash: KEY.hash };
-      await assert.rejects(store.append(key, 0, ["x"], PROMPT), TypeError, JSON.stringify(model));
+      await assert.rejects(
+        store.append(key, { from: 0, samples: ["x"], prompt: PROMPT }),
+        TypeError,
+        JSON.stringify(model),
+      );
       await assert.rejects(store.load(key, 0), TypeError, JSON.stringify(model));
-      await assert.rejects(Array.fromAsync(store.prompts(model)), TypeError);
+      // No store holds prompts under such a key: refusing it, or listing none, is the same.
+      const listed = await Array.fromAsync(store.prompts(model)).catch((error) => {
+        assert.ok(error instanceof TypeError, String(error));
+        return [];
+      });
+      assert.deepEqual(listed, [], `prompts of ${JSON.stringify(model)}`);
     }
     // A hash with ":" would read back as another model/hash split in Redis.
     const hashes = ["not-a-hash", `${KEY.hash.slice(0, 60)}:abc`, KEY.hash.toUpperCase(), ""];
     for (const hash of hashes) {
-      await assert.rejects(store.append({ model: "m_1", hash }, 0, ["x"]), TypeError, hash);
+      await assert.rejects(
+        store.append({ model: "m_1", hash }, { from: 0, samples: ["x"] }),
+        TypeError,
+        hash,
+      );
       await assert.rejects(store.load({ model: "m_1", hash }, 0), TypeError, hash);
     }
     assert.deepEqual(await Array.fromAsync(store.models()), []);
@@ -325,15 +360,15 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       completionTokens: 9,
       latencyMs: 2,
     }));
-    assert.deepEqual(await store.append(key, 0, samples, PROMPT, usage), samples);
+    assert.deepEqual(await store.append(key, { from: 0, samples, prompt: PROMPT, usage }), samples);
     assert.deepEqual(await store.load(key, 0), samples);
-    assert.deepEqual(usageAt(await usageOf(store, key), 0, 12), usage);
+    const records = await usageOf(store, key);
+    if (records !== undefined) assert.deepEqual(usageAt(records, 0, 12), usage);
   });
 
-  test("nested Persistent slices the cache", async (a) => {
+  test("nested Persistent slices the cache", (a) =>
     // Python's test_nested_cache, with a second store of the same kind.
-    const b = await factory.open();
-    try {
+    withAnother(suite, async (b) => {
       const first2 = new CountingModel("mock", 1);
       await collect(new Persistent(first2, a.store).sample(PROMPT), 4);
       const inner = new CountingModel("mock", 1);
@@ -345,14 +380,10 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       const replay = new Persistent(third, b.store);
       assert.deepEqual(await collect(replay.sample(PROMPT), 3), ["0", "1", "0"]);
       assert.equal(third.requests.length, 1);
-    } finally {
-      await b.store.close();
-      await b.cleanup();
-    }
-  });
+    }));
 
   test("replication mode never draws and names the miss", async ({ store }) => {
-    await store.append(KEY, 0, ["92", "417"], PROMPT);
+    await store.append(KEY, { from: 0, samples: ["92", "417"], prompt: PROMPT });
     const model = new CountingModel("mock", 1);
     const replay = new Persistent(model, store, { replication: true });
     const it = replay.sample(PROMPT);
@@ -371,14 +402,13 @@ export function storeSuite(name: string, factory: StoreFactory): void {
   });
 
   test("several processes append to one prompt at once", async ({ store, spec }) => {
-    const flags = (factory.childFlags ?? defaultChildFlags)(spec);
-    const reports = await runChildren<ChildReport>(
-      "tests/store_child.ts",
-      flags,
-      (id) => [spec, String(id), "3", "12"],
-      4,
-    );
-    const final = await store.load({ model: "multi_1", hash: promptHash("the shared prompt") }, 0);
+    const reports = await runChildren<ChildReport>({
+      ...suite.child(spec),
+      args: (id) => ["append", spec, String(id), "3", "12"],
+      count: 4,
+    });
+    const shared = { model: "multi_1", hash: promptHash(SHARED_PROMPT) };
+    const final = await store.load(shared, 0);
     assert.equal(new Set(final).size, final.length, "a sample sits at two indices");
     const drawn = reports.flatMap((r) => r.drawn);
     const writers = reports.filter((r) => r.drawn.length > 0).length;
@@ -386,12 +416,15 @@ export function storeSuite(name: string, factory: StoreFactory): void {
     const stored = new Set(final);
     assert.deepEqual(drawn.filter((s) => !stored.has(s)), [], "drawn samples were lost");
     assert.equal(final.length, drawn.length, "stored samples nobody drew");
+    for (const [child, report] of reports.entries()) {
+      for (const seen of report.seen) {
+        assert.deepEqual(seen, final.slice(0, seen.length), `child ${child} saw other values`);
+      }
+    }
     // Every sample has its usage, from one record, and the records add up to
     // what the children's requests used.
-    const records = await usageOf(store, {
-      model: "multi_1",
-      hash: promptHash("the shared prompt"),
-    });
+    const records = await usageOf(store, shared);
+    if (records === undefined) return;
     const covered = final.map((_, i) => records.filter((r) => r.from <= i && i < r.from + r.count));
     assert.deepEqual(covered.map((c) => c.length), final.map(() => 1), "one record per sample");
     const requests = reports.reduce((n, r) => n + r.requests, 0);
@@ -401,36 +434,58 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       [sum("requests"), sum("promptTokens"), sum("completionTokens")],
       [requests, 10 * requests, final.length],
     );
-    for (const [child, report] of reports.entries()) {
-      for (const seen of report.seen) {
-        assert.deepEqual(seen, final.slice(0, seen.length), `child ${child} saw other values`);
-      }
+  }, { processes: true });
+
+  test("delete: the samples from an index on go with their usage, highest first; the whole sequence unlisted", async ({ store }) => {
+    // Only tools that own the samples delete (see Store.delete); a store need not.
+    if (store.delete === undefined) return;
+    const share = (requests: number): SampleUsage => ({
+      requests,
+      promptTokens: 3,
+      completionTokens: 1,
+      latencyMs: 5,
+    });
+    const usage = [share(1), share(0), share(0), share(0)];
+    const other = { ...KEY, hash: promptHash("other") };
+    await store.append(KEY, { from: 0, samples: ["a", "b", "c", "d"], prompt: PROMPT, usage });
+    await store.append(other, { from: 0, samples: ["x"], prompt: "other" });
+    await store.delete(KEY, 2);
+    assert.deepEqual(await store.load(KEY, 0), ["a", "b"]);
+    assert.deepEqual(await store.indices?.(KEY) ?? [0, 1], [0, 1]);
+    const records = await usageOf(store, KEY);
+    if (records !== undefined) {
+      assert.deepEqual(usageAt(records, 0, 4), [share(1), share(0), undefined, undefined]);
     }
+    // New samples after a deletion get their own usage, never the deleted ones'.
+    await store.append(KEY, { from: 2, samples: ["e"], prompt: PROMPT });
+    assert.deepEqual(await store.load(KEY, 0), ["a", "b", "e"]);
+    const after = await usageOf(store, KEY);
+    if (after !== undefined) assert.equal(usageAt(after, 2, 1)[0], undefined);
+    await store.delete(KEY);
+    assert.deepEqual(await store.load(KEY, 0), []);
+    assert.deepEqual(await Array.fromAsync(store.prompts(KEY.model)), [
+      { hash: other.hash, prompt: "other" },
+    ]);
+    await store.delete(other);
+    assert.deepEqual(await Array.fromAsync(store.models()), []);
+    await store.delete(other); // deleting what is not there does nothing
+    await assert.rejects(store.delete({ model: "../evil_1", hash: KEY.hash }), TypeError);
+    // A deleted sequence is written again from index 0.
+    assert.deepEqual(await store.append(KEY, { from: 0, samples: ["z"], prompt: PROMPT }), ["z"]);
+    assert.deepEqual(await Array.fromAsync(store.prompts(KEY.model)), [
+      { hash: KEY.hash, prompt: PROMPT },
+    ]);
   });
 
-  sliceTests(test, factory, factory.childFlags ?? defaultChildFlags);
-}
-
-async function withStore(
-  factory: StoreFactory,
-  fn: (opened: OpenedStore) => Promise<void>,
-): Promise<void> {
-  const opened = await factory.open();
-  try {
-    await fn(opened);
-  } finally {
-    await opened.store.close();
-    await opened.cleanup();
-  }
-}
-
-function defaultChildFlags(spec: string): string[] {
-  if (spec.startsWith("kv:")) {
-    const path = spec.slice(3);
-    return ["--unstable-kv", `--allow-read=${path}`, `--allow-write=${path}`];
-  }
-  if (/^rediss?:\/\//.test(spec)) return [`--allow-net=${new URL(spec).host}`];
-  return [`--allow-read=${spec}`, `--allow-write=${spec}`];
+  test("verify: what a store holds is counted, and a healthy store has no problems", async ({ store }) => {
+    await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: PROMPT });
+    await store.append({ model: "x/y_1", hash: promptHash("q") }, { from: 0, samples: ["c"] });
+    const seen: number[] = [];
+    const found = await verifyStore(store, { onProgress: (n) => seen.push(n) });
+    assert.deepEqual(found.problems, []);
+    assert.deepEqual([found.sequences, found.samples], [2, 3]);
+    assert.deepEqual(seen, [1, 2]);
+  });
 }
 
 interface ChildReport {
@@ -439,8 +494,14 @@ interface ChildReport {
   seen: string[][];
 }
 
-/** The usage records of a sequence: every built-in store keeps them. */
-function usageOf(store: Store, key: SequenceKey, from?: number): Promise<UsageRecord[]> {
-  assert.ok(store.usage !== undefined, `${store.location} keeps no usage`);
-  return store.usage(key, from);
+/**
+ * The usage records of a sequence, from index `from` on; `undefined` for a
+ * store that keeps none.
+ */
+async function usageOf(
+  store: Store,
+  key: SequenceKey,
+  from?: number,
+): Promise<UsageRecord[] | undefined> {
+  return await store.usage?.(key, from);
 }

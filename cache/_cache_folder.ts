@@ -1,6 +1,7 @@
-// Whether a folder given as a store is a cache. Any folder opens as an empty
-// cache, so `cache stats src/` would print "0 models" and exit 0: a typo or
-// a folder one level too deep must say what it is instead.
+// Whether a folder opened as a store is a cache. Any folder opens as an empty
+// cache, so `cache stats src/` would print "0 models" and exit 0, and
+// `cache copy` into a source folder would fill it with model folders: a typo
+// or a folder one level too deep must say what it is instead.
 //
 // A folder is a cache when it holds a prompt folder (64 hex digits) inside a
 // model key folder, or when it holds nothing but folders and hidden files
@@ -9,30 +10,27 @@
 // under it) is not a cache.
 
 import { basename, dirname } from "node:path";
-import type { FsStore } from "../cache/fs_store.ts";
-import { isPromptHash } from "../cache/_key_path.ts";
-import { UsageError } from "./_args.ts";
+import type { FsStore } from "./fs_store.ts";
+import { isPromptHash } from "./sequence_key.ts";
 
 const LISTED = 3;
 
 /**
- * Throws a {@linkcode UsageError} that says what the folder holds, unless
- * `store`'s folder is a cache (see the file's opening comment). The folder
- * must exist.
+ * Throws a `TypeError` that says what the folder holds, unless `store`'s
+ * folder is a cache (see the file's opening comment). The folder must exist.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FsStore } from "../cache/fs_store.ts";
+ * import { FsStore } from "./fs_store.ts";
  * import { assertCacheFolder } from "./_cache_folder.ts";
- * import { UsageError } from "./_args.ts";
  *
  * await assertCacheFolder(new FsStore("tests/fixtures/mnimi-cache"));
- * await assert.rejects(assertCacheFolder(new FsStore("cli")), UsageError);
+ * await assert.rejects(assertCacheFolder(new FsStore("cli")), TypeError);
  * ```
  */
 export async function assertCacheFolder(store: FsStore): Promise<void> {
-  for await (const _ of store.models()) return;
+  if (await holdsModel(store)) return;
   const root = store.location;
   const { files, folders } = await topLevel(root);
   const prompts = folders.filter(isPromptHash);
@@ -52,6 +50,8 @@ export async function assertCacheFolder(store: FsStore): Promise<void> {
     );
   }
   if (files.length > 0 || await holdsFiles(root, folders)) {
+    // A writer may have made the cache's first prompt folder (and its files) since the first look.
+    if (await holdsModel(store)) return;
     const parts = [count(files.length, "file", files), count(folders.length, "folder", folders)];
     throw notACache(
       root,
@@ -61,8 +61,13 @@ export async function assertCacheFolder(store: FsStore): Promise<void> {
   }
 }
 
-function notACache(root: string, why: string): UsageError {
-  return new UsageError(`${root} is not a cache: ${why}`);
+async function holdsModel(store: FsStore): Promise<boolean> {
+  for await (const _ of store.models()) return true;
+  return false;
+}
+
+function notACache(root: string, why: string): TypeError {
+  return new TypeError(`${root} is not a cache: ${why}`);
 }
 
 /** The names right under `root` that are not hidden: files (links too) and folders, sorted. */

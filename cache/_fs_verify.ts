@@ -1,67 +1,51 @@
-// The filesystem part of `verify`: reads a cache folder directly, because the
-// Store interface hides exactly what can go wrong on disk (gaps, stray files,
-// temp files left by killed writers, names Python would misread). It opens
+// `FsStore.verify`: reads a cache folder directly, because the Store
+// interface hides exactly what can go wrong on disk (gaps, stray files, temp
+// files left by killed writers, names Python would misread). It opens
 // regular files only: a FIFO would block it, a device never end.
 
-import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
-import { fileCalls } from "../cache/_fs_calls.ts";
-import { scanUsage } from "../cache/_fs_usage.ts";
-import { isPromptHash } from "../cache/_key_path.ts";
-import { decodeUtf8 } from "../cache/_utf8.ts";
+import { fileCalls } from "./_fs_calls.ts";
+import { PROMPT_FILE, sampleIndex } from "./_fs_samples.ts";
+import { scanUsage, USAGE_FILE } from "./_fs_usage.ts";
+import { isPromptHash } from "./sequence_key.ts";
+import { decodeUtf8 } from "./_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
+import type { StoreProblem, StoreVerification } from "./store.ts";
 
-/** What kind of problem a {@linkcode Problem} is. */
-export type ProblemKind =
-  | "gap"
-  | "temp"
-  | "foreign"
-  | "link"
-  | "key"
-  | "name"
-  | "unreadable"
-  | "prompt"
-  | "empty";
+/** A problem as it is found: `fixed` once repaired. */
+type Problem = StoreProblem & { fixed: boolean };
 
-/** One thing wrong in a store. */
-export interface Problem {
-  readonly kind: ProblemKind;
-  /** The file or folder (relative to the store), or model/hash. */
-  readonly path: string;
-  readonly detail: string;
-  /** Whether `--fix` repaired it. */
-  fixed: boolean;
-}
-
-/** What a verification found. */
-export interface Verification {
+/** What a verification found, as it is filled in. */
+interface Verification extends StoreVerification {
   sequences: number;
   samples: number;
   problems: Problem[];
-  /** Things worth knowing that are not problems (e.g. a writer at work). */
   notes: string[];
 }
 
 /** How {@linkcode verifyFolder} runs. */
 export interface VerifyFolderOptions {
-  /** Remove temporary files older than `tempAge`. */
+  /** Remove temporary files older than {@linkcode TEMP_AGE_MS}. */
   fix: boolean;
-  /** Younger temporary files may belong to a running writer (milliseconds). */
-  tempAge: number;
   /** Called after each prompt folder. */
-  onFolder?: (done: number) => void;
+  onFolder?: ((done: number) => void) | undefined;
 }
 
 const TEMP_PREFIX = ".tmp-";
 
+// A temporary file younger than this may be a running writer's.
+const TEMP_AGE_MS = 60_000;
+
 /**
- * Checks every file under `root`, a cache folder in the mnimi layout.
+ * Checks every file under `root`, a cache folder in the mnimi layout; with
+ * `fix`, removes temporary files older than a minute (younger ones may
+ * belong to a running writer: they are only noted).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { verifyFolder } from "./_verify_fs.ts";
+ * import { verifyFolder } from "./_fs_verify.ts";
  *
- * const found = await verifyFolder("tests/fixtures/mnimi-cache", { fix: false, tempAge: 60_000 });
+ * const found = await verifyFolder("tests/fixtures/mnimi-cache", { fix: false });
  * assert.equal(found.problems.length, 0);
  * assert.equal(found.samples, 124);
  * ```
@@ -71,23 +55,34 @@ export async function verifyFolder(
   options: VerifyFolderOptions,
 ): Promise<Verification> {
   const found: Verification = { sequences: 0, samples: 0, problems: [], notes: [] };
-  await walk(root, "", found, options);
+  await walk({ dir: root, rel: "" }, found, options);
   return found;
 }
 
-async function walk(dir: string, rel: string, found: Verification, options: VerifyFolderOptions) {
+/** A folder being checked: where it is, and its path inside the cache folder. */
+interface Folder {
+  readonly dir: string;
+  readonly rel: string;
+}
+
+async function walk({ dir, rel }: Folder, found: Verification, options: VerifyFolderOptions) {
   for (const entry of await list(dir)) {
     const path = join(rel, entry.name);
     if (entry.isSymlink) {
       linkProblem(found, path);
     } else if (entry.isDirectory && isPromptHash(entry.name) && rel !== "") {
-      await checkPromptFolder(`${dir}/${entry.name}`, path, entry.name, found, options);
+      const folder = { dir: `${dir}/${entry.name}`, rel: path };
+      await checkPromptFolder(folder, entry.name, found, options);
       options.onFolder?.(found.sequences);
     } else if (entry.isDirectory && !isPromptHash(entry.name)) {
-      await walk(`${dir}/${entry.name}`, path, found, options);
+      await walk({ dir: `${dir}/${entry.name}`, rel: path }, found, options);
     } else {
       const what = entry.isDirectory ? "prompt folder outside any model folder" : kind(entry);
-      problem(found, "foreign", path, `${what} that is not part of the cache layout`);
+      problem(found, {
+        kind: "foreign",
+        path,
+        detail: `${what} that is not part of the cache layout`,
+      });
     }
   }
 }
@@ -97,8 +92,7 @@ function kind(entry: Deno.DirEntry): string {
 }
 
 async function checkPromptFolder(
-  dir: string,
-  rel: string,
+  { dir, rel }: Folder,
   hash: string,
   found: Verification,
   options: VerifyFolderOptions,
@@ -112,30 +106,38 @@ async function checkPromptFolder(
     if (entry.isSymlink) {
       linkProblem(found, path);
     } else if (entry.isDirectory) {
-      problem(found, "foreign", path, "folder inside a prompt folder");
+      problem(found, { kind: "foreign", path, detail: "folder inside a prompt folder" });
     } else if (!entry.isFile) {
-      problem(found, "foreign", path, `${kind(entry)} inside a prompt folder`);
+      problem(found, { kind: "foreign", path, detail: `${kind(entry)} inside a prompt folder` });
     } else if (index !== undefined) {
       indices.push(index);
       await readText(file, path, found);
     } else if (entry.name === PROMPT_FILE) {
       const prompt = await readText(file, path, found);
       if (prompt !== undefined && promptHash(prompt) !== hash) {
-        problem(found, "prompt", path, "the prompt text does not hash to its folder's name");
+        problem(found, {
+          kind: "prompt",
+          path,
+          detail: "the prompt text does not hash to its folder's name",
+        });
       }
     } else if (entry.name === USAGE_FILE) {
       await checkUsage(file, path, found);
     } else if (entry.name.startsWith(TEMP_PREFIX)) {
       await checkTemp(file, path, found, options);
     } else if (entry.name.endsWith(".md")) {
-      problem(
-        found,
-        "name",
+      problem(found, {
+        kind: "name",
         path,
-        "not a plain index (0.md, 1.md, …): ignored here, breaks or misleads the Python reader",
-      );
+        detail:
+          "not a plain index (0.md, 1.md, …): ignored here, breaks or misleads the Python reader",
+      });
     } else {
-      problem(found, "foreign", path, "file that is not part of the cache layout");
+      problem(found, {
+        kind: "foreign",
+        path,
+        detail: "file that is not part of the cache layout",
+      });
     }
   }
   found.samples += checkIndices(indices, rel, found);
@@ -145,20 +147,24 @@ async function checkPromptFolder(
 function checkIndices(indices: number[], rel: string, found: Verification): number {
   indices.sort((a, b) => a - b);
   if (indices.length === 0) {
-    problem(found, "empty", `${rel}/`, "prompt folder without samples (an interrupted write?)");
+    problem(found, {
+      kind: "empty",
+      path: `${rel}/`,
+      detail: "prompt folder without samples (an interrupted write?)",
+    });
     return 0;
   }
   let visible = 0;
   while (indices[visible] === visible) visible++;
   if (visible < indices.length) {
     const hidden = indices.length - visible;
-    problem(
-      found,
-      "gap",
-      `${rel}/`,
-      `${visible}.md is missing: ${hidden} sample(s) after it (up to ${indices.at(-1)}.md) ` +
+    problem(found, {
+      kind: "gap",
+      path: `${rel}/`,
+      detail:
+        `${visible}.md is missing: ${hidden} sample(s) after it (up to ${indices.at(-1)}.md) ` +
         `are hidden from readers`,
-    );
+    });
   }
   return visible;
 }
@@ -171,14 +177,18 @@ async function checkTemp(
 ) {
   const info = await Deno.lstat(file);
   const age = Date.now() - (info.mtime?.getTime() ?? 0);
-  if (age < options.tempAge) {
+  if (age < TEMP_AGE_MS) {
     found.notes.push(
       `${path}: temporary file ${Math.round(age / 1000)} s old, left alone ` +
         `(a writer may be at work)`,
     );
     return;
   }
-  const entry = problem(found, "temp", path, "temporary file left by an interrupted writer");
+  const entry = problem(found, {
+    kind: "temp",
+    path,
+    detail: "temporary file left by an interrupted writer",
+  });
   if (!options.fix) return;
   try {
     await Deno.remove(file);
@@ -214,7 +224,7 @@ async function readText(file: string, path: string, found: Verification) {
     const why = error instanceof TypeError
       ? "not valid UTF-8 (cut off mid-write?)"
       : `cannot be read (${error instanceof Error ? error.message : String(error)})`;
-    problem(found, "unreadable", path, why);
+    problem(found, { kind: "unreadable", path, detail: why });
     return undefined;
   }
 }
@@ -225,16 +235,16 @@ async function list(dir: string): Promise<Deno.DirEntry[]> {
 }
 
 function linkProblem(found: Verification, path: string): void {
-  problem(
-    found,
-    "link",
+  problem(found, {
+    kind: "link",
     path,
-    "symbolic link: the cache refuses to follow it (it could lead outside the cache folder)",
-  );
+    detail:
+      "symbolic link: the cache refuses to follow it (it could lead outside the cache folder)",
+  });
 }
 
-function problem(found: Verification, kind: ProblemKind, path: string, detail: string): Problem {
-  const entry = { kind, path, detail, fixed: false };
+function problem(found: Verification, what: Omit<Problem, "fixed">): Problem {
+  const entry = { ...what, fixed: false };
   found.problems.push(entry);
   return entry;
 }

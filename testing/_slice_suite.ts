@@ -1,23 +1,23 @@
 // Cache slicing on every store, under concurrency: `Persistent(Persistent(m,
 // X), Y)` used by two stacks of one process at once, and by several processes.
 // A sample drawn at index i of X belongs at index i of Y and nowhere else, and
-// every stream serves X's samples in X's order. Run by storeSuite().
+// every stream serves X's samples in X's order. A store without `place`
+// cannot keep a slice: Persistent must refuse it before anything is drawn.
 
 import assert from "node:assert/strict";
-import { collect, first, promptHash, type SampleUsage } from "../mod.ts";
+import { collect, first } from "../core/iterators.ts";
+import { promptHash } from "../core/model_key.ts";
+import type { SampleUsage } from "../core/usage.ts";
+import { usageAt } from "../core/usage_records.ts";
 import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { usageAt } from "../core/_usage.ts";
-import { CountingModel } from "./mock_model.ts";
-import { mergeFlags, runChildren } from "./children.ts";
-import type { OpenedStore, StoreFactory } from "./store_suite.ts";
+import { runChildren } from "./_children.ts";
+import { PROMPT } from "./_conformance_samples.ts";
+import { CountingModel } from "./_counting_model.ts";
+import { type ConformanceStore, type Suite, withAnother } from "./_suite.ts";
 
-const PROMPT = "Choose a number between 1 and 1000.";
 const KEY: SequenceKey = { model: "mock_1", hash: promptHash(PROMPT) };
-
-/** Registers a test of the suite. */
-export type SuiteTest = (title: string, fn: (opened: OpenedStore) => Promise<void>) => void;
 
 /** A model whose draws say who drew them (`<id>:<k>`), after a random pause. */
 function racer(id: string): CountingModel {
@@ -61,11 +61,11 @@ function interloped(store: Store, other: Store, theirs: (sample: string) => stri
     location: store.location,
     load: (key, from) => store.load(key, from),
     append: (...args) => store.append(...args),
-    async place(key, from, samples, prompt, usage) {
-      await other.place!(key, from, samples.map(theirs), prompt);
-      return await store.place!(key, from, samples, prompt, usage);
+    async place(key, write) {
+      await other.place!(key, { ...write, samples: write.samples.map(theirs), usage: undefined });
+      return await store.place!(key, write);
     },
-    usage: (key, from) => store.usage!(key, from),
+    ...(store.usage === undefined ? {} : { usage: (key, from) => store.usage!(key, from) }),
     models: () => store.models(),
     prompts: (model) => store.prompts(model),
     close: () => Promise.resolve(),
@@ -73,24 +73,28 @@ function interloped(store: Store, other: Store, theirs: (sample: string) => stri
 }
 
 /** Registers the cache slicing tests of a store. */
-export function sliceTests(
-  test: SuiteTest,
-  factory: StoreFactory,
-  childFlags: (spec: string) => string[],
-): void {
-  /** `fn` with a second, empty store of the same kind: the slice. */
+export function sliceTests(suite: Suite): void {
+  const { test } = suite;
+  /** `fn` with a second, empty store of the same kind: the slice; only for a store that places. */
   const withSlice =
-    (fn: (x: OpenedStore, y: OpenedStore) => Promise<void>) => async (x: OpenedStore) => {
-      const y = await factory.open();
-      try {
-        await fn(x, y);
-      } finally {
-        await y.store.close();
-        await y.cleanup();
-      }
+    (fn: (x: ConformanceStore, y: ConformanceStore) => Promise<void>) =>
+    async (x: ConformanceStore) => {
+      if (x.store.place === undefined) return;
+      await withAnother(suite, (y) => fn(x, y));
     };
 
+  test("place: into a store without it, Persistent refuses to slice before it draws", (y) =>
+    withAnother(suite, async (x) => {
+      if (y.store.place !== undefined) return;
+      const model = new CountingModel("mock", 1);
+      const outer = new Persistent(new Persistent(model, x.store), y.store);
+      await assert.rejects(first(outer.sample(PROMPT)), /cannot keep a slice.*place\(\)/);
+      assert.deepEqual(model.requests, [], "nothing was paid for");
+      assert.deepEqual(await y.store.load(KEY, 0), []);
+    }));
+
   test("place: exact indices, never overwritten, usage kept for what it placed", async ({ store, spec }) => {
+    if (store.place === undefined) return;
     const other = await openStore(spec);
     try {
       const cost = (n: number): SampleUsage => ({
@@ -100,15 +104,31 @@ export function sliceTests(
         latencyMs: n,
       });
       // One request's two samples: stored as one record, read back as equal shares.
-      assert.deepEqual(await store.place!(KEY, 0, ["a", "b"], PROMPT, [cost(1), cost(1)]), [
-        "a",
-        "b",
-      ]);
+      assert.deepEqual(
+        await store.place!(KEY, {
+          from: 0,
+          samples: ["a", "b"],
+          prompt: PROMPT,
+          usage: [cost(1), cost(1)],
+        }),
+        [
+          "a",
+          "b",
+        ],
+      );
       // `other` has not seen a and b: index 1 keeps b, and c lands at 2, not 3.
-      assert.deepEqual(await other.place!(KEY, 1, ["B", "c"], PROMPT, [cost(7), cost(3)]), [
-        "b",
-        "c",
-      ]);
+      assert.deepEqual(
+        await other.place!(KEY, {
+          from: 1,
+          samples: ["B", "c"],
+          prompt: PROMPT,
+          usage: [cost(7), cost(3)],
+        }),
+        [
+          "b",
+          "c",
+        ],
+      );
       assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c"]);
       assert.deepEqual(usageAt(await store.usage!(KEY), 0, 3), [cost(1), cost(1), cost(3)]);
       assert.deepEqual(await Array.fromAsync(other.prompts(KEY.model)), [
@@ -118,12 +138,12 @@ export function sliceTests(
       const racers = await Promise.all(
         Array.from(
           { length: 8 },
-          (_, k) => (k % 2 === 0 ? store : other).place!(KEY, 3, [`r${k}`]),
+          (_, k) => (k % 2 === 0 ? store : other).place!(KEY, { from: 3, samples: [`r${k}`] }),
         ),
       );
       assert.equal(new Set(racers.flat()).size, 1, `one winner, got ${racers.flat().join()}`);
       assert.deepEqual(await store.load(KEY, 0), ["a", "b", "c", racers[0]![0]]);
-      assert.deepEqual(await store.place!(KEY, 4, []), []);
+      assert.deepEqual(await store.place!(KEY, { from: 4, samples: [] }), []);
     } finally {
       await other.close();
     }
@@ -133,12 +153,15 @@ export function sliceTests(
     "cache slicing: a slice holding index 3 but not 0 to 2 gets X's samples at 0 to 2",
     withSlice(async (x, y) => {
       const source = ["x0", "x1", "x2", "x3", "x4", "x5"];
-      await x.store.append(KEY, 0, source, PROMPT);
-      const gap = await y.store.place!(KEY, 3, ["x3"], PROMPT).then(() => true, (error) => {
-        // SQLite and Redis keep no gaps: nothing to test there.
-        assert.ok(error instanceof RangeError, String(error));
-        return false;
-      });
+      await x.store.append(KEY, { from: 0, samples: source, prompt: PROMPT });
+      const gap = await y.store.place!(KEY, { from: 3, samples: ["x3"], prompt: PROMPT }).then(
+        () => true,
+        (error) => {
+          // SQLite and Redis keep no gaps: nothing to test there.
+          assert.ok(error instanceof RangeError, String(error));
+          return false;
+        },
+      );
       if (!gap) return;
       const model = new CountingModel("mock", 1);
       const outer = new Persistent(new Persistent(model, x.store), y.store);
@@ -152,7 +175,7 @@ export function sliceTests(
   test(
     "cache slicing: an index of the slice that another source filled is an error naming both stores",
     withSlice(async (x, y) => {
-      await x.store.append(KEY, 0, ["x0", "x1"], PROMPT);
+      await x.store.append(KEY, { from: 0, samples: ["x0", "x1"], prompt: PROMPT });
       const other = await openStore(y.spec);
       try {
         const slice = interloped(y.store, other, (sample) => `not ${sample}`);
@@ -197,15 +220,14 @@ export function sliceTests(
     test(
       `cache slicing: ${count} processes at once keep X's samples at X's indices`,
       withSlice(async (x, y) => {
-        const flags = mergeFlags(childFlags(x.spec), childFlags(y.spec));
-        const reports = await runChildren<{ seen: string[][] }>(
-          "tests/slice_child.ts",
-          flags,
-          (id) => [x.spec, y.spec, String(id), "3", "6"],
+        const reports = await runChildren<{ seen: string[][] }>({
+          ...suite.child(x.spec, y.spec),
+          args: (id) => ["slice", x.spec, y.spec, String(id), "3", "6"],
           count,
-        );
+        });
         await assertSlice(x.store, y.store, reports.flatMap((r) => r.seen));
       }),
+      { processes: true },
     );
   }
 }
