@@ -6,7 +6,8 @@
 // no item is ever skipped; a value that did arrive is never dropped. Every
 // stream over one cursor, and every model above them, shares it.
 
-import type { Drawn, Sequence } from "./_sequence.ts";
+import type { Reply } from "./reply.ts";
+import type { Drawn, MetaSlot, Sequence } from "./_sequence.ts";
 import type { Feed, Reader } from "./_source.ts";
 import type { SampleUsage } from "./usage.ts";
 
@@ -53,8 +54,15 @@ export class Cursor implements Reader {
     return typeof value === "string" ? value : this.#orGiveBack(position, value);
   }
 
+  /** The next reply nobody else got: the same positions as {@linkcode Cursor.next}. */
+  reply(batch: number): Reply | Promise<Reply> {
+    const position = this.#claim();
+    const value = this.#sequence.reply(position, batch);
+    return value instanceof Promise ? this.#orGiveBack(position, value) : value;
+  }
+
   /** `value`; should it fail, `position` goes back, to be handed out next. */
-  async #orGiveBack(position: number, value: Promise<string>): Promise<string> {
+  async #orGiveBack<T>(position: number, value: Promise<T>): Promise<T> {
     try {
       return await value;
     } catch (error) {
@@ -77,12 +85,14 @@ export class Cursor implements Reader {
     const samples: string[] = [];
     const stored: boolean[] = [];
     const usage: (SampleUsage | undefined)[] = [];
+    const meta: MetaSlot[] = [];
     let failure: PromiseRejectedResult | undefined;
     results.forEach((result, k) => {
       if (result.status === "fulfilled") {
         samples.push(result.value.value);
         stored.push(result.value.hit);
         usage.push(result.value.usage);
+        meta.push(result.value.meta);
       } else {
         failure ??= result;
         this.#returned.push(positions[k]!);
@@ -90,7 +100,7 @@ export class Cursor implements Reader {
     });
     this.#returned.sort((a, b) => a - b);
     if (samples.length === 0 && failure !== undefined) throw failure.reason;
-    return { samples, stored, usage };
+    return { samples, stored, usage, meta };
   }
 
   #claim(): number {

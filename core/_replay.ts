@@ -8,6 +8,7 @@
 // (Independent), so reading through a replay never moves another reader.
 
 import { Cursor } from "./_cursor.ts";
+import type { Reply } from "./reply.ts";
 import type { Drawn, Sequence } from "./_sequence.ts";
 import type { Feed, Pull } from "./_source.ts";
 
@@ -25,6 +26,11 @@ export class Replay implements Pull {
   next(batch: number): string | Promise<string> {
     // No closure in here: one would make every call allocate, hits too.
     return this.#sequence.get(this.#next++, batch);
+  }
+
+  /** The reply at the next index. */
+  reply(batch: number): Reply | Promise<Reply> {
+    return this.#sequence.reply(this.#next++, batch);
   }
 
   /** The sequence from this replay's position on, by index or through a cursor of its own. */
@@ -52,6 +58,7 @@ async function itemsAt(
     samples: served.map((s) => s.value),
     stored: served.map((s) => s.hit),
     usage: served.map((s) => s.usage),
+    meta: served.map((s) => s.meta),
     exact: true,
   };
 }
