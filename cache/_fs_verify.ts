@@ -4,7 +4,8 @@
 // regular files only: a FIFO would block it, a device never end.
 
 import { fileCalls } from "./_fs_calls.ts";
-import { PROMPT_FILE, sampleIndex } from "./_fs_samples.ts";
+import { metaFile, metaIndex, PROMPT_FILE, sampleFile, sampleIndex } from "./_fs_samples.ts";
+import { readMetaFile } from "./_fs_replies.ts";
 import { scanUsage, USAGE_FILE } from "./_fs_usage.ts";
 import { isPromptHash } from "./sequence_key.ts";
 import { decodeUtf8 } from "./_utf8.ts";
@@ -37,8 +38,9 @@ const TEMP_AGE_MS = 60_000;
 
 /**
  * Checks every file under `root`, a cache folder in the mnimi layout; with
- * `fix`, removes temporary files older than a minute (younger ones may
- * belong to a running writer: they are only noted).
+ * `fix`, renames into place the metadata a killed writer left in its
+ * temporary file, then removes temporary files older than a minute
+ * (younger ones may belong to a running writer: they are only noted).
  *
  * @example
  * ```ts
@@ -98,7 +100,9 @@ async function checkPromptFolder(
   options: VerifyFolderOptions,
 ) {
   found.sequences++;
-  const indices: number[] = [];
+  const samples = new Map<number, string | undefined>();
+  const metas = new Map<number, Deno.DirEntry>();
+  const temps: Deno.DirEntry[] = [];
   for (const entry of await list(dir)) {
     const path = join(rel, entry.name);
     const file = `${dir}/${entry.name}`;
@@ -110,8 +114,9 @@ async function checkPromptFolder(
     } else if (!entry.isFile) {
       problem(found, { kind: "foreign", path, detail: `${kind(entry)} inside a prompt folder` });
     } else if (index !== undefined) {
-      indices.push(index);
-      await readText(file, path, found);
+      samples.set(index, await readText(file, path, found));
+    } else if (metaIndex(entry.name) !== undefined) {
+      metas.set(metaIndex(entry.name)!, entry);
     } else if (entry.name === PROMPT_FILE) {
       const prompt = await readText(file, path, found);
       if (prompt !== undefined && promptHash(prompt) !== hash) {
@@ -124,7 +129,7 @@ async function checkPromptFolder(
     } else if (entry.name === USAGE_FILE) {
       await checkUsage(file, path, found);
     } else if (entry.name.startsWith(TEMP_PREFIX)) {
-      await checkTemp(file, path, found, options);
+      temps.push(entry);
     } else if (entry.name.endsWith(".md")) {
       problem(found, {
         kind: "name",
@@ -140,7 +145,106 @@ async function checkPromptFolder(
       });
     }
   }
-  found.samples += checkIndices(indices, rel, found);
+  // Before stale temporary files go: some may hold a sample's metadata.
+  const completed = await completeMetadata({ dir, rel }, samples, metas, temps, found, options);
+  for (const [index, entry] of metas) await checkMeta({ dir, rel }, index, entry, samples, found);
+  for (const entry of temps) {
+    if (completed.has(entry.name)) continue;
+    await checkTemp(`${dir}/${entry.name}`, join(rel, entry.name), found, options);
+  }
+  found.samples += checkIndices([...samples.keys()], rel, found);
+}
+
+/**
+ * The samples without a metadata file whose writer left it in its
+ * temporary file (killed between claiming the sample and renaming its
+ * metadata into place: the sample's temporary file is the sample, one
+ * inode): reported, and with `fix` renamed into place. Returns the names of
+ * the temporary metadata files renamed.
+ */
+async function completeMetadata(
+  { dir, rel }: Folder,
+  samples: ReadonlyMap<number, string | undefined>,
+  metas: Map<number, Deno.DirEntry>,
+  temps: readonly Deno.DirEntry[],
+  found: Verification,
+  options: VerifyFolderOptions,
+): Promise<Set<string>> {
+  const completed = new Set<string>();
+  const names = new Set(temps.map((t) => t.name));
+  const byInode = new Map<number, string>();
+  for (const { name } of temps) {
+    if (name.endsWith(".json") || !names.has(`${name}.json`)) continue;
+    const ino = (await lstat(`${dir}/${name}`))?.ino;
+    if (ino !== null && ino !== undefined) byInode.set(ino, name);
+  }
+  if (byInode.size === 0) return completed;
+  for (const index of samples.keys()) {
+    if (metas.has(index)) continue;
+    const ino = (await lstat(sampleFile(dir, index)))?.ino;
+    const temp = ino === null || ino === undefined ? undefined : byInode.get(ino);
+    if (temp === undefined) continue;
+    const entry = problem(found, {
+      kind: "reply",
+      path: join(rel, `${index}.md`),
+      detail: `its metadata is still in ${temp}.json, where a writer stopped before renaming ` +
+        `it to ${index}.json (readers find it there)`,
+    });
+    if (!options.fix) continue;
+    try {
+      await Deno.rename(`${dir}/${temp}.json`, metaFile(dir, index));
+    } catch (error) {
+      // Its writer went on meanwhile, and renamed it itself.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    entry.fixed = true;
+    completed.add(`${temp}.json`);
+    metas.set(index, { name: `${index}.json`, isFile: true, isDirectory: false, isSymlink: false });
+  }
+  return completed;
+}
+
+/** A metadata file: of a sample that is there, and whose text it names by digest. */
+async function checkMeta(
+  { dir, rel }: Folder,
+  index: number,
+  entry: Deno.DirEntry,
+  samples: ReadonlyMap<number, string | undefined>,
+  found: Verification,
+) {
+  const path = join(rel, entry.name);
+  if (!samples.has(index)) {
+    problem(found, {
+      kind: "reply",
+      path,
+      detail: `metadata without its sample (${index}.md is missing): readers ignore it`,
+    });
+    return;
+  }
+  const file = await readText(metaFile(dir, index), path, found);
+  const text = samples.get(index);
+  if (file === undefined || text === undefined) return;
+  try {
+    if ("stale" in readMetaFile(file, text, path)) {
+      problem(found, {
+        kind: "reply",
+        path,
+        detail: `its digest is not ${index}.md's: the metadata of another sample (the sample was ` +
+          `replaced by hand?), which readers ignore; remove it`,
+      });
+    }
+  } catch (error) {
+    problem(found, { kind: "unreadable", path, detail: (error as Error).message });
+  }
+}
+
+async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** Reports gaps; returns how many samples readers see (up to the first gap). */

@@ -22,6 +22,7 @@
  */
 
 import type { UsageRecord } from "../core/usage.ts";
+import { type Reply, replyOf } from "../core/reply.ts";
 import { permissionHint } from "./_permission_hint.ts";
 import type { StoreSpec } from "./store_kinds.ts";
 import type {
@@ -91,6 +92,17 @@ export class LazyStore implements Store {
     const store = await this.#opened();
     if (store.place === undefined) throw this.#lacks("place", "keep a cache slice");
     return await store.place(key, write);
+  }
+
+  /**
+   * The replies at `from` and after (see `Store.replies`); none while the
+   * file does not exist; texts alone from a store that keeps no metadata.
+   */
+  async replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const store = await this.#existing();
+    if (store === undefined) return [];
+    if (store.replies !== undefined) return await store.replies(key, from);
+    return (await store.load(key, from)).map((text) => replyOf(text));
   }
 
   /** The usage records of a sequence; none when the store keeps none. */

@@ -197,9 +197,11 @@ export class Persistent extends Repeatable {
   }
 
   /**
-   * The store, seen as one prompt's durable sequence. A slice (a cache over
-   * a cache) places each sample at its index in the cache below, and an
-   * index already taken must hold that same sample.
+   * The store, seen as one prompt's durable sequence (`prompt` is its
+   * canonical text, recorded as the prompt). A slice (a cache over a cache)
+   * places each sample at its index in the cache below, and an index already
+   * taken must hold that same sample. Samples go with their metadata;
+   * replies are read only when asked for.
    */
   #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
@@ -208,15 +210,17 @@ export class Persistent extends Repeatable {
       if (samples.length === 0 || this.store.usage === undefined) return { samples };
       return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
     };
+    const store = this.store;
     return {
-      load: async (from) => await withUsage(from, await this.store.load(key, from)),
-      append: async ({ from, samples, usage }) => {
-        const found = await this.store.append(key, { from, samples, prompt, usage });
+      load: async (from) => await withUsage(from, await store.load(key, from)),
+      append: async ({ from, samples, usage, meta }) => {
+        const found = await store.append(key, { from, samples, prompt, usage, meta });
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
-      place: async ({ from, samples, usage }) => {
-        const held = await this.#placer()(key, { from, samples, prompt, usage });
+      ...(store.replies === undefined ? {} : { replies: (from) => store.replies!(key, from) }),
+      place: async ({ from, samples, usage, meta }) => {
+        const held = await this.#placer()(key, { from, samples, prompt, usage, meta });
         const k = samples.findIndex((sample, k) => held[k] !== sample);
         if (k < 0) return;
         if (held[k] === undefined) {

@@ -6,6 +6,7 @@
 
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "../cache/store.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import { type Reply, replyOf } from "../core/reply.ts";
 
 /** The sequences of `store` whose model keys start with `<module>/`, seen without it. */
 export class PrefixedStore implements Store {
@@ -42,6 +43,12 @@ export class PrefixedStore implements Store {
       );
     }
     return this.#store.place(this.#key(key), write);
+  }
+
+  async replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const inner = this.#key(key);
+    if (this.#store.replies !== undefined) return await this.#store.replies(inner, from);
+    return (await this.#store.load(inner, from)).map((text) => replyOf(text));
   }
 
   async usage(key: SequenceKey, from?: number): Promise<UsageRecord[]> {
