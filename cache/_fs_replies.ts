@@ -1,25 +1,34 @@
-// The metadata files of FsStore's samples: `<i>.json` beside `<i>.md`,
-// which the Python original never reads (it lists `*.md` only). A file holds
+// The metadata files of FsStore's samples: `replies/<i>.json` in the prompt
+// folder, for `<i>.md`, which the Python original never reads (it lists the
+// prompt folder's `*.md` only). A file holds
 // `{"reply":<the metadata>,"sha256":<the SHA-256 hex of <i>.md's text>}`
 // (canonical JSON: sorted keys, no spaces), so that a file left behind by a
 // sample removed by hand never attaches to another sample: a digest that
 // does not match is ignored here (and reported by `cache verify`).
 //
-// Reading takes one fresh listing of the prompt folder: it shows which
+// Reading takes one fresh listing of the `replies` folder: it shows which
 // samples have a metadata file, and the temporary files of writers at work
-// or killed. A writer renames `<temp>.json` to `<i>.json` only after it won
-// `<i>.md` (hard-linked from `<temp>`), and removes its temporary files
-// after that; so a sample without `<i>.json` while the listing shows
-// temporary files may be one whose writer is between the two, or was killed
-// there: its metadata is in the `<temp>.json` whose `<temp>` is the same
-// file (one inode) as `<i>.md`, or in `<i>.json` once the writer went on.
+// or killed. A writer renames `replies/<temp>.json` to `replies/<i>.json`
+// only after it won `<i>.md` (hard-linked from `<temp>`), and removes its
+// temporary files after that; so a sample without its metadata file while
+// the listing shows temporary ones may be one whose writer is between the
+// two, or was killed there: its metadata is in the `replies/<temp>.json`
+// whose `<temp>` is the same file (one inode) as `<i>.md`, or in
+// `replies/<i>.json` once the writer went on.
 
 import { canonicalJson } from "../core/prompt.ts";
 import { asMeta, type ReplyMeta } from "../core/reply.ts";
 import { sha256Hex } from "../core/_sha256.ts";
 import type { FileCalls } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
-import { isTemp, metaFile, metaIndex, sampleFile } from "./_fs_samples.ts";
+import {
+  isTemp,
+  metaFile,
+  metaIndex,
+  metaTemp,
+  REPLIES_FOLDER,
+  sampleFile,
+} from "./_fs_samples.ts";
 
 /**
  * The text of the metadata file of a sample `text` whose reply holds `meta`.
@@ -91,7 +100,8 @@ export async function readMetas(
   from: number,
   texts: readonly string[],
 ): Promise<(ReplyMeta | undefined)[]> {
-  const entries = await calls.list(folder) ?? [];
+  const replies = await folders.existing(calls, `${folder}/${REPLIES_FOLDER}`);
+  const entries = replies === undefined ? [] : await calls.list(replies) ?? [];
   const files = new Map<number, Deno.DirEntry>();
   const companions = new Set<string>();
   for (const entry of entries) {
@@ -138,7 +148,7 @@ async function fromTemp(
   const temp = ino === null || ino === undefined ? undefined : byInode.get(ino);
   const own = () => readFile(calls, folders, metaFile(folder, index));
   if (temp === undefined) return await own();
-  return await readFile(calls, folders, `${folder}/${temp}.json`) ?? await own();
+  return await readFile(calls, folders, metaTemp(`${folder}/${temp}`)) ?? await own();
 }
 
 /** The text of the file `path`, undefined when there is none; anything but a file is refused. */
@@ -153,7 +163,7 @@ async function readFile(
   return await calls.readText(path);
 }
 
-/** The inode of each temporary sample file of `folder` that has a metadata companion. */
+/** The inode of each temporary sample file of `folder` whose metadata companion is listed. */
 async function inodes(
   calls: FileCalls,
   folder: string,

@@ -1,12 +1,13 @@
 // The sample files of FsStore's prompt folders: read by name, index after
 // index, and written crash-safe and multi-process safe (a temporary file,
 // then a hard link to `<i>.md`, which fails if `<i>.md` exists). A sample's
-// metadata goes to `<i>.json` beside it: its temporary file `<temp>.json` is
-// written with the sample's, and renamed to `<i>.json` by the writer that
-// won `<i>.md`, only after it won it; both temporary files stay until then,
-// so a writer killed in between leaves `<i>.md` without `<i>.json` but with
-// `<temp>` (the same file as `<i>.md`: one inode) and `<temp>.json` beside
-// it, from which a reader takes the metadata (see _fs_replies.ts).
+// metadata goes to `replies/<i>.json` in its prompt folder: its temporary
+// file `replies/<temp>.json` is written with the sample's, and renamed to
+// `replies/<i>.json` by the writer that won `<i>.md`, only after it won it;
+// both temporary files stay until then, so a writer killed in between
+// leaves `<i>.md` without its metadata file but with `<temp>` (the same file
+// as `<i>.md`: one inode) and `replies/<temp>.json`, from which a reader
+// takes the metadata (see _fs_replies.ts).
 
 import { type FileCalls, settleAll } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
@@ -15,6 +16,13 @@ const ZERO = 0x30;
 
 /** The file beside a prompt's samples that records the prompt text. */
 export const PROMPT_FILE = "prompt.txt";
+
+/**
+ * The folder in a prompt folder that holds its samples' metadata files,
+ * `<i>.json`: out of the prompt folder's listing, which every first read of
+ * the samples takes, and out of the Python reader's sight (it lists `*.md`).
+ */
+export const REPLIES_FOLDER = "replies";
 
 /**
  * The index a file name stands for (`7.md` → 7), or undefined for any other
@@ -45,8 +53,8 @@ export function sampleIndex(name: string): number | undefined {
 }
 
 /**
- * The index a metadata file name stands for (`7.json` → 7), or undefined
- * for any other name.
+ * The index a metadata file name (in {@linkcode REPLIES_FOLDER}) stands for
+ * (`7.json` → 7), or undefined for any other name.
  *
  * @example
  * ```ts
@@ -67,9 +75,15 @@ export function sampleFile(folder: string, index: number): string {
   return `${folder}/${index}.md`;
 }
 
-/** The metadata file of sample `index` of `folder`. */
+/** The metadata file of sample `index` of the prompt folder `folder`. */
 export function metaFile(folder: string, index: number): string {
-  return `${folder}/${index}.json`;
+  return `${folder}/${REPLIES_FOLDER}/${index}.json`;
+}
+
+/** The temporary metadata file that goes with the temporary sample file `temp`. */
+export function metaTemp(temp: string): string {
+  const slash = temp.lastIndexOf("/");
+  return `${temp.slice(0, slash)}/${REPLIES_FOLDER}/${temp.slice(slash + 1)}.json`;
 }
 
 /** Whether `name` is a writer's temporary file (a sample's, or a sample's metadata). */
@@ -204,10 +218,13 @@ export class Samples {
     // The temporary files are written all at once (at the same time, when
     // the calls are non-blocking), then linked in order.
     const temps = samples.map(() => this.#tempPath(folder));
+    if (metas?.some((meta) => meta !== undefined)) {
+      await this.#folders.make(calls, `${folder}/${REPLIES_FOLDER}`);
+    }
     const writes = samples.flatMap((sample, k) => {
       const meta = metas?.[k];
       const text = { k, path: temps[k]!, text: sample };
-      return meta === undefined ? [text] : [text, { k, path: `${temps[k]}.json`, text: meta }];
+      return meta === undefined ? [text] : [text, { k, path: metaTemp(temps[k]!), text: meta }];
     });
     const failures = await settleAll(writes.map((w) => () => calls.writeNew(w.path, w.text)));
     let written = writes.filter((_, w) => failures[w] === undefined).map((w) => w.path);
@@ -225,12 +242,13 @@ export class Samples {
     for (const [k, i] of out.at.entries()) {
       const meta = metas?.[k];
       if (i < 0 || meta === undefined) continue;
+      const temp = metaTemp(temps[k]!);
       try {
-        await this.#renameMeta(calls, `${temps[k]}.json`, metaFile(folder, i), meta);
-        written = written.filter((path) => path !== `${temps[k]}.json`);
+        await this.#renameMeta(calls, temp, metaFile(folder, i), meta);
+        written = written.filter((path) => path !== temp);
       } catch (metaError) {
         error ??= metaError;
-        kept.add(temps[k]!).add(`${temps[k]}.json`);
+        kept.add(temps[k]!).add(temp);
       }
     }
     const removed = await settleAll(

@@ -54,20 +54,22 @@ export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
  * older version) reads as samples of unknown usage.
  *
  * What a sample's reply holds beyond its text (tool calls, reasoning, the
- * finish reason, …: `StoreWrite.meta`) is kept in `<i>.json` beside
- * `<i>.md`, for the samples that have any:
+ * finish reason, …: `StoreWrite.meta`) is kept in `replies/<i>.json` in the
+ * prompt folder, for the samples that have any:
  * `{"reply":{"finishReason":"tool_calls","toolCalls":[…]},"sha256":"<hex>"}`,
  * canonical JSON, `sha256` the digest of `<i>.md`'s text, so that a file left
  * behind by a sample removed by hand never attaches to another one (it is
- * ignored, and `cache verify` reports it). The Python reader lists only
- * `*.md`, so it reads the text alone, as before; a reply that only calls
- * tools has the text `""`. The metadata is written in the same write as the
- * sample: its temporary file is written with the sample's, and renamed to
- * `<i>.json` by the writer that won `<i>.md`, right after; a writer killed in
- * between leaves both temporary files, from which readers take the
- * metadata (the sample's temporary file is `<i>.md`: one inode) and
- * `cache verify --fix` puts it in place. So a reader never sees a sample
- * without its metadata, nor the reverse.
+ * ignored, and `cache verify` reports it). The Python reader lists only the
+ * prompt folder's `*.md`, so it reads the text alone, as before (a reply
+ * that only calls tools has the text `""`); and a replay of texts lists the
+ * prompt folder as before, the metadata out of its way. The metadata is
+ * written in the same write as the sample: its temporary file is written
+ * with the sample's, and renamed to `replies/<i>.json` by the writer that
+ * won `<i>.md`, right after; a writer killed in between leaves both
+ * temporary files, from which readers take the metadata (the sample's
+ * temporary file is `<i>.md`: one inode) and `cache verify --fix` puts it in
+ * place. So a reader never sees a sample without its metadata, nor the
+ * reverse.
  *
  * Writes are crash-safe and multi-process safe: each sample is written to a
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
@@ -267,10 +269,11 @@ export class FsStore implements Store {
 
   /**
    * The replies stored at index `from` and after, up to the first missing
-   * index: each sample's text (`<i>.md`) with its metadata (`<i>.json`, see
-   * above), or nothing beyond the text where it has none. One listing of the
-   * prompt folder says which samples have metadata (and finds that of a
-   * writer at work, or killed before it renamed it into place).
+   * index: each sample's text (`<i>.md`) with its metadata
+   * (`replies/<i>.json`, see above), or nothing beyond the text where it has
+   * none. One listing of the `replies` folder says which samples have
+   * metadata (and finds that of a writer at work, or killed before it
+   * renamed it into place).
    *
    * @example
    * ```ts

@@ -1,4 +1,4 @@
-// The folder store's metadata files, `<i>.json` beside `<i>.md`: what a
+// The folder store's metadata files, `replies/<i>.json` for `<i>.md`: what a
 // writer killed between its two steps leaves (readers find it, `cache verify
 // --fix` puts it in place), files that must never attach to a sample (left
 // by a sample replaced by hand), files that are not metadata, and pruning.
@@ -29,11 +29,13 @@ function folderOf(dir: string): string {
 async function killedAfterClaim(dir: string, i: number, text: string, age: number) {
   const folder = folderOf(dir);
   const temp = `${folder}/.tmp-killed-0`;
+  const metaTemp = `${folder}/replies/.tmp-killed-0.json`;
+  await Deno.mkdir(`${folder}/replies`, { recursive: true });
   await Deno.writeTextFile(temp, text);
-  await Deno.writeTextFile(`${temp}.json`, metaFileText(text, CALL));
+  await Deno.writeTextFile(metaTemp, metaFileText(text, CALL));
   await Deno.link(temp, `${folder}/${i}.md`);
   const then = new Date(Date.now() - age);
-  for (const file of [temp, `${temp}.json`]) await Deno.utime(file, then, then);
+  for (const file of [temp, metaTemp]) await Deno.utime(file, then, then);
 }
 
 Deno.test("FsStore.replies: a writer killed between its sample and its metadata: readers find the metadata, cache verify --fix puts it in place", async () => {
@@ -55,7 +57,10 @@ Deno.test("FsStore.replies: a writer killed between its sample and its metadata:
     assert.deepEqual(young.problems.map((p) => [p.kind, p.path, p.fixed]), [
       ["reply", `${KEY.model}/${KEY.hash}/1.md`, true],
     ]);
-    assert.equal(await Deno.readTextFile(`${folderOf(dir)}/1.json`), metaFileText("", CALL));
+    assert.equal(
+      await Deno.readTextFile(`${folderOf(dir)}/replies/1.json`),
+      metaFileText("", CALL),
+    );
     assert.deepEqual(await new FsStore(dir).replies(KEY, 0), expected);
     assert.ok(young.notes.some((note) => note.includes(".tmp-killed-0")), young.notes.join("\n"));
     assert.deepEqual((await store.verify()).problems, []);
@@ -79,7 +84,9 @@ Deno.test("FsStore.verify: an old killed writer's metadata is put in place befor
       ["temp", true],
     ]);
     const names = [...Deno.readDirSync(folderOf(dir))].map((e) => e.name).sort();
-    assert.deepEqual(names, ["0.md", "1.json", "1.md", "prompt.txt"]);
+    assert.deepEqual(names, ["0.md", "1.md", "prompt.txt", "replies"]);
+    const replies = [...Deno.readDirSync(`${folderOf(dir)}/replies`)].map((e) => e.name);
+    assert.deepEqual(replies, ["1.json"]);
     assert.deepEqual((await store.replies(KEY, 1))[0]!.toolCalls, CALL.toolCalls);
   });
 });
@@ -95,7 +102,7 @@ Deno.test("FsStore.replies: metadata left by a sample replaced by hand never att
     assert.deepEqual((await fresh.replies(KEY, 0))[0], { text: "new", toolCalls: [] });
     const found = await fresh.verify();
     assert.deepEqual(found.problems.map((p) => [p.kind, p.path]), [
-      ["reply", `${KEY.model}/${KEY.hash}/0.json`],
+      ["reply", `${KEY.model}/${KEY.hash}/replies/0.json`],
     ]);
     assert.match(found.problems[0]!.detail, /digest is not 0\.md's/);
     // A writer with metadata of its own replaces such a file.
@@ -107,7 +114,7 @@ Deno.test("FsStore.replies: metadata left by a sample replaced by hand never att
       refusal: "no",
     });
     // A metadata file whose sample is gone is ignored too.
-    await Deno.writeTextFile(`${folderOf(dir)}/5.json`, metaFileText("z", CALL));
+    await Deno.writeTextFile(`${folderOf(dir)}/replies/5.json`, metaFileText("z", CALL));
     assert.ok((await store.verify()).problems.some((p) => /5\.md is missing/.test(p.detail)));
   });
 });
@@ -118,14 +125,16 @@ Deno.test("FsStore.replies: a metadata file that is a link, or not metadata, is 
     const store = new FsStore(dir);
     await store.append(KEY, { from: 0, samples: ["a", "b"], prompt: "p" });
     await Deno.writeTextFile(`${dir}/outside.json`, metaFileText("a", CALL));
-    await symlink("../../outside.json", `${folderOf(dir)}/0.json`);
+    await Deno.mkdir(`${folderOf(dir)}/replies`);
+    await symlink("../../../outside.json", `${folderOf(dir)}/replies/0.json`);
     await assert.rejects(new FsStore(dir).replies(KEY, 0), /0\.json.*symbolic link/);
-    await Deno.remove(`${folderOf(dir)}/0.json`);
-    await Deno.writeTextFile(`${folderOf(dir)}/1.json`, '{"toolCalls": 7}');
+    await Deno.remove(`${folderOf(dir)}/replies/0.json`);
+    await Deno.writeTextFile(`${folderOf(dir)}/replies/1.json`, '{"toolCalls": 7}');
     await assert.rejects(
       new FsStore(dir).replies(KEY, 0),
       (error: Error) =>
-        error instanceof TypeError && error.message.includes(`${folderOf(dir)}/1.json`),
+        error instanceof TypeError &&
+        error.message.includes(`${folderOf(dir)}/replies/1.json`),
     );
     // Texts never read metadata: a replay of texts is untouched.
     const replay = new Persistent(new CountingModel("m", 1), dir, { replication: true });
@@ -147,9 +156,8 @@ Deno.test("removeRecorded: pruning samples removes their metadata files first", 
     const [recorded] = recordings(dir);
     removeRecorded(dir, recorded!, 1);
     const names = [...Deno.readDirSync(folderOf(dir))].map((e) => e.name).sort();
-    assert.deepEqual(
-      names,
-      ["0.json", "0.md", "prompt.txt", "usage.jsonl"].filter((n) => n !== "usage.jsonl"),
-    );
+    assert.deepEqual(names, ["0.md", "prompt.txt", "replies"]);
+    const replies = [...Deno.readDirSync(`${folderOf(dir)}/replies`)].map((e) => e.name);
+    assert.deepEqual(replies, ["0.json"]);
   });
 });

@@ -150,13 +150,8 @@ Deno.test("Persistent.replies: Python's reader gets the texts of replies that ca
     assert.deepEqual(texts, ["", "answer 1\n", "", "answer 3\n"]);
     const item = { model: modelKey({ alias, temperature }), hash: promptHash(prompt) };
     const folder = `${root}/${item.model}/${item.hash}`;
-    const names = [...Deno.readDirSync(folder)].map((e) => e.name).sort();
-    assert.deepEqual(names.filter((n) => n.endsWith(".json")), [
-      "0.json",
-      "1.json",
-      "2.json",
-      "3.json",
-    ]);
+    const names = [...Deno.readDirSync(`${folder}/replies`)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["0.json", "1.json", "2.json", "3.json"]);
     // Python reads the texts (a tool call's is ""), and appends after them.
     assert.deepEqual(await python(root, [item]), [texts]);
     assert.deepEqual(await python(root, [{ ...item, append: ["from python"] }]), [

@@ -601,7 +601,7 @@ Deno.test("agent", async () => {
       }).slice(0, 8);
       assert.deepEqual(
         recorded.filter((f) => f.includes(start)),
-        ["0.json", "0.md", "1.json", "1.md", "prompt.txt", "usage.jsonl"].map((f) =>
+        ["0.md", "1.md", "prompt.txt", "replies/0.json", "replies/1.json", "usage.jsonl"].map((f) =>
           `test-model_1/${start}/${f}`
         ),
       );
@@ -616,9 +616,9 @@ Deno.test("agent", async () => {
       const pruned = ok(await project.test(PRUNE, ["agent_test.ts"], ["--llm-prune"]));
       assert.match(pruned.output, /removed 1 recorded sequence and 1 sample past the last index/);
       assert.deepEqual(filesOf(project, "agent_test.ts"), [
-        `test-model_1/${start}/0.json`,
         `test-model_1/${start}/0.md`,
         `test-model_1/${start}/prompt.txt`,
+        `test-model_1/${start}/replies/0.json`,
         `test-model_1/${start}/usage.jsonl`,
       ]);
       ok(await project.test(REPLAY, ["agent_test.ts"]));
