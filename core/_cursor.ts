@@ -1,10 +1,12 @@
 // A shared read position over one prompt's sequence: what makes draws
 // independent.
 //
-// What it guarantees: every position is handed out once, to one reader; a
-// position whose value failed to arrive goes back and is handed out next, so
-// no item is ever skipped; a value that did arrive is never dropped. Every
-// stream over one cursor, and every model above them, shares it.
+// What it guarantees: every position is handed out once, to one reader,
+// whether it reads texts (`next`), replies (`reply`) or a cache's fill
+// (`take`, which carries each value's metadata, or a link to it); a position
+// whose value failed to arrive goes back and is handed out next, so no item
+// is ever skipped; a value that did arrive is never dropped. Every stream
+// over one cursor, and every model above them, shares it.
 
 import type { Reply } from "./reply.ts";
 import type { Drawn, MetaSlot, Sequence } from "./_sequence.ts";

@@ -2,7 +2,8 @@
 // cache replays the sequence from index 0.
 //
 // What it guarantees: the k-th item a replay hands out is the value at index
-// k (plus where it started) and nothing else, whatever the batch; a model
+// k (plus where it started) and nothing else, whatever the batch, as a text
+// or as its reply (the same index, its metadata read only then); a model
 // above reads the same indices through its feed, by index (a cache over a
 // cache) or through a cursor of its own from the replay's position
 // (Independent), so reading through a replay never moves another reader.
@@ -44,7 +45,11 @@ export class Replay implements Pull {
   }
 }
 
-/** The items at `index` and after, saying which were stored before this sequence drew them. */
+/**
+ * The items at `index` and after, saying which were stored before this
+ * sequence drew them, with their metadata or links to it (read only if the
+ * cache above asks: to store them, or to serve a reply).
+ */
 async function itemsAt(
   sequence: Sequence,
   index: number,

@@ -1,7 +1,8 @@
 /**
- * `Repeatable`: every call of `sample(p)` replays the same sequence. It is
- * also the engine of every cache: `Persistent` configures it with a store
- * and a miss policy ({@linkcode RepeatableOptions}).
+ * `Repeatable`: every call of `sample(p)` (or `replies(p)`, the same
+ * sequence as whole replies) replays the same sequence. It is also the
+ * engine of every cache: `Persistent` configures it with a store and a miss
+ * policy ({@linkcode RepeatableOptions}).
  *
  * @module
  */

@@ -15,6 +15,8 @@ import {
   type Model,
   Persistent,
   type Prompt,
+  promptHash,
+  promptText,
   type QueryResult,
   Repeatable,
   ReplicationCacheMiss,
@@ -22,6 +24,7 @@ import {
   type Reply,
 } from "../mod.ts";
 import { Anthropic } from "../providers/mod.ts";
+import { chatOfText } from "../core/prompt.ts";
 import { AGENT_CHAT, REPLIES, ReplyModel } from "../testing/_reply_suite.ts";
 import { withTempDir } from "./temp_dir.ts";
 
@@ -181,7 +184,7 @@ Deno.test("Persistent.replies: replication misses a chat as it misses a string, 
     await Deno.mkdir(dir, { recursive: true });
     const error = await first(replay.replies(AGENT_CHAT)).then(() => undefined, (e) => e);
     assert.ok(error instanceof ReplicationCacheMiss, String(error));
-    assert.equal(error.hash, (await import("../mod.ts")).promptHash(AGENT_CHAT));
+    assert.equal(error.hash, promptHash(AGENT_CHAT));
     assert.equal(error.index, 0);
   });
 });
@@ -223,4 +226,17 @@ Deno.test("Persistent.replies: a provider's budget stops chats as it stops strin
   await collect(model.replies(AGENT_CHAT), 2);
   await assert.rejects(first(model.replies(AGENT_CHAT)), BudgetExceededError);
   assert.equal(requests, 2);
+});
+
+Deno.test("Persistent: prompt.txt holds a chat's canonical text, which names its folder and reads back as the chat", async () => {
+  await withTempDir(async (dir) => {
+    const model = new Persistent(new Asked("asked", 1), dir, { announce: false });
+    await first(model.replies(AGENT_CHAT));
+    const hash = promptHash(AGENT_CHAT);
+    const text = await Deno.readTextFile(`${dir}/${model.key}/${hash}/prompt.txt`);
+    assert.equal(text, promptText(AGENT_CHAT));
+    assert.equal(promptHash(text), hash);
+    assert.deepEqual(chatOfText(text), AGENT_CHAT);
+    assert.deepEqual((await model.store.verify!()).problems, []);
+  });
 });
