@@ -218,7 +218,12 @@ export class Persistent extends Repeatable {
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length ? await withUsage(from, found) : { samples: found };
       },
-      ...(store.replies === undefined ? {} : { replies: (from) => store.replies!(key, from) }),
+      // Asked when needed: a store opened on first use says only then whether it keeps replies.
+      get replies() {
+        return store.replies === undefined
+          ? undefined
+          : (from: number) => store.replies!(key, from);
+      },
       place: async ({ from, samples, usage, meta }) => {
         const held = await this.#placer()(key, { from, samples, prompt, usage, meta });
         const k = samples.findIndex((sample, k) => held[k] !== sample);

@@ -236,9 +236,12 @@ export interface Store {
    * the text where none was. `Persistent` asks for it only when a reply is
    * wanted (`replies()`), never to serve texts. A store without this method
    * keeps no metadata: its samples are replies with nothing beyond their
-   * text (`{ text, toolCalls: [] }`).
+   * text (`{ text, toolCalls: [] }`), and `Persistent` serves none beyond
+   * the texts (so that a replay reads what a run served). A wrapper that
+   * knows only later whether the store it wraps keeps metadata may make it
+   * a getter that answers `undefined` then.
    */
-  replies?(key: SequenceKey, from: number): Promise<Reply[]>;
+  replies?: ((key: SequenceKey, from: number) => Promise<Reply[]>) | undefined;
   /**
    * Every index that holds a sample, in increasing order, gaps included: what
    * {@linkcode Store.load} cannot see past a missing index. `copyStore` asks

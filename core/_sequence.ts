@@ -42,10 +42,11 @@
 //   found in the backing, read from the backing when a reply is first asked
 //   for (one read from that index on), so that serving texts never reads
 //   metadata. A value is written to the backing with its metadata (links
-//   resolved first), in the same write. A value that others' samples were
-//   appended around keeps no metadata of its own draw in memory: it is read
-//   from the backing, where each index has its own, so that what is served
-//   now is what a replay reads back.
+//   resolved first), in the same write. What is served is what a replay
+//   reads back: a value that others' samples were appended around keeps no
+//   metadata of its own draw in memory (it is read from the backing, where
+//   each index has its own), and over a backing that keeps no metadata (no
+//   `replies`) none is served.
 //
 // Kept whole: these guarantees hold together, on one list of values and the
 // fills in flight over it (waiting, appending in order, merging what the
@@ -287,8 +288,8 @@ export class Sequence {
   }
 
   async #readMeta(from: number, end: number): Promise<void> {
-    const read = this.#options.backing!.replies;
-    const replies = read === undefined ? [] : await read(from);
+    const backing = this.#options.backing!;
+    const replies = backing.replies === undefined ? [] : await backing.replies(from);
     for (let k = 0; from + k < end; k++) {
       const i = from + k;
       if (this.#metaKnown[i] || this.#meta[i] !== undefined) continue;
@@ -398,14 +399,12 @@ export class Sequence {
     const meta = backing === undefined ? got.meta : await resolved(got.meta);
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
-    const known = backing !== undefined;
     if (exact) {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
-      if (backing !== undefined) {
-        await backing.place({ from: index, samples, usage, meta: meta as Meta[] | undefined });
-      }
-      this.#merge(index, { samples, usage, meta }, fresh, known);
+      if (backing === undefined) return this.#merge(index, { samples, usage, meta }, fresh, false);
+      await backing.place({ from: index, samples, usage, meta: meta as Meta[] | undefined });
+      this.#merge(index, { samples, usage, meta: kept(backing, meta) }, fresh, true);
     } else if (backing === undefined) {
       this.#merge(this.#values.length, { samples, usage, meta }, fresh, false);
     } else await this.#store(backing, { samples, usage, meta: meta as Meta[] | undefined }, fresh);
@@ -425,7 +424,7 @@ export class Sequence {
       const stored = ours(kept.samples, mine.samples).filter((k) => k >= 0).length;
       throw lostSamples(error, mine.samples.length, mine.samples.length - stored);
     }
-    this.#mergeOurs(from, found, mine, fresh, true);
+    this.#mergeOurs(from, found, { ...mine, meta: kept(backing, mine.meta) }, fresh, true);
     this.#appendedTo = this.#values.length;
   }
 
@@ -507,6 +506,15 @@ function ours(found: readonly string[], mine: readonly string[]): number[] {
     if (found[r] === mine[k]) out[r] = k++;
   }
   return out;
+}
+
+/**
+ * `meta`, as `backing` keeps it once written: nothing, when it keeps no
+ * metadata (asked after the write, which opens a store opened on first
+ * use), so that what is served now is what a replay reads.
+ */
+function kept<T>(backing: SequenceStore, meta: T): T | undefined {
+  return backing.replies === undefined ? undefined : meta;
 }
 
 /** `meta` with every link resolved: what the sequence below holds. */

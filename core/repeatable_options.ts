@@ -95,9 +95,11 @@ export interface SequenceStore {
    * first gap: each sample's text with what its reply holds beyond it. The
    * engine asks only when a reply is wanted (`replies()`), once from an
    * index on; without it, stored samples are replies with nothing beyond
-   * their text.
+   * their text, and so are fresh ones once stored (what is served is what a
+   * replay reads). Looked up after each write (it may be a getter that
+   * answers `undefined` for a store that says only once opened).
    */
-  replies?(from: number): Promise<readonly Reply[]>;
+  replies?: ((from: number) => Promise<readonly Reply[]>) | undefined;
 }
 
 /**
