@@ -105,6 +105,13 @@ const announced = new Set<string>();
  * output shows under the cell); `{ create: false }` makes a missing cache an
  * error instead.
  *
+ * `replies()` replays the same sequence as whole replies (tool calls,
+ * reasoning, the finish reason, …): what each reply holds beyond its text is
+ * stored with its sample, in the same write, by every built-in store, and
+ * read from the store only when a reply is asked for. A chat is stored
+ * under its canonical text (see `promptText`), which `prompt.txt` (or the
+ * store's prompt listing) holds.
+ *
  * It is a `Repeatable` configured with its store (one {@linkcode SequenceStore}
  * per prompt) and its handling of misses (`RepeatableOptions`); it
  * overrides nothing of the engine.
