@@ -57,7 +57,11 @@ export class Independent extends Decorator {
   /**
    * The replies of the prompt's shared cursor: each position goes to one
    * caller, whether it reads texts or replies, so that no two calls of
-   * `sample` or `replies` share an item (over a chat: independent episodes).
+   * `sample` or `replies` share an item. Over a cache, agent episodes that
+   * ask one chat are independent draws, and a rerun replays every
+   * trajectory; episodes whose conversations are identical up to a step are
+   * interchangeable there, so which of them gets which continuation follows
+   * the order in which they ask (the set of trajectories is the same).
    *
    * @param prompt The prompt: a string, or a chat.
    * @param batch How many samples a miss fetches at once.
