@@ -59,14 +59,18 @@ export async function hits(): Promise<{ repeatable: number; independent: number 
   return { repeatable: median(repeatable), independent: median(independent) };
 }
 
-/** Samples/s of drawing and storing `prompts` × `samples`, one prompt after another or all at once. */
+/**
+ * Samples/s of drawing and storing `prompts` × `samples`, one prompt after
+ * another or all at once; with `replies`, each sample with its metadata.
+ */
 export async function storeWrite(
   store: Store,
   prompts: number,
   samples: number,
   together = false,
+  replies = false,
 ): Promise<number> {
-  const model = new Persistent(new KiloModel(1), store);
+  const model = new Persistent(new KiloModel(1, replies), store);
   const each = (p: number) => collect(model.sample(prompt(p)), samples);
   const all = Array.from({ length: prompts }, (_, p) => p);
   const time = await seconds(async () => {

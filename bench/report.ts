@@ -9,6 +9,7 @@
 // file just after thousands were deleted costs several times more, which
 // would make each measure depend on the one before.
 
+import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { median, SHAPES } from "./_fixture.ts";
@@ -48,6 +49,13 @@ const sqliteBytes = await bigStore(
   () => SqliteStore.open(sqliteBig),
   [sqliteBig, `${sqliteBig}-wal`, `${sqliteBig}-shm`],
 );
+
+// Read by sample() in every round: 100 × 100 samples stored with their
+// metadata, and without (sample() never reads it).
+const fsWithMeta = fresh();
+const fsWithout = fresh();
+await storeWrite(new FsStore(fsWithMeta), 100, 100, false, true);
+await storeWrite(new FsStore(fsWithout), 100, 100);
 
 // A first pass compiles the code paths, so that no measure of round 1 pays for it.
 for (const measure of Object.values(FS_MEASURES)) await measure(fresh(), 10, 100);
@@ -90,6 +98,18 @@ for (let round = 0; round < ROUNDS; round++) {
       ["sqlite sample rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample")],
       ["sqlite sample+usage rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample+usage")],
       ["sqlite read", () => withStore(SqliteStore.open(sqliteBig), (s) => warmRead(s, 100, 100))],
+      ["fs write", () => storeWrite(new FsStore(fresh()), 100, 100)],
+      ["fs write meta", () => storeWrite(new FsStore(fresh()), 100, 100, false, true)],
+      [
+        "kv write meta",
+        async () => storeWrite(await KvStore.open(`${fresh()}.kv`), ...KV_SHAPE, false, true),
+      ],
+      [
+        "sqlite write meta",
+        async () => storeWrite(await SqliteStore.open(`${fresh()}.db`), 100, 100, false, true),
+      ],
+      ["fs read", () => warmRead(new FsStore(fsWithout), 100, 100)],
+      ["fs read meta", () => warmRead(new FsStore(fsWithMeta), 100, 100)],
       ["live none", () => liveRun(undefined)],
       ["live fs", () => liveRun(fresh())],
     ])
@@ -227,6 +247,35 @@ row(
   "≥ 20,000/s",
 );
 row("SQLite warm read 100×100", rate(med("sqlite read")), "—", "—", "≥ 100,000/s");
+row(
+  "cold write 100×100, batch 1, through Persistent, each sample with reply metadata " +
+    "(finish reason, model id): folder",
+  rate(med("fs write meta")),
+  `without metadata ${rate(med("fs write"))}`,
+  times(ratio("fs write meta", "fs write")),
+  "—",
+);
+row(
+  `  the same in Deno KV (${kvPrompts} × ${kvSamples}, one prompt after another)`,
+  rate(med("kv write meta")),
+  `without metadata ${rate(med("kv one by one"))}`,
+  times(ratio("kv write meta", "kv one by one")),
+  "—",
+);
+row(
+  "  the same in SQLite",
+  rate(med("sqlite write meta")),
+  `without metadata ${rate(med("sqlite write"))}`,
+  times(ratio("sqlite write meta", "sqlite write")),
+  "—",
+);
+row(
+  "warm read 100×100 through sample() of a folder whose samples have reply metadata",
+  rate(med("fs read meta")),
+  `a folder without ${rate(med("fs read"))}`,
+  times(ratio("fs read meta", "fs read")),
+  "≈ 1× (sample() never reads metadata)",
+);
 row(
   "SQLite on disk, 100k × 1 KB",
   `${(sqliteBytes / 2 ** 20).toFixed(0)} MiB`,

@@ -34,7 +34,19 @@
 // - each value keeps its usage (its share of the request that drew it), from
 //   the fill that brought it or from the store, and the usage of the values
 //   it first serves from the cache is tallied (what the cache saved); a
-//   replay of a value served before does no more than count a hit.
+//   replay of a value served before does no more than count a hit;
+// - each value keeps what its reply holds beyond its text (its metadata:
+//   tool calls, reasoning, …), served by `reply(i)` and never by `get(i)`:
+//   known from the fill that drew it, or a link to the value of the
+//   sequence below it was read from (a cache over a cache), or, for a value
+//   found in the backing, read from the backing when a reply is first asked
+//   for (one read from that index on), so that serving texts never reads
+//   metadata. A value is written to the backing with its metadata (links
+//   resolved first), in the same write. What is served is what a replay
+//   reads back: a value that others' samples were appended around keeps no
+//   metadata of its own draw in memory (it is read from the backing, where
+//   each index has its own), and over a backing that keeps no metadata (no
+//   `replies`) none is served.
 //
 // Kept whole: these guarantees hold together, on one list of values and the
 // fills in flight over it (waiting, appending in order, merging what the
@@ -43,11 +55,41 @@
 
 import type { IndexRanges } from "./model_info.ts";
 import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
+import { metaOf, type Reply, type ReplyMeta, replyOf } from "./reply.ts";
 import { type Usages, UsageTally } from "./_usage.ts";
 import type { SampleUsage } from "./usage.ts";
 
+/**
+ * The metadata of a value read from another sequence (a cache's value, read
+ * by a model above): found there when it is asked for.
+ */
+export class MetaLink {
+  /**
+   * @param sequence The sequence the value was read from.
+   * @param index Its index there.
+   */
+  constructor(readonly sequence: Sequence, readonly index: number) {}
+
+  /** The metadata, now when it is known, else once read. */
+  get(): Meta | Promise<Meta> {
+    return this.sequence.metaAt(this.index);
+  }
+}
+
+/** What a value's reply holds beyond its text; `undefined` when nothing. */
+type Meta = ReplyMeta | undefined;
+
+/** A value's metadata as a fill carries it: known, or a link to where it is. */
+export type MetaSlot = Meta | MetaLink;
+
 /** Samples a fill brought, their usage, and which of them were stored before it asked. */
-export interface Drawn extends StoredSamples {
+export interface Drawn {
+  /** The samples, in order. */
+  readonly samples: readonly string[];
+  /** `usage[k]` is what sample `k` cost to draw, where known. */
+  readonly usage?: Usages | undefined;
+  /** `meta[k]`: what sample `k`'s reply holds beyond its text; absent when none does. */
+  readonly meta?: readonly MetaSlot[] | undefined;
   /**
    * `stored[k]` is true when sample `k` was already stored further down (a
    * cache under this one had it); absent or false means a fresh draw.
@@ -68,6 +110,8 @@ export interface Served {
   readonly hit: boolean;
   /** What it cost to draw, when known. */
   readonly usage: SampleUsage | undefined;
+  /** What its reply holds beyond its text, or where to find it. */
+  readonly meta: MetaSlot;
 }
 
 /** One fill: `count` samples that belong at `from` and after. */
@@ -117,6 +161,12 @@ export class Sequence {
   #values: (string | undefined)[] = [];
   // usage[i]: what value i cost to draw, where known.
   #usage: (SampleUsage | undefined)[] = [];
+  // meta[i]: what value i's reply holds beyond its text, or a link to it.
+  // With a backing, an empty slot is known to be empty only where
+  // metaKnown[i] is set; else the backing is asked, when a reply is.
+  #meta: MetaSlot[] = [];
+  #metaKnown: boolean[] = [];
+  #metaLoading: { from: number; end: number; done: Promise<void> } | undefined;
   // The usage of the values first served as hits: what the cache saved.
   #saved = new UsageTally();
   // fresh[i]: drawn by this sequence and not served yet.
@@ -148,12 +198,40 @@ export class Sequence {
     return this.#values[i] === undefined ? this.#later(i, batch) : this.#take(i);
   }
 
-  /** The value at `i`, whether it was a hit, and its usage. */
+  /**
+   * The value at `i` as its reply: at once on a hit whose metadata is
+   * known, else once a fill brings it and its metadata is read.
+   */
+  reply(i: number, batch: number): Reply | Promise<Reply> {
+    if (this.#values[i] === undefined) return this.#laterReply(i, batch);
+    const meta = this.metaAt(i);
+    return meta instanceof Promise
+      ? meta.then((m) => replyOf(this.#take(i), m))
+      : replyOf(this.#take(i), meta);
+  }
+
+  /**
+   * What the reply of the value at `i` holds beyond its text: now when it
+   * is known, else once read from the sequence below or the backing.
+   */
+  metaAt(i: number): Meta | Promise<Meta> {
+    const slot = this.#meta[i];
+    if (slot instanceof MetaLink) return slot.get();
+    if (slot !== undefined || this.#options.backing === undefined || this.#metaKnown[i]) {
+      return slot;
+    }
+    return this.#loadMeta(i);
+  }
+
+  /** The value at `i`, whether it was a hit, its usage, and its metadata (or a link to it). */
   async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
     const hit = this.#fresh[i] !== true;
     const usage = this.#usage[i];
-    return { value: this.#take(i), hit, usage };
+    const slot = this.#meta[i];
+    const known = slot !== undefined || this.#options.backing === undefined ||
+      this.#metaKnown[i] === true;
+    return { value: this.#take(i), hit, usage, meta: known ? slot : new MetaLink(this, i) };
   }
 
   /** The usage of the values first served as hits (stored before this sequence drew them). */
@@ -182,11 +260,50 @@ export class Sequence {
     return this.#take(i);
   }
 
+  /** The reply at `i`, once a fill brings it. */
+  async #laterReply(i: number, batch: number): Promise<Reply> {
+    await this.#wait(i, batch);
+    return await this.reply(i, batch);
+  }
+
+  /**
+   * Reads the metadata of the values from index `i` on from the backing
+   * (one read covers every value held then), and answers `i`'s. A stored
+   * reply whose text is not the value held is not this value's: none.
+   */
+  async #loadMeta(i: number): Promise<Meta> {
+    let loading = this.#metaLoading;
+    if (loading === undefined || i < loading.from || i >= loading.end) {
+      const from = i;
+      const end = this.#values.length;
+      const done = this.#readMeta(from, end).finally(() => {
+        if (this.#metaLoading === loading) this.#metaLoading = undefined;
+      });
+      this.#metaLoading = loading = { from, end, done };
+    }
+    await loading.done;
+    // Read, or found unreadable: either way not asked again.
+    if (!this.#metaKnown[i] && !(this.#meta[i] instanceof MetaLink)) this.#metaKnown[i] = true;
+    return await this.metaAt(i);
+  }
+
+  async #readMeta(from: number, end: number): Promise<void> {
+    const backing = this.#options.backing!;
+    const replies = backing.replies === undefined ? [] : await backing.replies(from);
+    for (let k = 0; from + k < end; k++) {
+      const i = from + k;
+      if (this.#metaKnown[i] || this.#meta[i] !== undefined) continue;
+      const reply = replies[k];
+      if (reply !== undefined && reply.text === this.#values[i]) this.#meta[i] = metaOf(reply);
+      this.#metaKnown[i] = true;
+    }
+  }
+
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
     // A provider's fresh draws are never hits: their usage goes with them.
-    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = undefined;
+    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = this.#meta[i] = undefined;
     if (i >= this.#servedBelow) this.#takeFirst(i);
     else this.#stats.hits++;
     return value;
@@ -234,7 +351,7 @@ export class Sequence {
   #refresh(backing: SequenceStore): Promise<void> {
     const from = this.#values.length;
     this.#refreshing ??= backing.load(from)
-      .then((found) => this.#merge(from, found.samples, found.usage, []))
+      .then((found) => this.#merge(from, found, [], found.meta !== undefined))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
@@ -274,75 +391,85 @@ export class Sequence {
     count: number,
     previous: Promise<unknown>,
   ): Promise<void> {
-    const { samples, stored, usage, exact } = await drawn;
+    const got = await drawn;
+    const { samples, stored, usage, exact } = got;
     if (samples.length < count) this.#remainder += count - samples.length;
+    const backing = this.#options.backing;
+    // What goes to the backing goes whole: links to the sequence below resolved.
+    const meta = backing === undefined ? got.meta : await resolved(got.meta);
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
-    const backing = this.#options.backing;
     if (exact) {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
-      if (backing !== undefined) await backing.place({ from: index, samples, usage });
-      this.#merge(index, samples, usage, fresh);
+      if (backing === undefined) return this.#merge(index, { samples, usage, meta }, fresh, false);
+      await backing.place({ from: index, samples, usage, meta: meta as Meta[] | undefined });
+      this.#merge(index, { samples, usage, meta: kept(backing, meta) }, fresh, true);
     } else if (backing === undefined) {
-      this.#merge(this.#values.length, samples, usage, fresh);
-    } else await this.#store(backing, samples, usage, fresh);
+      this.#merge(this.#values.length, { samples, usage, meta }, fresh, false);
+    } else await this.#store(backing, { samples, usage, meta: meta as Meta[] | undefined }, fresh);
   }
 
   /** Stores fresh samples, then adds what the store holds from there on. */
-  async #store(
-    backing: SequenceStore,
-    samples: readonly string[],
-    usage: Usages | undefined,
-    fresh: boolean[],
-  ): Promise<void> {
+  async #store(backing: SequenceStore, mine: StoredSamples, fresh: boolean[]): Promise<void> {
     const from = this.#values.length;
     let found: StoredSamples;
     this.#appendedTo = -1;
     try {
-      found = await backing.append({ from, samples, usage });
+      found = await backing.append({ from, ...mine });
     } catch (error) {
       const kept = await backing.load(from).catch(() => undefined);
-      if (kept === undefined) throw lostSamples(error, samples.length, undefined);
-      this.#mergeOurs(from, kept, samples, usage, fresh);
-      const stored = ours(kept.samples, samples).filter((k) => k >= 0).length;
-      throw lostSamples(error, samples.length, samples.length - stored);
+      if (kept === undefined) throw lostSamples(error, mine.samples.length, undefined);
+      this.#mergeOurs(from, kept, mine, fresh, false);
+      const stored = ours(kept.samples, mine.samples).filter((k) => k >= 0).length;
+      throw lostSamples(error, mine.samples.length, mine.samples.length - stored);
     }
-    this.#mergeOurs(from, found, samples, usage, fresh);
+    this.#mergeOurs(from, found, { ...mine, meta: kept(backing, mine.meta) }, fresh, true);
     this.#appendedTo = this.#values.length;
   }
 
   /**
    * Adds what the store holds from index `from` on, among which `mine`, this
    * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage.
+   * Their metadata is kept only when the store holds exactly them (`found`
+   * answers an append that stored them all): among others' samples, one of
+   * the same text could be taken for ours, so the metadata of each index is
+   * then read from the store, when asked for.
    */
   #mergeOurs(
     from: number,
     found: StoredSamples,
-    mine: readonly string[],
-    usage: Usages | undefined,
+    mine: StoredSamples,
     fresh: readonly boolean[],
+    appended: boolean,
   ): void {
-    const matched = ours(found.samples, mine);
+    const matched = ours(found.samples, mine.samples);
+    const alone = appended && found.samples.length === mine.samples.length;
     this.#merge(
       from,
-      found.samples,
-      matched.map((k, r) => (k >= 0 ? usage?.[k] : undefined) ?? found.usage?.[r]),
+      {
+        samples: found.samples,
+        usage: matched.map((k, r) => (k >= 0 ? mine.usage?.[k] : undefined) ?? found.usage?.[r]),
+        meta: alone ? mine.meta : found.meta,
+      },
       matched.map((k) => k >= 0 && fresh[k]!),
+      alone || found.meta !== undefined,
     );
   }
 
   /**
-   * Adds what the store holds from index `from` on, with its usage;
-   * `fresh[k]` marks `samples[k]` as this sequence's own draw. A look in the
-   * store and an append can overlap, so indices already here are skipped: a
-   * stored index never changes, so they hold the same values.
+   * Adds what the store holds from index `from` on, with its usage and
+   * metadata (`known`: whether an empty slot means none, rather than
+   * "ask the backing"); `fresh[k]` marks `samples[k]` as this sequence's own
+   * draw. A look in the store and an append can overlap, so indices already
+   * here are skipped: a stored index never changes, so they hold the same
+   * values.
    */
   #merge(
     from: number,
-    samples: readonly string[],
-    usage: Usages | undefined,
+    { samples, usage, meta }: Omit<Drawn, "stored" | "exact">,
     fresh: readonly boolean[],
+    known: boolean,
   ): void {
     for (let k = this.#values.length - from; k < samples.length; k++) {
       const i = this.#values.length;
@@ -352,6 +479,9 @@ export class Sequence {
       }
       const u = usage?.[k];
       if (u !== undefined) this.#usage[i] = u;
+      const m = meta?.[k];
+      if (m !== undefined) this.#meta[i] = m;
+      if (known) this.#metaKnown[i] = true;
       this.#values.push(samples[k]!);
     }
   }
@@ -376,6 +506,23 @@ function ours(found: readonly string[], mine: readonly string[]): number[] {
     if (found[r] === mine[k]) out[r] = k++;
   }
   return out;
+}
+
+/**
+ * `meta`, as `backing` keeps it once written: nothing, when it keeps no
+ * metadata (asked after the write, which opens a store opened on first
+ * use), so that what is served now is what a replay reads.
+ */
+function kept<T>(backing: SequenceStore, meta: T): T | undefined {
+  return backing.replies === undefined ? undefined : meta;
+}
+
+/** `meta` with every link resolved: what the sequence below holds. */
+async function resolved(
+  meta: readonly MetaSlot[] | undefined,
+): Promise<readonly MetaSlot[] | undefined> {
+  if (meta === undefined || !meta.some((m) => m instanceof MetaLink)) return meta;
+  return await Promise.all(meta.map((m) => m instanceof MetaLink ? m.get() : m));
 }
 
 function lostSamples(error: unknown, drawn: number, lost: number | undefined): Error {
