@@ -75,3 +75,15 @@ export function base64Of(part: ImagePart): string {
   }
   return part.data.toBase64();
 }
+
+/**
+ * The chat's tools as OpenAI-style function tools (OpenAI-compatible servers
+ * and Ollama), after the tools set in the model's params (`own`).
+ */
+export function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
+  const functions = tools.map(({ name, description, parameters }) => ({
+    type: "function",
+    function: { name, ...(description === undefined ? {} : { description }), parameters },
+  }));
+  return [...(Array.isArray(own) ? own : []), ...functions];
+}

@@ -7,7 +7,7 @@
 import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
 import { describe } from "../core/_validate.ts";
-import { argumentsOf, base64Of, toolNameOf } from "./_chat.ts";
+import { argumentsOf, base64Of, toolNameOf, toolsOf } from "./_chat.ts";
 import { openAIFields } from "./_generation.ts";
 import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";
 import { HttpProvider, type HttpProviderOptions } from "./http_provider.ts";
@@ -140,15 +140,6 @@ function split(content: string | Part[]): { text: string; images: string[] } {
   if (typeof content === "string") return { text: content, images: [] };
   const text = content.flatMap((p) => p.type === "text" ? [p.text] : []).join("");
   return { text, images: content.flatMap((p) => p.type === "image" ? [base64Of(p)] : []) };
-}
-
-/** The chat's tools as function tools, after those set in params. */
-function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
-  const functions = tools.map(({ name, description, parameters }) => ({
-    type: "function",
-    function: { name, ...(description === undefined ? {} : { description }), parameters },
-  }));
-  return [...(Array.isArray(own) ? own : []), ...functions];
 }
 
 /** Joins the streamed message parts; the last line carries the token counts. */

@@ -6,7 +6,7 @@
 
 import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { base64Of } from "./_chat.ts";
+import { base64Of, toolsOf } from "./_chat.ts";
 import { openAIFields } from "./_generation.ts";
 import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";
 import { HttpProvider, type HttpProviderOptions } from "./http_provider.ts";
@@ -171,15 +171,6 @@ function contentOf(content: string | Part[]): unknown {
       image_url: { url: `data:${part.mediaType};base64,${base64Of(part)}` },
     }
   );
-}
-
-/** The chat's tools as function tools, after those set in params. */
-function toolsOf(tools: NonNullable<Chat["tools"]>, own: unknown): unknown[] {
-  const functions = tools.map(({ name, description, parameters }) => ({
-    type: "function",
-    function: { name, ...(description === undefined ? {} : { description }), parameters },
-  }));
-  return [...(Array.isArray(own) ? own : []), ...functions];
 }
 
 async function readChoices(response: ApiResponse): Promise<ApiAnswer> {
