@@ -7,7 +7,7 @@
 // process. Nor is anything but a regular file or a folder ever opened: a FIFO
 // would block a reader for ever, a device could be read without end.
 
-import type { FileCalls } from "./_fs_calls.ts";
+import { type FileCalls, type Maybe, then } from "./_fs_calls.ts";
 import { isPromptHash } from "./sequence_key.ts";
 
 /** The model key and prompt folders under one root. */
@@ -23,18 +23,22 @@ export class Folders {
 
   /**
    * The folder `path` (under the root) when every part of it exists, else
-   * undefined; throws when a part is a link or a file.
+   * undefined; throws when a part is a link or a file. One look at each part
+   * not seen before, and none once seen: at once with blocking calls.
    */
-  async existing(calls: FileCalls, path: string): Promise<string | undefined> {
+  existing(calls: FileCalls, path: string): Maybe<string | undefined> {
     if (this.#real.has(path)) return path;
-    let part = this.#root;
-    for (const segment of this.#segments(path)) {
-      part += `/${segment}`;
-      // A missing folder is the usual case of a new prompt: no error is built for it.
-      if (this.#real.has(part)) continue;
-      if (!(await calls.exists(part)) || !(await this.#check(calls, part))) return undefined;
-    }
-    return path;
+    const segments = this.#segments(path);
+    const from = (k: number, part: string): Maybe<string | undefined> => {
+      for (; k < segments.length; k++) {
+        part += `/${segments[k]}`;
+        if (this.#real.has(part)) continue;
+        const [next, at] = [k + 1, part];
+        return then(this.#check(calls, part), (found) => found ? from(next, at) : undefined);
+      }
+      return path;
+    };
+    return from(0, this.#root);
   }
 
   /**
@@ -106,12 +110,13 @@ export class Folders {
   }
 
   /** Whether the folder `path` exists; throws when it is a link or not a folder. */
-  async #check(calls: FileCalls, path: string): Promise<boolean> {
-    const info = await calls.lstat(path);
-    if (info === undefined) return false;
-    if (!info.isDirectory) throw this.kindError(path, info, "folder");
-    this.#real.add(path);
-    return true;
+  #check(calls: FileCalls, path: string): Maybe<boolean> {
+    return then(calls.lstat(path), (info) => {
+      if (info === undefined) return false;
+      if (!info.isDirectory) throw this.kindError(path, info, "folder");
+      this.#real.add(path);
+      return true;
+    });
   }
 }
 

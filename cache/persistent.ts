@@ -5,11 +5,10 @@
  */
 
 import { Repeatable } from "../core/repeatable.ts";
-import type { Miss, MissPolicy, SequenceStore, StoredSamples } from "../core/repeatable_options.ts";
+import type { Miss, MissPolicy, SequenceStore } from "../core/repeatable_options.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import { usageAt } from "../core/usage_records.ts";
 import { describe } from "../core/_validate.ts";
 import { storeOf } from "./open_store.ts";
 import {
@@ -21,6 +20,7 @@ import {
 import type { Store } from "./store.ts";
 import { closestPrompt } from "./_closest_prompt.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
+import { loadSamples, withUsage } from "./_load_with_usage.ts";
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
@@ -203,17 +203,15 @@ export class Persistent extends Repeatable {
    */
   #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
-    // The usage of samples found in the store, read only when there are some.
-    const withUsage = async (from: number, samples: readonly string[]): Promise<StoredSamples> => {
-      if (samples.length === 0 || this.store.usage === undefined) return { samples };
-      return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
-    };
     return {
-      load: async (from) => await withUsage(from, await this.store.load(key, from)),
+      // The usage of what is found comes with it, or is read when first asked for.
+      load: (from) => loadSamples(this.store, key, from),
       append: async ({ from, samples, usage }) => {
         const found = await this.store.append(key, { from, samples, prompt, usage });
         // Others' samples came first: theirs is in the store, ours is known.
-        return found.length > samples.length ? await withUsage(from, found) : { samples: found };
+        return found.length > samples.length
+          ? await withUsage(this.store, key, from, found)
+          : { samples: found };
       },
       place: async ({ from, samples, usage }) => {
         const held = await this.#placer()(key, { from, samples, prompt, usage });

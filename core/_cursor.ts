@@ -22,7 +22,8 @@ export interface CursorOptions {
 export class Cursor implements Reader {
   #sequence: Sequence;
   #next: number;
-  #returned: number[] = [];
+  // Positions given back (made when the first is).
+  #returned: number[] | undefined;
   #expected: (batch: number) => number;
 
   /**
@@ -58,8 +59,7 @@ export class Cursor implements Reader {
     try {
       return await value;
     } catch (error) {
-      this.#returned.push(position);
-      this.#returned.sort((a, b) => a - b);
+      this.#giveBack([position]);
       throw error;
     }
   }
@@ -78,6 +78,7 @@ export class Cursor implements Reader {
     const stored: boolean[] = [];
     const usage: (SampleUsage | undefined)[] = [];
     let failure: PromiseRejectedResult | undefined;
+    const failed: number[] = [];
     results.forEach((result, k) => {
       if (result.status === "fulfilled") {
         samples.push(result.value.value);
@@ -85,16 +86,22 @@ export class Cursor implements Reader {
         usage.push(result.value.usage);
       } else {
         failure ??= result;
-        this.#returned.push(positions[k]!);
+        failed.push(positions[k]!);
       }
     });
-    this.#returned.sort((a, b) => a - b);
+    if (failed.length > 0) this.#giveBack(failed);
     if (samples.length === 0 && failure !== undefined) throw failure.reason;
     return { samples, stored, usage };
   }
 
+  /** Positions whose value failed to arrive: handed out next, lowest first. */
+  #giveBack(positions: readonly number[]): void {
+    (this.#returned ??= []).push(...positions);
+    this.#returned.sort((a, b) => a - b);
+  }
+
   #claim(): number {
-    return this.#returned.shift() ?? this.#next++;
+    return this.#returned?.shift() ?? this.#next++;
   }
 }
 

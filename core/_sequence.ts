@@ -32,9 +32,13 @@
 // - it remembers which indices it served and which it drew fresh (for run
 //   manifests), at the cost of one comparison per hit;
 // - each value keeps its usage (its share of the request that drew it), from
-//   the fill that brought it or from the store, and the usage of the values
-//   it first serves from the cache is tallied (what the cache saved); a
-//   replay of a value served before does no more than count a hit.
+//   the fill that brought it or from the store: one record per fill (per
+//   request), or the store's records, maybe still to be read, per look in
+//   it; a share is derived when asked, exactly the one it came with, and
+//   the store's records are read only then (see `UsageRuns`). What the cache
+//   saved is the usage of the values it served that it did not draw, tallied
+//   when asked; a replay of a value served before does no more than count a
+//   hit.
 //
 // Kept whole: these guarantees hold together, on one list of values and the
 // fills in flight over it (waiting, appending in order, merging what the
@@ -43,7 +47,16 @@
 
 import type { IndexRanges } from "./model_info.ts";
 import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
-import { type Usages, UsageTally } from "./_usage.ts";
+import {
+  dropBelow,
+  shareAt,
+  tallyRuns,
+  type UsageRuns,
+  type Usages,
+  UsageTally,
+  withRecords,
+  withShares,
+} from "./_usage.ts";
 import type { SampleUsage } from "./usage.ts";
 
 /** Samples a fill brought, their usage, and which of them were stored before it asked. */
@@ -110,28 +123,33 @@ interface PendingFill {
   done: Promise<void>;
 }
 
+// What a sequence keeps while nothing is in flight (most of the time, for
+// each prompt): one empty list for all.
+const NO_FILLS = Object.freeze([]) as unknown as PendingFill[];
+// Where a sequence nobody counts (a provider's) counts its hits and misses.
+const UNCOUNTED: Counts = { hits: 0, misses: 0 };
+
 /** One prompt's sequence (see the guarantees above). */
 export class Sequence {
   #options: SequenceOptions;
   #stats: Counts;
   #values: (string | undefined)[] = [];
-  // usage[i]: what value i cost to draw, where known.
-  #usage: (SampleUsage | undefined)[] = [];
-  // The usage of the values first served as hits: what the cache saved.
-  #saved = new UsageTally();
-  // fresh[i]: drawn by this sequence and not served yet.
-  #fresh: boolean[] = [];
+  // What the values cost to draw, where known (made with the first usage).
+  #usage: UsageRuns | undefined;
+  // What the cache saved, as last tallied, and the served and drawn counts then.
+  #saved: { tally: UsageTally; below: number; past: number; drawn: number } | undefined;
   #remainder = 0;
-  #pending: PendingFill[] = [];
+  #pending = NO_FILLS;
   #coverage = 0;
-  #tail: Promise<unknown> = Promise.resolve();
+  #tail: Promise<unknown> | undefined;
   #refreshing: Promise<void> | undefined;
   // Served: every index below `#servedBelow`, and those in `#servedPast`
   // (past a gap). A fresh index was never served, so it is at or above
   // `#servedBelow`: a replay of served indices checks one number.
   #servedBelow = 0;
   #servedPast: Set<number> | undefined;
-  // Drawn fresh: flat [start, end) pairs, appended in index order.
+  // Drawn fresh: flat [start, end) pairs, appended in index order. A value
+  // drawn and not served yet is fresh: its first serving is a miss.
   #drawn: number[] = [];
   // Where this sequence's last append ended, while nothing was learned
   // since: the store need not be looked at for that index (see #wait).
@@ -139,7 +157,7 @@ export class Sequence {
 
   constructor(options: SequenceOptions) {
     this.#options = options;
-    this.#stats = options.stats ?? { hits: 0, misses: 0 };
+    this.#stats = options.stats ?? UNCOUNTED;
   }
 
   /** The value at `i`: at once on a hit, else once a fill brings it. */
@@ -151,14 +169,43 @@ export class Sequence {
   /** The value at `i`, whether it was a hit, and its usage. */
   async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
-    const hit = this.#fresh[i] !== true;
-    const usage = this.#usage[i];
+    const hit = !this.#isFresh(i);
+    const usage = this.#usage && shareAt(this.#usage, i);
     return { value: this.#take(i), hit, usage };
   }
 
-  /** The usage of the values first served as hits (stored before this sequence drew them). */
+  /**
+   * The usage of the values served as hits (stored before this sequence
+   * drew them), each counted once: tallied when asked (a store's records
+   * are read then), and again only once more values were served.
+   */
   saved(): UsageTally {
-    return this.#saved;
+    const [below, past, drawn] = [
+      this.#servedBelow,
+      this.#servedPast?.size ?? 0,
+      this.#drawn.length,
+    ];
+    const last = this.#saved;
+    if (last !== undefined && last.below === below && last.past === past && last.drawn === drawn) {
+      return last.tally;
+    }
+    const tally = new UsageTally();
+    let at = 0;
+    for (let k = 0; k < this.#drawn.length && this.#drawn[k]! < below; k += 2) {
+      this.#tally(tally, at, this.#drawn[k]!);
+      at = this.#drawn[k + 1]!;
+    }
+    this.#tally(tally, at, below);
+    for (const i of this.#servedPast ?? []) if (!this.#isDrawn(i)) this.#tally(tally, i, i + 1);
+    this.#saved = { tally, below, past, drawn };
+    return tally;
+  }
+
+  /** Counts the values at `a` to `b - 1` in `tally`, with their usage. */
+  #tally(tally: UsageTally, a: number, b: number): void {
+    if (a >= b) return;
+    if (this.#usage === undefined) tally.addUnknown(b - a);
+    else tallyRuns(this.#usage, tally, a, b);
   }
 
   /** Which indices were served, and which were drawn fresh (not stored before). */
@@ -185,22 +232,20 @@ export class Sequence {
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
-    // A provider's fresh draws are never hits: their usage goes with them.
-    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = undefined;
     if (i >= this.#servedBelow) this.#takeFirst(i);
     else this.#stats.hits++;
+    // A provider's fresh draws are never hits: their usage goes with them.
+    if (this.#options.ephemeral) {
+      this.#values[i] = undefined;
+      if (this.#usage !== undefined) this.#usage = dropBelow(this.#usage, this.#servedBelow);
+    }
     return value;
   }
 
   /** Serves `i` maybe for the first time: a fresh value's first serving is a miss. */
   #takeFirst(i: number): void {
-    if (this.#fresh[i] === true) {
-      this.#fresh[i] = false;
-      this.#stats.misses++;
-    } else {
-      this.#stats.hits++;
-      this.#saved.add(this.#usage[i]);
-    }
+    if (this.#isFresh(i)) this.#stats.misses++;
+    else this.#stats.hits++;
     if (i !== this.#servedBelow) {
       (this.#servedPast ??= new Set()).add(i);
       return;
@@ -210,6 +255,24 @@ export class Sequence {
     if (past === undefined) return;
     while (past.delete(this.#servedBelow)) this.#servedBelow++;
     if (past.size === 0) this.#servedPast = undefined;
+  }
+
+  /** Whether the value at `i` was drawn by this sequence and not served yet. */
+  #isFresh(i: number): boolean {
+    return i >= this.#servedBelow && this.#servedPast?.has(i) !== true && this.#isDrawn(i);
+  }
+
+  /** Whether the value at `i` was drawn by this sequence. */
+  #isDrawn(i: number): boolean {
+    const drawn = this.#drawn;
+    let [low, high] = [0, (drawn.length >> 1) - 1];
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (i < drawn[2 * mid]!) high = mid - 1;
+      else if (i >= drawn[2 * mid + 1]!) low = mid + 1;
+      else return true;
+    }
+    return false;
   }
 
   async #wait(i: number, batch: number): Promise<void> {
@@ -234,7 +297,7 @@ export class Sequence {
   #refresh(backing: SequenceStore): Promise<void> {
     const from = this.#values.length;
     this.#refreshing ??= backing.load(from)
-      .then((found) => this.#merge(from, found.samples, found.usage, []))
+      .then((found) => this.#merge(from, found, []))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
@@ -257,9 +320,15 @@ export class Sequence {
     fill.done = this.#add(drawn, index, count, this.#tail).finally(() => {
       this.#coverage -= count;
       this.#pending.splice(this.#pending.indexOf(fill), 1);
+      // Nothing in flight: nothing to wait for, and no list to keep.
+      if (this.#pending.length === 0) {
+        this.#pending = NO_FILLS;
+        this.#tail = undefined;
+      }
     });
     this.#coverage += count;
-    this.#pending.push(fill);
+    if (this.#pending === NO_FILLS) this.#pending = [fill];
+    else this.#pending.push(fill);
     this.#tail = fill.done.catch(() => {});
     return fill;
   }
@@ -272,9 +341,10 @@ export class Sequence {
     drawn: Promise<Drawn>,
     index: number,
     count: number,
-    previous: Promise<unknown>,
+    previous: Promise<unknown> | undefined,
   ): Promise<void> {
-    const { samples, stored, usage, exact } = await drawn;
+    const found = await drawn;
+    const { samples, stored, usage, exact } = found;
     if (samples.length < count) this.#remainder += count - samples.length;
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
@@ -283,9 +353,9 @@ export class Sequence {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
       if (backing !== undefined) await backing.place({ from: index, samples, usage });
-      this.#merge(index, samples, usage, fresh);
+      this.#merge(index, found, fresh);
     } else if (backing === undefined) {
-      this.#merge(this.#values.length, samples, usage, fresh);
+      this.#merge(this.#values.length, found, fresh);
     } else await this.#store(backing, samples, usage, fresh);
   }
 
@@ -314,7 +384,8 @@ export class Sequence {
 
   /**
    * Adds what the store holds from index `from` on, among which `mine`, this
-   * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage.
+   * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage
+   * (others' have the store's).
    */
   #mergeOurs(
     from: number,
@@ -324,12 +395,19 @@ export class Sequence {
     fresh: readonly boolean[],
   ): void {
     const matched = ours(found.samples, mine);
-    this.#merge(
-      from,
-      found.samples,
-      matched.map((k, r) => (k >= 0 ? usage?.[k] : undefined) ?? found.usage?.[r]),
-      matched.map((k) => k >= 0 && fresh[k]!),
-    );
+    const start = this.#values.length - from;
+    this.#merge(from, { samples: found.samples }, matched.map((k) => k >= 0 && fresh[k]!));
+    // Runs of ours (their usage is known here) and of others' (the store's).
+    for (let r = Math.max(start, 0); r < matched.length;) {
+      const mineHere = usage !== undefined && matched[r]! >= 0;
+      let end = r + 1;
+      while (end < matched.length && (usage !== undefined && matched[end]! >= 0) === mineHere) {
+        end++;
+      }
+      if (mineHere) this.#noteShares(from + r, usage.slice(matched[r]!, matched[r]! + end - r));
+      else this.#noteStored(from + r, found, r, end);
+      r = end;
+    }
   }
 
   /**
@@ -338,27 +416,35 @@ export class Sequence {
    * store and an append can overlap, so indices already here are skipped: a
    * stored index never changes, so they hold the same values.
    */
-  #merge(
-    from: number,
-    samples: readonly string[],
-    usage: Usages | undefined,
-    fresh: readonly boolean[],
-  ): void {
-    for (let k = this.#values.length - from; k < samples.length; k++) {
-      const i = this.#values.length;
-      if (fresh[k] === true) {
-        this.#fresh[i] = true;
-        this.#markDrawn(i);
-      }
-      const u = usage?.[k];
-      if (u !== undefined) this.#usage[i] = u;
-      this.#values.push(samples[k]!);
+  #merge(from: number, found: StoredSamples, fresh: readonly boolean[]): void {
+    const { samples } = found;
+    const start = this.#values.length - from;
+    for (let k = start; k < samples.length; k++) {
+      if (fresh[k] === true) this.#markDrawn(from + k);
     }
+    // The first values: an array of their exact size (there is one per prompt).
+    if (this.#values.length === 0 && start === 0) this.#values = samples.slice();
+    else for (let k = start; k < samples.length; k++) this.#values.push(samples[k]!);
+    if (start < samples.length) this.#noteStored(from + start, found, start, samples.length);
+  }
+
+  /** Notes the usage of the values at `index` and after: `found`'s, of its samples `a` to `b - 1`. */
+  #noteStored(index: number, found: StoredSamples, a: number, b: number): void {
+    if (found.usage !== undefined) this.#noteShares(index, found.usage.slice(a, b));
+    else if (found.records !== undefined) {
+      this.#usage = withRecords(this.#usage, index, b - a, found.records);
+    }
+  }
+
+  /** Notes the shares of the values at `index` and after. */
+  #noteShares(index: number, usage: Usages): void {
+    if (usage.some((u) => u !== undefined)) this.#usage = withShares(this.#usage, index, usage);
   }
 
   #markDrawn(i: number): void {
     const drawn = this.#drawn;
-    if (drawn.length > 0 && drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
+    if (drawn.length === 0) this.#drawn = [i, i + 1];
+    else if (drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
     else drawn.push(i, i + 1);
   }
 }
