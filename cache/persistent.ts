@@ -18,7 +18,6 @@ import {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
-import { closestPrompt } from "./_closest_prompt.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
 import { loadSamples, withUsage } from "./_load_with_usage.ts";
 
@@ -277,7 +276,7 @@ export class Persistent extends Repeatable {
       // option), or a slightly different one under this key (an edited prompt).
       const first = miss.from === 0;
       const others = first ? await similar(this.store, found) : [];
-      const closest = first ? await closestPrompt(this.store, this.#key, miss.prompt) : undefined;
+      const closest = first ? await nearest(this.store, this.#key, miss.prompt) : undefined;
       throw new ReplicationCacheMiss({ ...found, similar: others, closest });
     }
     try {
@@ -404,6 +403,12 @@ async function similar(
     // The miss is the error to report; the suggestions are a courtesy.
   }
   return found.sort((a, b) => b.stored - a.stored || (a.model < b.model ? -1 : 1));
+}
+
+/** The prompt under `model` nearest to `prompt` (loaded on a replication miss only). */
+async function nearest(store: Store, model: string, prompt: string) {
+  const { closestPrompt } = await import("./_closest_prompt.ts");
+  return await closestPrompt(store, model, prompt);
 }
 
 /** The start of `sample`, quoted, for messages. */
