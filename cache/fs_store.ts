@@ -55,7 +55,9 @@ export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
  * the sums for the samples at indices `from` to `from + count - 1` (see
  * `UsageRecord`; the token fields are absent when the provider reported
  * none). The file only adds figures: one that cannot be read (of any size,
- * with garbage in it) costs its figures, with a warning, never the samples. Each append adds its lines in one write to the file opened for
+ * with garbage in it) costs its figures, with a warning, never the samples;
+ * a replay reads it only when a figure, a manifest or a cache above first
+ * asks what the samples cost. Each append adds its lines in one write to the file opened for
  * appending, after its samples are stored, so that writers of several
  * processes never mix their lines; a line torn by a crash is skipped by
  * readers. A prompt folder without the file (written by Python, or by an
