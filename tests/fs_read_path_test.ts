@@ -9,6 +9,7 @@ import { FsStore } from "../cache/fs_store.ts";
 import { manifest } from "../cache/manifest.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
+import { symlink } from "./symlink.ts";
 import { withTempDir } from "./temp_dir.ts";
 
 const PROMPTS = ["p", "q", "r"];
@@ -100,3 +101,27 @@ Deno.test("loading a prompt folder of 1,000 samples takes no microtask turn per 
     assert.equal(loaded!.length, 1000);
     assert.ok(turns < 10, `the load took ${turns} microtask turns or more`);
   }));
+
+Deno.test({
+  name: "a prompt folder that is a link is refused also once its model folder was listed",
+  permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno"] },
+  fn: () =>
+    withTempDir(async (dir) => {
+      // Enough prompt folders that the model folder is listed before the link is reached.
+      const prompts = Array.from({ length: 40 }, (_, p) => `prompt ${p}`);
+      const model = new Persistent(new CountingModel("m", 1), dir);
+      for (const prompt of prompts) await collect(model.sample(prompt), 1);
+      const linked = `${dir}/m_1/${promptHash("linked")}`;
+      await Deno.mkdir(`${dir}/elsewhere`);
+      await Deno.writeTextFile(`${dir}/elsewhere/0.md`, "outside");
+      await symlink("../elsewhere", linked);
+      const replay = new Persistent(new CountingModel("m", 1), dir, { replication: true });
+      for (const prompt of prompts) {
+        assert.equal((await collect(replay.sample(prompt), 1)).length, 1);
+      }
+      await assert.rejects(
+        collect(replay.sample("linked"), 1),
+        new RegExp(`${linked} is a symbolic link`),
+      );
+    }),
+});
