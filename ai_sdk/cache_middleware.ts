@@ -12,10 +12,9 @@ import type {
 } from "@ai-sdk/provider";
 import { BufferedModel, type QueryResult } from "../core/buffered_model.ts";
 import { Independent } from "../core/independent.ts";
-import type { Model } from "../core/model.ts";
 import { modelKey } from "../core/model_key.ts";
 import type { Prompt } from "../core/prompt.ts";
-import { replyOf } from "../core/reply.ts";
+import type { Reply } from "../core/reply.ts";
 import { describe } from "../core/_validate.ts";
 import { storeOf } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
@@ -109,12 +108,14 @@ export interface AiSdkMiddleware {
  * temperature is kept under temperature 1 with the key option
  * `temperature: "provider default"`, apart from an explicit 1.
  *
- * A sample is served as the result of the call: its text, and its tool
- * calls, reasoning and finish reason as far as the store keeps them (the
- * unified finish reason is `other` when no word was kept); its usage is
- * unknown (what the run spent and saved is in the caches' figures). A
- * stream call is served one part at a time from the same sample, drawn
- * with `doGenerate` on a miss.
+ * A sample is served as the result of the call, whole, as the model gave
+ * it and every store keeps it: its text, tool calls, reasoning, finish
+ * reason (the provider's word as `raw`, the AI SDK's own as `unified`; for
+ * a word it does not know, or none, `tool-calls` when the reply calls tools
+ * and `other` when not) and the model id the provider reported; its
+ * usage is unknown (what the run spent and saved is in the caches'
+ * figures). A stream call is served one part at a time from the same
+ * sample, drawn with `doGenerate` on a miss.
  *
  * @example The second call draws, a rerun replays both without calling the model
  * ```ts
@@ -175,7 +176,7 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): AiSdkMiddlewar
     const { source, reader } = cacheOf(model, params.temperature ?? 1, keyOptions);
     const release = source.register(prompt, generate);
     try {
-      return replyOf(await next(reader, prompt));
+      return await next(reader, prompt);
     } finally {
       release();
     }
@@ -194,12 +195,12 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): AiSdkMiddlewar
 /** One wrapped model's calls at one temperature and settings: where misses are drawn from. */
 interface Cache {
   source: Calls;
-  reader: Model;
+  reader: Persistent | Independent;
 }
 
-/** The next sample of `prompt` from `reader`: one `next()`, and the stream closed. */
-async function next(reader: Model, prompt: string): Promise<string> {
-  const stream = reader.sample(prompt);
+/** The next reply of `prompt` from `reader`: one `next()`, and the stream closed. */
+async function next(reader: Persistent | Independent, prompt: string): Promise<Reply> {
+  const stream = reader.replies(prompt);
   try {
     const { value, done } = await stream.next();
     if (done) throw new Error(`the cache's stream of ${JSON.stringify(prompt)} ended`);

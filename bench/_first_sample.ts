@@ -6,7 +6,9 @@
 // deno run --allow-read=<checkout>,<cache> bench/_first_sample.ts <checkout> <cache> <alias> <prompt>
 
 const [root = "", cache = "", alias = "", prompt = ""] = Deno.args;
-const { BufferedModel, first, Persistent } = await import(`${Deno.realPathSync(root)}/mod.ts`);
+const { BufferedModel, first, Persistent }: typeof import("../mod.ts") = await import(
+  `${Deno.realPathSync(root)}/mod.ts`
+);
 
 class Offline extends BufferedModel {
   protected query(): Promise<string[]> {

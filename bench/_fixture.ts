@@ -1,7 +1,7 @@
 // What the benchmark report's measures share: the shapes, 1 KB samples, a
 // model that draws them at once, and timing helpers.
 
-import { BufferedModel } from "../mod.ts";
+import { BufferedModel, type Reply } from "../mod.ts";
 
 /** Prompts × samples: 10,000 samples of 1 KB each. */
 export const SHAPES: readonly [number, number][] = [[1000, 10], [100, 100], [10, 1000]];
@@ -12,19 +12,29 @@ export const prompt = (p: number): string => `prompt ${p}`;
 /** 1 KB, different for every prompt and index. */
 export const sample = (p: number, i: number): string => `${p}:${i}:`.padEnd(1024, "x");
 
-/** Draws 1 KB samples at once: what a store costs, with no network in the way. */
+/**
+ * Draws 1 KB samples at once: what a store costs, with no network in the
+ * way; with `replies`, each as a reply with what a provider's usually holds
+ * beyond its text (its finish reason and the model that answered).
+ */
 export class KiloModel extends BufferedModel {
   #next = new Map<string, number>();
+  #replies: boolean;
 
-  constructor(maxBatch = 1) {
+  constructor(maxBatch = 1, replies = false) {
     super(ALIAS, 1, { maxBatch });
+    this.#replies = replies;
   }
 
-  protected query(text: string, n: number): Promise<string[]> {
+  protected query(text: string, n: number): Promise<string[] | Reply[]> {
     const p = Number(text.slice("prompt ".length));
     const start = this.#next.get(text) ?? 0;
     this.#next.set(text, start + n);
-    return Promise.resolve(Array.from({ length: n }, (_, k) => sample(p, start + k)));
+    const texts = Array.from({ length: n }, (_, k) => sample(p, start + k));
+    if (!this.#replies) return Promise.resolve(texts);
+    return Promise.resolve(
+      texts.map((text) => ({ text, toolCalls: [], finishReason: "stop", model: "bench-2025-01" })),
+    );
   }
 }
 

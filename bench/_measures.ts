@@ -117,14 +117,18 @@ export async function hits(): Promise<{ repeatable: number; independent: number 
   return { repeatable: median(repeatable), independent: median(independent) };
 }
 
-/** Samples/s of drawing and storing `prompts` × `samples`, one prompt after another or all at once. */
+/**
+ * Samples/s of drawing and storing `prompts` × `samples`, one prompt after
+ * another or all at once; with `replies`, each sample with its metadata.
+ */
 export async function storeWrite(
   store: Store,
   prompts: number,
   samples: number,
   together = false,
+  replies = false,
 ): Promise<number> {
-  const model = new Persistent(new KiloModel(1), store);
+  const model = new Persistent(new KiloModel(1, replies), store);
   const each = (p: number) => collect(model.sample(prompt(p)), samples);
   const all = Array.from({ length: prompts }, (_, p) => p);
   const time = await seconds(async () => {
@@ -178,6 +182,15 @@ export function sqliteCommits(path: string, count: number, rows: "sample" | "sam
     db.close();
     return count / time;
   });
+}
+
+/** Samples/s of reading `prompts` × `samples` back through a replaying Persistent. */
+export async function warmRead(store: Store, prompts: number, samples: number): Promise<number> {
+  const model = new Persistent(new KiloModel(1), store, { replication: true });
+  const time = await seconds(async () => {
+    for (let p = 0; p < prompts; p++) await collect(model.sample(prompt(p)), samples);
+  });
+  return prompts * samples / time;
 }
 
 /** A store of 1,000 prompts × 100 samples of 1 KB, closed; its bytes on disk. */

@@ -16,6 +16,7 @@
 // file just after thousands were deleted costs several times more, which
 // would make each measure depend on the one before.
 
+import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { median, SHAPES } from "./_fixture.ts";
@@ -28,13 +29,14 @@ import {
   latencyFloor,
   LIVE,
   liveRun,
+  LiveServer,
   sqliteCommits,
   storeWrite,
+  warmRead,
 } from "./_measures.ts";
 import { pythonSource, pythonWrite } from "./_python.ts";
 import { FloorRounds, MEMORY, memoryName, readName, READS, type Version } from "./_floor_rounds.ts";
 import { BENCH_REDIS_URL } from "./redis_url.ts";
-import { LiveServer } from "./_measures.ts";
 
 const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 5);
 const SELF: Version = { name: "this checkout", root: Deno.cwd() };
@@ -68,6 +70,13 @@ const floorRounds = new FloorRounds(`${base}/floor`, [SELF, ...BASELINES], BENCH
 notes.push(...await floorRounds.prepare());
 // The live runs' server answers in a process of its own.
 await using server = await LiveServer.start();
+
+// Read by sample() in every round: 100 × 100 samples stored with their
+// metadata, and without (sample() never reads it).
+const fsWithMeta = fresh();
+const fsWithout = fresh();
+await storeWrite(new FsStore(fsWithMeta), 100, 100, false, true);
+await storeWrite(new FsStore(fsWithout), 100, 100);
 
 // A first pass compiles the code paths, so that no measure of round 1 pays for it.
 for (const measure of Object.values(FS_MEASURES)) await measure(fresh(), 10, 100);
@@ -109,6 +118,18 @@ for (let round = 0; round < ROUNDS; round++) {
       ["sqlite write", async () => storeWrite(await SqliteStore.open(`${fresh()}.db`), 100, 100)],
       ["sqlite sample rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample")],
       ["sqlite sample+usage rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample+usage")],
+      ["fs write", () => storeWrite(new FsStore(fresh()), 100, 100)],
+      ["fs write meta", () => storeWrite(new FsStore(fresh()), 100, 100, false, true)],
+      [
+        "kv write meta",
+        async () => storeWrite(await KvStore.open(`${fresh()}.kv`), ...KV_SHAPE, false, true),
+      ],
+      [
+        "sqlite write meta",
+        async () => storeWrite(await SqliteStore.open(`${fresh()}.db`), 100, 100, false, true),
+      ],
+      ["fs read", () => warmRead(new FsStore(fsWithout), 100, 100)],
+      ["fs read meta", () => warmRead(new FsStore(fsWithMeta), 100, 100)],
       ["live none", () => liveRun(server, undefined)],
       ["live fs", () => liveRun(server, fresh())],
     ])
@@ -243,6 +264,35 @@ row(
   `${times(ratio("sqlite write", "sqlite sample+usage rows"))} of the bare transaction ` +
     `with both rows, ${times(ratio("sqlite write", "disk 100×100 raw"))} of raw file creation`,
   "≥ 20,000/s",
+);
+row(
+  "cold write 100×100, batch 1, through Persistent, each sample with reply metadata " +
+    "(finish reason, model id): folder",
+  rate(med("fs write meta")),
+  `without metadata ${rate(med("fs write"))}`,
+  times(ratio("fs write meta", "fs write")),
+  "—",
+);
+row(
+  `  the same in Deno KV (${kvPrompts} × ${kvSamples}, one prompt after another)`,
+  rate(med("kv write meta")),
+  `without metadata ${rate(med("kv one by one"))}`,
+  times(ratio("kv write meta", "kv one by one")),
+  "—",
+);
+row(
+  "  the same in SQLite",
+  rate(med("sqlite write meta")),
+  `without metadata ${rate(med("sqlite write"))}`,
+  times(ratio("sqlite write meta", "sqlite write")),
+  "—",
+);
+row(
+  "warm read 100×100 through sample() of a folder whose samples have reply metadata",
+  rate(med("fs read meta")),
+  `a folder without ${rate(med("fs read"))}`,
+  times(ratio("fs read meta", "fs read")),
+  "≈ 1× (sample() never reads metadata)",
 );
 row(
   "SQLite on disk, 100k × 1 KB",

@@ -1,12 +1,14 @@
 /**
  * Copying one sequence for `copyStore`: the samples the target lacks are
- * written at their source indices, with what they cost to draw; samples it
+ * written at their source indices, with what they cost to draw and what
+ * their replies hold beyond their texts (`Store.replies`); samples it
  * already holds, also past a gap, are compared, and a sequence where they
  * differ is left alone and reported as conflicts.
  *
  * @module
  */
 
+import { metaOf, type ReplyMeta } from "../core/reply.ts";
 import { usageAt } from "../core/usage_records.ts";
 import { ShortSourceError, type Work } from "./_copy_selection.ts";
 import type { SequenceKey, Store } from "./store.ts";
@@ -80,9 +82,12 @@ export async function copySequence(
     return;
   }
   result.present += Math.min(source.length, target.length) + hidden.size;
-  // What the samples cost to draw goes with them.
+  // What the samples cost to draw, and what their replies hold, goes with them.
   const usage = target.length < source.length && from.usage !== undefined
     ? usageAt(await from.usage(key, target.length), 0, source.length)
+    : undefined;
+  const meta = target.length < source.length
+    ? await metaFrom(from, key, target.length, source)
     : undefined;
   // Each run of free indices is written where it belongs, around hidden samples.
   for (let start = target.length; start < source.length;) {
@@ -95,6 +100,7 @@ export async function copySequence(
         samples: missing,
         prompt,
         usage: usage?.slice(start, end),
+        meta: meta?.slice(start, end),
       });
       // Another writer may have claimed these indices since the target was read.
       const raced = differences(key, missing, stored, start);
@@ -103,6 +109,29 @@ export async function copySequence(
     }
     start = end + 1;
   }
+}
+
+/**
+ * What the replies of `source` (the samples of `store` from index 0) hold
+ * beyond their texts, by index, from `start` on; `undefined` when the store
+ * keeps no metadata. A reply whose text is not the source's (written since
+ * it was read) gives none.
+ */
+async function metaFrom(
+  store: Store,
+  key: SequenceKey,
+  start: number,
+  source: readonly string[],
+): Promise<(ReplyMeta | undefined)[] | undefined> {
+  if (store.replies === undefined) return undefined;
+  const replies = await store.replies(key, start);
+  const meta = new Array<ReplyMeta | undefined>(source.length).fill(undefined);
+  replies.forEach((reply, k) => {
+    if (start + k < source.length && reply.text === source[start + k]) {
+      meta[start + k] = metaOf(reply);
+    }
+  });
+  return meta;
 }
 
 /**

@@ -75,6 +75,8 @@ export interface FileCalls {
   ): Maybe<Uint8Array | undefined>;
   /** Links `existing` to `target`; false when `target` exists. */
   link(existing: string, target: string): Maybe<boolean>;
+  /** Renames `from` to `target`, replacing it; false when `from` does not exist. */
+  rename(from: string, target: string): Maybe<boolean>;
   /** Removes the file `path`; one already gone is no error (its remover did the work). */
   remove(path: string): Maybe<void>;
   /** Creates the folder `path` (and missing parents); false when something is there. */
@@ -93,6 +95,7 @@ interface Primitives {
   writeTextFile(path: string, text: string): Maybe<void>;
   appendTextFile(path: string, text: string): Maybe<void>;
   link(existing: string, target: string): Maybe<void>;
+  rename(from: string, target: string): Maybe<void>;
   remove(path: string): Maybe<void>;
   mkdir(path: string, options: { recursive: boolean }): Maybe<void>;
   list(folder: string): Maybe<Deno.DirEntry[]>;
@@ -126,6 +129,7 @@ const BLOCKING: Primitives = {
   writeTextFile: (path, text) => Deno.writeTextFileSync(path, text, { createNew: true }),
   appendTextFile: (path, text) => Deno.writeTextFileSync(path, text, { append: true }),
   link: (existing, target) => Deno.linkSync(existing, target),
+  rename: (from, target) => Deno.renameSync(from, target),
   remove: (path) => Deno.removeSync(path),
   mkdir: (path, options) => Deno.mkdirSync(path, options),
   list: (folder) => [...Deno.readDirSync(folder)],
@@ -152,6 +156,7 @@ const NON_BLOCKING: Primitives = {
   writeTextFile: (path, text) => Deno.writeTextFile(path, text, { createNew: true }),
   appendTextFile: (path, text) => Deno.writeTextFile(path, text, { append: true }),
   link: (existing, target) => Deno.link(existing, target),
+  rename: (from, target) => Deno.rename(from, target),
   remove: (path) => Deno.remove(path),
   mkdir: (path, options) => Deno.mkdir(path, options),
   list: (folder) => Array.fromAsync(Deno.readDir(folder)),
@@ -247,6 +252,12 @@ function calls(root: string, deno: Primitives): FileCalls {
           error instanceof Deno.errors.AlreadyExists
             ? false
             : fail(error, "claiming", target, "write"),
+      ),
+    rename: (from, target) =>
+      attempt(
+        () => deno.rename(from, target),
+        yes,
+        (error) => missing(error, false, () => fail(error, "writing", target, "write")),
       ),
     remove: (path) =>
       attempt(

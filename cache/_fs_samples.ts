@@ -1,6 +1,13 @@
 // The sample files of FsStore's prompt folders: read by name, index after
 // index, and written crash-safe and multi-process safe (a temporary file,
-// then a hard link to `<i>.md`, which fails if `<i>.md` exists).
+// then a hard link to `<i>.md`, which fails if `<i>.md` exists). A sample's
+// metadata goes to `replies/<i>.json` in its prompt folder: its temporary
+// file `replies/<temp>.json` is written with the sample's, and renamed to
+// `replies/<i>.json` by the writer that won `<i>.md`, only after it won it;
+// both temporary files stay until then, so a writer killed in between
+// leaves `<i>.md` without its metadata file but with `<temp>` (the same file
+// as `<i>.md`: one inode) and `replies/<temp>.json`, from which a reader
+// takes the metadata (see _fs_replies.ts).
 
 import { type FileCalls, type Maybe, settleAll, then } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
@@ -9,6 +16,13 @@ const ZERO = 0x30;
 
 /** The file beside a prompt's samples that records the prompt text. */
 export const PROMPT_FILE = "prompt.txt";
+
+/**
+ * The folder in a prompt folder that holds its samples' metadata files,
+ * `<i>.json`: out of the prompt folder's listing, which every first read of
+ * the samples takes, and out of the Python reader's sight (it lists `*.md`).
+ */
+export const REPLIES_FOLDER = "replies";
 
 /**
  * The index a file name stands for (`7.md` → 7), or undefined for any other
@@ -38,8 +52,43 @@ export function sampleIndex(name: string): number | undefined {
   return index;
 }
 
-function sampleFile(folder: string, index: number): string {
+/**
+ * The index a metadata file name (in {@linkcode REPLIES_FOLDER}) stands for
+ * (`7.json` → 7), or undefined for any other name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { metaIndex } from "./_fs_samples.ts";
+ *
+ * assert.equal(metaIndex("12.json"), 12);
+ * assert.equal(metaIndex("12.md"), undefined);
+ * assert.equal(metaIndex(".tmp-x-1.json"), undefined);
+ * ```
+ */
+export function metaIndex(name: string): number | undefined {
+  return name.endsWith(".json") ? sampleIndex(`${name.slice(0, -5)}.md`) : undefined;
+}
+
+/** The file of sample `index` of `folder`. */
+export function sampleFile(folder: string, index: number): string {
   return `${folder}/${index}.md`;
+}
+
+/** The metadata file of sample `index` of the prompt folder `folder`. */
+export function metaFile(folder: string, index: number): string {
+  return `${folder}/${REPLIES_FOLDER}/${index}.json`;
+}
+
+/** The temporary metadata file that goes with the temporary sample file `temp`. */
+export function metaTemp(temp: string): string {
+  const slash = temp.lastIndexOf("/");
+  return `${temp.slice(0, slash)}/${REPLIES_FOLDER}/${temp.slice(slash + 1)}.json`;
+}
+
+/** Whether `name` is a writer's temporary file (a sample's, or a sample's metadata). */
+export function isTemp(name: string): boolean {
+  return name.startsWith(".tmp-");
 }
 
 /** What a listing showed under a name: a file, a link, or something else. */
@@ -146,12 +195,13 @@ export class Samples {
     folder: string,
     from: number,
     samples: readonly string[],
+    metas: readonly (string | undefined)[] | undefined,
   ): Promise<Claimed> {
     return this.#linked(
       calls,
       folder,
-      samples,
-      (temps) => this.#claim(calls, folder, from, temps, samples),
+      { samples, metas },
+      (temps, out) => this.#claim(calls, folder, from, temps, samples, out),
     );
   }
 
@@ -165,45 +215,95 @@ export class Samples {
     folder: string,
     from: number,
     samples: readonly string[],
+    metas: readonly (string | undefined)[] | undefined,
   ): Promise<Claimed> {
     return this.#linked(
       calls,
       folder,
-      samples,
-      (temps) => this.#placeAt(calls, folder, from, temps, samples),
+      { samples, metas },
+      (temps, out) => this.#placeAt(calls, folder, from, temps, samples, out),
     );
   }
 
   /**
-   * Writes the temporary files of `samples`, has `link` link them, then
-   * removes them.
+   * Writes the temporary files of `samples` (and of `metas[k]`, the text of
+   * sample `k`'s metadata file, where there is one), has `link` link them,
+   * renames the metadata of each sample linked to its `<i>.json`, then
+   * removes the temporary files. A sample whose metadata could not be
+   * renamed keeps both its temporary files, from which readers take it.
    */
   async #linked(
     calls: FileCalls,
     folder: string,
-    samples: readonly string[],
-    link: (temps: readonly string[]) => Promise<Claimed>,
+    { samples, metas }: {
+      samples: readonly string[];
+      metas: readonly (string | undefined)[] | undefined;
+    },
+    link: (temps: readonly string[], out: Claimed) => Promise<void>,
   ): Promise<Claimed> {
     // The temporary files are written all at once (at the same time, when
     // the calls are non-blocking), then linked in order.
     const temps = samples.map(() => this.#tempPath(folder));
-    const failures = await settleAll(
-      temps.map((temp, k) => () => calls.writeNew(temp, samples[k]!)),
-    );
-    const written = temps.filter((_, k) => failures[k] === undefined);
+    if (metas?.some((meta) => meta !== undefined)) {
+      await this.#folders.make(calls, `${folder}/${REPLIES_FOLDER}`);
+    }
+    const writes = samples.flatMap((sample, k) => {
+      const meta = metas?.[k];
+      const text = { k, path: temps[k]!, text: sample };
+      return meta === undefined ? [text] : [text, { k, path: metaTemp(temps[k]!), text: meta }];
+    });
+    const failures = await settleAll(writes.map((w) => () => calls.writeNew(w.path, w.text)));
+    let written = writes.filter((_, w) => failures[w] === undefined).map((w) => w.path);
     // Samples written before a failed one are stored: each was paid for.
-    const failed = failures.findIndex((failure) => failure !== undefined);
-    let error = failed === -1 ? undefined : failures[failed];
-    let out: Claimed = { found: [], at: [] };
+    const failedAt = failures.findIndex((failure) => failure !== undefined);
+    let error = failedAt === -1 ? undefined : failures[failedAt];
+    const out: Claimed = { found: [], at: [] };
     try {
-      out = await link(failed === -1 ? temps : temps.slice(0, failed));
+      await link(failedAt === -1 ? temps : temps.slice(0, writes[failedAt]!.k), out);
     } catch (linkError) {
       error = linkError;
     }
-    const removed = await settleAll(written.map((temp) => () => calls.remove(temp)));
+    // What a linked sample's metadata could not be renamed from stays, for readers.
+    const kept = new Set<string>();
+    for (const [k, i] of out.at.entries()) {
+      const meta = metas?.[k];
+      if (i < 0 || meta === undefined) continue;
+      const temp = metaTemp(temps[k]!);
+      try {
+        await this.#renameMeta(calls, temp, metaFile(folder, i), meta);
+        written = written.filter((path) => path !== temp);
+      } catch (metaError) {
+        error ??= metaError;
+        kept.add(temps[k]!).add(temp);
+      }
+    }
+    const removed = await settleAll(
+      written.filter((path) => !kept.has(path)).map((temp) => () => calls.remove(temp)),
+    );
     error ??= removed.find((failure) => failure !== undefined);
     if (error !== undefined) throw error;
     return out;
+  }
+
+  /**
+   * Renames `temp`, which holds `text`, to `target` (replacing a stale file
+   * left by a sample removed by hand: only the winner of a sample's index
+   * writes its metadata). A temporary file that is gone meanwhile was taken
+   * for a killed writer's by `cache verify --fix`, which completes the
+   * rename or removes the file: the rename is done once more if need be.
+   */
+  async #renameMeta(calls: FileCalls, temp: string, target: string, text: string): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      if (await calls.rename(temp, target)) return;
+      if (await calls.readText(target) === text) return;
+      if (attempt === 3) {
+        throw new Error(
+          `FsStore ${this.#root}: ${temp} was removed three times before it could be renamed to ` +
+            `${target}; something other than the cache is deleting its files`,
+        );
+      }
+      await calls.writeNew(temp, text);
+    }
   }
 
   /** Links `temps` (the files of `samples`) to `<from + k>.md` where that is free. */
@@ -213,9 +313,8 @@ export class Samples {
     from: number,
     temps: readonly string[],
     samples: readonly string[],
-  ): Promise<Claimed> {
-    const found: string[] = [];
-    const at: number[] = [];
+    { found, at }: Claimed,
+  ): Promise<void> {
     for (const [k, temp] of temps.entries()) {
       const i = from + k;
       if (await this.#link(calls, temp, sampleFile(folder, i), samples[k]!)) {
@@ -227,7 +326,6 @@ export class Samples {
         found.push(await this.#readClaimed(calls, folder, i));
       }
     }
-    return { found, at };
   }
 
   /**
@@ -241,9 +339,8 @@ export class Samples {
     from: number,
     temps: readonly string[],
     samples: readonly string[],
-  ): Promise<Claimed> {
-    const found: string[] = [];
-    const at: number[] = [];
+    { found, at }: Claimed,
+  ): Promise<void> {
     let i = from;
     for (const [k, temp] of temps.entries()) {
       while (!(await this.#link(calls, temp, sampleFile(folder, i), samples[k]!))) {
@@ -255,7 +352,6 @@ export class Samples {
     }
     // Index i was free when this writer claimed i - 1, so `found` is everything
     // stored from `from` on at that moment; later samples come with the next load.
-    return { found, at };
   }
 
   /** Writes `text` to `target` atomically unless it exists; the first writer's stays. */

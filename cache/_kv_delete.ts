@@ -1,9 +1,9 @@
 // KvStore.delete: the rows of a sequence's samples from an index on, their
-// usage and (for the whole sequence) its prompt listing, removed so that a
-// reader always sees a prefix of what was there: the usage is cut first (a
-// sample never keeps a record of another's), then the samples go highest
-// index first, each sample's rows in one commit, and a long sample's chunks
-// once nothing points to them.
+// metadata, their usage and (for the whole sequence) its prompt listing,
+// removed so that a reader always sees a prefix of what was there: the usage
+// is cut first (a sample never keeps a record of another's), then the
+// samples go highest index first, each sample's rows with its metadata's in
+// one commit, and long values' chunks once nothing points to them.
 
 import { asRecord, recordsBelow } from "../core/usage_records.ts";
 import { retry } from "./_kv_commits.ts";
@@ -11,9 +11,10 @@ import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limi
 import { type Chunked, ROOT } from "./_kv_rows.ts";
 import type { UsageRecord } from "../core/usage.ts";
 
-/** Where a sequence's rows are: its samples, its usage, its prompt listing. */
+/** Where a sequence's rows are: its samples, their metadata, its usage, its prompt listing. */
 export interface SequenceRows {
   readonly samples: Deno.KvKey;
+  readonly replies: Deno.KvKey;
   readonly usage: Deno.KvKey;
   readonly prompt: Deno.KvKey;
 }
@@ -24,7 +25,10 @@ export interface SequenceRows {
  */
 export async function deleteFrom(kv: Deno.Kv, rows: SequenceRows, from: number): Promise<void> {
   await cutUsage(kv, rows.usage, from);
-  const { bySample, chunks } = await sampleRows(kv, rows.samples, from);
+  const bySample = new Map<number, Deno.KvKey[]>();
+  const chunks: Deno.KvKey[] = [];
+  await valueRows(kv, rows.samples, from, bySample, chunks);
+  await valueRows(kv, rows.replies, from, bySample, chunks);
   const indices = [...bySample.keys()].sort((a, b) => b - a);
   const last = from === 0 ? [rows.prompt] : [];
   await deleteInCommits(kv, [...indices.map((i) => bySample.get(i)!), last]);
@@ -57,10 +61,14 @@ async function cutUsage(kv: Deno.Kv, prefix: Deno.KvKey, from: number): Promise<
   }
 }
 
-/** The rows of each sample at `from` and after, by index, and its chunks. */
-async function sampleRows(kv: Deno.Kv, prefix: Deno.KvKey, from: number) {
-  const bySample = new Map<number, Deno.KvKey[]>();
-  const chunks: Deno.KvKey[] = [];
+/** Adds the rows of each value under `prefix` at `from` and after to `bySample`, by index, and its chunks to `chunks`. */
+async function valueRows(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  from: number,
+  bySample: Map<number, Deno.KvKey[]>,
+  chunks: Deno.KvKey[],
+): Promise<void> {
   const entries = await retry(() =>
     Array.fromAsync(kv.list({ start: [...prefix, from], prefix }, { batchSize: 500 }))
   );
@@ -73,7 +81,6 @@ async function sampleRows(kv: Deno.Kv, prefix: Deno.KvKey, from: number) {
       for (let k = 0; k < (pointer.chunks ?? 0); k++) chunks.push([ROOT, "chunk", pointer.id, k]);
     }
   }
-  return { bySample, chunks };
 }
 
 /** Deletes each group of keys whole, in order, as few commits as the limits allow. */

@@ -59,6 +59,12 @@ export function sampleKeyPrefix(key: SequenceKey): Deno.KvKey {
   return [ROOT, "sample", modelPart(key.model), key.hash];
 }
 
+/** The key parts of a sequence's reply metadata (one value per sample that has any); throws for a bad key. */
+export function replyKeyPrefix(key: SequenceKey): Deno.KvKey {
+  assertSequenceKey(key);
+  return [ROOT, "reply", modelPart(key.model), key.hash];
+}
+
 /** The key parts of a sequence's usage records; throws for a bad key. */
 export function usageKeyPrefix(key: SequenceKey): Deno.KvKey {
   assertSequenceKey(key);
@@ -109,28 +115,67 @@ export async function readRows(
   where: (key: Deno.KvKey) => string,
 ): Promise<(Uint8Array | Chunked)[]> {
   const out: (Uint8Array | Chunked)[] = [];
+  if (count <= 0) return out;
+  for await (const [index, value] of valuesOf(entries, prefix, where, "sample")) {
+    if (index !== from + out.length) break;
+    out.push(value);
+    if (out.length === count) break;
+  }
+  return out;
+}
+
+/**
+ * Reads the values of a listing under `prefix` whose indices may have gaps
+ * (a sequence's metadata: only samples that have any have a row), by index,
+ * up to index `end` (excluded).
+ */
+export async function readSparseRows(
+  entries: AsyncIterable<Deno.KvEntry<unknown>>,
+  prefix: Deno.KvKey,
+  end: number,
+  where: (key: Deno.KvKey) => string,
+): Promise<Map<number, Uint8Array | Chunked>> {
+  const out = new Map<number, Uint8Array | Chunked>();
+  for await (const [index, value] of valuesOf(entries, prefix, where, "metadata")) {
+    if (index >= end) break;
+    out.set(index, value);
+  }
+  return out;
+}
+
+/**
+ * The values of a listing under `prefix`, in key order, with their indices:
+ * each whole, its pieces put back together. A listing that stops inside a
+ * value (a missing piece) is an error.
+ */
+async function* valuesOf(
+  entries: AsyncIterable<Deno.KvEntry<unknown>>,
+  prefix: Deno.KvKey,
+  where: (key: Deno.KvKey) => string,
+  what: string,
+): AsyncGenerator<[number, Uint8Array | Chunked]> {
   let parts: Uint8Array[] = [];
   let missing = 0;
   let head: Deno.KvKey = prefix;
   for await (const { key, value } of entries) {
     if (key.length === prefix.length + 2 && missing > 0) {
       parts.push(value as Uint8Array);
-      if (--missing === 0) out.push(concat(parts));
+      if (--missing === 0) yield [head.at(-1) as number, concat(parts)];
       continue;
     }
-    if (missing > 0 || out.length === count) break;
-    if (key.length !== prefix.length + 1 || key.at(-1) !== from + out.length) break;
+    if (missing > 0) break;
+    const index = key.at(-1);
+    if (key.length !== prefix.length + 1 || typeof index !== "number") continue;
     head = key;
     const stored = value as Stored;
-    if (stored instanceof Uint8Array || stored.id !== "") out.push(stored);
+    if (stored instanceof Uint8Array || stored.id !== "") yield [index, stored];
     else [parts, missing] = [[(stored as Pieces).head], stored.chunks - 1];
   }
   if (missing > 0) {
     throw new Error(
-      `${where(head)}: a piece of the sample is missing; the database was changed outside KvStore`,
+      `${where(head)}: a piece of the ${what} is missing; the database was changed outside KvStore`,
     );
   }
-  return out;
 }
 
 /** The bytes of `parts`, one after the other. */
@@ -162,10 +207,10 @@ export interface Encoded {
 }
 
 /**
- * `text` as a sample under `prefix`: its bytes, to be laid out in rows of
- * `piece` bytes, when its check and rows fit one commit beside `beside` (what
- * else a claim of one sample holds); else a pointer to its chunks, which are
- * written first.
+ * `text` as a value under `prefix`: its bytes, to be laid out in rows of
+ * `piece` bytes, when its rows (and the check of its index, for a sample,
+ * `checked`) fit one commit beside `beside` (what else a claim of one sample
+ * holds); else a pointer to its chunks, which are written first.
  */
 export async function encodeSample(
   kv: Deno.Kv,
@@ -173,19 +218,25 @@ export async function encodeSample(
   prefix: Deno.KvKey,
   piece: number,
   beside: CommitSize,
+  checked = true,
 ): Promise<Encoded> {
   const bytes = encoder.encode(text);
   if (bytes.length <= CHUNK_BYTES) {
-    const size = claimSize(prefix, bytes, piece);
+    const size = claimSize(prefix, bytes, piece, checked);
     if (fits(plus(size, beside))) return { value: bytes, size };
   }
   const value = await writeChunks(kv, bytes);
-  return { value, size: claimSize(prefix, value, piece) };
+  return { value, size: claimSize(prefix, value, piece, checked) };
 }
 
-function claimSize(prefix: Deno.KvKey, value: Uint8Array | Chunked, piece: number): CommitSize {
+function claimSize(
+  prefix: Deno.KvKey,
+  value: Uint8Array | Chunked,
+  piece: number,
+  checked: boolean,
+): CommitSize {
   // Every index is a number: its key takes as many bytes as any other's.
-  return sizeOfWrites([[...prefix, 0]], rowsOf(prefix, 0, value, piece));
+  return sizeOfWrites(checked ? [[...prefix, 0]] : [], rowsOf(prefix, 0, value, piece));
 }
 
 /** Writes `bytes` as chunks under a new id, and returns the pointer to them. */

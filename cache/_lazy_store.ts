@@ -22,6 +22,7 @@
  */
 
 import type { UsageRecord } from "../core/usage.ts";
+import { type Reply, replyOf } from "../core/reply.ts";
 import { permissionHint } from "./_permission_hint.ts";
 import { loadSamples, loadWithUsage } from "./_load_with_usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
@@ -63,6 +64,8 @@ export class LazyStore implements Store {
   #spec: StoreSpec;
   #open: (spec: StoreSpec) => Promise<Store>;
   #opening: Promise<Store> | undefined;
+  // The store once it opened.
+  #store: Store | undefined;
   #closed = false;
 
   /**
@@ -99,6 +102,21 @@ export class LazyStore implements Store {
     const store = await this.#opened();
     if (store.place === undefined) throw this.#lacks("place", "keep a cache slice");
     return await store.place(key, write);
+  }
+
+  /**
+   * The replies at `from` and after (see `Store.replies`); none while the
+   * file does not exist. Absent once the store, opened, turns out to keep no
+   * metadata (until then, it reads the store's texts as replies).
+   */
+  get replies(): ((key: SequenceKey, from: number) => Promise<Reply[]>) | undefined {
+    if (this.#store !== undefined && this.#store.replies === undefined) return undefined;
+    return async (key, from) => {
+      const store = await this.#existing();
+      if (store === undefined) return [];
+      if (store.replies !== undefined) return await store.replies(key, from);
+      return (await store.load(key, from)).map((text) => replyOf(text));
+    };
   }
 
   /** The usage records of a sequence; none when the store keeps none. */
@@ -204,7 +222,7 @@ export class LazyStore implements Store {
         new Error(`the store ${this.location} was closed: open a new one to use it again`),
       );
     }
-    this.#opening ??= this.#open(this.#spec).catch((error) => {
+    this.#opening ??= this.#open(this.#spec).then((store) => this.#store = store, (error) => {
       this.#opening = undefined;
       throw cannotOpen(this.location, error);
     });

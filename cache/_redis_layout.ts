@@ -8,22 +8,26 @@
  * @module
  */
 
+import { encodeMeta, type ReplyMeta } from "../core/reply.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { assertSequenceKey } from "./sequence_key.ts";
 import type { SequenceKey } from "./store.ts";
 
 // The names of the store's own keys under its prefix.
-const OWN_KEY = /^(?:models$|seq:|usage:|prompts?:)/;
-const RESERVED_PARTS = new Set(["seq", "usage", "prompt", "prompts", "models"]);
+const OWN_KEY = /^(?:models$|seq:|usage:|reply:|prompts?:)/;
+const RESERVED_PARTS = new Set(["seq", "usage", "reply", "prompt", "prompts", "models"]);
 
 /**
  * Redis runs a script atomically: no other command interleaves between
  * reading the length and pushing, so each pushed sample gets a fresh index.
- * KEYS: samples list, models set, prompts set, prompt text, usage list.
+ * KEYS: samples list, models set, prompts set, prompt text, usage list,
+ * reply metadata hash.
  * ARGV: model, hash, from, has-prompt flag, prompt, the number of usage
- * records, the records (see {@linkcode usageArgument}), samples…
+ * records, the records (see {@linkcode usageArgument}), the number of
+ * metadata entries, the entries (see {@linkcode metaArgument}), samples…
  * Each record is pushed to the usage list with its first index (the stored
- * length, where the samples go, plus its offset among them).
+ * length, where the samples go, plus its offset among them); each metadata
+ * entry is set in the hash under the index its sample got.
  * Answers every sample from `from` on, or the error `llm-cache gap: <length>`
  * when `from` lies beyond the stored samples (see {@linkcode gapIn}).
  */
@@ -33,17 +37,23 @@ local length = redis.call('LLEN', KEYS[1])
 if from > length then
   return redis.error_reply('ERR llm-cache gap: ' .. length)
 end
-local first = 7 + tonumber(ARGV[6])
+local metas = 7 + tonumber(ARGV[6])
+local first = metas + 1 + tonumber(ARGV[metas])
 if #ARGV < first and length == 0 then
   return {}
 end
 for i = first, #ARGV do
   redis.call('RPUSH', KEYS[1], ARGV[i])
 end
-for r = 7, first - 1 do
+for r = 7, metas - 1 do
   local comma = string.find(ARGV[r], ',', 1, true)
   local at = length + tonumber(string.sub(ARGV[r], 1, comma - 1))
   redis.call('RPUSH', KEYS[5], '{"from":' .. at .. string.sub(ARGV[r], comma))
+end
+for m = metas + 1, first - 1 do
+  local comma = string.find(ARGV[m], ',', 1, true)
+  local at = length + tonumber(string.sub(ARGV[m], 1, comma - 1))
+  redis.call('HSET', KEYS[6], at, string.sub(ARGV[m], comma + 1))
 end
 if ARGV[4] == '1' then
   redis.call('SET', KEYS[4], ARGV[5], 'NX')
@@ -58,7 +68,8 @@ return redis.call('LRANGE', KEYS[1], from, -1)
  * `from + 1`, …: an index below the stored length keeps its sample, the
  * others are pushed (the list has no gaps, so they follow in order).
  * KEYS and ARGV as {@linkcode APPEND_SCRIPT}, each usage record covering one
- * sample (its offset among them), pushed only for a sample pushed now.
+ * sample (its offset among them), pushed, and each metadata entry set, only
+ * for a sample pushed now.
  * Answers what each index holds, or the error `llm-cache gap: <length>`.
  */
 export const PLACE_SCRIPT = `
@@ -67,7 +78,8 @@ local length = redis.call('LLEN', KEYS[1])
 if from > length then
   return redis.error_reply('ERR llm-cache gap: ' .. length)
 end
-local first = 7 + tonumber(ARGV[6])
+local metas = 7 + tonumber(ARGV[6])
+local first = metas + 1 + tonumber(ARGV[metas])
 if #ARGV < first then
   return {}
 end
@@ -81,11 +93,18 @@ for i = first, #ARGV do
     held[#held + 1] = ARGV[i]
   end
 end
-for r = 7, first - 1 do
+for r = 7, metas - 1 do
   local comma = string.find(ARGV[r], ',', 1, true)
   local at = from + tonumber(string.sub(ARGV[r], 1, comma - 1))
   if at >= length then
     redis.call('RPUSH', KEYS[5], '{"from":' .. at .. string.sub(ARGV[r], comma))
+  end
+end
+for m = metas + 1, first - 1 do
+  local comma = string.find(ARGV[m], ',', 1, true)
+  local at = from + tonumber(string.sub(ARGV[m], 1, comma - 1))
+  if at >= length then
+    redis.call('HSET', KEYS[6], at, string.sub(ARGV[m], comma + 1))
   end
 end
 if ARGV[4] == '1' then
@@ -101,7 +120,8 @@ return held
  * prompt's place in the model's set, and the model in the models set when
  * it has no prompt left), and the usage list is replaced by the records
  * given (cut down to what stays), unless it changed since it was read.
- * KEYS: samples list, models set, prompts set, usage list.
+ * The samples' metadata from `from` on goes with them.
+ * KEYS: samples list, models set, prompts set, usage list, reply metadata hash.
  * ARGV: model, hash, from, the length of the usage list as read, records…
  * Answers 1, or 0 when the usage list changed meanwhile (read it again).
  */
@@ -111,7 +131,7 @@ if redis.call('LLEN', KEYS[4]) ~= tonumber(ARGV[4]) then
   return 0
 end
 if from == 0 then
-  redis.call('DEL', KEYS[1], KEYS[4])
+  redis.call('DEL', KEYS[1], KEYS[4], KEYS[5])
   redis.call('SREM', KEYS[3], ARGV[2])
   if redis.call('SCARD', KEYS[3]) == 0 then
     redis.call('SREM', KEYS[2], ARGV[1])
@@ -119,6 +139,11 @@ if from == 0 then
   return 1
 end
 redis.call('LTRIM', KEYS[1], 0, from - 1)
+for _, index in ipairs(redis.call('HKEYS', KEYS[5])) do
+  if tonumber(index) >= from then
+    redis.call('HDEL', KEYS[5], index)
+  end
+end
 redis.call('DEL', KEYS[4])
 for i = 5, #ARGV do
   redis.call('RPUSH', KEYS[4], ARGV[i])
@@ -148,6 +173,22 @@ export const MAX_SAMPLES_PER_CALL = 1000;
 export function usageArgument(record: UsageRecord): string {
   const json = JSON.stringify(record);
   return `${record.from}${json.slice(json.indexOf(","))}`;
+}
+
+/**
+ * A sample's metadata as the append script takes it: its offset among the
+ * samples pushed, a comma, and the metadata's canonical JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { metaArgument } from "./_redis_layout.ts";
+ *
+ * assert.equal(metaArgument(1, { finishReason: "stop" }), '1,{"finishReason":"stop"}');
+ * ```
+ */
+export function metaArgument(offset: number, meta: ReplyMeta): string {
+  return `${offset},${encodeMeta(meta)}`;
 }
 
 /**
@@ -262,6 +303,12 @@ export class RedisKeys {
   usage(key: SequenceKey): string {
     assertSequenceKey(key);
     return `${this.prefix}usage:${key.model}:${key.hash}`;
+  }
+
+  /** The hash of a sequence's reply metadata (JSON), by index; throws a TypeError for a bad key. */
+  reply(key: SequenceKey): string {
+    assertSequenceKey(key);
+    return `${this.prefix}reply:${key.model}:${key.hash}`;
   }
 
   /** The set of the prompt hashes stored under `model`. */

@@ -43,6 +43,17 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE INDEX IF NOT EXISTS usage_of_sequence ON usage (sequence, idx);
 `;
 
+// What each sample's reply holds beyond its text (`StoreWrite.meta`), as
+// canonical JSON, for the samples that have any; added like the usage table.
+const REPLIES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS replies (
+  sequence INTEGER NOT NULL REFERENCES sequences (id),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  reply TEXT NOT NULL,
+  PRIMARY KEY (sequence, idx)
+) WITHOUT ROWID;
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sequences (
   id INTEGER PRIMARY KEY,
@@ -59,6 +70,7 @@ CREATE TABLE IF NOT EXISTS samples (
   UNIQUE (sequence, idx)
 );
 ${USAGE_SCHEMA}
+${REPLIES_SCHEMA}
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${FORMAT};
 `;
@@ -211,6 +223,7 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
     checkFormat(db, file);
     if (denied !== undefined) return;
     if (!hasTable(db, "usage")) transaction(db, () => db.exec(USAGE_SCHEMA));
+    if (!hasTable(db, "replies")) transaction(db, () => db.exec(REPLIES_SCHEMA));
     // A file at rest is in rollback mode (see `settle`).
     db.exec("PRAGMA journal_mode = WAL");
     return;

@@ -16,6 +16,7 @@ import { recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
 import type { PromptEntry, SequenceKey, StoreWrite } from "./store.ts";
+import { decodeMeta, encodeMeta, type Reply, replyOf } from "../core/reply.ts";
 
 /** How many prompts one listing query reads. */
 export const LIST_PAGE = 500;
@@ -70,6 +71,18 @@ function usageStatements(db: DatabaseSync) {
   };
 }
 
+/** The statements of the replies table (absent from a file of an older version opened read-only). */
+function replyStatements(db: DatabaseSync) {
+  const sql = (text: string) => db.prepare(text);
+  return {
+    insert: sql("INSERT INTO replies (sequence, idx, reply) VALUES (?, ?, ?)"),
+    range: sql(
+      "SELECT idx, reply FROM replies WHERE sequence = ? AND idx >= ? AND idx < ? ORDER BY idx",
+    ),
+    deleteFrom: sql("DELETE FROM replies WHERE sequence = ? AND idx >= ?"),
+  };
+}
+
 /** A row of the usage table. */
 interface UsageRow {
   idx: number;
@@ -112,6 +125,7 @@ export class SqliteTables {
   #db: DatabaseSync;
   #sql: ReturnType<typeof statements>;
   #usage: ReturnType<typeof usageStatements> | undefined;
+  #replies: ReturnType<typeof replyStatements> | undefined;
   #denied: Error | undefined;
   #location: string;
   // Sequence ids known to be committed; a row, once committed, never changes.
@@ -128,6 +142,7 @@ export class SqliteTables {
     this.#db = connection.db;
     this.#sql = statements(connection.db);
     this.#usage = hasTable(connection.db, "usage") ? usageStatements(connection.db) : undefined;
+    this.#replies = hasTable(connection.db, "replies") ? replyStatements(connection.db) : undefined;
     this.#denied = connection.denied;
     this.#location = location;
   }
@@ -136,6 +151,31 @@ export class SqliteTables {
   load(key: SequenceKey, from: number): string[] {
     const id = this.#id(key);
     return id === undefined ? [] : this.#readFrom(id, key, from);
+  }
+
+  /**
+   * The replies at index `from` and after, up to the first missing index:
+   * each sample's text with its stored metadata, or nothing beyond it (a
+   * sample's metadata is committed with it, so a sample read has its own).
+   */
+  replies(key: SequenceKey, from: number): Reply[] {
+    const id = this.#id(key);
+    if (id === undefined) return [];
+    const texts = this.#readFrom(id, key, from);
+    if (this.#replies === undefined || texts.length === 0) return texts.map((t) => replyOf(t));
+    const rows = this.#replies.range.all(id, from, from + texts.length) as {
+      idx: number;
+      reply: string;
+    }[];
+    const meta = new Map(rows.map((row) => [row.idx, row.reply]));
+    return texts.map((text, k) => {
+      const stored = meta.get(from + k);
+      if (stored === undefined) return replyOf(text);
+      const where = `${this.#location}: the reply metadata of sample ${from + k} of ${
+        describeKey(key)
+      }`;
+      return replyOf(text, decodeMeta(stored, where));
+    });
   }
 
   /**
@@ -161,6 +201,7 @@ export class SqliteTables {
     if (this.#denied !== undefined) throw this.#denied;
     const usage = this.#usage;
     transaction(this.#db, () => {
+      this.#replies?.deleteFrom.run(id, from);
       this.#sql.deleteFrom.run(id, from);
       if (usage === undefined) return;
       // All of them, rewritten in the same order: of two records of an index, the later counts.
@@ -180,12 +221,12 @@ export class SqliteTables {
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
   append(key: SequenceKey, write: StoreWrite): string[] {
-    const { from, samples, usage } = write;
+    const { from, samples, usage, meta } = write;
     return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "append");
       const result = from < next ? this.#readFrom(id, key, from) : [];
       const at = samples.map((_, k) => next + k);
-      this.#insert(id, at, samples, usage);
+      this.#insert(id, at, samples, usage, meta);
       result.push(...samples);
       return result;
     });
@@ -200,7 +241,7 @@ export class SqliteTables {
    * @throws {Deno.errors.NotCapable} When the database was opened read-only.
    */
   place(key: SequenceKey, write: StoreWrite): string[] {
-    const { from, samples, usage } = write;
+    const { from, samples, usage, meta } = write;
     return this.#write(key, write, (id) => {
       const next = this.#next(key, id, from, "place");
       // Indices stay contiguous: those below `next` are taken, the others free.
@@ -208,7 +249,7 @@ export class SqliteTables {
       const placed = samples.slice(held.length);
       const at = placed.map((_, k) => from + held.length + k);
       assertContiguous(at, next);
-      this.#insert(id, at, placed, usage?.slice(held.length));
+      this.#insert(id, at, placed, usage?.slice(held.length), meta?.slice(held.length));
       return [...held, ...placed];
     });
   }
@@ -275,10 +316,23 @@ export class SqliteTables {
     return next;
   }
 
-  /** Inserts `samples` at the free indices `at`, with their usage. */
-  #insert(id: number, at: readonly number[], samples: readonly string[], usage?: Usages): void {
+  /** Inserts `samples` at the free indices `at`, with their usage and metadata. */
+  #insert(
+    id: number,
+    at: readonly number[],
+    samples: readonly string[],
+    usage: Usages | undefined,
+    meta: StoreWrite["meta"],
+  ): void {
     for (const [k, sample] of samples.entries()) {
       this.#sql.insert.run(id, at[k]!, toColumn(sample));
+    }
+    // A file opened for writing has the table (see prepareFile).
+    const replies = this.#replies;
+    if (meta !== undefined && replies !== undefined) {
+      for (const [k, m] of meta.entries()) {
+        if (m !== undefined && k < samples.length) replies.insert.run(id, at[k]!, encodeMeta(m));
+      }
     }
     if (usage !== undefined && this.#usage !== undefined) {
       insertRecords(this.#usage, id, recordsOf(at, usage));

@@ -121,8 +121,9 @@ export class CopyConflictError extends Error {
 
 /**
  * Copies every sequence of `from` (or those the filters select) into `to`,
- * keeping each sample at its index, with the prompt text and what each
- * sample cost to draw (its stored usage) beside it.
+ * keeping each sample at its index, with the prompt text, what each sample
+ * cost to draw (its stored usage) and what its reply holds beyond its text
+ * (tool calls, reasoning, …; see `Store.replies`) beside it.
  *
  * Running it again is harmless: samples the target already holds are left
  * alone, and only missing ones are written, each at its source index. An

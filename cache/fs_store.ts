@@ -21,7 +21,9 @@ import {
 import { Folders } from "./_fs_folders.ts";
 import { PROMPT_FILE, sampleIndex, Samples } from "./_fs_samples.ts";
 import { formatRecords, USAGE_FILE, UsageFile } from "./_fs_usage.ts";
+import { metaFileText, readMetas } from "./_fs_replies.ts";
 import { recordsOf } from "../core/usage_records.ts";
+import { type Reply, replyOf } from "../core/reply.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
@@ -62,6 +64,24 @@ export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
  * processes never mix their lines; a line torn by a crash is skipped by
  * readers. A prompt folder without the file (written by Python, or by an
  * older version) reads as samples of unknown usage.
+ *
+ * What a sample's reply holds beyond its text (tool calls, reasoning, the
+ * finish reason, …: `StoreWrite.meta`) is kept in `replies/<i>.json` in the
+ * prompt folder, for the samples that have any:
+ * `{"reply":{"finishReason":"tool_calls","toolCalls":[…]},"sha256":"<hex>"}`,
+ * canonical JSON, `sha256` the digest of `<i>.md`'s text, so that a file left
+ * behind by a sample removed by hand never attaches to another one (it is
+ * ignored, and `cache verify` reports it). The Python reader lists only the
+ * prompt folder's `*.md`, so it reads the text alone, as before (a reply
+ * that only calls tools has the text `""`); and a replay of texts lists the
+ * prompt folder as before, the metadata out of its way. The metadata is
+ * written in the same write as the sample: its temporary file is written
+ * with the sample's, and renamed to `replies/<i>.json` by the writer that
+ * won `<i>.md`, right after; a writer killed in between leaves both
+ * temporary files, from which readers take the metadata (the sample's
+ * temporary file is `<i>.md`: one inode) and `cache verify --fix` puts it in
+ * place. So a reader never sees a sample without its metadata, nor the
+ * reverse.
  *
  * Writes are crash-safe and multi-process safe: each sample is written to a
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
@@ -294,6 +314,49 @@ export class FsStore implements Store {
   }
 
   /**
+   * The replies stored at index `from` and after, up to the first missing
+   * index: each sample's text (`<i>.md`) with its metadata
+   * (`replies/<i>.json`, see above), or nothing beyond the text where it has
+   * none. One listing of the `replies` folder says which samples have
+   * metadata (and finds that of a writer at work, or killed before it
+   * renamed it into place).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FsStore } from "./fs_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = new FsStore(dir);
+   * const key = { model: "gpt-4o_1", hash: promptHash("2+2?") };
+   * const call = { id: "c1", name: "add", arguments: '{"a":2,"b":2}' };
+   * await store.append(key, {
+   *   from: 0,
+   *   samples: ["", "4"],
+   *   meta: [{ toolCalls: [call], finishReason: "tool_calls" }, undefined],
+   * });
+   * assert.deepEqual(await store.replies(key, 0), [
+   *   { text: "", toolCalls: [call], finishReason: "tool_calls" },
+   *   { text: "4", toolCalls: [] },
+   * ]);
+   * assert.equal(await Deno.readTextFile(`${dir}/gpt-4o_1/${key.hash}/0.md`), ""); // as Python reads it
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When a metadata file is not one (the message names it).
+   */
+  async replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const calls = this.#pick();
+    const folder = await this.#folders.existing(calls, this.#folder(key));
+    if (folder === undefined) return [];
+    const texts = await this.#samples.readFrom(calls, folder, from);
+    if (texts.length === 0) return [];
+    const metas = await readMetas(calls, this.#folders, folder, from, texts);
+    return texts.map((text, k) => replyOf(text, metas[k]));
+  }
+
+  /**
    * Every index that has a sample file, gaps included (what
    * {@linkcode FsStore.load} does not see past a missing index): lists the
    * prompt folder, so it is for tools such as `copyStore`, not for reading.
@@ -370,12 +433,13 @@ export class FsStore implements Store {
   async #write(
     how: "append" | "place",
     key: SequenceKey,
-    { from, samples, prompt, usage }: StoreWrite,
+    { from, samples, prompt, usage, meta }: StoreWrite,
   ): Promise<string[]> {
     const path = this.#folder(key);
     const calls = this.#pick();
     if (!this.#prepared.has(path)) await this.#prepare(calls, path, prompt);
-    const { found, at } = await this.#samples[how](calls, path, from, samples);
+    const metas = meta?.map((m, k) => m === undefined ? undefined : metaFileText(samples[k]!, m));
+    const { found, at } = await this.#samples[how](calls, path, from, samples, metas);
     const stored = at.flatMap((i, k) => i < 0 ? [] : [k]);
     const lines = usage === undefined ? "" : formatRecords(
       recordsOf(stored.map((k) => at[k]!), stored.map((k) => usage[k])),

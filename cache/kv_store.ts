@@ -42,19 +42,21 @@ import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limi
 import {
   CHUNK_BYTES,
   type Chunked,
-  type Encoded,
   encodeSample,
   encodeText,
   modelPart,
   pieceBytes,
   readChunks,
   readRows,
+  readSparseRows,
+  replyKeyPrefix,
   ROOT,
   rowsOf,
   sampleKeyPrefix,
   type Stored,
   usageKeyPrefix,
 } from "./_kv_rows.ts";
+import { decodeMeta, encodeMeta, type Reply, type ReplyMeta, replyOf } from "../core/reply.ts";
 import { asRecord, recordsOf } from "../core/usage_records.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
@@ -109,10 +111,14 @@ const encoder = new TextEncoder();
  * text is kept in the model entry. `["llm-cache", "usage", model, hash, from]`
  * holds the usage record (see `UsageRecord`) of the samples a claim stored
  * from index `from` on, written in the commit that claims them; samples
- * stored without usage have none. A sample's rows are written in the commit
- * that claims its index, and a long sample's chunks before it, so a reader
- * never sees part of one; a writer killed in between leaves unused chunks
- * behind, which nothing reads.
+ * stored without usage have none. `["llm-cache", "reply", model, hash, i]`
+ * holds what sample `i`'s reply holds beyond its text (`StoreWrite.meta`, as
+ * canonical JSON in UTF-8, laid out in rows and chunks as a sample is), for
+ * the samples that have any. A sample's rows, its metadata's and its usage
+ * record are written in the commit that claims its index, and a long
+ * sample's chunks before it, so a reader never sees part of one, nor a
+ * sample without its metadata; a writer killed in between leaves unused
+ * chunks behind, which nothing reads.
  *
  * A commit holds what Deno KV allows one atomic operation (100 checks, 1,000
  * writes, 80 KiB of keys, 800 KiB in all): a batch that does not fit one is
@@ -270,10 +276,11 @@ export class KvStore implements Store {
    * stored, other writers' included.
    */
   async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
-    const { from, samples, prompt, usage } = write;
+    const { from, samples, prompt, usage, meta } = write;
     const prefix = sampleKeyPrefix(key);
     if (this.#readOnly) throw this.#refusal();
     const usagePrefix = usageKeyPrefix(key);
+    const replyPrefix = replyKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
     const piece = pieceBytes(prefix);
@@ -284,15 +291,22 @@ export class KvStore implements Store {
       : sizeOfWrites([], [[[...usagePrefix, 0], FULL_RECORD]]);
     const beside = plus(sizeOfWrites([], listing), record);
     const encoded = await Promise.all(
-      samples.map((s) => encodeSample(this.#kv, s, prefix, piece, beside)),
+      samples.map(async (s, k) => {
+        const reply = await this.#encodeMeta(meta?.[k], replyPrefix, beside);
+        const sample = await encodeSample(this.#kv, s, prefix, piece, plus(beside, reply.size));
+        return { sample, reply, size: plus(sample.size, reply.size) };
+      }),
     );
     const claim = (at: number, k: number, n: number) => {
-      const slice = encoded.slice(k, k + n).map((e) => e.value);
+      const slice = encoded.slice(k, k + n);
       return this.#commits.claim({
         ids: slice.map((_, j) => `${id}\n${at + j}`),
         checks: slice.map((_, j) => [...prefix, at + j]),
         sets: [
-          ...slice.flatMap((value, j) => rowsOf(prefix, at + j, value, piece)),
+          ...slice.flatMap((e, j) => [
+            ...rowsOf(prefix, at + j, e.sample.value, piece),
+            ...metaRows(replyPrefix, at + j, e.reply.value),
+          ]),
           ...usageRows(usagePrefix, at, usage?.slice(k, k + n)),
           ...listing,
         ],
@@ -349,9 +363,10 @@ export class KvStore implements Store {
    * ```
    */
   async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
-    const { from, samples, prompt, usage } = write;
+    const { from, samples, prompt, usage, meta } = write;
     const prefix = sampleKeyPrefix(key);
     const usagePrefix = usageKeyPrefix(key);
+    const replyPrefix = replyKeyPrefix(key);
     const id = listingId(key);
     const listing = await this.#listing(key, prompt);
     const piece = pieceBytes(prefix);
@@ -359,11 +374,13 @@ export class KvStore implements Store {
     for (const [k, sample] of samples.entries()) {
       const i = from + k;
       const value = await encodeText(this.#kv, sample);
+      const reply = await this.#encodeMeta(meta?.[k], replyPrefix, NO_WRITES);
       const claim = {
         ids: [`${id}\n${i}`],
         checks: [[...prefix, i]],
         sets: [
           ...rowsOf(prefix, i, value, piece),
+          ...metaRows(replyPrefix, i, reply.value),
           ...usageRows(usagePrefix, i, usage?.slice(k, k + 1)),
           ...listing,
         ],
@@ -379,6 +396,55 @@ export class KvStore implements Store {
     }
     this.#listed.add(id);
     return held;
+  }
+
+  /**
+   * The replies stored at index `from` and after, up to the first missing
+   * index: each sample's text with the metadata stored in its commit, or
+   * nothing beyond the text where none was.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const call = { id: "c1", name: "add", arguments: "{}" };
+   * await store.append(key, { from: 0, samples: ["", "x"], meta: [{ toolCalls: [call] }, undefined] });
+   * assert.deepEqual(await store.replies(key, 0), [
+   *   { text: "", toolCalls: [call] },
+   *   { text: "x", toolCalls: [] },
+   * ]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When stored metadata is not reply metadata (the
+   * database was changed outside `KvStore`).
+   */
+  async replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const texts = await this.load(key, from);
+    if (texts.length === 0) return [];
+    const prefix = replyKeyPrefix(key);
+    const where = (at: Deno.KvKey) => this.#where("the reply metadata at", at);
+    // Each sample's metadata was committed with it: a sample read has its own.
+    const stored = await retry(() =>
+      readSparseRows(
+        this.#kv.list({ start: [...prefix, from], prefix }, { batchSize: 500 }),
+        prefix,
+        from + texts.length,
+        where,
+      )
+    );
+    return await Promise.all(texts.map(async (text, k) => {
+      const value = stored.get(from + k);
+      if (value === undefined) return replyOf(text);
+      const at = () => where([...prefix, from + k]);
+      return replyOf(text, decodeMeta(await this.#decode(value, at), at()));
+    }));
   }
 
   /**
@@ -427,7 +493,8 @@ export class KvStore implements Store {
     assertLength("index", from);
     if (this.#readOnly) throw this.#refusal();
     const prompt = [ROOT, "prompt", modelPart(key.model), key.hash];
-    await deleteFrom(this.#kv, { samples, usage: usageKeyPrefix(key), prompt }, from);
+    const rows = { samples, replies: replyKeyPrefix(key), usage: usageKeyPrefix(key), prompt };
+    await deleteFrom(this.#kv, rows, from);
     // Written again with this process's next claim.
     this.#listed.delete(listingId(key));
   }
@@ -506,6 +573,21 @@ export class KvStore implements Store {
     return listing;
   }
 
+  /**
+   * `meta` as the value of a sample's metadata row under `prefix` (chunks
+   * written first when long), and what its rows take of a commit; nothing
+   * for a sample without metadata.
+   */
+  async #encodeMeta(
+    meta: ReplyMeta | undefined,
+    prefix: Deno.KvKey,
+    beside: CommitSize,
+  ): Promise<{ value: Uint8Array | Chunked | undefined; size: CommitSize }> {
+    if (meta === undefined) return { value: undefined, size: NO_WRITES };
+    const piece = pieceBytes(prefix);
+    return await encodeSample(this.#kv, encodeMeta(meta), prefix, piece, beside, false);
+  }
+
   /** The text of a stored value; `where` names it in errors. */
   async #decode(value: Uint8Array | Chunked, where: () => string): Promise<string> {
     if (value instanceof Uint8Array) return decodeUtf8(value, where);
@@ -561,6 +643,15 @@ function openingFailure(error: unknown, file: string | undefined): unknown {
   return new Error(`${doing} failed: ${message}${hint}`, { cause: error });
 }
 
+/** The rows of a sample's metadata at index `at`: none for a sample without. */
+function metaRows(
+  prefix: Deno.KvKey,
+  at: number,
+  value: Uint8Array | Chunked | undefined,
+): [Deno.KvKey, Stored][] {
+  return value === undefined ? [] : rowsOf(prefix, at, value, pieceBytes(prefix));
+}
+
 /** The rows of the usage of samples stored at `at`, `at + 1`, …: one per record. */
 function usageRows(
   prefix: Deno.KvKey,
@@ -582,7 +673,7 @@ function listingId(key: SequenceKey): string {
  * at least, which `encodeSample` made sure fits.
  */
 function claimable(
-  encoded: readonly Encoded[],
+  encoded: readonly { readonly size: CommitSize }[],
   k: number,
   start: CommitSize,
   record: CommitSize,

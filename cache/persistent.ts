@@ -104,6 +104,13 @@ const announced = new Set<string>();
  * output shows under the cell); `{ create: false }` makes a missing cache an
  * error instead.
  *
+ * `replies()` replays the same sequence as whole replies (tool calls,
+ * reasoning, the finish reason, …): what each reply holds beyond its text is
+ * stored with its sample, in the same write, by every built-in store, and
+ * read from the store only when a reply is asked for. A chat is stored
+ * under its canonical text (see `promptText`), which `prompt.txt` (or the
+ * store's prompt listing) holds.
+ *
  * It is a `Repeatable` configured with its store (one {@linkcode SequenceStore}
  * per prompt) and its handling of misses (`RepeatableOptions`); it
  * overrides nothing of the engine.
@@ -196,24 +203,33 @@ export class Persistent extends Repeatable {
   }
 
   /**
-   * The store, seen as one prompt's durable sequence. A slice (a cache over
-   * a cache) places each sample at its index in the cache below, and an
-   * index already taken must hold that same sample.
+   * The store, seen as one prompt's durable sequence (`prompt` is its
+   * canonical text, recorded as the prompt). A slice (a cache over a cache)
+   * places each sample at its index in the cache below, and an index already
+   * taken must hold that same sample. Samples go with their metadata;
+   * replies are read only when asked for.
    */
   #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
+    const store = this.store;
     return {
       // The usage of what is found comes with it, or is read when first asked for.
-      load: (from) => loadSamples(this.store, key, from),
-      append: async ({ from, samples, usage }) => {
-        const found = await this.store.append(key, { from, samples, prompt, usage });
+      load: (from) => loadSamples(store, key, from),
+      append: async ({ from, samples, usage, meta }) => {
+        const found = await store.append(key, { from, samples, prompt, usage, meta });
         // Others' samples came first: theirs is in the store, ours is known.
         return found.length > samples.length
-          ? await withUsage(this.store, key, from, found)
+          ? await withUsage(store, key, from, found)
           : { samples: found };
       },
-      place: async ({ from, samples, usage }) => {
-        const held = await this.#placer()(key, { from, samples, prompt, usage });
+      // Asked when needed: a store opened on first use says only then whether it keeps replies.
+      get replies() {
+        return store.replies === undefined
+          ? undefined
+          : (from: number) => store.replies!(key, from);
+      },
+      place: async ({ from, samples, usage, meta }) => {
+        const held = await this.#placer()(key, { from, samples, prompt, usage, meta });
         const k = samples.findIndex((sample, k) => held[k] !== sample);
         if (k < 0) return;
         if (held[k] === undefined) {

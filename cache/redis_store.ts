@@ -10,6 +10,7 @@
  * | --- | --- | --- |
  * | `seq:<model>:<hash>` | list | the samples, index `i` at list position `i` |
  * | `usage:<model>:<hash>` | list | the samples' usage records, JSON (see `UsageRecord`) |
+ * | `reply:<model>:<hash>` | hash | index → what that sample's reply holds beyond its text (canonical JSON, see `ReplyMeta`), for the samples that have any |
  * | `prompt:<hash>` | string | the prompt text (written once) |
  * | `prompts:<model>` | set | the prompt hashes stored under the model |
  * | `models` | set | the model keys |
@@ -21,8 +22,8 @@
  *
  * An append is one Lua script, so Redis runs it atomically: it pushes the new
  * samples after whatever is there (two writers never claim the same index),
- * with the records of what they cost to draw, and answers with every sample
- * from the caller's index on. A placement (cache slicing) is one script too:
+ * with the records of what they cost to draw and their metadata, and
+ * answers with every sample from the caller's index on. A placement (cache slicing) is one script too:
  * an index below the list's length keeps its sample, the others are pushed.
  *
  * A cache must never lose a sample, so run the server with
@@ -46,6 +47,7 @@ import {
   DELETE_SCRIPT,
   gapIn,
   MAX_SAMPLES_PER_CALL,
+  metaArgument,
   normalizePrefix,
   parseRedisUrl,
   PLACE_SCRIPT,
@@ -55,6 +57,7 @@ import {
 } from "./_redis_layout.ts";
 import { asRecord, recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import { decodeMeta, type Reply, replyOf } from "../core/reply.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
@@ -69,7 +72,7 @@ export interface RedisStoreOptions {
    * one Redis database. Overrides a `prefix` parameter in the URL. A `:` is
    * added when it does not end with one (`team` is `team:`), so that no
    * cache's keys start with another's prefix; its parts (between the `:`)
-   * may not be `seq`, `prompt`, `prompts` or `models`, the names of the
+   * may not be `seq`, `usage`, `reply`, `prompt`, `prompts` or `models`, the names of the
    * store's own keys.
    * @default {"llm-cache:"}
    */
@@ -248,7 +251,7 @@ export class RedisStore implements Store {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    */
   async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
-    const { from, samples, prompt, usage } = write;
+    const { from, samples, prompt, usage, meta } = write;
     assertLength("index", from);
     assertSequenceKey(key);
     const found: string[] = [];
@@ -261,6 +264,7 @@ export class RedisStore implements Store {
         samples: part,
         prompt,
         usage: usage?.slice(start, end),
+        meta: meta?.slice(start, end),
       });
       found.push(...tail);
       start += part.length;
@@ -294,7 +298,7 @@ export class RedisStore implements Store {
    * @throws {RangeError} When `from` lies beyond the stored samples.
    */
   async place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
-    const { from, samples, prompt, usage } = write;
+    const { from, samples, prompt, usage, meta } = write;
     assertLength("index", from);
     assertSequenceKey(key);
     const held: string[] = [];
@@ -304,10 +308,51 @@ export class RedisStore implements Store {
       const records = usage === undefined
         ? []
         : part.flatMap((_, k) => recordsOf([k], [usage[start + k]]));
-      const args = { records, samples: part, prompt };
+      const metas = metaArguments(meta?.slice(start, start + part.length));
+      const args = { records, metas, samples: part, prompt };
       held.push(...await this.#script("place", key, from + start, args));
     }
     return held;
+  }
+
+  /**
+   * The replies stored at index `from` and after: each sample's text with
+   * the metadata its script stored, or nothing beyond the text where none
+   * was.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const store = await RedisStore.connect(url, { prefix: `doc-${crypto.randomUUID()}:` });
+   *   const key = { model: "m_1", hash: "ab".repeat(32) };
+   *   await store.append(key, { from: 0, samples: ["a", "b"], meta: [undefined, { refusal: "no" }] });
+   *   assert.deepEqual(await store.replies(key, 1), [{ text: "b", toolCalls: [], refusal: "no" }]);
+   *   await store.clear();
+   *   await store.close();
+   * }
+   * ```
+   *
+   * @throws {TypeError} When stored metadata is not reply metadata.
+   */
+  async replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const texts = await this.load(key, from);
+    if (texts.length === 0) return [];
+    // Each sample's metadata was set by the script that pushed it: a sample read has its own.
+    const stored = await this.#redis.call(
+      `reading the replies of ${describeKey(key)}`,
+      () => this.#redis.client.hGetAll(this.#keys.reply(key)),
+    );
+    return texts.map((text, k) => {
+      const meta = stored[String(from + k)];
+      if (meta === undefined) return replyOf(text);
+      const where = `Redis store ${this.location}: the reply metadata of sample ${from + k} of ` +
+        describeKey(key);
+      return replyOf(text, decodeMeta(meta, where));
+    });
   }
 
   /**
@@ -368,6 +413,7 @@ export class RedisStore implements Store {
       this.#keys.models,
       this.#keys.prompts(key.model),
       this.#keys.usage(key),
+      this.#keys.reply(key),
     ];
     // The usage list is rewritten only if no writer pushed to it meanwhile.
     while (true) {
@@ -498,10 +544,18 @@ export class RedisStore implements Store {
     return this.#redis.close();
   }
 
-  #appendPart(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
+  #appendPart(
+    key: SequenceKey,
+    { from, samples, prompt, usage, meta }: StoreWrite,
+  ): Promise<string[]> {
     // Offsets among the samples pushed: the script adds where they landed.
     const records = usage === undefined ? [] : recordsOf(usage.map((_, k) => k), usage);
-    return this.#script("append", key, from, { records, samples, prompt });
+    return this.#script("append", key, from, {
+      records,
+      metas: metaArguments(meta),
+      samples,
+      prompt,
+    });
   }
 
   /** Runs the append or the place script: the samples it answers, as text. */
@@ -509,8 +563,9 @@ export class RedisStore implements Store {
     verb: "append" | "place",
     key: SequenceKey,
     from: number,
-    { records, samples, prompt }: {
+    { records, metas, samples, prompt }: {
       records: readonly UsageRecord[];
+      metas: readonly string[];
       samples: readonly string[];
       prompt: string | undefined;
     },
@@ -521,6 +576,7 @@ export class RedisStore implements Store {
       this.#keys.prompts(key.model),
       this.#keys.prompt(key.hash),
       this.#keys.usage(key),
+      this.#keys.reply(key),
     ];
     const args = [
       key.model,
@@ -530,6 +586,8 @@ export class RedisStore implements Store {
       prompt ?? "",
       String(records.length),
       ...records.map(usageArgument),
+      String(metas.length),
+      ...metas,
       ...samples,
     ];
     try {
@@ -588,4 +646,9 @@ function recordsOfLines(lines: readonly string[]): UsageRecord[] {
     if (record !== undefined) records.push(record);
   }
   return records;
+}
+
+/** The metadata entries of the samples of one script call, by their offset among them. */
+function metaArguments(meta: StoreWrite["meta"]): string[] {
+  return meta?.flatMap((m, k) => m === undefined ? [] : [metaArgument(k, m)]) ?? [];
 }

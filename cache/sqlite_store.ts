@@ -50,6 +50,7 @@ import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
+import type { Reply } from "../core/reply.ts";
 
 export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
@@ -79,6 +80,7 @@ export interface SqliteStoreOptions {
  * | `sequences` | `id`, `model` (model key), `hash` (prompt hash), `prompt` (text or NULL) |
  * | `samples` | `sequence` (a `sequences.id`), `idx` (the index), `sample` (the text) |
  * | `usage` | `sequence`, `idx` (the first index), `count`, `requests`, `prompt_tokens`, `completion_tokens` (NULL when unknown), `latency_ms`: what the samples at `idx` … `idx + count - 1` cost to draw (see `UsageRecord`) |
+ * | `replies` | `sequence`, `idx`, `reply`: what sample `idx`'s reply holds beyond its text (tool calls, reasoning, …; canonical JSON, see `ReplyMeta`), for the samples that have any, inserted in the transaction that inserts the sample |
  *
  * Text holding a NUL character is stored as a BLOB of its UTF-8 bytes, since
  * SQLite hands text back only up to its first NUL. Write to the file only
@@ -324,6 +326,37 @@ export class SqliteStore implements Store {
     return this.#run(() => `placing into ${describeKey(key)}`, () => {
       assertLength("index", write.from);
       return this.#tables.place(key, write);
+    });
+  }
+
+  /**
+   * The replies stored at index `from` and after, up to the first missing
+   * index: each sample's text with the metadata stored in its transaction,
+   * or nothing beyond the text where none was (and for a file of an older
+   * version opened read-only, which has no `replies` table).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const store = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * await store.append(key, { from: 0, samples: ["x"], meta: [{ finishReason: "length" }] });
+   * assert.deepEqual(await store.replies(key, 0), [{ text: "x", toolCalls: [], finishReason: "length" }]);
+   * await store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When stored metadata is not reply metadata (the file
+   * was changed outside this library).
+   */
+  replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    return this.#run(() => `reading the replies of ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      return this.#tables.replies(key, from);
     });
   }
 

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Reply, ReplyMeta } from "../core/reply.ts";
 import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 
 /** Where one sequence lives: a model key and a prompt hash. */
@@ -29,7 +30,7 @@ export interface PromptEntry {
 /**
  * What {@linkcode Store.append} and {@linkcode Store.place} store: samples
  * from an index on, and what goes with them. A store ignores the fields it
- * does not keep (and a later version may add fields, e.g. reply metadata).
+ * does not keep (and a later version may add fields).
  *
  * @example
  * ```ts
@@ -67,6 +68,17 @@ export interface StoreWrite {
    * @default {none: the samples' usage is unknown}
    */
   readonly usage?: readonly (SampleUsage | undefined)[] | undefined;
+  /**
+   * What each sample's reply holds beyond its text (tool calls, reasoning,
+   * the finish reason, …; see `ReplyMeta`): `meta[k]` is `samples[k]`'s,
+   * `undefined` where nothing. A store that keeps replies
+   * ({@linkcode Store.replies}) stores it for the indices the samples
+   * landed at, and for those alone, in the same atomic write as the samples
+   * themselves (a crash never leaves a sample without its metadata, nor
+   * the reverse); others ignore it.
+   * @default {none: the samples' replies hold nothing beyond their text}
+   */
+  readonly meta?: readonly (ReplyMeta | undefined)[] | undefined;
 }
 
 /** One thing wrong in a store, as {@linkcode Store.verify} finds it. */
@@ -77,7 +89,9 @@ export interface StoreProblem {
    * `foreign` (something not part of the layout), `link` (a symbolic link),
    * `key` (a key no store accepts), `unreadable` (not valid UTF-8, or not
    * readable), `prompt` (a prompt text that does not hash to its key),
-   * `empty` (a prompt without samples); a store may report kinds of its own.
+   * `empty` (a prompt without samples), `reply` (a sample's metadata that
+   * readers cannot attach to it, or find only in a writer's temporary
+   * file); a store may report kinds of its own.
    */
   readonly kind: string;
   /** Where: a path inside the store, or `<model key> <prompt hash>`. */
@@ -104,8 +118,9 @@ export interface StoreVerification {
 export interface VerifyOptions {
   /**
    * Repair what is safe to repair without a person's decision (the folder
-   * store removes temporary files older than a minute, and nothing else),
-   * and report it as `fixed`.
+   * store renames into place the metadata a killed writer left in its
+   * temporary file, and removes temporary files older than a minute, and
+   * nothing else), and report it as `fixed`.
    * @default {false}
    */
   fix?: boolean;
@@ -123,7 +138,8 @@ export interface VerifyOptions {
  * that own the recordings call, takes samples away).
  *
  * Besides the required methods, a store may offer optional ones: `place`
- * (needed to keep a cache slice), `usage` (what samples cost), `indices`
+ * (needed to keep a cache slice), `usage` (what samples cost), `replies`
+ * (samples whole: tool calls, reasoning, …), `indices`
  * (samples past a gap), `verify` (`cache verify`), `delete` (pruning and
  * refreshing `llmFixture` recordings) and `checkAccess`. Test a store with
  * `storeConformance` from `./testing`.
@@ -212,6 +228,20 @@ export interface Store {
    * keeps no usage.
    */
   usage?(key: SequenceKey, from?: number): Promise<UsageRecord[]>;
+  /**
+   * Optional: the replies stored at index `from` and after, in index order,
+   * up to the first missing index (the samples {@linkcode Store.load}
+   * answers): each sample's text with the metadata stored with it
+   * (`StoreWrite.meta`), byte for byte as it was written, or nothing beyond
+   * the text where none was. `Persistent` asks for it only when a reply is
+   * wanted (`replies()`), never to serve texts. A store without this method
+   * keeps no metadata: its samples are replies with nothing beyond their
+   * text (`{ text, toolCalls: [] }`), and `Persistent` serves none beyond
+   * the texts (so that a replay reads what a run served). A wrapper that
+   * knows only later whether the store it wraps keeps metadata may make it
+   * a getter that answers `undefined` then.
+   */
+  replies?: ((key: SequenceKey, from: number) => Promise<Reply[]>) | undefined;
   /**
    * Every index that holds a sample, in increasing order, gaps included: what
    * {@linkcode Store.load} cannot see past a missing index. `copyStore` asks

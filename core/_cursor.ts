@@ -1,12 +1,15 @@
 // A shared read position over one prompt's sequence: what makes draws
 // independent.
 //
-// What it guarantees: every position is handed out once, to one reader; a
-// position whose value failed to arrive goes back and is handed out next, so
-// no item is ever skipped; a value that did arrive is never dropped. Every
-// stream over one cursor, and every model above them, shares it.
+// What it guarantees: every position is handed out once, to one reader,
+// whether it reads texts (`next`), replies (`reply`) or a cache's fill
+// (`take`, which carries each value's metadata, or a link to it); a position
+// whose value failed to arrive goes back and is handed out next, so no item
+// is ever skipped; a value that did arrive is never dropped. Every stream
+// over one cursor, and every model above them, shares it.
 
-import type { Drawn, Sequence } from "./_sequence.ts";
+import type { Reply } from "./reply.ts";
+import type { Drawn, MetaSlot, Sequence } from "./_sequence.ts";
 import type { Feed, Reader } from "./_source.ts";
 import type { SampleUsage } from "./usage.ts";
 
@@ -54,8 +57,15 @@ export class Cursor implements Reader {
     return typeof value === "string" ? value : this.#orGiveBack(position, value);
   }
 
+  /** The next reply nobody else got: the same positions as {@linkcode Cursor.next}. */
+  reply(batch: number): Reply | Promise<Reply> {
+    const position = this.#claim();
+    const value = this.#sequence.reply(position, batch);
+    return value instanceof Promise ? this.#orGiveBack(position, value) : value;
+  }
+
   /** `value`; should it fail, `position` goes back, to be handed out next. */
-  async #orGiveBack(position: number, value: Promise<string>): Promise<string> {
+  async #orGiveBack<T>(position: number, value: Promise<T>): Promise<T> {
     try {
       return await value;
     } catch (error) {
@@ -77,6 +87,7 @@ export class Cursor implements Reader {
     const samples: string[] = [];
     const stored: boolean[] = [];
     const usage: (SampleUsage | undefined)[] = [];
+    const meta: MetaSlot[] = [];
     let failure: PromiseRejectedResult | undefined;
     const failed: number[] = [];
     results.forEach((result, k) => {
@@ -84,6 +95,7 @@ export class Cursor implements Reader {
         samples.push(result.value.value);
         stored.push(result.value.hit);
         usage.push(result.value.usage);
+        meta.push(result.value.meta);
       } else {
         failure ??= result;
         failed.push(positions[k]!);
@@ -91,7 +103,7 @@ export class Cursor implements Reader {
     });
     if (failed.length > 0) this.#giveBack(failed);
     if (samples.length === 0 && failure !== undefined) throw failure.reason;
-    return { samples, stored, usage };
+    return { samples, stored, usage, meta };
   }
 
   /** Positions whose value failed to arrive: handed out next, lowest first. */

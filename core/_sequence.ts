@@ -38,7 +38,20 @@
 //   the store's records are read only then (see `UsageRuns`). What the cache
 //   saved is the usage of the values it served that it did not draw, tallied
 //   when asked; a replay of a value served before does no more than count a
-//   hit.
+//   hit;
+// - each value keeps what its reply holds beyond its text (its metadata:
+//   tool calls, reasoning, …), served by `reply(i)` and never by `get(i)`:
+//   known from the fill that drew it, or a link to the value of the
+//   sequence below it was read from (a cache over a cache), or, for a value
+//   found in the backing, read from the backing when a reply is first asked
+//   for (one read from that index on), so that serving texts never reads
+//   metadata. A value is written to the backing with its metadata (links
+//   resolved first), in the same write. What is served is what a replay
+//   reads back: a value that others' samples were appended around keeps no
+//   metadata of its own draw in memory (it is read from the backing, where
+//   each index has its own), and over a backing that keeps no metadata (no
+//   `replies`) none is served. It is kept per fill, never per value (see
+//   `MetaRuns`): a value with none costs nothing.
 //
 // Kept whole: these guarantees hold together, on one list of values and the
 // fills in flight over it (waiting, appending in order, merging what the
@@ -47,6 +60,8 @@
 
 import type { IndexRanges } from "./model_info.ts";
 import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
+import { type Meta, MetaLink, MetaRuns, type MetaSlot } from "./_meta_runs.ts";
+import { metaOf, type Reply, replyOf } from "./reply.ts";
 import {
   dropBelow,
   shareAt,
@@ -59,8 +74,19 @@ import {
 } from "./_usage.ts";
 import type { SampleUsage } from "./usage.ts";
 
-/** Samples a fill brought, their usage, and which of them were stored before it asked. */
-export interface Drawn extends StoredSamples {
+export type { MetaSlot } from "./_meta_runs.ts";
+
+/**
+ * Samples at consecutive indices with what is known of their usage and
+ * metadata (`meta[k]`: what sample `k`'s reply holds beyond its text, or a
+ * link to it; absent when none does, or, from a backing, when not read).
+ */
+interface Found extends Omit<StoredSamples, "meta"> {
+  readonly meta?: readonly MetaSlot[] | undefined;
+}
+
+/** Samples a fill brought, their usage and metadata, and which of them were stored before it asked. */
+export interface Drawn extends Found {
   /**
    * `stored[k]` is true when sample `k` was already stored further down (a
    * cache under this one had it); absent or false means a fresh draw.
@@ -81,6 +107,8 @@ export interface Served {
   readonly hit: boolean;
   /** What it cost to draw, when known. */
   readonly usage: SampleUsage | undefined;
+  /** What its reply holds beyond its text, or where to find it. */
+  readonly meta: MetaSlot;
 }
 
 /** One fill: `count` samples that belong at `from` and after. */
@@ -136,6 +164,10 @@ export class Sequence {
   #values: (string | undefined)[] = [];
   // What the values cost to draw, where known (made with the first usage).
   #usage: UsageRuns | undefined;
+  // What the values' replies hold beyond their texts, or links to it, and
+  // which are known (with a backing, the others are asked of it when a
+  // reply is); made with the first that has some or is known.
+  #meta: MetaRuns | undefined;
   // What the cache saved, as last tallied, and the served and drawn counts then.
   #saved: { tally: UsageTally; below: number; past: number; drawn: number } | undefined;
   #remainder = 0;
@@ -166,12 +198,40 @@ export class Sequence {
     return this.#values[i] === undefined ? this.#later(i, batch) : this.#take(i);
   }
 
-  /** The value at `i`, whether it was a hit, and its usage. */
+  /**
+   * The value at `i` as its reply: at once on a hit whose metadata is
+   * known, else once a fill brings it and its metadata is read.
+   */
+  reply(i: number, batch: number): Reply | Promise<Reply> {
+    if (this.#values[i] === undefined) return this.#laterReply(i, batch);
+    const meta = this.metaAt(i);
+    return meta instanceof Promise
+      ? meta.then((m) => replyOf(this.#take(i), m))
+      : replyOf(this.#take(i), meta);
+  }
+
+  /**
+   * What the reply of the value at `i` holds beyond its text: now when it
+   * is known, else once read from the sequence below or the backing.
+   */
+  metaAt(i: number): Meta | Promise<Meta> {
+    const slot = this.#meta?.at(i);
+    if (slot instanceof MetaLink) return slot.get();
+    if (slot !== undefined || this.#options.backing === undefined || this.#meta?.isKnown(i)) {
+      return slot;
+    }
+    return this.#loadMeta(i);
+  }
+
+  /** The value at `i`, whether it was a hit, its usage, and its metadata (or a link to it). */
   async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
     const hit = !this.#isFresh(i);
     const usage = this.#usage && shareAt(this.#usage, i);
-    return { value: this.#take(i), hit, usage };
+    const slot = this.#meta?.at(i);
+    const known = slot !== undefined || this.#options.backing === undefined ||
+      this.#meta?.isKnown(i) === true;
+    return { value: this.#take(i), hit, usage, meta: known ? slot : new MetaLink(this, i) };
   }
 
   /**
@@ -229,6 +289,49 @@ export class Sequence {
     return this.#take(i);
   }
 
+  /** The reply at `i`, once a fill brings it. */
+  async #laterReply(i: number, batch: number): Promise<Reply> {
+    await this.#wait(i, batch);
+    return await this.reply(i, batch);
+  }
+
+  /**
+   * Reads the metadata of the values from index `i` on from the backing
+   * (one read covers every value held then), and answers `i`'s. A stored
+   * reply whose text is not the value held is not this value's: none.
+   */
+  async #loadMeta(i: number): Promise<Meta> {
+    const meta = this.#meta ??= new MetaRuns();
+    let loading = meta.loading;
+    if (loading === undefined || i < loading.from || i >= loading.end) {
+      const from = i;
+      const end = this.#values.length;
+      const done = this.#readMeta(meta, from, end).finally(() => {
+        if (meta.loading === loading) meta.loading = undefined;
+      });
+      meta.loading = loading = { from, end, done };
+    }
+    await loading.done;
+    // Read, or found unreadable: either way not asked again.
+    if (!meta.isKnown(i)) meta.note(i, undefined, 0, 1, true);
+    return await this.metaAt(i);
+  }
+
+  /** Reads the metadata of the values at `from` to `end - 1` not known yet. */
+  async #readMeta(meta: MetaRuns, from: number, end: number): Promise<void> {
+    const backing = this.#options.backing!;
+    const replies = backing.replies === undefined ? [] : await backing.replies(from);
+    for (const [start, stop] of meta.unknownIn(from, end)) {
+      const slots = Array.from({ length: stop - start }, (_, k) => {
+        const reply = replies[start - from + k];
+        return reply !== undefined && reply.text === this.#values[start + k]
+          ? metaOf(reply)
+          : undefined;
+      });
+      meta.note(start, slots, 0, slots.length, true);
+    }
+  }
+
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
@@ -238,6 +341,7 @@ export class Sequence {
     if (this.#options.ephemeral) {
       this.#values[i] = undefined;
       if (this.#usage !== undefined) this.#usage = dropBelow(this.#usage, this.#servedBelow);
+      if (this.#meta?.dropBelow(this.#servedBelow) === false) this.#meta = undefined;
     }
     return value;
   }
@@ -297,7 +401,7 @@ export class Sequence {
   #refresh(backing: SequenceStore): Promise<void> {
     const from = this.#values.length;
     this.#refreshing ??= backing.load(from)
-      .then((found) => this.#merge(from, found, []))
+      .then((found) => this.#merge(from, found, [], found.meta !== undefined))
       .finally(() => this.#refreshing = undefined);
     return this.#refreshing;
   }
@@ -343,61 +447,69 @@ export class Sequence {
     count: number,
     previous: Promise<unknown> | undefined,
   ): Promise<void> {
-    const found = await drawn;
-    const { samples, stored, usage, exact } = found;
+    const got = await drawn;
+    const { samples, stored, usage, exact } = got;
     if (samples.length < count) this.#remainder += count - samples.length;
+    const backing = this.#options.backing;
+    // What goes to the backing goes whole: links to the sequence below resolved.
+    const meta = backing === undefined ? got.meta : await resolved(got.meta);
     await previous;
     const fresh = samples.map((_, k) => stored?.[k] !== true);
-    const backing = this.#options.backing;
     if (exact) {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
-      if (backing !== undefined) await backing.place({ from: index, samples, usage });
-      this.#merge(index, found, fresh);
+      if (backing === undefined) return this.#merge(index, got, fresh, false);
+      await backing.place({ from: index, samples, usage, meta: meta as Meta[] | undefined });
+      this.#merge(index, { samples, usage, meta: kept(backing, meta) }, fresh, true);
     } else if (backing === undefined) {
-      this.#merge(this.#values.length, found, fresh);
-    } else await this.#store(backing, samples, usage, fresh);
+      this.#merge(this.#values.length, got, fresh, false);
+    } else await this.#store(backing, { samples, usage, meta: meta as Meta[] | undefined }, fresh);
   }
 
   /** Stores fresh samples, then adds what the store holds from there on. */
-  async #store(
-    backing: SequenceStore,
-    samples: readonly string[],
-    usage: Usages | undefined,
-    fresh: boolean[],
-  ): Promise<void> {
+  async #store(backing: SequenceStore, mine: StoredSamples, fresh: boolean[]): Promise<void> {
     const from = this.#values.length;
     let found: StoredSamples;
     this.#appendedTo = -1;
     try {
-      found = await backing.append({ from, samples, usage });
+      found = await backing.append({ from, ...mine });
     } catch (error) {
       const kept = await backing.load(from).catch(() => undefined);
-      if (kept === undefined) throw lostSamples(error, samples.length, undefined);
-      this.#mergeOurs(from, kept, samples, usage, fresh);
-      const stored = ours(kept.samples, samples).filter((k) => k >= 0).length;
-      throw lostSamples(error, samples.length, samples.length - stored);
+      if (kept === undefined) throw lostSamples(error, mine.samples.length, undefined);
+      this.#mergeOurs(from, kept, mine, fresh, false);
+      const stored = ours(kept.samples, mine.samples).filter((k) => k >= 0).length;
+      throw lostSamples(error, mine.samples.length, mine.samples.length - stored);
     }
-    this.#mergeOurs(from, found, samples, usage, fresh);
+    this.#mergeOurs(from, found, { ...mine, meta: kept(backing, mine.meta) }, fresh, true);
     this.#appendedTo = this.#values.length;
   }
 
   /**
    * Adds what the store holds from index `from` on, among which `mine`, this
    * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage
-   * (others' have the store's).
+   * (others' have the store's). Their metadata is kept only when the store
+   * holds exactly them (`found` answers an append that stored them all):
+   * among others' samples, one of the same text could be taken for ours, so
+   * the metadata of each index is then read from the store, when asked for.
    */
   #mergeOurs(
     from: number,
     found: StoredSamples,
-    mine: readonly string[],
-    usage: Usages | undefined,
+    mine: StoredSamples,
     fresh: readonly boolean[],
+    appended: boolean,
   ): void {
-    const matched = ours(found.samples, mine);
+    const matched = ours(found.samples, mine.samples);
+    const alone = appended && found.samples.length === mine.samples.length;
     const start = this.#values.length - from;
-    this.#merge(from, { samples: found.samples }, matched.map((k) => k >= 0 && fresh[k]!));
+    this.#merge(
+      from,
+      { samples: found.samples, meta: alone ? mine.meta : found.meta },
+      matched.map((k) => k >= 0 && fresh[k]!),
+      alone || found.meta !== undefined,
+    );
     // Runs of ours (their usage is known here) and of others' (the store's).
+    const usage = mine.usage;
     for (let r = Math.max(start, 0); r < matched.length;) {
       const mineHere = usage !== undefined && matched[r]! >= 0;
       let end = r + 1;
@@ -411,12 +523,14 @@ export class Sequence {
   }
 
   /**
-   * Adds what the store holds from index `from` on, with its usage;
-   * `fresh[k]` marks `samples[k]` as this sequence's own draw. A look in the
-   * store and an append can overlap, so indices already here are skipped: a
-   * stored index never changes, so they hold the same values.
+   * Adds what the store holds from index `from` on, with its usage and
+   * metadata (`known`: whether an empty slot means none, rather than
+   * "ask the backing"); `fresh[k]` marks `samples[k]` as this sequence's own
+   * draw. A look in the store and an append can overlap, so indices already
+   * here are skipped: a stored index never changes, so they hold the same
+   * values.
    */
-  #merge(from: number, found: StoredSamples, fresh: readonly boolean[]): void {
+  #merge(from: number, found: Found, fresh: readonly boolean[], known: boolean): void {
     const { samples } = found;
     const start = this.#values.length - from;
     for (let k = start; k < samples.length; k++) {
@@ -425,11 +539,29 @@ export class Sequence {
     // The first values: an array of their exact size (there is one per prompt).
     if (this.#values.length === 0 && start === 0) this.#values = samples.slice();
     else for (let k = start; k < samples.length; k++) this.#values.push(samples[k]!);
-    if (start < samples.length) this.#noteStored(from + start, found, start, samples.length);
+    if (start >= samples.length) return;
+    this.#noteStored(from + start, found, start, samples.length);
+    this.#noteMeta(from + start, found.meta, start, samples.length, known);
+  }
+
+  /**
+   * Notes `slots[a]` to `slots[b - 1]` as the metadata of the values at
+   * `index` and after (`known`: an empty slot means none, not "ask the
+   * backing"): nothing to keep when none is set and none is known.
+   */
+  #noteMeta(
+    index: number,
+    slots: readonly MetaSlot[] | undefined,
+    a: number,
+    b: number,
+    known: boolean,
+  ): void {
+    if (!known && !slots?.some((slot, k) => k >= a && k < b && slot !== undefined)) return;
+    (this.#meta ??= new MetaRuns()).note(index, slots, a, b, known);
   }
 
   /** Notes the usage of the values at `index` and after: `found`'s, of its samples `a` to `b - 1`. */
-  #noteStored(index: number, found: StoredSamples, a: number, b: number): void {
+  #noteStored(index: number, found: Found, a: number, b: number): void {
     if (found.usage !== undefined) this.#noteShares(index, found.usage.slice(a, b));
     else if (found.records !== undefined) {
       this.#usage = withRecords(this.#usage, index, b - a, found.records);
@@ -462,6 +594,23 @@ function ours(found: readonly string[], mine: readonly string[]): number[] {
     if (found[r] === mine[k]) out[r] = k++;
   }
   return out;
+}
+
+/**
+ * `meta`, as `backing` keeps it once written: nothing, when it keeps no
+ * metadata (asked after the write, which opens a store opened on first
+ * use), so that what is served now is what a replay reads.
+ */
+function kept<T>(backing: SequenceStore, meta: T): T | undefined {
+  return backing.replies === undefined ? undefined : meta;
+}
+
+/** `meta` with every link resolved: what the sequence below holds. */
+async function resolved(
+  meta: readonly MetaSlot[] | undefined,
+): Promise<readonly MetaSlot[] | undefined> {
+  if (meta === undefined || !meta.some((m) => m instanceof MetaLink)) return meta;
+  return await Promise.all(meta.map((m) => m instanceof MetaLink ? m.get() : m));
 }
 
 function lostSamples(error: unknown, drawn: number, lost: number | undefined): Error {

@@ -2,8 +2,10 @@
 // below it.
 //
 // What it guarantees: a model above reads the model below as any caller
-// does, through its `sample(prompt, batch)`, called once per prompt at the
-// first read, so a decorator's own `sample` runs and chooses what is read.
+// does, through its `replies(prompt, batch)` when it has one (a
+// `Decorator`'s calls its own `sample`), else its `sample(prompt, batch)`,
+// called once per prompt at the first read, so a decorator's own `sample`
+// runs and chooses what is read.
 // Every built-in model's stream says what it reads (its feed, see
 // _sample_iterator.ts): a cache's stream replays its sequence from the
 // stream's position; a provider's or Independent's stream reads its prompt's
@@ -14,10 +16,14 @@
 // shares the cursor below, and batches, hits and usage pass through. Any
 // other stream is read as one stream per prompt for every reader of the
 // model above, an item at a time (calls are queued so that each gets its own
-// item). Either way each item a reader hands out goes to one caller only.
+// item): a stream of replies keeps what each holds beyond its text, a stream
+// of texts has nothing more. Either way each item a reader hands out goes to
+// one caller only.
 
 import type { Model } from "./model.ts";
-import { feed, SampleIterator } from "./_sample_iterator.ts";
+import type { Prompt } from "./prompt.ts";
+import { metaOf, type Reply, type ReplyMeta, replyOf } from "./reply.ts";
+import { assertStream, feed, SampleIterator } from "./_sample_iterator.ts";
 import type { Drawn } from "./_sequence.ts";
 import { describe } from "./_validate.ts";
 
@@ -25,6 +31,8 @@ import { describe } from "./_validate.ts";
 export interface Pull {
   /** The next item; synchronous when it is already there. */
   next(batch: number): string | Promise<string>;
+  /** The next item as its reply (the same position {@linkcode Pull.next} would take). */
+  reply(batch: number): Reply | Promise<Reply>;
   /** What the stream reads, for a model above it. */
   feed(): Feed;
 }
@@ -54,11 +62,17 @@ export interface Feed {
   readonly at: ((index: number, count: number, batch: number) => Promise<Drawn>) | undefined;
 }
 
-/** What `model`'s stream of `prompt` reads; calls `model.sample(prompt, batch)` once. */
-export function feedOf(model: Model, prompt: string, batch: number): Feed {
-  const stream: unknown = model.sample(prompt, batch);
+/**
+ * What `model`'s stream of `prompt` reads; calls `model.replies(prompt,
+ * batch)` once when the model has it, else `model.sample(prompt, batch)`.
+ */
+export function feedOf(model: Model, prompt: Prompt, batch: number): Feed {
+  const whole = typeof model.replies === "function";
+  const stream: unknown = whole ? model.replies!(prompt, batch) : model.sample(prompt, batch);
   if (stream instanceof SampleIterator) return stream[feed]();
-  const reader = streamReader(model, iteratorOf(model, stream));
+  const method = whole ? "replies" : "sample";
+  assertStream(model, stream, method);
+  const reader = streamReader(model, stream, method);
   return { reader: () => reader, at: undefined };
 }
 
@@ -69,15 +83,15 @@ export function feedOf(model: Model, prompt: string, batch: number): Feed {
  */
 export class Below {
   #model: Model;
-  #prompt: string;
+  #prompt: Prompt;
   #at: Feed["at"];
   #reader: Reader | undefined;
 
   /**
    * @param model The model below.
-   * @param prompt The prompt read.
+   * @param prompt The prompt read (a chat copied already: see _prompt_key.ts).
    */
-  constructor(model: Model, prompt: string) {
+  constructor(model: Model, prompt: Prompt) {
     this.#model = model;
     this.#prompt = prompt;
   }
@@ -115,51 +129,71 @@ export function memo<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
-/** `stream` as an iterator, or an error naming the model whose `sample()` returned it. */
-function iteratorOf(model: Model, stream: unknown): AsyncIterator<string> {
-  if (
-    typeof stream !== "object" || stream === null ||
-    typeof (stream as AsyncIterator<string>).next !== "function"
-  ) {
-    throw new TypeError(
-      `could not read model "${model.alias}": its sample() returned ${describe(stream)}, and a ` +
-        `Model's sample() returns an endless async iterator; fix its sample()`,
-    );
-  }
-  return stream as AsyncIterator<string>;
+/** One item of a stream that is not built in: its text, and what its reply holds beyond it. */
+interface Item {
+  readonly text: string;
+  readonly meta: ReplyMeta | undefined;
 }
 
-/** The reader of one stream of a model that is not built in. */
-function streamReader(model: Model, it: AsyncIterator<string>): Reader {
+/**
+ * The reader of one stream of a model that is not built in: `replies()`
+ * items are replies, `sample()` items texts.
+ */
+function streamReader(model: Model, it: AsyncIterator<unknown>, method: string): Reader {
   let queue: Promise<unknown> = Promise.resolve();
   // Calls on one iterator are queued so that each gets its own item.
-  const next = (): Promise<string> => {
-    const item = queue.then(async () => {
+  const item = (): Promise<Item> => {
+    const got = queue.then(async () => {
       const result = await it.next();
       if (result.done) {
         throw new RangeError(
-          `could not draw from model "${model.alias}": its sample() stream ended, and a Model ` +
-            `must yield an endless stream; fix its sample()`,
+          `could not draw from model "${model.alias}": its ${method}() stream ended, and a ` +
+            `Model must yield an endless stream; fix its ${method}()`,
         );
       }
-      return result.value;
+      return method === "replies"
+        ? replyItem(model, result.value)
+        : { text: result.value as string, meta: undefined };
     });
-    queue = item.catch(() => {});
-    return item;
+    queue = got.catch(() => {});
+    return got;
   };
   const reader: Reader = {
-    next,
+    next: async () => (await item()).text,
+    reply: async () => {
+      const { text, meta } = await item();
+      return replyOf(text, meta);
+    },
     feed: () => ({ reader: () => reader, at: undefined }),
     expected: () => 1,
     async take(count) {
-      const samples: string[] = [];
+      const items: Item[] = [];
       try {
-        while (samples.length < count) samples.push(await next());
+        while (items.length < count) items.push(await item());
       } catch (error) {
-        if (samples.length === 0) throw error;
+        if (items.length === 0) throw error;
       }
-      return { samples };
+      return { samples: items.map((i) => i.text), meta: items.map((i) => i.meta) };
     },
   };
   return reader;
+}
+
+/** A reply a model's `replies()` yielded, checked. */
+function replyItem(model: Model, value: unknown): Item {
+  const reply = value as Partial<Reply> | null;
+  if (typeof reply?.text !== "string" || !Array.isArray(reply.toolCalls)) {
+    throw new TypeError(
+      `could not read model "${model.alias}": its replies() yielded ${describe(value)}, and a ` +
+        `Model's replies() yields replies ({ text, toolCalls, … }); fix its replies()`,
+    );
+  }
+  try {
+    return { text: reply.text, meta: metaOf(reply as Reply) };
+  } catch (error) {
+    throw new TypeError(
+      `could not read model "${model.alias}": its replies() yielded a malformed reply: ` +
+        (error as Error).message,
+    );
+  }
 }

@@ -24,7 +24,8 @@ import type { TokenUsage } from "./usage.ts";
 import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
 import { checkedAnswer, isTokenUsage, type QueryResult } from "./_query_answer.ts";
-import { assertCount, assertPrice, assertPrompt, describe } from "./_validate.ts";
+import { promptKey, promptToSend } from "./_prompt_key.ts";
+import { assertCount, assertPrice, describe } from "./_validate.ts";
 
 export type { QueryResult } from "./_query_answer.ts";
 
@@ -239,13 +240,29 @@ export abstract class BufferedModel implements Model {
   /**
    * An endless stream of fresh samples of `prompt`.
    *
-   * @param prompt The prompt text.
+   * @param prompt The prompt: a string, or a chat (`query` gets it as given,
+   * copied when the prompt's buffer is made; one buffer per canonical text).
    * @param batch Samples wanted per request before `maxBatch` splits it.
    */
-  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
-    assertPrompt(prompt);
+  sample(prompt: Prompt, batch = 1): AsyncIterableIterator<string> {
+    const key = promptKey(prompt);
     assertCount("batch", batch);
-    return new SampleIterator(memo(this.#readers, prompt, () => this.#buffer(prompt)), batch);
+    return new SampleIterator(this.#reader(key, prompt), batch);
+  }
+
+  /**
+   * The stream of {@linkcode BufferedModel.sample} as whole replies: what
+   * `query` returned for each sample (its text, tool calls, reasoning, …;
+   * a text alone when `query` returned texts). Samples read through
+   * `sample` and through `replies` come from one buffer, each once.
+   *
+   * @param prompt The prompt: a string, or a chat.
+   * @param batch Samples wanted per request before `maxBatch` splits it.
+   */
+  replies(prompt: Prompt, batch = 1): AsyncIterableIterator<Reply> {
+    const key = promptKey(prompt);
+    assertCount("batch", batch);
+    return new SampleIterator<Reply>(this.#reader(key, prompt), batch, true);
   }
 
   /** Seconds spent in {@linkcode BufferedModel.query}, summed over requests. */
@@ -286,15 +303,20 @@ export abstract class BufferedModel implements Model {
     return displayOf(this);
   }
 
+  /** The shared cursor over the buffer of the prompt whose key is `key`. */
+  #reader(key: string, prompt: Prompt): Cursor {
+    return memo(this.#readers, key, () => this.#buffer(key, promptToSend(prompt)));
+  }
+
   /**
    * One prompt's buffer: an ephemeral sequence that every stream reads, and
    * every model above, through one shared cursor.
    */
-  #buffer(prompt: string): Cursor {
+  #buffer(key: string, prompt: Prompt): Cursor {
     const sequence = new Sequence({
       ephemeral: true,
       expected: this.#requestSizeOf,
-      fill: ({ count }) => this.#timedQuery(prompt, count),
+      fill: ({ count }) => this.#timedQuery(key, prompt, count),
     });
     return new Cursor(sequence, { expected: this.#requestSizeOf });
   }
@@ -310,10 +332,13 @@ export abstract class BufferedModel implements Model {
     return Math.ceil(batch / batches);
   }
 
-  /** One request: its samples, each with its share of the request's usage. */
-  async #timedQuery(prompt: string, n: number): Promise<Drawn> {
-    const tally = memo(this.#usage, prompt, () => ({
-      prompt,
+  /**
+   * One request: its samples, each with its share of the request's usage and
+   * what its reply holds beyond its text. `key` is the prompt's canonical text.
+   */
+  async #timedQuery(key: string, prompt: Prompt, n: number): Promise<Drawn> {
+    const tally = memo(this.#usage, key, () => ({
+      prompt: key,
       requests: 0,
       samples: 0,
       promptTokens: 0,
@@ -336,7 +361,7 @@ export abstract class BufferedModel implements Model {
       tally.queryTime += elapsed / 1000;
     }
     const latencyMs = Math.round(elapsed);
-    const { samples, usage, totalTokens } = checkedAnswer(
+    const { samples, meta, usage, totalTokens } = checkedAnswer(
       answer,
       n,
       `${this.constructor.name} "${this.name}"`,
@@ -350,12 +375,12 @@ export abstract class BufferedModel implements Model {
       if (totalTokens !== undefined) {
         this.#countTokens(tally, { promptTokens: 0, completionTokens: totalTokens });
       }
-      return { samples, usage: sharesOf({ requests: 1, latencyMs }, samples.length) };
+      return { samples, meta, usage: sharesOf({ requests: 1, latencyMs }, samples.length) };
     }
     this.#countTokens(tally, usage);
     const { promptTokens, completionTokens } = usage;
     const request = { requests: 1, promptTokens, completionTokens, latencyMs };
-    return { samples, usage: sharesOf(request, samples.length) };
+    return { samples, meta, usage: sharesOf(request, samples.length) };
   }
 
   /** Adds a request's tokens to the totals and to its prompt's tally. */

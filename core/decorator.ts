@@ -8,6 +8,9 @@
 import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
 import type { Model } from "./model.ts";
 import { type ModelInfo, modelInfo } from "./model_info.ts";
+import type { Prompt } from "./prompt.ts";
+import type { Reply } from "./reply.ts";
+import { repliesOfStream } from "./_sample_iterator.ts";
 import { describe } from "./_validate.ts";
 
 /**
@@ -19,17 +22,21 @@ import { describe } from "./_validate.ts";
  *
  * What a model above yours gets: a cache or `Independent` over your
  * decorator reads it as any caller does, calling your `sample(prompt, batch)`
- * once per prompt, at its first miss, and reading the stream you return.
+ * once per prompt, at its first miss (through `replies`, which calls your
+ * `sample` unless you override it too), and reading the stream you return.
  *
  * - Return the inner model's stream as it is (after logging or counting,
  *   or for another prompt or batch) and the model above reads through it as
  *   if your decorator were not there: a cache over a cache keeps indices
- *   (slicing), `Independent` shares the cursor below, and batches, hits and
- *   usage pass through. The same holds for the stream of any built-in model.
+ *   (slicing), `Independent` shares the cursor below, and batches, hits,
+ *   usage and whole replies (tool calls, reasoning, …) pass through. The
+ *   same holds for the stream of any built-in model.
  * - Return a stream of your own making (items mapped, filtered or made up)
  *   and the model above reads it as any model's: one stream per prompt for
  *   all its readers, an item at a time; a cache above takes each item as a
- *   fresh draw, stored at its next free index, with no usage.
+ *   fresh draw, stored at its next free index, with no usage, and each text
+ *   as a reply with nothing more (override `replies` too to yield whole
+ *   replies of your own).
  *
  * @example A decorator that logs every prompt it is asked for
  * ```ts
@@ -130,7 +137,21 @@ export abstract class Decorator implements Model {
   }
 
   /** See {@linkcode Model.sample}. */
-  abstract sample(prompt: string, batch?: number): AsyncIterableIterator<string>;
+  abstract sample(prompt: Prompt, batch?: number): AsyncIterableIterator<string>;
+
+  /**
+   * The replies of the stream {@linkcode Decorator.sample} returns: when it
+   * passes a built-in model's stream on, that model's replies at the same
+   * positions (tool calls, reasoning and all); when it makes a stream of
+   * its own, each text as a reply with nothing more. Override it to yield
+   * whole replies of your own.
+   *
+   * @param prompt The prompt: a string, or a chat.
+   * @param batch As in {@linkcode Model.sample}.
+   */
+  replies(prompt: Prompt, batch?: number): AsyncIterableIterator<Reply> {
+    return repliesOfStream(this, this.sample(prompt, batch));
+  }
 
   /** The inner model's query time, in seconds. */
   totalQueryTime(): number {

@@ -5,9 +5,12 @@
  */
 
 import { Decorator } from "./decorator.ts";
+import type { Prompt } from "./prompt.ts";
+import type { Reply } from "./reply.ts";
+import { promptKey, promptToSend } from "./_prompt_key.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { feedOf, type Reader } from "./_source.ts";
-import { assertCount, assertPrompt } from "./_validate.ts";
+import { assertCount } from "./_validate.ts";
 
 /**
  * Every call of `sample(p)` continues where the previous call for `p`
@@ -41,21 +44,40 @@ export class Independent extends Decorator {
   /**
    * A stream that continues the prompt's shared cursor.
    *
-   * @param prompt The prompt text.
+   * @param prompt The prompt: a string, or a chat (one cursor per canonical
+   * text, see `promptText`).
    * @param batch How many samples a miss fetches at once.
    */
-  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
-    assertPrompt(prompt);
+  sample(prompt: Prompt, batch = 1): AsyncIterableIterator<string> {
+    const key = promptKey(prompt);
     assertCount("batch", batch);
-    return new SampleIterator(this.#reader(prompt, batch), batch);
+    return new SampleIterator(this.#reader(key, prompt, batch), batch);
+  }
+
+  /**
+   * The replies of the prompt's shared cursor: each position goes to one
+   * caller, whether it reads texts or replies, so that no two calls of
+   * `sample` or `replies` share an item. Over a cache, agent episodes that
+   * ask one chat are independent draws, and a rerun replays every
+   * trajectory; episodes whose conversations are identical up to a step are
+   * interchangeable there, so which of them gets which continuation follows
+   * the order in which they ask (the set of trajectories is the same).
+   *
+   * @param prompt The prompt: a string, or a chat.
+   * @param batch How many samples a miss fetches at once.
+   */
+  override replies(prompt: Prompt, batch = 1): AsyncIterableIterator<Reply> {
+    const key = promptKey(prompt);
+    assertCount("batch", batch);
+    return new SampleIterator<Reply>(this.#reader(key, prompt, batch), batch, true);
   }
 
   /** The prompt's shared cursor: what the inner model's stream reads, found on first use. */
-  #reader(prompt: string, batch: number): Reader {
-    let reader = this.#readers.get(prompt);
+  #reader(key: string, prompt: Prompt, batch: number): Reader {
+    let reader = this.#readers.get(key);
     if (reader === undefined) {
-      reader = feedOf(this.inner, prompt, batch).reader();
-      this.#readers.set(prompt, reader);
+      reader = feedOf(this.inner, promptToSend(prompt), batch).reader();
+      this.#readers.set(key, reader);
     }
     return reader;
   }

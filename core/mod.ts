@@ -85,4 +85,5 @@ export {
   type Tool,
   type ToolCall,
 } from "./prompt.ts";
-export type { Reply } from "./reply.ts";
+export { messageOf, type Reply, type ReplyMeta } from "./reply.ts";
+export { repliesOf } from "./replies.ts";

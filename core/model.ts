@@ -4,8 +4,12 @@
  * @module
  */
 
+import type { Prompt } from "./prompt.ts";
+import type { Reply } from "./reply.ts";
+
 /**
- * A language model seen as an endless stream of samples per prompt.
+ * A language model seen as an endless stream of samples per prompt (its
+ * replies, whole, through `replies`).
  *
  * What a *call* of {@linkcode Model.sample} means depends on the model: a
  * provider draws fresh samples, `Repeatable` and `Persistent` replay one
@@ -57,11 +61,24 @@ export interface Model {
    * first stopped; its `return()` (or a `break` out of a `for await` over it)
    * closes it, and a built-in model's stream then throws when read again.
    *
-   * @param prompt The prompt text.
+   * @param prompt The prompt: a string, or a chat (a string is the same
+   * prompt as a chat of one user message holding it).
    * @param batch How many samples to fetch per miss; a hint for efficiency
    * that never changes which value sits at which index.
    */
-  sample(prompt: string, batch?: number): AsyncIterableIterator<string>;
+  sample(prompt: Prompt, batch?: number): AsyncIterableIterator<string>;
+  /**
+   * Optional: the same stream as {@linkcode Model.sample}, of whole replies:
+   * the i-th reply is the i-th sample (its `text`), with what else the
+   * model answered (tool calls, reasoning, the finish reason, …). Every
+   * built-in model has it; a model without it is read through `sample()`,
+   * each text a reply with nothing more (`repliesOf` does so). A model
+   * above reads a model through it when it has one.
+   *
+   * @param prompt The prompt: a string, or a chat.
+   * @param batch As in {@linkcode Model.sample}.
+   */
+  replies?(prompt: Prompt, batch?: number): AsyncIterableIterator<Reply>;
   /** Seconds spent waiting for the provider, summed over requests. */
   totalQueryTime(): number;
   /** Tokens used so far, as `[prompt, completion]`. */

@@ -12,8 +12,13 @@
  * - Any other chat is the line `llm-cache chat v1`, a newline, then one line
  *   of JSON with the keys sorted at every level and no spaces:
  *   - `messages`: each message with `role`, `content`, `toolCalls` (each
- *     `{arguments, id, name}`, `arguments` the JSON text exactly as given;
- *     left out when empty) and `toolCallId` (left out when absent);
+ *     `{arguments, id, name}` and its `signature` when it has one,
+ *     `arguments` the JSON text exactly as given; left out when empty),
+ *     `toolCallId` (left out when absent), and, for an assistant turn,
+ *     `reasoning` and `reasoningSignature` (left out when absent: the
+ *     reasoning a reply showed, and the provider's signature of it, which
+ *     Anthropic's extended thinking and Gemini's thinking models verify
+ *     when a tool loop sends them back; see `messageOf`);
  *     `content` is the string as given, or a list of parts: a text part
  *     `{text, type: "text"}`, an image part `{mediaType, sha256, type:
  *     "image"}` (the SHA-256 of the image's bytes, never its bytes or a
@@ -70,6 +75,17 @@ export interface Message {
   toolCalls?: ToolCall[] | undefined;
   /** Which call a `tool` turn answers (the call's `id`). */
   toolCallId?: string | undefined;
+  /**
+   * An assistant turn's reasoning, as its reply showed it: sent back to the
+   * APIs that take it (Anthropic, with its signature).
+   */
+  reasoning?: string | undefined;
+  /**
+   * The provider's signature of an assistant turn's reasoning (Anthropic's
+   * `thinking` block signature, Gemini's `thoughtSignature` on a text part):
+   * sent back so that the provider can verify it.
+   */
+  reasoningSignature?: string | undefined;
 }
 
 /** A part of a message's content: text, or an image. */
@@ -111,6 +127,12 @@ export interface ToolCall {
   name: string;
   /** The arguments: JSON text exactly as received (it may not even parse). */
   arguments: string;
+  /**
+   * The provider's signature of the call, when it sent one (Gemini's
+   * `thoughtSignature` on a `functionCall` part): sent back with the call in
+   * the next turn, which Gemini 3 models require.
+   */
+  signature?: string | undefined;
 }
 
 /** The first line of a chat's canonical text. */
@@ -158,13 +180,15 @@ export function promptText(prompt: Prompt): string {
     return prompt;
   }
   // Not a chat's shape: the error that says what it is instead.
-  if (typeof prompt !== "object" || prompt === null || isPromise(prompt)) assertPrompt(prompt);
+  if (typeof prompt !== "object" || prompt === null || Array.isArray(prompt) || isPromise(prompt)) {
+    assertPrompt(prompt);
+  }
   const chat = canonicalChat(prompt);
   const only = chat.messages[0];
   if (
     chat.messages.length === 1 && only !== undefined && only.role === "user" &&
-    typeof only.content === "string" && only.toolCalls === undefined &&
-    only.toolCallId === undefined && chat.system === undefined && chat.tools === undefined
+    typeof only.content === "string" && Object.keys(only).length === 2 &&
+    chat.system === undefined && chat.tools === undefined
   ) {
     return only.content;
   }
@@ -217,6 +241,10 @@ export interface CanonicalMessage {
   readonly toolCalls?: readonly ToolCall[];
   /** Which call a `tool` turn answers. */
   readonly toolCallId?: string;
+  /** An assistant turn's reasoning. */
+  readonly reasoning?: string;
+  /** The provider's signature of that reasoning. */
+  readonly reasoningSignature?: string;
 }
 
 /** A part as a chat's canonical text holds it. */
@@ -247,8 +275,9 @@ export function assertPrompt(prompt: unknown): asserts prompt is Prompt {
   else if (typeof prompt === "object" && prompt !== null && !Array.isArray(prompt)) {
     canonicalChat(prompt as Chat);
   } else {
+    const got = Array.isArray(prompt) ? "an array" : describe(prompt);
     throw new TypeError(
-      `prompt must be a string or a chat ({ messages: [...] }), got ${describe(prompt)}; ` +
+      `prompt must be a string or a chat ({ messages: [...] }), got ${got}; ` +
         `pass the prompt text, or e.g. { messages: [{ role: "user", content: "Hi" }] }`,
     );
   }
@@ -281,7 +310,14 @@ const ROLES = new Set(["user", "assistant", "tool"]);
 
 function canonicalMessage(message: Message, i: number): CanonicalMessage {
   const where = `chat.messages[${i}]`;
-  known(where, message, ["role", "content", "toolCalls", "toolCallId"]);
+  known(where, message, [
+    "role",
+    "content",
+    "toolCalls",
+    "toolCallId",
+    "reasoning",
+    "reasoningSignature",
+  ]);
   const { role, content, toolCalls, toolCallId } = message;
   if (!ROLES.has(role)) {
     throw new TypeError(
@@ -294,6 +330,8 @@ function canonicalMessage(message: Message, i: number): CanonicalMessage {
     content: string | CanonicalPart[];
     toolCalls?: ToolCall[];
     toolCallId?: string;
+    reasoning?: string;
+    reasoningSignature?: string;
   } = { role, content: canonicalContent(where, role, content) };
   if (toolCalls !== undefined) {
     if (!Array.isArray(toolCalls)) {
@@ -319,6 +357,15 @@ function canonicalMessage(message: Message, i: number): CanonicalMessage {
   if (toolCallId !== undefined) {
     assertText(`${where}.toolCallId`, toolCallId);
     out.toolCallId = toolCallId;
+  }
+  for (const field of ["reasoning", "reasoningSignature"] as const) {
+    const value = message[field];
+    if (value === undefined) continue;
+    if (role !== "assistant") {
+      throw new TypeError(`${where}: only an assistant message has ${field}, not a ${role} one`);
+    }
+    assertText(`${where}.${field}`, value);
+    out[field] = value;
   }
   return out;
 }
@@ -395,11 +442,16 @@ export function imageBytes(part: ImagePart): Uint8Array {
 }
 
 function canonicalCall(where: string, call: ToolCall): ToolCall {
-  known(where, call, ["id", "name", "arguments"]);
+  known(where, call, ["id", "name", "arguments", "signature"]);
   assertText(`${where}.id`, call.id);
   assertText(`${where}.name`, call.name);
   assertText(`${where}.arguments`, call.arguments);
-  return { id: call.id, name: call.name, arguments: call.arguments };
+  const out: ToolCall = { id: call.id, name: call.name, arguments: call.arguments };
+  if (call.signature !== undefined) {
+    assertText(`${where}.signature`, call.signature);
+    out.signature = call.signature;
+  }
+  return out;
 }
 
 function canonicalTool(tool: Tool, i: number): Tool {

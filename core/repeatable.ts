@@ -1,7 +1,8 @@
 /**
- * `Repeatable`: every call of `sample(p)` replays the same sequence. It is
- * also the engine of every cache: `Persistent` configures it with a store
- * and a miss policy ({@linkcode RepeatableOptions}).
+ * `Repeatable`: every call of `sample(p)` (or `replies(p)`, the same
+ * sequence as whole replies) replays the same sequence. It is also the
+ * engine of every cache: `Persistent` configures it with a store and a miss
+ * policy ({@linkcode RepeatableOptions}).
  *
  * @module
  */
@@ -11,12 +12,15 @@ import type { Model } from "./model.ts";
 import type { Price, SavedFigures } from "./cost.ts";
 import { type ModelInfo, modelInfo, type SequenceUse, stackOf } from "./model_info.ts";
 import type { Miss, MissPolicy, RepeatableOptions, SequenceStore } from "./repeatable_options.ts";
+import type { Prompt } from "./prompt.ts";
+import type { Reply } from "./reply.ts";
+import { promptKey, promptToSend } from "./_prompt_key.ts";
 import { Replay } from "./_replay.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Drawn, type FillRequest, Sequence } from "./_sequence.ts";
 import { Below, memo } from "./_source.ts";
 import { UsageTally } from "./_usage.ts";
-import { assertCount, assertPrompt, describe } from "./_validate.ts";
+import { assertCount, describe } from "./_validate.ts";
 
 /**
  * Cache figures since the model was created; `hits + misses` is the number
@@ -114,14 +118,51 @@ export class Repeatable extends Decorator {
   /**
    * The same endless sequence for `prompt` on every call.
    *
-   * @param prompt The prompt text.
+   * @param prompt The prompt: a string, or a chat (one sequence per
+   * canonical text, see `promptText`: a chat of one user message is the
+   * same prompt as its text).
    * @param batch How many samples a miss fetches at once; never changes which
    * value sits at which index.
    */
-  sample(prompt: string, batch = 1): AsyncIterableIterator<string> {
-    assertPrompt(prompt);
+  sample(prompt: Prompt, batch = 1): AsyncIterableIterator<string> {
+    const key = promptKey(prompt);
     assertCount("batch", batch);
-    return new SampleIterator(new Replay(this.#sequence(prompt)), batch);
+    return new SampleIterator(new Replay(this.#sequence(key, prompt)), batch);
+  }
+
+  /**
+   * The same sequence as {@linkcode Repeatable.sample}, as whole replies:
+   * the i-th reply's text is the i-th sample, with what else the model
+   * answered (tool calls, reasoning, the finish reason, …). Hits and misses
+   * count as for `sample`. What a reply holds beyond its text is read from
+   * the store only here, when it is first asked for.
+   *
+   * @example A tool call, replayed whole
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { BufferedModel, type Chat, first, type Reply, Repeatable } from "../mod.ts";
+   *
+   * class Calculator extends BufferedModel {
+   *   protected query(_prompt: Chat, n: number): Promise<Reply[]> {
+   *     const call = { id: "c1", name: "add", arguments: '{"a":2,"b":2}' };
+   *     return Promise.resolve(Array(n).fill({ text: "", toolCalls: [call] }));
+   *   }
+   * }
+   *
+   * const model = new Repeatable(new Calculator("calc", 0));
+   * const chat: Chat = { messages: [{ role: "user", content: "2+2?" }] };
+   * const reply = await first(model.replies(chat));
+   * assert.equal(reply.toolCalls[0]!.name, "add");
+   * assert.equal(await first(model.sample(chat)), ""); // the same sample's text
+   * ```
+   *
+   * @param prompt The prompt: a string, or a chat.
+   * @param batch As in {@linkcode Repeatable.sample}.
+   */
+  override replies(prompt: Prompt, batch = 1): AsyncIterableIterator<Reply> {
+    const key = promptKey(prompt);
+    assertCount("batch", batch);
+    return new SampleIterator<Reply>(new Replay(this.#sequence(key, prompt)), batch, true);
   }
 
   /**
@@ -154,14 +195,15 @@ export class Repeatable extends Decorator {
     return stackOf(this.inner).find((layer) => layer.role === "provider")?.price;
   }
 
-  #sequence(prompt: string): Sequence {
-    return memo(this.#sequences, prompt, () => {
-      const below = new Below(this.inner, prompt);
+  /** The sequence of the prompt whose key is `key` (`prompt` is copied to be sent, once). */
+  #sequence(key: string, prompt: Prompt): Sequence {
+    return memo(this.#sequences, key, () => {
+      const below = new Below(this.inner, promptToSend(prompt));
       return new Sequence({
         expected: (batch) => below.expected(batch),
-        fill: (request) => this.#fill(prompt, below, request),
+        fill: (request) => this.#fill(key, below, request),
         stats: this.#stats,
-        backing: this.#backing?.(prompt),
+        backing: this.#backing?.(key),
       });
     });
   }

@@ -9,9 +9,13 @@
  * @module
  */
 
+import type { Reply, ReplyMeta } from "./reply.ts";
 import type { SampleUsage, UsageRecord } from "./usage.ts";
 
-/** Samples at consecutive indices, in order, with what each cost to draw where known. */
+/**
+ * Samples at consecutive indices, in order, with what each cost to draw and
+ * what each reply holds beyond its text, where known.
+ */
 export interface StoredSamples {
   /** The samples, in order. */
   readonly samples: readonly string[];
@@ -26,9 +30,17 @@ export interface StoredSamples {
    * @default {none: the samples' usage is unknown}
    */
   readonly records?: readonly UsageRecord[] | (() => readonly UsageRecord[]) | undefined;
+  /**
+   * `meta[k]` is what sample `k`'s reply holds beyond its text (tool calls,
+   * reasoning, …), `undefined` where nothing. In a write, the metadata to
+   * store with the samples, in the same write; in what `load` answers,
+   * absent means "not read" (the engine asks `replies` when a reply is
+   * wanted), so that serving texts never reads it.
+   */
+  readonly meta?: readonly (ReplyMeta | undefined)[] | undefined;
 }
 
-/** Samples to write at `from` and after, with their usage. */
+/** Samples to write at `from` and after, with their usage and metadata. */
 export interface SamplesWrite extends StoredSamples {
   /** The index of the first sample (for an append: the first index it may take). */
   readonly from: number;
@@ -87,6 +99,16 @@ export interface SequenceStore {
    * another sample, or when this store cannot keep slices.
    */
   place(write: SamplesWrite): Promise<void>;
+  /**
+   * Optional: the replies stored at `from` and after, in order, up to the
+   * first gap: each sample's text with what its reply holds beyond it. The
+   * engine asks only when a reply is wanted (`replies()`), once from an
+   * index on; without it, stored samples are replies with nothing beyond
+   * their text, and so are fresh ones once stored (what is served is what a
+   * replay reads). Looked up after each write (it may be a getter that
+   * answers `undefined` for a store that says only once opened).
+   */
+  replies?: ((from: number) => Promise<readonly Reply[]>) | undefined;
 }
 
 /**
@@ -94,7 +116,7 @@ export interface SequenceStore {
  * Every field is known before anything is drawn.
  */
 export interface Miss {
-  /** The prompt. */
+  /** The prompt's canonical text (see `promptText`): a string prompt itself. */
   readonly prompt: string;
   /** The index a caller is waiting for. */
   readonly index: number;
@@ -178,9 +200,10 @@ export type MissPolicy = (miss: Miss, draw: () => Promise<void>) => Promise<void
  */
 export interface RepeatableOptions {
   /**
-   * The durable storage of `prompt`'s sequence, asked once per prompt: the
-   * engine looks in it on a miss and stores each fresh sample there before
-   * serving it.
+   * The durable storage of `prompt`'s sequence (`prompt` is its canonical
+   * text, see `promptText`: a string prompt itself), asked once per prompt:
+   * the engine looks in it on a miss and stores each fresh sample there, with
+   * its metadata, before serving it.
    * @default {none: sequences live in memory only}
    */
   backing?: ((prompt: string) => SequenceStore) | undefined;

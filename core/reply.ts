@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ToolCall } from "./prompt.ts";
+import type { Message, ToolCall } from "./prompt.ts";
 import { canonicalJson } from "./prompt.ts";
 import { describe } from "./_validate.ts";
 
@@ -40,6 +40,12 @@ export interface Reply {
   toolCalls: ToolCall[];
   /** The reasoning a reasoning model showed, when the server sent it. */
   reasoning?: string;
+  /**
+   * The provider's signature of the reasoning, when it sent one (Anthropic's
+   * `thinking` block signature; Gemini's `thoughtSignature` on a text part):
+   * {@linkcode messageOf} keeps it, so that a tool loop sends it back.
+   */
+  reasoningSignature?: string;
   /** Why the model stopped, in the server's own word (`"stop"`, `"length"`, `"tool_calls"`, `"end_turn"`, `"STOP"`, …). */
   finishReason?: string;
   /** A refusal the server reported apart from the text. */
@@ -53,7 +59,8 @@ export interface Reply {
 /** What a reply holds beyond its text: stored beside the sample. */
 export type ReplyMeta = Omit<Partial<Reply>, "text">;
 
-const FIELDS = ["toolCalls", "reasoning", "finishReason", "refusal", "model", "logprobs"] as const;
+const TEXTS = ["reasoning", "reasoningSignature", "finishReason", "refusal", "model"] as const;
+const FIELDS = ["toolCalls", ...TEXTS, "logprobs"] as const;
 
 /**
  * The reply of `text` with `meta` (absent: nothing beyond the text).
@@ -73,11 +80,11 @@ const FIELDS = ["toolCalls", "reasoning", "finishReason", "refusal", "model", "l
  */
 export function replyOf(text: string, meta?: ReplyMeta): Reply {
   if (meta === undefined) return { text, toolCalls: [] };
-  const reply: Reply = { text, toolCalls: meta.toolCalls ?? [] };
-  if (meta.reasoning !== undefined) reply.reasoning = meta.reasoning;
-  if (meta.finishReason !== undefined) reply.finishReason = meta.finishReason;
-  if (meta.refusal !== undefined) reply.refusal = meta.refusal;
-  if (meta.model !== undefined) reply.model = meta.model;
+  const reply: Reply = { text, toolCalls: meta.toolCalls?.map((call) => ({ ...call })) ?? [] };
+  for (const field of TEXTS) {
+    const value = meta[field];
+    if (value !== undefined) reply[field] = value;
+  }
   if (meta.logprobs !== undefined) reply.logprobs = meta.logprobs;
   return reply;
 }
@@ -144,6 +151,25 @@ export function decodeMeta(text: string, where: string): ReplyMeta {
   } catch (error) {
     throw new TypeError(`${where}: reply metadata is not JSON (${(error as Error).message})`);
   }
+  return asMeta(value, where);
+}
+
+/**
+ * `value` (parsed JSON) as reply metadata, checked; `where` names it in the
+ * error when it is not metadata.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { asMeta } from "./reply.ts";
+ *
+ * assert.deepEqual(asMeta({ finishReason: "stop" }, "0.json"), { finishReason: "stop" });
+ * assert.throws(() => asMeta({ colour: "red" }, "0.json"), /0.json: a reply has no field "colour"/);
+ * ```
+ *
+ * @throws {TypeError} When `value` is not reply metadata.
+ */
+export function asMeta(value: unknown, where: string): ReplyMeta {
   return checkedMeta(value, where);
 }
 
@@ -157,20 +183,22 @@ function checkedMeta(value: unknown, where: string): ReplyMeta {
   if (calls !== undefined) {
     if (!Array.isArray(calls) || !calls.every(isToolCall)) {
       throw new TypeError(
-        `${where}: toolCalls must be a list of { id, name, arguments } strings, got ${
-          describe(calls)
-        }`,
+        `${where}: toolCalls must be a list of { id, name, arguments } strings (and a signature ` +
+          `string, optional), got ${describe(calls)}`,
       );
     }
     if (calls.length > 0) {
-      meta.toolCalls = calls.map(({ id, name, arguments: args }) => ({
-        id,
-        name,
-        arguments: args,
-      }));
+      meta.toolCalls = calls.map(({ id, name, arguments: args, signature }) =>
+        signature === undefined ? { id, name, arguments: args } : {
+          id,
+          name,
+          arguments: args,
+          signature,
+        }
+      );
     }
   }
-  for (const field of ["reasoning", "finishReason", "refusal", "model"] as const) {
+  for (const field of TEXTS) {
     const v = source[field];
     if (v === undefined) continue;
     if (typeof v !== "string") {
@@ -189,6 +217,44 @@ function checkedMeta(value: unknown, where: string): ReplyMeta {
 
 function isToolCall(call: unknown): call is ToolCall {
   if (typeof call !== "object" || call === null) return false;
-  const { id, name, arguments: args } = call as Record<string, unknown>;
-  return typeof id === "string" && typeof name === "string" && typeof args === "string";
+  const { id, name, arguments: args, signature } = call as Record<string, unknown>;
+  return typeof id === "string" && typeof name === "string" && typeof args === "string" &&
+    (signature === undefined || typeof signature === "string");
+}
+
+/**
+ * The assistant turn that `reply` is, to append to a chat: its text, its
+ * tool calls (with their signatures), and its reasoning with the provider's
+ * signature when it has one (APIs that verify reasoning, such as
+ * Anthropic's extended thinking, get it back this way; reasoning without a
+ * signature is left out, since no API takes it back). An agent loop
+ * appends it, then a `tool` message per call.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageOf } from "./reply.ts";
+ *
+ * const call = { id: "c1", name: "add", arguments: '{"a":2,"b":2}', signature: "sig" };
+ * assert.deepEqual(messageOf({ text: "", toolCalls: [call], reasoning: "2+2", finishReason: "tool_calls" }), {
+ *   role: "assistant",
+ *   content: "",
+ *   toolCalls: [call],
+ * });
+ * assert.deepEqual(messageOf({ text: "4", toolCalls: [], reasoning: "r", reasoningSignature: "s" }), {
+ *   role: "assistant",
+ *   content: "4",
+ *   reasoning: "r",
+ *   reasoningSignature: "s",
+ * });
+ * ```
+ */
+export function messageOf(reply: Reply): Message {
+  const message: Message = { role: "assistant", content: reply.text };
+  if (reply.toolCalls.length > 0) message.toolCalls = reply.toolCalls.map((call) => ({ ...call }));
+  if (reply.reasoningSignature !== undefined) {
+    if (reply.reasoning !== undefined) message.reasoning = reply.reasoning;
+    message.reasoningSignature = reply.reasoningSignature;
+  }
+  return message;
 }

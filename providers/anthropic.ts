@@ -58,8 +58,14 @@ const MESSAGES: HttpApi = {
  * `input_schema`. A reply's text is its `text` blocks joined, its tool calls
  * the `tool_use` blocks (arguments as JSON text), its reasoning the
  * `thinking` blocks (joined by blank lines; enable them with
- * `params: { thinking: { type: "enabled", budget_tokens: 1024 } }`), its
- * finish reason the `stop_reason` (`end_turn`, `max_tokens`, `tool_use`, …).
+ * `params: { thinking: { type: "enabled", budget_tokens: 1024 } }`) and,
+ * when there is one signed block, its `signature` as the reply's
+ * `reasoningSignature`, its finish reason the `stop_reason` (`end_turn`,
+ * `max_tokens`, `tool_use`, …). An assistant turn with a
+ * `reasoningSignature` (`messageOf(reply)` keeps it) is sent back with its
+ * `thinking` block first, as extended thinking requires in a tool loop
+ * (replies with several thinking blocks, or a `redacted_thinking` block,
+ * keep no signature: the API then refuses the next turn, saying so).
  * Prompt tokens are `input_tokens` plus the cache's
  * `cache_creation_input_tokens` and `cache_read_input_tokens` (the latter
  * also in `stats.cachedTokens`); `output_tokens_details.thinking_tokens`
@@ -143,14 +149,19 @@ function hasResults(turn: { content: unknown }): boolean {
 }
 
 function blocksOf(message: Message, who: string): unknown[] {
-  const { role, content, toolCalls = [], toolCallId } = message;
+  const { role, content, toolCalls = [], toolCallId, reasoning, reasoningSignature } = message;
   if (role === "tool") {
     return [{ type: "tool_result", tool_use_id: toolCallId, content: partsOf(content) }];
   }
   const blocks = typeof content === "string"
     ? (content === "" ? [] : [{ type: "text", text: content }])
     : partsOf(content) as unknown[];
+  // Signed reasoning goes back first, as the API verifies it.
+  const thinking = reasoningSignature === undefined
+    ? []
+    : [{ type: "thinking", thinking: reasoning ?? "", signature: reasoningSignature }];
   return [
+    ...thinking,
     ...blocks,
     ...toolCalls.map((call) => ({
       type: "tool_use",
@@ -195,9 +206,13 @@ async function read(response: ApiResponse): Promise<ApiAnswer> {
   const text = blocks.flatMap((b) =>
     b.type === "text" && typeof b.text === "string" ? [b.text] : []
   );
-  const thinking = blocks.flatMap((b) =>
-    b.type === "thinking" && typeof b.thinking === "string" ? [b.thinking] : []
+  const thinkingBlocks = blocks.filter((b) =>
+    b.type === "thinking" && typeof b.thinking === "string"
   );
+  const thinking = thinkingBlocks.map((b) => b.thinking as string);
+  const signed = thinkingBlocks.length === 1 && !blocks.some((b) => b.type === "redacted_thinking")
+    ? thinkingBlocks[0]!.signature
+    : undefined;
   const toolCalls: ToolCall[] = blocks.filter((b) => b.type === "tool_use").map((b, k) => ({
     id: typeof b.id === "string" ? b.id : `toolu_${k}`,
     name: typeof b.name === "string" ? b.name : "",
@@ -205,6 +220,7 @@ async function read(response: ApiResponse): Promise<ApiAnswer> {
   }));
   const reply: Reply = { text: text.join(""), toolCalls };
   if (thinking.length > 0) reply.reasoning = thinking.join("\n\n");
+  if (typeof signed === "string" && signed !== "") reply.reasoningSignature = signed;
   if (typeof body.stop_reason === "string") reply.finishReason = body.stop_reason;
   if (typeof body.model === "string") reply.model = body.model;
   return { replies: [reply], tokens: tokensOf(body.usage) };

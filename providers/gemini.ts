@@ -69,7 +69,11 @@ const GENERATE: HttpApi = {
  * `text` parts joined, its reasoning the `thought` parts (with
  * `params: { generationConfig: { thinkingConfig: { includeThoughts: true } } }`),
  * its tool calls the `functionCall` parts (named `call_0`, `call_1`, … in
- * the reply when the API gives no id), its finish reason `finishReason`
+ * the reply when the API gives no id; a part's `thoughtSignature` as the
+ * call's `signature`, sent back on the call in the next turn, as Gemini 3
+ * models require), a `thoughtSignature` on another part as the reply's
+ * `reasoningSignature` (sent back on the turn's last text part; keep both
+ * with `messageOf(reply)`), its finish reason `finishReason`
  * (`STOP`, `MAX_TOKENS`, `SAFETY`, …), its model the `modelVersion`. A
  * candidate with no parts (`SAFETY`, or `MAX_TOKENS` when thinking used up
  * the budget) is a reply with the text `""` and that finish reason: a
@@ -178,20 +182,26 @@ function contentsOf(chat: Chat, who: string): Content[] {
 }
 
 function partsOf(chat: Chat, message: Message, k: number, who: string): unknown[] {
-  const { role, content, toolCalls = [] } = message;
+  const { role, content, toolCalls = [], reasoningSignature } = message;
   if (role === "tool") {
     const name = toolNameOf(chat, k, who);
     return [{ functionResponse: { name, response: responseOf(textOf(content)) } }];
   }
-  const parts = typeof content === "string"
+  const parts: Record<string, unknown>[] = typeof content === "string"
     ? (content === "" && toolCalls.length > 0 ? [] : [{ text: content }])
     : content.map((part) =>
       part.type === "text"
         ? { text: part.text }
         : { inlineData: { mimeType: part.mediaType, data: base64Of(part) } }
     );
+  // A signature goes back on the part it came with: the last text part, or a call.
+  const last = parts.findLast((part) => "text" in part);
+  if (reasoningSignature !== undefined && last !== undefined) {
+    last.thoughtSignature = reasoningSignature;
+  }
   const calls = toolCalls.map((call) => ({
     functionCall: { name: call.name, args: argumentsOf(call, who) },
+    ...(call.signature === undefined ? {} : { thoughtSignature: call.signature }),
   }));
   return [...parts, ...calls];
 }
@@ -259,17 +269,24 @@ function replyOf(candidate: Record<string, unknown>, model: string | undefined):
       typeof p.text === "string" && (p.thought === true) === thought ? [p.text] : []
     )
       .join("");
-  const toolCalls: ToolCall[] = parts.flatMap((p) =>
-    isRecord(p.functionCall) ? [p.functionCall] : []
-  )
-    .map((call, k) => ({
+  const toolCalls: ToolCall[] = parts.filter((p) => isRecord(p.functionCall)).map((p, k) => {
+    const call = p.functionCall as Record<string, unknown>;
+    const signature = p.thoughtSignature;
+    return {
       id: typeof call.id === "string" && call.id !== "" ? call.id : `call_${k}`,
       name: typeof call.name === "string" ? call.name : "",
       arguments: JSON.stringify(call.args ?? {}),
-    }));
+      ...(typeof signature === "string" && signature !== "" ? { signature } : {}),
+    };
+  });
   const reply: Reply = { text: texts(false), toolCalls };
   const reasoning = texts(true);
   if (reasoning !== "") reply.reasoning = reasoning;
+  // A signature on a part that is not a call: the model's thoughts, to send back with the text.
+  const signed = parts.findLast((p) =>
+    !isRecord(p.functionCall) && typeof p.thoughtSignature === "string" && p.thoughtSignature !== ""
+  );
+  if (signed !== undefined) reply.reasoningSignature = signed.thoughtSignature as string;
   if (typeof candidate.finishReason === "string") reply.finishReason = candidate.finishReason;
   if (model !== undefined) reply.model = model;
   return reply;

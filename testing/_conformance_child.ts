@@ -13,9 +13,10 @@
 //   reads one prompt through `Persistent(Persistent(m, X), Y)`, a new pair of
 //   caches each round, m drawing `<id>:<k>` after a random pause. Prints
 //   {seen} as JSON: what each round's stream served.
-// - `crash <spec> <id>`: appends self-validating samples, each with its usage (a completion token per sample), to
-//   two prompts until it is killed; prints "w" after each append
-//   (_conformance_samples.ts).
+// - `crash <spec> <id>`: appends self-validating samples, each with its usage
+//   (a completion token per sample) and its metadata (its own start as the
+//   reasoning, see `crashMeta`), to two prompts until it is killed; prints
+//   "w" after each append (_conformance_samples.ts).
 
 import { BufferedModel, type QueryResult } from "../core/buffered_model.ts";
 import { promptHash } from "../core/model_key.ts";
@@ -24,7 +25,13 @@ import { Persistent } from "../cache/persistent.ts";
 import type { Store } from "../cache/store.ts";
 import { waitForGo } from "./_children.ts";
 import { CountingModel } from "./_counting_model.ts";
-import { CRASH_PROMPTS, PROMPT, selfValidating, SHARED_PROMPT } from "./_conformance_samples.ts";
+import {
+  CRASH_PROMPTS,
+  crashMeta,
+  PROMPT,
+  selfValidating,
+  SHARED_PROMPT,
+} from "./_conformance_samples.ts";
 
 /** Draws `<id>:<k>`: unique across processes; records what it drew. */
 class Unique extends BufferedModel {
@@ -105,8 +112,9 @@ async function crash([spec = "", id = "0"]: string[]): Promise<never> {
       completionTokens: 1,
       latencyMs: 1,
     }));
+    const meta = samples.map(crashMeta);
     known[k] = known[k]! +
-      (await store.append(keys[k]!, { from: known[k]!, samples, usage })).length;
+      (await store.append(keys[k]!, { from: known[k]!, samples, usage, meta })).length;
     await Deno.stdout.write(written);
   }
 }

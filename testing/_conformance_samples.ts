@@ -2,6 +2,7 @@
 // they share, and samples that say whether they are whole.
 
 import { createHash } from "node:crypto";
+import type { ReplyMeta } from "../core/reply.ts";
 
 /** The prompt every test of one store writes. */
 export const PROMPT = "Choose a number between 1 and 1000.";
@@ -29,4 +30,9 @@ export function isWhole(sample: string): boolean {
 
 function digest(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** The metadata a crashing writer stores with `sample`: its own start, so that it says whose it is. */
+export function crashMeta(sample: string): ReplyMeta {
+  return { reasoning: sample.slice(0, 60), finishReason: "stop" };
 }

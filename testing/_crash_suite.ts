@@ -1,6 +1,7 @@
 // Writers killed (SIGKILL) at random moments in the middle of their appends,
 // several at once: what they leave must read as a run of whole samples from
-// index 0 (no gap, no half sample), replay as it reads, and any usage left
+// index 0 (no gap, no half sample), replay as it reads, each sample with its
+// own metadata (never without it, never another's), and any usage left
 // behind must cover stored samples only, each once (a writer killed between
 // its samples and their usage leaves samples of unknown usage, never a wrong
 // figure).
@@ -11,7 +12,7 @@ import { promptHash } from "../core/model_key.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { killWhileWriting } from "./_children.ts";
-import { CRASH_PROMPTS, isWhole } from "./_conformance_samples.ts";
+import { CRASH_PROMPTS, crashMeta, isWhole } from "./_conformance_samples.ts";
 import { CountingModel } from "./_counting_model.ts";
 import type { Suite } from "./_suite.ts";
 
@@ -45,6 +46,13 @@ export function crashTests(suite: Suite): void {
         if (indices !== undefined) assert.deepEqual(indices, loaded.map((_, i) => i), "a gap");
         const replay = new Persistent(new CountingModel("crash", 1), store, { replication: true });
         assert.deepEqual(await collect(replay.sample(prompt), loaded.length), loaded);
+        if (store.replies !== undefined) {
+          const replies = await store.replies(key, 0);
+          assert.deepEqual(
+            replies,
+            loaded.map((text) => ({ text, toolCalls: [], ...crashMeta(text) })),
+          );
+        }
         const records = await store.usage?.(key);
         if (records !== undefined) {
           const covered = coveredOnce(records, loaded.length, prompt);

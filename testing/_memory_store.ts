@@ -7,6 +7,7 @@ import { assertSequenceKey } from "../cache/sequence_key.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "../cache/store.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { recordsOf } from "../core/usage_records.ts";
+import { type Reply, type ReplyMeta, replyOf } from "../core/reply.ts";
 
 /** One sequence, as drawn. */
 export interface Staged {
@@ -14,6 +15,8 @@ export interface Staged {
   prompt: string | undefined;
   readonly samples: string[];
   readonly usage: UsageRecord[];
+  /** `meta[i]`: what sample `i`'s reply holds beyond its text. */
+  readonly meta: (ReplyMeta | undefined)[];
 }
 
 /** Sequences in memory; `before` runs before the first draw (see `checkAccess`). */
@@ -43,18 +46,30 @@ export class MemoryStore implements Store {
 
   append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     const sequence = this.#make(key, write.prompt);
-    this.#push(sequence, write.samples, write.usage);
+    this.#push(sequence, write);
     return Promise.resolve(sequence.samples.slice(write.from));
   }
 
-  place(key: SequenceKey, { from, samples, prompt, usage }: StoreWrite): Promise<string[]> {
+  place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
+    const { from, samples, prompt, usage, meta } = write;
     const sequence = this.#make(key, prompt);
     if (from > sequence.samples.length) {
       return Promise.reject(new RangeError(`${this.location} keeps no gaps`));
     }
     const taken = Math.min(samples.length, sequence.samples.length - from);
-    this.#push(sequence, samples.slice(taken), usage?.slice(taken));
+    this.#push(sequence, {
+      from,
+      samples: samples.slice(taken),
+      usage: usage?.slice(taken),
+      meta: meta?.slice(taken),
+    });
     return Promise.resolve(sequence.samples.slice(from, from + samples.length));
+  }
+
+  replies(key: SequenceKey, from: number): Promise<Reply[]> {
+    const sequence = this.#get(key);
+    const texts = sequence?.samples.slice(from) ?? [];
+    return Promise.resolve(texts.map((text, k) => replyOf(text, sequence!.meta[from + k])));
   }
 
   usage(key: SequenceKey, from = 0): Promise<UsageRecord[]> {
@@ -80,10 +95,11 @@ export class MemoryStore implements Store {
     if (mode === "write") await this.#beforeWrites();
   }
 
-  #push(sequence: Staged, samples: readonly string[], usage: StoreWrite["usage"]): void {
+  #push(sequence: Staged, { samples, usage, meta }: StoreWrite): void {
     const at = samples.map((_, k) => sequence.samples.length + k);
     sequence.samples.push(...samples);
     if (usage !== undefined) sequence.usage.push(...recordsOf(at, usage));
+    at.forEach((i, k) => sequence.meta[i] = meta?.[k]);
   }
 
   #get(key: SequenceKey): Staged | undefined {
@@ -94,7 +110,13 @@ export class MemoryStore implements Store {
   #make(key: SequenceKey, prompt: string | undefined): Staged {
     let sequence = this.#get(key);
     if (sequence === undefined) {
-      sequence = { key: { model: key.model, hash: key.hash }, prompt, samples: [], usage: [] };
+      sequence = {
+        key: { model: key.model, hash: key.hash },
+        prompt,
+        samples: [],
+        usage: [],
+        meta: [],
+      };
       this.#sequences.set(`${key.model}\n${key.hash}`, sequence);
     }
     sequence.prompt ??= prompt;

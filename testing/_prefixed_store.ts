@@ -6,6 +6,7 @@
 
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "../cache/store.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import type { Reply } from "../core/reply.ts";
 
 /** The sequences of `store` whose model keys start with `<module>/`, seen without it. */
 export class PrefixedStore implements Store {
@@ -42,6 +43,13 @@ export class PrefixedStore implements Store {
       );
     }
     return this.#store.place(this.#key(key), write);
+  }
+
+  /** The replies of the store, when it keeps them (see `Store.replies`). */
+  get replies(): ((key: SequenceKey, from: number) => Promise<Reply[]>) | undefined {
+    const store = this.#store;
+    if (store.replies === undefined) return undefined;
+    return (key, from) => store.replies!(this.#key(key), from);
   }
 
   async usage(key: SequenceKey, from?: number): Promise<UsageRecord[]> {

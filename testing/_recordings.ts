@@ -4,6 +4,7 @@
 
 import { isPromptHash } from "../cache/sequence_key.ts";
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
+import { metaFile, sampleFile } from "../cache/_fs_samples.ts";
 import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
 import { recordsBelow } from "../core/usage_records.ts";
 
@@ -36,14 +37,16 @@ export function recordings(folder: string): FolderRecorded[] {
 
 /**
  * Removes the sequence, or only its samples from index `keep` on (highest
- * first, so that what stays is always a readable prefix) and their usage;
- * then the model key folders it leaves empty, up to `folder`.
+ * first, so that what stays is always a readable prefix; each sample's
+ * metadata before the sample, so that it never outlives it) and their
+ * usage; then the model key folders it leaves empty, up to `folder`.
  */
 export function removeRecorded(folder: string, recorded: FolderRecorded, keep = 0): void {
   if (keep === 0) Deno.removeSync(recorded.path, { recursive: true });
   else {
     for (const index of recorded.indices.filter((i) => i >= keep).reverse()) {
-      Deno.removeSync(`${recorded.path}/${index}.md`);
+      removeIfThere(metaFile(recorded.path, index));
+      Deno.removeSync(sampleFile(recorded.path, index));
     }
     keepUsage(recorded.path, keep);
     return;
@@ -129,6 +132,14 @@ export function list(dir: string): Deno.DirEntry[] {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
+  }
+}
+
+function removeIfThere(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -15,6 +15,8 @@ import type { SequenceKey, Store } from "../cache/store.ts";
 import { runChildren } from "./_children.ts";
 import { PROMPT } from "./_conformance_samples.ts";
 import { CountingModel } from "./_counting_model.ts";
+import { AGENT_CHAT, REPLIES, ReplyModel } from "./_reply_suite.ts";
+import { Repeatable } from "../core/repeatable.ts";
 import { type ConformanceStore, type Suite, withAnother } from "./_suite.ts";
 
 const KEY: SequenceKey = { model: "mock_1", hash: promptHash(PROMPT) };
@@ -62,10 +64,16 @@ function interloped(store: Store, other: Store, theirs: (sample: string) => stri
     load: (key, from) => store.load(key, from),
     append: (...args) => store.append(...args),
     async place(key, write) {
-      await other.place!(key, { ...write, samples: write.samples.map(theirs), usage: undefined });
+      await other.place!(key, {
+        ...write,
+        samples: write.samples.map(theirs),
+        usage: undefined,
+        meta: undefined,
+      });
       return await store.place!(key, write);
     },
     ...(store.usage === undefined ? {} : { usage: (key, from) => store.usage!(key, from) }),
+    ...(store.replies === undefined ? {} : { replies: (key, from) => store.replies!(key, from) }),
     models: () => store.models(),
     prompts: (model) => store.prompts(model),
     close: () => Promise.resolve(),
@@ -169,6 +177,34 @@ export function sliceTests(suite: Suite): void {
       assert.deepEqual(await y.store.load(KEY, 0), source.slice(0, 5));
       assert.deepEqual(model.requests, [], "X held every sample");
       assert.deepEqual(outer.stats.misses, 0, "every sample was stored before: hits");
+    }),
+  );
+
+  test(
+    "cache slicing: a slice keeps the replies of the cache below, whole, at their indices",
+    withSlice(async (x, y) => {
+      // X holds replies written by another run; the slice reads them only as it draws.
+      const source = new Persistent(new ReplyModel({ maxBatch: 4 }), x.store);
+      await collect(source.replies(AGENT_CHAT, 4), 4);
+      const drawing = new ReplyModel();
+      const outer = new Persistent(new Persistent(drawing, x.store), y.store);
+      assert.deepEqual(
+        await collect(outer.sample(AGENT_CHAT), 3),
+        REPLIES.slice(0, 3).map((r) => r.text),
+      );
+      assert.equal(drawing.drawn, 0, "X held every sample");
+      const key = { model: "tools_0.5", hash: promptHash(AGENT_CHAT) };
+      const expected = y.store.replies === undefined
+        ? REPLIES.slice(0, 3).map((r) => ({ text: r.text, toolCalls: [] }))
+        : REPLIES.slice(0, 3);
+      if (y.store.replies !== undefined) assert.deepEqual(await y.store.replies(key, 0), expected);
+      // A slice in memory reads them from X when asked.
+      if (x.store.replies !== undefined) {
+        const memory = new Repeatable(
+          new Persistent(new ReplyModel(), x.store, { replication: true }),
+        );
+        assert.deepEqual(await collect(memory.replies(AGENT_CHAT), 4), REPLIES);
+      }
     }),
   );
 

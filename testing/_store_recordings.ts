@@ -106,13 +106,14 @@ export class StoreRecordings {
    */
   async swapIn(): Promise<readonly Staged[]> {
     const staged = this.#staging?.staged ?? [];
-    for (const { key, prompt, samples, usage } of staged) {
+    for (const { key, prompt, samples, usage, meta } of staged) {
       await this.#recordings.delete(key);
       const written = await this.#recordings.append(key, {
         from: 0,
         samples,
         prompt,
         usage: usageAt(usage, 0, samples.length),
+        meta,
       });
       if (written.some((sample, i) => sample !== samples[i])) throw this.#raced(key);
     }

@@ -11,6 +11,7 @@ import { storeKind } from "../cache/store_kinds.ts";
 import { parseStoreSpec } from "../cache/_store_spec.ts";
 import { type ChildCommand, mergeFlags } from "./_children.ts";
 import { crashTests } from "./_crash_suite.ts";
+import { replyTests } from "./_reply_suite.ts";
 import { sliceTests } from "./_slice_suite.ts";
 import { storeTests } from "./_store_suite.ts";
 import type { ConformanceStore, Suite } from "./_suite.ts";
@@ -79,7 +80,12 @@ const CHILD = new URL("./_conformance_child.ts", import.meta.url).href;
  * after a reopen; the keys no store accepts refused (check them with
  * `assertSequenceKey`); usage records stored with the samples at the indices
  * they landed at (see `recordsOf`), or, for a store that keeps no usage, a
- * replay that says the usage is unknown; `place` (cache slicing) by one
+ * replay that says the usage is unknown; replies stored whole (tool calls,
+ * reasoning, signatures: `StoreWrite.meta`, read back with `Store.replies`)
+ * byte for byte after a reopen, through `copyStore` into a folder and back
+ * and through a slice, each index keeping its own while writers race,
+ * deleted with their samples, and never read to replay texts (or, for a
+ * store without `replies`, replayed as texts with nothing more); `place` (cache slicing) by one
  * writer, two stacks and several processes, or, for a store without it,
  * `Persistent` refusing to slice into it before it draws; `delete` when the
  * store has it; what `verify` finds in a healthy store; `Persistent` over
@@ -225,6 +231,7 @@ export function storeConformance(test: ConformanceTest, options: StoreConformanc
     child: (...specs) => childCommand(options, specs),
   };
   storeTests(suite);
+  replyTests(suite);
   sliceTests(suite);
   crashTests(suite);
 }

@@ -4,10 +4,19 @@
 
 import assert from "node:assert/strict";
 import { APICallError, type LanguageModelV4GenerateResult } from "@ai-sdk/provider";
-import { generateText, jsonSchema, streamText, tool, type ToolSet, wrapLanguageModel } from "ai";
+import {
+  generateText,
+  jsonSchema,
+  stepCountIs,
+  streamText,
+  tool,
+  type ToolSet,
+  wrapLanguageModel,
+} from "ai";
 import { MockLanguageModelV3, MockLanguageModelV4 } from "ai/test";
 import {
   BudgetExceededError,
+  type Chat,
   collect,
   first,
   modelKey,
@@ -517,4 +526,161 @@ Deno.test("fromAiSdk: OpenAI's response formats become the AI SDK's", async () =
     { type: "json" },
     { type: "json", schema, name: "answer" },
   ]);
+});
+
+/**
+ * A mock model that calls `add` (with reasoning, a provider's finish word and
+ * model id) until it is given the tool's result, then says the sum.
+ */
+function calculator() {
+  let calls = 0;
+  const model = new MockLanguageModelV4({
+    modelId: "calc",
+    doGenerate: ({ prompt }) => {
+      calls++;
+      const last = prompt.at(-1)!;
+      if (last.role === "tool") {
+        const output = (last.content[0] as { output: { value: unknown } }).output.value;
+        return Promise.resolve({
+          ...result(`The sum is ${JSON.stringify(output)}.`),
+          finishReason: { unified: "stop", raw: "end_turn" },
+          response: { modelId: "calc-2025-01" },
+        });
+      }
+      return Promise.resolve({
+        ...result(""),
+        content: [
+          { type: "reasoning", text: "2 and 2: add them." },
+          {
+            type: "tool-call",
+            toolCallId: `call_${calls}`,
+            toolName: "add",
+            input: '{"a":2,"b":2}',
+          },
+        ],
+        finishReason: { unified: "tool-calls", raw: "tool_use" },
+        response: { modelId: "calc-2025-01" },
+      });
+    },
+  });
+  return { model, calls: () => calls };
+}
+
+const ADD = {
+  add: tool({
+    description: "Adds a and b",
+    inputSchema: jsonSchema<{ a: number; b: number }>({
+      type: "object",
+      properties: { a: { type: "number" }, b: { type: "number" } },
+      required: ["a", "b"],
+    }),
+    execute: ({ a, b }) => Promise.resolve(a + b),
+  }),
+} satisfies ToolSet;
+
+Deno.test("cacheMiddleware: a generateText tool loop replays its tool calls, reasoning and model id with zero calls", async () => {
+  await withTempDir(async (dir) => {
+    const loop = (model: MockLanguageModelV4) =>
+      generateText({
+        model: cached(model, { store: dir }),
+        tools: ADD,
+        stopWhen: stepCountIs(4),
+        prompt: "What is 2 + 2?",
+        temperature: 1,
+      });
+    const live = calculator();
+    const recorded = await loop(live.model);
+    assert.equal(live.calls(), 2);
+    const replayed = await loop(offline("calc"));
+    const shape = (run: typeof recorded) =>
+      run.steps.map((step) => ({
+        text: step.text,
+        reasoning: step.reasoningText,
+        calls: step.toolCalls.map((c) => [c.toolCallId, c.toolName, c.input]),
+        results: step.toolResults.map((r) => r.output),
+        finish: [step.finishReason, step.rawFinishReason],
+        model: step.response.modelId,
+      }));
+    assert.deepEqual(shape(recorded), [
+      {
+        text: "",
+        reasoning: "2 and 2: add them.",
+        calls: [["call_1", "add", { a: 2, b: 2 }]],
+        results: [4],
+        finish: ["tool-calls", "tool_use"],
+        model: "calc-2025-01",
+      },
+      {
+        text: "The sum is 4.",
+        reasoning: undefined,
+        calls: [],
+        results: [],
+        finish: ["stop", "end_turn"],
+        model: "calc-2025-01",
+      },
+    ]);
+    assert.deepEqual(shape(replayed), shape(recorded));
+  });
+});
+
+Deno.test("cacheMiddleware: a finish reason is served as the AI SDK's own, the provider's word as raw", async () => {
+  const cases: [raw: string, calls: boolean, unified: string][] = [
+    ["end_turn", false, "stop"],
+    ["STOP", false, "stop"],
+    ["max_tokens", false, "length"],
+    ["MAX_TOKENS", false, "length"],
+    ["SAFETY", false, "content-filter"],
+    ["tool_use", true, "tool-calls"],
+    ["a word it does not know", true, "tool-calls"],
+    ["a word it does not know", false, "other"],
+  ];
+  await withTempDir(async (dir) => {
+    for (const [k, [raw, calls, unified]] of cases.entries()) {
+      const answer = {
+        ...result(calls ? "" : "text"),
+        ...(calls
+          ? {
+            content: [{ type: "tool-call" as const, toolCallId: "c", toolName: "f", input: "{}" }],
+          }
+          : {}),
+        finishReason: { unified: "other" as const, raw },
+      };
+      const model = new MockLanguageModelV4({
+        modelId: "mock-1",
+        doGenerate: () => Promise.resolve(answer),
+      });
+      const prompt = `case ${k}`;
+      await generateText({ model: cached(model, { store: dir }), prompt, temperature: 1 });
+      // Replayed from the store: the provider's word, and the AI SDK's for it.
+      const again = await generateText({
+        model: cached(offline(), { store: dir }),
+        prompt,
+        temperature: 1,
+      });
+      assert.deepEqual([again.finishReason, again.rawFinishReason], [unified, raw], raw);
+    }
+  });
+});
+
+Deno.test("fromAiSdk: replies stored by Persistent round-trip whole on a rerun with zero calls", async () => {
+  await withTempDir(async (dir) => {
+    const live = calculator();
+    const chat: Chat = {
+      tools: [{ name: "add", parameters: { type: "object" } }],
+      messages: [{ role: "user", content: "What is 2 + 2?" }],
+    };
+    const recording = new Persistent(fromAiSdk(live.model, 1), dir);
+    const replies = await collect(recording.replies(chat, 2), 2);
+    assert.deepEqual(replies[0], {
+      text: "",
+      toolCalls: [{ id: "call_1", name: "add", arguments: '{"a":2,"b":2}' }],
+      reasoning: "2 and 2: add them.",
+      finishReason: "tool_use",
+      model: "calc-2025-01",
+    });
+    const replay = new Persistent(fromAiSdk(offline("calc"), 1), dir);
+    assert.deepEqual(await collect(replay.replies(chat), 2), replies);
+    assert.equal(replay.stats.misses, 0);
+    assert.equal(live.calls(), 2);
+  });
 });

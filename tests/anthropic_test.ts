@@ -2,10 +2,26 @@
 // the API's own form (checked against the recorded requests), batches, limits.
 
 import assert from "node:assert/strict";
-import { type Chat, collect, first, modelKey, type Prompt, type QueryResult } from "../mod.ts";
+import {
+  type Chat,
+  collect,
+  first,
+  messageOf,
+  modelKey,
+  type Prompt,
+  type QueryResult,
+  type Reply,
+} from "../mod.ts";
 import { Anthropic, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
 import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
-import { load, type Outcome, type Probe, recordings, replayTests } from "./recorded_replay.ts";
+import {
+  load,
+  type Outcome,
+  type Probe,
+  recorded,
+  recordings,
+  replayTests,
+} from "./recorded_replay.ts";
 
 const KEY = "sk-ant-replay-0123456789";
 
@@ -107,6 +123,8 @@ const OUTCOMES: Record<string, Outcome | "stream"> = {
     replies: [{
       ...said('I\'d ask: **"What false answer would you give to this question?"**…'),
       reasoning: "This is a clever puzzle with self-referential logic. Let me think…",
+      // The thinking block's signature, to send back in a tool loop.
+      reasoningSignature: recorded("anthropic-thinking.json", ["content", 0, "signature"]),
     }],
     tokens: [80, 755],
     details: { reasoningTokens: 456, cachedTokens: 0 },
@@ -347,4 +365,59 @@ Deno.test({
       if (saved !== undefined) Deno.env.set("ANTHROPIC_API_KEY", saved);
     }
   },
+});
+
+Deno.test(
+  {
+    name:
+      "Anthropic: a reply with extended thinking goes back with its signed thinking block first",
+    ignore: !recordings("anthropic-"),
+  },
+  async () => {
+    await withServer({}, async (server) => {
+      server.recorded = load("anthropic-thinking.json");
+      const model = probe(server, {
+        params: { thinking: { type: "enabled", budget_tokens: 1024 } },
+      });
+      const [reply] = (await model.ask("If a magic mirror…")).samples as Reply[];
+      const thinking = recorded("anthropic-thinking.json", ["content", 0, "thinking"]);
+      const signature = recorded("anthropic-thinking.json", ["content", 0, "signature"]);
+      assert.deepEqual([reply!.reasoning, reply!.reasoningSignature], [thinking, signature]);
+      await model.ask({
+        messages: [
+          { role: "user", content: "If a magic mirror…" },
+          messageOf(reply!),
+          { role: "user", content: "And then?" },
+        ],
+      });
+      const messages = server.requests.at(-1)!.body.messages as { content: unknown[] }[];
+      assert.deepEqual(messages[1]!.content, [
+        { type: "thinking", thinking, signature },
+        { type: "text", text: reply!.text },
+      ]);
+    });
+  },
+);
+
+Deno.test("Anthropic: several thinking blocks, or a redacted one, keep no signature", async () => {
+  const answer = (content: unknown[]) =>
+    Promise.resolve(Response.json({ content, stop_reason: "end_turn", model: "claude" }));
+  const blocks = [
+    [
+      { type: "thinking", thinking: "a", signature: "s1" },
+      { type: "thinking", thinking: "b", signature: "s2" },
+      { type: "text", text: "x" },
+    ],
+    [
+      { type: "redacted_thinking", data: "opaque" },
+      { type: "thinking", thinking: "a", signature: "s1" },
+      { type: "text", text: "x" },
+    ],
+  ];
+  for (const content of blocks) {
+    const model = new Anthropic("claude", 1, { apiKey: KEY, fetch: () => answer(content) });
+    const [reply] = await collect(model.replies("p"), 1);
+    assert.equal(reply!.reasoningSignature, undefined);
+    assert.ok(reply!.reasoning !== undefined);
+  }
 });

@@ -3,10 +3,28 @@
 // truncated candidates, RetryInfo.
 
 import assert from "node:assert/strict";
-import { type Chat, collect, first, type Prompt, type QueryResult } from "../mod.ts";
+import {
+  type Chat,
+  collect,
+  first,
+  messageOf,
+  type Prompt,
+  type QueryResult,
+  type Reply,
+} from "../mod.ts";
 import { Gemini, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
 import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
-import { load, type Outcome, type Probe, recordings, replayTests } from "./recorded_replay.ts";
+import {
+  load,
+  type Outcome,
+  type Probe,
+  recorded,
+  recordings,
+  replayTests,
+} from "./recorded_replay.ts";
+
+/** Where the recorded function call's thoughtSignature is in its response. */
+const CALL_SIGNATURE = ["candidates", 0, "content", "parts", 0, "thoughtSignature"];
 
 const KEY = "AIza-replay-0123456789";
 
@@ -81,13 +99,14 @@ const OUTCOMES: Record<string, Outcome | "stream"> = {
     requests: 2,
   },
   "gemini-function-call.json": {
-    // No id from the API: the reply names its call by position.
+    // No id from the API: the reply names its call by position; its thoughtSignature is kept.
     replies: [{
       text: "",
       toolCalls: [{
         id: "call_0",
         name: "weather",
         arguments: '{"latitude":"52.5200","longitude":"13.4050"}',
+        signature: recorded("gemini-function-call.json", CALL_SIGNATURE),
       }],
       finishReason: "STOP",
       model: "gemini-2.5-flash",
@@ -128,6 +147,15 @@ const OUTCOMES: Record<string, Outcome | "stream"> = {
         "gemini-3-flash-preview",
       ),
       reasoning: "**The Mirror's Paradox: Unveiling the Future Self**\n\n…",
+      // The signature of the thoughts, on the answer's text part.
+      reasoningSignature: recorded("gemini-thinking.json", [
+        "candidates",
+        0,
+        "content",
+        "parts",
+        1,
+        "thoughtSignature",
+      ]),
     }],
     tokens: [44, 1667],
     details: { reasoningTokens: 1116 },
@@ -372,4 +400,65 @@ Deno.test("generation options: temperature 0–2, responseFormat as a MIME type 
   );
   assert.throws(() => new Gemini("g", 1, { params: { contents: [] } }), /may not set "contents"/);
   assert.throws(() => new Gemini("g", 1, { responseFormat: { type: "grammar" } }), /no Gemini/);
+});
+
+Deno.test(
+  {
+    name: "Gemini: a tool loop sends the call's thoughtSignature back on its functionCall part",
+    ignore: !recordings("gemini-"),
+  },
+  async () => {
+    await withServer({}, async (server) => {
+      const tools = [{
+        name: "weather",
+        description: "Gets current weather for a location",
+        parameters: { type: "object", properties: { latitude: { type: "string" } } },
+      }];
+      const chat: Chat = {
+        tools,
+        messages: [{ role: "user", content: "What's the weather in Berlin? (52.5200, 13.4050)" }],
+      };
+      server.recorded = load("gemini-function-call.json");
+      const [reply] = (await probe(server).ask(chat)).samples as Reply[];
+      const signature = recorded("gemini-function-call.json", CALL_SIGNATURE);
+      assert.equal(reply!.toolCalls[0]!.signature, signature);
+      // The next turn, as an agent builds it: the reply, then the tool's result.
+      const next: Chat = {
+        tools,
+        messages: [
+          ...chat.messages,
+          messageOf(reply!),
+          { role: "tool", toolCallId: reply!.toolCalls[0]!.id, content: "15°C" },
+        ],
+      };
+      server.recorded = load("gemini-function-response.json");
+      await probe(server).ask(next);
+      type Turn = { role: string; parts: Record<string, unknown>[] };
+      const sent = server.requests.at(-1)!.body.contents as Turn[];
+      const recordedTurns = (load("gemini-function-response.json").request.body as {
+        contents: Turn[];
+      }).contents;
+      // The model turn goes back exactly as the recorded client sent it.
+      assert.deepEqual(sent[1], recordedTurns[1]);
+      assert.equal(sent[1]!.parts[0]!.thoughtSignature, signature);
+    });
+  },
+);
+
+Deno.test("Gemini: a signature on the answer's text part goes back on the turn's last text part", async () => {
+  await withServer({}, async (server) => {
+    server.recorded = load("gemini-basic-text.json");
+    await probe(server).ask({
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello", reasoning: "r", reasoningSignature: "sig" },
+        { role: "user", content: "Bye" },
+      ],
+    });
+    const contents = server.requests[0]!.body.contents as { parts: unknown[] }[];
+    assert.deepEqual(contents[1], {
+      role: "model",
+      parts: [{ text: "Hello", thoughtSignature: "sig" }],
+    });
+  });
 });

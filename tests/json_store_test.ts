@@ -9,6 +9,7 @@ import { JsonObjectStore } from "./json_store.ts";
 import { main } from "../cli/mod.ts";
 import { storeConformance } from "../testing/store_conformance.ts";
 import { CountingModel } from "./mock_model.ts";
+import { AGENT_CHAT, REPLIES, ReplyModel } from "../testing/_reply_suite.ts";
 import { withTempDir } from "./temp_dir.ts";
 
 storeConformance(Deno.test, {
@@ -44,4 +45,16 @@ Deno.test("registerStoreKind: a json: spec is read by openStore, Persistent and 
     assert.match(out, /json:<folder> +JSON objects in a folder/);
     await assert.rejects(openStore("json:"), /it names no folder: write e\.g\. "json:cache"/);
     await assert.rejects(openStore("jsn:x"), /did you mean "json:"\?/);
+  }));
+
+Deno.test("Persistent.replies: over a json: spec, a store that keeps no metadata serves none, and a rerun reads what the run served", () =>
+  withTempDir(async (dir) => {
+    // Opened on first use: the store says only then that it keeps no replies.
+    const recording = new Persistent(new ReplyModel(), `json:${dir}`);
+    const served = await collect(recording.replies(AGENT_CHAT), 2);
+    assert.deepEqual(served, REPLIES.slice(0, 2).map((r) => ({ text: r.text, toolCalls: [] })));
+    const replay = new Persistent(new ReplyModel(), `json:${dir}`, { replication: true });
+    assert.deepEqual(await collect(replay.replies(AGENT_CHAT), 2), served);
+    await recording.store.close();
+    await replay.store.close();
   }));

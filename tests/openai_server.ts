@@ -53,6 +53,14 @@ export interface OpenAIServerOptions {
   refuseN?: "deepseek" | "groq" | "llamacpp";
   /** Report token usage. */
   usage?: boolean;
+  /**
+   * Answer a request that offers tools, and whose last message is not a
+   * tool's result, with a call of its first tool, `{"a":<k>,"b":1}` (`k`
+   * the draw's number for the prompt, so that draws differ: `"distinct"`;
+   * or always 2: `"same"`), `content: null` and finish reason `tool_calls`.
+   * After a tool's result, the text is `<the result>#<k>`.
+   */
+  tools?: "distinct" | "same";
 }
 
 /** One request as the server saw it. */
@@ -213,7 +221,7 @@ export class OpenAIServer {
     }
     let choices = Math.min(n, this.options.maxChoices ?? Infinity);
     if (fault?.kind === "fewer") choices = Math.min(choices, fault.choices);
-    const prompt = promptOf(body);
+    const prompt = promptOf(body, this.options.tools !== undefined);
     const texts = Array.from({ length: choices }, () => this.#next(prompt));
     const completion = {
       id: `chatcmpl-${this.requests.length}`,
@@ -222,8 +230,10 @@ export class OpenAIServer {
       model: body.model,
       choices: texts.map((content, index) => ({
         index,
-        message: { role: "assistant", content },
-        finish_reason: "stop",
+        ...(this.#calls(body) ? this.#call(body, content) : {
+          message: { role: "assistant", content },
+          finish_reason: "stop",
+        }),
       })),
       ...(this.options.usage === false ? {} : {
         usage: {
@@ -298,6 +308,32 @@ export class OpenAIServer {
       },
     });
     return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
+  }
+
+  /** Whether to answer `body` with a tool call (see {@linkcode OpenAIServerOptions.tools}). */
+  #calls(body: Record<string, unknown>): boolean {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    return this.options.tools !== undefined && Array.isArray(body.tools) &&
+      messages.at(-1)?.role !== "tool";
+  }
+
+  /** A choice calling the first tool of `body`; `drawn` is `<prompt>#<k>`. */
+  #call(body: Record<string, unknown>, drawn: string) {
+    const k = Number(drawn.slice(drawn.lastIndexOf("#") + 1));
+    const tool = (body.tools as { function: { name: string } }[])[0]!.function.name;
+    const a = this.options.tools === "same" ? 2 : k;
+    return {
+      message: {
+        role: "assistant",
+        content: null,
+        tool_calls: [{
+          id: `call_${this.requests.length}_${k}`,
+          type: "function",
+          function: { name: tool, arguments: JSON.stringify({ a, b: 1 }) },
+        }],
+      },
+      finish_reason: "tool_calls",
+    };
   }
 
   #next(prompt: string): string {
@@ -433,10 +469,11 @@ export function replay(exchange: RecordedExchange): Response {
   return new Response(text, { status, headers: kept });
 }
 
-function promptOf(body: Record<string, unknown>): string {
+/** The last user message's text; with `tools`, a tool's result after it counts too. */
+function promptOf(body: Record<string, unknown>, tools = false): string {
   const messages = Array.isArray(body.messages) ? body.messages : [];
-  const user = messages.findLast((m) => m?.role === "user");
-  return typeof user?.content === "string" ? user.content : "";
+  const last = messages.findLast((m) => m?.role === "user" || (tools && m?.role === "tool"));
+  return typeof last?.content === "string" ? last.content : "";
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {

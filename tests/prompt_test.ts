@@ -179,3 +179,31 @@ Deno.test("promptText: a chat that could not be sent is a TypeError saying what 
     );
   }
 });
+
+Deno.test("promptText: signatures and an assistant turn's reasoning are part of a chat's key", () => {
+  const signed = structuredClone(AGENT);
+  signed.messages[1]!.toolCalls![0]!.signature = "CsIEARFNMg8g";
+  const thinking = structuredClone(AGENT);
+  Object.assign(thinking.messages[1]!, { reasoning: "2 + 2", reasoningSignature: "EvoRCpMB" });
+  const keys = [AGENT, signed, thinking].map(promptText);
+  assert.equal(new Set(keys).size, 3);
+  // In any property order, and read back for views.
+  const reordered = {
+    messages: thinking.messages.map((m) => Object.fromEntries(Object.entries(m).reverse())),
+    tools: thinking.tools,
+    system: thinking.system,
+  } as Chat;
+  assert.equal(promptText(reordered), keys[2]);
+  assert.equal(chatOfText(keys[1]!)?.messages[1]?.toolCalls?.[0]?.signature, "CsIEARFNMg8g");
+  assert.equal(chatOfText(keys[2]!)?.messages[1]?.reasoningSignature, "EvoRCpMB");
+  // A user message has no reasoning: a chat saying so could not be sent.
+  assert.throws(
+    () => promptText({ messages: [{ role: "user", content: "Hi", reasoning: "r" }] }),
+    /only an assistant message has reasoning/,
+  );
+  // A lone user message is still its text.
+  assert.equal(
+    promptText({ messages: [{ role: "user", content: "Hi", reasoning: undefined }] }),
+    "Hi",
+  );
+});

@@ -1,10 +1,12 @@
 // A cache written here is read by the Python original's logic, and samples
-// Python appends to it are read back here.
+// Python appends to it are read back here; a cache Python wrote is read
+// unchanged, by chat code too.
 
 import assert from "node:assert/strict";
-import { collect, modelKey, promptHash, type QueryResult } from "../mod.ts";
+import { type Chat, collect, modelKey, promptHash, type QueryResult, type Reply } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
+import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";
 
 // What cached_llm.py does: _load lists *.md sorted by int(stem) and reads
 // each with read_text(); _store writes len(files).md with write_text().
@@ -87,6 +89,12 @@ Deno.test("Python's reader gets the sequences written here, and we get Python's"
       const model = new Persistent(new Scripted(c.alias, c.temperature, SAMPLES), root);
       assert.deepEqual(await collect(model.sample(c.prompt, 3), SAMPLES.length), SAMPLES);
     }
+    // Samples that are texts alone leave the layout as it was: no metadata files.
+    for (const c of CASES) {
+      const folder = `${root}/${modelKey(c)}/${promptHash(c.prompt)}`;
+      const names = [...Deno.readDirSync(folder)].map((e) => e.name);
+      assert.deepEqual(names.filter((n) => !/^\d+\.md$|^prompt\.txt$|^usage\.jsonl$/.test(n)), []);
+    }
     // A temporary file left by a killed writer must not bother Python.
     const first = CASES[0]!;
     const key0 = modelKey(first);
@@ -111,3 +119,82 @@ Deno.test("Python's reader gets the sequences written here, and we get Python's"
     await Deno.remove(root, { recursive: true });
   }
 });
+
+/** A model whose k-th draw is a reply: a tool call (text "") every other draw, else a text with reasoning. */
+class Calling extends CountingModel {
+  constructor(alias: string, temperature: number) {
+    super(alias, temperature, { maxBatch: 4 });
+  }
+  protected override async query(prompt: string, n: number): Promise<QueryResult> {
+    const { samples, usage } = await this.draw(prompt, n);
+    const replies: Reply[] = samples.map((k) =>
+      Number(k) % 2 === 0
+        ? {
+          text: "",
+          toolCalls: [{ id: `call_${k}`, name: "add", arguments: `{"a":${k}}` }],
+          finishReason: "tool_calls",
+        }
+        : { text: `answer ${k}\n`, toolCalls: [], reasoning: `why ${k}`, finishReason: "stop" }
+    );
+    return { samples: replies, usage };
+  }
+}
+
+Deno.test("Persistent.replies: Python's reader gets the texts of replies that call tools, and ignores their metadata files", async () => {
+  const root = await Deno.makeTempDir({ dir: "tests/.tmp" });
+  try {
+    const { alias, temperature, prompt } = CASES[0]!;
+    const model = new Persistent(new Calling(alias, temperature), root);
+    const replies = await collect(model.replies(prompt, 4), 4);
+    const texts = replies.map((r) => r.text);
+    assert.deepEqual(texts, ["", "answer 1\n", "", "answer 3\n"]);
+    const item = { model: modelKey({ alias, temperature }), hash: promptHash(prompt) };
+    const folder = `${root}/${item.model}/${item.hash}`;
+    const names = [...Deno.readDirSync(`${folder}/replies`)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["0.json", "1.json", "2.json", "3.json"]);
+    // Python reads the texts (a tool call's is ""), and appends after them.
+    assert.deepEqual(await python(root, [item]), [texts]);
+    assert.deepEqual(await python(root, [{ ...item, append: ["from python"] }]), [
+      [...texts, "from python"],
+    ]);
+    const replay = new Persistent(new Calling(alias, temperature), root, { replication: true });
+    assert.deepEqual(await collect(replay.replies(prompt), 5), [
+      ...replies,
+      { text: "from python", toolCalls: [] },
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("Persistent: a cache the Python original wrote is read unchanged, by a string and by a chat of its one user message", async () => {
+  const before = filesUnder(MNIMI_CACHE);
+  for (const sequence of expected) {
+    const model = new Persistent(
+      new CountingModel(sequence.alias, sequence.temperature),
+      MNIMI_CACHE,
+      { replication: true },
+    );
+    const n = sequence.samples.length;
+    const chat: Chat = { messages: [{ role: "user", content: sequence.prompt }] };
+    assert.equal(promptHash(chat), sequence.prompt_sha256);
+    assert.deepEqual(await collect(model.sample(sequence.prompt), n), sequence.samples);
+    assert.deepEqual(await collect(model.sample(chat), n), sequence.samples);
+    assert.deepEqual(
+      await collect(model.replies(chat), n),
+      sequence.samples.map((text) => ({ text, toolCalls: [] })),
+    );
+  }
+  assert.ok(before.size > expected.length);
+  assert.deepEqual(filesUnder(MNIMI_CACHE), before, "reading changed the fixture");
+});
+
+/** Every file under `dir`, by path, with its text. */
+function filesUnder(dir: string, out = new Map<string, string>()): Map<string, string> {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) filesUnder(path, out);
+    else out.set(path, Deno.readTextFileSync(path));
+  }
+  return out;
+}

@@ -59,6 +59,19 @@ export function load(file: string): RecordedExchange {
   return JSON.parse(Deno.readTextFileSync(`${DIR}/${file}`));
 }
 
+/**
+ * The value at `path` in the response body of recording `file` (for the
+ * expected outcomes: a signature too long to copy), or `""` when the
+ * recordings are absent (their tests are skipped then).
+ */
+export function recorded(file: string, path: readonly (string | number)[]): string {
+  if (recordings(file) === undefined) return "";
+  let value: unknown = load(file).response.body;
+  for (const part of path) value = (value as Record<string | number, unknown>)[part];
+  if (typeof value !== "string") throw new TypeError(`no string at ${path.join(".")} of ${file}`);
+  return value;
+}
+
 function matches(actual: string | undefined, expected: string | undefined): boolean {
   if (actual === undefined || expected === undefined) return actual === expected;
   return expected.endsWith("…") ? actual.startsWith(expected.slice(0, -1)) : actual === expected;

@@ -11,6 +11,7 @@ import {
   fails,
   ok,
   PERMISSIONS,
+  type Project,
   PRUNE,
   RECORD,
   RECORD_ENV,
@@ -556,3 +557,85 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "llmFixture: an agent's replies are recorded whole, replayed with read access only, and pruned with their metadata",
+  permissions: PERMISSIONS,
+  async fn() {
+    await withProject(async (project, server) => {
+      server.options.tools = "distinct";
+      const agent = (episodes: number, second: boolean) =>
+        `const chat = {
+  tools: [{ name: "add", parameters: { type: "object" } }],
+  messages: [{ role: "user", content: "Add 1." }],
+};
+Deno.test("agent", async () => {
+  const firsts = await collect(model.replies(chat), ${episodes});
+  for (const reply of firsts) {
+    if (reply.text !== "" || reply.toolCalls.length !== 1 || reply.finishReason !== "tool_calls") {
+      throw new Error("not a tool call: " + JSON.stringify(reply));
+    }
+  }
+  if (${second}) {
+    const [call] = firsts[0].toolCalls;
+    const next = {
+      ...chat,
+      messages: [
+        ...chat.messages,
+        { role: "assistant", content: "", toolCalls: [call] },
+        { role: "tool", toolCallId: call.id, content: "42" },
+      ],
+    };
+    const [answer] = await collect(model.replies(next), 1);
+    expect([answer.text, answer.finishReason], ["42#0", "stop"]);
+  }
+});`;
+      project.write("agent_test.ts", server.url, agent(2, true));
+      ok(await project.test(RECORD_ENV, ["agent_test.ts"], ["--llm-record"]));
+      const requests = server.requests.length;
+      const recorded = filesOf(project, "agent_test.ts");
+      const start = promptHash({
+        tools: [{ name: "add", parameters: { type: "object" } }],
+        messages: [{ role: "user", content: "Add 1." }],
+      }).slice(0, 8);
+      assert.deepEqual(
+        recorded.filter((f) => f.includes(start)),
+        ["0.md", "1.md", "prompt.txt", "replies/0.json", "replies/1.json", "usage.jsonl"].map((f) =>
+          `test-model_1/${start}/${f}`
+        ),
+      );
+      assert.equal(recorded.filter((f) => /\.md$/.test(f)).length, 3);
+
+      // Replayed whole, with read access only and no key: no request.
+      ok(await project.test(REPLAY, ["agent_test.ts"], [], { TEST_LLM_KEY: "" }));
+      assert.equal(server.requests.length, requests);
+
+      // The module reads less: pruning takes the samples and their metadata.
+      project.write("agent_test.ts", server.url, agent(1, false));
+      const pruned = ok(await project.test(PRUNE, ["agent_test.ts"], ["--llm-prune"]));
+      assert.match(pruned.output, /removed 1 recorded sequence and 1 sample past the last index/);
+      assert.deepEqual(filesOf(project, "agent_test.ts"), [
+        `test-model_1/${start}/0.md`,
+        `test-model_1/${start}/prompt.txt`,
+        `test-model_1/${start}/replies/0.json`,
+        `test-model_1/${start}/usage.jsonl`,
+      ]);
+      ok(await project.test(REPLAY, ["agent_test.ts"]));
+    });
+  },
+});
+
+/** Every file of a module's recordings, `<model>/<hash8>/<name>`, sorted. */
+function filesOf(project: Project, module: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = `${rel}${rel === "" ? "" : "/"}${entry.name}`;
+      if (entry.isDirectory) walk(`${dir}/${entry.name}`, path);
+      else out.push(path.replace(/[0-9a-f]{64}/, (h) => h.slice(0, 8)));
+    }
+  };
+  walk(`${project.dir}/fixtures/${module}`, "");
+  return out.sort();
+}

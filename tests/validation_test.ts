@@ -26,10 +26,10 @@ const models = (): [string, Model][] => [
   ["Independent", new Independent(new CountingModel())],
 ];
 
-Deno.test("a non-string prompt is a TypeError naming what was passed", () => {
+Deno.test("a prompt neither a string nor a chat is a TypeError naming what was passed", () => {
   for (const [name, model] of models()) {
     for (
-      const [bad, shown] of [[42, "42"], [null, "null"], [undefined, "undefined"], [{}, "object"]]
+      const [bad, shown] of [[42, "42"], [null, "null"], [undefined, "undefined"], [[], "an array"]]
     ) {
       assert.throws(
         () => model.sample(bad as string),
@@ -37,6 +37,12 @@ Deno.test("a non-string prompt is a TypeError naming what was passed", () => {
         name,
       );
     }
+    // An object is read as a chat, and told what it lacks.
+    assert.throws(
+      () => model.sample({} as string),
+      (e: Error) => e instanceof TypeError && /a chat needs at least one message/.test(e.message),
+      name,
+    );
   }
 });
 
