@@ -1,13 +1,12 @@
-// The report's other measures: live runs against a local server, hits through
-// the sampling core, and cold writes into Deno KV and SQLite, each with the
-// baseline it is a ratio to.
+// The report's other measures: live runs against a local server (in a
+// process of its own), hits through the sampling core, and cold writes into
+// Deno KV and SQLite, each with the baseline it is a ratio to.
 
 import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { Store } from "../cache/store.ts";
 import { connect, prepareFile, transaction } from "../cache/_sqlite_file.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
-import { OpenAIServer } from "../tests/openai_server.ts";
 import { CountingModel } from "../tests/mock_model.ts";
 import { KiloModel, median, prompt, sample, seconds } from "./_fixture.ts";
 
@@ -18,9 +17,67 @@ export function latencyFloor(): number {
   return Math.ceil(LIVE.prompts / LIVE.concurrency) * LIVE.latency / 1000;
 }
 
-/** Seconds of a live run: every prompt at once, through Persistent in `dir` or no cache. */
-export async function liveRun(dir: string | undefined): Promise<number> {
-  await using server = OpenAIServer.start({ latency: LIVE.latency });
+/**
+ * The live runs' OpenAI-compatible server, in a `deno run` of its own
+ * (bench/_live_server.ts): on the client's event loop, its own work would
+ * delay the client's, and the cache would be blamed for it.
+ */
+export class LiveServer {
+  #child: Deno.ChildProcess;
+  #lines: ReadableStreamDefaultReader<string>;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #buffered = "";
+  /** Its OpenAI-compatible base URL. */
+  url = "";
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    this.#writer = child.stdin.getWriter();
+  }
+
+  /** Starts the server, answering after `latency` ms. */
+  static async start(latency = LIVE.latency): Promise<LiveServer> {
+    const child = new Deno.Command("deno", {
+      args: ["run", "--allow-net=127.0.0.1", "bench/_live_server.ts", String(latency)],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const server = new LiveServer(child);
+    server.url = await server.#line();
+    return server;
+  }
+
+  /** How many requests it answered since the last time it was asked. */
+  async requests(): Promise<number> {
+    await this.#writer.write(new TextEncoder().encode("count\n"));
+    return Number(await this.#line());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#writer.close();
+    await this.#lines.cancel();
+    await this.#child.status;
+  }
+
+  async #line(): Promise<string> {
+    while (!this.#buffered.includes("\n")) {
+      const { value, done } = await this.#lines.read();
+      if (done) throw new Error("the live-run server exited");
+      this.#buffered += value;
+    }
+    const end = this.#buffered.indexOf("\n");
+    const line = this.#buffered.slice(0, end);
+    this.#buffered = this.#buffered.slice(end + 1);
+    return line;
+  }
+}
+
+/**
+ * Seconds of a live run against `server`: every prompt at once, through
+ * Persistent in `dir` or no cache.
+ */
+export async function liveRun(server: LiveServer, dir: string | undefined): Promise<number> {
   const provider = new OpenAICompatible("bench", 1, {
     baseUrl: server.url,
     maxBatch: LIVE.samples,
@@ -28,10 +85,11 @@ export async function liveRun(dir: string | undefined): Promise<number> {
   if (provider.maxConcurrency !== LIVE.concurrency) throw new Error("default concurrency changed");
   const model = dir === undefined ? provider : new Persistent(provider, dir);
   const prompts = Array.from({ length: LIVE.prompts }, (_, p) => prompt(p));
+  await server.requests();
   const time = await seconds(() =>
     Promise.all(prompts.map((p) => collect(model.sample(p, LIVE.samples), LIVE.samples)))
   );
-  if (server.requests.length !== LIVE.prompts) throw new Error("one request per prompt expected");
+  if (await server.requests() !== LIVE.prompts) throw new Error("one request per prompt expected");
   return time;
 }
 

@@ -8,9 +8,11 @@ import { collect, first } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
 import { OpenAIServer } from "../tests/openai_server.ts";
-import { latencyFloor, LIVE, liveRun } from "./_measures.ts";
+import { latencyFloor, LIVE, liveRun, LiveServer } from "./_measures.ts";
 
 const base = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "provider-bench-" });
+// The live runs' server answers in a process of its own.
+const server = await LiveServer.start();
 globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
 let made = 0;
 const fresh = () => `${base}/${made++}`;
@@ -23,7 +25,7 @@ Deno.bench({
   n: 3,
   warmup: 1,
   // Deno.bench awaits only functions declared async.
-  fn: async () => void await liveRun(undefined),
+  fn: async () => void await liveRun(server, undefined),
 });
 
 Deno.bench({
@@ -31,7 +33,7 @@ Deno.bench({
   group: "live run",
   n: 3,
   warmup: 1,
-  fn: async () => void await liveRun(fresh()),
+  fn: async () => void await liveRun(server, fresh()),
 });
 
 Deno.bench({
@@ -40,7 +42,6 @@ Deno.bench({
   n: 1,
   warmup: 0,
   fn: async () => {
-    await using server = OpenAIServer.start({ latency: LIVE.latency });
     const provider = new OpenAICompatible("bench", 1, {
       baseUrl: server.url,
       maxBatch: LIVE.samples,

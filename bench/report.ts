@@ -1,9 +1,16 @@
-// `deno task bench`: the figures of issue 13, each next to the baseline it is
-// a ratio to, measured in the same run, so that the gap reads the same on
-// any machine. Every figure is the median of interleaved rounds (ratios are
-// taken within a round, then their median); the machine may be shared.
+// `deno task bench`: the figures of issues 13 and 21, each next to the floor
+// or baseline it is a ratio to, measured in the same run, so that the gap
+// reads the same on any machine. Every figure is the median of interleaved
+// rounds (ratios are taken within a round, then their median), with the
+// spread of the rounds; the machine may be shared.
 //
-//   deno task bench [--rounds=5]
+//   deno task bench [--rounds=5] [--baseline=<folder> …]
+//
+// A baseline is another checkout of the library (e.g. `git worktree add
+// /tmp/base 0c83f68`): the reads, the cold start and the memory are measured
+// for it too, in turn with this one in every round, each version driven
+// through its public API, and this checkout's figures are given as ratios
+// to its.
 //
 // Folders are kept until the run ends: on ext4 without a journal, creating a
 // file just after thousands were deleted costs several times more, which
@@ -22,13 +29,21 @@ import {
   latencyFloor,
   LIVE,
   liveRun,
+  LiveServer,
   sqliteCommits,
   storeWrite,
   warmRead,
 } from "./_measures.ts";
 import { pythonSource, pythonWrite } from "./_python.ts";
+import { FloorRounds, MEMORY, memoryName, readName, READS, type Version } from "./_floor_rounds.ts";
+import { BENCH_REDIS_URL } from "./redis_url.ts";
 
 const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 5);
+const SELF: Version = { name: "this checkout", root: Deno.cwd() };
+const BASELINES: Version[] = Deno.args.filter((a) => a.startsWith("--baseline=")).map((a) => {
+  const root = a.slice("--baseline=".length).replace(/\/+$/, "");
+  return { name: root.split("/").at(-1)!, root };
+});
 const KV_SHAPE = [100, 20] as const;
 const base = Deno.realPathSync(await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "bench-" }));
 let made = 0;
@@ -49,6 +64,12 @@ const sqliteBytes = await bigStore(
   () => SqliteStore.open(sqliteBig),
   [sqliteBig, `${sqliteBig}-wal`, `${sqliteBig}-shm`],
 );
+
+// Issue 21's stores and caches, for every version.
+const floorRounds = new FloorRounds(`${base}/floor`, [SELF, ...BASELINES], BENCH_REDIS_URL);
+notes.push(...await floorRounds.prepare());
+// The live runs' server answers in a process of its own.
+await using server = await LiveServer.start();
 
 // Read by sample() in every round: 100 × 100 samples stored with their
 // metadata, and without (sample() never reads it).
@@ -97,7 +118,6 @@ for (let round = 0; round < ROUNDS; round++) {
       ["sqlite write", async () => storeWrite(await SqliteStore.open(`${fresh()}.db`), 100, 100)],
       ["sqlite sample rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample")],
       ["sqlite sample+usage rows", () => sqliteCommits(`${fresh()}.db`, 10_000, "sample+usage")],
-      ["sqlite read", () => withStore(SqliteStore.open(sqliteBig), (s) => warmRead(s, 100, 100))],
       ["fs write", () => storeWrite(new FsStore(fresh()), 100, 100)],
       ["fs write meta", () => storeWrite(new FsStore(fresh()), 100, 100, false, true)],
       [
@@ -110,8 +130,8 @@ for (let round = 0; round < ROUNDS; round++) {
       ],
       ["fs read", () => warmRead(new FsStore(fsWithout), 100, 100)],
       ["fs read meta", () => warmRead(new FsStore(fsWithMeta), 100, 100)],
-      ["live none", () => liveRun(undefined)],
-      ["live fs", () => liveRun(fresh())],
+      ["live none", () => liveRun(server, undefined)],
+      ["live fs", () => liveRun(server, fresh())],
     ])
   ) record(name, await measure());
   const { repeatable, independent } = await hits();
@@ -121,18 +141,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const [read, empty] = await coldRead(`sqlite:${sqliteBig}`, flags);
   record("sqlite open", read - empty);
   record("deno start", empty);
-}
-
-async function withStore<S extends { close(): Promise<void> }>(
-  opened: Promise<S>,
-  use: (store: S) => Promise<number>,
-): Promise<number> {
-  const store = await opened;
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
+  await floorRounds.round(round, record);
 }
 
 /** One tmpfs round in a child process (Deno lets only -A write under /dev), or why not. */
@@ -162,6 +171,16 @@ const ratio = (a: string, b: string) => {
   return median(x.map((v, k) => v / y[k]!));
 };
 const rate = (n: number) => Number.isNaN(n) ? "—" : `${Math.round(n).toLocaleString("en")}/s`;
+/** The lowest and highest value of a figure over the rounds, as `a–b`. */
+const spread = (values: number[] | undefined, format: (n: number) => string) =>
+  values === undefined ? "—" : `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+/** The per-round ratios `a / b`, as a spread. */
+const ratioSpread = (a: string, b: string) => {
+  const [x, y] = [runs[a], runs[b]];
+  return x === undefined || y === undefined
+    ? "—"
+    : spread(x.map((v, k) => v / y[k]!), (n) => n.toFixed(2));
+};
 const times = (n: number) => Number.isNaN(n) ? "—" : `${n.toFixed(2)}×`;
 const rows: string[][] = [];
 const row = (measure: string, after: string, baseline: string, result: string, target: string) =>
@@ -246,7 +265,6 @@ row(
     `with both rows, ${times(ratio("sqlite write", "disk 100×100 raw"))} of raw file creation`,
   "≥ 20,000/s",
 );
-row("SQLite warm read 100×100", rate(med("sqlite read")), "—", "—", "≥ 100,000/s");
 row(
   "cold write 100×100, batch 1, through Persistent, each sample with reply metadata " +
     "(finish reason, model id): folder",
@@ -291,8 +309,70 @@ row(
   "< 80 ms",
 );
 
+// Issue 21: reads, start-up and memory, against their floors and the baselines.
+/** `, 1.02× of <baseline> (its figure)` for each baseline with the figure `name(version)`. */
+const againstBaselines = (name: (who: string) => string, format: (n: number) => string) =>
+  BASELINES.filter((b) => runs[name(b.name)] !== undefined).map((b) =>
+    `; ${times(ratio(name(SELF.name), name(b.name)))} of ${b.name} (${
+      format(med(name(b.name)))
+    }, ` +
+    `rounds ${ratioSpread(name(SELF.name), name(b.name))})`
+  ).join("");
+const FLOORS: Record<string, string> = {
+  fs: "hashing each prompt and reading 0.md, 1.md, … by name until the first missing file",
+  sqlite: "one prepared SELECT of each prompt's samples (node:sqlite)",
+  kv: "one list of each prompt's sample rows, pieces put back together",
+  redis: "one LRANGE of each prompt's list",
+};
+const STORES: Record<string, string> = {
+  fs: "folder",
+  sqlite: "SQLite",
+  kv: "Deno KV",
+  redis: "Redis",
+};
+for (const read of READS) {
+  const name = (who: string) => readName(read, who);
+  if (runs[name(SELF.name)] === undefined) continue;
+  const [prompts, samples] = read.shape;
+  row(
+    `${STORES[read.kind]} warm read ${prompts.toLocaleString("en")}×${samples}, replaying ` +
+      `(a new Persistent each pass)`,
+    `${rate(med(name(SELF.name)))} (rounds ${spread(runs[name(SELF.name)], rate)})`,
+    `floor ${rate(med(name("floor")))}: ${FLOORS[read.kind]}`,
+    `${times(ratio(name(SELF.name), name("floor")))} of the floor (rounds ` +
+      `${ratioSpread(name(SELF.name), name("floor"))})${againstBaselines(name, rate)}`,
+    read.kind === "fs" ? "≥ 0.9× of the floor, ≥ 1× of 0c83f68" : "≥ 1× of 0c83f68",
+  );
+}
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
+row(
+  "cold start to the first cached sample: a whole `deno run` importing the root module, " +
+    "replaying a folder cache of 1,000 prompts × 100",
+  `${ms(med(`cold ${SELF.name}`))} (rounds ${spread(runs[`cold ${SELF.name}`], ms)})`,
+  `an empty deno run ${ms(med(`cold ${SELF.name} empty`))}`,
+  `${times(ratio(`cold ${SELF.name}`, `cold ${SELF.name} empty`))} of the empty run, ` +
+    `${ms(med(`cold ${SELF.name}`) - med(`cold ${SELF.name} empty`))} more` +
+    againstBaselines((who) => `cold ${who}`, ms),
+  "≤ 30 ms",
+);
+const bytes = (n: number) => `${n.toFixed(1)} B`;
+for (const shape of MEMORY) {
+  const name = (who: string) => memoryName(shape, who);
+  row(
+    `memory per cached sample beyond its string, ${shape[0].toLocaleString("en")} prompts × ` +
+      `${shape[1].toLocaleString("en")} (in-memory cache, requests of 10 with their tokens)`,
+    `${bytes(med(name(SELF.name)))} (rounds ${spread(runs[name(SELF.name)], bytes)})`,
+    `floor ${bytes(med(name("floor")))}: a map from each prompt to an array of its samples`,
+    `${times(ratio(name(SELF.name), name("floor")))} of the floor` +
+      againstBaselines(name, bytes),
+    shape[1] === 10 ? "≤ 160 B" : "≤ 30 B",
+  );
+}
+
 const header = ["measure", "after", "baseline in the same run", "ratio", "target"];
-console.log(`\nIssue 13 figures, medians of ${ROUNDS} interleaved rounds (1 KB samples)\n`);
+console.log(
+  `\nIssue 13 and 21 figures, medians of ${ROUNDS} interleaved rounds (1 KB samples)\n`,
+);
 console.log(`| ${header.join(" | ")} |\n| ${header.map(() => "---").join(" | ")} |`);
 for (const cells of rows) console.log(`| ${cells.join(" | ")} |`);
 if (!runs["disk 100×100 python"]) notes.push(`Python original not measured: see ${pythonSource()}`);

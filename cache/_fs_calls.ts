@@ -6,10 +6,12 @@
 // version per operation (see `Offload` in fs_store.ts).
 //
 // Every call turns a missing permission into an error naming the flag and a
-// full disk into one that says so; expected misses build no error where Deno
-// allows it (`existsSync`), since building one costs more than the call.
+// full disk into one that says so. An expected miss costs Deno an error
+// (several times a call that finds its file), so the read path of a store
+// looks where a listing says there is something, and asks by name only past
+// it. No `node:` module: loading Node's compatibility layer would cost more
+// than a replay's whole start.
 
-import { existsSync } from "node:fs";
 import { permissionHint } from "./_permission_hint.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 
@@ -61,9 +63,16 @@ export interface FileCalls {
   append(path: string, text: string): Maybe<void>;
   /**
    * Up to `length` bytes of `path` from byte `offset` on (fewer at its end),
-   * or undefined when there is no file.
+   * or undefined when there is no file; read into `into` when it has room
+   * (a reader of chunks reuses its last one: a long file then costs one
+   * chunk of memory, also while no garbage is collected).
    */
-  readFrom(path: string, offset: number, length: number): Maybe<Uint8Array | undefined>;
+  readFrom(
+    path: string,
+    offset: number,
+    length: number,
+    into?: Uint8Array,
+  ): Maybe<Uint8Array | undefined>;
   /** Links `existing` to `target`; false when `target` exists. */
   link(existing: string, target: string): Maybe<boolean>;
   /** Renames `from` to `target`, replacing it; false when `from` does not exist. */
@@ -82,7 +91,7 @@ interface Primitives {
   lstat(path: string): Maybe<Deno.FileInfo>;
   readTextFile(path: string): Maybe<string>;
   readFile(path: string): Maybe<Uint8Array>;
-  readFrom(path: string, offset: number, length: number): Maybe<Uint8Array>;
+  readFrom(path: string, offset: number, length: number, into?: Uint8Array): Maybe<Uint8Array>;
   writeTextFile(path: string, text: string): Maybe<void>;
   appendTextFile(path: string, text: string): Maybe<void>;
   link(existing: string, target: string): Maybe<void>;
@@ -93,14 +102,22 @@ interface Primitives {
 }
 
 const BLOCKING: Primitives = {
-  exists: (path) => existsSync(path),
+  // Deno.statSync follows links, as Deno.stat does.
+  exists: (path) => {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch (error) {
+      return missing(error, false);
+    }
+  },
   lstat: (path) => Deno.lstatSync(path),
   readTextFile: (path) => Deno.readTextFileSync(path),
   readFile: (path) => Deno.readFileSync(path),
-  readFrom: (path, offset, length) => {
+  readFrom: (path, offset, length, into) => {
     using file = Deno.openSync(path);
     file.seekSync(offset, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, Math.min(length, file.statSync().size - offset)));
+    const bytes = room(into, Math.min(length, file.statSync().size - offset));
     let read = 0;
     while (read < bytes.length) {
       const n = file.readSync(bytes.subarray(read));
@@ -124,10 +141,10 @@ const NON_BLOCKING: Primitives = {
   lstat: (path) => Deno.lstat(path),
   readTextFile: (path) => Deno.readTextFile(path),
   readFile: (path) => Deno.readFile(path),
-  readFrom: async (path, offset, length) => {
+  readFrom: async (path, offset, length, into) => {
     using file = await Deno.open(path);
     await file.seek(offset, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, Math.min(length, (await file.stat()).size - offset)));
+    const bytes = room(into, Math.min(length, (await file.stat()).size - offset));
     let read = 0;
     while (read < bytes.length) {
       const n = await file.read(bytes.subarray(read));
@@ -144,6 +161,14 @@ const NON_BLOCKING: Primitives = {
   mkdir: (path, options) => Deno.mkdir(path, options),
   list: (folder) => Array.fromAsync(Deno.readDir(folder)),
 };
+
+/** `size` bytes (none below 0): of `into` when it has room, else new ones. */
+function room(into: Uint8Array | undefined, size: number): Uint8Array {
+  const bytes = Math.max(0, size);
+  return into !== undefined && into.length >= bytes
+    ? into.subarray(0, bytes)
+    : new Uint8Array(bytes);
+}
 
 /** The blocking and the non-blocking calls of the store in `root`. */
 export function fileCalls(root: string): { blocking: FileCalls; nonBlocking: FileCalls } {
@@ -166,8 +191,20 @@ function calls(root: string, deno: Primitives): FileCalls {
   const readBytes = (path: string) =>
     attempt(() => deno.readFile(path), same, (error) => fail(error, "reading", path, "read"));
   // Bytes are read again only to tell a stored U+FFFD from bytes that are not UTF-8.
-  const strict = (path: string) => (text: string) =>
+  const strict = (text: string, path: string): Maybe<string> =>
     text.includes("\ufffd") ? then(readBytes(path), (bytes) => decodeUtf8(bytes, path)) : text;
+  // A sample's read: no closure made on the way (one is made per sample otherwise).
+  const readText = (path: string): Maybe<string | undefined> => {
+    let text: Maybe<string>;
+    try {
+      text = deno.readTextFile(path);
+    } catch (error) {
+      return readFailed(error, "reading", path);
+    }
+    return text instanceof Promise
+      ? text.then((t) => strict(t, path), (error) => readFailed(error, "reading", path))
+      : strict(text, path);
+  };
   const mkdir = (path: string): Maybe<boolean> =>
     attempt(() => deno.mkdir(path, { recursive: false }), yes, (error) => {
       if (!(error instanceof Deno.errors.NotFound)) return taken(error, path);
@@ -190,8 +227,7 @@ function calls(root: string, deno: Primitives): FileCalls {
       attempt(() => deno.exists(path), same, (error) => fail(error, "looking for", path, "read")),
     lstat: (path) =>
       attempt(() => deno.lstat(path), same, (error) => readFailed(error, "looking at", path)),
-    readText: (path) =>
-      attempt(() => deno.readTextFile(path), strict(path), (e) => readFailed(e, "reading", path)),
+    readText,
     writeNew: (path, text) =>
       attempt(() => deno.writeTextFile(path, text), same, (error) => writeFailed(error, path)),
     // A failed append leaves the file as it is: its earlier lines stay, and
@@ -202,9 +238,9 @@ function calls(root: string, deno: Primitives): FileCalls {
         same,
         (error) => fail(error, "writing", path, "write"),
       ),
-    readFrom: (path, offset, length) =>
+    readFrom: (path, offset, length, into) =>
       attempt(
-        () => deno.readFrom(path, offset, length),
+        () => deno.readFrom(path, offset, length, into),
         same,
         (error) => readFailed(error, "reading", path),
       ),
@@ -267,6 +303,15 @@ export function settleAll(calls: (() => Maybe<void>)[]): Maybe<unknown[]> {
     return result;
   });
   return later ? Promise.all(results) : results as unknown[];
+}
+
+/** `run()` as a promise: of its value, now or later, or of what it threw. */
+export function settle<T>(run: () => Maybe<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** `next(value)`, now or later. */

@@ -9,7 +9,7 @@
 // as `<i>.md`: one inode) and `replies/<temp>.json`, from which a reader
 // takes the metadata (see _fs_replies.ts).
 
-import { type FileCalls, settleAll } from "./_fs_calls.ts";
+import { type FileCalls, type Maybe, settleAll, then } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
 
 const ZERO = 0x30;
@@ -140,19 +140,45 @@ export class Samples {
     this.#plain.set(folder, 0);
   }
 
-  /** The samples of `folder` from index `from` on, up to the first missing index. */
-  async readFrom(calls: FileCalls, folder: string, from: number): Promise<string[]> {
-    let plain = this.#plain.get(folder);
-    let end = Infinity;
-    if (plain === undefined) {
-      // The listing is this load's snapshot: no need to look past its end.
-      ({ plain, end } = await this.#listPlain(calls, folder));
-    }
-    const out: string[] = [];
-    for (let i = from; i < end; i++) {
+  /**
+   * The samples of `folder` from index `from` on, up to the first missing
+   * index: at once with blocking calls (no promise per sample).
+   */
+  readFrom(calls: FileCalls, folder: string, from: number): Maybe<string[]> {
+    const plain = this.#plain.get(folder);
+    if (plain !== undefined) return this.#readRun(calls, folder, from, plain, Infinity, []);
+    // The listing is this load's snapshot: no need to look past its end.
+    return then(
+      this.#listPlain(calls, folder),
+      (listed) => this.#readRun(calls, folder, from, listed.plain, listed.end, []),
+    );
+  }
+
+  /**
+   * Adds the samples `i`, `i + 1`, … of `folder` to `out` until one is
+   * missing or `end` is reached; those below `plain` are known to be files.
+   * Goes on synchronously until a call answers with a promise.
+   */
+  #readRun(
+    calls: FileCalls,
+    folder: string,
+    i: number,
+    plain: number,
+    end: number,
+    out: string[],
+  ): Maybe<string[]> {
+    for (; i < end; i++) {
       const sample = i < plain
-        ? await calls.readText(sampleFile(folder, i))
-        : await this.#readUnknown(calls, folder, i, end === Infinity);
+        ? calls.readText(sampleFile(folder, i))
+        : this.#readUnknown(calls, folder, i);
+      if (sample instanceof Promise) {
+        const next = i + 1;
+        return sample.then((text) => {
+          if (text === undefined) return out;
+          out.push(text);
+          return this.#readRun(calls, folder, next, plain, end, out);
+        });
+      }
       if (sample === undefined) break;
       out.push(sample);
     }
@@ -360,31 +386,24 @@ export class Samples {
     return `${folder}/${this.#temp}${this.#made++}`;
   }
 
-  /**
-   * Sample `index`, not known to be a real file, or undefined when there is
-   * none; `look` first checks, without building an error, that it exists.
-   */
-  async #readUnknown(
-    calls: FileCalls,
-    folder: string,
-    index: number,
-    look: boolean,
-  ): Promise<string | undefined> {
+  /** Sample `index`, not known to be a real file, or undefined when there is none. */
+  #readUnknown(calls: FileCalls, folder: string, index: number): Maybe<string | undefined> {
     const path = sampleFile(folder, index);
-    if (look && !(await calls.exists(path))) return undefined;
     // Deno cannot open a file without following a link (O_NOFOLLOW), nor
     // without blocking on a FIFO (O_NONBLOCK), so look first.
-    const info = await calls.lstat(path);
-    if (info === undefined) return undefined;
-    if (!info.isFile) throw this.#folders.kindError(path, info, "file");
-    const sample = await calls.readText(path);
-    if (sample !== undefined) this.#isPlain(folder, index);
-    return sample;
+    return then(calls.lstat(path), (info) => {
+      if (info === undefined) return undefined;
+      if (!info.isFile) throw this.#folders.kindError(path, info, "file");
+      return then(calls.readText(path), (sample) => {
+        if (sample !== undefined) this.#isPlain(folder, index);
+        return sample;
+      });
+    });
   }
 
   /** The sample another writer claimed at `index`. */
   async #readClaimed(calls: FileCalls, folder: string, index: number): Promise<string> {
-    const text = await this.#readUnknown(calls, folder, index, false);
+    const text = await this.#readUnknown(calls, folder, index);
     if (text !== undefined) return text;
     throw new Error(
       `FsStore ${this.#root}: ${sampleFile(folder, index)} was removed right after another ` +
@@ -403,8 +422,12 @@ export class Samples {
    * the listed samples end: just past an entry there that is no plain file (a
    * link, a folder, a FIFO, which is then looked at, and refused), else there.
    */
-  async #listPlain(calls: FileCalls, folder: string): Promise<{ plain: number; end: number }> {
-    const entries = await calls.list(folder) ?? [];
+  #listPlain(calls: FileCalls, folder: string): Maybe<{ plain: number; end: number }> {
+    return then(calls.list(folder), (entries) => this.#listed(folder, entries ?? []));
+  }
+
+  /** What a listing of `folder` says (see {@linkcode Samples.#listPlain}). */
+  #listed(folder: string, entries: Deno.DirEntry[]): { plain: number; end: number } {
     // kinds[i]: 1 when i.md is a plain file, 2 when it is something else. An
     // index past the number of entries cannot be in the run from 0.
     const kinds = new Uint8Array(entries.length + 1);

@@ -20,7 +20,7 @@
 
 import { asRecord } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
-import type { FileCalls, Maybe } from "./_fs_calls.ts";
+import { type FileCalls, type Maybe, then } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
 import type { Listed } from "./_fs_samples.ts";
 
@@ -111,7 +111,8 @@ export interface UsageScan {
  * Scans the lines of a usage file from byte `offset` on, `read` giving up to
  * `length` bytes at a time (fewer at the end, none or undefined past it):
  * whatever the file's size, at most a chunk and a line's last bytes are held.
- * A last line without its newline is left for the next scan.
+ * A last line without its newline is left for the next scan. At once when
+ * `read` answers at once.
  *
  * @example
  * ```ts
@@ -127,37 +128,44 @@ export interface UsageScan {
  * assert.equal(scan.end, bytes.length - 9);
  * ```
  */
-export async function scanUsage(
-  read: (offset: number, length: number) => Maybe<Uint8Array | undefined>,
+export function scanUsage(
+  read: (offset: number, length: number, into?: Uint8Array) => Maybe<Uint8Array | undefined>,
   offset: number,
-): Promise<UsageScan> {
+): Maybe<UsageScan> {
   const scan: UsageScan = { records: [], lines: 0, overlong: 0, end: offset };
   const line = new LineTail();
-  for (let at = offset;;) {
-    const chunk = await read(at, CHUNK_BYTES);
-    if (chunk === undefined || chunk.length === 0) break;
-    const first = chunk.indexOf(NEWLINE);
-    if (first === -1) line.add(chunk);
-    else {
-      // The line begun before the chunk, the chunk's own lines, the start of the next.
-      line.add(chunk.subarray(0, first));
-      count(scan, line.take());
-      const last = chunk.lastIndexOf(NEWLINE);
-      if (last > first) {
-        for (const text of decoder.decode(chunk.subarray(first + 1, last)).split("\n")) {
-          const overlong = text.length > MAX_LINE;
-          count(scan, { text: overlong ? text.slice(-MAX_LINE) : text, overlong });
-        }
+  // Each chunk is read into the last one, which is scanned by then.
+  const from = (at: number, last?: Uint8Array): Maybe<UsageScan> =>
+    then(read(at, CHUNK_BYTES, last), (chunk) => {
+      if (chunk === undefined || chunk.length === 0) return scan;
+      const next = scanChunk(scan, line, chunk, at);
+      return chunk.length < CHUNK_BYTES ? scan : from(next, chunk);
+    });
+  return from(offset);
+}
+
+/** Scans `chunk`, read at byte `at`, into `scan`; where the next chunk starts. */
+function scanChunk(scan: UsageScan, line: LineTail, chunk: Uint8Array, at: number): number {
+  const first = chunk.indexOf(NEWLINE);
+  if (first === -1) line.add(chunk);
+  else {
+    // The line begun before the chunk, the chunk's own lines, the start of the next.
+    line.add(chunk.subarray(0, first));
+    count(scan, line.take());
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last > first) {
+      for (const text of decoder.decode(chunk.subarray(first + 1, last)).split("\n")) {
+        const overlong = text.length > MAX_LINE;
+        count(scan, { text: overlong ? text.slice(-MAX_LINE) : text, overlong });
       }
-      line.add(chunk.subarray(last + 1));
-      scan.end = at + last + 1;
     }
-    at += chunk.length;
-    // A long unfinished line is read again from its kept end only.
-    if (line.overflowed) scan.end = at - line.length;
-    if (chunk.length < CHUNK_BYTES) break;
+    line.add(chunk.subarray(last + 1));
+    scan.end = at + last + 1;
   }
-  return scan;
+  const next = at + chunk.length;
+  // A long unfinished line is read again from its kept end only.
+  if (line.overflowed) scan.end = next - line.length;
+  return next;
 }
 
 /** Adds a whole line (its kept end, when `overlong`) to `scan`. */
@@ -236,23 +244,30 @@ export class UsageFile {
    * Every record of the file so far, in file order; none when there is no
    * file. `listed` is what a listing of its folder showed there, if known:
    * a file needs no look before it is read. What cannot be read loses only
-   * usage figures, with a warning.
+   * usage figures, with a warning. At once with blocking calls.
    */
-  async read(calls: FileCalls, listed?: Listed | "absent"): Promise<readonly UsageRecord[]> {
-    if (!this.#checked) {
-      // A listing is a snapshot: a file may have come since.
-      if (listed !== "file" && !(await this.#look(calls, { quick: true }))) return this.#records;
+  read(calls: FileCalls, listed?: Listed | "absent"): Maybe<readonly UsageRecord[]> {
+    // A listing is a snapshot: a file may have come since.
+    const there = this.#checked || listed === "file" ? true : this.#look(calls);
+    return then(there, (found) => {
+      if (!found) return this.#records;
       this.#checked = true;
-    }
-    let scan: UsageScan;
-    try {
-      const read = (offset: number, length: number) => calls.readFrom(this.#path, offset, length);
-      scan = await scanUsage(read, this.#offset);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) throw error;
-      this.#warn(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
-      return this.#records;
-    }
+      const read = (offset: number, length: number, into?: Uint8Array) =>
+        calls.readFrom(this.#path, offset, length, into);
+      let scan: Maybe<UsageScan>;
+      try {
+        scan = scanUsage(read, this.#offset);
+      } catch (error) {
+        return this.#unreadable(error);
+      }
+      return scan instanceof Promise
+        ? scan.then((s) => this.#add(s), (error) => this.#unreadable(error))
+        : this.#add(scan);
+    });
+  }
+
+  /** Adds what a scan found. */
+  #add(scan: UsageScan): readonly UsageRecord[] {
     this.#records.push(...scan.records);
     this.#offset = scan.end;
     if (scan.overlong > 0) {
@@ -261,19 +276,22 @@ export class UsageFile {
     return this.#records;
   }
 
-  /**
-   * Whether the file is there; throws when something else than a file is.
-   * `quick`: first a look that builds no error when nothing is there (but
-   * that takes a link to nothing for nothing).
-   */
-  async #look(calls: FileCalls, { quick = false } = {}): Promise<boolean> {
-    if (quick && !(await calls.exists(this.#path))) return false;
+  /** The records read so far, after a warning that the file cannot be read. */
+  #unreadable(error: unknown): readonly UsageRecord[] {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    this.#warn(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    return this.#records;
+  }
+
+  /** Whether the file is there; throws when something else than a file is. */
+  #look(calls: FileCalls): Maybe<boolean> {
     // Deno cannot open a file without following a link (O_NOFOLLOW), nor
     // without blocking on a FIFO (O_NONBLOCK), so look first.
-    const info = await calls.lstat(this.#path);
-    if (info === undefined) return false;
-    if (!info.isFile) throw this.#folders.kindError(this.#path, info, "file");
-    return true;
+    return then(calls.lstat(this.#path), (info) => {
+      if (info === undefined) return false;
+      if (!info.isFile) throw this.#folders.kindError(this.#path, info, "file");
+      return true;
+    });
   }
 
   #warn(what: string): void {

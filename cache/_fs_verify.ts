@@ -348,7 +348,10 @@ async function checkTemp(
  */
 async function checkUsage(file: string, path: string, found: Verification) {
   const calls = fileCalls(file).nonBlocking;
-  const scan = await scanUsage((offset, length) => calls.readFrom(file, offset, length), 0);
+  const scan = await scanUsage(
+    (offset, length, into) => calls.readFrom(file, offset, length, into),
+    0,
+  );
   const unfinished = scan.end < (await Deno.stat(file)).size ? 1 : 0;
   const torn = scan.lines - scan.records.length + unfinished;
   if (torn > 0) {

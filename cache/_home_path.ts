@@ -6,7 +6,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { fileUrlToPath } from "./_file_url.ts";
 import { describe } from "../core/_validate.ts";
 import { permissionHint } from "./_permission_hint.ts";
 
@@ -37,7 +37,7 @@ export function localPath(path: string | URL, what: string): string {
           `pass e.g. new URL("./cache/", import.meta.url)`,
       );
     }
-    return fileURLToPath(path);
+    return fileUrlToPath(path);
   }
   if (typeof path !== "string" || path === "") {
     throw new TypeError(

@@ -24,6 +24,8 @@
 import type { UsageRecord } from "../core/usage.ts";
 import { type Reply, replyOf } from "../core/reply.ts";
 import { permissionHint } from "./_permission_hint.ts";
+import { loadSamples, loadWithUsage } from "./_load_with_usage.ts";
+import type { StoredSamples } from "../core/repeatable_options.ts";
 import type { StoreSpec } from "./store_kinds.ts";
 import type {
   PromptEntry,
@@ -82,6 +84,12 @@ export class LazyStore implements Store {
   }
 
   /** Stores samples (see `Store.append`), opening the store first (a new file is created). */
+  /** The samples with their usage, as the store opened hands them over (see `loadSamples`). */
+  async [loadWithUsage](key: SequenceKey, from: number): Promise<StoredSamples> {
+    const store = await this.#existing();
+    return store === undefined ? { samples: [] } : await loadSamples(store, key, from);
+  }
+
   async append(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     return await (await this.#opened()).append(key, write);
   }

@@ -9,8 +9,7 @@
  */
 
 import { assertCount } from "../core/_validate.ts";
-import { selectSequences } from "./_copy_selection.ts";
-import { type CopyConflict, copySequence } from "./_copy_sequence.ts";
+import type { CopyConflict } from "./_copy_sequence.ts";
 import type { Manifest } from "./manifest.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
@@ -176,6 +175,11 @@ export async function copyStore(
 ): Promise<CopyResult> {
   const concurrency = options.concurrency ?? 8;
   assertCount("concurrency", concurrency);
+  // Loaded when asked for: a run that only samples never copies.
+  const [{ selectSequences }, { copySequence }] = await Promise.all([
+    import("./_copy_selection.ts"),
+    import("./_copy_sequence.ts"),
+  ]);
   const work = await selectSequences(from, options);
   const result: CopyResult = { sequences: work.length, copied: 0, present: 0, conflicts: [] };
   let next = 0;

@@ -9,7 +9,15 @@ import { assertSequenceKey, isPromptHash, modelKeySegments } from "./sequence_ke
 import { localPath } from "./_home_path.ts";
 import { describe } from "../core/_validate.ts";
 import { drawsInFlight } from "./_draws_in_flight.ts";
-import { type FileCalls, fileCalls, type FsStoreOptions, hint } from "./_fs_calls.ts";
+import {
+  type FileCalls,
+  fileCalls,
+  type FsStoreOptions,
+  hint,
+  type Maybe,
+  settle,
+  then,
+} from "./_fs_calls.ts";
 import { Folders } from "./_fs_folders.ts";
 import { PROMPT_FILE, sampleIndex, Samples } from "./_fs_samples.ts";
 import { formatRecords, USAGE_FILE, UsageFile } from "./_fs_usage.ts";
@@ -17,6 +25,8 @@ import { metaFileText, readMetas } from "./_fs_replies.ts";
 import { recordsOf } from "../core/usage_records.ts";
 import { type Reply, replyOf } from "../core/reply.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import type { StoredSamples } from "../core/repeatable_options.ts";
+import { loadWithUsage } from "./_load_with_usage.ts";
 import type {
   PromptEntry,
   SequenceKey,
@@ -47,7 +57,9 @@ export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
  * the sums for the samples at indices `from` to `from + count - 1` (see
  * `UsageRecord`; the token fields are absent when the provider reported
  * none). The file only adds figures: one that cannot be read (of any size,
- * with garbage in it) costs its figures, with a warning, never the samples. Each append adds its lines in one write to the file opened for
+ * with garbage in it) costs its figures, with a warning, never the samples;
+ * a replay reads it only when a figure, a manifest or a cache above first
+ * asks what the samples cost. Each append adds its lines in one write to the file opened for
  * appending, after its samples are stored, so that writers of several
  * processes never mix their lines; a line torn by a crash is skipped by
  * readers. A prompt folder without the file (written by Python, or by an
@@ -224,15 +236,49 @@ export class FsStore implements Store {
    * A prompt folder whose usage file is not a file (a link, a FIFO, a
    * folder) is refused here, before anything is drawn for the prompt.
    */
-  async load(key: SequenceKey, from: number): Promise<string[]> {
-    const path = this.#folder(key);
+  load(key: SequenceKey, from: number): Promise<string[]> {
+    return settle(() => this.#load(key, from));
+  }
+
+  /**
+   * {@linkcode FsStore.load}, and a reader of the samples' usage records,
+   * which reads the usage file when it is first called: a replay that asks
+   * no figure never opens it.
+   */
+  async [loadWithUsage](key: SequenceKey, from: number): Promise<StoredSamples> {
+    const samples = await this.load(key, from);
+    return { samples, records: samples.length > 0 ? this.#reader(key) : undefined };
+  }
+
+  /**
+   * The samples from `from` on: one look at each folder not seen before,
+   * one listing of the prompt folder the first time (it says where the
+   * samples end, and which names are links), then a read per sample; at
+   * once with blocking calls.
+   */
+  #load(key: SequenceKey, from: number): Maybe<string[]> {
     const calls = this.#pick();
-    const folder = await this.#folders.existing(calls, path);
-    if (folder === undefined) return [];
-    const samples = await this.#samples.readFrom(calls, folder, from);
-    const usage = this.#samples.listed(folder, USAGE_FILE);
-    if (usage === "link" || usage === "other") await this.#usageFile(folder).refuse(calls);
-    return samples;
+    return then(this.#folders.existing(calls, this.#folder(key)), (folder) => {
+      if (folder === undefined) return [];
+      return then(this.#samples.readFrom(calls, folder, from), (samples) => {
+        const usage = this.#samples.listed(folder, USAGE_FILE);
+        if (usage !== "link" && usage !== "other") return samples;
+        return then(this.#usageFile(folder).refuse(calls), () => samples);
+      });
+    });
+  }
+
+  /** Reads the usage records of `key`'s samples when called, with blocking calls. */
+  #reader(key: SequenceKey): () => readonly UsageRecord[] {
+    return () => {
+      const folder = this.#folder(key);
+      const records = this.#usageFile(folder).read(
+        this.#calls.blocking,
+        this.#samples.listed(folder, USAGE_FILE),
+      );
+      // Blocking calls answer at once.
+      return records as readonly UsageRecord[];
+    };
   }
 
   /**

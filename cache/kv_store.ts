@@ -58,6 +58,8 @@ import {
 } from "./_kv_rows.ts";
 import { decodeMeta, encodeMeta, type Reply, type ReplyMeta, replyOf } from "../core/reply.ts";
 import { asRecord, recordsOf } from "../core/usage_records.ts";
+import type { StoredSamples } from "../core/repeatable_options.ts";
+import { loadWithUsage } from "./_load_with_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { deleteFrom } from "./_kv_delete.ts";
 import { permissionHint } from "./_permission_hint.ts";
@@ -240,6 +242,15 @@ export class KvStore implements Store {
   /** The samples at index `from` and after, up to the first missing index. */
   async load(key: SequenceKey, from: number): Promise<string[]> {
     return await this.#readFrom(sampleKeyPrefix(key), from);
+  }
+
+  /**
+   * {@linkcode KvStore.load}, and the sequence's usage records, read at the
+   * same time (their rows are listed while the samples' are).
+   */
+  async [loadWithUsage](key: SequenceKey, from: number): Promise<StoredSamples> {
+    const [samples, records] = await Promise.all([this.load(key, from), this.usage(key, from)]);
+    return samples.length === 0 ? { samples } : { samples, records };
   }
 
   /**

@@ -5,11 +5,10 @@
  */
 
 import { Repeatable } from "../core/repeatable.ts";
-import type { Miss, MissPolicy, SequenceStore, StoredSamples } from "../core/repeatable_options.ts";
+import type { Miss, MissPolicy, SequenceStore } from "../core/repeatable_options.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import { usageAt } from "../core/usage_records.ts";
 import { describe } from "../core/_validate.ts";
 import { storeOf } from "./open_store.ts";
 import {
@@ -19,8 +18,8 @@ import {
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
 import type { Store } from "./store.ts";
-import { closestPrompt } from "./_closest_prompt.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
+import { loadSamples, withUsage } from "./_load_with_usage.ts";
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
@@ -212,18 +211,16 @@ export class Persistent extends Repeatable {
    */
   #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
-    // The usage of samples found in the store, read only when there are some.
-    const withUsage = async (from: number, samples: readonly string[]): Promise<StoredSamples> => {
-      if (samples.length === 0 || this.store.usage === undefined) return { samples };
-      return { samples, usage: usageAt(await this.store.usage(key, from), from, samples.length) };
-    };
     const store = this.store;
     return {
-      load: async (from) => await withUsage(from, await store.load(key, from)),
+      // The usage of what is found comes with it, or is read when first asked for.
+      load: (from) => loadSamples(store, key, from),
       append: async ({ from, samples, usage, meta }) => {
         const found = await store.append(key, { from, samples, prompt, usage, meta });
         // Others' samples came first: theirs is in the store, ours is known.
-        return found.length > samples.length ? await withUsage(from, found) : { samples: found };
+        return found.length > samples.length
+          ? await withUsage(store, key, from, found)
+          : { samples: found };
       },
       // Asked when needed: a store opened on first use says only then whether it keeps replies.
       get replies() {
@@ -295,7 +292,7 @@ export class Persistent extends Repeatable {
       // option), or a slightly different one under this key (an edited prompt).
       const first = miss.from === 0;
       const others = first ? await similar(this.store, found) : [];
-      const closest = first ? await closestPrompt(this.store, this.#key, miss.prompt) : undefined;
+      const closest = first ? await nearest(this.store, this.#key, miss.prompt) : undefined;
       throw new ReplicationCacheMiss({ ...found, similar: others, closest });
     }
     try {
@@ -422,6 +419,12 @@ async function similar(
     // The miss is the error to report; the suggestions are a courtesy.
   }
   return found.sort((a, b) => b.stored - a.stored || (a.model < b.model ? -1 : 1));
+}
+
+/** The prompt under `model` nearest to `prompt` (loaded on a replication miss only). */
+async function nearest(store: Store, model: string, prompt: string) {
+  const { closestPrompt } = await import("./_closest_prompt.ts");
+  return await closestPrompt(store, model, prompt);
 }
 
 /** The start of `sample`, quoted, for messages. */

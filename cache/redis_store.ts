@@ -60,6 +60,8 @@ import type { UsageRecord } from "../core/usage.ts";
 import { decodeMeta, type Reply, replyOf } from "../core/reply.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
+import { loadWithUsage } from "./_load_with_usage.ts";
+import type { StoredSamples } from "../core/repeatable_options.ts";
 
 export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
@@ -203,6 +205,26 @@ export class RedisStore implements Store {
       () => this.#redis.bytes.lRange(sequence, from, -1),
     );
     return this.#texts(stored, key, from);
+  }
+
+  /**
+   * {@linkcode RedisStore.load}, and the sequence's usage records, in one
+   * round trip: the two lists are read in one pipeline, the samples first
+   * (a writer pushes a sample and its record in one script, so the records
+   * read after the samples cover them).
+   */
+  async [loadWithUsage](key: SequenceKey, from: number): Promise<StoredSamples> {
+    assertLength("index", from);
+    const [sequence, usage] = [this.#keys.sequence(key), this.#keys.usage(key)];
+    const [stored, lines] = await this.#redis.call(
+      `loading ${describeKey(key)}`,
+      () =>
+        this.#redis.bytes.multi().lRange(sequence, from, -1).lRange(usage, 0, -1)
+          .execAsPipeline(),
+    ) as unknown as [Uint8Array[], Uint8Array[]];
+    const samples = this.#texts(stored, key, from);
+    if (samples.length === 0) return { samples };
+    return { samples, records: recordsOfLines(lines.map((line) => decoder.decode(line))) };
   }
 
   /**
@@ -595,17 +617,7 @@ export class RedisStore implements Store {
       `reading the usage of ${describeKey(key)}`,
       () => this.#redis.client.lRange(list, 0, -1),
     );
-    const records: UsageRecord[] = [];
-    for (const line of lines) {
-      let record: UsageRecord | undefined;
-      try {
-        record = asRecord(JSON.parse(line));
-      } catch {
-        // Not a record of this library: not usage it can read.
-      }
-      if (record !== undefined) records.push(record);
-    }
-    return { lines: lines.length, records };
+    return { lines: lines.length, records: recordsOfLines(lines) };
   }
 
   /** Stored samples as text, exactly; `from` is the index of the first. */
@@ -617,6 +629,23 @@ export class RedisStore implements Store {
       )
     );
   }
+}
+
+const decoder = new TextDecoder();
+
+/** The usage records among the lines of a usage list (others are not usage this library wrote). */
+function recordsOfLines(lines: readonly string[]): UsageRecord[] {
+  const records: UsageRecord[] = [];
+  for (const line of lines) {
+    let record: UsageRecord | undefined;
+    try {
+      record = asRecord(JSON.parse(line));
+    } catch {
+      // Not a record of this library: not usage it can read.
+    }
+    if (record !== undefined) records.push(record);
+  }
+  return records;
 }
 
 /** The metadata entries of the samples of one script call, by their offset among them. */

@@ -48,6 +48,8 @@ import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import type { UsageRecord } from "../core/usage.ts";
+import type { StoredSamples } from "../core/repeatable_options.ts";
+import { loadWithUsage } from "./_load_with_usage.ts";
 import type { Reply } from "../core/reply.ts";
 
 export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
@@ -242,6 +244,20 @@ export class SqliteStore implements Store {
     return this.#run(() => `loading ${describeKey(key)}`, () => {
       assertLength("index", from);
       return this.#tables.load(key, from);
+    });
+  }
+
+  /**
+   * {@linkcode SqliteStore.load}, and the sequence's usage records, in one
+   * call: the file is read once, whatever happens to the store afterwards.
+   */
+  [loadWithUsage](key: SequenceKey, from: number): Promise<StoredSamples> {
+    return this.#run(() => `loading ${describeKey(key)}`, () => {
+      assertLength("index", from);
+      const samples = this.#tables.load(key, from);
+      return samples.length === 0
+        ? { samples }
+        : { samples, records: this.#tables.usage(key, from) };
     });
   }
 

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { fileUrlToPath } from "./_file_url.ts";
 import { FsStore } from "./fs_store.ts";
 import { expandHome } from "./_home_path.ts";
 import { normalizePrefix, parseRedisUrl, redisLocation } from "./_redis_layout.ts";
@@ -346,7 +346,7 @@ function fileUrlPath(text: string, rest: string): string {
     );
   }
   try {
-    return fileURLToPath(url);
+    return fileUrlToPath(url);
   } catch (error) {
     throw new TypeError(`${(error as Error).message}: pass the folder's path without file:`);
   }

@@ -25,7 +25,8 @@ export interface CursorOptions {
 export class Cursor implements Reader {
   #sequence: Sequence;
   #next: number;
-  #returned: number[] = [];
+  // Positions given back (made when the first is).
+  #returned: number[] | undefined;
   #expected: (batch: number) => number;
 
   /**
@@ -68,8 +69,7 @@ export class Cursor implements Reader {
     try {
       return await value;
     } catch (error) {
-      this.#returned.push(position);
-      this.#returned.sort((a, b) => a - b);
+      this.#giveBack([position]);
       throw error;
     }
   }
@@ -89,6 +89,7 @@ export class Cursor implements Reader {
     const usage: (SampleUsage | undefined)[] = [];
     const meta: MetaSlot[] = [];
     let failure: PromiseRejectedResult | undefined;
+    const failed: number[] = [];
     results.forEach((result, k) => {
       if (result.status === "fulfilled") {
         samples.push(result.value.value);
@@ -97,16 +98,22 @@ export class Cursor implements Reader {
         meta.push(result.value.meta);
       } else {
         failure ??= result;
-        this.#returned.push(positions[k]!);
+        failed.push(positions[k]!);
       }
     });
-    this.#returned.sort((a, b) => a - b);
+    if (failed.length > 0) this.#giveBack(failed);
     if (samples.length === 0 && failure !== undefined) throw failure.reason;
     return { samples, stored, usage, meta };
   }
 
+  /** Positions whose value failed to arrive: handed out next, lowest first. */
+  #giveBack(positions: readonly number[]): void {
+    (this.#returned ??= []).push(...positions);
+    this.#returned.sort((a, b) => a - b);
+  }
+
   #claim(): number {
-    return this.#returned.shift() ?? this.#next++;
+    return this.#returned?.shift() ?? this.#next++;
   }
 }
 

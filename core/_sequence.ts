@@ -32,9 +32,13 @@
 // - it remembers which indices it served and which it drew fresh (for run
 //   manifests), at the cost of one comparison per hit;
 // - each value keeps its usage (its share of the request that drew it), from
-//   the fill that brought it or from the store, and the usage of the values
-//   it first serves from the cache is tallied (what the cache saved); a
-//   replay of a value served before does no more than count a hit;
+//   the fill that brought it or from the store: one record per fill (per
+//   request), or the store's records, maybe still to be read, per look in
+//   it; a share is derived when asked, exactly the one it came with, and
+//   the store's records are read only then (see `UsageRuns`). What the cache
+//   saved is the usage of the values it served that it did not draw, tallied
+//   when asked; a replay of a value served before does no more than count a
+//   hit;
 // - each value keeps what its reply holds beyond its text (its metadata:
 //   tool calls, reasoning, …), served by `reply(i)` and never by `get(i)`:
 //   known from the fill that drew it, or a link to the value of the
@@ -46,7 +50,8 @@
 //   reads back: a value that others' samples were appended around keeps no
 //   metadata of its own draw in memory (it is read from the backing, where
 //   each index has its own), and over a backing that keeps no metadata (no
-//   `replies`) none is served.
+//   `replies`) none is served. It is kept per fill, never per value (see
+//   `MetaRuns`): a value with none costs nothing.
 //
 // Kept whole: these guarantees hold together, on one list of values and the
 // fills in flight over it (waiting, appending in order, merging what the
@@ -55,41 +60,33 @@
 
 import type { IndexRanges } from "./model_info.ts";
 import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
-import { metaOf, type Reply, type ReplyMeta, replyOf } from "./reply.ts";
-import { type Usages, UsageTally } from "./_usage.ts";
+import { type Meta, MetaLink, MetaRuns, type MetaSlot } from "./_meta_runs.ts";
+import { metaOf, type Reply, replyOf } from "./reply.ts";
+import {
+  dropBelow,
+  shareAt,
+  tallyRuns,
+  type UsageRuns,
+  type Usages,
+  UsageTally,
+  withRecords,
+  withShares,
+} from "./_usage.ts";
 import type { SampleUsage } from "./usage.ts";
 
-/**
- * The metadata of a value read from another sequence (a cache's value, read
- * by a model above): found there when it is asked for.
- */
-export class MetaLink {
-  /**
-   * @param sequence The sequence the value was read from.
-   * @param index Its index there.
-   */
-  constructor(readonly sequence: Sequence, readonly index: number) {}
+export type { MetaSlot } from "./_meta_runs.ts";
 
-  /** The metadata, now when it is known, else once read. */
-  get(): Meta | Promise<Meta> {
-    return this.sequence.metaAt(this.index);
-  }
+/**
+ * Samples at consecutive indices with what is known of their usage and
+ * metadata (`meta[k]`: what sample `k`'s reply holds beyond its text, or a
+ * link to it; absent when none does, or, from a backing, when not read).
+ */
+interface Found extends Omit<StoredSamples, "meta"> {
+  readonly meta?: readonly MetaSlot[] | undefined;
 }
 
-/** What a value's reply holds beyond its text; `undefined` when nothing. */
-type Meta = ReplyMeta | undefined;
-
-/** A value's metadata as a fill carries it: known, or a link to where it is. */
-export type MetaSlot = Meta | MetaLink;
-
-/** Samples a fill brought, their usage, and which of them were stored before it asked. */
-export interface Drawn {
-  /** The samples, in order. */
-  readonly samples: readonly string[];
-  /** `usage[k]` is what sample `k` cost to draw, where known. */
-  readonly usage?: Usages | undefined;
-  /** `meta[k]`: what sample `k`'s reply holds beyond its text; absent when none does. */
-  readonly meta?: readonly MetaSlot[] | undefined;
+/** Samples a fill brought, their usage and metadata, and which of them were stored before it asked. */
+export interface Drawn extends Found {
   /**
    * `stored[k]` is true when sample `k` was already stored further down (a
    * cache under this one had it); absent or false means a fresh draw.
@@ -154,34 +151,37 @@ interface PendingFill {
   done: Promise<void>;
 }
 
+// What a sequence keeps while nothing is in flight (most of the time, for
+// each prompt): one empty list for all.
+const NO_FILLS = Object.freeze([]) as unknown as PendingFill[];
+// Where a sequence nobody counts (a provider's) counts its hits and misses.
+const UNCOUNTED: Counts = { hits: 0, misses: 0 };
+
 /** One prompt's sequence (see the guarantees above). */
 export class Sequence {
   #options: SequenceOptions;
   #stats: Counts;
   #values: (string | undefined)[] = [];
-  // usage[i]: what value i cost to draw, where known.
-  #usage: (SampleUsage | undefined)[] = [];
-  // meta[i]: what value i's reply holds beyond its text, or a link to it.
-  // With a backing, an empty slot is known to be empty only where
-  // metaKnown[i] is set; else the backing is asked, when a reply is.
-  #meta: MetaSlot[] = [];
-  #metaKnown: boolean[] = [];
-  #metaLoading: { from: number; end: number; done: Promise<void> } | undefined;
-  // The usage of the values first served as hits: what the cache saved.
-  #saved = new UsageTally();
-  // fresh[i]: drawn by this sequence and not served yet.
-  #fresh: boolean[] = [];
+  // What the values cost to draw, where known (made with the first usage).
+  #usage: UsageRuns | undefined;
+  // What the values' replies hold beyond their texts, or links to it, and
+  // which are known (with a backing, the others are asked of it when a
+  // reply is); made with the first that has some or is known.
+  #meta: MetaRuns | undefined;
+  // What the cache saved, as last tallied, and the served and drawn counts then.
+  #saved: { tally: UsageTally; below: number; past: number; drawn: number } | undefined;
   #remainder = 0;
-  #pending: PendingFill[] = [];
+  #pending = NO_FILLS;
   #coverage = 0;
-  #tail: Promise<unknown> = Promise.resolve();
+  #tail: Promise<unknown> | undefined;
   #refreshing: Promise<void> | undefined;
   // Served: every index below `#servedBelow`, and those in `#servedPast`
   // (past a gap). A fresh index was never served, so it is at or above
   // `#servedBelow`: a replay of served indices checks one number.
   #servedBelow = 0;
   #servedPast: Set<number> | undefined;
-  // Drawn fresh: flat [start, end) pairs, appended in index order.
+  // Drawn fresh: flat [start, end) pairs, appended in index order. A value
+  // drawn and not served yet is fresh: its first serving is a miss.
   #drawn: number[] = [];
   // Where this sequence's last append ended, while nothing was learned
   // since: the store need not be looked at for that index (see #wait).
@@ -189,7 +189,7 @@ export class Sequence {
 
   constructor(options: SequenceOptions) {
     this.#options = options;
-    this.#stats = options.stats ?? { hits: 0, misses: 0 };
+    this.#stats = options.stats ?? UNCOUNTED;
   }
 
   /** The value at `i`: at once on a hit, else once a fill brings it. */
@@ -215,9 +215,9 @@ export class Sequence {
    * is known, else once read from the sequence below or the backing.
    */
   metaAt(i: number): Meta | Promise<Meta> {
-    const slot = this.#meta[i];
+    const slot = this.#meta?.at(i);
     if (slot instanceof MetaLink) return slot.get();
-    if (slot !== undefined || this.#options.backing === undefined || this.#metaKnown[i]) {
+    if (slot !== undefined || this.#options.backing === undefined || this.#meta?.isKnown(i)) {
       return slot;
     }
     return this.#loadMeta(i);
@@ -226,17 +226,46 @@ export class Sequence {
   /** The value at `i`, whether it was a hit, its usage, and its metadata (or a link to it). */
   async served(i: number, batch: number): Promise<Served> {
     if (this.#values[i] === undefined) await this.#wait(i, batch);
-    const hit = this.#fresh[i] !== true;
-    const usage = this.#usage[i];
-    const slot = this.#meta[i];
+    const hit = !this.#isFresh(i);
+    const usage = this.#usage && shareAt(this.#usage, i);
+    const slot = this.#meta?.at(i);
     const known = slot !== undefined || this.#options.backing === undefined ||
-      this.#metaKnown[i] === true;
+      this.#meta?.isKnown(i) === true;
     return { value: this.#take(i), hit, usage, meta: known ? slot : new MetaLink(this, i) };
   }
 
-  /** The usage of the values first served as hits (stored before this sequence drew them). */
+  /**
+   * The usage of the values served as hits (stored before this sequence
+   * drew them), each counted once: tallied when asked (a store's records
+   * are read then), and again only once more values were served.
+   */
   saved(): UsageTally {
-    return this.#saved;
+    const [below, past, drawn] = [
+      this.#servedBelow,
+      this.#servedPast?.size ?? 0,
+      this.#drawn.length,
+    ];
+    const last = this.#saved;
+    if (last !== undefined && last.below === below && last.past === past && last.drawn === drawn) {
+      return last.tally;
+    }
+    const tally = new UsageTally();
+    let at = 0;
+    for (let k = 0; k < this.#drawn.length && this.#drawn[k]! < below; k += 2) {
+      this.#tally(tally, at, this.#drawn[k]!);
+      at = this.#drawn[k + 1]!;
+    }
+    this.#tally(tally, at, below);
+    for (const i of this.#servedPast ?? []) if (!this.#isDrawn(i)) this.#tally(tally, i, i + 1);
+    this.#saved = { tally, below, past, drawn };
+    return tally;
+  }
+
+  /** Counts the values at `a` to `b - 1` in `tally`, with their usage. */
+  #tally(tally: UsageTally, a: number, b: number): void {
+    if (a >= b) return;
+    if (this.#usage === undefined) tally.addUnknown(b - a);
+    else tallyRuns(this.#usage, tally, a, b);
   }
 
   /** Which indices were served, and which were drawn fresh (not stored before). */
@@ -272,52 +301,55 @@ export class Sequence {
    * reply whose text is not the value held is not this value's: none.
    */
   async #loadMeta(i: number): Promise<Meta> {
-    let loading = this.#metaLoading;
+    const meta = this.#meta ??= new MetaRuns();
+    let loading = meta.loading;
     if (loading === undefined || i < loading.from || i >= loading.end) {
       const from = i;
       const end = this.#values.length;
-      const done = this.#readMeta(from, end).finally(() => {
-        if (this.#metaLoading === loading) this.#metaLoading = undefined;
+      const done = this.#readMeta(meta, from, end).finally(() => {
+        if (meta.loading === loading) meta.loading = undefined;
       });
-      this.#metaLoading = loading = { from, end, done };
+      meta.loading = loading = { from, end, done };
     }
     await loading.done;
     // Read, or found unreadable: either way not asked again.
-    if (!this.#metaKnown[i] && !(this.#meta[i] instanceof MetaLink)) this.#metaKnown[i] = true;
+    if (!meta.isKnown(i)) meta.note(i, undefined, 0, 1, true);
     return await this.metaAt(i);
   }
 
-  async #readMeta(from: number, end: number): Promise<void> {
+  /** Reads the metadata of the values at `from` to `end - 1` not known yet. */
+  async #readMeta(meta: MetaRuns, from: number, end: number): Promise<void> {
     const backing = this.#options.backing!;
     const replies = backing.replies === undefined ? [] : await backing.replies(from);
-    for (let k = 0; from + k < end; k++) {
-      const i = from + k;
-      if (this.#metaKnown[i] || this.#meta[i] !== undefined) continue;
-      const reply = replies[k];
-      if (reply !== undefined && reply.text === this.#values[i]) this.#meta[i] = metaOf(reply);
-      this.#metaKnown[i] = true;
+    for (const [start, stop] of meta.unknownIn(from, end)) {
+      const slots = Array.from({ length: stop - start }, (_, k) => {
+        const reply = replies[start - from + k];
+        return reply !== undefined && reply.text === this.#values[start + k]
+          ? metaOf(reply)
+          : undefined;
+      });
+      meta.note(start, slots, 0, slots.length, true);
     }
   }
 
   /** Serves the value at `i`, counting it. */
   #take(i: number): string {
     const value = this.#values[i]!;
-    // A provider's fresh draws are never hits: their usage goes with them.
-    if (this.#options.ephemeral) this.#values[i] = this.#usage[i] = this.#meta[i] = undefined;
     if (i >= this.#servedBelow) this.#takeFirst(i);
     else this.#stats.hits++;
+    // A provider's fresh draws are never hits: their usage goes with them.
+    if (this.#options.ephemeral) {
+      this.#values[i] = undefined;
+      if (this.#usage !== undefined) this.#usage = dropBelow(this.#usage, this.#servedBelow);
+      if (this.#meta?.dropBelow(this.#servedBelow) === false) this.#meta = undefined;
+    }
     return value;
   }
 
   /** Serves `i` maybe for the first time: a fresh value's first serving is a miss. */
   #takeFirst(i: number): void {
-    if (this.#fresh[i] === true) {
-      this.#fresh[i] = false;
-      this.#stats.misses++;
-    } else {
-      this.#stats.hits++;
-      this.#saved.add(this.#usage[i]);
-    }
+    if (this.#isFresh(i)) this.#stats.misses++;
+    else this.#stats.hits++;
     if (i !== this.#servedBelow) {
       (this.#servedPast ??= new Set()).add(i);
       return;
@@ -327,6 +359,24 @@ export class Sequence {
     if (past === undefined) return;
     while (past.delete(this.#servedBelow)) this.#servedBelow++;
     if (past.size === 0) this.#servedPast = undefined;
+  }
+
+  /** Whether the value at `i` was drawn by this sequence and not served yet. */
+  #isFresh(i: number): boolean {
+    return i >= this.#servedBelow && this.#servedPast?.has(i) !== true && this.#isDrawn(i);
+  }
+
+  /** Whether the value at `i` was drawn by this sequence. */
+  #isDrawn(i: number): boolean {
+    const drawn = this.#drawn;
+    let [low, high] = [0, (drawn.length >> 1) - 1];
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (i < drawn[2 * mid]!) high = mid - 1;
+      else if (i >= drawn[2 * mid + 1]!) low = mid + 1;
+      else return true;
+    }
+    return false;
   }
 
   async #wait(i: number, batch: number): Promise<void> {
@@ -374,9 +424,15 @@ export class Sequence {
     fill.done = this.#add(drawn, index, count, this.#tail).finally(() => {
       this.#coverage -= count;
       this.#pending.splice(this.#pending.indexOf(fill), 1);
+      // Nothing in flight: nothing to wait for, and no list to keep.
+      if (this.#pending.length === 0) {
+        this.#pending = NO_FILLS;
+        this.#tail = undefined;
+      }
     });
     this.#coverage += count;
-    this.#pending.push(fill);
+    if (this.#pending === NO_FILLS) this.#pending = [fill];
+    else this.#pending.push(fill);
     this.#tail = fill.done.catch(() => {});
     return fill;
   }
@@ -389,7 +445,7 @@ export class Sequence {
     drawn: Promise<Drawn>,
     index: number,
     count: number,
-    previous: Promise<unknown>,
+    previous: Promise<unknown> | undefined,
   ): Promise<void> {
     const got = await drawn;
     const { samples, stored, usage, exact } = got;
@@ -402,11 +458,11 @@ export class Sequence {
     if (exact) {
       // Past a gap (an earlier fill failed): the cache below keeps them.
       if (index > this.#values.length) return;
-      if (backing === undefined) return this.#merge(index, { samples, usage, meta }, fresh, false);
+      if (backing === undefined) return this.#merge(index, got, fresh, false);
       await backing.place({ from: index, samples, usage, meta: meta as Meta[] | undefined });
       this.#merge(index, { samples, usage, meta: kept(backing, meta) }, fresh, true);
     } else if (backing === undefined) {
-      this.#merge(this.#values.length, { samples, usage, meta }, fresh, false);
+      this.#merge(this.#values.length, got, fresh, false);
     } else await this.#store(backing, { samples, usage, meta: meta as Meta[] | undefined }, fresh);
   }
 
@@ -430,11 +486,11 @@ export class Sequence {
 
   /**
    * Adds what the store holds from index `from` on, among which `mine`, this
-   * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage.
-   * Their metadata is kept only when the store holds exactly them (`found`
-   * answers an append that stored them all): among others' samples, one of
-   * the same text could be taken for ours, so the metadata of each index is
-   * then read from the store, when asked for.
+   * sequence's own samples (`fresh[k]` marks a fresh draw), keep their usage
+   * (others' have the store's). Their metadata is kept only when the store
+   * holds exactly them (`found` answers an append that stored them all):
+   * among others' samples, one of the same text could be taken for ours, so
+   * the metadata of each index is then read from the store, when asked for.
    */
   #mergeOurs(
     from: number,
@@ -445,16 +501,25 @@ export class Sequence {
   ): void {
     const matched = ours(found.samples, mine.samples);
     const alone = appended && found.samples.length === mine.samples.length;
+    const start = this.#values.length - from;
     this.#merge(
       from,
-      {
-        samples: found.samples,
-        usage: matched.map((k, r) => (k >= 0 ? mine.usage?.[k] : undefined) ?? found.usage?.[r]),
-        meta: alone ? mine.meta : found.meta,
-      },
+      { samples: found.samples, meta: alone ? mine.meta : found.meta },
       matched.map((k) => k >= 0 && fresh[k]!),
       alone || found.meta !== undefined,
     );
+    // Runs of ours (their usage is known here) and of others' (the store's).
+    const usage = mine.usage;
+    for (let r = Math.max(start, 0); r < matched.length;) {
+      const mineHere = usage !== undefined && matched[r]! >= 0;
+      let end = r + 1;
+      while (end < matched.length && (usage !== undefined && matched[end]! >= 0) === mineHere) {
+        end++;
+      }
+      if (mineHere) this.#noteShares(from + r, usage.slice(matched[r]!, matched[r]! + end - r));
+      else this.#noteStored(from + r, found, r, end);
+      r = end;
+    }
   }
 
   /**
@@ -465,30 +530,53 @@ export class Sequence {
    * here are skipped: a stored index never changes, so they hold the same
    * values.
    */
-  #merge(
-    from: number,
-    { samples, usage, meta }: Omit<Drawn, "stored" | "exact">,
-    fresh: readonly boolean[],
+  #merge(from: number, found: Found, fresh: readonly boolean[], known: boolean): void {
+    const { samples } = found;
+    const start = this.#values.length - from;
+    for (let k = start; k < samples.length; k++) {
+      if (fresh[k] === true) this.#markDrawn(from + k);
+    }
+    // The first values: an array of their exact size (there is one per prompt).
+    if (this.#values.length === 0 && start === 0) this.#values = samples.slice();
+    else for (let k = start; k < samples.length; k++) this.#values.push(samples[k]!);
+    if (start >= samples.length) return;
+    this.#noteStored(from + start, found, start, samples.length);
+    this.#noteMeta(from + start, found.meta, start, samples.length, known);
+  }
+
+  /**
+   * Notes `slots[a]` to `slots[b - 1]` as the metadata of the values at
+   * `index` and after (`known`: an empty slot means none, not "ask the
+   * backing"): nothing to keep when none is set and none is known.
+   */
+  #noteMeta(
+    index: number,
+    slots: readonly MetaSlot[] | undefined,
+    a: number,
+    b: number,
     known: boolean,
   ): void {
-    for (let k = this.#values.length - from; k < samples.length; k++) {
-      const i = this.#values.length;
-      if (fresh[k] === true) {
-        this.#fresh[i] = true;
-        this.#markDrawn(i);
-      }
-      const u = usage?.[k];
-      if (u !== undefined) this.#usage[i] = u;
-      const m = meta?.[k];
-      if (m !== undefined) this.#meta[i] = m;
-      if (known) this.#metaKnown[i] = true;
-      this.#values.push(samples[k]!);
+    if (!known && !slots?.some((slot, k) => k >= a && k < b && slot !== undefined)) return;
+    (this.#meta ??= new MetaRuns()).note(index, slots, a, b, known);
+  }
+
+  /** Notes the usage of the values at `index` and after: `found`'s, of its samples `a` to `b - 1`. */
+  #noteStored(index: number, found: Found, a: number, b: number): void {
+    if (found.usage !== undefined) this.#noteShares(index, found.usage.slice(a, b));
+    else if (found.records !== undefined) {
+      this.#usage = withRecords(this.#usage, index, b - a, found.records);
     }
+  }
+
+  /** Notes the shares of the values at `index` and after. */
+  #noteShares(index: number, usage: Usages): void {
+    if (usage.some((u) => u !== undefined)) this.#usage = withShares(this.#usage, index, usage);
   }
 
   #markDrawn(i: number): void {
     const drawn = this.#drawn;
-    if (drawn.length > 0 && drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
+    if (drawn.length === 0) this.#drawn = [i, i + 1];
+    else if (drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
     else drawn.push(i, i + 1);
   }
 }

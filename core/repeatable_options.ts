@@ -10,7 +10,7 @@
  */
 
 import type { Reply, ReplyMeta } from "./reply.ts";
-import type { SampleUsage } from "./usage.ts";
+import type { SampleUsage, UsageRecord } from "./usage.ts";
 
 /**
  * Samples at consecutive indices, in order, with what each cost to draw and
@@ -21,6 +21,15 @@ export interface StoredSamples {
   readonly samples: readonly string[];
   /** `usage[k]` is what sample `k` cost to draw; absent or `undefined` where unknown. */
   readonly usage?: readonly (SampleUsage | undefined)[] | undefined;
+  /**
+   * Where `usage` is absent: the store's usage records of the sequence (see
+   * `UsageRecord`; indices as stored, so a record may reach past these
+   * samples, and of two for one index the later counts), or a function that
+   * reads them, called when a figure, a manifest or a cache above first asks
+   * what these samples cost: a replay that never asks never reads them.
+   * @default {none: the samples' usage is unknown}
+   */
+  readonly records?: readonly UsageRecord[] | (() => readonly UsageRecord[]) | undefined;
   /**
    * `meta[k]` is what sample `k`'s reply holds beyond its text (tool calls,
    * reasoning, …), `undefined` where nothing. In a write, the metadata to

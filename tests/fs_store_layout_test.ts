@@ -166,8 +166,8 @@ Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
       reads.calls = looks.calls = lists.calls = 0;
       assert.equal((await collect(model.sample("p"), 201))[200], "s200");
       assert.equal(reads.calls, 1, "the new sample");
-      // Past it, a check that builds no "not found" error (node:fs existsSync).
-      assert.equal(looks.calls, 1, "a look at the new sample (is it a link?)");
+      // A look at it (is it a link?), and one past it, which finds nothing.
+      assert.equal(looks.calls, 2, "a look at the new sample and at the index after it");
       assert.equal(lists.calls, 0);
     } finally {
       for (const s of [reads, looks, lists]) s.restore();
