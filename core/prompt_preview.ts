@@ -147,12 +147,7 @@ export function turnLine(message: CanonicalMessage): string {
 export function promptPreview(prompt: Prompt, max = 100): string {
   const chat = chatOf(prompt);
   if (chat === undefined) return cut(oneLine(promptText(prompt)), max);
-  const about = [
-    ...(chat.system === undefined ? [] : ["system"]),
-    ...(chat.tools === undefined ? [] : [count(chat.tools.length, "tool")]),
-    count(chat.messages.length, "turn"),
-  ];
-  const head = `(chat: ${about.join(", ")}) `;
+  const head = `(${chatSummary(chat)}) `;
   const turns = chat.messages.map(turnLine);
   const first = turns[0]!;
   // The first turn and as many of the last turns as fit, whole.
@@ -177,6 +172,25 @@ export function promptPreview(prompt: Prompt, max = 100): string {
 function joined(head: string, first: string, tail: readonly string[], skipped: boolean): string {
   if (tail.length === 0) return head + first;
   return head + first + (skipped ? " › … › " : " › ") + tail.join(" › ");
+}
+
+/**
+ * What a chat holds, in a few words: `chat: system, 1 tool, 3 turns`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chatSummary } from "./prompt_preview.ts";
+ *
+ * assert.equal(chatSummary({ messages: [{ role: "user", content: "Hi" }] }), "chat: 1 turn");
+ * ```
+ */
+export function chatSummary(chat: CanonicalChat): string {
+  return "chat: " + [
+    ...(chat.system === undefined ? [] : ["system"]),
+    ...(chat.tools === undefined ? [] : [count(chat.tools.length, "tool")]),
+    count(chat.messages.length, "turn"),
+  ].join(", ");
 }
 
 /**
