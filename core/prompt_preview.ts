@@ -85,8 +85,8 @@ export function contentText(content: CanonicalMessage["content"]): string {
 
 /**
  * One line per turn: `role: content`, an assistant's tool calls as
- * `→ name(arguments)`, a tool result as `tool (call id): content`; white
- * space runs are one space.
+ * `→ name(arguments)`, a tool result as `tool: content` (its call's id is
+ * left out: the transcript has it); white space runs are one space.
  *
  * @example
  * ```ts
@@ -98,14 +98,13 @@ export function contentText(content: CanonicalMessage["content"]): string {
  *   turnLine({ role: "assistant", content: "", toolCalls: [{ id: "c1", name: "add", arguments: '{"a":2,"b":2}' }] }),
  *   'assistant: → add({"a":2,"b":2})',
  * );
- * assert.equal(turnLine({ role: "tool", toolCallId: "c1", content: "4" }), "tool (c1): 4");
+ * assert.equal(turnLine({ role: "tool", toolCallId: "c1", content: "4" }), "tool: 4");
  * ```
  */
 export function turnLine(message: CanonicalMessage): string {
-  const who = message.role === "tool" ? `tool (${message.toolCallId})` : message.role;
   const parts = [contentText(message.content)];
   for (const call of message.toolCalls ?? []) parts.push(`→ ${callText(call)}`);
-  return `${who}: ${oneLine(parts.filter((p) => p !== "").join(" "))}`;
+  return `${message.role}: ${oneLine(parts.filter((p) => p !== "").join(" "))}`;
 }
 
 /**
@@ -132,11 +131,11 @@ export function turnLine(message: CanonicalMessage): string {
  *   ],
  * };
  * assert.equal(
- *   promptPreview(chat, 200),
- *   '(chat: system, 1 tool, 3 turns) user: What is 2 + 2? › assistant: → add({"a":2,"b":2}) › tool (c1): 4',
+ *   promptPreview(chat),
+ *   '(chat: system, 1 tool, 3 turns) user: What is 2 + 2? › assistant: → add({"a":2,"b":2}) › tool: 4',
  * );
- * assert.equal(promptPreview(chat), "(chat: system, 1 tool, 3 turns) user: What is 2 + 2? › … › tool (c1): 4");
- * assert.equal(promptPreview(chat, 60), "(chat: system, 1 tool, 3 turns) user: What… › … › tool (c1)…");
+ * assert.equal(promptPreview(chat, 70), "(chat: system, 1 tool, 3 turns) user: What is 2 + 2? › … › tool: 4");
+ * assert.equal(promptPreview(chat, 60), "(chat: system, 1 tool, 3 turns) user: What is… › … › tool: 4");
  * ```
  *
  * @param prompt A prompt, or a prompt's canonical text (`prompt.txt`).

@@ -125,10 +125,18 @@ function roleOf(message: CanonicalMessage): string {
   return message.role === "tool" ? `tool ${message.toolCallId}` : message.role;
 }
 
+/** A role in HTML: a tool result's call id on a line of its own, muted, wrapped anywhere. */
+function roleHtml(message: CanonicalMessage | undefined, role: string): string {
+  if (message?.role !== "tool") return escapeHtml(role);
+  return `tool<div style="${MUTED};overflow-wrap:anywhere;font-size:11px">` +
+    `${escapeHtml(message.toolCallId ?? "")}</div>`;
+}
+
 /** One row of a chat's table: its number, its role, and what it says. */
 interface Turn {
   readonly number: string;
   readonly role: string;
+  readonly message?: CanonicalMessage | undefined;
   readonly shown: Shown;
 }
 
@@ -150,7 +158,7 @@ function turnsOf(chat: CanonicalChat, replies: readonly Reply[]): Turn[] {
       text: contentText(message.content),
       toolCalls: message.toolCalls ?? [],
     };
-    turns.push({ number: String(i + 1), role: roleOf(message), shown });
+    turns.push({ number: String(i + 1), role: roleOf(message), message, shown });
   });
   replies.slice(answered).forEach((reply, k) => {
     turns.push({ number: String(chat.messages.length + k + 1), role: "assistant", shown: reply });
@@ -180,7 +188,7 @@ export function chatTable(
   const html = (tools === undefined ? "" : `<div style="${MUTED}">${escapeHtml(tools)}</div>`) +
     table(
       headers,
-      turns.map((t) => [t.number, escapeHtml(t.role), replyHtml(t.shown, fold)]),
+      turns.map((t) => [t.number, roleHtml(t.message, t.role), replyHtml(t.shown, fold)]),
       { numeric: [true], widths: ["2.5em", "9em", ""] },
     );
   const text = textTable(

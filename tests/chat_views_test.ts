@@ -310,7 +310,7 @@ Deno.test("a manifest names a chat prompt by its preview", async () => {
     assert.equal(entry!.hash, promptHash(chat));
     assert.equal(
       entry!.prompt,
-      "(chat: system, 1 tool, 3 turns) user: What is 17% of 2,340? › … › tool (call_1): 397.8",
+      "(chat: system, 1 tool, 3 turns) user: What is 17% of 2,340? › … › tool: 397.8",
     );
     assert.ok([...entry!.prompt].length <= 100);
     await model.store.close();
@@ -337,7 +337,7 @@ Deno.test("ReplicationCacheMiss shows a chat by its turns, and where it differs 
     assert.doesNotMatch(error.message, /llm-cache chat v1|\\"messages\\"/);
     assert.match(
       error.message,
-      /\(prompt \(chat: system, 1 tool, 3 turns\) user: What is 17% of 2,340\? › assistant: → calculator\(.*\) › tool \(call_1\): 397\.9\) has 0 stored/,
+      /\(prompt \(chat: system, 1 tool, 3 turns\) user: What is 17% of 2,340\? › assistant: → calculator\(.*\) › tool: 397\.9\) has 0 stored/,
     );
     assert.match(
       error.message,
