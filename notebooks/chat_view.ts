@@ -125,10 +125,9 @@ function isReply(value: unknown): value is Reply {
  * ```
  */
 export class ChatView extends View {
-  /** The chat, as its canonical text holds it. */
-  readonly chat: CanonicalChat;
   /** The replies shown with it (see {@linkcode ShowChatOptions.replies}). */
   readonly replies: readonly Reply[];
+  #chat: CanonicalChat;
   #title: string;
   #fold: number;
 
@@ -140,7 +139,7 @@ export class ChatView extends View {
    */
   constructor(chat: CanonicalChat, options: ShowChatOptions = {}) {
     super();
-    this.chat = chat;
+    this.#chat = chat;
     this.replies = options.replies ?? [];
     this.#title = options.title ?? "Chat";
     this.#fold = options.fold ?? 240;
@@ -162,8 +161,8 @@ export class ChatView extends View {
    * ```
    */
   get turns(): number {
-    const answered = this.chat.messages.filter((m) => m.role === "assistant").length;
-    return this.chat.messages.length + Math.max(0, this.replies.length - answered);
+    const answered = this.#chat.messages.filter((m) => m.role === "assistant").length;
+    return this.#chat.messages.length + Math.max(0, this.replies.length - answered);
   }
 
   /**
@@ -181,14 +180,14 @@ export class ChatView extends View {
    * ```
    */
   bundle(): MimeBundle {
-    const calls = this.chat.messages.reduce((n, m) => n + (m.toolCalls?.length ?? 0), 0) +
+    const calls = this.#chat.messages.reduce((n, m) => n + (m.toolCalls?.length ?? 0), 0) +
       this.replies.slice(this.#answered()).reduce((n, r) => n + r.toolCalls.length, 0);
     const caption = [
       this.#title,
       plural(this.turns, "turn"),
       ...(calls === 0 ? [] : [plural(calls, "tool call")]),
     ].join(" · ");
-    const { html, text } = chatTable(this.chat, this.replies, this.#fold);
+    const { html, text } = chatTable(this.#chat, this.replies, this.#fold);
     return {
       "text/html": container(`<div style="${CAPTION}">${escapeHtml(caption)}</div>${html}`),
       "text/plain": `${caption}\n${text}`,
@@ -196,7 +195,7 @@ export class ChatView extends View {
   }
 
   #answered(): number {
-    return this.chat.messages.filter((m) => m.role === "assistant").length;
+    return this.#chat.messages.filter((m) => m.role === "assistant").length;
   }
 }
 
