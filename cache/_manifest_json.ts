@@ -48,7 +48,11 @@ export interface ManifestSequence {
   readonly model: string;
   /** The SHA-256 hex digest of the prompt (its folder name in a cache folder). */
   readonly hash: string;
-  /** The start of the prompt, at most 100 characters and a `…`. */
+  /**
+   * The start of the prompt, at most 100 characters and a `…`; a chat by
+   * its preview (at most 100 characters: what it holds, its first turn and
+   * its last).
+   */
   readonly prompt: string;
   /**
    * The location of the store the cache layer keeps its sequences in, or

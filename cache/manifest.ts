@@ -25,6 +25,7 @@ import {
   type SequenceUse,
 } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
+import { chatOf, promptPreview } from "../core/prompt_preview.ts";
 import {
   formatManifest,
   type Manifest,
@@ -49,7 +50,10 @@ export {
   readManifest,
 } from "./_manifest_json.ts";
 
-/** How long a prompt preview in a manifest is, at most, before its `…`. */
+/**
+ * How long a prompt preview in a manifest is, at most: a string's start
+ * before its `…`, a chat's preview in all.
+ */
 const PREVIEW = 100;
 
 /**
@@ -202,7 +206,11 @@ function entryOf(
   let entry: ManifestSequence = {
     model,
     hash: promptHash(use.prompt),
-    prompt: use.prompt.length > PREVIEW ? `${use.prompt.slice(0, PREVIEW)}…` : use.prompt,
+    prompt: chatOf(use.prompt) !== undefined
+      ? promptPreview(use.prompt, PREVIEW)
+      : use.prompt.length > PREVIEW
+      ? `${use.prompt.slice(0, PREVIEW)}…`
+      : use.prompt,
     store,
     served: use.served,
     hits: subtract(use.served, use.drawn),

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { chatOf, promptPreview } from "../core/prompt_preview.ts";
+import { chatDifference } from "./_chat_difference.ts";
 import { whereTheyDiffer } from "./_edit_distance.ts";
 
 /** Another model key that holds the same prompt (see {@linkcode ReplicationCacheMiss}). */
@@ -35,7 +37,7 @@ export interface ReplicationCacheMissDetails {
   model: string;
   /** The SHA-256 hex digest of the prompt. */
   hash: string;
-  /** The prompt text. */
+  /** The prompt text (a chat's canonical text). */
   prompt: string;
   /** The index that was asked for. */
   index: number;
@@ -69,7 +71,9 @@ export interface ReplicationCacheMissDetails {
  * and with every option that changes the output, such as `maxTokens` or a
  * system prompt), the message lists them; when it holds a prompt of the same
  * key that differs only slightly (an edited template, a stray space), the
- * message names it and shows where the two differ.
+ * message names it and shows where the two differ. A chat is shown by what
+ * it holds and its first and last turns, and where two chats differ by the
+ * part that does (the system prompt, the tools, a turn).
  *
  * @example
  * ```ts
@@ -186,8 +190,13 @@ export function describeMiss(details: ReplicationCacheMissDetails): string {
 const HEAD = 120;
 const TAIL = 80;
 
-/** The prompt on one line: whole up to HEAD + TAIL characters, else its start and end. */
+/**
+ * The prompt on one line: whole up to HEAD + TAIL characters, else its
+ * start and end; a chat by its preview (what it holds, its first turn and
+ * its last, where an agent's steps differ).
+ */
 function previewOf(prompt: string): string {
+  if (chatOf(prompt) !== undefined) return promptPreview(prompt, HEAD + TAIL);
   const quote = (text: string) => JSON.stringify(text).slice(1, -1);
   if (prompt.length <= HEAD + TAIL) return `"${quote(prompt)}"`;
   return `"${quote(prompt.slice(0, HEAD))}…${quote(prompt.slice(-TAIL))}", ` +
@@ -197,7 +206,11 @@ function previewOf(prompt: string): string {
 /** The closest recorded prompt, and where it differs from the one asked for. */
 function describeClosest(details: ReplicationCacheMissDetails): string {
   const { hash, prompt, stored, distance } = details.closest!;
+  const [recorded, asked] = [chatOf(prompt), chatOf(details.prompt)];
+  const where = recorded !== undefined && asked !== undefined
+    ? chatDifference(recorded, asked)
+    : whereTheyDiffer(prompt, details.prompt);
   return `The closest recorded prompt of ${details.model} (${hash}, ${stored} ` +
     `sample${stored === 1 ? "" : "s"}) differs from it in ${distance} character` +
-    `${distance === 1 ? "" : "s"}, ${whereTheyDiffer(prompt, details.prompt)}.`;
+    `${distance === 1 ? "" : "s"}, ${where}.`;
 }

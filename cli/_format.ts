@@ -2,11 +2,15 @@
 // come from cache/_format_bytes.ts, which the notebook views share; counts
 // and figures from the core's formatter of figures.
 
+import { chatOf, promptPreview } from "../core/prompt_preview.ts";
+
 // Counts are written as every figure is (thousands separators): one formatter.
 export { count } from "../core/figure_text.ts";
 
 /**
- * The prompt's start on one line, quoted; a note when the text is unknown.
+ * The prompt's start on one line, quoted; a chat (its canonical text) by
+ * what it holds and its first and last turns, unquoted; a note when the
+ * text is unknown.
  *
  * @example
  * ```ts
@@ -17,10 +21,15 @@ export { count } from "../core/figure_text.ts";
  * assert.equal(preview("abcdef", 4), '"abc…"');
  * assert.equal(preview(undefined), "(prompt text not recorded)");
  * assert.equal(preview("\u202eabc"), '"\\u202eabc"');
+ * assert.equal(
+ *   preview('llm-cache chat v1\n{"messages":[{"content":"Hi","role":"user"}],"system":"S"}'),
+ *   "(chat: system, 1 turn) user: Hi",
+ * );
  * ```
  */
 export function preview(prompt: string | undefined, width = 60): string {
   if (prompt === undefined) return "(prompt text not recorded)";
+  if (chatOf(prompt) !== undefined) return visibleLine(promptPreview(prompt, width));
   const line = visibleLine(JSON.stringify(prompt).slice(1, -1));
   return `"${line.length > width ? line.slice(0, width - 1) + "…" : line}"`;
 }

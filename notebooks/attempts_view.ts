@@ -11,18 +11,17 @@ import {
   CAPTION,
   container,
   escapeHtml,
-  foldedText,
   type MimeBundle,
   MONO,
   MUTED,
   pill,
-  preview,
   table,
   textTable,
   View,
   wrap,
 } from "./html.ts";
 import { SWATCH } from "./_palette.ts";
+import { replyHtml, replyLine } from "./_turns.ts";
 
 /**
  * Options of {@linkcode showAttempts}.
@@ -49,7 +48,8 @@ export interface ShowAttemptsOptions {
 /**
  * Shows the attempts of a `queryRetry` call as a table: each attempt's
  * number, outcome (passed, or failed to parse or to validate), the reason or
- * the value, and the response (long ones folded). Pass the attempts collected
+ * the value, and the response (long ones folded; a reply's tool calls as
+ * `→ name(arguments)`, its reasoning folded). Pass the attempts collected
  * with the `onAttempt` option, or the {@linkcode LLMOutputError} a call threw.
  *
  * @example
@@ -165,7 +165,7 @@ export class AttemptsView extends View {
           pill(outcome(a), a.ok ? "pass" : "fail"),
           detailHtml(a),
           // The response that passed is the one to read: it starts unfolded.
-          foldedText(a.response, this.#fold, 80, a.ok),
+          replyHtml(a.reply ?? { text: a.response, toolCalls: [] }, this.#fold, 80, a.ok),
         ]),
         { numeric: [true], widths: ["4.5em", "7em", "36%", ""] },
       );
@@ -177,7 +177,7 @@ export class AttemptsView extends View {
           String(a.index + 1),
           `${SWATCH[a.ok ? "pass" : "fail"].mark} ${outcome(a)}`,
           wrap(excerpt === undefined ? cause : `${cause}\ntext there: ${excerpt}`, 60),
-          preview(a.response, 40),
+          replyLine(a.reply ?? { text: a.response, toolCalls: [] }, 40),
         ];
       }),
       { numeric: [true] },

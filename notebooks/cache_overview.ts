@@ -9,6 +9,8 @@ import { storeOf } from "../cache/open_store.ts";
 import { formatBytes } from "../cache/_format_bytes.ts";
 import type { Store } from "../cache/store.ts";
 import { walkStore } from "../cache/_walk.ts";
+import type { ToolCall } from "../core/prompt.ts";
+import { callText, chatOf } from "../core/prompt_preview.ts";
 import {
   CAPTION,
   container,
@@ -21,6 +23,7 @@ import {
   textTable,
   View,
 } from "./html.ts";
+import { promptLine, promptTitle } from "./_turns.ts";
 
 /** One stored sequence in a {@linkcode CacheOverview}. */
 export interface CachedSequence {
@@ -28,7 +31,7 @@ export interface CachedSequence {
   readonly model: string;
   /** The prompt's SHA-256 hex digest. */
   readonly hash: string;
-  /** The prompt text, when the store recorded it. */
+  /** The prompt text, when the store recorded it (a chat's canonical text). */
   readonly prompt: string | undefined;
   /** How many samples are stored (up to the first gap). */
   readonly samples: number;
@@ -42,11 +45,19 @@ export interface CachedSequence {
   readonly diskBytes?: number | undefined;
   /** The first sample, if any. */
   readonly first: string | undefined;
+  /**
+   * The tools the first sample's reply calls, when its text is empty (a
+   * reply that only calls tools) and the store keeps replies.
+   * @default {undefined}
+   */
+  readonly firstCalls?: readonly ToolCall[] | undefined;
 }
 
 /**
  * Lists what a store holds: model keys × prompts × samples, the size on disk
- * (for a folder) and a preview of each prompt and its first sample. A string
+ * (for a folder) and a preview of each prompt (a chat by what it holds and
+ * its first and last turns) and its first sample (a reply that only calls
+ * tools by its calls). A string
  * or a URL is a store spec, read as `openStore` reads it (a cache folder in
  * the mnimi layout, `kv:<path>`, `sqlite:<path>`, `redis://…`), opened and
  * closed here; a store passed in stays open. A folder or file that does not
@@ -87,11 +98,13 @@ export async function cacheOverview(storeOrDir: Store | string | URL): Promise<C
     const sequences: CachedSequence[] = [];
     for await (const { samples, ...sequence } of walkStore(store)) {
       const folder = join(store.location, sequence.model, sequence.hash);
+      const firstCalls = samples[0] === "" ? await callsOf(store, sequence) : undefined;
       sequences.push({
         ...sequence,
         samples: samples.length,
         first: samples[0],
         ...(disk === undefined ? {} : { diskBytes: disk.folders.get(folder) ?? 0 }),
+        ...(firstCalls === undefined || firstCalls.length === 0 ? {} : { firstCalls }),
       });
     }
     return new CacheOverview(store.location, sequences, disk?.total);
@@ -222,10 +235,10 @@ export class CacheOverview extends View {
       s.model,
       s.prompt === undefined
         ? `(prompt not recorded) ${s.hash.slice(0, 12)}…`
-        : preview(s.prompt, 60),
+        : promptLine(s.prompt, chatOf(s.prompt) === undefined ? 60 : 80),
       String(s.samples),
       formatBytes(onDisk ? s.diskBytes ?? 0 : s.bytes),
-      s.first === undefined ? "" : preview(s.first, 40),
+      s.first === undefined ? "" : firstLine(s.first, s.firstCalls),
     ]);
     const listed = this.sequences.reduce((n, s) => n + (s.diskBytes ?? 0), 0);
     const rest = onDisk ? this.diskBytes! - listed : 0;
@@ -233,7 +246,7 @@ export class CacheOverview extends View {
     const headers = ["model key", "prompt", "samples", onDisk ? "on disk" : "size", "first sample"];
     const numeric = [false, false, true, true, false];
     const tooltips = this.sequences.map((s) =>
-      s.prompt === undefined ? s.hash : `${s.prompt}\n\nsha256 ${s.hash}`
+      s.prompt === undefined ? s.hash : `${promptTitle(s.prompt)}\n\nsha256 ${s.hash}`
     );
     const html = `<div style="${CAPTION}">Cache ${escapeHtml(this.location)}</div>` +
       `<div style="${MUTED}">${escapeHtml(this.summary)}</div>` +
@@ -257,6 +270,26 @@ export class CacheOverview extends View {
       }`,
     };
   }
+}
+
+/**
+ * The tools the first reply of a sequence calls; none when the store keeps
+ * no replies, or cannot read this one (`cache verify` says why: an overview
+ * shows the rest).
+ */
+async function callsOf(store: Store, key: { model: string; hash: string }) {
+  if (store.replies === undefined) return undefined;
+  try {
+    return (await store.replies(key, 0))[0]?.toolCalls;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first sample on one line: its text, or the calls of a reply that only calls tools. */
+function firstLine(text: string, calls: readonly ToolCall[] | undefined): string {
+  if (text !== "" || calls === undefined) return preview(text, 40);
+  return preview(calls.map((call) => `→ ${callText(call)}`).join(" "), 40);
 }
 
 function plural(n: number, word: string): string {

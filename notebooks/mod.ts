@@ -11,7 +11,9 @@
  * {@linkcode answerChart} (an SVG bar chart of answer frequencies, the
  * expected answer marked), {@linkcode progress} (a live progress display
  * while sampling) and
- * {@linkcode showAttempts} (what each attempt of `queryRetry` drew) and
+ * {@linkcode showAttempts} (what each attempt of `queryRetry` drew),
+ * {@linkcode showChat} (a chat as its turns: an agent's trajectory, tool
+ * calls and reasoning included) and
  * {@linkcode resultsTable} (pass@k, votes and intervals as a table). The
  * figures every view shows (`figuresOf` of the root module) are labelled
  * and rounded by one formatter, {@linkcode figureCells}. Every view
@@ -69,6 +71,7 @@ export {
   type ProgressStream,
 } from "./progress.ts";
 export { AttemptsView, showAttempts, type ShowAttemptsOptions } from "./attempts_view.ts";
+export { ChatView, showChat, type ShowChatOptions } from "./chat_view.ts";
 export {
   ResultsTable,
   resultsTable,

@@ -5,22 +5,22 @@
  */
 
 import type { Model } from "../core/model.ts";
-import { assertCount, assertLength, assertPrompt, describe } from "../core/_validate.ts";
+import { assertPrompt, type Prompt } from "../core/prompt.ts";
+import { assertCount, assertLength, describe } from "../core/_validate.ts";
 import {
   CAPTION,
   container,
   escapeHtml,
-  foldedText,
   legend,
   mark,
   type MimeBundle,
-  preview,
   table,
   textTable,
   View,
 } from "./html.ts";
 import { SWATCH } from "./_palette.ts";
 import { readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
+import { foldedPrompt, promptLine, promptTitle, replyHtml, replyLine } from "./_turns.ts";
 
 /** Options of {@linkcode samplesTable}. */
 export interface SamplesTableOptions {
@@ -45,7 +45,9 @@ export interface SamplesTableOptions {
  * sample folded when it is long and marked with where it came from (as in
  * {@linkcode showSamples}: from the cache when it was stored before the
  * stack drew it, fresh when it is one of the stack's own draws). Prompts are
- * read one after the other, in order.
+ * read one after the other, in order. A prompt may be a chat (shown by its
+ * preview, its turns folded behind it), and samples are read whole: a reply
+ * that calls tools shows its calls (`→ name(arguments)`).
  *
  * @example
  * ```ts
@@ -70,25 +72,28 @@ export interface SamplesTableOptions {
  * ```
  *
  * @param model Any model stack.
- * @param prompts The prompts, one row each.
+ * @param prompts The prompts, one row each: strings or chats.
  * @param k How many items to read per prompt.
  * @param options Batch size and folding.
  * @returns The view, which also holds the samples.
  */
 export async function samplesTable(
   model: Model,
-  prompts: Iterable<string>,
+  prompts: Iterable<Prompt>,
   k: number,
   options: SamplesTableOptions = {},
 ): Promise<SamplesTable> {
   // A string is iterable too: one row per character is never what was meant.
   if (
     typeof prompts === "string" ||
-    typeof (prompts as Partial<Iterable<string>>)?.[Symbol.iterator] !== "function"
+    typeof (prompts as Partial<Iterable<Prompt>>)?.[Symbol.iterator] !== "function"
   ) {
+    const chat = typeof prompts === "object" && prompts !== null && "messages" in prompts;
     throw new TypeError(
-      `samplesTable: prompts must be a list of prompts, got ${describe(prompts)}; ` +
-        `pass an array of strings, e.g. [prompt] (or showSamples for one prompt)`,
+      `samplesTable: prompts must be a list of prompts, got ${
+        chat ? "a chat" : describe(prompts)
+      }; ` +
+        `pass an array of prompts, e.g. [prompt] (or showSamples for one prompt)`,
     );
   }
   // Every prompt is checked before anything is read, so a bad one costs nothing.
@@ -120,7 +125,7 @@ export async function samplesTable(
  */
 export class SamplesTable extends View {
   /** The prompts, one row each. */
-  readonly prompts: readonly string[];
+  readonly prompts: readonly Prompt[];
   /** Each prompt's samples, in order. */
   readonly rows: readonly (readonly SampleRow[])[];
   #fold: number;
@@ -132,7 +137,7 @@ export class SamplesTable extends View {
    * @param rows Each prompt's samples, in order.
    * @param fold Fold samples longer than this many characters.
    */
-  constructor(prompts: readonly string[], rows: readonly (readonly SampleRow[])[], fold = 40) {
+  constructor(prompts: readonly Prompt[], rows: readonly (readonly SampleRow[])[], fold = 40) {
     super();
     this.prompts = prompts;
     this.rows = rows;
@@ -168,16 +173,16 @@ export class SamplesTable extends View {
       table(
         headers,
         this.prompts.map((prompt, p) => [
-          `<div title="${escapeHtml(prompt)}">${foldedText(prompt, 40, 40)}</div>`,
-          ...this.#cells(p, (s) => edged(foldedText(s.text, this.#fold, this.#fold), s.origin)),
+          `<div title="${escapeHtml(promptTitle(prompt))}">${foldedPrompt(prompt, 40, 40)}</div>`,
+          ...this.#cells(p, (s) => edged(replyHtml(replyOf(s), this.#fold, this.#fold), s.origin)),
         ]),
         { widths: ["28%", ...Array(columns).fill("")] },
       );
     const text = textTable(
       headers,
       this.prompts.map((prompt, p) => [
-        preview(prompt, 40),
-        ...this.#cells(p, (s) => preview(s.text, 24) + (s.origin === "fresh" ? " *" : "")),
+        promptLine(prompt, 40),
+        ...this.#cells(p, (s) => replyLine(replyOf(s), 24) + (s.origin === "fresh" ? " *" : "")),
       ]),
     );
     return {
@@ -209,6 +214,10 @@ function edged(html: string, origin: SampleOrigin): string {
   const { colour, label } = SWATCH[origin];
   return `<div title="${label}" style="display:flex;gap:4px;border-left:3px solid ${colour};` +
     `padding-left:4px">${mark(origin)} <div style="min-width:0;flex:1">${html}</div></div>`;
+}
+
+function replyOf(sample: SampleRow) {
+  return sample.reply ?? { text: sample.text, toolCalls: [] };
 }
 
 function count(n: number, noun: string): string {

@@ -5,6 +5,8 @@
  */
 
 import type { Model } from "../core/model.ts";
+import { assertPrompt, type Prompt, promptText } from "../core/prompt.ts";
+import { chatOf } from "../core/prompt_preview.ts";
 import { assertLength } from "../core/_validate.ts";
 import {
   CAPTION,
@@ -15,7 +17,6 @@ import {
   type MimeBundle,
   MUTED,
   pill,
-  preview,
   table,
   textTable,
   View,
@@ -23,6 +24,7 @@ import {
 } from "./html.ts";
 import { SWATCH } from "./_palette.ts";
 import { readSamples, type SampleOrigin, type SampleRow } from "./_samples.ts";
+import { chatTable, replyHtml, replyLine } from "./_turns.ts";
 
 export type { SampleOrigin, SampleRow };
 
@@ -44,7 +46,10 @@ export interface ShowSamplesOptions {
 /**
  * Reads the first `n` items of `model.sample(prompt, batch)` and shows them
  * as a table: index, text (long ones folded, monospaced) and whether each
- * came from the cache or was fresh. As in `Repeatable.stats`, an item is
+ * came from the cache or was fresh. Items are read whole (`repliesOf`): a
+ * reply's tool calls are shown under its text, its reasoning folded, its
+ * finish reason and model in a muted line; a chat prompt is shown as its
+ * turns. As in `Repeatable.stats`, an item is
  * from the cache when it was stored before the stack drew it, and fresh when
  * it comes from the stack's own fresh draws (a whole batch is fresh, not
  * only its first item); with no caching layer every sample is fresh.
@@ -68,18 +73,38 @@ export interface ShowSamplesOptions {
  * assert.deepEqual(view.rows.map((r) => r.origin), ["cache", "fresh", "fresh"]);
  * ```
  *
+ * @example A chat, and replies that call tools
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferedModel, type Chat, type Prompt, type QueryResult } from "../mod.ts";
+ * import { showSamples } from "./mod.ts";
+ *
+ * class Caller extends BufferedModel {
+ *   protected query(_prompt: Prompt, n: number): Promise<QueryResult> {
+ *     const call = { id: "c1", name: "add", arguments: '{"a":2,"b":2}' };
+ *     return Promise.resolve({ samples: Array(n).fill({ text: "", toolCalls: [call] }) });
+ *   }
+ * }
+ *
+ * const chat: Chat = { system: "Use tools.", messages: [{ role: "user", content: "2 + 2?" }] };
+ * const text = String(await showSamples(new Caller("caller", 1), chat, 1));
+ * assert.match(text, /^ +system +Use tools\.$/m);
+ * assert.match(text, /^0  \* fresh  → add\(\{"a":2,"b":2\}\)$/m);
+ * ```
+ *
  * @param model Any model stack.
- * @param prompt The prompt.
+ * @param prompt The prompt: a string or a chat.
  * @param n How many items to read.
  * @param options Batch size and folding.
  * @returns The view, which also holds the rows.
  */
 export async function showSamples(
   model: Model,
-  prompt: string,
+  prompt: Prompt,
   n: number,
   options: ShowSamplesOptions = {},
 ): Promise<SamplesView> {
+  assertPrompt(prompt);
   assertLength("n", n);
   const { batch = 1, fold = 160 } = options;
   return new SamplesView(prompt, await readSamples(model, prompt, n, batch), fold);
@@ -102,7 +127,7 @@ export async function showSamples(
  */
 export class SamplesView extends View {
   /** The prompt the samples answer. */
-  readonly prompt: string;
+  readonly prompt: Prompt;
   /** The samples in order. */
   readonly rows: readonly SampleRow[];
   #fold: number;
@@ -110,11 +135,11 @@ export class SamplesView extends View {
   /**
    * Makes the view from figures already gathered.
    *
-   * @param prompt The prompt the samples answer.
+   * @param prompt The prompt the samples answer: a string or a chat.
    * @param rows The samples in order.
    * @param fold Fold samples longer than this many characters.
    */
-  constructor(prompt: string, rows: readonly SampleRow[], fold = 160) {
+  constructor(prompt: Prompt, rows: readonly SampleRow[], fold = 160) {
     super();
     this.prompt = prompt;
     this.rows = rows;
@@ -141,12 +166,15 @@ export class SamplesView extends View {
     const caption = `${this.rows.length} samples · ${this.rows.length - fresh} from cache · ` +
       `${fresh} fresh`;
     const headers = ["#", "from", "sample"];
-    // The whole prompt: a long one is folded, never cut without a way to read it.
-    const html = `<div style="${CAPTION}" title="${escapeHtml(this.prompt)}">` +
-      `${foldedText(this.prompt, 300, 120)}</div>` +
+    const asked = this.#asked();
+    const html = asked.html +
       table(
         headers,
-        this.rows.map((r) => [String(r.index), badge(r.origin), foldedText(r.text, this.#fold)]),
+        this.rows.map((r) => [
+          String(r.index),
+          badge(r.origin),
+          replyHtml(r.reply ?? { text: r.text, toolCalls: [] }, this.#fold),
+        ]),
         { numeric: [true] },
       ) +
       `<div style="${MUTED}">${escapeHtml(caption)} \u00a0${legend(["cache", "fresh"])}</div>`;
@@ -155,14 +183,30 @@ export class SamplesView extends View {
       this.rows.map((r) => [
         String(r.index),
         `${SWATCH[r.origin].mark} ${r.origin}`,
-        preview(r.text, 70),
+        replyLine(r.reply ?? { text: r.text, toolCalls: [] }, 70),
       ]),
       { numeric: [true] },
     );
     return {
       "text/html": container(html),
-      "text/plain": `${wrap(this.prompt, 100)}\n${text}\n${caption}`,
+      "text/plain": `${asked.text}\n${text}\n${caption}`,
     };
+  }
+
+  /** The prompt: a string whole (a long one folded), a chat as its turns. */
+  #asked(): { html: string; text: string } {
+    const chat = chatOf(this.prompt);
+    if (chat === undefined) {
+      const prompt = promptText(this.prompt);
+      return {
+        // The whole prompt: a long one is folded, never cut without a way to read it.
+        html: `<div style="${CAPTION}" title="${escapeHtml(prompt)}">` +
+          `${foldedText(prompt, 300, 120)}</div>`,
+        text: wrap(prompt, 100),
+      };
+    }
+    const { html, text } = chatTable(chat, [], this.#fold);
+    return { html, text };
   }
 }
 

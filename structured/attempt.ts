@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { Prompt } from "../core/prompt.ts";
+import type { Reply } from "../core/reply.ts";
+
 /**
  * An attempt whose response parsed and passed validation.
  *
@@ -19,8 +22,20 @@
 export interface PassedAttempt {
   /** The attempt's number, from 0. */
   readonly index: number;
-  /** The model's response, exactly. */
+  /** The model's response, exactly: the reply's text. */
   readonly response: string;
+  /**
+   * The whole reply (its tool calls, reasoning, finish reason), as
+   * `queryRetry` drew it.
+   * @default {undefined, for an attempt made by hand}
+   */
+  readonly reply?: Reply | undefined;
+  /**
+   * The prompt the attempt was drawn for: with `repair`, the chat that told
+   * the model what was wrong with the attempts before.
+   * @default {undefined, for an attempt made by hand}
+   */
+  readonly prompt?: Prompt | undefined;
   /** It passed. */
   readonly ok: true;
   /** The parsed (and, with a schema as `validate`, transformed) value. */
@@ -56,15 +71,30 @@ export interface PassedAttempt {
 export interface FailedAttempt {
   /** The attempt's number, from 0. */
   readonly index: number;
-  /** The model's response, exactly. */
+  /** The model's response, exactly: the reply's text. */
   readonly response: string;
+  /**
+   * The whole reply (its tool calls, reasoning, finish reason), as
+   * `queryRetry` drew it.
+   * @default {undefined, for an attempt made by hand}
+   */
+  readonly reply?: Reply | undefined;
+  /**
+   * The prompt the attempt was drawn for: with `repair`, the chat that told
+   * the model what was wrong with the attempts before.
+   * @default {undefined, for an attempt made by hand}
+   */
+  readonly prompt?: Prompt | undefined;
   /** It failed. */
   readonly ok: false;
   /** What failed: parsing the response, or validating the parsed value. */
   readonly stage: "parse" | "validate";
   /** Why, on one line. */
   readonly reason: string;
-  /** Up to 40 characters of the response where it went wrong (from its start for validation). */
+  /**
+   * Up to 40 characters of the response where it went wrong (from its start
+   * for validation; of the call's arguments for a tool call's JSON).
+   */
   readonly excerpt: string;
   /** The error behind the failure: a `ParseError`, what `validate` threw, or undefined. */
   readonly error: unknown;

@@ -5,6 +5,8 @@
  */
 
 import { describe } from "../core/_validate.ts";
+import type { Prompt } from "../core/prompt.ts";
+import { chatOf, promptPreview } from "../core/prompt_preview.ts";
 import type { FailedAttempt } from "./attempt.ts";
 
 /**
@@ -31,8 +33,11 @@ import type { FailedAttempt } from "./attempt.ts";
 export interface LLMOutputErrorContext {
   /** The model, e.g. `gpt-4o @ 1`. */
   model?: string;
-  /** The prompt; the message shows its first 40 characters. */
-  prompt?: string;
+  /**
+   * The prompt; the message shows a string's first 40 characters, a chat's
+   * preview (what it holds, its first and last turns).
+   */
+  prompt?: Prompt;
 }
 
 const LISTED = 10;
@@ -77,7 +82,7 @@ export class LLMOutputError extends Error {
   constructor(attempts: readonly FailedAttempt[], context: LLMOutputErrorContext = {}) {
     const about = [
       context.model === undefined ? "" : `model ${context.model}`,
-      context.prompt === undefined ? "" : `prompt ${describe(context.prompt)}`,
+      context.prompt === undefined ? "" : `prompt ${promptShown(context.prompt)}`,
     ].filter((s) => s !== "").join(", ");
     const count = attempts.length === 1 ? "1 attempt" : `${attempts.length} attempts`;
     const shown = attempts.length > LISTED ? attempts.slice(0, LISTED - 1) : attempts;
@@ -96,4 +101,12 @@ export class LLMOutputError extends Error {
     this.name = "LLMOutputError";
     this.attempts = attempts;
   }
+}
+
+/** A prompt in the message: a string quoted (its start), a chat by its preview. */
+function promptShown(prompt: Prompt): string {
+  if (typeof prompt === "string") return describe(prompt);
+  return chatOf(prompt) === undefined
+    ? describe(promptPreview(prompt, Infinity))
+    : promptPreview(prompt, 80);
 }

@@ -13,8 +13,11 @@
  *   there;
  * - {@linkcode queryRetry} samples through `Independent` until a response
  *   parses and passes a validator, and throws {@linkcode LLMOutputError}
- *   listing every attempt otherwise. Over a `Persistent` cache a rerun
- *   replays exactly the same attempts.
+ *   listing every attempt otherwise; the prompt may be a chat, a spec may
+ *   read a tool call's arguments (`json(schema, { from: "toolCall" })`, a
+ *   {@linkcode ReplySpec}), and `repair` tells the model what was wrong
+ *   with each failed attempt. Over a `Persistent` cache a rerun replays
+ *   exactly the same attempts.
  *
  * @example
  * ```ts
@@ -32,10 +35,10 @@
  * @module
  */
 
-export type { Match, OutputSpec, Parsed, Spec } from "./spec.ts";
+export type { Match, OutputSpec, Parsed, ReplySpec, Spec } from "./spec.ts";
 export { tag } from "./tag.ts";
 export { code } from "./code.ts";
-export { json } from "./json.ts";
+export { json, type JsonOptions } from "./json.ts";
 export { repeat } from "./repeat.ts";
 export { sequence, type SequenceValues } from "./sequence.ts";
 export { parse } from "./parse.ts";

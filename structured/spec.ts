@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Reply } from "../core/reply.ts";
 import type { InferOutput, StandardSchemaV1 } from "./standard_schema.ts";
 
 /**
@@ -69,6 +70,51 @@ export interface Spec<T> {
 }
 
 /**
+ * A spec that reads a whole reply rather than a part of its text: what a
+ * model answered through a tool call (`json(schema, { from: "toolCall" })`
+ * makes one), or anything else a `Reply` holds. {@linkcode parse} and
+ * {@linkcode queryRetry} take it; `sequence` and `repeat` do not, since it
+ * matches no part of a text.
+ *
+ * @example A spec of one's own: a reply that was not cut short
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parse, ParseError, type ReplySpec } from "../mod.ts";
+ *
+ * const complete: ReplySpec<string> = {
+ *   expected: "a reply that ended on its own",
+ *   read(reply) {
+ *     if (reply.finishReason === "length") {
+ *       throw new ParseError(reply.text, {
+ *         expected: this.expected,
+ *         offset: reply.text.length,
+ *         detail: "the reply reached its token limit",
+ *       });
+ *     }
+ *     return reply.text;
+ *   },
+ * };
+ * assert.equal(parse(complete, { text: "Done.", toolCalls: [], finishReason: "stop" }), "Done.");
+ * assert.throws(
+ *   () => parse(complete, { text: "It was the best", toolCalls: [], finishReason: "length" }),
+ *   /reached its token limit/,
+ * );
+ * ```
+ *
+ * @typeParam T The value read.
+ */
+export interface ReplySpec<T> {
+  /** What the spec looks for, as error messages name it, e.g. `a call of the tool "add"`. */
+  readonly expected: string;
+  /**
+   * The value `reply` holds.
+   *
+   * @throws {ParseError} When it holds none; any other error is a bug, not bad output.
+   */
+  read(reply: Reply): T;
+}
+
+/**
  * What {@linkcode parse} and {@linkcode queryRetry} accept as a spec: a
  * {@linkcode Spec}, or a Standard Schema that validates the whole text (a
  * string) and yields `T`. To check JSON with a schema, use `json(schema)`.
@@ -99,8 +145,9 @@ export type OutputSpec<T> = Spec<T> | StandardSchemaV1<string, T>;
  * assert.equal(value[1].length, 1);
  * ```
  *
- * @typeParam S A spec or a Standard Schema.
+ * @typeParam S A spec, a reply spec or a Standard Schema.
  */
 export type Parsed<S> = S extends Spec<infer T> ? T
+  : S extends ReplySpec<infer T> ? T
   : S extends StandardSchemaV1 ? InferOutput<S>
   : never;

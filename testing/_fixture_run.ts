@@ -38,6 +38,7 @@ import { plural } from "./_plural.ts";
 import type { Settings } from "./_settings.ts";
 import { leftovers, removeLeftover, Staging } from "./_staging.ts";
 import { StoreRecordings } from "./_store_recordings.ts";
+import { chatOf, promptPreview } from "../core/prompt_preview.ts";
 
 /** A fixture as its folder sees it: a model stack with a model key. */
 export interface FixtureModel extends Model {
@@ -546,12 +547,29 @@ function mayOwn(keys: readonly string[], model: string): boolean {
   return slash < 0 || keys.some((key) => key.startsWith(model.slice(0, slash + 1)));
 }
 
+/**
+ * A prompt on one line: a string's start quoted (`max` characters), a chat
+ * (its canonical text) by its preview, what it holds and its first and last
+ * turns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quoted } from "./_fixture_run.ts";
+ * import { promptText } from "../core/prompt.ts";
+ *
+ * assert.equal(quoted("What is 2 + 2?", 7), '"What is…"');
+ * const chat = promptText({ system: "S", messages: [{ role: "user", content: "Hi" }] });
+ * assert.equal(quoted(chat, 50), "(chat: system, 1 turn) user: Hi");
+ * ```
+ */
+export function quoted(prompt: string, max: number): string {
+  if (chatOf(prompt) !== undefined) return promptPreview(prompt, max + 30);
+  return JSON.stringify(prompt.length > max ? prompt.slice(0, max) + "…" : prompt);
+}
+
 function describeUnused({ recorded, read }: Unused): string {
-  const prompt = recorded.prompt === undefined ? "" : ` ${
-    JSON.stringify(
-      recorded.prompt.length > 50 ? recorded.prompt.slice(0, 50) + "…" : recorded.prompt,
-    )
-  }`;
+  const prompt = recorded.prompt === undefined ? "" : ` ${quoted(recorded.prompt, 50)}`;
   const where = `  ${recorded.model} ${recorded.hash.slice(0, 12)}${prompt}`;
   if (read === 0) return `${where}: ${plural(recorded.indices.length, "sample")}, none read`;
   const past = recorded.indices.filter((i) => i >= read);

@@ -11,7 +11,7 @@ import type { Model } from "../core/model.ts";
 import type { Miss } from "../core/repeatable_options.ts";
 import { type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { promptHash } from "../core/model_key.ts";
-import { FixtureRun } from "./_fixture_run.ts";
+import { FixtureRun, quoted } from "./_fixture_run.ts";
 import { moduleName } from "./_module_name.ts";
 import { assertMaySpend, type FixtureMode, settingsOf } from "./_settings.ts";
 
@@ -159,7 +159,7 @@ export class LlmFixture extends Persistent {
     if (
       !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
     ) return error;
-    const preview = JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt);
+    const preview = quoted(prompt, 60);
     const what = `cannot record ${this.key}/${promptHash(prompt)} (prompt ${preview}) at ` +
       `index ${index} in ${this.folder}`;
     // The permission error itself, without Persistent's wrapping and advice.

@@ -287,7 +287,8 @@ Deno.test("the samples table checks every prompt before reading any", async () =
   const model = new Repeatable(provider);
   await assert.rejects(
     () => samplesTable(model, ["a", 42 as unknown as string], 2),
-    (e: Error) => e instanceof TypeError && /prompt must be a string, got 42/.test(e.message),
+    (e: Error) =>
+      e instanceof TypeError && /prompt must be a string or a chat .*, got 42/.test(e.message),
   );
   await assert.rejects(
     () => samplesTable(model, "a" as unknown as string[], 2).then(() => {}),

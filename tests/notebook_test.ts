@@ -5,7 +5,13 @@ import assert from "node:assert/strict";
 import { figureRow } from "./figure_rows.ts";
 
 const RUNNER = ".ci/execute_notebooks.py";
-const NOTEBOOKS = ["quickstart", "retries_and_pass_at_k", "cache_slicing", "structured_output"];
+const NOTEBOOKS = [
+  "quickstart",
+  "retries_and_pass_at_k",
+  "cache_slicing",
+  "structured_output",
+  "agent",
+];
 
 interface Output {
   output_type: string;
@@ -196,6 +202,56 @@ Deno.test({
           assertSome(plain, /tie for the most: 10 = 30 · expected 30: 4 of 10 \(40%\)$/m, "share");
           assertSome(plain, /^misses +0$/m, "every sample from the cache");
           assertSome(plain, /^saved: what the \d+ samples behind the \d+ hits/m, "saved");
+        },
+      );
+
+      await t.step(
+        "agent: episodes as turns, every trajectory replayed, a repaired report",
+        async () => {
+          const { html, plain } = await read("agent");
+          assertSome(
+            plain,
+            /^Persistent\(agent_cache\) → OpenAI gpt-4o-mini @ 1 \(alias scripted-agent\)/m,
+            "stack",
+          );
+          assertSome(plain, /^tools: calculator\(expression\)$/m, "a chat's tools");
+          assertSome(
+            plain,
+            /^0 +↺ cache +→ calculator\(\{"expression":"0\.17 \* 2340"\}\)$/m,
+            "a reply's call",
+          );
+          assertSome(plain, /^ +4 +2 +1 +413\.1 +✗ no$/m, "a slip, in the episodes' table");
+          // Episode 2: the calculator's error went back as the tool's result, and the model retried.
+          assertSome(
+            plain,
+            /^3 +tool call_\w+ +error: unexpected "," at character 9\n4 +assistant +reasoning: The calculator says/m,
+            "a tool's error, read by the model",
+          );
+          assertSome(
+            plain,
+            /^ +→ calculator\(\{"expression":"0\.1 \* 2340"\}\) call_\w+\n +→ calculator/m,
+            "two calls at once",
+          );
+          assertSome(html, /<details><summary[^>]*><span[^>]*>reasoning/, "reasoning folded");
+          assertSome(
+            plain,
+            /^What is \(1,234 \+ 5,678\) × 3 − 999\? +19,737 +4 +19737 \(4 of 5 votes\) +✓ yes$/m,
+            "votes",
+          );
+          assertSome(
+            plain,
+            /^\{ sameTrajectories: true, steps: 47, freshSamples: 0 \}$/m,
+            "rerun replays",
+          );
+          assertSome(plain, /^\{ answer: 90, unit: "km\/h" \}$/m, "a report through a tool call");
+          assertSome(plain, /^2 attempts · passed on attempt 2$/m, "repaired on attempt 2");
+          assertSome(
+            plain,
+            /^3 +tool call_\w+ +The call could not be used: expected JSON arguments/m,
+            "repair turn",
+          );
+          assertSome(plain, /^hits +114$/m, "every step from the cache");
+          assertSome(plain, /^misses +0$/m, "no miss");
         },
       );
 
