@@ -1,7 +1,7 @@
 // `show <store> <model> <prompt-hash | text>`: the samples of one sequence.
 
 import type { Store } from "../cache/store.ts";
-import { redactSpec } from "../cache/_store_spec.ts";
+import { redactSpec } from "../cache/store_spec.ts";
 import { promptHash } from "../core/model_key.ts";
 import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";

@@ -5,7 +5,7 @@
  * Kept whole: the class and the public types of its options and stats, about
  * half of it documentation and runnable examples; its state (buffers, spending
  * per prompt) is one object's and reads best beside the methods that change
- * it. Checking what a query resolved to is in _query_answer.ts.
+ * it. Checking what a query resolved to is in query_answer.ts.
  *
  * @module
  */
@@ -13,21 +13,21 @@
 import { type CostFigures, costOf, type Price } from "./cost.ts";
 import { Cursor } from "./_cursor.ts";
 import { assertTemperature } from "./model_key.ts";
-import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./display.ts";
 import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Drawn, Sequence } from "./_sequence.ts";
 import { memo } from "./_source.ts";
-import { sharesOf } from "./_usage.ts";
+import { sharesOf } from "./usage_shares.ts";
 import type { TokenUsage } from "./usage.ts";
 import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
-import { checkedAnswer, isTokenUsage, type QueryResult } from "./_query_answer.ts";
+import { checkedAnswer, isTokenUsage, type QueryResult } from "./query_answer.ts";
 import { promptKey, promptToSend } from "./_prompt_key.ts";
-import { assertCount, assertPrice, describe } from "./_validate.ts";
+import { assertCount, assertPrice, describe } from "../internal/validate.ts";
 
-export type { QueryResult } from "./_query_answer.ts";
+export type { QueryResult } from "./query_answer.ts";
 
 /**
  * What a provider has done, and spent, since it was created: its requests,

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./display.ts";
 import type { Model } from "./model.ts";
 import { type ModelInfo, modelInfo } from "./model_info.ts";
 import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
 import { repliesOfStream } from "./_sample_iterator.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /**
  * A model that wraps `inner`: same name, temperature, alias, batch limit and

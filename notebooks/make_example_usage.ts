@@ -12,7 +12,7 @@
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_example_usage.ts
 
 import { FsStore, USAGE_FILE } from "../cache/fs_store.ts";
-import { formatRecords } from "../cache/_fs_usage.ts";
+import { formatRecords } from "../cache/fs_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
 
 /** How many samples one request brought. */

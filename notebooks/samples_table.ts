@@ -5,7 +5,7 @@
  */
 
 import type { Model } from "../core/model.ts";
-import { assertCount, assertLength, assertPrompt, describe } from "../core/_validate.ts";
+import { assertCount, assertLength, assertPrompt, describe } from "../internal/validate.ts";
 import {
   CAPTION,
   container,

@@ -5,7 +5,7 @@
  */
 
 import type { Model } from "../core/model.ts";
-import { assertLength } from "../core/_validate.ts";
+import { assertLength } from "../internal/validate.ts";
 import {
   CAPTION,
   container,

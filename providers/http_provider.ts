@@ -16,7 +16,7 @@ import {
   type QueryResult,
 } from "../core/buffered_model.ts";
 import type { Chat, Prompt } from "../core/prompt.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { BudgetOptions } from "./budget.ts";
 import { chatOf } from "./_chat.ts";
 import { checkedGeneration, keyOptionsOf } from "./_generation.ts";

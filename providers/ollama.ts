@@ -6,7 +6,7 @@
 
 import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { argumentsOf, base64Of, toolNameOf, toolsOf } from "./_chat.ts";
 import { openAIFields } from "./_generation.ts";
 import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { assertSpec } from "./_spec.ts";
 import { schemaValue, validateNow } from "./_schema.ts";
 import type { OutputSpec, Spec } from "./spec.ts";

@@ -6,7 +6,7 @@
 
 import { Independent } from "../core/independent.ts";
 import type { Model } from "../core/model.ts";
-import { assertCount, assertFunction, assertPrompt, describe } from "../core/_validate.ts";
+import { assertCount, assertFunction, assertPrompt, describe } from "../internal/validate.ts";
 import { assertSpec } from "./_spec.ts";
 import { parseAwaiting, schemaValue, validateAwaited } from "./_schema.ts";
 import { excerptAt, formatIssues } from "./_text.ts";

@@ -8,7 +8,7 @@
  */
 
 import { storeKind } from "../cache/store_kinds.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/store_spec.ts";
 import { type ChildCommand, mergeFlags } from "./_children.ts";
 import { crashTests } from "./_crash_suite.ts";
 import { replyTests } from "./_reply_suite.ts";

@@ -13,7 +13,7 @@ import {
   type QueryResult,
   Repeatable,
 } from "../mod.ts";
-import { plainDisplay } from "../core/_display.ts";
+import { plainDisplay } from "../core/display.ts";
 import {
   AnswerChart,
   answerChart,

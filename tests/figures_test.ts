@@ -25,7 +25,7 @@ import {
   showSamples,
   stackFigures,
 } from "../notebooks/mod.ts";
-import { plainDisplay } from "../core/_display.ts";
+import { plainDisplay } from "../core/display.ts";
 import { progressBundle, progressLine } from "../notebooks/_progress_display.ts";
 import { CountingModel } from "./mock_model.ts";
 import { assertFigureRows, figureRow } from "./figure_rows.ts";

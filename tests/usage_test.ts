@@ -23,7 +23,7 @@ import { formatManifest } from "../cache/manifest.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { USAGE_FILE } from "../cache/fs_store.ts";
-import { sharesOf } from "../core/_usage.ts";
+import { sharesOf } from "../core/usage_shares.ts";
 import { recordsOf, usageAt } from "../core/usage_records.ts";
 import { CountingModel } from "./mock_model.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";

@@ -8,7 +8,7 @@
 
 import type { TokenUsage } from "./usage.ts";
 import { metaOf, type Reply, type ReplyMeta } from "./reply.ts";
-import { assertLength, describe } from "./_validate.ts";
+import { assertLength, describe } from "../internal/validate.ts";
 
 /**
  * What one request brought: its samples and, when the provider reported
@@ -79,7 +79,7 @@ export interface QueryResult {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { checkedAnswer } from "./_query_answer.ts";
+ * import { checkedAnswer } from "./query_answer.ts";
  *
  * assert.deepEqual(checkedAnswer(["a", "b"], 2, "Echo"), { samples: ["a", "b"] });
  * assert.throws(() => checkedAnswer([], 2, "Echo"), /Echo returned no samples/);
@@ -164,7 +164,7 @@ function split(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isTokenUsage } from "./_query_answer.ts";
+ * import { isTokenUsage } from "./query_answer.ts";
  *
  * assert(isTokenUsage({ promptTokens: 12, completionTokens: 0 }));
  * assert(!isTokenUsage({ promptTokens: -1, completionTokens: 0 }));
