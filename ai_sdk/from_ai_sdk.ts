@@ -297,7 +297,8 @@ interface ApiCallError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { MockLanguageModelV4 } from "ai/test";
- * import { first, modelKey } from "../mod.ts";
+ * import { first } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { fromAiSdk } from "./mod.ts";
  *
  * const mock = new MockLanguageModelV4({

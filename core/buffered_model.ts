@@ -37,7 +37,8 @@ export type { QueryResult } from "./query_answer.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type ProviderStats } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { ProviderStats } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -85,7 +86,8 @@ interface Counters {
  * @example One cache for a model that two providers name differently
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, type BufferedModelOptions, modelKey } from "../mod.ts";
+ * import { BufferedModel, type BufferedModelOptions } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {

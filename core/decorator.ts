@@ -41,7 +41,9 @@ import { describe } from "../internal/validate.ts";
  * @example A decorator that logs every prompt it is asked for
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Decorator, stackOf } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import { stackOf } from "../core/accounting.ts";
+ * import { Decorator } from "../core/engine.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {
@@ -67,7 +69,8 @@ import { describe } from "../internal/validate.ts";
  * @example Between two caches, a decorator that passes streams on keeps the slice's indices
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Decorator, Repeatable } from "../mod.ts";
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import { Decorator } from "../core/engine.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;

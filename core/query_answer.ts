@@ -21,7 +21,9 @@ import { assertLength, describe } from "../internal/validate.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, infoOf, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import { infoOf } from "../core/accounting.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<QueryResult> {
@@ -39,7 +41,8 @@ import { assertLength, describe } from "../internal/validate.ts";
  * @example A server that reports only a total
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  *
  * class Totals extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<QueryResult> {

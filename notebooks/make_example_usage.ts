@@ -78,7 +78,8 @@ export function estimatedUsage(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FsStore, promptHash } from "../mod.ts";
+ * import { promptHash } from "../mod.ts";
+ * import { FsStore } from "../cache/stores.ts";
  * import { writeEstimatedUsage } from "./make_example_usage.ts";
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });

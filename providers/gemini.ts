@@ -99,7 +99,8 @@ const GENERATE: HttpApi = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gemini, modelKey } from "../mod.ts";
+ * import { Gemini } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * const model = new Gemini("gemini-2.5-flash", 1);
  * assert.equal(model.maxBatch, 8);

@@ -92,7 +92,7 @@ const OLLAMA_CHAT: HttpApi = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { modelKey } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { Ollama } from "./ollama.ts";
  *
  * const model = new Ollama("llama3.2", 0.8, { maxBatch: 4 });

@@ -19,15 +19,15 @@ import {
   type Chat,
   collect,
   first,
-  modelKey,
   Persistent,
   type Prompt,
   promptHash,
   promptText,
   ProviderError,
-  type QueryResult,
   ReplicationCacheMiss,
 } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { modelKey } from "../cache/stores.ts";
 import { AiSdkModel, cacheMiddleware, fromAiSdk } from "../ai_sdk/mod.ts";
 import { CALL_HEADER, callIdentity } from "../ai_sdk/_prompt.ts";
 import { withTempDir } from "./temp_dir.ts";

@@ -9,14 +9,13 @@ import { Persistent } from "../cache/persistent.ts";
 import {
   type CacheStats,
   collect,
-  figuresOf,
   Independent,
-  infoOf,
   type Model,
   promptHash,
   Repeatable,
   take,
 } from "../mod.ts";
+import { figuresOf, infoOf } from "../core/accounting.ts";
 import {
   figureCells,
   formatFigures,
