@@ -19,6 +19,14 @@
  * every AI SDK model through `./ai-sdk`. Displays for the Jupyter kernel
  * come from `./notebooks`, the command line from `./cli`.
  *
+ * This module carries what a notebook or an experiment imports on day one.
+ * The rest lives on the subpath of the code that uses it: `./accounting`
+ * (figures, costs, usage, the `modelInfo` protocol), `./manifest` (run
+ * manifests), `./stores` (the `Store` interface, `FsStore`, store kinds,
+ * `copyStore`), `./engine` (decorators and caches of your own), `./http` (the
+ * base for HTTP APIs, budgets), `./kv`, `./redis`, `./sqlite`, `./testing`,
+ * `./ai-sdk`, `./notebooks` and `./cli`.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -42,8 +50,76 @@
  * @module
  */
 
-export * from "./core/mod.ts";
-export * from "./cache/mod.ts";
-export * from "./providers/mod.ts";
+// Models and the decorators that make sampling repeatable or independent.
+export {
+  BufferedModel,
+  type BufferedModelOptions,
+  type CacheStats,
+  Independent,
+  type Model,
+  Repeatable,
+} from "./core/mod.ts";
+// Reading streams of samples: the iterator helpers and the combinators.
+export {
+  chunk,
+  collect,
+  filter,
+  find,
+  type FindOptions,
+  first,
+  interleave,
+  map,
+  take,
+  takeWhile,
+  unique,
+  zip,
+} from "./core/mod.ts";
+// Prompts, chats and replies (a prompt's hash names its folder in a cache).
+export {
+  type Chat,
+  type ImagePart,
+  type Message,
+  messageOf,
+  type Part,
+  type Prompt,
+  promptHash,
+  promptText,
+  repliesOf,
+  type Reply,
+  type ReplyMeta,
+  type TextPart,
+  type Tool,
+  type ToolCall,
+} from "./core/mod.ts";
+// Caches across runs, opened from one line of text, and the miss a replay reports.
+export {
+  type ClosestPrompt,
+  openStore,
+  Persistent,
+  type PersistentOptions,
+  ReplicationCacheMiss,
+  type ReplicationCacheMissDetails,
+  type SimilarSequence,
+} from "./cache/mod.ts";
+// Ready-made providers, their options and the errors a caller catches.
+export {
+  AI302,
+  Anthropic,
+  BudgetExceededError,
+  CloseAI,
+  FireworksAI,
+  Gemini,
+  type GenerationOptions,
+  MissingApiKeyError,
+  Ollama,
+  type OllamaOptions,
+  OpenAI,
+  OpenAICompatible,
+  type OpenAICompatibleOptions,
+  ProviderError,
+  type ProviderOptions,
+  XMCP,
+} from "./providers/mod.ts";
+// Structured output and statistics over samples.
 export * from "./structured/mod.ts";
 export * from "./analysis/mod.ts";

@@ -19,8 +19,8 @@ import {
   type Tool,
   type ToolCall,
 } from "../core/prompt.ts";
-import { sha256HexOfBytes } from "../core/_sha256.ts";
-import { argumentsOf, toolNameOf } from "../providers/_chat.ts";
+import { sha256HexOfBytes } from "../internal/sha256.ts";
+import { argumentsOf, toolNameOf } from "../providers/transport.ts";
 
 /** A chat as a language model call's prompt: consecutive tool results in one tool message. */
 export function promptOf(chat: Chat, who: string): LanguageModelV4Prompt {

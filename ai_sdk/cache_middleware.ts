@@ -15,7 +15,7 @@ import { Independent } from "../core/independent.ts";
 import { modelKey } from "../core/model_key.ts";
 import type { Prompt } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { storeOf } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import type { Store } from "../cache/store.ts";

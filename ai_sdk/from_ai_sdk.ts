@@ -11,21 +11,26 @@ import {
   type QueryResult,
 } from "../core/buffered_model.ts";
 import type { Prompt } from "../core/prompt.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { BudgetOptions } from "../providers/budget.ts";
 import type { GenerationOptions } from "../providers/generation.ts";
 import type { HttpOptions } from "../providers/http_options.ts";
-import { chatOf } from "../providers/_chat.ts";
-import { checkedGeneration, keyOptionsOf } from "../providers/_generation.ts";
-import { senderSettings } from "../providers/_http_settings.ts";
+import {
+  chatOf,
+  checkedGeneration,
+  count,
+  defined,
+  isRecord,
+  keyOptionsOf,
+  retryHint,
+  Sender,
+  senderSettings,
+  settleSamples,
+  Spending,
+  tokenCounts,
+} from "../providers/transport.ts";
 import type { HttpProviderStats } from "../providers/http_provider.ts";
-import { defined, isRecord } from "../providers/_options.ts";
 import { ProviderError } from "../providers/provider_error.ts";
-import { retryHint } from "../providers/_retry.ts";
-import { Sender } from "../providers/_sender.ts";
-import { settleSamples } from "../providers/_settle.ts";
-import { Spending } from "../providers/_spending.ts";
-import { count, tokenCounts } from "../providers/_token_counts.ts";
 import { promptOf, toolsOf } from "./_prompt.ts";
 import { replyOfResult, tokensOfUsage } from "./_result.ts";
 
@@ -292,7 +297,8 @@ interface ApiCallError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { MockLanguageModelV4 } from "ai/test";
- * import { first, modelKey } from "../mod.ts";
+ * import { first } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { fromAiSdk } from "./mod.ts";
  *
  * const mock = new MockLanguageModelV4({

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertCount, assertFunction, assertInteger, describe } from "../core/_validate.ts";
+import { assertCount, assertFunction, assertInteger, describe } from "../internal/validate.ts";
 
 /**
  * Options of {@linkcode bootstrapInterval}.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertFunction, describe } from "../core/_validate.ts";
+import { assertFunction, describe } from "../internal/validate.ts";
 
 /**
  * Options of {@linkcode majority}.

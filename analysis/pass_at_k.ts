@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertCount, assertLength } from "../core/_validate.ts";
+import { assertCount, assertLength } from "../internal/validate.ts";
 
 /**
  * The unbiased estimator of pass@k (Chen et al., 2021): the chance that at

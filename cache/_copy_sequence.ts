@@ -10,7 +10,7 @@
 
 import { metaOf, type ReplyMeta } from "../core/reply.ts";
 import { usageAt } from "../core/usage_records.ts";
-import { ShortSourceError, type Work } from "./_copy_selection.ts";
+import { ShortSourceError, type Work } from "./copy_selection.ts";
 import type { SequenceKey, Store } from "./store.ts";
 
 /** A target index that already holds a different value than the source's. */

@@ -18,17 +18,10 @@
 
 import { canonicalJson } from "../core/prompt.ts";
 import { asMeta, type ReplyMeta } from "../core/reply.ts";
-import { sha256Hex } from "../core/_sha256.ts";
+import { sha256Hex } from "../internal/sha256.ts";
 import type { FileCalls } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
-import {
-  isTemp,
-  metaFile,
-  metaIndex,
-  metaTemp,
-  REPLIES_FOLDER,
-  sampleFile,
-} from "./_fs_samples.ts";
+import { isTemp, metaFile, metaIndex, metaTemp, REPLIES_FOLDER, sampleFile } from "./fs_samples.ts";
 
 /**
  * The text of the metadata file of a sample `text` whose reply holds `meta`.

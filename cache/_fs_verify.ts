@@ -11,9 +11,9 @@ import {
   REPLIES_FOLDER,
   sampleFile,
   sampleIndex,
-} from "./_fs_samples.ts";
+} from "./fs_samples.ts";
 import { readMetaFile } from "./_fs_replies.ts";
-import { scanUsage, USAGE_FILE } from "./_fs_usage.ts";
+import { scanUsage, USAGE_FILE } from "./fs_usage.ts";
 import { isPromptHash } from "./sequence_key.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { promptHash } from "../core/model_key.ts";

@@ -7,7 +7,7 @@
  */
 
 import { fileUrlToPath } from "./_file_url.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { permissionHint } from "./_permission_hint.ts";
 
 /**

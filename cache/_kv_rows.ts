@@ -12,7 +12,7 @@
 // long model key, pieces are short and keys long), since a sample's rows are
 // never split between commits.
 
-import { sha256Hex } from "../core/_sha256.ts";
+import { sha256Hex } from "../internal/sha256.ts";
 import { assertSequenceKey } from "./sequence_key.ts";
 import { retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, plus, sizeOfWrites } from "./_kv_limits.ts";

@@ -8,7 +8,7 @@
 
 import type { CostFigures, SavedFigures } from "../core/cost.ts";
 import type { IndexRanges } from "../core/model_info.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { assertSequenceKey } from "./sequence_key.ts";
 
 /** What a manifest's `format` field says. */

@@ -11,7 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { assertSequenceKey, describeKey } from "./sequence_key.ts";
 import { type Connection, hasTable, transaction } from "./_sqlite_file.ts";
-import type { Usages } from "../core/_usage.ts";
+import type { Usages } from "../core/usage_shares.ts";
 import { recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";

@@ -2,13 +2,13 @@
  * Copies sequences from one store into another (filesystem, Deno KV, Redis,
  * SQLite, in any direction), index for index: the options, the result, the
  * conflict error, and the workers that copy several sequences at once.
- * Which sequences are copied is in _copy_selection.ts, how one is copied in
+ * Which sequences are copied is in copy_selection.ts, how one is copied in
  * _copy_sequence.ts.
  *
  * @module
  */
 
-import { assertCount } from "../core/_validate.ts";
+import { assertCount } from "../internal/validate.ts";
 import type { CopyConflict } from "./_copy_sequence.ts";
 import type { Manifest } from "./manifest.ts";
 import type { SequenceKey, Store } from "./store.ts";
@@ -177,7 +177,7 @@ export async function copyStore(
   assertCount("concurrency", concurrency);
   // Loaded when asked for: a run that only samples never copies.
   const [{ selectSequences }, { copySequence }] = await Promise.all([
-    import("./_copy_selection.ts"),
+    import("./copy_selection.ts"),
     import("./_copy_sequence.ts"),
   ]);
   const work = await selectSequences(from, options);

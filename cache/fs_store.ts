@@ -7,7 +7,7 @@
 
 import { assertSequenceKey, isPromptHash, modelKeySegments } from "./sequence_key.ts";
 import { localPath } from "./_home_path.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { drawsInFlight } from "./_draws_in_flight.ts";
 import {
   type FileCalls,
@@ -19,8 +19,8 @@ import {
   then,
 } from "./_fs_calls.ts";
 import { Folders } from "./_fs_folders.ts";
-import { PROMPT_FILE, sampleIndex, Samples } from "./_fs_samples.ts";
-import { formatRecords, USAGE_FILE, UsageFile } from "./_fs_usage.ts";
+import { PROMPT_FILE, sampleIndex, Samples } from "./fs_samples.ts";
+import { formatRecords, USAGE_FILE, UsageFile } from "./fs_usage.ts";
 import { metaFileText, readMetas } from "./_fs_replies.ts";
 import { recordsOf } from "../core/usage_records.ts";
 import { type Reply, replyOf } from "../core/reply.ts";

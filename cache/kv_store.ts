@@ -63,7 +63,7 @@ import { loadWithUsage } from "./_load_with_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { deleteFrom } from "./_kv_delete.ts";
 import { permissionHint } from "./_permission_hint.ts";
-import { assertLength } from "../core/_validate.ts";
+import { assertLength } from "../internal/validate.ts";
 import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 

@@ -1,14 +1,14 @@
 /**
  * Opens a store from one line of text, as a command line or a child process
- * gets it. The text is read by `_store_spec.ts`, the one parser of store
+ * gets it. The text is read by `store_spec.ts`, the one parser of store
  * specs, and opened as its kind in the table of store kinds
  * (`store_kinds.ts`) says.
  *
  * @module
  */
 
-import { LazyStore } from "./_lazy_store.ts";
-import { parseStoreSpec } from "./_store_spec.ts";
+import { LazyStore } from "./lazy_store.ts";
+import { parseStoreSpec } from "./store_spec.ts";
 import { storeKind, type StoreSpec } from "./store_kinds.ts";
 import type { Store } from "./store.ts";
 
@@ -63,7 +63,7 @@ export async function openStore(spec: string | URL): Promise<Store> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { openParsed } from "./open_store.ts";
- * import { parseStoreSpec } from "./_store_spec.ts";
+ * import { parseStoreSpec } from "./store_spec.ts";
  *
  * const store = await openParsed(parseStoreSpec("tests/.tmp/never-created"));
  * assert.equal(store.location, "tests/.tmp/never-created");

@@ -9,7 +9,7 @@ import type { Miss, MissPolicy, SequenceStore } from "../core/repeatable_options
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { storeOf } from "./open_store.ts";
 import {
   describeMiss,

@@ -39,7 +39,7 @@
 // runnable examples. The connection (deadlines, explained failures) is in
 // _redis_connection.ts, the URL, key names and append script in _redis_layout.ts.
 
-import { assertLength, assertMilliseconds } from "../core/_validate.ts";
+import { assertLength, assertMilliseconds } from "../internal/validate.ts";
 import { assertSequenceKey, describeKey, modelKeySegments } from "./sequence_key.ts";
 import { PAGE, RedisConnection } from "./_redis_connection.ts";
 import {

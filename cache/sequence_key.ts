@@ -10,7 +10,7 @@
  * @module
  */
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { SequenceKey } from "./store.ts";
 
 const PROMPT_HASH = /^[0-9a-f]{64}$/;

@@ -40,7 +40,7 @@
 // _sqlite_tables.ts, waiting for locks in _sqlite_lock.ts.
 
 import type { DatabaseSync } from "node:sqlite";
-import { assertLength, assertMilliseconds } from "../core/_validate.ts";
+import { assertLength, assertMilliseconds } from "../internal/validate.ts";
 import { expandHome } from "./_home_path.ts";
 import { describeKey, modelKeySegments } from "./sequence_key.ts";
 import { connect, type Connection, isReadOnlyFile, prepareFile, settle } from "./_sqlite_file.ts";

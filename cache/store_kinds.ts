@@ -75,7 +75,8 @@ export interface StoreOpenOptions {
  * @example A kind for a store of your own
  * ```ts
  * import assert from "node:assert/strict";
- * import { FsStore, openStore, registerStoreKind, type StoreKind } from "../mod.ts";
+ * import { openStore } from "../mod.ts";
+ * import { FsStore, registerStoreKind, type StoreKind } from "../cache/stores.ts";
  *
  * // A folder under a fixed root, named by `team:<name>` (a stand-in for a store of your own).
  * const team: StoreKind = {

@@ -3,7 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { modelKeySegments } from "../cache/sequence_key.ts";
-import { redactSpec } from "../cache/_store_spec.ts";
+import { redactSpec } from "../cache/store_spec.ts";
 
 /**
  * What an exit code means.

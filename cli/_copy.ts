@@ -3,7 +3,7 @@
 
 import { CopyConflictError, type CopyResult, copyStore } from "../cache/copy.ts";
 import { type Manifest, readManifest } from "../cache/manifest.ts";
-import { ShortSourceError, slicesOf } from "../cache/_copy_selection.ts";
+import { ShortSourceError, slicesOf } from "../cache/copy_selection.ts";
 import type { Store } from "../cache/store.ts";
 import { Exit, expectModelKey, expectPositionals, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";

@@ -1,5 +1,5 @@
 // Text output helpers: aligned tables, numbers, prompt previews. Byte sizes
-// come from cache/_format_bytes.ts, which the notebook views share; counts
+// come from internal/format_bytes.ts, which the notebook views share; counts
 // and figures from the core's formatter of figures.
 
 import { chatOf, promptPreview } from "../core/prompt_preview.ts";

@@ -1,9 +1,9 @@
 // What `ls` and `stats` report of each sequence: the store walk
-// (cache/_walk.ts) reduced to counts, with progress.
+// (cache/walk.ts) reduced to counts, with progress.
 
 import type { Store } from "../cache/store.ts";
-import { walkStore } from "../cache/_walk.ts";
-import type { UsageTally } from "../core/_usage.ts";
+import { walkStore } from "../cache/walk.ts";
+import type { UsageTally } from "../core/usage_shares.ts";
 
 /** One stored sequence and what it holds. */
 export interface SequenceInfo {

@@ -1,7 +1,7 @@
 // `show <store> <model> <prompt-hash | text>`: the samples of one sequence.
 
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { redactSpec } from "../cache/_store_spec.ts";
+import { redactSpec } from "../cache/store_spec.ts";
 import { promptHash } from "../core/model_key.ts";
 import { callText, chatOf, chatSummary, chatTranscript } from "../core/prompt_preview.ts";
 import { metaOf, type Reply, type ReplyMeta } from "../core/reply.ts";

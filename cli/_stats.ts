@@ -5,8 +5,8 @@
 // the same shape as a cache's `saved`, and shown by the one formatter of
 // figures (core/figure_text.ts) like every display of figures.
 
-import { formatBytes } from "../cache/_format_bytes.ts";
-import { UsageTally } from "../core/_usage.ts";
+import { formatBytes } from "../internal/format_bytes.ts";
+import { UsageTally } from "../core/usage_shares.ts";
 import { type FigureCell, figureCells } from "../core/figure_text.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";

@@ -10,7 +10,7 @@
 import { openParsed } from "../cache/open_store.ts";
 import type { Store } from "../cache/store.ts";
 import { storeKinds } from "../cache/store_kinds.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/store_spec.ts";
 import { UsageError } from "./_args.ts";
 import { table } from "./_format.ts";
 

@@ -3,7 +3,7 @@
 // for a store that has no checks of its own.
 
 import type { StoreVerification } from "../cache/store.ts";
-import { verifyStore } from "../cache/_verify_store.ts";
+import { verifyStore } from "../cache/verify_store.ts";
 import { Exit, expectPositionals } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { count, json, table, visibleLine } from "./_format.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { redactSpec, specForms } from "../cache/_store_spec.ts";
+import { redactSpec, specForms } from "../cache/store_spec.ts";
 import { Exit, parse, UsageError } from "./_args.ts";
 import type { Command } from "./_command.ts";
 import { copy } from "./_copy.ts";

@@ -6,7 +6,7 @@
 // `messages` array. The sequence of the chat as it was must keep sending
 // that chat on its next miss, never the grown one, which has another key.
 
-import { assertPrompt as assertText } from "./_validate.ts";
+import { assertPrompt as assertText } from "../internal/validate.ts";
 import {
   type Chat,
   type Message,

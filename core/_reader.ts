@@ -4,7 +4,7 @@
 // owns it (the helpers close what they open, the combinators leave it).
 
 import type { AsyncSource } from "./async_source.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /** An iterator to read, and whether the reader opened it (so it is the reader's to close). */
 export type Reader<T> = [iterator: AsyncIterator<T>, owned: boolean];

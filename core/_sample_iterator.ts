@@ -8,7 +8,7 @@
 import type { Model } from "./model.ts";
 import { type Reply, replyOf } from "./reply.ts";
 import type { Feed, Pull } from "./_source.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /** The protocol symbol: `stream[feed]()` says what a built-in stream reads. */
 export const feed: unique symbol = Symbol("llm-cache.feed");

@@ -67,11 +67,10 @@ import {
   shareAt,
   tallyRuns,
   type UsageRuns,
-  type Usages,
-  UsageTally,
   withRecords,
   withShares,
 } from "./_usage.ts";
+import { type Usages, UsageTally } from "./usage_shares.ts";
 import type { SampleUsage } from "./usage.ts";
 
 export type { MetaSlot } from "./_meta_runs.ts";

@@ -25,7 +25,7 @@ import type { Prompt } from "./prompt.ts";
 import { metaOf, type Reply, type ReplyMeta, replyOf } from "./reply.ts";
 import { assertStream, feed, SampleIterator } from "./_sample_iterator.ts";
 import type { Drawn } from "./_sequence.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /** Pulls one stream's items. */
 export interface Pull {

@@ -13,7 +13,8 @@
  * @example A model's stream and an array's async iterable are both sources
  * ```ts
  * import assert from "node:assert/strict";
- * import { type AsyncSource, collect } from "../mod.ts";
+ * import { collect } from "../mod.ts";
+ * import type { AsyncSource } from "../core/engine.ts";
  *
  * async function* numbers() {
  *   yield* [1, 2, 3];

@@ -5,7 +5,7 @@
  * Kept whole: the class and the public types of its options and stats, about
  * half of it documentation and runnable examples; its state (buffers, spending
  * per prompt) is one object's and reads best beside the methods that change
- * it. Checking what a query resolved to is in _query_answer.ts.
+ * it. Checking what a query resolved to is in query_answer.ts.
  *
  * @module
  */
@@ -13,21 +13,21 @@
 import { type CostFigures, costOf, type Price } from "./cost.ts";
 import { Cursor } from "./_cursor.ts";
 import { assertTemperature } from "./model_key.ts";
-import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./display.ts";
 import type { Model } from "./model.ts";
 import { identity, type ModelInfo, modelInfo, type PromptUsage } from "./model_info.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Drawn, Sequence } from "./_sequence.ts";
 import { memo } from "./_source.ts";
-import { sharesOf } from "./_usage.ts";
+import { sharesOf } from "./usage_shares.ts";
 import type { TokenUsage } from "./usage.ts";
 import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
-import { checkedAnswer, isTokenUsage, type QueryResult } from "./_query_answer.ts";
+import { checkedAnswer, isTokenUsage, type QueryResult } from "./query_answer.ts";
 import { promptKey, promptToSend } from "./_prompt_key.ts";
-import { assertCount, assertPrice, describe } from "./_validate.ts";
+import { assertCount, assertPrice, describe } from "../internal/validate.ts";
 
-export type { QueryResult } from "./_query_answer.ts";
+export type { QueryResult } from "./query_answer.ts";
 
 /**
  * What a provider has done, and spent, since it was created: its requests,
@@ -37,7 +37,8 @@ export type { QueryResult } from "./_query_answer.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type ProviderStats } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { ProviderStats } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -85,7 +86,8 @@ interface Counters {
  * @example One cache for a model that two providers name differently
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, type BufferedModelOptions, modelKey } from "../mod.ts";
+ * import { BufferedModel, type BufferedModelOptions } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {

@@ -11,7 +11,7 @@
 
 import type { AsyncSource } from "./async_source.ts";
 import { iteratorOf } from "./_reader.ts";
-import { assertCount } from "./_validate.ts";
+import { assertCount } from "../internal/validate.ts";
 
 /**
  * The items of a stream in arrays of `size` (the last one shorter when the

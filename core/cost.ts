@@ -14,7 +14,8 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CloseAI, currencyOf, type Price } from "../mod.ts";
+ * import { CloseAI } from "../mod.ts";
+ * import { currencyOf, type Price } from "../core/accounting.ts";
  *
  * const price: Price = { input: 2.5, output: 10 }; // US dollars per million tokens
  * const model = new CloseAI("gpt-4o", 1, { price });
@@ -44,7 +45,7 @@ export interface Price {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { currencyOf } from "../mod.ts";
+ * import { currencyOf } from "../core/accounting.ts";
  *
  * assert.equal(currencyOf({ input: 2.5, output: 10 }), "USD");
  * assert.equal(currencyOf({ input: 1, output: 2, currency: "CNY" }), "CNY");
@@ -66,7 +67,8 @@ export function currencyOf(price: Price | undefined): string | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type CostFigures } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { CostFigures } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -110,7 +112,8 @@ export interface CostFigures {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Persistent, type SavedFigures } from "../mod.ts";
+ * import { BufferedModel, collect, Persistent } from "../mod.ts";
+ * import type { SavedFigures } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -154,7 +157,7 @@ export interface SavedFigures extends CostFigures {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { costOf } from "../mod.ts";
+ * import { costOf } from "../core/accounting.ts";
  *
  * assert.equal(costOf({ input: 2.5, output: 10 }, 2_000_000, 100_000), 6);
  * assert.equal(costOf(undefined, 2_000_000, 100_000), undefined);

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { displayOf, JUPYTER_DISPLAY } from "./_display.ts";
+import { displayOf, JUPYTER_DISPLAY } from "./display.ts";
 import type { Model } from "./model.ts";
 import { type ModelInfo, modelInfo } from "./model_info.ts";
 import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
 import { repliesOfStream } from "./_sample_iterator.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /**
  * A model that wraps `inner`: same name, temperature, alias, batch limit and
@@ -41,7 +41,9 @@ import { describe } from "./_validate.ts";
  * @example A decorator that logs every prompt it is asked for
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Decorator, stackOf } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import { stackOf } from "../core/accounting.ts";
+ * import { Decorator } from "../core/engine.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {
@@ -67,7 +69,8 @@ import { describe } from "./_validate.ts";
  * @example Between two caches, a decorator that passes streams on keeps the slice's indices
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Decorator, Repeatable } from "../mod.ts";
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import { Decorator } from "../core/engine.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;

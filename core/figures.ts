@@ -29,7 +29,8 @@ import { type ModelInfo, stackOf } from "./model_info.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type Figures, figuresOf, Repeatable } from "../mod.ts";
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import { type Figures, figuresOf } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -109,7 +110,8 @@ export interface Figures extends CostFigures {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, figuresOf, first, Repeatable } from "../mod.ts";
+ * import { BufferedModel, first, Repeatable } from "../mod.ts";
+ * import { figuresOf } from "../core/accounting.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;

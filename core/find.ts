@@ -12,7 +12,7 @@
 
 import type { AsyncSource } from "./async_source.ts";
 import { iteratorOf } from "./_reader.ts";
-import { assertFunction, assertLengthOrInfinity } from "./_validate.ts";
+import { assertFunction, assertLengthOrInfinity } from "../internal/validate.ts";
 
 /**
  * Options of {@linkcode find}.

@@ -10,7 +10,7 @@ import type { Reply } from "./reply.ts";
 import { promptKey, promptToSend } from "./_prompt_key.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { feedOf, type Reader } from "./_source.ts";
-import { assertCount } from "./_validate.ts";
+import { assertCount } from "../internal/validate.ts";
 
 /**
  * Every call of `sample(p)` continues where the previous call for `p`

@@ -12,7 +12,7 @@
 
 import type { AsyncSource } from "./async_source.ts";
 import { type Reader, readerOf } from "./_reader.ts";
-import { assertLength } from "./_validate.ts";
+import { assertLength } from "../internal/validate.ts";
 
 // What the helpers read; re-exported for the modules that import it from here.
 export type { AsyncSource };

@@ -19,7 +19,8 @@ import { formatTemperature } from "./model_key.ts";
  * @example Asking a model to describe itself
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, modelInfo } from "../mod.ts";
+ * import { BufferedModel } from "../mod.ts";
+ * import { modelInfo } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {
@@ -39,7 +40,8 @@ export const modelInfo: unique symbol = Symbol.for("llm-cache.modelInfo");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, infoOf, type ModelInfo, Repeatable } from "../mod.ts";
+ * import { BufferedModel, Repeatable } from "../mod.ts";
+ * import { infoOf, type ModelInfo } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {
@@ -133,7 +135,7 @@ export interface PromptUsage extends CostFigures {
  * @example A hand-written model that shows up in displays with a detail
  * ```ts
  * import assert from "node:assert/strict";
- * import { type DescribedModel, infoOf, type ModelInfo, modelInfo } from "../mod.ts";
+ * import { type DescribedModel, infoOf, type ModelInfo, modelInfo } from "../core/accounting.ts";
  *
  * class Fixed implements DescribedModel {
  *   readonly name = "fixed";
@@ -170,7 +172,8 @@ export interface DescribedModel extends Model {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, infoOf, Repeatable } from "../mod.ts";
+ * import { BufferedModel, Repeatable } from "../mod.ts";
+ * import { infoOf } from "../core/accounting.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;
@@ -212,7 +215,8 @@ export function infoOf(model: Model): ModelInfo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, Independent, Repeatable, stackOf } from "../mod.ts";
+ * import { BufferedModel, Independent, Repeatable } from "../mod.ts";
+ * import { stackOf } from "../core/accounting.ts";
  *
  * class Counter extends BufferedModel {
  *   protected query(_prompt: string, n: number): Promise<string[]> {
@@ -246,7 +250,8 @@ export function stackOf(model: Model): ModelInfo[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, identity } from "../mod.ts";
+ * import { BufferedModel } from "../mod.ts";
+ * import { identity } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<string[]> {

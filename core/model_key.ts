@@ -6,8 +6,8 @@
  */
 
 import type { Model } from "./model.ts";
-import { sha256Hex } from "./_sha256.ts";
-import { describe } from "./_validate.ts";
+import { sha256Hex } from "../internal/sha256.ts";
+import { describe } from "../internal/validate.ts";
 import { canonicalJson, type Prompt, promptText } from "./prompt.ts";
 
 /**

@@ -37,8 +37,8 @@
  * @module
  */
 
-import { sha256HexOfBytes } from "./_sha256.ts";
-import { assertText, describe, isPromise } from "./_validate.ts";
+import { sha256HexOfBytes } from "../internal/sha256.ts";
+import { assertText, describe, isPromise } from "../internal/validate.ts";
 
 /** What a model is asked: a string, or a {@linkcode Chat}. */
 export type Prompt = string | Chat;

@@ -19,8 +19,8 @@ import { Replay } from "./_replay.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
 import { type Drawn, type FillRequest, Sequence } from "./_sequence.ts";
 import { Below, memo } from "./_source.ts";
-import { UsageTally } from "./_usage.ts";
-import { assertCount, describe } from "./_validate.ts";
+import { UsageTally } from "./usage_shares.ts";
+import { assertCount, describe } from "../internal/validate.ts";
 
 /**
  * Cache figures since the model was created; `hits + misses` is the number

@@ -55,7 +55,8 @@ export interface SamplesWrite extends StoredSamples {
  * @example One prompt's sequence in an array
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Repeatable, type SequenceStore } from "../mod.ts";
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import type { SequenceStore } from "../core/engine.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;
@@ -149,7 +150,8 @@ export interface Miss {
  * @example Refusing draws past a limit
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, first, type MissPolicy, Repeatable } from "../mod.ts";
+ * import { BufferedModel, collect, first, Repeatable } from "../mod.ts";
+ * import type { MissPolicy } from "../core/engine.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;
@@ -176,7 +178,8 @@ export type MissPolicy = (miss: Miss, draw: () => Promise<void>) => Promise<void
  * @example A cache that logs what it draws
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, Repeatable, type RepeatableOptions } from "../mod.ts";
+ * import { BufferedModel, collect, Repeatable } from "../mod.ts";
+ * import type { RepeatableOptions } from "../core/engine.ts";
  *
  * class Counter extends BufferedModel {
  *   #next = 0;

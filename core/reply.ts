@@ -15,7 +15,7 @@
 
 import type { Message, ToolCall } from "./prompt.ts";
 import { canonicalJson } from "./prompt.ts";
-import { describe } from "./_validate.ts";
+import { describe } from "../internal/validate.ts";
 
 /**
  * One sample, whole.

@@ -11,7 +11,7 @@
 
 import type { AsyncSource } from "./async_source.ts";
 import { iteratorOf } from "./_reader.ts";
-import { assertFunction } from "./_validate.ts";
+import { assertFunction } from "../internal/validate.ts";
 
 /**
  * The items of a stream up to the first one that fails `predicate`. That

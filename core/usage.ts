@@ -14,7 +14,8 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type TokenUsage } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { TokenUsage } from "../core/accounting.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number) {
@@ -46,7 +47,7 @@ export interface TokenUsage {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { SampleUsage } from "../mod.ts";
+ * import type { SampleUsage } from "../core/accounting.ts";
  *
  * // The two samples of one request of 35 prompt tokens, 20 completion tokens, 801 ms.
  * const shares: SampleUsage[] = [
@@ -78,7 +79,7 @@ export interface SampleUsage {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { UsageRecord } from "../mod.ts";
+ * import type { UsageRecord } from "../core/accounting.ts";
  *
  * const record: UsageRecord = {
  *   from: 0,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { shareOf } from "./_usage.ts";
+import { shareOf } from "./usage_shares.ts";
 import type { SampleUsage, UsageRecord } from "./usage.ts";
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { setModelRenderer } from "../core/_display.ts";
+import { setModelRenderer } from "../core/display.ts";
 import { modelView } from "./model_view.ts";
 
 setModelRenderer((model) => modelView(model).bundle());

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import {
   CAPTION,
   container,

@@ -6,7 +6,7 @@
  */
 
 import { type Attempt, LLMOutputError } from "../structured/mod.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import {
   CAPTION,
   container,

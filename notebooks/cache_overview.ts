@@ -6,9 +6,9 @@
 
 import { join } from "node:path";
 import { storeOf } from "../cache/open_store.ts";
-import { formatBytes } from "../cache/_format_bytes.ts";
+import { formatBytes } from "../internal/format_bytes.ts";
 import type { Store } from "../cache/store.ts";
-import { walkStore } from "../cache/_walk.ts";
+import { walkStore } from "../cache/walk.ts";
 import type { ToolCall } from "../core/prompt.ts";
 import { callText, chatOf } from "../core/prompt_preview.ts";
 import {

@@ -14,7 +14,7 @@ import {
   type Reply,
   type Tool,
   type ToolCall,
-} from "../mod.ts";
+} from "../core/mod.ts";
 
 /** The system prompt of every episode. */
 export const SYSTEM = "You solve arithmetic word problems. Compute with the calculator tool, " +
@@ -175,7 +175,8 @@ export interface Episode {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, type Prompt, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, type Prompt } from "../mod.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  * import { runEpisode } from "./calculator_agent.ts";
  *
  * class Once extends BufferedModel {

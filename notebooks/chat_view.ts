@@ -9,7 +9,7 @@
 import { type CanonicalChat, type Prompt, promptText } from "../core/prompt.ts";
 import { chatOf } from "../core/prompt_preview.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { CAPTION, container, escapeHtml, type MimeBundle, View } from "./html.ts";
 import { chatTable } from "./_turns.ts";
 

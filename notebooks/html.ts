@@ -2,7 +2,7 @@
 // readable in light and dark notebook themes (colours inherit the theme's text
 // colour; fills and borders are translucent greys or mid-tone hues).
 
-import { JUPYTER_DISPLAY } from "../core/_display.ts";
+import { JUPYTER_DISPLAY } from "../core/display.ts";
 import { type Meaning, SWATCH } from "./_palette.ts";
 
 export { JUPYTER_DISPLAY };

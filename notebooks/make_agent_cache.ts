@@ -17,14 +17,13 @@ import {
   BufferedModel,
   type Chat,
   Independent,
-  json,
   type Prompt,
   promptHash,
   promptText,
   type QueryResult,
-  queryRetry,
   type Reply,
-} from "../mod.ts";
+} from "../core/mod.ts";
+import { json, queryRetry } from "../structured/mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { writeEstimatedUsage } from "./make_example_usage.ts";
 import { Report, REPORT_CHAT, runEpisode, TASKS } from "./calculator_agent.ts";

@@ -12,7 +12,7 @@
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_example_usage.ts
 
 import { FsStore, USAGE_FILE } from "../cache/fs_store.ts";
-import { formatRecords } from "../cache/_fs_usage.ts";
+import { formatRecords } from "../cache/fs_usage.ts";
 import type { UsageRecord } from "../core/usage.ts";
 
 /** How many samples one request brought. */
@@ -78,7 +78,8 @@ export function estimatedUsage(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FsStore, promptHash } from "../mod.ts";
+ * import { promptHash } from "../mod.ts";
+ * import { FsStore } from "../cache/stores.ts";
  * import { writeEstimatedUsage } from "./make_example_usage.ts";
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });

@@ -9,7 +9,7 @@
 //
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_structured_cache.ts
 
-import { BufferedModel, collect } from "../mod.ts";
+import { BufferedModel, collect } from "../core/mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { FACTS_PROMPT, PROBLEMS, solvePrompt } from "./structured_prompts.ts";
 import { writeEstimatedUsage } from "./make_example_usage.ts";

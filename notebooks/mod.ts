@@ -57,7 +57,7 @@ export {
 } from "./samples_view.ts";
 export { SamplesTable, samplesTable, type SamplesTableOptions } from "./samples_table.ts";
 export { type CachedSequence, CacheOverview, cacheOverview } from "./cache_overview.ts";
-export { formatBytes } from "../cache/_format_bytes.ts";
+export { formatBytes } from "../internal/format_bytes.ts";
 export {
   AnswerChart,
   answerChart,

@@ -9,7 +9,7 @@
 
 import { type AsyncSource, take } from "../core/iterators.ts";
 import type { Model } from "../core/model.ts";
-import { assertLength } from "../core/_validate.ts";
+import { assertLength } from "../internal/validate.ts";
 import { figureCells } from "../core/figure_text.ts";
 import { type Figures, figuresOf, servedFigures } from "../core/figures.ts";
 import { chooseSink, type ProgressSink, type ProgressState } from "./_progress_display.ts";

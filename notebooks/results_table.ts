@@ -6,7 +6,7 @@
  */
 
 import type { Interval, MajorityResult } from "../analysis/mod.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { count } from "../core/figure_text.ts";
 import {
   CAPTION,

@@ -6,7 +6,7 @@
 
 import type { Model } from "../core/model.ts";
 import { assertPrompt, type Prompt } from "../core/prompt.ts";
-import { assertCount, assertLength, describe } from "../core/_validate.ts";
+import { assertCount, assertLength, describe } from "../internal/validate.ts";
 import {
   CAPTION,
   container,

@@ -7,7 +7,7 @@
 import type { Model } from "../core/model.ts";
 import { assertPrompt, type Prompt, promptText } from "../core/prompt.ts";
 import { chatOf } from "../core/prompt_preview.ts";
-import { assertLength } from "../core/_validate.ts";
+import { assertLength } from "../internal/validate.ts";
 import {
   CAPTION,
   container,
@@ -76,7 +76,8 @@ export interface ShowSamplesOptions {
  * @example A chat, and replies that call tools
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, type Chat, type Prompt, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, type Chat, type Prompt } from "../mod.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  * import { showSamples } from "./mod.ts";
  *
  * class Caller extends BufferedModel {

@@ -16,7 +16,8 @@ import { type Figures, figuresOf } from "../core/figures.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, figuresOf, Repeatable } from "../mod.ts";
+ * import { BufferedModel, Repeatable } from "../mod.ts";
+ * import { figuresOf } from "../core/accounting.ts";
  * import type { StackFigures } from "./mod.ts";
  *
  * class Echo extends BufferedModel {
@@ -40,7 +41,8 @@ export type StackFigures = Figures;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, figuresOf, first, Repeatable } from "../mod.ts";
+ * import { BufferedModel, first, Repeatable } from "../mod.ts";
+ * import { figuresOf } from "../core/accounting.ts";
  * import { stackFigures } from "./mod.ts";
  *
  * class Echo extends BufferedModel {

@@ -2,7 +2,7 @@
 // construction (replaying a cache needs neither the key nor env permission),
 // and checked before they are sent.
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { MissingApiKeyError } from "./missing_api_key_error.ts";
 
 /**

@@ -10,7 +10,7 @@ import {
   type Prompt,
 } from "../core/prompt.ts";
 import type { ToolCall } from "../core/prompt.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { isRecord } from "./_options.ts";
 
 /**

@@ -2,7 +2,7 @@
 // then named as each API names them (OpenAI's names here, the others in
 // their own files), and turned into the cache-key options.
 
-import { assertFinite, assertInteger, describe } from "../core/_validate.ts";
+import { assertFinite, assertInteger, describe } from "../internal/validate.ts";
 import type { GenerationOptions } from "./generation.ts";
 import { defined, isRecord } from "./_options.ts";
 

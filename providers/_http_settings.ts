@@ -7,7 +7,7 @@ import {
   assertLength,
   assertMilliseconds,
   describe,
-} from "../core/_validate.ts";
+} from "../internal/validate.ts";
 import { apiKeyOption } from "./_api_key.ts";
 import type { HttpOptions } from "./http_options.ts";
 import type { RetryPolicy } from "./_retry.ts";

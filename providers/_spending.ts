@@ -30,8 +30,8 @@
 
 import type { QueryResult } from "../core/buffered_model.ts";
 import { costOf, currencyOf, type Price } from "../core/cost.ts";
-import { assertLengthOrInfinity, assertNonNegative, describe } from "../core/_validate.ts";
-import { isTokenUsage } from "../core/_query_answer.ts";
+import { assertLengthOrInfinity, assertNonNegative, describe } from "../internal/validate.ts";
+import { isTokenUsage } from "../core/query_answer.ts";
 import {
   type Budget,
   BudgetExceededError,

@@ -84,7 +84,8 @@ const MESSAGES: HttpApi = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Anthropic, modelKey } from "../mod.ts";
+ * import { Anthropic } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * const model = new Anthropic("claude-haiku-4-5", 1, { maxBatch: 4 });
  * assert.equal(model.baseUrl, "https://api.anthropic.com/v1");

@@ -12,7 +12,8 @@
  * @example At most 50 requests and 200,000 tokens
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Budget, CloseAI } from "../mod.ts";
+ * import { CloseAI } from "../mod.ts";
+ * import type { Budget } from "../providers/http.ts";
  *
  * const budget: Budget = { requests: 50, tokens: 200_000 };
  * const model = new CloseAI("gpt-4o", 1, { budget });
@@ -73,7 +74,8 @@ export interface Budget {
  * @example No limit, for a run that is known to end
  * ```ts
  * import assert from "node:assert/strict";
- * import { type BudgetOptions, OpenAI } from "../mod.ts";
+ * import { OpenAI } from "../mod.ts";
+ * import type { BudgetOptions } from "../providers/http.ts";
  *
  * const options: BudgetOptions = { budget: { samples: Infinity } };
  * assert.equal(new OpenAI("gpt-4o-mini", 1, options).alias, "gpt-4o-mini");
@@ -99,7 +101,8 @@ export interface BudgetOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BudgetExceededError, type BudgetLimit } from "../mod.ts";
+ * import { BudgetExceededError } from "../mod.ts";
+ * import type { BudgetLimit } from "../providers/http.ts";
  *
  * const limit: BudgetLimit = new BudgetExceededError("m", "tokens", 1000, 1200).limit;
  * assert.equal(limit, "tokens");

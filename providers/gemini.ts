@@ -6,7 +6,7 @@
 
 import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { argumentsOf, base64Of, toolNameOf } from "./_chat.ts";
 import type { GenerationOptions } from "./generation.ts";
 import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";
@@ -99,7 +99,8 @@ const GENERATE: HttpApi = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gemini, modelKey } from "../mod.ts";
+ * import { Gemini } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * const model = new Gemini("gemini-2.5-flash", 1);
  * assert.equal(model.maxBatch, 8);

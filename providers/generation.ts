@@ -15,7 +15,8 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type GenerationOptions, modelKey, OpenAI } from "../mod.ts";
+ * import { type GenerationOptions, OpenAI } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  *
  * const terse: GenerationOptions = { system: "Answer in one word.", maxTokens: 5, stop: "\n" };
  * const plain = new OpenAI("gpt-4o", 1);

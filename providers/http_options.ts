@@ -12,7 +12,8 @@
  * @example A patient client for a slow local server
  * ```ts
  * import assert from "node:assert/strict";
- * import { type HttpOptions, OpenAICompatible } from "../mod.ts";
+ * import { OpenAICompatible } from "../mod.ts";
+ * import type { HttpOptions } from "../providers/http.ts";
  *
  * const options: HttpOptions = {
  *   baseUrl: "http://localhost:8000/v1",

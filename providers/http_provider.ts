@@ -16,7 +16,7 @@ import {
   type QueryResult,
 } from "../core/buffered_model.ts";
 import type { Chat, Prompt } from "../core/prompt.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { BudgetOptions } from "./budget.ts";
 import { chatOf } from "./_chat.ts";
 import { checkedGeneration, keyOptionsOf } from "./_generation.ts";
@@ -38,7 +38,8 @@ import { count, tokenCounts } from "./_token_counts.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Anthropic, type HttpProviderOptions } from "../mod.ts";
+ * import { Anthropic } from "../mod.ts";
+ * import type { HttpProviderOptions } from "../providers/http.ts";
  *
  * const options: HttpProviderOptions = { maxTokens: 512, maxConcurrency: 4, budget: { requests: 50 } };
  * assert.equal(new Anthropic("claude-haiku-4-5", 1, options).maxConcurrency, 4);
@@ -61,7 +62,8 @@ export interface HttpProviderOptions
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gemini, type HttpProviderStats } from "../mod.ts";
+ * import { Gemini } from "../mod.ts";
+ * import type { HttpProviderStats } from "../providers/http.ts";
  *
  * const stats: HttpProviderStats = new Gemini("gemini-2.5-flash", 1).stats;
  * assert.equal(stats.reasoningTokens, undefined); // none reported yet
@@ -87,7 +89,8 @@ export interface HttpProviderStats extends ProviderStats {
  * @example A provider for a new API is one class
  * ```ts
  * import assert from "node:assert/strict";
- * import { first, type HttpApi, HttpProvider, type HttpProviderOptions } from "../mod.ts";
+ * import { first } from "../mod.ts";
+ * import { type HttpApi, HttpProvider, type HttpProviderOptions } from "../providers/http.ts";
  *
  * const ECHO: HttpApi = {
  *   defaultBaseUrl: "https://echo.example/v1",

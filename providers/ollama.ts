@@ -6,7 +6,7 @@
 
 import type { Chat, Message, Part, ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { argumentsOf, base64Of, toolNameOf, toolsOf } from "./_chat.ts";
 import { openAIFields } from "./_generation.ts";
 import type { ApiAnswer, ApiCall, ApiResponse, HttpApi } from "./http_api.ts";
@@ -92,7 +92,7 @@ const OLLAMA_CHAT: HttpApi = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { modelKey } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { Ollama } from "./ollama.ts";
  *
  * const model = new Ollama("llama3.2", 0.8, { maxBatch: 4 });

@@ -112,7 +112,7 @@ const OPENAI_CHAT: HttpApi = {
  * @example A local server, with a system prompt that becomes part of the key
  * ```ts
  * import assert from "node:assert/strict";
- * import { modelKey } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { OpenAICompatible } from "./openai_compatible.ts";
  *
  * const plain = new OpenAICompatible("llama3", 0.7, { baseUrl: "http://localhost:8000/v1" });

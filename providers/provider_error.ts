@@ -15,7 +15,8 @@ import { isRetryableStatus } from "./_retry.ts";
  * @example A fake server's failure, for a test
  * ```ts
  * import assert from "node:assert/strict";
- * import { ProviderError, type ProviderErrorInit } from "../mod.ts";
+ * import { ProviderError } from "../mod.ts";
+ * import type { ProviderErrorInit } from "../providers/http.ts";
  *
  * const init: ProviderErrorInit = { status: 503, providerMessage: "overloaded", retryAfter: 2000 };
  * const error = new ProviderError(init);

@@ -192,7 +192,7 @@ export class XMCP extends OpenAICompatible {
  * @example Generation options join the cache key
  * ```ts
  * import assert from "node:assert/strict";
- * import { modelKey } from "../mod.ts";
+ * import { modelKey } from "../cache/stores.ts";
  * import { OpenAI } from "./wrappers.ts";
  *
  * const model = new OpenAI("gpt-4o-mini", 1, { seed: 42, maxBatch: 8 });

@@ -1,6 +1,6 @@
 // Checks shared by the spec builders.
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { ReplySpec, Spec } from "./spec.ts";
 
 /** Throws a TypeError unless `spec` looks like a {@linkcode Spec}. */

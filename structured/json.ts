@@ -6,7 +6,7 @@
 
 import type { ToolCall } from "../core/prompt.ts";
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { fencedBlock } from "./_fence.ts";
 import { validateNow } from "./_schema.ts";
 import { ParseError } from "./parse_error.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import type { Prompt } from "../core/prompt.ts";
 import { chatOf, promptPreview } from "../core/prompt_preview.ts";
 import type { FailedAttempt } from "./attempt.ts";

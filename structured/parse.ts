@@ -5,7 +5,7 @@
  */
 
 import type { Reply } from "../core/reply.ts";
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { assertSpec, isReplySpec } from "./_spec.ts";
 import { schemaValue, validateNow } from "./_schema.ts";
 import type { OutputSpec, ReplySpec, Spec } from "./spec.ts";

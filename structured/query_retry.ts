@@ -9,7 +9,7 @@ import type { Model } from "../core/model.ts";
 import { assertPrompt, type Chat, type Prompt } from "../core/prompt.ts";
 import { messageOf, type Reply } from "../core/reply.ts";
 import { repliesOf } from "../core/replies.ts";
-import { assertCount, assertFunction, describe } from "../core/_validate.ts";
+import { assertCount, assertFunction, describe } from "../internal/validate.ts";
 import { assertSpec, isReplySpec } from "./_spec.ts";
 import { parseAwaiting, schemaValue, validateAwaited } from "./_schema.ts";
 import { excerptAt, formatIssues } from "./_text.ts";
@@ -167,7 +167,8 @@ export interface QueryRetryOptions<T> {
  * @example Repair: a tool call's arguments, checked, and the model told what was wrong
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Attempt, BufferedModel, type Chat, json, type Prompt, queryRetry, type QueryResult } from "../mod.ts";
+ * import { type Attempt, BufferedModel, type Chat, json, type Prompt, queryRetry } from "../mod.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  *
  * // Answers with a call of "record": without the year at first, with it once told.
  * class Recorder extends BufferedModel {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_validate.ts";
+import { describe } from "../internal/validate.ts";
 import { assertSpec } from "./_spec.ts";
 import type { Match, Parsed, Spec } from "./spec.ts";
 

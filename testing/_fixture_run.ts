@@ -21,7 +21,7 @@
 import { FsStore } from "../cache/fs_store.ts";
 import { formatManifest, manifest } from "../cache/manifest.ts";
 import type { Store } from "../cache/store.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/store_spec.ts";
 import type { StoreSpec } from "../cache/store_kinds.ts";
 import type { Model } from "../core/model.ts";
 import { infoOf } from "../core/model_info.ts";

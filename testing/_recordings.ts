@@ -4,8 +4,8 @@
 
 import { isPromptHash } from "../cache/sequence_key.ts";
 import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
-import { metaFile, sampleFile } from "../cache/_fs_samples.ts";
-import { formatRecords, parseRecords } from "../cache/_fs_usage.ts";
+import { metaFile, sampleFile } from "../cache/fs_samples.ts";
+import { formatRecords, parseRecords } from "../cache/fs_usage.ts";
 import { recordsBelow } from "../core/usage_records.ts";
 
 /** One recorded sequence. */

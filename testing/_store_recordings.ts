@@ -14,7 +14,7 @@
 // Everything here is asynchronous, so it runs after the module's last test
 // (`Deno.test.afterAll`), not when the runtime unloads, as a folder's can.
 
-import { LazyStore } from "../cache/_lazy_store.ts";
+import { LazyStore } from "../cache/lazy_store.ts";
 import { openParsed } from "../cache/open_store.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
 import { storeKind, type StoreSpec } from "../cache/store_kinds.ts";

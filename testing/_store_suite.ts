@@ -13,7 +13,7 @@ import { openStore } from "../cache/open_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";
 import type { SequenceKey, Store } from "../cache/store.ts";
-import { verifyStore } from "../cache/_verify_store.ts";
+import { verifyStore } from "../cache/verify_store.ts";
 import { runChildren } from "./_children.ts";
 import { PROMPT, SHARED_PROMPT } from "./_conformance_samples.ts";
 import { CountingModel } from "./_counting_model.ts";

@@ -8,7 +8,7 @@
  */
 
 import { storeKind } from "../cache/store_kinds.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/store_spec.ts";
 import { type ChildCommand, mergeFlags } from "./_children.ts";
 import { crashTests } from "./_crash_suite.ts";
 import { replyTests } from "./_reply_suite.ts";
@@ -98,16 +98,8 @@ const CHILD = new URL("./_conformance_child.ts", import.meta.url).href;
  * @example A store in a Map, tested by the kit (here each test is run at once)
  * ```ts
  * import assert from "node:assert/strict";
- * import {
- *   assertSequenceKey,
- *   type PromptEntry,
- *   recordsOf,
- *   registerStoreKind,
- *   type SequenceKey,
- *   type Store,
- *   type StoreWrite,
- *   type UsageRecord,
- * } from "../mod.ts";
+ * import { recordsOf, type UsageRecord } from "../core/accounting.ts";
+ * import { assertSequenceKey, type PromptEntry, registerStoreKind, type SequenceKey, type Store, type StoreWrite } from "../cache/stores.ts";
  * import { type ConformanceTestDefinition, storeConformance } from "./mod.ts";
  *
  * interface Sequence {

@@ -2,16 +2,9 @@
 // the API's own form (checked against the recorded requests), batches, limits.
 
 import assert from "node:assert/strict";
-import {
-  type Chat,
-  collect,
-  first,
-  messageOf,
-  modelKey,
-  type Prompt,
-  type QueryResult,
-  type Reply,
-} from "../mod.ts";
+import { type Chat, collect, first, messageOf, type Prompt, type Reply } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { modelKey } from "../cache/stores.ts";
 import { Anthropic, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
 import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
 import {

@@ -12,17 +12,17 @@ import {
   type Chat,
   collect,
   json,
-  manifest,
   messageOf,
   Persistent,
   type Prompt,
   promptHash,
   promptText,
-  type QueryResult,
   queryRetry,
   ReplicationCacheMiss,
   type Reply,
 } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { manifest } from "../cache/manifest.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { main } from "../cli/mod.ts";
 import {

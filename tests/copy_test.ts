@@ -215,7 +215,7 @@ Deno.test("copyStore: a bad concurrency is a RangeError", async () => {
   await assert.rejects(copyStore(store, store, { concurrency: 0 }), RangeError);
 });
 
-Deno.test("copyStore: concurrency is checked as every count is (core/_validate.ts)", async () => {
+Deno.test("copyStore: concurrency is checked as every count is (internal/validate.ts)", async () => {
   const store = new FsStore("tests/.tmp/never-created");
   await assert.rejects(
     copyStore(store, store, { concurrency: 1.5 }),

@@ -7,18 +7,16 @@ import assert from "node:assert/strict";
 import {
   CloseAI,
   collect,
-  costOf,
-  FsStore,
   Independent,
-  infoOf,
-  manifest,
-  modelKey,
   Ollama,
   OpenAICompatible,
   Persistent,
   promptHash,
   Repeatable,
 } from "../mod.ts";
+import { costOf, infoOf } from "../core/accounting.ts";
+import { manifest } from "../cache/manifest.ts";
+import { FsStore, modelKey } from "../cache/stores.ts";
 import { formatManifest, type ManifestSaving, parseManifest } from "../cache/manifest.ts";
 import { modelView, progress, stackFigures } from "../notebooks/mod.ts";
 import { formatCost } from "../core/figure_text.ts";

@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { collect, promptHash, type UsageRecord } from "../mod.ts";
+import { collect, promptHash } from "../mod.ts";
+import type { UsageRecord } from "../core/accounting.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";

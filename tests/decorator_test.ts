@@ -3,16 +3,8 @@
 // provider. What it gets is what Decorator's documentation says.
 
 import assert from "node:assert/strict";
-import {
-  collect,
-  Decorator,
-  first,
-  Independent,
-  map,
-  type Model,
-  promptHash,
-  Repeatable,
-} from "../mod.ts";
+import { collect, first, Independent, map, type Model, promptHash, Repeatable } from "../mod.ts";
+import { Decorator } from "../core/engine.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";

@@ -5,15 +5,9 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import {
-  type Attempt,
-  collect,
-  majority,
-  promptHash,
-  type QueryResult,
-  Repeatable,
-} from "../mod.ts";
-import { plainDisplay } from "../core/_display.ts";
+import { type Attempt, collect, majority, promptHash, Repeatable } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { plainDisplay } from "../core/display.ts";
 import {
   AnswerChart,
   answerChart,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import { collect, Independent, promptHash, type QueryResult, Repeatable } from "../mod.ts";
+import { collect, Independent, promptHash, Repeatable } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import {
   answerChart,
   cacheOverview,

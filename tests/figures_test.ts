@@ -9,14 +9,13 @@ import { Persistent } from "../cache/persistent.ts";
 import {
   type CacheStats,
   collect,
-  figuresOf,
   Independent,
-  infoOf,
   type Model,
   promptHash,
   Repeatable,
   take,
 } from "../mod.ts";
+import { figuresOf, infoOf } from "../core/accounting.ts";
 import {
   figureCells,
   formatFigures,
@@ -25,7 +24,7 @@ import {
   showSamples,
   stackFigures,
 } from "../notebooks/mod.ts";
-import { plainDisplay } from "../core/_display.ts";
+import { plainDisplay } from "../core/display.ts";
 import { progressBundle, progressLine } from "../notebooks/_progress_display.ts";
 import { CountingModel } from "./mock_model.ts";
 import { assertFigureRows, figureRow } from "./figure_rows.ts";

@@ -3,7 +3,8 @@
 // The recordings are third-party data: they are read in place, never copied.
 
 import assert from "node:assert/strict";
-import { collect, type Prompt, type QueryResult, type Reply } from "../mod.ts";
+import { collect, type Prompt, type Reply } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { OpenAICompatible, ProviderError } from "../providers/mod.ts";
 import { OpenAIServer, type RecordedExchange } from "./openai_server.ts";
 

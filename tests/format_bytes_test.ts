@@ -2,7 +2,7 @@
 // notebook views (issue 10: they used to disagree, KB against KiB).
 
 import assert from "node:assert/strict";
-import { formatBytes as shared } from "../cache/_format_bytes.ts";
+import { formatBytes as shared } from "../internal/format_bytes.ts";
 import { formatBytes } from "../notebooks/mod.ts";
 import { main } from "../cli/mod.ts";
 import { MNIMI_CACHE } from "./mnimi_fixture.ts";

@@ -4,7 +4,8 @@
 // look per sample, and no `await` per sample while file calls block.
 
 import assert from "node:assert/strict";
-import { collect, figuresOf, promptHash } from "../mod.ts";
+import { collect, promptHash } from "../mod.ts";
+import { figuresOf } from "../core/accounting.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { manifest } from "../cache/manifest.ts";
 import { Persistent } from "../cache/persistent.ts";

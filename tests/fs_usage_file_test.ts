@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { collect, promptHash } from "../mod.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
-import { scanUsage } from "../cache/_fs_usage.ts";
+import { scanUsage } from "../cache/fs_usage.ts";
 import { main } from "../cli/mod.ts";
 import { CountingModel } from "./mock_model.ts";
 import { symlink } from "./symlink.ts";

@@ -3,15 +3,8 @@
 // truncated candidates, RetryInfo.
 
 import assert from "node:assert/strict";
-import {
-  type Chat,
-  collect,
-  first,
-  messageOf,
-  type Prompt,
-  type QueryResult,
-  type Reply,
-} from "../mod.ts";
+import { type Chat, collect, first, messageOf, type Prompt, type Reply } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { Gemini, type HttpProviderOptions, ProviderError } from "../providers/mod.ts";
 import { failure, type OpenAIServer, withServer } from "./openai_server.ts";
 import {

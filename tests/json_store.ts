@@ -7,17 +7,15 @@
 // `Persistent`, `llmFixture` and the command line take it; this module is
 // also what the conformance kit's child processes preload.
 
+import { asRecord, recordsOf, type UsageRecord } from "../core/accounting.ts";
 import {
-  asRecord,
   assertSequenceKey,
   type PromptEntry,
-  recordsOf,
   registerStoreKind,
   type SequenceKey,
   type Store,
   type StoreWrite,
-  type UsageRecord,
-} from "../mod.ts";
+} from "../cache/stores.ts";
 
 /** One object: a sample, and what it cost when the writer knew it. */
 interface SampleObject {

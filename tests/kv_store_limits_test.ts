@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BufferedModel, collect, promptHash, type QueryResult } from "../mod.ts";
+import { BufferedModel, collect, promptHash } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { Persistent } from "../cache/persistent.ts";

@@ -3,22 +3,16 @@
 // a manifest names.
 
 import assert from "node:assert/strict";
+import { collect, Independent, Persistent, promptHash, Repeatable } from "../mod.ts";
+import { type Figures, figuresOf } from "../core/accounting.ts";
 import {
-  collect,
-  copyStore,
-  type Figures,
-  figuresOf,
-  FsStore,
-  Independent,
   type Manifest,
   manifest,
   parseManifest,
-  Persistent,
-  promptHash,
   readManifest,
-  Repeatable,
   writeManifest,
-} from "../mod.ts";
+} from "../cache/manifest.ts";
+import { copyStore, FsStore } from "../cache/stores.ts";
 import { formatManifest } from "../cache/manifest.ts";
 import { main } from "../cli/mod.ts";
 import { CountingModel } from "./mock_model.ts";

@@ -9,7 +9,8 @@
 //
 // deno run --v8-flags=--expose-gc tests/memory_child.ts <prompts> <samples> <batch> [backing]
 
-import { BufferedModel, collect, Repeatable, type SequenceStore } from "../mod.ts";
+import { BufferedModel, collect, Repeatable } from "../mod.ts";
+import type { SequenceStore } from "../core/engine.ts";
 
 const [prompts, samples, batch] = Deno.args.map(Number) as [number, number, number];
 const backed = Deno.args[3] === "backing";

@@ -3,7 +3,8 @@
 // only makes the display richer.
 
 import assert from "node:assert/strict";
-import { BufferedModel, infoOf, type Model, modelInfo, Repeatable, stackOf } from "../mod.ts";
+import { BufferedModel, type Model, Repeatable } from "../mod.ts";
+import { infoOf, modelInfo, stackOf } from "../core/accounting.ts";
 import { modelView } from "../notebooks/mod.ts";
 import { CountingModel } from "./mock_model.ts";
 import { figureRow } from "./figure_rows.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatTemperature, modelKey, promptHash } from "../mod.ts";
+import { promptHash } from "../mod.ts";
+import { formatTemperature, modelKey } from "../cache/stores.ts";
 
 async function python(script: string, input: string): Promise<string> {
   const child = new Deno.Command("python3", {

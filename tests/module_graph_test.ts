@@ -54,11 +54,11 @@ Deno.test({
       // A replication miss: the prompts nearest to the one missing.
       "cache/_closest_prompt.ts",
       // Copying between stores.
-      "cache/_copy_selection.ts",
+      "cache/copy_selection.ts",
       "cache/_copy_sequence.ts",
       // Checking a store (`cache verify`), and a folder opened read-only.
       "cache/_fs_verify.ts",
-      "cache/_verify_store.ts",
+      "cache/verify_store.ts",
       "cache/_cache_folder.ts",
       // The stores of other kinds, opened from a spec.
       "cache/kv_store.ts",

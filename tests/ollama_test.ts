@@ -1,7 +1,8 @@
 // Ollama's native /api/chat: streamed NDJSON, n emulated, tokens from eval counts.
 
 import assert from "node:assert/strict";
-import { collect, first, modelKey } from "../mod.ts";
+import { collect, first } from "../mod.ts";
+import { modelKey } from "../cache/stores.ts";
 import { Ollama, ProviderError } from "../providers/mod.ts";
 import { countingFetch, failure, withServer } from "./openai_server.ts";
 

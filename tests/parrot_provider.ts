@@ -10,7 +10,7 @@ import {
   type HttpApi,
   HttpProvider,
   type HttpProviderOptions,
-} from "../mod.ts";
+} from "../providers/http.ts";
 
 const PARROT: HttpApi = {
   defaultBaseUrl: "https://api.parrot.example/v2",

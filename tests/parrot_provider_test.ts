@@ -4,14 +4,8 @@
 // cap, budgets, key redaction, usage shares stored by Persistent.
 
 import assert from "node:assert/strict";
-import {
-  BudgetExceededError,
-  collect,
-  first,
-  modelKey,
-  Persistent,
-  ProviderError,
-} from "../mod.ts";
+import { BudgetExceededError, collect, first, Persistent, ProviderError } from "../mod.ts";
+import { modelKey } from "../cache/stores.ts";
 import { Parrot } from "./parrot_provider.ts";
 import { withTempDir } from "./temp_dir.ts";
 

@@ -2,7 +2,8 @@
 // ../shared/fixtures/mnimi-cache) through Persistent in replication mode.
 
 import assert from "node:assert/strict";
-import { collect, modelKey, promptHash } from "../mod.ts";
+import { collect, promptHash } from "../mod.ts";
+import { modelKey } from "../cache/stores.ts";
 import { FsStore } from "../cache/fs_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { ReplicationCacheMiss } from "../cache/replication_cache_miss.ts";

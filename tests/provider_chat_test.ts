@@ -2,7 +2,8 @@
 // (issue 19, requirement 4): OpenAI-compatible servers and Ollama.
 
 import assert from "node:assert/strict";
-import type { Chat, Prompt, QueryResult } from "../mod.ts";
+import type { Chat, Prompt } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { Ollama, OpenAICompatible } from "../providers/mod.ts";
 import { withServer } from "./openai_server.ts";
 

@@ -1,7 +1,8 @@
 // What real servers do wrong, one fault at a time.
 
 import assert from "node:assert/strict";
-import { collect, first, infoOf } from "../mod.ts";
+import { collect, first } from "../mod.ts";
+import { infoOf } from "../core/accounting.ts";
 import { OpenAICompatible, type OpenAICompatibleOptions, ProviderError } from "../providers/mod.ts";
 import { countingFetch, failure, type OpenAIServer, withServer } from "./openai_server.ts";
 

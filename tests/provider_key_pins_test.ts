@@ -3,7 +3,8 @@
 // must be found after. The values were computed on main before the change.
 
 import assert from "node:assert/strict";
-import { type Model, modelKey, promptHash } from "../mod.ts";
+import { type Model, promptHash } from "../mod.ts";
+import { modelKey } from "../cache/stores.ts";
 import {
   AI302,
   CloseAI,

@@ -10,12 +10,12 @@ import {
   CloseAI,
   FireworksAI,
   Gemini,
-  type HttpProviderOptions,
   Ollama,
   OpenAI,
   OpenAICompatible,
   XMCP,
 } from "../mod.ts";
+import type { HttpProviderOptions } from "../providers/http.ts";
 
 /** A provider built from the table's options; `OpenAICompatible` gets the `baseUrl` it requires. */
 type Make = (temperature: number, options?: HttpProviderOptions) => {

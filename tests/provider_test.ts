@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { BufferedModel, collect, first, modelKey } from "../mod.ts";
+import { BufferedModel, collect, first } from "../mod.ts";
+import { modelKey } from "../cache/stores.ts";
 import {
   CloseAI,
   Ollama,

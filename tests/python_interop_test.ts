@@ -3,7 +3,9 @@
 // unchanged, by chat code too.
 
 import assert from "node:assert/strict";
-import { type Chat, collect, modelKey, promptHash, type QueryResult, type Reply } from "../mod.ts";
+import { type Chat, collect, promptHash, type Reply } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { modelKey } from "../cache/stores.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";

@@ -4,7 +4,8 @@
 // that includes this. The recordings are read in place, never copied.
 
 import assert from "node:assert/strict";
-import type { Prompt, QueryResult, Reply } from "../mod.ts";
+import type { Prompt, Reply } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { type HttpProviderStats, ProviderError } from "../providers/mod.ts";
 import { OpenAIServer, type RecordedExchange } from "./openai_server.ts";
 

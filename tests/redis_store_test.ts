@@ -69,22 +69,25 @@ redisTest("RedisStore: appending beyond the stored samples is a RangeError", asy
   });
 });
 
-redisTest("RedisStore: an index is checked as every count is (core/_validate.ts)", async (url) => {
-  await withStore(url, async (store) => {
-    const refused = (from: unknown) =>
-      `index must be a non-negative integer, got ${from}; pass a whole number of at least 0`;
-    await assert.rejects(store.load(KEY, -1), new RangeError(refused(-1)));
-    await assert.rejects(
-      store.append(KEY, { from: 0.5, samples: ["a"] }),
-      new RangeError(refused(0.5)),
-    );
-    await assert.rejects(
-      store.load(KEY, "0" as unknown as number),
-      new TypeError(refused('"0"')),
-    );
-    assert.deepEqual(await Array.fromAsync(store.models()), []);
-  });
-});
+redisTest(
+  "RedisStore: an index is checked as every count is (internal/validate.ts)",
+  async (url) => {
+    await withStore(url, async (store) => {
+      const refused = (from: unknown) =>
+        `index must be a non-negative integer, got ${from}; pass a whole number of at least 0`;
+      await assert.rejects(store.load(KEY, -1), new RangeError(refused(-1)));
+      await assert.rejects(
+        store.append(KEY, { from: 0.5, samples: ["a"] }),
+        new RangeError(refused(0.5)),
+      );
+      await assert.rejects(
+        store.load(KEY, "0" as unknown as number),
+        new TypeError(refused('"0"')),
+      );
+      assert.deepEqual(await Array.fromAsync(store.models()), []);
+    });
+  },
+);
 
 redisTest("RedisStore: an empty append creates nothing", async (url) => {
   await withStore(url, async (store) => {

@@ -3,15 +3,8 @@
 // passes through from its own options.
 
 import assert from "node:assert/strict";
-import {
-  collect,
-  first,
-  type Miss,
-  type MissPolicy,
-  Repeatable,
-  ReplicationCacheMiss,
-  type SequenceStore,
-} from "../mod.ts";
+import { collect, first, Repeatable, ReplicationCacheMiss } from "../mod.ts";
+import type { Miss, MissPolicy, SequenceStore } from "../core/engine.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { CountingModel } from "./mock_model.ts";
 import { withTempDir } from "./temp_dir.ts";

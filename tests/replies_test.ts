@@ -9,7 +9,6 @@ import {
   BufferedModel,
   type Chat,
   collect,
-  Decorator,
   first,
   Independent,
   type Model,
@@ -17,12 +16,12 @@ import {
   type Prompt,
   promptHash,
   promptText,
-  type QueryResult,
   Repeatable,
   ReplicationCacheMiss,
   repliesOf,
   type Reply,
 } from "../mod.ts";
+import { Decorator, type QueryResult } from "../core/engine.ts";
 import { Anthropic } from "../providers/mod.ts";
 import { chatOfText } from "../core/prompt.ts";
 import { AGENT_CHAT, REPLIES, ReplyModel } from "../testing/_reply_suite.ts";

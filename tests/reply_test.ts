@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { BufferedModel, collect, type Prompt, type Reply } from "../mod.ts";
-import { checkedAnswer } from "../core/_query_answer.ts";
+import { checkedAnswer } from "../core/query_answer.ts";
 
 class Caller extends BufferedModel {
   protected query(_prompt: Prompt, n: number): Promise<Reply[]> {

@@ -108,7 +108,7 @@ Deno.test("SqliteStore: an append beyond the stored samples is a RangeError", as
     );
     await assert.rejects(store.append(KEY, { from: -1, samples: ["x"], prompt: "p" }), RangeError);
     await assert.rejects(store.load(KEY, 0.5), RangeError);
-    // Checked as every count is (core/_validate.ts): not a number is a TypeError.
+    // Checked as every count is (internal/validate.ts): not a number is a TypeError.
     await assert.rejects(
       store.load(KEY, "0" as unknown as number),
       /index must be a non-negative integer, got "0"/,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { FsStore } from "../cache/fs_store.ts";
 import { openParsed, openStore, storeOf } from "../cache/open_store.ts";
 import { registerStoreKind, type StoreKind, storeKind, storeKinds } from "../cache/store_kinds.ts";
-import { parseStoreSpec } from "../cache/_store_spec.ts";
+import { parseStoreSpec } from "../cache/store_spec.ts";
 import { main } from "../cli/mod.ts";
 import { withTempDir } from "./temp_dir.ts";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { sha256Hex } from "../core/_sha256.ts";
+import { sha256Hex } from "../internal/sha256.ts";
 
 Deno.test("sha256Hex matches node:crypto at every padding boundary", () => {
   for (let n = 0; n < 300; n++) {

@@ -1,11 +1,11 @@
-// The one walk over a store (cache/_walk.ts) that `cache ls`, `cache stats`,
+// The one walk over a store (cache/walk.ts) that `cache ls`, `cache stats`,
 // `cache verify` and `cacheOverview` share (issue 10, item 4): one order, one
 // key check, one way of reading a sequence, one way of handling refusals.
 
 import assert from "node:assert/strict";
 import type { PromptEntry, SequenceKey, Store } from "../cache/store.ts";
 import { FsStore } from "../cache/fs_store.ts";
-import { walkStore } from "../cache/_walk.ts";
+import { walkStore } from "../cache/walk.ts";
 import { promptHash } from "../core/model_key.ts";
 import { main } from "../cli/mod.ts";
 import { cacheOverview } from "../notebooks/mod.ts";

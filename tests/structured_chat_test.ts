@@ -19,13 +19,13 @@ import {
   type Prompt,
   promptHash,
   promptText,
-  type QueryResult,
   queryRetry,
   repeat,
   type Reply,
   sequence,
   tag,
 } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { withTempDir } from "./temp_dir.ts";
 

@@ -190,7 +190,10 @@ Deno.test({
         // A kind of the project's own: a folder store reached through a spec, without delete.
         Deno.writeTextFileSync(
           `${project.dir}/nodelete.ts`,
-          `import { FsStore, registerStoreKind } from "${new URL("../mod.ts", import.meta.url)}";
+          `import { FsStore, registerStoreKind } from "${new URL(
+            "../cache/stores.ts",
+            import.meta.url,
+          )}";
 registerStoreKind({
   name: "nodelete",
   schemes: ["nodelete"],

@@ -10,8 +10,8 @@ import {
   OpenAICompatible,
   Persistent,
   promptHash,
-  type Store,
 } from "../mod.ts";
+import type { Store } from "../cache/stores.ts";
 import { openStore } from "../cache/open_store.ts";
 import { freshRedisSpec, REDIS_URL } from "./redis_url.ts";
 

@@ -8,14 +8,12 @@ import fc from "fast-check";
 import {
   recordsOfShares,
   shareAt,
-  sharesOf,
   tallyRuns,
   type UsageRuns,
-  type Usages,
-  UsageTally,
   withRecords,
   withShares,
 } from "../core/_usage.ts";
+import { sharesOf, type Usages, UsageTally } from "../core/usage_shares.ts";
 import { recordsOf, usageAt } from "../core/usage_records.ts";
 import type { SampleUsage, UsageRecord } from "../core/usage.ts";
 

@@ -5,25 +5,16 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  BufferedModel,
-  collect,
-  first,
-  FsStore,
-  manifest,
-  OpenAICompatible,
-  Persistent,
-  promptHash,
-  type QueryResult,
-  type SampleUsage,
-  type Store,
-  type UsageRecord,
-} from "../mod.ts";
+import { BufferedModel, collect, first, OpenAICompatible, Persistent, promptHash } from "../mod.ts";
+import type { SampleUsage, UsageRecord } from "../core/accounting.ts";
+import type { QueryResult } from "../core/engine.ts";
+import { manifest } from "../cache/manifest.ts";
+import { FsStore, type Store } from "../cache/stores.ts";
 import { formatManifest } from "../cache/manifest.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import { USAGE_FILE } from "../cache/fs_store.ts";
-import { sharesOf } from "../core/_usage.ts";
+import { sharesOf } from "../core/usage_shares.ts";
 import { recordsOf, usageAt } from "../core/usage_records.ts";
 import { CountingModel } from "./mock_model.ts";
 import { expected, MNIMI_CACHE } from "./mnimi_fixture.ts";

@@ -12,12 +12,12 @@ import {
   type Model,
   Ollama,
   passAtK,
-  type QueryResult,
   queryRetry,
   Repeatable,
   tag,
   take,
 } from "../mod.ts";
+import type { QueryResult } from "../core/engine.ts";
 import { CountingModel } from "./mock_model.ts";
 
 const models = (): [string, Model][] => [

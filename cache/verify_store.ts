@@ -1,7 +1,7 @@
 /**
  * What `cache verify` asks of a store: its own `verify` (see `Store.verify`),
  * or, for a store without one, the checks any store allows through the Store
- * interface: every sequence is read (the store walk, `_walk.ts`), keys no
+ * interface: every sequence is read (the store walk, `walk.ts`), keys no
  * store accepts and samples that are not valid UTF-8 are problems instead
  * of errors, prompt texts are checked against their hashes, prompts without
  * samples are noted, and where the store lists its indices, samples hidden
@@ -18,7 +18,7 @@ import type {
   StoreVerification,
   VerifyOptions,
 } from "./store.ts";
-import { type Refusal, walkStore } from "./_walk.ts";
+import { type Refusal, walkStore } from "./walk.ts";
 
 /**
  * What `store` finds wrong in itself: its own `verify`, else
@@ -28,7 +28,7 @@ import { type Refusal, walkStore } from "./_walk.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "./fs_store.ts";
- * import { verifyStore } from "./_verify_store.ts";
+ * import { verifyStore } from "./verify_store.ts";
  *
  * const found = await verifyStore(new FsStore("tests/fixtures/mnimi-cache"));
  * assert.deepEqual([found.samples, found.problems.length], [124, 0]);
@@ -51,7 +51,7 @@ export async function verifyStore(
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "./fs_store.ts";
- * import { verifyByWalk } from "./_verify_store.ts";
+ * import { verifyByWalk } from "./verify_store.ts";
  *
  * const found = await verifyByWalk(new FsStore("tests/fixtures/mnimi-cache"));
  * assert.deepEqual([found.sequences, found.samples, found.problems.length], [30, 124, 0]);

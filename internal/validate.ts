@@ -8,8 +8,6 @@
 // <what to do>`. A value that is not of the right type (a string for a
 // number) is a TypeError; a number outside the allowed range is a RangeError.
 
-import type { Price } from "./cost.ts";
-
 /** Throws unless `prompt` is a well-formed string. */
 export function assertPrompt(prompt: unknown): asserts prompt is string {
   if (isPromise(prompt)) {
@@ -28,7 +26,7 @@ export function assertPrompt(prompt: unknown): asserts prompt is string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { assertText } from "./_validate.ts";
+ * import { assertText } from "./validate.ts";
  *
  * assert.throws(() => assertText("chat.system", "a\ud800"), /lone UTF-16 surrogate/);
  * ```
@@ -111,10 +109,18 @@ export function assertNonNegative(
 }
 
 /**
- * Throws unless `value` is a {@linkcode Price}: an object with exactly
- * `input` and `output`, finite numbers of at least 0.
+ * Throws unless `value` is a price (core's `Price`, which this layer-free
+ * file describes by its shape): an object with exactly `input` and
+ * `output`, finite numbers of at least 0, and an optional `currency`.
  */
-export function assertPrice(value: unknown, who?: string): asserts value is Price {
+export function assertPrice(
+  value: unknown,
+  who?: string,
+): asserts value is {
+  readonly input: number;
+  readonly output: number;
+  readonly currency?: string;
+} {
   const fix = "pass the price in currency units per million tokens, e.g. " +
     "{ input: 2.5, output: 10 }";
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

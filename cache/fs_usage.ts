@@ -22,7 +22,7 @@ import { asRecord } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { type FileCalls, type Maybe, then } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
-import type { Listed } from "./_fs_samples.ts";
+import type { Listed } from "./fs_samples.ts";
 
 /** The file beside a prompt's samples that records what they cost to draw. */
 export const USAGE_FILE = "usage.jsonl";
@@ -45,7 +45,7 @@ const MAX_LINE = 4096;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatRecords } from "./_fs_usage.ts";
+ * import { formatRecords } from "./fs_usage.ts";
  *
  * const line = formatRecords([{ from: 3, count: 1, requests: 1, latencyMs: 12 }]);
  * assert.equal(line, '{"from":3,"count":1,"requests":1,"latencyMs":12}\n');
@@ -64,7 +64,7 @@ export function formatRecords(records: readonly UsageRecord[]): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRecords } from "./_fs_usage.ts";
+ * import { parseRecords } from "./fs_usage.ts";
  *
  * const text = '{"from":0,"count":1,"requests":1,"latencyMs":5}\n{"from":1,"cou';
  * assert.deepEqual(parseRecords(new TextEncoder().encode(text)), [
@@ -117,7 +117,7 @@ export interface UsageScan {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { scanUsage } from "./_fs_usage.ts";
+ * import { scanUsage } from "./fs_usage.ts";
  *
  * const bytes = new TextEncoder().encode(
  *   "x".repeat(10_000) + '{"from":0,"count":1,"requests":1,"latencyMs":5}\n{"from":1',

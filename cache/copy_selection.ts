@@ -32,7 +32,7 @@ export interface Selection {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { selectSequences } from "./_copy_selection.ts";
+ * import { selectSequences } from "./copy_selection.ts";
  * import { FsStore } from "./fs_store.ts";
  * import { promptHash } from "../core/model_key.ts";
  *
@@ -72,7 +72,7 @@ export async function selectSequences(from: Store, selection: Selection): Promis
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ShortSourceError } from "./_copy_selection.ts";
+ * import { ShortSourceError } from "./copy_selection.ts";
  *
  * const error = new ShortSourceError({ model: "m_1", hash: "ab" }, 3, 1, "cache");
  * assert(error instanceof RangeError);
@@ -137,7 +137,7 @@ async function assertHolds(from: Store, key: SequenceKey, count: number): Promis
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseManifest } from "./manifest.ts";
- * import { slicesOf } from "./_copy_selection.ts";
+ * import { slicesOf } from "./copy_selection.ts";
  *
  * const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
  * const m = parseManifest({

@@ -8,7 +8,7 @@
 
 import type { TokenUsage } from "./usage.ts";
 import { metaOf, type Reply, type ReplyMeta } from "./reply.ts";
-import { assertLength, describe } from "./_validate.ts";
+import { assertLength, describe } from "../internal/validate.ts";
 
 /**
  * What one request brought: its samples and, when the provider reported
@@ -21,7 +21,9 @@ import { assertLength, describe } from "./_validate.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, infoOf, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import { infoOf } from "../core/accounting.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  *
  * class Echo extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<QueryResult> {
@@ -39,7 +41,8 @@ import { assertLength, describe } from "./_validate.ts";
  * @example A server that reports only a total
  * ```ts
  * import assert from "node:assert/strict";
- * import { BufferedModel, collect, type QueryResult } from "../mod.ts";
+ * import { BufferedModel, collect } from "../mod.ts";
+ * import type { QueryResult } from "../core/engine.ts";
  *
  * class Totals extends BufferedModel {
  *   protected query(prompt: string, n: number): Promise<QueryResult> {
@@ -79,7 +82,7 @@ export interface QueryResult {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { checkedAnswer } from "./_query_answer.ts";
+ * import { checkedAnswer } from "./query_answer.ts";
  *
  * assert.deepEqual(checkedAnswer(["a", "b"], 2, "Echo"), { samples: ["a", "b"] });
  * assert.throws(() => checkedAnswer([], 2, "Echo"), /Echo returned no samples/);
@@ -164,7 +167,7 @@ function split(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isTokenUsage } from "./_query_answer.ts";
+ * import { isTokenUsage } from "./query_answer.ts";
  *
  * assert(isTokenUsage({ promptTokens: 12, completionTokens: 0 }));
  * assert(!isTokenUsage({ promptTokens: -1, completionTokens: 0 }));

@@ -17,7 +17,7 @@ const UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatBytes } from "./_format_bytes.ts";
+ * import { formatBytes } from "./format_bytes.ts";
  *
  * assert.equal(formatBytes(980), "980 B");
  * assert.equal(formatBytes(12_345), "12.1 KiB");

@@ -34,7 +34,7 @@ import {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseStoreSpec } from "./_store_spec.ts";
+ * import { parseStoreSpec } from "./store_spec.ts";
  *
  * assert.deepEqual(parseStoreSpec("SQLITE:paper.db"), {
  *   kind: "sqlite",
@@ -80,7 +80,7 @@ export function parseStoreSpec(spec: string | URL): StoreSpec {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { specForms } from "./_store_spec.ts";
+ * import { specForms } from "./store_spec.ts";
  *
  * assert.equal(specForms(), "a cache folder, kv:<path>, sqlite:<path>, redis://… or rediss://…");
  * ```
@@ -98,7 +98,7 @@ export function specForms(): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { redactSpec } from "./_store_spec.ts";
+ * import { redactSpec } from "./store_spec.ts";
  *
  * assert.equal(redactSpec("redis://user:pw@host:6379/0"), "redis://user:***@host:6379/0");
  * assert.equal(redactSpec("redis:/:pw@host"), "redis:/:***@host");

@@ -31,7 +31,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { sha256Hex } from "./_sha256.ts";
+ * import { sha256Hex } from "./sha256.ts";
  *
  * assert(
  *   sha256Hex("abc") === "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
@@ -54,7 +54,7 @@ export function sha256Hex(text: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { sha256HexOfBytes } from "./_sha256.ts";
+ * import { sha256HexOfBytes } from "./sha256.ts";
  *
  * assert.equal(
  *   sha256HexOfBytes(new Uint8Array([0x61, 0x62, 0x63])),

@@ -42,9 +42,9 @@ import type {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { LazyStore } from "./_lazy_store.ts";
+ * import { LazyStore } from "./lazy_store.ts";
  * import { openParsed } from "./open_store.ts";
- * import { parseStoreSpec } from "./_store_spec.ts";
+ * import { parseStoreSpec } from "./store_spec.ts";
  * import { promptHash } from "../core/model_key.ts";
  *
  * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
@@ -151,7 +151,7 @@ export class LazyStore implements Store {
    */
   async verify(options?: VerifyOptions): Promise<StoreVerification> {
     // Loaded when asked for: a cache that is only used never needs it.
-    const { verifyStore } = await import("./_verify_store.ts");
+    const { verifyStore } = await import("./verify_store.ts");
     return await verifyStore(await this.#mustExist(), options);
   }
 

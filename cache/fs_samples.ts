@@ -59,7 +59,7 @@ export function sampleIndex(name: string): number | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { metaIndex } from "./_fs_samples.ts";
+ * import { metaIndex } from "./fs_samples.ts";
  *
  * assert.equal(metaIndex("12.json"), 12);
  * assert.equal(metaIndex("12.md"), undefined);

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { UsageTally } from "../core/_usage.ts";
+import { UsageTally } from "../core/usage_shares.ts";
 import { usageAt } from "../core/usage_records.ts";
 import { assertSequenceKey } from "./sequence_key.ts";
 import { comparePrompts, naturalCompare } from "./_prompt_order.ts";
@@ -89,7 +89,7 @@ const REFUSED = Symbol("refused");
  * ```ts
  * import assert from "node:assert/strict";
  * import { FsStore } from "./fs_store.ts";
- * import { walkStore } from "./_walk.ts";
+ * import { walkStore } from "./walk.ts";
  *
  * const store = new FsStore("tests/fixtures/mnimi-cache");
  * const found = await Array.fromAsync(walkStore(store, { model: "gpt-4o_1" }));
