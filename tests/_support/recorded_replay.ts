@@ -129,9 +129,11 @@ export async function replay(
 
 /**
  * Runs the table: one step per recording of `prefix`, and a check that the
- * table has an entry for each. Without the folder: skipped, except in CI.
+ * table has an entry for each, named after `provider`, the class under test.
+ * Without the folder: skipped, except in CI.
  */
 export function replayTests(
+  provider: string,
   prefix: string,
   outcomes: Record<string, Outcome | "stream">,
   make: (server: OpenAIServer) => (retries: {
@@ -144,7 +146,7 @@ export function replayTests(
   const files = recordings(prefix);
   if (files === undefined) {
     Deno.test({
-      name: `recorded ${prefix}* exchanges replay as expected`,
+      name: `${provider}: recorded ${prefix}* exchanges replay as expected`,
       ignore: Deno.env.get("CI") !== "true",
       fn() {
         throw new Error(`${DIR} is absent, and CI=true: the fixtures are required in CI`);
@@ -152,11 +154,11 @@ export function replayTests(
     });
     return;
   }
-  Deno.test(`every ${prefix}* recording has an expected outcome`, () => {
+  Deno.test(`${provider}: every ${prefix}* recording has an expected outcome`, () => {
     assert.ok(files.length >= 14, `only ${files.length} recordings found`);
     assert.deepEqual(files, Object.keys(outcomes).sort());
   });
-  Deno.test(`recorded ${prefix}* exchanges replay as expected`, async (t) => {
+  Deno.test(`${provider}: recorded ${prefix}* exchanges replay as expected`, async (t) => {
     const server = OpenAIServer.start();
     try {
       for (const file of files) {

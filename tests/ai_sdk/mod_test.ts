@@ -212,7 +212,7 @@ Deno.test("fromAiSdk: a chat goes out as the AI SDK's prompt; a reply keeps tool
   assert.deepEqual([probe.stats.reasoningTokens, probe.stats.cachedTokens], [5, 8]);
 });
 
-Deno.test("fromAiSdk under Persistent: a rerun replays with zero calls", async () => {
+Deno.test("fromAiSdk: under Persistent, a rerun replays with zero calls", async () => {
   await withTempDir(async (dir) => {
     const { model, draws } = counting();
     const live = new Persistent(fromAiSdk(model, 1), dir);
@@ -289,7 +289,7 @@ Deno.test("fromAiSdk: budgets hold, the money cap included", async () => {
   assert.throws(() => fromAiSdk(model, 1, { budget: { cost: 1 } }), /needs a price/);
 });
 
-Deno.test("fromAiSdk refuses what is not a v4 language model, saying how to wrap it", () => {
+Deno.test("fromAiSdk: refuses what is not a v4 language model, saying how to wrap it", () => {
   assert.throws(
     () => fromAiSdk(new MockLanguageModelV3() as never, 1),
     /specification "v3".*wrapLanguageModel\(\{ model, middleware: \[\] \}\)/,
@@ -339,7 +339,7 @@ Deno.test("cacheMiddleware: concurrent identical calls get distinct samples, non
   });
 });
 
-Deno.test("cacheMiddleware repeat mode: every identical call gets the same sample", async () => {
+Deno.test("cacheMiddleware: in repeat mode, every identical call gets the same sample", async () => {
   await withTempDir(async (dir) => {
     const { model, draws } = counting();
     const m = cached(model, { store: dir, mode: "repeat" });
@@ -351,7 +351,7 @@ Deno.test("cacheMiddleware repeat mode: every identical call gets the same sampl
   });
 });
 
-Deno.test("cacheMiddleware replication: replays with zero calls; a new call is a ReplicationCacheMiss", async () => {
+Deno.test("cacheMiddleware: in replication mode, it replays with zero calls; a new call is a ReplicationCacheMiss", async () => {
   await withTempDir(async (dir) => {
     await generateText({ model: cached(counting().model, { store: dir }), prompt: "p" });
     const replay = cached(offline(), { store: dir, replication: true });
@@ -456,7 +456,7 @@ Deno.test("cacheMiddleware: bad options are TypeErrors that say what to pass", (
   assert.throws(() => cacheMiddleware({ store: "sqllite:x.db" }), TypeError);
 });
 
-Deno.test("a call's identity: a chat where one says it exactly, else the call's own canonical form", () => {
+Deno.test("callIdentity: a chat where one says it exactly, else the call's own canonical form", () => {
   const user = (text: string) => ({
     role: "user" as const,
     content: [{ type: "text" as const, text }],
@@ -498,7 +498,7 @@ Deno.test("a call's identity: a chat where one says it exactly, else the call's 
   });
 });
 
-Deno.test("./ai-sdk's code imports only types from the AI SDK, and nothing above core/, cache/, providers/", async () => {
+Deno.test("cacheMiddleware: ./ai-sdk's code imports only types from the AI SDK, and nothing above core/, cache/, providers/", async () => {
   for await (const entry of Deno.readDir("ai_sdk")) {
     const text = await Deno.readTextFile(`ai_sdk/${entry.name}`);
     const code = text.replace(/\/\*\*[\s\S]*?\*\//g, ""); // examples in docs may run the AI SDK

@@ -93,7 +93,7 @@ function exactPassAtK(n: number, c: number, k: number): number {
   return Number(scale - allFail) / 1e30;
 }
 
-Deno.test("passAtK equals the exact binomial formula for every n ≤ 30", () => {
+Deno.test("passAtK: equals the exact binomial formula for every n ≤ 30", () => {
   let worst = 0;
   for (let n = 1; n <= 30; n++) {
     for (let c = 0; c <= n; c++) {
@@ -111,7 +111,7 @@ Deno.test("passAtK equals the exact binomial formula for every n ≤ 30", () => 
   assert.equal(passAtK(5, 3, 3), 1, "n - c < k: some sample of every k-subset passes");
 });
 
-Deno.test("passAtK stays accurate for large n and tiny results", () => {
+Deno.test("passAtK: stays accurate for large n and tiny results", () => {
   // The textbook 1 - Π(1 - k/i) loses half its digits here; the estimate must not.
   const cases: [number, number, number][] = [
     [1e9, 1, 1],
@@ -147,7 +147,7 @@ function exactProduct(n: number, c: number, k: number): number {
   return Number(pass / 10n ** BigInt(shift)) * 10 ** (shift - 40);
 }
 
-Deno.test("passAtK rejects impossible arguments with the reason", () => {
+Deno.test("passAtK: rejects impossible arguments with the reason", () => {
   assert.throws(() => passAtK(10, 11, 1), /c \(correct samples\) must be at most n = 10/);
   assert.throws(() => passAtK(10, 3, 11), /k must be at most n = 10/);
   assert.throws(() => passAtK(10, 3, 0), RangeError);
@@ -157,7 +157,7 @@ Deno.test("passAtK rejects impossible arguments with the reason", () => {
   assert.throws(() => passAtK("10" as never, 3, 1), TypeError);
 });
 
-Deno.test("bootstrapInterval is seeded, brackets the estimate, and narrows with more data", () => {
+Deno.test("bootstrapInterval: is seeded, brackets the estimate, and narrows with more data", () => {
   const values = [0.9, 0.4, 0, 0.7, 1, 0.55, 0.3, 0.8];
   const ci = bootstrapInterval(values);
   assert.deepEqual(bootstrapInterval(values), ci);

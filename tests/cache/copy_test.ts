@@ -114,7 +114,7 @@ async function withPair(
 for (const from of KINDS) {
   for (const to of KINDS) {
     Deno.test({
-      name: `copyStore ${from.name} → ${to.name}: everything, idempotent, then only what is new`,
+      name: `copyStore: ${from.name} → ${to.name}: everything, idempotent, then only what is new`,
       ignore: from.ignore || to.ignore,
       fn: () =>
         withPair(from, to, async (a, b) => {
@@ -152,7 +152,7 @@ const [FS, KV, REDIS, SQLITE] = KINDS as [Kind, Kind, Kind, Kind];
 const PAIRS: [Kind, Kind][] = [[FS, KV], [KV, REDIS], [REDIS, FS], [FS, SQLITE], [SQLITE, KV]];
 for (const [from, to] of PAIRS) {
   Deno.test({
-    name: `copyStore ${from.name} → ${to.name}: refuses to overwrite and names the conflicts`,
+    name: `copyStore: ${from.name} → ${to.name}: refuses to overwrite and names the conflicts`,
     ignore: from.ignore || to.ignore,
     fn: () =>
       withPair(from, to, async (a, b) => {
@@ -172,7 +172,7 @@ for (const [from, to] of PAIRS) {
   });
 
   Deno.test({
-    name: `copyStore ${from.name} → ${to.name}: filters by model key and prompt hash`,
+    name: `copyStore: ${from.name} → ${to.name}: filters by model key and prompt hash`,
     ignore: from.ignore || to.ignore,
     fn: () =>
       withPair(from, to, async (a, b) => {

@@ -51,7 +51,7 @@ async function killWriters(spec: string, path: string): Promise<number> {
   return started;
 }
 
-Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => {
+Deno.test(`FsStore: writers killed ${KILLS} times leave only whole samples`, async () => {
   const root = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const started = await killWriters(root, root);
@@ -98,7 +98,7 @@ Deno.test(`writers killed ${KILLS} times leave only whole samples`, async () => 
   }
 });
 
-Deno.test(`SQLite writers killed ${KILLS} times leave only whole samples`, async () => {
+Deno.test(`SqliteStore: writers killed ${KILLS} times leave only whole samples`, async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   const file = `${dir}/cache.db`;
   try {

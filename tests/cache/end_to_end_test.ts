@@ -30,7 +30,7 @@ async function run(server: { url: string }, dir: string): Promise<string[]> {
   return seen;
 }
 
-Deno.test("the seed's batch example: four requests of 10, then none on a second run", async () => {
+Deno.test("Persistent: the seed's batch example: four requests of 10, then none on a second run", async () => {
   await withServer({}, async (server) => {
     await withTempDir(async (dir) => {
       const first = await run(server, dir);
@@ -53,7 +53,7 @@ Deno.test("the seed's batch example: four requests of 10, then none on a second 
   });
 });
 
-Deno.test("the API key is in no file of the cache", async () => {
+Deno.test("Persistent: the API key is in no file of the cache", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "echo_key" }); // even when the server quotes it once
     await withTempDir(async (dir) => {
@@ -82,7 +82,7 @@ Deno.test("the API key is in no file of the cache", async () => {
   });
 });
 
-Deno.test("a cache replay needs no key: the key variable is never read", async () => {
+Deno.test("Persistent: a cache replay needs no key: the key variable is never read", async () => {
   await withServer({}, async (server) => {
     await withTempDir(async (dir) => {
       const filled = await run(server, dir);
@@ -103,7 +103,7 @@ Deno.test("a cache replay needs no key: the key variable is never read", async (
   });
 });
 
-Deno.test("accounting: query time, tokens, requests and retries pass through Persistent", async () => {
+Deno.test("Persistent: accounting (query time, tokens, requests and retries) passes through it", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "server_error" });
     await withTempDir(async (dir) => {
@@ -132,7 +132,7 @@ Deno.test("accounting: query time, tokens, requests and retries pass through Per
   });
 });
 
-Deno.test("a cache replay runs without env permission (and without the network)", async () => {
+Deno.test("Persistent: a cache replay runs without env permission (and without the network)", async () => {
   await withServer({}, async (server) => {
     await withTempDir(async (dir) => {
       const filled = await run(server, dir);

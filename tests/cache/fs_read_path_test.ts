@@ -44,7 +44,7 @@ async function counting<T>(
   }
 }
 
-Deno.test("a replay reads the usage file only once a figure or a manifest asks, and then says it right", () =>
+Deno.test("FsStore: a replay reads the usage file only once a figure or a manifest asks, and then says it right", () =>
   withTempDir(async (dir) => {
     await seeded(dir, 10);
     const usageFile = (path: string) => path.endsWith("/usage.jsonl");
@@ -63,7 +63,7 @@ Deno.test("a replay reads the usage file only once a figure or a manifest asks, 
     });
   }));
 
-Deno.test("a replay lists each prompt folder once: no look per sample, no read past the last", () =>
+Deno.test("FsStore: a replay lists each prompt folder once: no look per sample, no read past the last", () =>
   withTempDir(async (dir) => {
     await seeded(dir, 10);
     const inside = (path: string) => path.startsWith(dir);
@@ -83,7 +83,7 @@ Deno.test("a replay lists each prompt folder once: no look per sample, no read p
     });
   }));
 
-Deno.test("loading a prompt folder of 1,000 samples takes no microtask turn per sample", () =>
+Deno.test("FsStore: loading a prompt folder of 1,000 samples takes no microtask turn per sample", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     const folder = `${dir}/${key.model}/${key.hash}`;
@@ -103,7 +103,7 @@ Deno.test("loading a prompt folder of 1,000 samples takes no microtask turn per 
   }));
 
 Deno.test({
-  name: "a prompt folder that is a link is refused also once its model folder was listed",
+  name: "FsStore: a prompt folder that is a link is refused also once its model folder was listed",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno"] },
   fn: () =>
     withTempDir(async (dir) => {

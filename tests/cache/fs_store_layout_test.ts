@@ -17,7 +17,7 @@ async function names(folder: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(folder))).map((e) => e.name).sort();
 }
 
-Deno.test("writes the mnimi layout with a prompt file beside it", () =>
+Deno.test("FsStore: writes the mnimi layout with a prompt file beside it", () =>
   withTempDir(async (dir) => {
     const model = new CountingModel("accounts/fireworks/models/x", 0.7, { maxBatch: 3 });
     await collect(new Persistent(model, dir).sample(PROMPT, 3), 3);
@@ -35,14 +35,14 @@ Deno.test("writes the mnimi layout with a prompt file beside it", () =>
     );
   }));
 
-Deno.test("construction does no I/O", () => {
+Deno.test("FsStore: construction does no I/O", () => {
   const store = new FsStore("tests/.tmp/never/created");
   assert.equal(store.location, "tests/.tmp/never/created");
   new Persistent(new CountingModel(), "tests/.tmp/never/created");
   assert.throws(() => Deno.statSync("tests/.tmp/never"), Deno.errors.NotFound);
 });
 
-Deno.test("a leading ~ is the home folder", () => {
+Deno.test("FsStore: a leading ~ is the home folder", () => {
   const home = Deno.env.get("HOME");
   if (home === undefined) return;
   assert.equal(new FsStore("~/.llm_cache").location, `${home}/.llm_cache`);
@@ -50,7 +50,7 @@ Deno.test("a leading ~ is the home folder", () => {
   assert.equal(new FsStore("a/~/b").location, "a/~/b");
 });
 
-Deno.test("aliases that would leave the root are refused", () =>
+Deno.test("FsStore: aliases that would leave the root are refused", () =>
   withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const bad = [
@@ -86,7 +86,7 @@ Deno.test("aliases that would leave the root are refused", () =>
     assert.deepEqual(await names(dir), []);
   }));
 
-Deno.test("a gap hides what follows until an append fills it", () =>
+Deno.test("FsStore: a gap hides what follows until an append fills it", () =>
   withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
@@ -99,7 +99,7 @@ Deno.test("a gap hides what follows until an append fills it", () =>
     assert.equal(await Deno.readTextFile(`${folder}/3.md`), "s3");
   }));
 
-Deno.test("stray files are ignored and never touched", () =>
+Deno.test("FsStore: stray files are ignored and never touched", () =>
   withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
@@ -115,7 +115,7 @@ Deno.test("stray files are ignored and never touched", () =>
     assert.deepEqual(await Array.fromAsync(store.models()), ["m_1"]);
   }));
 
-Deno.test("the first prompt file stays", () =>
+Deno.test("FsStore: the first prompt file stays", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: HASH };
     await new FsStore(dir).append(key, { from: 0, samples: ["a"], prompt: PROMPT });
@@ -125,7 +125,7 @@ Deno.test("the first prompt file stays", () =>
   }));
 
 Deno.test({
-  name: "a missing permission names the flag to add",
+  name: "FsStore: a missing permission names the flag to add",
   permissions: { read: ["tests"], write: ["tests/.tmp"] },
   fn: async () => {
     const outside = "/nonexistent-llm-cache-root";
@@ -143,7 +143,7 @@ Deno.test({
   },
 });
 
-Deno.test("reads cost O(1) per new item and list a prompt folder once", () =>
+Deno.test("FsStore: reads cost O(1) per new item and list a prompt folder once", () =>
   withTempDir(async (dir) => {
     const key = { model: "mock_1", hash: promptHash("p") };
     await new FsStore(dir).append(key, {
@@ -201,7 +201,7 @@ async function tree(root: string, rel = ""): Promise<string[]> {
   return out.sort();
 }
 
-Deno.test("links inside the layout are refused for reads and writes, naming the path", () =>
+Deno.test("FsStore: links inside the layout are refused for reads and writes, naming the path", () =>
   withTempDir(async (dir) => {
     // Outside the cache: a sequence and a secret the links point at.
     const outside = `${dir}/outside`;
@@ -246,7 +246,7 @@ Deno.test("links inside the layout are refused for reads and writes, naming the 
     assert.deepEqual(await Array.fromAsync(store.prompts("linked-prompt_1")), []);
   }));
 
-Deno.test("the cache folder itself may be a link", () =>
+Deno.test("FsStore: the cache folder itself may be a link", () =>
   withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/real`);
     await symlink("real", `${dir}/link`);
@@ -259,7 +259,7 @@ Deno.test("the cache folder itself may be a link", () =>
     assert.equal(await Deno.readTextFile(`${dir}/real/m_1/${HASH}/0.md`), "a");
   }));
 
-Deno.test("a sample that is not valid UTF-8 is an error naming the file, not U+FFFD text", () =>
+Deno.test("FsStore: a sample that is not valid UTF-8 is an error naming the file, not U+FFFD text", () =>
   withTempDir(async (dir) => {
     const folder = `${dir}/m_1/${HASH}`;
     await Deno.mkdir(folder, { recursive: true });
@@ -281,7 +281,7 @@ Deno.test("a sample that is not valid UTF-8 is an error naming the file, not U+F
     assert.deepEqual(await new FsStore(dir).load(key, 0), ["a real \ufffd stays", "\ufeffA"]);
   }));
 
-Deno.test("a full disk: the failed write removes its temp file and says where", async () => {
+Deno.test("FsStore: a full disk: the failed write removes its temp file and says where", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     // /dev/full gives a real ENOSPC error; Deno lets only -A write to it.
@@ -303,7 +303,7 @@ Deno.test("a full disk: the failed write removes its temp file and says where", 
   }
 });
 
-Deno.test("a sample file's name is a plain index: 0.md, 7.md, 12.md, never 07.md or -1.md", () => {
+Deno.test("FsStore: a sample file's name is a plain index: 0.md, 7.md, 12.md, never 07.md or -1.md", () => {
   // The layout's rule, as a regular expression; sampleIndex parses by hand.
   const rule = (name: string) => {
     const match = /^(0|[1-9][0-9]*)\.md$/.exec(name);

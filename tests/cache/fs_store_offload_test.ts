@@ -23,7 +23,7 @@ function countLinks() {
   return { counts, restore: () => Object.assign(Deno, { link, linkSync }) };
 }
 
-Deno.test("file calls leave the main thread while a draw is in flight, and only then", () =>
+Deno.test("FsStore: file calls leave the main thread while a draw is in flight, and only then", () =>
   withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const links = countLinks();
@@ -54,7 +54,7 @@ Deno.test("file calls leave the main thread while a draw is in flight, and only 
     }
   }));
 
-Deno.test("offload always and never choose one kind of call", () =>
+Deno.test("FsStore: offload always and never choose one kind of call", () =>
   withTempDir(async (dir) => {
     const links = countLinks();
     try {
@@ -71,7 +71,7 @@ Deno.test("offload always and never choose one kind of call", () =>
     }
   }));
 
-Deno.test("an offload that is not auto, always or never is a TypeError", () => {
+Deno.test("FsStore: an offload that is not auto, always or never is a TypeError", () => {
   assert.throws(
     // @ts-expect-error: the wrong value is the point
     () => new FsStore("tests/.tmp/never-created", { offload: "sometimes" }),
@@ -79,7 +79,7 @@ Deno.test("an offload that is not auto, always or never is a TypeError", () => {
   );
 });
 
-Deno.test("a full disk off the main thread removes the temp file and says where", async () => {
+Deno.test("FsStore: a full disk off the main thread removes the temp file and says where", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const { code, stdout, stderr } = await new Deno.Command("deno", {
@@ -97,7 +97,7 @@ Deno.test("a full disk off the main thread removes the temp file and says where"
   }
 });
 
-Deno.test("a batch whose third temp file fails stores the two before it, and no temp file", () =>
+Deno.test("FsStore: a batch whose third temp file fails stores the two before it, and no temp file", () =>
   withTempDir(async (dir) => {
     const store = new FsStore(dir, { offload: "always" });
     const { writeTextFile } = Deno;

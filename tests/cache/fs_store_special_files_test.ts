@@ -128,7 +128,8 @@ async function runChild(args: string[], fifos: string[]): Promise<Record<string,
 }
 
 Deno.test({
-  name: "a FIFO as a sample, usage or prompt file is refused by replays, stats, ls and verify",
+  name:
+    "FsStore: a FIFO as a sample, usage or prompt file is refused by replays, stats, ls and verify",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno", "python3"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -168,7 +169,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a socket, a device or a folder where a file belongs is refused, naming it",
+  name: "FsStore: a socket, a device or a folder where a file belongs is refused, naming it",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["python3"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -202,7 +203,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a FIFO where the layout has a folder is refused, naming it",
+  name: "FsStore: a FIFO where the layout has a folder is refused, naming it",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["python3"] },
   fn: () =>
     withTempDir(async (dir) => {

@@ -36,7 +36,7 @@ function removeAtLinks(times: number, when: "before" | "after") {
 
 for (const when of ["before", "after"] as const) {
   for (const offload of ["never", "always"] as const) {
-    Deno.test(`a temporary file removed ${when} its link loses nothing (offload ${offload})`, () =>
+    Deno.test(`FsStore: a temporary file removed ${when} its link loses nothing (offload ${offload})`, () =>
       withTempDir(async (dir) => {
         const store = new FsStore(dir, { offload });
         await store.append(KEY, { from: 0, samples: ["first"], prompt: "p" });

@@ -8,7 +8,7 @@ import { storeConformance } from "../../testing/store_conformance.ts";
 for (const offload of ["auto", "always", "never"] as const) {
   const options: FsStoreOptions = { offload };
   storeConformance(Deno.test, {
-    name: offload === "auto" ? "FsStore" : `FsStore, offload ${offload}`,
+    name: offload === "auto" ? "FsStore" : `FsStore: offload ${offload}`,
     async open() {
       const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
       return {

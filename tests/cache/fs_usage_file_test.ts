@@ -47,7 +47,7 @@ async function warnings(fn: () => Promise<void>): Promise<string[]> {
 }
 
 Deno.test({
-  name: "a usage.jsonl link, even to nothing, is refused before the first draw",
+  name: "FsStore: a usage.jsonl link, even to nothing, is refused before the first draw",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -76,7 +76,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a usage file over 512 MB costs only its unreadable figures, with a warning: samples load",
+  name:
+    "FsStore: a usage file over 512 MB costs only its unreadable figures, with a warning: samples load",
   permissions: { read: ["."], write: ["tests/.tmp"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -112,7 +113,7 @@ Deno.test({
     }),
 });
 
-Deno.test("a usage file is scanned a chunk at a time, at any size and offset", async () => {
+Deno.test("FsStore: a usage file is scanned a chunk at a time, at any size and offset", async () => {
   const zeros = new Uint8Array(1 << 20);
   const record = new TextEncoder().encode('{"from":0,"count":1,"requests":1,"latencyMs":5}\n');
   // 3 GB of zeros without a newline, then a record: never all in memory.
@@ -132,7 +133,7 @@ Deno.test("a usage file is scanned a chunk at a time, at any size and offset", a
   assert.deepEqual((await scanUsage(read, scan.end)).records, []);
 });
 
-Deno.test("a usage file that cannot be read costs its figures with a warning, not the samples", () =>
+Deno.test("FsStore: a usage file that cannot be read costs its figures with a warning, not the samples", () =>
   withTempDir(async (dir) => {
     const folder = await cache(dir, 2);
     const store = new FsStore(dir);

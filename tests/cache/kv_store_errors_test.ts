@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { promptHash } from "../../mod.ts";
 import { KvStore } from "../../cache/kv_store.ts";
 
-Deno.test("KvStore keeps model keys longer than a KV key allows", async () => {
+Deno.test("KvStore: keeps model keys longer than a KV key allows", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   const store = await KvStore.open(`${dir}/cache.kv`);
   try {
@@ -25,7 +25,7 @@ Deno.test("KvStore keeps model keys longer than a KV key allows", async () => {
   }
 });
 
-Deno.test("KvStore names --unstable-kv when Deno KV is off", async () => {
+Deno.test("KvStore: names --unstable-kv when Deno KV is off", async () => {
   const script = `
     import { KvStore } from "./cache/kv_store.ts";
     await KvStore.open("tests/.tmp/never.kv").catch((e) => console.log(e.message));
@@ -39,7 +39,7 @@ Deno.test("KvStore names --unstable-kv when Deno KV is off", async () => {
 });
 
 Deno.test({
-  name: "KvStore names the permission flag to add",
+  name: "KvStore: names the permission flag to add",
   permissions: { read: ["tests"], write: ["tests/.tmp"] },
   fn: async () => {
     const error = await KvStore.open("/nonexistent-llm-cache.kv").then(

@@ -26,7 +26,7 @@ function foreignDatabase(path: string, mode: "delete" | "wal"): void {
 }
 
 for (const mode of ["delete", "wal"] as const) {
-  Deno.test(`cache read commands refuse another program's SQLite file (${mode} mode), writing nothing`, () =>
+  Deno.test(`cache: read commands refuse another program's SQLite file (${mode} mode), writing nothing`, () =>
     withTempDir(async (dir) => {
       const app = `${dir}/app.db`;
       foreignDatabase(app, mode);
@@ -46,7 +46,7 @@ for (const mode of ["delete", "wal"] as const) {
     }));
 }
 
-Deno.test("KvStore.open refuses a file that is not a Deno KV database, also to write", () =>
+Deno.test("KvStore.open: refuses a file that is not a Deno KV database, also to write", () =>
   withTempDir(async (dir) => {
     foreignDatabase(`${dir}/app.db`, "wal");
     await Deno.writeTextFile(`${dir}/notes.txt`, "my notes, not a database");
@@ -95,7 +95,7 @@ Deno.test("KvStore.open: an empty file or a SQLite file without tables becomes a
     assert.deepEqual(await names(dir), ["blank.kv", "empty.kv"]);
   }));
 
-Deno.test("a Deno KV database in use by another store is recognised from its write-ahead log", () =>
+Deno.test("KvStore: a Deno KV database in use by another store is recognised from its write-ahead log", () =>
   withTempDir(async (dir) => {
     const writer = await KvStore.open(`${dir}/cache.kv`);
     try {
@@ -114,7 +114,7 @@ Deno.test("a Deno KV database in use by another store is recognised from its wri
     }
   }));
 
-Deno.test("cache stats on a Deno KV database reads it read-only: nothing added, nothing left beside it", () =>
+Deno.test("cache stats: on a Deno KV database it reads read-only: nothing added, nothing left beside it", () =>
   withTempDir(async (dir) => {
     const store = await KvStore.open(`${dir}/cache.kv`);
     await store.append(KEY, { from: 0, samples: ["x", "y"], prompt: "p" });
@@ -139,7 +139,7 @@ console.log(JSON.stringify(result));
 `;
 
 Deno.test({
-  name: "KvStore on read-only media: the error names the file and the way out",
+  name: "KvStore: on read-only media, the error names the file and the way out",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno", "python3"] },
   fn: () =>
     withTempDir(async (dir) => {

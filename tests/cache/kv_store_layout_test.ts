@@ -33,7 +33,7 @@ function countCommits() {
   return counter;
 }
 
-Deno.test("2,000 samples of 1 KB take less than twice their bytes on disk", async () => {
+Deno.test("KvStore: 2,000 samples of 1 KB take less than twice their bytes on disk", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const store = await KvStore.open(`${dir}/cache.kv`);
@@ -54,7 +54,7 @@ Deno.test("2,000 samples of 1 KB take less than twice their bytes on disk", asyn
   }
 });
 
-Deno.test("samples around the size of a row come back exact, characters split between rows too", () =>
+Deno.test("KvStore: samples around the size of a row come back exact, characters split between rows too", () =>
   withStore(async (store) => {
     const samples: string[] = [];
     for (const length of [0, 1, 700, 800, 820, 830, 850, 900, 1700, 2500, 65_000, 66_000]) {
@@ -73,7 +73,7 @@ Deno.test("samples around the size of a row come back exact, characters split be
     }
   }));
 
-Deno.test("a missing piece of a sample is an error naming its key, not part of the sample", () =>
+Deno.test("KvStore: a missing piece of a sample is an error naming its key, not part of the sample", () =>
   withStore(async (store, path) => {
     await store.append(key("p"), { from: 0, samples: ["short", "y".repeat(3000)], prompt: "p" });
     const raw = await Deno.openKv(path);
@@ -90,7 +90,7 @@ Deno.test("a missing piece of a sample is an error naming its key, not part of t
     assert.deepEqual(await store.load(key("p"), 0).catch(() => "refused"), "refused");
   }));
 
-Deno.test("appends of many prompts at once share commits", () =>
+Deno.test("KvStore: appends of many prompts at once share commits", () =>
   withStore(async (store) => {
     const prompts = Array.from({ length: 50 }, (_, p) => `p${p}`);
     await Promise.all(
@@ -109,7 +109,7 @@ Deno.test("appends of many prompts at once share commits", () =>
     for (const p of prompts) assert.deepEqual(await store.load(key(p), 0), ["warm", p]);
   }));
 
-Deno.test("claims on one index never share a commit, so none overwrites another", () =>
+Deno.test("KvStore: claims on one index never share a commit, so none overwrites another", () =>
   withStore(async (store) => {
     // Keep the committer busy, so that the claims below wait together.
     const busy = store.append(key("other"), { from: 0, samples: ["x"] });

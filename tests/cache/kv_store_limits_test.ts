@@ -61,7 +61,7 @@ async function measuredValueBytes(kv: Deno.Kv, value: unknown): Promise<number> 
   return KV_LIMITS.bytes - fixed - low;
 }
 
-Deno.test("Deno KV's limits on a commit are those KvStore sizes its commits by", () =>
+Deno.test("KvStore: Deno KV's limits on a commit are those it sizes its commits by", () =>
   withKv(async (kv) => {
     const key = (k: number, bytes: number) => ["k", new Uint8Array(bytes - 5).fill(k + 1)];
     assert.equal(encodedKeyBytes(key(0, 2048)), 2048);
@@ -108,7 +108,7 @@ Deno.test("Deno KV's limits on a commit are those KvStore sizes its commits by",
     }
   }));
 
-Deno.test("a key's size is its encoding's, for any text (lone surrogates and NULs too)", () => {
+Deno.test("KvStore: a key's size is its encoding's, for any text (lone surrogates and NULs too)", () => {
   const encoder = new TextEncoder();
   const encoded = (text: string) => {
     const bytes = encoder.encode(text);
@@ -125,7 +125,7 @@ Deno.test("a key's size is its encoding's, for any text (lone surrogates and NUL
   }
 });
 
-Deno.test("the sizes KvStore assumes for its values are never below what Deno KV counts", () =>
+Deno.test("KvStore: the sizes it assumes for its values are never below what Deno KV counts", () =>
   withKv(async (kv) => {
     const values: unknown[] = [
       "abc",
@@ -169,7 +169,7 @@ class Large extends BufferedModel {
   }
 }
 
-Deno.test("a paid batch of 10 samples of 50 KB under a 50-byte model key is stored whole", () =>
+Deno.test("KvStore: a paid batch of 10 samples of 50 KB under a 50-byte model key is stored whole", () =>
   withTempDir(async (dir) => {
     const store = await KvStore.open(`${dir}/cache.kv`);
     try {
@@ -187,7 +187,7 @@ Deno.test("a paid batch of 10 samples of 50 KB under a 50-byte model key is stor
   }));
 
 Deno.test({
-  name: "cache copy of 12 samples of 50 KB into kv: stores all of them, with their usage",
+  name: "cache copy: 12 samples of 50 KB into kv: are all stored, with their usage",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -213,7 +213,7 @@ Deno.test({
     }),
 });
 
-Deno.test("any batch of samples that fit one by one is stored whole, under any model key", () =>
+Deno.test("KvStore: any batch of samples that fit one by one is stored whole, under any model key", () =>
   withTempDir(async (dir) => {
     const store = await KvStore.open(`${dir}/cache.kv`);
     const longest = "m/".repeat(253) + "x_1"; // 509 bytes: the longest key kept as it is
@@ -264,7 +264,7 @@ Deno.test("any batch of samples that fit one by one is stored whole, under any m
     }
   }));
 
-Deno.test("large batches of many prompts and of two writers on one prompt share commits safely", () =>
+Deno.test("KvStore: large batches of many prompts and of two writers on one prompt share commits safely", () =>
   withTempDir(async (dir) => {
     const a = await KvStore.open(`${dir}/cache.kv`);
     const b = await KvStore.open(`${dir}/cache.kv`);

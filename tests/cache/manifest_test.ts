@@ -27,7 +27,7 @@ import { withTempDir } from "../_support/temp_dir.ts";
 const P = "Choose a number between 1 and 1000.";
 const Q = "Name a colour.";
 
-Deno.test("a cache reports the indices it served, which were hits and which it drew", async () => {
+Deno.test("manifest: a cache reports the indices it served, which were hits and which it drew", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 4 }));
   await collect(model.sample(P, 4), 2); // one request of 4, two read
   await collect(model.sample(P), 3); // a replay of 0, 1 and a hit on 2
@@ -44,7 +44,7 @@ Deno.test("a cache reports the indices it served, which were hits and which it d
   assert.equal(entry!.spent!.completionTokens, 4);
 });
 
-Deno.test("a Persistent reports what it found stored as hits, across runs", async () => {
+Deno.test("manifest: a Persistent reports what it found stored as hits, across runs", async () => {
   await withTempDir(async (dir) => {
     const first = new Persistent(new CountingModel("m", 1), dir);
     await collect(first.sample(P), 2);
@@ -80,7 +80,7 @@ Deno.test("a Persistent reports what it found stored as hits, across runs", asyn
   });
 });
 
-Deno.test("tokens and time are attributed to their prompt with requests in flight at once", async () => {
+Deno.test("manifest: tokens and time are attributed to their prompt with requests in flight at once", async () => {
   const provider = new CountingModel("m", 1, { latency: () => 5 + Math.random() * 20 });
   const model = new Repeatable(provider);
   await Promise.all([collect(model.sample(P), 3), collect(model.sample(Q), 2)]);
@@ -99,7 +99,7 @@ Deno.test("tokens and time are attributed to their prompt with requests in fligh
   assert.equal(completion, 5);
 });
 
-Deno.test("in a stack, each cache layer is listed and the provider's spending goes to the one drawing from it", async () => {
+Deno.test("manifest: in a stack, each cache layer is listed and the provider's spending goes to the one drawing from it", async () => {
   await withTempDir(async (dir) => {
     const persistent = new Persistent(new CountingModel("m", 1), dir);
     const stack = new Repeatable(new Independent(persistent));
@@ -122,7 +122,7 @@ Deno.test("in a stack, each cache layer is listed and the provider's spending go
   });
 });
 
-Deno.test("several stacks make one manifest; sequences nothing read are left out", async () => {
+Deno.test("manifest: several stacks make one manifest; sequences nothing read are left out", async () => {
   const a = new Repeatable(new CountingModel("a", 1));
   const b = new Repeatable(new CountingModel("b", 0.5));
   await collect(a.sample(P), 1);
@@ -132,7 +132,7 @@ Deno.test("several stacks make one manifest; sequences nothing read are left out
   assert.deepEqual(both.sequences.map((s) => s.model), ["a_1"]);
 });
 
-Deno.test("the file: versioned JSON, one range per line, read back unchanged", async () => {
+Deno.test("manifest: the file: versioned JSON, one range per line, read back unchanged", async () => {
   await withTempDir(async (dir) => {
     const model = new Repeatable(new CountingModel("m", 1));
     await collect(model.sample("x".repeat(300)), 2);
@@ -146,7 +146,7 @@ Deno.test("the file: versioned JSON, one range per line, read back unchanged", a
   });
 });
 
-Deno.test("a bad manifest is refused with a message that says what is wrong", () => {
+Deno.test("manifest: a bad manifest is refused with a message that says what is wrong", () => {
   const good = {
     format: "llm-cache run manifest",
     version: 1,
@@ -175,7 +175,7 @@ async function recordedRun(dir: string): Promise<{ source: FsStore; run: Manifes
   return { source: new FsStore(`${dir}/source`), run: manifest(model) };
 }
 
-Deno.test("copyStore copies exactly the slice a manifest names, as cache slicing would", async () => {
+Deno.test("copyStore: copies exactly the slice a manifest names, as cache slicing would", async () => {
   await withTempDir(async (dir) => {
     const { source, run } = await recordedRun(dir);
     const result = await copyStore(source, new FsStore(`${dir}/copy`), { manifest: run });
@@ -202,7 +202,7 @@ Deno.test("copyStore copies exactly the slice a manifest names, as cache slicing
   });
 });
 
-Deno.test("copyStore refuses a source that lacks what the manifest names, and a manifest of memory caches", async () => {
+Deno.test("copyStore: refuses a source that lacks what the manifest names, and a manifest of memory caches", async () => {
   await withTempDir(async (dir) => {
     const { run } = await recordedRun(dir);
     const short = new FsStore(`${dir}/short`);
@@ -225,7 +225,8 @@ Deno.test("copyStore refuses a source that lacks what the manifest names, and a 
 });
 
 Deno.test({
-  name: "cache copy --manifest: the slice on the command line; a missing file is a usage error",
+  name:
+    "cache copy: --manifest copies the slice on the command line; a missing file is a usage error",
   permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
   async fn() {
     await withTempDir(async (dir) => {

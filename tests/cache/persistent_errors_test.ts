@@ -22,7 +22,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 Deno.test({
-  name: "without write permission, Persistent fails before the first request, naming the flag",
+  name: "Persistent: without write permission, it fails before the first request, naming the flag",
   permissions: { read: ["./tests/.tmp"], write: false, net: false, env: false, run: false },
   async fn() {
     const root = `tests/.tmp/never-written-${crypto.randomUUID()}`;
@@ -60,7 +60,7 @@ function chmodStopsWrites(folder: string): boolean {
   }
 }
 
-Deno.test("a read-only cache folder fails before the first request", () =>
+Deno.test("Persistent: a read-only cache folder fails before the first request", () =>
   withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     await Deno.mkdir(cache);
@@ -137,7 +137,7 @@ class FailingStore extends FsStore {
   }
 }
 
-Deno.test("a failed write serves what reached the store and says how many samples were lost", () =>
+Deno.test("Persistent: a failed write serves what reached the store and says how many samples were lost", () =>
   withTempDir(async (dir) => {
     const store = new FailingStore(dir);
     store.failing = true;
@@ -166,7 +166,7 @@ Deno.test("a failed write serves what reached the store and says how many sample
     assert.match(error.message, /up to 5 of them were lost/);
   }));
 
-Deno.test("the write check runs once per Persistent, lazily, before the first draw", () =>
+Deno.test("Persistent: the write check runs once per cache, lazily, before the first draw", () =>
   withTempDir(async (dir) => {
     const store = new FailingStore(dir);
     const model = new Persistent(new CountingModel("m", 1), store);
@@ -183,7 +183,8 @@ Deno.test("the write check runs once per Persistent, lazily, before the first dr
   }));
 
 Deno.test({
-  name: "a miss that needs a permission to draw says first that the prompt is not in the cache",
+  name:
+    "Persistent: a miss that needs a permission to draw says first that the prompt is not in the cache",
   permissions: { read: ["./tests/.tmp"], write: ["./tests/.tmp"], env: false, net: false },
   fn: () =>
     withTempDir(async (dir) => {
@@ -200,7 +201,7 @@ Deno.test({
     }),
 });
 
-Deno.test("a replication miss after a key change lists the keys that hold the prompt", () =>
+Deno.test("Persistent: a replication miss after a key change lists the keys that hold the prompt", () =>
   withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const samples = Array.from({ length: 9 }, (_, i) => String(i));
@@ -247,7 +248,7 @@ Deno.test("a replication miss after a key change lists the keys that hold the pr
     assert.doesNotMatch(error.message, /did you mean/);
   }));
 
-Deno.test("a sample with a lone surrogate is served as a replay will read it", async () => {
+Deno.test("Persistent: a sample with a lone surrogate is served as a replay will read it", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     class Broken extends CountingModel {
@@ -264,7 +265,7 @@ Deno.test("a sample with a lone surrogate is served as a replay will read it", a
   }
 });
 
-Deno.test("a replication miss shows enough of a long prompt to tell it from another", () =>
+Deno.test("Persistent: a replication miss shows enough of a long prompt to tell it from another", () =>
   withTempDir(async (dir) => {
     const intro = "You are a careful grader. Read the student's answer below and grade it. ";
     const asked = `${intro.repeat(3)}Question 17: what is 6 × 7? Answer: 42.`;
@@ -275,7 +276,7 @@ Deno.test("a replication miss shows enough of a long prompt to tell it from anot
     assert.match(error.message, /", 255 characters\)/);
   }));
 
-Deno.test("a replication miss suggests the closest recorded prompt of the same model key, with where it differs", () =>
+Deno.test("Persistent: a replication miss suggests the closest recorded prompt of the same model key, with where it differs", () =>
   withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const recorded = "Translate into French: The quick brown fox jumps over the lazy dog.";

@@ -9,7 +9,7 @@ import { ReplicationCacheMiss } from "../../cache/replication_cache_miss.ts";
 import { CountingModel } from "../_support/mock_model.ts";
 import { expected, MNIMI_CACHE } from "../_support/mnimi_fixture.ts";
 
-Deno.test("the fixture covers the awkward cases", () => {
+Deno.test("Persistent: the fixture covers the awkward cases", () => {
   assert.ok(expected.some((e) => e.alias.includes("/")), "a nested alias");
   assert.ok(expected.some((e) => e.prompt === ""), "the empty prompt");
   assert.ok(expected.some((e) => e.prompt.length === 5000), "a 5,000-character prompt");
@@ -19,7 +19,7 @@ Deno.test("the fixture covers the awkward cases", () => {
 
 for (const entry of expected) {
   const name = `${entry.alias}_${entry.temperature}: ${JSON.stringify(entry.prompt.slice(0, 30))}`;
-  Deno.test(`replays Python's cache: ${name}`, async () => {
+  Deno.test(`Persistent: replays Python's cache: ${name}`, async () => {
     assert.equal(promptHash(entry.prompt), entry.prompt_sha256);
     const model = new CountingModel(entry.model, entry.temperature, { alias: entry.alias });
     const cache = new Persistent(model, MNIMI_CACHE, { replication: true });
@@ -36,7 +36,7 @@ for (const entry of expected) {
   });
 }
 
-Deno.test("lists the fixture's models and prompts", async () => {
+Deno.test("Persistent: lists the fixture's models and prompts", async () => {
   const store = new FsStore(MNIMI_CACHE);
   const keys = [...new Set(expected.map((e) => modelKey(e)))].sort();
   assert.deepEqual((await Array.fromAsync(store.models())).sort(), keys);

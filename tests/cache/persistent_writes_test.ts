@@ -20,7 +20,7 @@ class CountedLoads extends FsStore {
   }
 }
 
-Deno.test("drawing sample after sample looks in the store once, not before each sample", () =>
+Deno.test("Persistent: drawing sample after sample looks in the store once, not before each sample", () =>
   withTempDir(async (dir) => {
     const store = new CountedLoads(dir);
     const model = new Persistent(new CountingModel("m", 1), store);
@@ -31,7 +31,7 @@ Deno.test("drawing sample after sample looks in the store once, not before each 
     assert.equal(store.loads, 1, "only the first miss asks the store");
   }));
 
-Deno.test("a miss right after this model's append draws without a look, however late it comes", () =>
+Deno.test("Persistent: a miss right after this model's append draws without a look, however late it comes", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     const store = new CountedLoads(dir);
@@ -49,7 +49,7 @@ Deno.test("a miss right after this model's append draws without a look, however 
     assert.deepEqual(await new FsStore(dir).load(key, 0), ["0", "theirs", "1"]);
   }));
 
-Deno.test("a miss after samples found in the store looks again", () =>
+Deno.test("Persistent: a miss after samples found in the store looks again", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     const other = new FsStore(dir);
@@ -64,7 +64,7 @@ Deno.test("a miss after samples found in the store looks again", () =>
     assert.equal(store.loads, 2);
   }));
 
-Deno.test("another writer's sample at the index after ours is served, and ours kept after it", () =>
+Deno.test("Persistent: another writer's sample at the index after ours is served, and ours kept after it", () =>
   withTempDir(async (dir) => {
     const key = { model: "m_1", hash: promptHash("p") };
     // A store that lets another writer in right after every append of ours.

@@ -89,7 +89,7 @@ const CASES = [
   { alias: "qwen", temperature: 0.123456, prompt: "Émoji 🎲\nmulti-line prompt" },
 ];
 
-Deno.test("Python's reader gets the sequences written here, and we get Python's", async () => {
+Deno.test("Persistent: Python's reader gets the sequences written here, and we get Python's", async () => {
   const root = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     for (const c of CASES) {

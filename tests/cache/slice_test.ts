@@ -12,7 +12,7 @@ import { withTempDir } from "../_support/temp_dir.ts";
 const PROMPT = "p";
 const KEY = { model: "m_1", hash: promptHash(PROMPT) };
 
-Deno.test("a folder slice holding 3.md but not 0.md to 2.md gets X's samples at X's indices", () =>
+Deno.test("Persistent: a folder slice holding 3.md but not 0.md to 2.md gets X's samples at X's indices", () =>
   withTempDir(async (dir) => {
     const source = ["x0", "x1", "x2", "x3", "x4", "x5"];
     await new FsStore(`${dir}/x`).append(KEY, { from: 0, samples: source, prompt: PROMPT });
@@ -38,7 +38,7 @@ function withoutPlace(store: Store): Store {
   };
 }
 
-Deno.test("a store without place() is read by a slice, never written, and refused before a draw", () =>
+Deno.test("Persistent: a store without place() is read by a slice, never written, and refused before a draw", () =>
   withTempDir(async (dir) => {
     const slice = withoutPlace(new FsStore(`${dir}/y`));
     // As a cache of its own it works as ever.
@@ -65,7 +65,7 @@ Deno.test("a store without place() is read by a slice, never written, and refuse
     assert.deepEqual(await slice.load(KEY, 0), ["0", "1"]);
   }));
 
-Deno.test("an in-memory slice whose first fill failed keeps the cache below's indices", async () => {
+Deno.test("Persistent: an in-memory slice whose first fill failed keeps the cache below's indices", async () => {
   const provider = new CountingModel("m", 1, { latency: 5 });
   provider.failNext(new Error("the first request fails"));
   const inner = new Repeatable(provider);
@@ -82,7 +82,7 @@ Deno.test("an in-memory slice whose first fill failed keeps the cache below's in
   assert.deepEqual(await collect(outer.sample(PROMPT), 3), below);
 });
 
-Deno.test("a custom store whose place() answers fewer samples than it was given is an error", () =>
+Deno.test("Persistent: a custom store whose place() answers fewer samples than it was given is an error", () =>
   withTempDir(async (dir) => {
     const folder = new FsStore(`${dir}/y`);
     const slice: Store = { ...withoutPlace(folder), place: () => Promise.resolve([]) };
@@ -93,27 +93,31 @@ Deno.test("a custom store whose place() answers fewer samples than it was given 
     );
   }));
 
-Deno.test("a slice into a sqlite: spec keeps the source's indices with two stacks at once", {
-  permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
-}, () =>
-  withTempDir(async (dir) => {
-    const model = new CountingModel("m", 1);
-    const stack = () => new Persistent(new Persistent(model, `${dir}/x`), `sqlite:${dir}/y.db`);
-    const [a, b] = [stack(), stack()];
-    const [fromA, fromB] = await Promise.all([
-      collect(a.sample(PROMPT), 4),
-      collect(b.sample(PROMPT), 4),
-    ]);
-    assert.deepEqual(fromA, fromB);
-    await Promise.all([a.store.close(), b.store.close()]);
-    const source = new FsStore(`${dir}/x`);
-    const { SqliteStore } = await import("../../cache/sqlite_store.ts");
-    const slice = await SqliteStore.open(`${dir}/y.db`);
-    try {
-      // Both stacks' inner caches drew, so the source may hold more than was served.
-      assert.deepEqual(await slice.load(KEY, 0), (await source.load(KEY, 0)).slice(0, 4));
-      assert.deepEqual(fromA, await slice.load(KEY, 0));
-    } finally {
-      await slice.close();
-    }
-  }));
+Deno.test(
+  "Persistent: a slice into a sqlite: spec keeps the source's indices with two stacks at once",
+  {
+    permissions: { read: ["tests/.tmp"], write: ["tests/.tmp"] },
+  },
+  () =>
+    withTempDir(async (dir) => {
+      const model = new CountingModel("m", 1);
+      const stack = () => new Persistent(new Persistent(model, `${dir}/x`), `sqlite:${dir}/y.db`);
+      const [a, b] = [stack(), stack()];
+      const [fromA, fromB] = await Promise.all([
+        collect(a.sample(PROMPT), 4),
+        collect(b.sample(PROMPT), 4),
+      ]);
+      assert.deepEqual(fromA, fromB);
+      await Promise.all([a.store.close(), b.store.close()]);
+      const source = new FsStore(`${dir}/x`);
+      const { SqliteStore } = await import("../../cache/sqlite_store.ts");
+      const slice = await SqliteStore.open(`${dir}/y.db`);
+      try {
+        // Both stacks' inner caches drew, so the source may hold more than was served.
+        assert.deepEqual(await slice.load(KEY, 0), (await source.load(KEY, 0)).slice(0, 4));
+        assert.deepEqual(fromA, await slice.load(KEY, 0));
+      } finally {
+        await slice.close();
+      }
+    }),
+);

@@ -182,7 +182,7 @@ Deno.kill(Deno.pid, "SIGKILL");
 `;
 
 Deno.test({
-  name: "cache copy to a new sqlite: file makes one file to ship from a crashed writer's file",
+  name: "cache copy: to a new sqlite: file makes one file to ship from a crashed writer's file",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno", "python3"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -215,7 +215,7 @@ Deno.test({
     }),
 });
 
-Deno.test("cache read commands open a SQLite file read-only: an older file is not upgraded", () =>
+Deno.test("cache: read commands open a SQLite file read-only: an older file is not upgraded", () =>
   withTempDir(async (dir) => {
     await cacheFile(`${dir}/cache.db`);
     // A file of the version before usage was stored.

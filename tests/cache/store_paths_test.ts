@@ -24,7 +24,7 @@ async function withUrl(fn: (url: URL, path: string) => Promise<void>): Promise<v
   }
 }
 
-Deno.test("a file: URL is accepted wherever a cache folder is", () =>
+Deno.test("FsStore: a file: URL is accepted wherever a cache folder is", () =>
   withUrl(async (url, path) => {
     const model = new Persistent(new CountingModel("m", 1), url);
     assert.equal(model.store.location, path);
@@ -43,7 +43,7 @@ Deno.test("a file: URL is accepted wherever a cache folder is", () =>
     await kv.close();
   }));
 
-Deno.test("a URL that is not a file: URL is refused with a clear error", () => {
+Deno.test("FsStore: a URL that is not a file: URL is refused with a clear error", () => {
   const url = new URL("https://example.org/cache/");
   assert.throws(() => new FsStore(url), (error: Error) => {
     assert.ok(error instanceof TypeError);
@@ -61,7 +61,7 @@ Deno.test("a URL that is not a file: URL is refused with a clear error", () => {
   });
 });
 
-Deno.test("a cache path that is a file is refused at construction, naming the path", () =>
+Deno.test("FsStore: a cache path that is a file is refused at construction, naming the path", () =>
   withUrl(async (_url, path) => {
     await Deno.mkdir(path);
     const file = `${path}/results.json`;
@@ -77,7 +77,7 @@ Deno.test("a cache path that is a file is refused at construction, naming the pa
     assert.equal(await Deno.readTextFile(file), "{}", "the file is untouched");
   }));
 
-Deno.test("a cache folder that does not exist is reported as such, not as an empty cache", async () => {
+Deno.test("FsStore: a cache folder that does not exist is reported as such, not as an empty cache", async () => {
   const missing = `tests/.tmp/no-such-cache-${crypto.randomUUID()}`;
   const replay = new Persistent(new CountingModel("m", 1), missing, { replication: true });
   await assert.rejects(first(replay.sample(PROMPT)), (error: Error) => {

@@ -44,7 +44,7 @@ async function warnings(fn: () => Promise<void>): Promise<string[]> {
   return seen;
 }
 
-Deno.test("Persistent opens a sqlite: spec as openStore does, never a folder named after it", () =>
+Deno.test("Persistent: opens a sqlite: spec as openStore does, never a folder named after it", () =>
   withTempDir(async (dir) => {
     for (const scheme of ["sqlite:", "SQLite:"]) {
       const file = `${dir}/${scheme === "sqlite:" ? "paper" : "upper"}.db`;
@@ -66,7 +66,7 @@ Deno.test("Persistent opens a sqlite: spec as openStore does, never a folder nam
     }
   }));
 
-Deno.test("Persistent opens kv: specs (any case) as Deno KV databases", () =>
+Deno.test("Persistent: opens kv: specs (any case) as Deno KV databases", () =>
   withTempDir(async (dir) => {
     const file = `${dir}/cache.kv`;
     const model = new Persistent(new CountingModel("m", 1), `KV:${file}`);
@@ -79,7 +79,7 @@ Deno.test("Persistent opens kv: specs (any case) as Deno KV databases", () =>
   }));
 
 Deno.test({
-  name: "Persistent opens REDIS:// specs as Redis (schemes are case-insensitive)",
+  name: "Persistent: opens REDIS:// specs as Redis (schemes are case-insensitive)",
   ignore: skipRedis(),
   async fn() {
     const url = new URL(REDIS_URL!);
@@ -96,7 +96,7 @@ Deno.test({
   },
 });
 
-Deno.test("a store opened from a spec opens on first use, and a failure names the spec", () =>
+Deno.test("openStore: a store opened from a spec opens on first use, and a failure names the spec", () =>
   withTempDir(async (dir) => {
     // A folder where the SQLite file should be: opening fails.
     const spec = `sqlite:${dir}`;
@@ -123,7 +123,7 @@ const UNKNOWN = [
   "file:relative/cache",
 ];
 
-Deno.test("a spec with an unknown or malformed scheme is an error everywhere, never a folder", () =>
+Deno.test("openStore: a spec with an unknown or malformed scheme is an error everywhere, never a folder", () =>
   withTempDir(async (dir) => {
     for (const spec of UNKNOWN) {
       const check = (error: Error) => {
@@ -152,7 +152,7 @@ Deno.test("a spec with an unknown or malformed scheme is an error everywhere, ne
     assert.equal(model.store.location, `${Deno.cwd()}/${dir}/url`);
   }));
 
-Deno.test("cli: an unknown scheme is a usage error and creates nothing", async () => {
+Deno.test("cache: an unknown scheme is a usage error and creates nothing", async () => {
   for (const spec of UNKNOWN) {
     const run = await cli(["copy", "tests/fixtures/mnimi-cache", spec, "--model", "gpt-4o_1"]);
     assert.equal(run.code, 2, `${spec}: ${run.stdout}${run.stderr}`);
@@ -162,7 +162,7 @@ Deno.test("cli: an unknown scheme is a usage error and creates nothing", async (
   }
 });
 
-Deno.test("cli copy to a malformed Redis URL with a password: exit 2, no password shown, no folder", async () => {
+Deno.test("cache copy: to a malformed Redis URL with a password: exit 2, no password shown, no folder", async () => {
   const spec = `redis:/:${SECRET}@127.0.0.1:1`;
   const run = await cli(["copy", "tests/fixtures/mnimi-cache", spec, "--model", "gpt-4o_1"]);
   assert.equal(run.code, 2, run.stdout + run.stderr);
@@ -173,7 +173,7 @@ Deno.test("cli copy to a malformed Redis URL with a password: exit 2, no passwor
 
 // One connection attempt takes reconnectFor's default, 10 s: the command line
 // and the library try at the same time.
-Deno.test("a password in a Redis URL is never shown: locations, errors, displays, manifests, the command line", async () => {
+Deno.test("redactSpec: a password in a Redis URL is never shown: locations, errors, displays, manifests, the command line", async () => {
   const provider = new CountingModel("m", 1);
   const model = new Persistent(provider, `redis://:${SECRET}@127.0.0.1:1?prefix=spec-test`);
   const shown: string[] = [model.store.location, String(model[modelInfo]().detail)];
@@ -231,7 +231,7 @@ Deno.test("llmFixture: a kv:, sqlite: or Redis spec is that store, read by the s
 
 // Item 11: a typo'd cache folder must not silently start a new cache.
 
-Deno.test("a live Persistent says once that it created a new cache; never for an existing one or a replay", () =>
+Deno.test("Persistent: a live cache says once that it created a new cache; never for an existing one or a replay", () =>
   withTempDir(async (dir) => {
     const root = `${dir}/new-cache`;
     const said = await warnings(async () => {
@@ -254,7 +254,7 @@ Deno.test("a live Persistent says once that it created a new cache; never for an
     assert.equal(await exists(`${dir}/absent`), false);
   }));
 
-Deno.test("create: false makes a missing cache folder an error naming it, before anything is paid", () =>
+Deno.test("Persistent: create: false makes a missing cache folder an error naming it, before anything is paid", () =>
   withTempDir(async (dir) => {
     const root = `${dir}/typo`;
     const provider = new CountingModel("m", 1);
@@ -274,7 +274,7 @@ Deno.test("create: false makes a missing cache folder an error naming it, before
     );
   }));
 
-Deno.test("a new sqlite: or kv: file is announced like a folder; create: false refuses a missing one; a replay never creates it", () =>
+Deno.test("Persistent: a new sqlite: or kv: file is announced like a folder; create: false refuses a missing one; a replay never creates it", () =>
   withTempDir(async (dir) => {
     for (const scheme of ["sqlite", "kv"]) {
       const file = `${dir}/cache.${scheme}`;

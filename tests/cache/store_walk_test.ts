@@ -123,7 +123,7 @@ Deno.test("walkStore: an error that is no refusal (I/O, a lost connection) ends 
   assert.equal(refusals.length, 1, "only the refused model key before it");
 });
 
-Deno.test("cache verify (Deno KV): problems in the order ls lists the sequences", async () => {
+Deno.test("cache verify: in Deno KV, problems come in the order ls lists the sequences", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/cache.kv`;
     const raw = await Deno.openKv(path);

@@ -24,7 +24,7 @@ async function* sources(dir: string): AsyncGenerator<string> {
   }
 }
 
-Deno.test("Persistent (and every source): no file holds a merge conflict marker", async () => {
+Deno.test("@mnimi/llm-cache: no file holds a merge conflict marker", async () => {
   const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
   const found: string[] = [];
   for await (const path of sources(root)) {

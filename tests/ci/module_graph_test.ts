@@ -37,7 +37,7 @@ async function runtimeGraph(root: string): Promise<string[]> {
 }
 
 Deno.test({
-  name: "the root module loads no node: module",
+  name: "@mnimi/llm-cache: the root module loads no node: module",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const graph = await runtimeGraph("mod.ts");
@@ -46,7 +46,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the root module leaves what only some runs use to be loaded on demand",
+  name: "@mnimi/llm-cache: the root module leaves what only some runs use to be loaded on demand",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const graph = await runtimeGraph("mod.ts");

@@ -33,7 +33,7 @@ async function exists(path: string): Promise<boolean> {
 
 // Item 12: a folder that is not a cache.
 
-Deno.test("cli: a folder of other files is not a cache: every command says what it found, exit 2", () =>
+Deno.test("cache: a folder of other files is not a cache: every command says what it found, exit 2", () =>
   withTempDir(async (dir) => {
     const src = `${dir}/src`;
     await Deno.mkdir(`${src}/nested`, { recursive: true });
@@ -66,7 +66,7 @@ Deno.test("cli: a folder of other files is not a cache: every command says what 
     ]);
   }));
 
-Deno.test("cli: a model key folder or a prompt folder given as the cache says which folder to pass", async () => {
+Deno.test("cache: a model key folder or a prompt folder given as the cache says which folder to pass", async () => {
   const model = await run(["stats", `${MNIMI_CACHE}/gpt-4o_1`]);
   assert.equal(model.code, 2, model.out + model.err);
   assert.match(model.err, /is not a cache: it holds 6 prompt folders/);
@@ -81,7 +81,7 @@ Deno.test("cli: a model key folder or a prompt folder given as the cache says wh
   assert.match(prompt.err, /pass .*tests\/fixtures\/mnimi-cache/);
 });
 
-Deno.test("cli: an empty folder, or one of empty folders and hidden files, is an empty cache (exit 0)", () =>
+Deno.test("cache: an empty folder, or one of empty folders and hidden files, is an empty cache (exit 0)", () =>
   withTempDir(async (dir) => {
     const empty = await run(["stats", dir]);
     assert.equal(empty.code, 0, empty.err);
@@ -94,7 +94,7 @@ Deno.test("cli: an empty folder, or one of empty folders and hidden files, is an
   }));
 
 Deno.test({
-  name: "deno task cache resolves relative paths in the folder it is run from",
+  name: "cache: deno task cache resolves relative paths in the folder it is run from",
   permissions: { read: ["."], write: ["tests/.tmp"], run: ["deno"] },
   fn: () =>
     withTempDir(async (dir) => {
@@ -132,7 +132,7 @@ const EVIL = "\x1b]0;pwned\x07\x1b[2J\u009b31m\u202eevil";
 // Raw, any of them reaches the terminal as a control.
 const RAW = new RegExp("[\x1b\x07\u009b\u202e]");
 
-Deno.test("cli: terminal escapes in folder and file names are escaped in every message", () =>
+Deno.test("cache: terminal escapes in folder and file names are escaped in every message", () =>
   withTempDir(async (dir) => {
     const missing = await run(["stats", `${dir}/${EVIL}`]);
     assert.equal(missing.code, 2);
@@ -175,7 +175,7 @@ Deno.test("cli: terminal escapes in folder and file names are escaped in every m
 
 // Item 17: a model key that leaves the cache, and a manifest asking for too much.
 
-Deno.test("cli: a model key argument that leaves the cache folder is a usage error (exit 2)", async () => {
+Deno.test("cache: a model key argument that leaves the cache folder is a usage error (exit 2)", async () => {
   for (
     const args of [
       ["ls", MNIMI_CACHE, "../x"],
@@ -191,7 +191,7 @@ Deno.test("cli: a model key argument that leaves the cache folder is a usage err
   assert.equal(await exists("tests/.tmp/never-copied"), false);
 });
 
-Deno.test("cli copy --manifest: a source that holds fewer samples is a usage error, and nothing is copied", () =>
+Deno.test("cache copy: with --manifest, a source that holds fewer samples is a usage error, and nothing is copied", () =>
   withTempDir(async (dir) => {
     const fill = new Persistent(new CountingModel("m", 1), `${dir}/source`);
     await collect(fill.sample("a"), 3);
@@ -221,7 +221,7 @@ Deno.test("cli copy --manifest: a source that holds fewer samples is a usage err
     assert.equal(await exists(`${dir}/copy/m_1`), false, "nothing was copied");
   }));
 
-Deno.test("cli: store failures still exit 3", async () => {
+Deno.test("cache: store failures still exit 3", async () => {
   const denied = await cli(["stats", MNIMI_CACHE], []);
   assert.equal(denied.code, 3);
 });

@@ -31,7 +31,7 @@ function sharedFixtureMissing(): boolean {
 
 for (const [name, root] of [["the fixture copy", MNIMI_CACHE], ["the shared fixture", SHARED]]) {
   Deno.test({
-    name: `cli stats, ls, show and verify read ${name} (written by Python)`,
+    name: `cache: stats, ls, show and verify read ${name} (written by Python)`,
     ignore: root === SHARED && sharedFixtureMissing(),
     async fn() {
       const stats = await cli(["stats", root!, "--json"]);
@@ -75,7 +75,7 @@ for (const [name, root] of [["the fixture copy", MNIMI_CACHE], ["the shared fixt
   });
 }
 
-Deno.test("cli: readable text output", async () => {
+Deno.test("cache: readable text output", async () => {
   const stats = await cli(["stats", MNIMI_CACHE]);
   assert.equal(stats.code, 0, stats.stderr);
   assert.match(stats.stdout, /^tests\/fixtures\/mnimi-cache\nmodel +prompts +samples +size\n/);
@@ -94,7 +94,7 @@ Deno.test("cli: readable text output", async () => {
   assert.match(show.stdout, /\nsamples {2}7\n\n\[0\]\nÜnïcödé — 你好, мир 🌍 #849\n\n\[1\]\n418\n/);
 });
 
-Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage error", async () => {
+Deno.test("cache show: a missing sequence exits 1; an ambiguous prefix is a usage error", async () => {
   const missing = await cli(["show", MNIMI_CACHE, "gpt-4o_1", "never asked"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nothing stored for gpt-4o_1 [0-9a-f]{64}/);
@@ -115,7 +115,7 @@ Deno.test("cli show: a missing sequence exits 1; an ambiguous prefix is a usage 
   });
 });
 
-Deno.test("cli verify: finds every kind of problem; --fix removes only old temp files", async () => {
+Deno.test("cache verify: finds every kind of problem; --fix removes only old temp files", async () => {
   await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     assert.equal((await cli(["copy", MNIMI_CACHE, cache])).code, 0);
@@ -168,7 +168,7 @@ Deno.test("cli verify: finds every kind of problem; --fix removes only old temp 
   });
 });
 
-Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async () => {
+Deno.test("cache verify: --fix exits 0 once only temp leftovers were wrong", async () => {
   await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     assert.equal((await cli(["copy", MNIMI_CACHE, cache, "--model", "gpt-4o_0"])).code, 0);
@@ -183,7 +183,7 @@ Deno.test("cli verify --fix: exit 0 once only temp leftovers were wrong", async 
   });
 });
 
-Deno.test("cli copy: folder → KV → folder, idempotent, filtered, conflicts exit 1", async () => {
+Deno.test("cache copy: folder → KV → folder, idempotent, filtered, conflicts exit 1", async () => {
   await withTempDir(async (dir) => {
     const kv = `kv:${dir}/cache.db`;
     const first = await cli(["copy", MNIMI_CACHE, kv, "--json"]);
@@ -227,7 +227,7 @@ Deno.test("cli copy: folder → KV → folder, idempotent, filtered, conflicts e
 });
 
 Deno.test({
-  name: "cli copy and stats: folder → Redis",
+  name: "cache copy: folder → Redis, and stats on it",
   ignore: skipRedis(),
   async fn() {
     const spec = freshRedisSpec("cli");
@@ -250,7 +250,7 @@ Deno.test({
   },
 });
 
-Deno.test("cli: usage errors exit 2, help exits 0, store failures exit 3", async () => {
+Deno.test("cache: usage errors exit 2, help exits 0, store failures exit 3", async () => {
   const none = await cli([]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /^Usage: cache <command>/);
@@ -275,7 +275,7 @@ Deno.test("cli: usage errors exit 2, help exits 0, store failures exit 3", async
   assert.match(denied.stderr, /--allow-read/);
 });
 
-Deno.test("cli: progress goes to stderr only when it is a terminal", async () => {
+Deno.test("cache: progress goes to stderr only when it is a terminal", async () => {
   await withTempDir(async (dir) => {
     for (const progress of [false, true]) {
       let out = "";
@@ -291,7 +291,7 @@ Deno.test("cli: progress goes to stderr only when it is a terminal", async () =>
   });
 });
 
-Deno.test("cli show: terminal control characters are escaped, --json is exact", async () => {
+Deno.test("cache show: terminal control characters are escaped, --json is exact", async () => {
   await withTempDir(async (dir) => {
     const hash = promptHash("p");
     await Deno.mkdir(`${dir}/m_1/${hash}`, { recursive: true });
@@ -332,7 +332,7 @@ async function writeSequence(
   return folder;
 }
 
-Deno.test("cli copy: a sequence with a gap whose hidden samples differ is not touched, exit 1", async () => {
+Deno.test("cache copy: a sequence with a gap whose hidden samples differ is not touched, exit 1", async () => {
   await withTempDir(async (dir) => {
     await writeSequence(`${dir}/a`, "m_1", "p", { 0: "s0", 1: "s1", 2: "s2" });
     const target = await writeSequence(
@@ -355,7 +355,7 @@ Deno.test("cli copy: a sequence with a gap whose hidden samples differ is not to
   });
 });
 
-Deno.test("cli: a sample that is not UTF-8 is one error for show and copy, and unreadable for verify", async () => {
+Deno.test("cache: a sample that is not UTF-8 is one error for show and copy, and unreadable for verify", async () => {
   await withTempDir(async (dir) => {
     const folder = await writeSequence(`${dir}/a`, "m_1", "p", {
       0: "fine",
@@ -380,7 +380,7 @@ Deno.test("cli: a sample that is not UTF-8 is one error for show and copy, and u
   });
 });
 
-Deno.test("cli verify: a healthy prompt that starts with U+FEFF is no problem", async () => {
+Deno.test("cache verify: a healthy prompt that starts with U+FEFF is no problem", async () => {
   await withTempDir(async (dir) => {
     const prompt = "\ufeffstarts with a byte order mark";
     await writeSequence(dir, "m_1", prompt, { 0: "\ufeffa sample too" });
@@ -392,7 +392,7 @@ Deno.test("cli verify: a healthy prompt that starts with U+FEFF is no problem", 
   });
 });
 
-Deno.test("cli verify: links are reported, never followed", async () => {
+Deno.test("cache verify: links are reported, never followed", async () => {
   await withTempDir(async (dir) => {
     const folder = await writeSequence(`${dir}/cache`, "m_1", "p", { 0: "s0" });
     await Deno.writeTextFile(`${dir}/secret.txt`, "outside");
@@ -409,7 +409,7 @@ Deno.test("cli verify: links are reported, never followed", async () => {
   });
 });
 
-Deno.test("cli verify (Deno KV): bad UTF-8 and refused keys are problems, not a crash", async () => {
+Deno.test("cache verify: in Deno KV, bad UTF-8 and refused keys are problems, not a crash", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/cache.kv`;
     const raw = await Deno.openKv(path);
@@ -436,7 +436,7 @@ Deno.test("cli verify (Deno KV): bad UTF-8 and refused keys are problems, not a 
   });
 });
 
-Deno.test("cli ls and stats: prompts in natural order, control characters in model keys escaped", async () => {
+Deno.test("cache ls: prompts in natural order (stats too), control characters in model keys escaped", async () => {
   await withTempDir(async (dir) => {
     for (const n of [12, 2, 1]) await writeSequence(dir, "m_1", `question ${n}`, { 0: "a" });
     await writeSequence(dir, "evil\x1b[2J_1", "p", { 0: "a" });
@@ -456,7 +456,7 @@ Deno.test("cli ls and stats: prompts in natural order, control characters in mod
   });
 });
 
-Deno.test("cli stats: a Redis server that accepts but never answers exits 3 naming it", async () => {
+Deno.test("cache stats: a Redis server that accepts but never answers exits 3 naming it", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns: Deno.Conn[] = [];
   const accepting = (async () => {
@@ -474,7 +474,7 @@ Deno.test("cli stats: a Redis server that accepts but never answers exits 3 nami
   }
 });
 
-Deno.test("cli stats: what the samples cost to draw, when usage is stored; verify accepts it", async () => {
+Deno.test("cache stats: what the samples cost to draw, when usage is stored; verify accepts it", async () => {
   await withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     // One request of 4 and one of 2 (35 prompt tokens each, a completion token a sample),

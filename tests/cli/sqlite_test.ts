@@ -8,7 +8,7 @@ import { promptHash } from "../../core/model_key.ts";
 import { expected, MNIMI_CACHE } from "../_support/mnimi_fixture.ts";
 import { cli } from "../_support/cli_run.ts";
 
-Deno.test("cli copy folder → sqlite: → folder; stats and verify on the file", async () => {
+Deno.test("cache copy: folder → sqlite: → folder; stats and verify on the file", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const file = `${dir}/cache.db`;
@@ -49,7 +49,7 @@ Deno.test("cli copy folder → sqlite: → folder; stats and verify on the file"
   }
 });
 
-Deno.test("cli stats on a missing sqlite: file exits 2 and creates nothing", async () => {
+Deno.test("cache stats: a missing sqlite: file exits 2 and creates nothing", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const file = `${dir}/typo.db`;
@@ -62,7 +62,7 @@ Deno.test("cli stats on a missing sqlite: file exits 2 and creates nothing", asy
   }
 });
 
-Deno.test("cli on a sqlite: file with read permission only: reads, refuses to write", async () => {
+Deno.test("cache: on a sqlite: file with read permission only, it reads and refuses to write", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const file = `${dir}/cache.db`;
@@ -99,7 +99,7 @@ Deno.test("cli on a sqlite: file with read permission only: reads, refuses to wr
   }
 });
 
-Deno.test("cli verify on a sqlite: file: a sample that is not UTF-8 is a problem, not a crash", async () => {
+Deno.test("cache verify: in a sqlite: file, a sample that is not UTF-8 is a problem, not a crash", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const file = `${dir}/cache.db`;

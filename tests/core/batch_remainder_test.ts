@@ -6,14 +6,14 @@ import { Persistent } from "../../cache/persistent.ts";
 import { collect, Independent, Repeatable } from "../../mod.ts";
 import { CountingModel } from "../_support/mock_model.ts";
 
-Deno.test("a provider asks for the remainder of a batch after a short answer", async () => {
+Deno.test("BufferedModel: a provider asks for the remainder of a batch after a short answer", async () => {
   const model = new CountingModel("m", 1, { maxBatch: 10, cap: 7 });
   const samples = await collect(model.sample("p", 10), 20);
   assert.deepEqual(samples, Array.from({ length: 20 }, (_, i) => String(i)));
   assert.deepEqual(model.requests, [10, 3, 10, 3]);
 });
 
-Deno.test("caches over a short-answering provider ask for the remainder too", async () => {
+Deno.test("BufferedModel: caches over a short-answering provider ask for the remainder too", async () => {
   for (
     const wrap of [
       (m: CountingModel) => new Repeatable(m),
@@ -28,7 +28,7 @@ Deno.test("caches over a short-answering provider ask for the remainder too", as
   }
 });
 
-Deno.test("a persistent cache stores exactly its batches despite short answers", async () => {
+Deno.test("BufferedModel: a persistent cache over it stores exactly its batches despite short answers", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const provider = new CountingModel("m", 1, { maxBatch: 4, cap: 3 });
@@ -43,7 +43,7 @@ Deno.test("a persistent cache stores exactly its batches despite short answers",
   }
 });
 
-Deno.test("the remainder never exceeds what the current batch asks for", async () => {
+Deno.test("BufferedModel: the remainder never exceeds what the current batch asks for", async () => {
   const model = new CountingModel("m", 1, { maxBatch: 10, cap: 2 });
   assert.equal((await collect(model.sample("p", 10), 2)).length, 2);
   // 8 are still owed from that batch; a batch of 1 asks for 1 at a time.

@@ -61,7 +61,7 @@ const COMBINATORS: [string, (s: AsyncIterableIterator<string>) => AsyncIterator<
   ["chunk", (s) => chunk(s, 1)],
 ];
 
-Deno.test("combinators are lazy: nothing is read before it is asked for", async () => {
+Deno.test("map: combinators are lazy: nothing is read before it is asked for", async () => {
   for (const [name, make] of COMBINATORS) {
     const { it, log } = counted();
     const stream = make(it);
@@ -75,7 +75,7 @@ Deno.test("combinators are lazy: nothing is read before it is asked for", async 
   assert.equal(log.pulled, 3);
 });
 
-Deno.test("closing a combinator, or breaking out of it, never closes its source", async () => {
+Deno.test("map: closing a combinator, or breaking out of it, never closes its source", async () => {
   for (const [name, make] of COMBINATORS) {
     const { it, log } = counted();
     const stream = make(it);
@@ -92,7 +92,7 @@ Deno.test("closing a combinator, or breaking out of it, never closes its source"
   }
 });
 
-Deno.test("find leaves the stream open: a second call continues after the item found", async () => {
+Deno.test("find: leaves the stream open: a second call continues after the item found", async () => {
   const { it, log } = counted();
   const even = (x: string) => Number(x) % 2 === 0 && x !== "0";
   assert.equal(await find(it, even), "2");
@@ -111,7 +111,7 @@ Deno.test("find leaves the stream open: a second call continues after the item f
   await assert.rejects(find(it, () => true, { limit: 1.5 }), RangeError);
 });
 
-Deno.test("find over Independent is the retry pattern; over a cache it replays", async () => {
+Deno.test("find: over Independent it is the retry pattern; over a cache it replays", async () => {
   const cache = new Repeatable(new CountingModel());
   const passes = (s: string) => Number(s) >= 3;
   const model = new Independent(cache);
@@ -120,7 +120,7 @@ Deno.test("find over Independent is the retry pattern; over a cache it replays",
   assert.equal(await find(new Independent(cache).sample("p"), passes, { limit: 5 }), "3");
 });
 
-Deno.test("map and filter pass the index; filter narrows types", async () => {
+Deno.test("filter: map and filter pass the index; filter narrows types", async () => {
   assert.deepEqual(await read(map(counted().it, (x, i) => `${x}@${i}`), 2), ["0@0", "1@1"]);
   const values = (async function* () {
     yield* [1, "a", 2, "b"];
@@ -138,7 +138,7 @@ Deno.test("map and filter pass the index; filter narrows types", async () => {
   );
 });
 
-Deno.test("concurrent next() calls resolve in call order", async () => {
+Deno.test("map: concurrent next() calls resolve in call order", async () => {
   const slow = map(counted().it, async (x) => {
     await new Promise((resolve) => setTimeout(resolve, x === "0" ? 20 : 0));
     return x;
@@ -147,7 +147,7 @@ Deno.test("concurrent next() calls resolve in call order", async () => {
   assert.deepEqual(results.map((r) => r.value), ["0", "1", "2"]);
 });
 
-Deno.test("an error in a callback or the source rejects next(); the stream then ends", async () => {
+Deno.test("map: an error in a callback or the source rejects next(); the stream then ends", async () => {
   const stream = map(counted().it, (x) => {
     if (x === "1") throw new Error("bad item");
     return x;
@@ -160,14 +160,14 @@ Deno.test("an error in a callback or the source rejects next(); the stream then 
   await assert.rejects(find(failing, () => true), /network/);
 });
 
-Deno.test("takeWhile stops at the first failing item, which is read", async () => {
+Deno.test("takeWhile: stops at the first failing item, which is read", async () => {
   const { it } = counted();
   assert.deepEqual(await read(takeWhile(it, (x) => Number(x) < 3), 10), ["0", "1", "2"]);
   assert.equal((await it.next()).value, "4", "the failing item 3 was read to be tested");
   assert.deepEqual(await read(takeWhile(counted(2).it, () => true), 5), ["0", "1"]);
 });
 
-Deno.test("unique yields the first item of each key", async () => {
+Deno.test("unique: yields the first item of each key", async () => {
   const words = (async function* () {
     yield* ["a", "B", "A", "b", "c", "a"];
   })();
@@ -178,7 +178,7 @@ Deno.test("unique yields the first item of each key", async () => {
   assert.deepEqual(await read(unique(numbers), 10), [1, NaN, 0]);
 });
 
-Deno.test("zip reads the streams concurrently and ends with the shortest", async () => {
+Deno.test("zip: reads the streams concurrently and ends with the shortest", async () => {
   const started: string[] = [];
   const gate = Promise.withResolvers<void>();
   const waiting = (name: string): AsyncIterator<string> => ({
@@ -202,7 +202,7 @@ Deno.test("zip reads the streams concurrently and ends with the shortest", async
   assert.deepEqual(await read(zip(), 3), []);
 });
 
-Deno.test("interleave takes turns and goes on when a stream ends", async () => {
+Deno.test("interleave: takes turns and goes on when a stream ends", async () => {
   const merged = interleave(counted(1, "a").it, counted(3, "b").it, counted(2, "c").it);
   assert.deepEqual(await read(merged, 10), ["a0", "b0", "c0", "b1", "c1", "b2"]);
   assert.deepEqual(await read(interleave(), 3), []);
@@ -211,14 +211,14 @@ Deno.test("interleave takes turns and goes on when a stream ends", async () => {
   assert.deepEqual(await read(two, 4), ["0", "0", "1", "1"]);
 });
 
-Deno.test("chunk groups items; the last chunk may be short", async () => {
+Deno.test("chunk: groups items; the last chunk may be short", async () => {
   assert.deepEqual(await read(chunk(counted(5).it, 2), 10), [["0", "1"], ["2", "3"], ["4"]]);
   assert.deepEqual(await read(chunk(counted(0).it, 2), 10), []);
   assert.throws(() => chunk(counted().it, 0), RangeError);
   assert.throws(() => chunk(counted().it, 1.5), RangeError);
 });
 
-Deno.test("bad arguments are TypeErrors at the call, naming the combinator", async () => {
+Deno.test("map: bad arguments to any combinator are TypeErrors at the call, naming it", async () => {
   assert.throws(() => map(42 as never, (x) => x), /map\(\) expects an async iterable or iterator/);
   assert.throws(() => map(counted().it, "f" as never), /map\(\): fn must be a function/);
   assert.throws(
@@ -230,7 +230,7 @@ Deno.test("bad arguments are TypeErrors at the call, naming the combinator", asy
   await assert.rejects(find(counted().it, () => true, { limit: "3" as never }), TypeError);
 });
 
-Deno.test("combinators and first/take/collect open a source the same way, with one message", async () => {
+Deno.test("take: combinators and first/take/collect open a source the same way, with one message", async () => {
   // An iterator that is also an iterable of something else: the iterator is what is read.
   const other = counted(Infinity, "other-").it;
   const source = { ...counted().it, [Symbol.asyncIterator]: () => other };

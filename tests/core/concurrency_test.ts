@@ -6,7 +6,7 @@ import { CountingModel } from "../_support/mock_model.ts";
 
 const jitter = () => Math.random() * 4;
 
-Deno.test("waiters on one missing index share one draw", async () => {
+Deno.test("Cursor: waiters on one missing index share one draw", async () => {
   const inner = new CountingModel("m", 1, { latency: jitter });
   const model = new Repeatable(inner);
   const values = await Promise.all(
@@ -16,7 +16,7 @@ Deno.test("waiters on one missing index share one draw", async () => {
   assert.deepEqual(inner.requests, [1]);
 });
 
-Deno.test("concurrent next() on one iterator resolve in order with the right values", async () => {
+Deno.test("Cursor: concurrent next() calls on one iterator resolve in order with the right values", async () => {
   for (const batch of [1, 3, 10]) {
     const model = new Repeatable(new CountingModel("m", 1, { latency: jitter, maxBatch: 4 }));
     const it = model.sample("p", batch);
@@ -33,7 +33,7 @@ Deno.test("concurrent next() on one iterator resolve in order with the right val
   }
 });
 
-Deno.test("a batch request in flight serves every waiter it covers", async () => {
+Deno.test("Cursor: a batch request in flight serves every waiter it covers", async () => {
   const inner = new CountingModel("m", 1, { latency: 5, maxBatch: 10 });
   const model = new Repeatable(inner);
   const its = Array.from({ length: 8 }, () => model.sample("p", 10));
@@ -41,7 +41,7 @@ Deno.test("a batch request in flight serves every waiter it covers", async () =>
   assert.deepEqual(inner.requests, [10]);
 });
 
-Deno.test("concurrent Independent streams never share an item and skip none", async () => {
+Deno.test("Independent: concurrent streams never share an item and skip none", async () => {
   for (const overCache of [false, true]) {
     const base = new CountingModel("m", 1, { latency: jitter, maxBatch: 3 });
     const model = new Independent(overCache ? new Repeatable(base) : base);
@@ -55,7 +55,7 @@ Deno.test("concurrent Independent streams never share an item and skip none", as
   }
 });
 
-Deno.test("many prompts in parallel draw in parallel", async () => {
+Deno.test("Cursor: many prompts in parallel draw in parallel", async () => {
   const inner = new CountingModel("m", 1, { latency: 10 });
   const model = new Repeatable(inner);
   const prompts = Array.from({ length: 20 }, (_, k) => `prompt ${k}`);
@@ -64,7 +64,7 @@ Deno.test("many prompts in parallel draw in parallel", async () => {
   assert.equal(inner.maxInFlight, 20);
 });
 
-Deno.test("a failure reaches only the waiters it covers; the sequence stays whole", async () => {
+Deno.test("Cursor: a failure reaches only the waiters it covers; the sequence stays whole", async () => {
   const inner = new CountingModel("m", 1, { latency: jitter });
   const model = new Repeatable(inner);
   inner.failNext(new Error("boom"));
@@ -82,7 +82,7 @@ Deno.test("a failure reaches only the waiters it covers; the sequence stays whol
   assert.equal(new Set(seq).size, 6, "no draw repeated");
 });
 
-Deno.test("return() closes a stream; a later next() says it was closed", async () => {
+Deno.test("Cursor: return() closes a stream; a later next() says it was closed", async () => {
   const it = new Repeatable(new CountingModel()).sample("p");
   assert.equal((await it.next()).value, "0");
   assert.deepEqual(await it.return!(), { value: undefined, done: true });

@@ -31,7 +31,7 @@ const Q = "Name a colour.";
 // completion token per sample.
 const PRICE = { input: 2.5, output: 10 };
 
-Deno.test("a price is checked: an object of two finite amounts of at least 0", () => {
+Deno.test("Price: a price is checked: an object of two finite amounts of at least 0", () => {
   const bad: [unknown, typeof TypeError | typeof RangeError, RegExp][] = [
     [2.5, TypeError, /price must be an object \{ input, output \}, got 2\.5; pass the price/],
     [null, TypeError, /price must be an object/],
@@ -66,7 +66,7 @@ Deno.test("a price is checked: an object of two finite amounts of at least 0", (
   assert.ok(Object.isFrozen(model.price));
 });
 
-Deno.test("a price never joins the cache key", () => {
+Deno.test("Price: a price never joins the cache key", () => {
   const plain = new OpenAICompatible("m", 1, { baseUrl: "http://localhost:1/v1" });
   const priced = new OpenAICompatible("m", 1, { baseUrl: "http://localhost:1/v1", price: PRICE });
   assert.equal(modelKey(priced), modelKey(plain));
@@ -75,7 +75,7 @@ Deno.test("a price never joins the cache key", () => {
   assert.equal(plain.price, undefined);
 });
 
-Deno.test("stats show tokens and cost spent; without a price there is no cost", async () => {
+Deno.test("Price: stats show tokens and cost spent; without a price there is no cost", async () => {
   const priced = new CountingModel("m", 1, { maxBatch: 5, price: PRICE });
   const free = new CountingModel("m", 1, { maxBatch: 5 });
   for (const model of [priced, free]) await collect(model.sample(P, 5), 10);
@@ -95,7 +95,7 @@ Deno.test("stats show tokens and cost spent; without a price there is no cost", 
   assert.ok(!("cost" in infoOf(free).figures));
 });
 
-Deno.test("a provider reports its cost per prompt", async () => {
+Deno.test("Price: a provider reports its cost per prompt", async () => {
   const model = new CountingModel("m", 1, { price: { input: 1, output: 1000 } });
   await collect(model.sample(P), 2);
   await collect(model.sample(Q), 1);
@@ -109,7 +109,7 @@ Deno.test("a provider reports its cost per prompt", async () => {
   assert.ok(!("cost" in infoOf(free).usage!()[0]!));
 });
 
-Deno.test("manifests carry cost in spent and totals when the price is known", async () => {
+Deno.test("Price: manifests carry cost in spent and totals when the price is known", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     // Two samples stored before: the run hits them, then draws three more.
@@ -140,7 +140,7 @@ Deno.test("manifests carry cost in spent and totals when the price is known", as
   }
 });
 
-Deno.test("manifests: no price, no cost; a priced provider that spent nothing costs 0", async () => {
+Deno.test("Price: manifests: no price, no cost; a priced provider that spent nothing costs 0", async () => {
   const free = new Repeatable(new CountingModel("m", 1));
   await collect(free.sample(P), 2);
   const plain = manifest(free);
@@ -160,7 +160,7 @@ Deno.test("manifests: no price, no cost; a priced provider that spent nothing co
   assert.ok(!("cost" in both.totals));
 });
 
-Deno.test("the model view and stack figures show the cost spent, only with a price", async () => {
+Deno.test("Price: the model view and stack figures show the cost spent, only with a price", async () => {
   const provider = new CountingModel("gpt-4o", 1, { maxBatch: 10, price: PRICE });
   const model = new Repeatable(provider);
   await collect(model.sample(P, 10), 10);
@@ -177,7 +177,7 @@ Deno.test("the model view and stack figures show the cost spent, only with a pri
   assert.doesNotMatch(String(modelView(free)), /cost/);
 });
 
-Deno.test("progress totals add the cost spent meanwhile when there is a price", async () => {
+Deno.test("Price: progress totals add the cost spent meanwhile when there is a price", async () => {
   const provider = new CountingModel("m", 1, { maxBatch: 10, price: { input: 0, output: 100 } });
   const model = new Repeatable(provider);
   await collect(model.sample(P, 10), 10); // spent before progress starts: not counted
@@ -186,7 +186,7 @@ Deno.test("progress totals add the cost spent meanwhile when there is a price", 
   assert.equal(stream.state.totals, "10 from cache, 20 fresh, 2 requests, cost 0.00200 USD");
 });
 
-Deno.test("manifests say what the hits saved, per sequence and in all, at the price", async () => {
+Deno.test("Price: manifests say what the hits saved, per sequence and in all, at the price", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const price = { input: 0.1, output: 0.3 };
@@ -257,7 +257,7 @@ Deno.test("manifests say what the hits saved, per sequence and in all, at the pr
   }
 });
 
-Deno.test("saved without a price has no cost; only the cache that draws from the provider saves", async () => {
+Deno.test("Price: saved without a price has no cost; only the cache that draws from the provider saves", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   const slice = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
@@ -278,7 +278,7 @@ Deno.test("saved without a price has no cost; only the cache that draws from the
   }
 });
 
-Deno.test("the model view shows what a replay saved; samples without usage are named, not free", async () => {
+Deno.test("Price: the model view shows what a replay saved; samples without usage are named, not free", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     await collect(

@@ -54,7 +54,7 @@ async function withCache(seeded: number, fn: (dir: string) => Promise<void>): Pr
   }
 }
 
-Deno.test("200 samples in batches of 10 with 10 cached: every figure says 10 hits, 190 misses", () =>
+Deno.test("figuresOf: 200 samples in batches of 10 with 10 cached: every figure says 10 hits, 190 misses", () =>
   withCache(10, async (dir) => {
     const provider = new CountingModel("m", 1, { maxBatch: 10 });
     const model = new Persistent(provider, dir);
@@ -92,7 +92,7 @@ Deno.test("200 samples in batches of 10 with 10 cached: every figure says 10 hit
     assert.ok(queryTime >= 0);
   }));
 
-Deno.test("replays are hits; the unread rest of a batch is a miss when first served", async () => {
+Deno.test("figuresOf: replays are hits; the unread rest of a batch is a miss when first served", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 10 }));
   await collect(model.sample(PROMPT, 10), 4);
   assert.deepEqual(counts(model.stats), { hits: 0, misses: 4, drawn: 10 });
@@ -103,7 +103,7 @@ Deno.test("replays are hits; the unread rest of a batch is a miss when first ser
   assert.deepEqual(counts(model.stats), { hits: 7, misses: 12, drawn: 20 });
 });
 
-Deno.test("in a sliced cache, what the inner cache held is a hit of the outer one", () =>
+Deno.test("figuresOf: in a sliced cache, what the inner cache held is a hit of the outer one", () =>
   withCache(10, async (dir) => {
     const slice = await Deno.makeTempDir({ dir: "tests/.tmp" });
     try {
@@ -125,7 +125,7 @@ Deno.test("in a sliced cache, what the inner cache held is a hit of the outer on
     }
   }));
 
-Deno.test("hits + misses = items served, whatever the batches and streams", async () => {
+Deno.test("figuresOf: hits + misses = items served, whatever the batches and streams", async () => {
   for (let round = 0; round < 20; round++) {
     const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 1 + (round % 7) }));
     let served = 0;
@@ -142,7 +142,7 @@ Deno.test("hits + misses = items served, whatever the batches and streams", asyn
   }
 });
 
-Deno.test("progress after a break says it stopped, with counts that add up", () =>
+Deno.test("progress: after a break it says it stopped, with counts that add up", () =>
   withCache(10, async (dir) => {
     const model = new Persistent(new CountingModel("m", 1, { maxBatch: 10 }), dir);
     const it = model.sample(PROMPT, 10);
@@ -162,14 +162,14 @@ Deno.test("progress after a break says it stopped, with counts that add up", () 
     assert.deepEqual(await collect(take(it, 2), 2), ["47", "48"]);
   }));
 
-Deno.test("progress over a stack without a cache counts every item as fresh", async () => {
+Deno.test("progress: over a stack without a cache, every item counts as fresh", async () => {
   const model = new CountingModel("m", 1, { maxBatch: 4 });
   const stream = progress(model.sample(PROMPT, 4), 6, { model });
   await collect(stream, 6);
   assert.equal(stream.state.totals, "0 from cache, 6 fresh, 2 requests");
 });
 
-Deno.test("a model shown twice shows what happened between the two displays", () =>
+Deno.test("modelView: a model shown twice shows what happened between the two displays", () =>
   withCache(10, async (dir) => {
     const display = Symbol.for("Jupyter.display");
     const show = (m: object) =>
@@ -204,7 +204,7 @@ Deno.test("a model shown twice shows what happened between the two displays", ()
     await model.store.close();
   }));
 
-Deno.test("stackFigures(model, since) gives the figures of one step, cost included", async () => {
+Deno.test("stackFigures: (model, since) gives the figures of one step, cost included", async () => {
   const provider = new CountingModel("m", 1, { maxBatch: 5, price: { input: 1, output: 1 } });
   const model = new Repeatable(provider);
   await collect(model.sample(PROMPT, 5), 5);
@@ -296,7 +296,7 @@ Deno.test("figuresOf: a display never throws: totals that cannot be read count 0
   assert.equal(figures.cost, undefined);
 });
 
-Deno.test("figuresOf(model, since): each figure minus its value then; a cost and saved only when both have them", async () => {
+Deno.test("figuresOf: with since, each figure minus its value then; a cost and saved only when both have them", async () => {
   const provider = new CountingModel("m", 1, {
     maxBatch: 5,
     price: { input: 1, output: 1, currency: "CNY" },

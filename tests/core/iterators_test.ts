@@ -22,7 +22,7 @@ function counted(n: number) {
   return { it, log };
 }
 
-Deno.test("take is lazy and leaves the source open after the n-th item", async () => {
+Deno.test("take: lazy, and leaves the source open after the n-th item", async () => {
   const { it, log } = counted(100);
   const taken = take(it, 3);
   assert.equal(log.pulled, 0, "nothing read before asked");
@@ -32,7 +32,7 @@ Deno.test("take is lazy and leaves the source open after the n-th item", async (
   assert.deepEqual(await collect(take(it, 2), 10), ["3", "4"], "a second take continues");
 });
 
-Deno.test("take(…, 0) yields nothing; breaking out of for await over take leaves the source open", async () => {
+Deno.test("take: (…, 0) yields nothing; breaking out of for await over take leaves the source open", async () => {
   const { it, log } = counted(100);
   assert.deepEqual(await collect(take(it, 0), 5), []);
   assert.equal(log.pulled, 0);
@@ -43,7 +43,7 @@ Deno.test("take(…, 0) yields nothing; breaking out of for await over take leav
   assert.equal(await first(again.it), "2");
 });
 
-Deno.test("collect stops early when the stream ends; first leaves the stream open", async () => {
+Deno.test("collect: stops early when the stream ends; first leaves the stream open", async () => {
   const { it } = counted(2);
   assert.deepEqual(await collect(it, 5), ["0", "1"]);
   const other = counted(5);
@@ -52,7 +52,7 @@ Deno.test("collect stops early when the stream ends; first leaves the stream ope
   assert.equal(await first(other.it), "1");
 });
 
-Deno.test("a model's stream read again continues where the last read stopped", async () => {
+Deno.test("take: a model's stream read again continues where the last read stopped", async () => {
   for (const model of [new CountingModel(), new Repeatable(new CountingModel())]) {
     const it = model.sample("p");
     assert.deepEqual(await collect(it, 5), ["0", "1", "2", "3", "4"]);
@@ -66,7 +66,7 @@ Deno.test("a model's stream read again continues where the last read stopped", a
   }
 });
 
-Deno.test("a closed stream says it was closed, not that it is empty", async () => {
+Deno.test("take: a closed stream says it was closed, not that it is empty", async () => {
   const it = new Repeatable(new CountingModel()).sample("p");
   assert.equal(await first(it), "0");
   for await (const _ of it) break; // a for await over the stream itself closes it
@@ -81,7 +81,7 @@ Deno.test("a closed stream says it was closed, not that it is empty", async () =
   await assert.rejects(provider.next(), /stream was closed .*model\.sample\(prompt\) again/);
 });
 
-Deno.test("an iterable that is not an iterator is opened per call, and closed by it", async () => {
+Deno.test("take: an iterable that is not an iterator is opened per call, and closed by it", async () => {
   const log: string[] = [];
   const iterable = {
     [Symbol.asyncIterator]: async function* () {
@@ -100,7 +100,7 @@ Deno.test("an iterable that is not an iterator is opened per call, and closed by
   assert.deepEqual(log, ["closed", "closed"], "take(…, 0) never opened it");
 });
 
-Deno.test("take accepts iterables as well as iterators", async () => {
+Deno.test("take: accepts iterables as well as iterators", async () => {
   const model = new CountingModel();
   const iterable = { [Symbol.asyncIterator]: () => model.sample("p") };
   assert.deepEqual(await collect(iterable, 2), ["0", "1"]);

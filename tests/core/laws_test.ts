@@ -34,7 +34,7 @@ async function run(model: Model, prompt: string, steps: Step[]): Promise<string[
   return streams.map(([, got]) => got);
 }
 
-Deno.test("Repeatable replays: the i-th item of every stream is the i-th draw", async () => {
+Deno.test("Repeatable: the i-th item of every stream is the i-th draw", async () => {
   await fc.assert(
     fc.asyncProperty(program, prompts, maxBatch, async (steps, prompt, mb) => {
       const model = new Repeatable(new CountingModel("m", 1, { maxBatch: mb, latency }));
@@ -46,7 +46,7 @@ Deno.test("Repeatable replays: the i-th item of every stream is the i-th draw", 
   );
 });
 
-Deno.test("batch size never changes which value sits at which index", async () => {
+Deno.test("Repeatable: batch size never changes which value sits at which index", async () => {
   await fc.assert(
     fc.asyncProperty(program, program, maxBatch, async (one, other, mb) => {
       const read = async (steps: Step[]) => {
@@ -61,7 +61,7 @@ Deno.test("batch size never changes which value sits at which index", async () =
   );
 });
 
-Deno.test("Independent never repeats an item within a prompt and skips none", async () => {
+Deno.test("Independent: never repeats an item within a prompt and skips none", async () => {
   const inners = [
     (mb: number) => new CountingModel("m", 1, { maxBatch: mb, latency }),
     (mb: number) => new Repeatable(new CountingModel("m", 1, { maxBatch: mb, latency })),
@@ -76,7 +76,7 @@ Deno.test("Independent never repeats an item within a prompt and skips none", as
   );
 });
 
-Deno.test("Independent(Independent(m)) behaves as Independent(m)", async () => {
+Deno.test("Independent: Independent(Independent(m)) behaves as Independent(m)", async () => {
   await fc.assert(
     fc.asyncProperty(program, fc.boolean(), async (steps, overCache) => {
       const inner = () =>
@@ -93,7 +93,7 @@ Deno.test("Independent(Independent(m)) behaves as Independent(m)", async () => {
   );
 });
 
-Deno.test("Repeatable over Independent over Repeatable: the retry pattern", async () => {
+Deno.test("Repeatable: over Independent over Repeatable: the retry pattern", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(program, { minLength: 1, maxLength: 4 }), async (attempts) => {
       const shared = new Independent(new Repeatable(new CountingModel()));

@@ -9,7 +9,7 @@ import { CountingModel } from "../_support/mock_model.ts";
 import { figureRow } from "../_support/figure_rows.ts";
 
 Deno.test({
-  name: "a stack shows itself as plain text without the notebooks, richly with them",
+  name: "modelInfo: a stack shows itself as plain text without the notebooks, richly with them",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const script = `
@@ -38,7 +38,7 @@ Deno.test({
   },
 });
 
-Deno.test("displays read a stack by what it says, not by its class", () => {
+Deno.test("modelInfo: displays read a stack by what it says, not by its class", () => {
   class Logged implements Model {
     readonly name = "logged";
     readonly temperature = 0;
@@ -71,7 +71,7 @@ Deno.test("displays read a stack by what it says, not by its class", () => {
   assert.match(view.title, /^Logger a hand-made cache → Repeatable → CountingModel m @ 1/);
 });
 
-Deno.test("a model without the protocol is still described, and a failing one never throws", () => {
+Deno.test("modelInfo: a model without the protocol is still described, and a failing one never throws", () => {
   const plain: Model = {
     name: "bare",
     temperature: 0.5,

@@ -16,7 +16,7 @@ async function python(script: string, input: string): Promise<string> {
   return new TextDecoder().decode(stdout);
 }
 
-Deno.test("temperature keys match Python's .3f formatting, ties to even included", async () => {
+Deno.test("modelKey: temperature keys match Python's .3f formatting, ties to even included", async () => {
   const ties = Array.from({ length: 64 }, (_, k) => (2 * k + 1) / 16);
   const random = fc.sample(fc.double({ min: 0, max: 5, noNaN: true }), 2000);
   const grid = Array.from({ length: 2001 }, (_, k) => k / 1000);
@@ -29,7 +29,7 @@ for t in json.load(sys.stdin): print(f"{t:.3f}".rstrip("0").rstrip("."))`,
   assert.deepEqual(values.map(formatTemperature), expected);
 });
 
-Deno.test("model keys are alias_temperature, with a hash of options when set", () => {
+Deno.test("modelKey: model keys are alias_temperature, with a hash of options when set", () => {
   assert.equal(modelKey({ alias: "gpt-4o", temperature: 1 }), "gpt-4o_1");
   assert.equal(modelKey({ alias: "deepseek-v3", temperature: 0.5 }), "deepseek-v3_0.5");
   assert.equal(modelKey({ alias: "q", temperature: 0.0625, keyOptions: {} }), "q_0.062");
@@ -41,7 +41,7 @@ Deno.test("model keys are alias_temperature, with a hash of options when set", (
   assert.match(a, /^m_1\+[0-9a-f]{16}$/);
 });
 
-Deno.test("bad temperatures are refused with the value named", () => {
+Deno.test("modelKey: bad temperatures are refused with the value named", () => {
   for (const t of [-0.5, NaN, Infinity]) {
     assert.throws(
       () => formatTemperature(t),
@@ -51,7 +51,7 @@ Deno.test("bad temperatures are refused with the value named", () => {
   assert.throws(() => formatTemperature("1" as unknown as number), TypeError);
 });
 
-Deno.test("prompt hashes match Python's sha256 of the UTF-8 text", async () => {
+Deno.test("promptHash: matches Python's sha256 of the UTF-8 text", async () => {
   const prompts = [
     "",
     "Choose a number between 1 and 1000.",
@@ -67,7 +67,7 @@ for p in json.load(sys.stdin): print(hashlib.sha256(p.encode("utf-8")).hexdigest
   assert.deepEqual(prompts.map(promptHash), expected);
 });
 
-Deno.test("a lone surrogate cannot be hashed and says where it is", () => {
+Deno.test("promptHash: a lone surrogate cannot be hashed and says where it is", () => {
   assert.throws(
     () => promptHash("ok \ud800 bad"),
     (e: Error) =>

@@ -43,7 +43,7 @@ class ListModel implements Model {
 
 const next = async (it: AsyncIterator<string>) => (await it.next()).value;
 
-Deno.test("repeatable: two streams share one draw per index", async () => {
+Deno.test("Repeatable: two streams share one draw per index", async () => {
   const m = new ListModel({ prompt: ["0", "1", "2", "3", "4"] });
   const c = new Repeatable(m);
   const s1 = c.sample("prompt");
@@ -55,7 +55,7 @@ Deno.test("repeatable: two streams share one draw per index", async () => {
   assert.equal(m.iterated, 3);
 });
 
-Deno.test("repeatable is stateless across calls", async () => {
+Deno.test("Repeatable: stateless across calls", async () => {
   const c = new Repeatable(new ListModel({ prompt: ["0", "1", "2", "3", "4"] }));
   const s1 = c.sample("prompt");
   assert.equal(await next(s1), "0");
@@ -63,7 +63,7 @@ Deno.test("repeatable is stateless across calls", async () => {
   assert.equal(await next(c.sample("prompt")), "0");
 });
 
-Deno.test("independent over repeatable across retry attempts", async () => {
+Deno.test("Independent: over Repeatable across retry attempts", async () => {
   const ind = new Independent(new Repeatable(new ListModel({ prompt: ["0", "1", "2", "3", "4"] })));
   const responses: string[] = [];
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -75,19 +75,19 @@ Deno.test("independent over repeatable across retry attempts", async () => {
   assert.deepEqual(responses, ["0", "0", "1", "2", "2", "3"]);
 });
 
-Deno.test("batched requests: batch 2 with maxBatch 2", async () => {
+Deno.test("BufferedModel: batched requests: batch 2 with maxBatch 2", async () => {
   const m = new CountingModel("mock", 1, { maxBatch: 2 });
   assert.deepEqual(await collect(m.sample("prompt", 2), 4), ["0", "1", "2", "3"]);
   assert.deepEqual(m.requests, [2, 2]);
 });
 
-Deno.test("batched requests: batch 3 with maxBatch 2 makes requests of 2", async () => {
+Deno.test("BufferedModel: batched requests: batch 3 with maxBatch 2 makes requests of 2", async () => {
   const m = new CountingModel("mock", 1, { maxBatch: 2 });
   assert.deepEqual(await collect(m.sample("prompt", 3), 6), ["0", "1", "2", "3", "4", "5"]);
   assert.deepEqual(m.requests, [2, 2, 2]);
 });
 
-Deno.test("batching over a cache fetches only what is missing", async () => {
+Deno.test("Repeatable: batching over a cache fetches only what is missing", async () => {
   const m = new CountingModel("mock", 1, { maxBatch: 2 });
   const r = new Repeatable(m);
   await collect(r.sample("prompt"), 2);
@@ -96,7 +96,7 @@ Deno.test("batching over a cache fetches only what is missing", async () => {
   assert.equal(m.requests.length - before, 1);
 });
 
-Deno.test("seed batch case: 40 samples in batches of 20 with maxBatch 10", async () => {
+Deno.test("BufferedModel: seed batch case: 40 samples in batches of 20 with maxBatch 10", async () => {
   const m = new CountingModel("gpt-4o", 1, { maxBatch: 10 });
   const r = new Repeatable(m);
   let count = 0;
@@ -105,7 +105,7 @@ Deno.test("seed batch case: 40 samples in batches of 20 with maxBatch 10", async
   assert.deepEqual(m.requests, [10, 10, 10, 10]);
 });
 
-Deno.test("a batch's extra samples stay in the sequence", async () => {
+Deno.test("Repeatable: a batch's extra samples stay in the sequence", async () => {
   const m = new CountingModel("mock", 1, { maxBatch: 10 });
   const r = new Repeatable(m);
   assert.equal(await next(r.sample("p", 10)), "0");
@@ -128,14 +128,14 @@ Deno.test("a batch's extra samples stay in the sequence", async () => {
   assert.equal(saved.samples, 0, "a replay of its own draw saves nothing");
 });
 
-Deno.test("a provider's leftover buffer serves its next stream", async () => {
+Deno.test("BufferedModel: a provider's leftover buffer serves its next stream", async () => {
   const m = new CountingModel("mock", 1, { maxBatch: 5 });
   assert.equal(await next(m.sample("p", 5)), "0");
   assert.equal(await next(m.sample("p", 5)), "1");
   assert.deepEqual(m.requests, [5]);
 });
 
-Deno.test("a model whose stream ends is reported, not looped on", async () => {
+Deno.test("Repeatable: a model whose stream ends is reported, not looped on", async () => {
   const r = new Repeatable(new ListModel({ p: ["only"] }));
   const it = r.sample("p");
   assert.equal(await next(it), "only");

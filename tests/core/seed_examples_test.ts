@@ -7,14 +7,14 @@ import { CountingModel } from "../_support/mock_model.ts";
 
 const prompt = "Choose a number between 1 and 1000.";
 
-Deno.test("without caching each call of sample returns an independent value", async () => {
+Deno.test("BufferedModel: without caching each call of sample returns an independent value", async () => {
   const model = new CountingModel("gpt-4o", 1.0);
   const n1 = await first(model.sample(prompt));
   const n2 = await first(model.sample(prompt));
   assert.notEqual(n1, n2);
 });
 
-Deno.test("Repeatable, then Independent over it", async () => {
+Deno.test("Independent: over Repeatable, as in the seed examples", async () => {
   const provider = new CountingModel("gpt-4o", 1.0);
   await first(provider.sample(prompt)); // an earlier, uncached draw
   let model: Model = new Repeatable(provider);
@@ -34,7 +34,7 @@ Deno.test("Repeatable, then Independent over it", async () => {
   assert.deepEqual(provider.requests, [1, 1, 1], "no draw beyond the two cached ones");
 });
 
-Deno.test("the retry pattern: repeatable within an attempt, independent across", async () => {
+Deno.test("Independent: the retry pattern: repeatable within an attempt, independent across", async () => {
   const provider = new CountingModel("gpt-4o", 1.0);
   const model = new Independent(new Repeatable(provider));
   class BadResponse extends Error {}
@@ -61,7 +61,7 @@ Deno.test("the retry pattern: repeatable within an attempt, independent across",
   assert.deepEqual(attempts, ["0", "1", "2"], "each attempt saw a fresh f sample");
 });
 
-Deno.test("batch sampling: 40 samples in batches of 20 take four requests of 10", async () => {
+Deno.test("BufferedModel: batch sampling: 40 samples in batches of 20 take four requests of 10", async () => {
   const provider = new CountingModel("gpt-4o", 1.0, { maxBatch: 10 });
   const model = new Repeatable(provider);
   const seen: string[] = [];
@@ -70,7 +70,7 @@ Deno.test("batch sampling: 40 samples in batches of 20 take four requests of 10"
   assert.deepEqual(provider.requests, [10, 10, 10, 10]);
 });
 
-Deno.test("alias changes the cache identifier, not the request name", () => {
+Deno.test("BufferedModel: alias changes the cache identifier, not the request name", () => {
   const m = new CountingModel("deepseek-v3-huoshan", 0.5, { alias: "deepseek-v3" });
   assert.equal(m.name, "deepseek-v3-huoshan");
   assert.equal(new Repeatable(m).alias, "deepseek-v3");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { SequenceStore } from "../../core/repeatable_options.ts";
 import { Sequence } from "../../core/_sequence.ts";
 
-Deno.test("a store lookup overlapping an append adds each stored sample once", async () => {
+Deno.test("Sequence: a store lookup overlapping an append adds each stored sample once", async () => {
   const stored = ["theirs"]; // another writer's
   let loads = 0;
   let releaseLoad: (() => void) | undefined;
@@ -42,7 +42,7 @@ Deno.test("a store lookup overlapping an append adds each stored sample once", a
   assert.equal(loads, 2, "no look right after this sequence's own append");
 });
 
-Deno.test("a sequence records the indices it served, out of order too, and those it drew", async () => {
+Deno.test("Sequence: records the indices it served, out of order too, and those it drew", async () => {
   let next = 0;
   const backing: SequenceStore = {
     load: (from) => Promise.resolve({ samples: ["s0", "s1"].slice(from) }),

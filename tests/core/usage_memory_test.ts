@@ -31,7 +31,8 @@ async function bytesPerSample(
 }
 
 Deno.test({
-  name: "1,000 prompts × 1,000 samples cost at most 30 bytes per sample beyond their strings",
+  name:
+    "Repeatable: 1,000 prompts × 1,000 samples cost at most 30 bytes per sample beyond their strings",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const bytes = await bytesPerSample(1000, 1000, 10);
@@ -40,7 +41,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "100,000 prompts × 10 samples cost at most 160 bytes per sample beyond their strings",
+  name:
+    "Repeatable: 100,000 prompts × 10 samples cost at most 160 bytes per sample beyond their strings",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const bytes = await bytesPerSample(100_000, 10, 10);
@@ -49,7 +51,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "over a backing that keeps replies, 1,000 × 1,000 samples still cost at most 30 bytes each",
+  name:
+    "Repeatable: over a backing that keeps replies, 1,000 × 1,000 samples still cost at most 30 bytes each",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const bytes = await bytesPerSample(1000, 1000, 10, true);
@@ -58,7 +61,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "over a backing that keeps replies, 100,000 × 10 samples still cost at most 160 bytes each",
+  name:
+    "Repeatable: over a backing that keeps replies, 100,000 × 10 samples still cost at most 160 bytes each",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const bytes = await bytesPerSample(100_000, 10, 10, true);

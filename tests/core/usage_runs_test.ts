@@ -52,7 +52,7 @@ function tallyOf(usage: Usages): UsageTally {
   return tally;
 }
 
-Deno.test("a fill's shares, kept as records, come back exactly, one by one and summed", () => {
+Deno.test("usageAt: a fill's shares, kept as records, come back exactly, one by one and summed", () => {
   fc.assert(fc.property(fills, fc.nat(50), fc.nat(40), fc.nat(40), (usage, from, a, b) => {
     const runs = withShares(undefined, from, usage) ?? [];
     usage.forEach((u, k) => assert.deepEqual(shareAt(runs, from + k), u, `value ${k}`));
@@ -64,13 +64,13 @@ Deno.test("a fill's shares, kept as records, come back exactly, one by one and s
   }));
 });
 
-Deno.test("a request's shares are kept as one record", () => {
+Deno.test("usageAt: a request's shares are kept as one record", () => {
   fc.assert(fc.property(request, fc.integer({ min: 1, max: 64 }), (usage, n) => {
     assert.deepEqual(recordsOfShares(7, sharesOf(usage, n)), [{ from: 7, count: n, ...usage }]);
   }));
 });
 
-Deno.test("a store's records, read when asked, give each value the share usageAt gives", () => {
+Deno.test("usageAt: a store's records, read when asked, give each value the share usageAt gives", () => {
   const records = fc.array(
     fc.tuple(request, fc.nat(30), fc.integer({ min: 1, max: 12 })).map((
       [usage, from, count],
@@ -93,7 +93,7 @@ Deno.test("a store's records, read when asked, give each value the share usageAt
   }));
 });
 
-Deno.test("a store's records from shares, read back through runs, are the shares", () => {
+Deno.test("usageAt: a store's records from shares, read back through runs, are the shares", () => {
   fc.assert(fc.property(fills, fc.nat(20), (usage, from) => {
     const indices = usage.map((_, k) => from + k);
     const runs = withRecords(undefined, from, usage.length, recordsOf(indices, usage)) ?? [];

@@ -58,7 +58,7 @@ function sum(usage: readonly (SampleUsage | undefined)[], field: keyof SampleUsa
   return usage.reduce((n, u) => n + (u?.[field] ?? 0), 0);
 }
 
-Deno.test("a request's shares are whole numbers that add up to it, however they are stored", () => {
+Deno.test("SampleUsage: a request's shares are whole numbers that add up to it, however they are stored", () => {
   fc.assert(fc.property(
     fc.integer({ min: 1, max: 16 }),
     fc.nat(100_000),
@@ -91,7 +91,7 @@ Deno.test("a request's shares are whole numbers that add up to it, however they 
   ));
 });
 
-Deno.test("samples of one request stored by two caches: each store keeps the shares it got", () =>
+Deno.test("SampleUsage: samples of one request stored by two caches: each store keeps the shares it got", () =>
   withDirs(2, async (a, b) => {
     const provider = new Tens("tens", 1, { maxBatch: 10 });
     // A request of 10; the raw stream takes "0", 9 stay in the provider's buffer.
@@ -115,7 +115,7 @@ Deno.test("samples of one request stored by two caches: each store keeps the sha
     assert.deepEqual(provider.totalTokenCount(), [300, 300]);
   }));
 
-Deno.test("an answer shorter than asked: the rest comes with its own request's usage", () =>
+Deno.test("SampleUsage: an answer shorter than asked: the rest comes with its own request's usage", () =>
   withDirs(1, async (dir) => {
     const provider = new CountingModel("tens", 1, { maxBatch: 4, cap: 3 });
     await collect(new Persistent(provider, dir).sample(P, 4), 4);
@@ -133,7 +133,7 @@ Deno.test("an answer shorter than asked: the rest comes with its own request's u
     });
   }));
 
-Deno.test("a sliced cache keeps the usage of the samples it takes from the cache below", () =>
+Deno.test("SampleUsage: a sliced cache keeps the usage of the samples it takes from the cache below", () =>
   withDirs(2, async (a, b) => {
     const provider = new CountingModel("tens", 1, { maxBatch: 5 });
     await collect(new Persistent(provider, a).sample(P, 5), 5);
@@ -148,7 +148,7 @@ Deno.test("a sliced cache keeps the usage of the samples it takes from the cache
     assert.equal(inner.stats.saved.promptTokens, sum(below, "promptTokens"));
   }));
 
-Deno.test("a cache written by Python loads, its samples counted as of unknown usage", async () => {
+Deno.test("SampleUsage: a cache written by Python loads, its samples counted as of unknown usage", async () => {
   const entry = expected.find((e) => e.samples.length > 1)!;
   const replay = new Persistent(
     new CountingModel(entry.model, entry.temperature, {
@@ -170,7 +170,7 @@ Deno.test("a cache written by Python loads, its samples counted as of unknown us
   });
 });
 
-Deno.test("a torn usage line is skipped; a record written after it on its line is read", () =>
+Deno.test("FsStore: a torn usage line is skipped; a record written after it on its line is read", () =>
   withDirs(1, async (dir) => {
     const usage = (tokens: number): SampleUsage => ({
       requests: 1,
@@ -209,7 +209,7 @@ Deno.test("a torn usage line is skipped; a record written after it on its line i
     });
   }));
 
-Deno.test("the usage file is read as it grows, a line only once it is whole", () =>
+Deno.test("FsStore: the usage file is read as it grows, a line only once it is whole", () =>
   withDirs(1, async (dir) => {
     const store = new FsStore(dir);
     const line = (from: number) => `{"from":${from},"count":1,"requests":1,"latencyMs":3}\n`;
@@ -230,7 +230,7 @@ Deno.test("the usage file is read as it grows, a line only once it is whole", ()
     assert.deepEqual((await store.usage(KEY, 2)).map((r) => r.from), [2]);
   }));
 
-Deno.test("a link in place of usage.jsonl is refused, for reads and for writes", () =>
+Deno.test("FsStore: a link in place of usage.jsonl is refused, for reads and for writes", () =>
   withDirs(1, async (dir) => {
     const store = new FsStore(`${dir}/cache`);
     await store.append(KEY, { from: 0, samples: ["a"], prompt: P });
@@ -251,7 +251,7 @@ Deno.test("a link in place of usage.jsonl is refused, for reads and for writes",
     assert.equal(await Deno.readTextFile(`${dir}/outside.txt`), "", "nothing written through it");
   }));
 
-Deno.test("the sampling core imports no node: built-in (no AsyncLocalStorage)", async () => {
+Deno.test("Repeatable: the sampling core imports no node: built-in (no AsyncLocalStorage)", async () => {
   const { success, stdout, stderr } = await new Deno.Command("deno", {
     args: ["info", "--json", "core/mod.ts"],
     env: { NO_COLOR: "1" },
@@ -263,7 +263,7 @@ Deno.test("the sampling core imports no node: built-in (no AsyncLocalStorage)", 
 });
 
 Deno.test({
-  name: "the API key never reaches a stored record or a manifest",
+  name: "SampleUsage: the API key never reaches a stored record or a manifest",
   permissions: {
     read: ["tests/.tmp", "tests/fixtures"],
     write: ["tests/.tmp"],

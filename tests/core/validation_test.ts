@@ -26,7 +26,7 @@ const models = (): [string, Model][] => [
   ["Independent", new Independent(new CountingModel())],
 ];
 
-Deno.test("a prompt neither a string nor a chat is a TypeError naming what was passed", () => {
+Deno.test("Repeatable: a prompt neither a string nor a chat is a TypeError naming what was passed", () => {
   for (const [name, model] of models()) {
     for (
       const [bad, shown] of [[42, "42"], [null, "null"], [undefined, "undefined"], [[], "an array"]]
@@ -46,7 +46,7 @@ Deno.test("a prompt neither a string nor a chat is a TypeError naming what was p
   }
 });
 
-Deno.test("a prompt that is a Promise says so: did you forget await?", () => {
+Deno.test("Repeatable: a prompt that is a Promise says so: did you forget await?", () => {
   for (const [name, model] of models()) {
     const pending = Promise.resolve("p");
     assert.throws(
@@ -58,7 +58,7 @@ Deno.test("a prompt that is a Promise says so: did you forget await?", () => {
   }
 });
 
-Deno.test("bad batches are refused synchronously with the value named", () => {
+Deno.test("Repeatable: bad batches are refused synchronously with the value named", () => {
   for (const [name, model] of models()) {
     for (const bad of [0, -1, NaN, Infinity, -Infinity, 1.5]) {
       assert.throws(
@@ -73,13 +73,13 @@ Deno.test("bad batches are refused synchronously with the value named", () => {
   }
 });
 
-Deno.test("a prompt with a lone surrogate is refused before anything is drawn", () => {
+Deno.test("Repeatable: a prompt with a lone surrogate is refused before anything is drawn", () => {
   for (const [name, model] of models()) {
     assert.throws(() => model.sample("a\ud83d"), /lone UTF-16 surrogate/, name);
   }
 });
 
-Deno.test("bad constructor arguments are refused", () => {
+Deno.test("BufferedModel: bad constructor arguments are refused", () => {
   assert.throws(() => new CountingModel("", 1), /non-empty string/);
   assert.throws(() => new CountingModel("m", -1), RangeError);
   assert.throws(() => new CountingModel("m", 1, { maxBatch: 0 }), /maxBatch.*0/);
@@ -88,7 +88,7 @@ Deno.test("bad constructor arguments are refused", () => {
   assert.throws(() => new Independent({} as Model), /expected a Model/);
 });
 
-Deno.test("take and collect refuse bad counts; first refuses empty streams", async () => {
+Deno.test("take: take and collect refuse bad counts; first refuses empty streams", async () => {
   const m = new CountingModel();
   assert.throws(() => take(m.sample("p"), -1), RangeError);
   assert.throws(() => take(m.sample("p"), 1.5), RangeError);
@@ -97,7 +97,7 @@ Deno.test("take and collect refuse bad counts; first refuses empty streams", asy
   await assert.rejects(first((async function* () {})()), /stream that has ended.*it was empty/);
 });
 
-Deno.test("a provider returning nothing or non-strings is a clear error", async () => {
+Deno.test("BufferedModel: a provider returning nothing or non-strings is a clear error", async () => {
   class Broken extends CountingModel {
     out: unknown[] = [];
     protected override query(): Promise<string[]> {
@@ -110,7 +110,7 @@ Deno.test("a provider returning nothing or non-strings is a clear error", async 
   await assert.rejects(first(m.sample("p")), /returned null as sample 0/);
 });
 
-Deno.test("a provider's token usage is checked: whole numbers of at least 0, or none", async () => {
+Deno.test("BufferedModel: a provider's token usage is checked: whole numbers of at least 0, or none", async () => {
   class Reporting extends CountingModel {
     answer: unknown;
     protected override query(): Promise<QueryResult> {
@@ -156,7 +156,7 @@ Deno.test("a provider's token usage is checked: whole numbers of at least 0, or 
   assert.deepEqual(m.totalTokenCount(), [4, 2], "only the good answer counted");
 });
 
-Deno.test("a failed request reaches the caller and the next call retries", async () => {
+Deno.test("Repeatable: a failed request reaches the caller and the next call retries", async () => {
   const m = new CountingModel();
   const r = new Repeatable(m);
   m.failNext(new Error("HTTP 500"));
@@ -165,7 +165,7 @@ Deno.test("a failed request reaches the caller and the next call retries", async
   assert.equal(await first(r.sample("p")), "0");
 });
 
-Deno.test("argument errors read alike everywhere: who, what it must be, what came, what to do", async () => {
+Deno.test("Repeatable: argument errors read alike everywhere: who, what it must be, what came, what to do", async () => {
   const model = new CountingModel();
   const cases: [string, () => unknown][] = [
     ["chunk()", () => chunk(model.sample("p"), 0)],

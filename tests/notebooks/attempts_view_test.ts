@@ -52,7 +52,7 @@ Deno.test("showAttempts: outcome, reason or value, response, in HTML and plain t
   assert.equal(String(view), plain);
 });
 
-Deno.test("showAttempts takes the LLMOutputError a call threw; values show as JSON", async () => {
+Deno.test("showAttempts: takes the LLMOutputError a call threw; values show as JSON", async () => {
   const error = await queryRetry(new Scripted(["x", "y"]), "p", tag("a"), { retries: 2 })
     .catch((e) => e);
   assert.ok(error instanceof LLMOutputError);
@@ -65,7 +65,7 @@ Deno.test("showAttempts takes the LLMOutputError a call threw; values show as JS
   assert.match(String(showAttempts([])), /^0 attempts · none passed/);
 });
 
-Deno.test("showAttempts folds long responses and rejects what is not attempts", async () => {
+Deno.test("showAttempts: folds long responses and rejects what is not attempts", async () => {
   const long = `<a>ok</a>\n${"line\n".repeat(10)}`;
   const [attempt] = await attemptsOf([long], 1);
   const html = showAttempts([attempt!], { fold: 500 }).bundle()["text/html"];

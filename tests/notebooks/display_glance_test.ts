@@ -80,7 +80,7 @@ class Priced extends CountingModel {
   }
 }
 
-Deno.test("issue 22 item 2: every view reads the same without styles or SVG", async () => {
+Deno.test("modelView: issue 22 item 2: every view reads the same without styles or SVG", async () => {
   const model = new Repeatable(new Priced("gpt-4o", 1, { price: { input: 2.5, output: 10 } }));
   await collect(model.sample("p", 3), 3);
   const views: [string, MimeBundle][] = [
@@ -114,14 +114,14 @@ Deno.test("issue 22 item 2: every view reads the same without styles or SVG", as
   assert.doesNotMatch(sanitizedText(views[4]![1]["text/html"]), /samples40/);
 });
 
-Deno.test("issue 22 item 2: the chart's SVG is a standalone image: title, fixed colours", () => {
+Deno.test("answerChart: issue 22 item 2: its SVG is a standalone image: title, fixed colours", () => {
   const svg = answerChart(["a", "b", "a"], { title: "Votes" }).svg();
   assert.match(svg, /^<svg [^>]*><title>Votes<\/title>/);
   assert.doesNotMatch(svg, /currentColor/);
   assert.match(svg, /<rect width="100%" height="100%" fill="#ffffff"\/>/, "its own background");
 });
 
-Deno.test("issue 22 item 3: the samples table's legend is inline; marks beside colours", () => {
+Deno.test("showSamples: issue 22 item 3: the samples table's legend is inline; marks beside colours", () => {
   const prompt = "Write a JavaScript function that reverses a string, explain it, and test it.";
   const view = new SamplesTable([prompt], [[
     { index: 0, text: "x".repeat(71), origin: "cache" },
@@ -148,7 +148,7 @@ const failed = (index: number, reason: string, excerpt: string): Attempt => ({
   error: undefined,
 });
 
-Deno.test("issue 22 item 4: attempts read plainly, counted from 1, caption once", () => {
+Deno.test("showAttempts: issue 22 item 4: attempts read plainly, counted from 1, caption once", () => {
   const excerpt = '{"depart": "14:35", "arrive": "17:10",}';
   const passing = `Here you are:\n${"```json"}\n{"depart": "14:35", "arrive": "17:10"}\n${"```"}` +
     "\n".repeat(4);
@@ -168,7 +168,7 @@ Deno.test("issue 22 item 4: attempts read plainly, counted from 1, caption once"
   assert.match(text, /Expected double-quoted property .*\n +name\n +text there: \{"depart"/);
 });
 
-Deno.test("issue 22 item 5: answer chart: labels fit, no answer apart, shares, ties", () => {
+Deno.test("answerChart: issue 22 item 5: labels fit, no answer apart, shares, ties", () => {
   const long = "a rather long answer that would never fit in the label column of a chart";
   const chart = answerChart(
     [long, long, "10", "30", "30", "10", "bad", ...Array.from({ length: 13 }, (_, i) => `x${i}`)],
@@ -190,7 +190,7 @@ Deno.test("issue 22 item 5: answer chart: labels fit, no answer apart, shares, t
   assert.match(chart.bundle()["text/html"], /<th align="right"[^>]*>share<\/th>/);
 });
 
-Deno.test("issue 22 item 6: the model view: numeric columns with units and a currency", async () => {
+Deno.test("modelView: issue 22 item 6: numeric columns with units and a currency", async () => {
   const provider = new Priced("gpt-4o", 1, { price: { input: 2.5, output: 10, currency: "EUR" } });
   const model = new Repeatable(provider);
   await collect(model.sample("p", 2), 2);
@@ -207,7 +207,7 @@ Deno.test("issue 22 item 6: the model view: numeric columns with units and a cur
   assert.match(html, /<td align="right"[^>]*>3,702<\/td>/);
 });
 
-Deno.test("issue 22 item 6: saved figures explained; figures shown without float noise", async () => {
+Deno.test("modelView: issue 22 item 6: saved figures explained; figures shown without float noise", async () => {
   await withTempDir(async (dir) => {
     const price = { input: 0.1, output: 0.2 };
     await collect(new Persistent(new Priced("m", 1, { price }), dir).sample("p", 3), 3);
@@ -230,7 +230,7 @@ Deno.test("issue 22 item 6: saved figures explained; figures shown without float
   assert.doesNotMatch(plain, /\d{8,}/, `no float noise: ${plain}`);
 });
 
-Deno.test("issue 22 item 7: cache overview: numbers right, prompt tooltip, rows add up", async () => {
+Deno.test("cacheOverview: issue 22 item 7: numbers right, prompt tooltip, rows add up", async () => {
   await withTempDir(async (dir) => {
     const store = new FsStore(dir);
     const prompt = "A prompt long enough to be cut in the overview, " + "word ".repeat(20);
@@ -257,7 +257,7 @@ Deno.test("issue 22 item 7: cache overview: numbers right, prompt tooltip, rows 
   });
 });
 
-Deno.test("issue 22 item 8: progress shows %, rate, time left; stopped says it once", () => {
+Deno.test("progress: issue 22 item 8: shows %, rate, time left; stopped says it once", () => {
   const running = { label: "x", done: 19, total: 40, elapsed: 9.5, finished: false, cached: 10 };
   const html = progressBundle(running)["text/html"];
   assert.match(html, /47% · 19 \/ 40 · 2\.0\/s · 11 s left · 10 from cache, 9 fresh/);
@@ -284,7 +284,7 @@ Deno.test("issue 22 item 8: progress shows %, rate, time left; stopped says it o
   );
 });
 
-Deno.test("issue 22 item 9: showSamples previews code, keeps the whole prompt, one column order", () => {
+Deno.test("showSamples: issue 22 item 9: previews code, keeps the whole prompt, one column order", () => {
   const prompt = "Write a JavaScript function `isPalindrome(s)` that returns true when the " +
     "string reads the same forwards and backwards, ignoring case and any character that is not " +
     "a letter or a digit. Reply with the code in one ```js block.";
@@ -305,7 +305,7 @@ Deno.test("issue 22 item 9: showSamples previews code, keeps the whole prompt, o
   assert.match(text, /^# {2}from +sample$/m);
 });
 
-Deno.test("issue 22 item 10: resultsTable formats votes, ties and intervals", () => {
+Deno.test("resultsTable: issue 22 item 10: formats votes, ties and intervals", () => {
   const view = resultsTable([
     {
       answer: 30,
@@ -323,7 +323,7 @@ Deno.test("issue 22 item 10: resultsTable formats votes, ties and intervals", ()
   assert.throws(() => resultsTable([], { digits: -1 }), RangeError);
 });
 
-Deno.test("issue 22 item 10: the shipped notebooks use resultsTable, not console.table", async () => {
+Deno.test("resultsTable: issue 22 item 10: the shipped notebooks use it, not console.table", async () => {
   for await (const entry of Deno.readDir("notebooks")) {
     if (!entry.name.endsWith(".ipynb")) continue;
     const source = (JSON.parse(await Deno.readTextFile(`notebooks/${entry.name}`)) as {
@@ -333,7 +333,7 @@ Deno.test("issue 22 item 10: the shipped notebooks use resultsTable, not console
   }
 });
 
-Deno.test("issue 22: a colour means one thing in every view", () => {
+Deno.test("modelView: issue 22: a colour means one thing in every view", () => {
   const html = [
     new SamplesTable(["p"], [[{ index: 0, text: "1", origin: "fresh" }]]).bundle()["text/html"],
     new AttemptsView([failed(0, "no tag", "x")]).bundle()["text/html"],

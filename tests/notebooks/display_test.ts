@@ -46,22 +46,22 @@ class Constant extends CountingModel {
   }
 }
 
-Deno.test("escapeHtml escapes the five special characters", () => {
+Deno.test("escapeHtml: escapes the five special characters", () => {
   assert.equal(escapeHtml(`<>&"'`), "&lt;&gt;&amp;&quot;&#39;");
   assert.equal(escapeHtml("plain"), "plain");
 });
 
-Deno.test("views print their text/plain rendering in a terminal", () => {
+Deno.test("modelView: views print their text/plain rendering in a terminal", () => {
   const chart = answerChart(["42", "42", "7"]);
   assert.equal(Deno.inspect(chart), chart.bundle()["text/plain"]);
   assert.equal(String(chart), chart.bundle()["text/plain"]);
 });
 
-Deno.test("jupyter() is undefined outside the kernel and does not throw", () => {
+Deno.test("jupyter: undefined outside the kernel, and does not throw", () => {
   assert.equal(jupyter(), undefined);
 });
 
-Deno.test("model stacks render themselves outside-in with their figures", async () => {
+Deno.test("modelView: model stacks render themselves outside-in with their figures", async () => {
   const provider = new CountingModel("gpt-4o", 1, { maxBatch: 10 });
   const model = new Independent(new Repeatable(provider));
   await collect(model.sample("p", 10), 3);
@@ -78,7 +78,7 @@ Deno.test("model stacks render themselves outside-in with their figures", async 
   assert.deepEqual(figures.promptTokens, 1);
 });
 
-Deno.test("a Persistent layer shows its location, key and replication flag", async () => {
+Deno.test("modelView: a Persistent layer shows its location, key and replication flag", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const model = new Persistent(new CountingModel("gpt-4o", 1), dir, { replication: true });
@@ -91,7 +91,7 @@ Deno.test("a Persistent layer shows its location, key and replication flag", asy
   }
 });
 
-Deno.test("the model view escapes names and never throws on a custom model", () => {
+Deno.test("modelView: escapes names and never throws on a custom model", () => {
   const view = modelView(new Repeatable(new Constant("x")));
   assertBundle(view.bundle());
   assertEscaped(view.bundle()["text/html"]);
@@ -111,7 +111,7 @@ Deno.test("the model view escapes names and never throws on a custom model", () 
   assert.match(String(modelView(custom)), /Object c @ NaN/);
 });
 
-Deno.test("the samples view tells cached from fresh samples and folds long ones", async () => {
+Deno.test("showSamples: the samples view tells cached from fresh samples and folds long ones", async () => {
   const model = new Repeatable(new Constant(EVIL + "\nline 2\nline 3\nline 4", { maxBatch: 4 }));
   await collect(model.sample("q", 4), 2);
   const view = await showSamples(model, EVIL, 0);
@@ -136,7 +136,7 @@ Deno.test("the samples view tells cached from fresh samples and folds long ones"
   assert.match(samples.bundle()["text/plain"], /^<script>alert/, "plain text is not escaped");
 });
 
-Deno.test("a bare provider's samples are all fresh", async () => {
+Deno.test("showSamples: a bare provider's samples are all fresh", async () => {
   const rows = (await showSamples(new CountingModel(), "p", 3)).rows;
   assert.deepEqual(rows.map((r) => [r.index, r.text, r.origin]), [
     [0, "0", "fresh"],
@@ -145,7 +145,7 @@ Deno.test("a bare provider's samples are all fresh", async () => {
   ]);
 });
 
-Deno.test("the answer chart counts answers, keeps ties in order and escapes labels", () => {
+Deno.test("answerChart: counts answers, keeps ties in order and escapes labels", () => {
   const chart = answerChart(["42", " 42", "7", EVIL, "9", "9", "9"], { title: EVIL, top: 3 });
   assert.deepEqual(chart.counts.map((c) => [c.answer, c.count]), [
     ["9", 3],
@@ -166,13 +166,13 @@ Deno.test("the answer chart counts answers, keeps ties in order and escapes labe
   assert.match(bundle["text/plain"], /9 │█+ 3 \(43%\)/);
 });
 
-Deno.test("an empty chart still renders", () => {
+Deno.test("answerChart: an empty chart still renders", () => {
   const chart = answerChart([]);
   assertBundle(chart.bundle());
   assert.equal(chart.counts.length, 0);
 });
 
-Deno.test("the cache overview lists models × prompts × samples with sizes", async () => {
+Deno.test("cacheOverview: lists models × prompts × samples with sizes", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const store = new FsStore(dir);
@@ -200,7 +200,7 @@ Deno.test("the cache overview lists models × prompts × samples with sizes", as
   }
 });
 
-Deno.test("the cache overview sorts prompts naturally: 2 before 12", async () => {
+Deno.test("cacheOverview: sorts prompts naturally: 2 before 12", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const store = new FsStore(dir);
@@ -228,7 +228,7 @@ Deno.test("the cache overview sorts prompts naturally: 2 before 12", async () =>
   }
 });
 
-Deno.test("progress yields the first total items and shows nothing outside a TTY or kernel", async () => {
+Deno.test("progress: yields the first total items and shows nothing outside a TTY or kernel", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5 }));
   const items = await collect(progress(model.sample("p", 5), 12, { model, label: EVIL }), 100);
   assert.equal(items.length, 12);
@@ -237,7 +237,7 @@ Deno.test("progress yields the first total items and shows nothing outside a TTY
   await early.return?.();
 });
 
-Deno.test("progress states render as one line and as an escaped bundle", () => {
+Deno.test("progress: states render as one line and as an escaped bundle", () => {
   const running = { label: EVIL, done: 3, total: 10, elapsed: 1.5, finished: false };
   assert.match(progressLine(running), /30% 3\/10 · 2\.0\/s · 4 s left$/);
   assert.ok(!progressLine(running).includes("\n"));
@@ -253,7 +253,7 @@ Deno.test("progress states render as one line and as an escaped bundle", () => {
   assert.match(progressBundle(running)["text/html"], /data-progress="running"/);
 });
 
-Deno.test("the samples table shows prompts × first samples with their origin", async () => {
+Deno.test("samplesTable: shows prompts × first samples with their origin", async () => {
   const provider = new Constant(EVIL + "\nline 2\nline 3\nline 4", { maxBatch: 10 });
   const model = new Repeatable(provider);
   await collect(model.sample("b"), 2); // cached before the table
@@ -282,7 +282,7 @@ Deno.test("the samples table shows prompts × first samples with their origin", 
   assert.doesNotMatch(again, /\*/);
 });
 
-Deno.test("the samples table checks every prompt before reading any", async () => {
+Deno.test("samplesTable: checks every prompt before reading any", async () => {
   const provider = new CountingModel();
   const model = new Repeatable(provider);
   await assert.rejects(
@@ -302,7 +302,7 @@ Deno.test("the samples table checks every prompt before reading any", async () =
   assert.deepEqual(none.rows, [[]]);
 });
 
-Deno.test("the samples table leaves cells empty where a stream ended early", async () => {
+Deno.test("samplesTable: leaves cells empty where a stream ended early", async () => {
   const short = {
     name: "short",
     temperature: 0,
@@ -320,7 +320,7 @@ Deno.test("the samples table leaves cells empty where a stream ended early", asy
   assert.match(String(view), /3 prompts × 3 samples · 0 from cache · 6 fresh/);
 });
 
-Deno.test("the answer chart marks the expected answer, even a rare or absent one", () => {
+Deno.test("answerChart: marks the expected answer, even a rare or absent one", () => {
   const samples = ["9", "9", "9", "42", "42", "7", "30"];
   const inTop = answerChart(samples, { expected: "42" });
   assert.equal(inTop.expected, "42");
@@ -358,7 +358,7 @@ Deno.test("the answer chart marks the expected answer, even a rare or absent one
   assert.match(String(answerChart([], { expected: "1" })), /0 samples .* expected 1: 0 of 0$/);
 });
 
-Deno.test("progress with timing: false leaves time and rate out of the final display", async () => {
+Deno.test("progress: with timing: false, time and rate are left out of the final display", async () => {
   const model = new Repeatable(new CountingModel("m", 1, { maxBatch: 5 }));
   const stream = progress(model.sample("p", 5), 10, { model, label: "ten", timing: false });
   assert.equal((await stream.next()).value, "0");
@@ -386,7 +386,7 @@ Deno.test("progress with timing: false leaves time and rate out of the final dis
 });
 
 Deno.test({
-  name: "in the kernel, progress with timing: false updates live with time, ends without",
+  name: "progress: in the kernel, with timing: false it updates live with time, ends without",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     // A stand-in for the kernel's API: Deno.jupyter can be assigned, not redefined.

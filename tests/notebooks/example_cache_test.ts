@@ -8,7 +8,7 @@ import { usageAt } from "../../core/usage_records.ts";
 
 const SHIPPED = "notebooks/example_cache";
 
-Deno.test("notebooks/example_cache carries make_example_usage.ts's usage for every sample", async () => {
+Deno.test("writeEstimatedUsage: notebooks/example_cache carries make_example_usage.ts's usage for every sample", async () => {
   const store = new FsStore(SHIPPED);
   let sequences = 0;
   for await (const model of store.models()) {

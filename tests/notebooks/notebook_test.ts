@@ -70,7 +70,7 @@ function assertSome(texts: string[], pattern: RegExp, what: string): void {
 }
 
 Deno.test({
-  name: "every notebook runs in the Deno kernel and shows its rich outputs",
+  name: "jupyter: every notebook runs in the Deno kernel and shows its rich outputs",
   ignore: !probe.ok && !ci,
   async fn(t) {
     assert.ok(probe.ok, `Jupyter is required under CI=true: ${probe.text}`);
@@ -217,7 +217,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the runner keeps the outputs the Deno kernel publishes after a cell's idle status",
+  name:
+    "jupyter: the runner keeps the outputs the Deno kernel publishes after a cell's idle status",
   ignore: !probe.ok && !ci,
   async fn() {
     // Plain cells, no library: the kernel often sends these outputs late

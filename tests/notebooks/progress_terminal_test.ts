@@ -21,7 +21,7 @@ async function child(args: string[], env: Record<string, string> = {}) {
 }
 
 Deno.test({
-  name: "on a terminal, progress rewrites one stderr line: %, count, rate, time left, origins",
+  name: "progress: on a terminal, it rewrites one stderr line: %, count, rate, time left, origins",
   permissions: { read: ["."], run: ["python3"] },
   async fn() {
     const { success, stdout, stderr } = await new Deno.Command("python3", {
@@ -54,7 +54,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "when stderr is not a terminal, progress writes one summary line at the end",
+  name: "progress: when stderr is not a terminal, it writes one summary line at the end",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const { success, stdout, stderr } = await child(CHILD);
@@ -69,7 +69,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "quiet: nothing on stderr, with the option or with LLM_CACHE_QUIET=1",
+  name: "progress: quiet: nothing on stderr, with the option or with LLM_CACHE_QUIET=1",
   permissions: { read: ["."], run: ["deno"] },
   async fn() {
     const option = await child([...CHILD, "--quiet"]);

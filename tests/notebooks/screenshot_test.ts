@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { notebookDigest, readTextChunk, withTextChunk } from "../../.ci/_png_text.ts";
 
-Deno.test("notebooks/quickstart.png was rendered from the notebook as committed", async () => {
+Deno.test("notebookDigest: notebooks/quickstart.png was rendered from the notebook as committed", async () => {
   const recorded = readTextChunk(await Deno.readFile("notebooks/quickstart.png"));
   assert.ok(recorded !== undefined, "notebooks/quickstart.png records no notebook digest");
   assert.equal(
@@ -15,7 +15,7 @@ Deno.test("notebooks/quickstart.png was rendered from the notebook as committed"
   );
 });
 
-Deno.test("the digest travels in a tEXt chunk with a valid CRC, replacing an older one", async () => {
+Deno.test("notebookDigest: the digest travels in a tEXt chunk with a valid CRC, replacing an older one", async () => {
   const png = await Deno.readFile("notebooks/quickstart.png");
   const once = withTextChunk(png, "a".repeat(64));
   const twice = withTextChunk(once, "b".repeat(64));

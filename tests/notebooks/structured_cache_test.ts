@@ -16,7 +16,7 @@ async function files(root: string, dir = root): Promise<Map<string, string>> {
   return out;
 }
 
-Deno.test("notebooks/structured_cache is make_structured_cache.ts's output, byte for byte", async () => {
+Deno.test("makeStructuredCache: notebooks/structured_cache is its output, byte for byte", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     await makeStructuredCache(dir);

@@ -152,6 +152,7 @@ const OUTCOMES: Record<string, Outcome | "stream"> = {
 };
 
 replayTests(
+  "Anthropic",
   "anthropic-",
   OUTCOMES,
   (server) => (retries) => probe(server, retries),
@@ -167,7 +168,7 @@ replayTests(
   },
 );
 
-Deno.test("a request: x-api-key and anthropic-version, max_tokens, system apart, no bearer", async () => {
+Deno.test("Anthropic: a request: x-api-key and anthropic-version, max_tokens, system apart, no bearer", async () => {
   await withServer({}, async (server) => {
     server.recorded = load("anthropic-basic-text.json");
     const model = probe(server, { system: "Be brief.", stop: "END", topP: 0.9 });
@@ -189,7 +190,7 @@ Deno.test("a request: x-api-key and anthropic-version, max_tokens, system apart,
   });
 });
 
-Deno.test("max_tokens: 4096 by default, outside the key; the option sets it and joins the key", () => {
+Deno.test("Anthropic: max_tokens: 4096 by default, outside the key; the option sets it and joins the key", () => {
   const plain = new Anthropic("claude-haiku-4-5", 0.5);
   assert.equal(plain.keyOptions, undefined);
   assert.equal(modelKey(plain), "claude-haiku-4-5_0.5");
@@ -213,7 +214,10 @@ function normalised(messages: unknown): unknown {
 }
 
 Deno.test(
-  { name: "a chat goes out as the recorded conversations did", ignore: !recordings("anthropic-") },
+  {
+    name: "Anthropic: a chat goes out as the recorded conversations did",
+    ignore: !recordings("anthropic-"),
+  },
   async () => {
     await withServer({}, async (server) => {
       const recordedTools = (load("anthropic-tool-use.json").request.body as {
@@ -258,7 +262,7 @@ Deno.test(
   },
 );
 
-Deno.test("consecutive tool results and what the user adds go in one user turn; images as base64", async () => {
+Deno.test("Anthropic: consecutive tool results and what the user adds go in one user turn; images as base64", async () => {
   await withServer({}, async (server) => {
     server.recorded = load("anthropic-basic-text.json");
     const calls = [
@@ -309,7 +313,7 @@ Deno.test("consecutive tool results and what the user adds go in one user turn; 
   });
 });
 
-Deno.test("no n: a batch of 5 is 5 requests, at most maxConcurrency at once", async () => {
+Deno.test("Anthropic: no n: a batch of 5 is 5 requests, at most maxConcurrency at once", async () => {
   await withServer({ latency: 20 }, async (server) => {
     server.recorded = load("anthropic-basic-text.json");
     const model = probe(server, { maxBatch: 5, maxConcurrency: 2 });
@@ -321,7 +325,7 @@ Deno.test("no n: a batch of 5 is 5 requests, at most maxConcurrency at once", as
   });
 });
 
-Deno.test("a 529 overloaded_error is retried, then served", async () => {
+Deno.test("Anthropic: a 529 overloaded_error is retried, then served", async () => {
   await withServer({}, async (server) => {
     let calls = 0;
     const model = probe(server, {
@@ -339,7 +343,7 @@ Deno.test("a 529 overloaded_error is retried, then served", async () => {
   });
 });
 
-Deno.test("the temperature goes from 0 to 1; seed and responseFormat have no Messages API field", () => {
+Deno.test("Anthropic: the temperature goes from 0 to 1; seed and responseFormat have no Messages API field", () => {
   assert.throws(() => new Anthropic("c", 1.01), /temperature must be between 0 and 1/);
   assert.equal(new Anthropic("c", 0).temperature, 0);
   assert.throws(() => new Anthropic("c", 1, { seed: 1 }), /Messages API has no seed/);
@@ -351,7 +355,7 @@ Deno.test("the temperature goes from 0 to 1; seed and responseFormat have no Mes
 });
 
 Deno.test({
-  name: "without a key, the error names ANTHROPIC_API_KEY before anything is sent",
+  name: "Anthropic: without a key, the error names ANTHROPIC_API_KEY before anything is sent",
   permissions: { env: ["ANTHROPIC_API_KEY"] },
   async fn() {
     const saved = Deno.env.get("ANTHROPIC_API_KEY");

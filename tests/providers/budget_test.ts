@@ -31,7 +31,7 @@ function instant(): { fetch: typeof fetch; calls: () => number } {
   return { fetch: answer, calls: () => calls };
 }
 
-Deno.test("a for-await loop without take() stops at the default budget of 10,000 samples", async () => {
+Deno.test("Budget: a for-await loop without take() stops at the default budget of 10,000 samples", async () => {
   const server = instant();
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
@@ -56,7 +56,7 @@ Deno.test("a for-await loop without take() stops at the default budget of 10,000
   assert.match(error.message, /take\(\)/);
 });
 
-Deno.test("a budget of requests refuses the next request before it is sent", async () => {
+Deno.test("Budget: a budget of requests refuses the next request before it is sent", async () => {
   await withServer({}, async (server) => {
     const model = new CloseAI("gpt-4o", 1, {
       baseUrl: server.url,
@@ -76,7 +76,7 @@ Deno.test("a budget of requests refuses the next request before it is sent", asy
   });
 });
 
-Deno.test("a budget of samples: the last request asks only for what is left", async () => {
+Deno.test("Budget: a budget of samples: the last request asks only for what is left", async () => {
   await withServer({}, async (server) => {
     const model = new OpenAICompatible("m", 1, {
       baseUrl: server.url,
@@ -92,7 +92,7 @@ Deno.test("a budget of samples: the last request asks only for what is left", as
   });
 });
 
-Deno.test("a budget of tokens is checked before each request", async () => {
+Deno.test("Budget: a budget of tokens is checked before each request", async () => {
   await withServer({}, async (server) => {
     // The test server reports prompt.length prompt tokens and one per choice: 6 a request.
     const model = new OpenAICompatible("m", 1, { baseUrl: server.url, budget: { tokens: 10 } });
@@ -106,7 +106,7 @@ Deno.test("a budget of tokens is checked before each request", async () => {
   });
 });
 
-Deno.test("Ollama counts one request per chat and keeps the chats within budget", async () => {
+Deno.test("Ollama: counts one request per chat and keeps the chats within budget", async () => {
   await withServer({}, async (server) => {
     const model = new Ollama("llama3.2", 1, {
       baseUrl: server.origin,
@@ -122,7 +122,7 @@ Deno.test("Ollama counts one request per chat and keeps the chats within budget"
   });
 });
 
-Deno.test("samples received before the budget ran out are stored by Persistent", async () => {
+Deno.test("Budget: samples received before the budget ran out are stored by Persistent", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     await withServer({}, async (server) => {
@@ -146,7 +146,7 @@ Deno.test("samples received before the budget ran out are stored by Persistent",
   }
 });
 
-Deno.test("budget { requests: 0 } never sends anything; a budget is checked at construction", async () => {
+Deno.test("Budget: { requests: 0 } never sends anything; a budget is checked at construction", async () => {
   const server = instant();
   const base = { baseUrl: "http://127.0.0.1:9/v1", fetch: server.fetch };
   const offline = new OpenAICompatible("m", 1, { ...base, budget: { requests: 0 } });
@@ -218,7 +218,7 @@ async function concurrently(
   return { served: results.length - refused.length, refused };
 }
 
-Deno.test("a tokens budget holds under 400 concurrent streams: checked when a request is sent", async () => {
+Deno.test("Budget: a tokens budget holds under 400 concurrent streams: checked when a request is sent", async () => {
   // 1,000 tokens a response: 10 fit in the budget.
   const server = scripted((n, call) =>
     completion(n, call, { prompt_tokens: 200, completion_tokens: 800, total_tokens: 1000 })
@@ -239,7 +239,7 @@ Deno.test("a tokens budget holds under 400 concurrent streams: checked when a re
   assert.ok(server.maxInFlight() <= model.maxConcurrency);
 });
 
-Deno.test("a tokens budget: the overshoot is at most the requests in flight at once", async () => {
+Deno.test("Budget: a tokens budget: the overshoot is at most the requests in flight at once", async () => {
   // The first answers are short, then every answer is 10 times longer than
   // any before it: the estimate is always too low, and the budget still holds
   // to within the requests in flight (8).
@@ -257,7 +257,7 @@ Deno.test("a tokens budget: the overshoot is at most the requests in flight at o
   assert.equal(refused.length, 100 - served);
 });
 
-Deno.test("before the first answer a tokens budget lets one request out: a tight budget holds", async () => {
+Deno.test("Budget: before the first answer a tokens budget lets one request out: a tight budget holds", async () => {
   const server = scripted((n, call) =>
     completion(n, call, { prompt_tokens: 500, completion_tokens: 1_500 })
   );
@@ -272,7 +272,7 @@ Deno.test("before the first answer a tokens budget lets one request out: a tight
   assert.match(refused[0]!.message, /budget of 1000 tokens \(2000 reported so far\)/);
 });
 
-Deno.test("Ollama's chats under a tokens budget are checked one by one as they are sent", async () => {
+Deno.test("Ollama: its chats under a tokens budget are checked one by one as they are sent", async () => {
   await withServer({ latency: 1 }, async (server) => {
     // The test server reports the prompt's length and one completion token: 4 a chat.
     const model = new Ollama("llama3.2", 1, {
@@ -291,7 +291,7 @@ Deno.test("Ollama's chats under a tokens budget are checked one by one as they a
   });
 });
 
-Deno.test("more choices than asked never push a samples budget over; with room they are kept", async () => {
+Deno.test("Budget: more choices than asked never push a samples budget over; with room they are kept", async () => {
   const generous = () => scripted((n, call) => completion(n + 2, call));
   const tight = generous();
   const model = new OpenAICompatible("m", 1, {
@@ -324,7 +324,7 @@ Deno.test("more choices than asked never push a samples budget over; with room t
   assert.equal(kept.stats.samples, 12);
 });
 
-Deno.test("a requests budget counts every HTTP request sent, retries included", async () => {
+Deno.test("Budget: a requests budget counts every HTTP request sent, retries included", async () => {
   await withServer({}, async (server) => {
     server.inject(...Array.from({ length: 4 }, () => ({ kind: "server_error" }) as const));
     const model = new OpenAICompatible("m", 1, {
@@ -356,7 +356,7 @@ Deno.test("a requests budget counts every HTTP request sent, retries included", 
   });
 });
 
-Deno.test("a request waiting for its budget gives its slot back: a retry in flight is never starved", async () => {
+Deno.test("Budget: a request waiting for its budget gives its slot back: a retry in flight is never starved", async () => {
   await withServer({}, async (server) => {
     // The first request fails and must be retried while the others wait for
     // its answer (before the first answer, one request goes out alone).
@@ -374,7 +374,7 @@ Deno.test("a request waiting for its budget gives its slot back: a retry in flig
   });
 });
 
-Deno.test("a request that fails gives its share of a samples budget back to one that waits", async () => {
+Deno.test("Budget: a request that fails gives its share of a samples budget back to one that waits", async () => {
   let calls = 0;
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
@@ -399,7 +399,7 @@ Deno.test("a request that fails gives its share of a samples budget back to one 
   });
 });
 
-Deno.test("a request waiting for its budget ends when the model's signal aborts", async () => {
+Deno.test("Budget: a request waiting for its budget ends when the model's signal aborts", async () => {
   const controller = new AbortController();
   let calls = 0;
   const model = new OpenAICompatible("m", 1, {
@@ -423,7 +423,7 @@ Deno.test("a request waiting for its budget ends when the model's signal aborts"
   assert.equal(calls, 1);
 });
 
-Deno.test("a cost budget without a price is refused at construction, naming price", () => {
+Deno.test("Budget: a cost budget without a price is refused at construction, naming price", () => {
   const make = (options: Record<string, unknown>) =>
     new OpenAICompatible("m", 1, { baseUrl: "http://127.0.0.1:9/v1", ...options });
   assert.throws(
@@ -444,7 +444,7 @@ Deno.test("a cost budget without a price is refused at construction, naming pric
   make({ budget: { cost: Infinity } });
 });
 
-Deno.test("a cost budget in the price's currency is checked before each request", async () => {
+Deno.test("Budget: a cost budget in the price's currency is checked before each request", async () => {
   await withServer({}, async (server) => {
     // Each request: 5 prompt tokens, 1 completion token; at 100,000 and 500,000 EUR per
     // million tokens that is 0.5 + 0.5 = 1 EUR a request.
@@ -465,7 +465,7 @@ Deno.test("a cost budget in the price's currency is checked before each request"
   });
 });
 
-Deno.test("a cost budget holds under 400 concurrent streams, counting what is in flight", async () => {
+Deno.test("Budget: a cost budget holds under 400 concurrent streams, counting what is in flight", async () => {
   // 1,000 tokens a response at 1 USD per million prompt and 4 per million completion tokens:
   // 200 × 1 + 800 × 4 = 3,400 µUSD each; a budget of 0.034 USD fits 10.
   const server = scripted((n, call) =>
@@ -484,7 +484,7 @@ Deno.test("a cost budget holds under 400 concurrent streams, counting what is in
   assert.ok(model.stats.cost! <= 0.034 + 1e-12, `${model.stats.cost}`);
 });
 
-Deno.test("a cost budget: a total without its split is spent at the output price", async () => {
+Deno.test("Budget: a cost budget: a total without its split is spent at the output price", async () => {
   const server = scripted((n, call) => completion(n, call, { total_tokens: 1_000 }));
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
@@ -498,7 +498,7 @@ Deno.test("a cost budget: a total without its split is spent at the output price
   assert.deepEqual([error.limit, error.used], ["cost", 2]);
 });
 
-Deno.test("a cost budget with a server that reports no usage stops after the first answer", async () => {
+Deno.test("Budget: a cost budget with a server that reports no usage stops after the first answer", async () => {
   const server = scripted((n, call) => completion(n, call));
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",

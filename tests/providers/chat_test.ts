@@ -48,7 +48,7 @@ const AGENT: Chat = {
   }],
 };
 
-Deno.test("OpenAI-compatible: a chat goes out as system, user, assistant tool_calls, tool, tools", async () => {
+Deno.test("OpenAICompatible: a chat goes out as system, user, assistant tool_calls, tool, tools", async () => {
   await withServer({}, async (server) => {
     const model = new Probe("m", 0.5, { baseUrl: server.url });
     await model.ask(AGENT);
@@ -86,7 +86,7 @@ Deno.test("OpenAI-compatible: a chat goes out as system, user, assistant tool_ca
   });
 });
 
-Deno.test("a string prompt and a lone user turn are the same request; system joins as a message", async () => {
+Deno.test("OpenAICompatible: a string prompt and a lone user turn are the same request; system joins as a message", async () => {
   await withServer({}, async (server) => {
     const model = new Probe("m", 1, { baseUrl: server.url, system: "Be brief." });
     await model.ask("hi");
@@ -101,7 +101,7 @@ Deno.test("a string prompt and a lone user turn are the same request; system joi
   });
 });
 
-Deno.test("a model's system option and a chat's own system prompt: a TypeError, nothing sent", async () => {
+Deno.test("OpenAICompatible: a model's system option and a chat's own system prompt: a TypeError, nothing sent", async () => {
   await withServer({}, async (server) => {
     const model = new Probe("m", 1, { baseUrl: server.url, system: "A" });
     await assert.rejects(
@@ -112,7 +112,7 @@ Deno.test("a model's system option and a chat's own system prompt: a TypeError, 
   });
 });
 
-Deno.test("replies keep tool calls (arguments as received, ids made up where missing), logprobs", async () => {
+Deno.test("OpenAICompatible: replies keep tool calls (arguments as received, ids made up where missing), logprobs", async () => {
   const body = {
     model: "served-model",
     choices: [{
@@ -155,7 +155,7 @@ Deno.test("replies keep tool calls (arguments as received, ids made up where mis
   assert.equal(model.stats.cachedTokens, 8);
 });
 
-Deno.test("OpenRouter's reasoning field is the reply's reasoning", async () => {
+Deno.test("OpenAICompatible: OpenRouter's reasoning field is the reply's reasoning", async () => {
   const model = new Probe("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     fetch: () =>

@@ -5,7 +5,7 @@ import { first } from "../../mod.ts";
 import { Ollama, OpenAICompatible } from "../../providers/mod.ts";
 import { withServer } from "../_support/openai_server.ts";
 
-Deno.test("Promise.all over 1,000 prompts keeps at most maxConcurrency (8) requests in flight", async () => {
+Deno.test("HttpProvider: Promise.all over 1,000 prompts keeps at most maxConcurrency (8) requests in flight", async () => {
   await withServer({ latency: 2 }, async (server) => {
     const model = new OpenAICompatible("m", 1, { baseUrl: server.url });
     assert.equal(model.maxConcurrency, 8);
@@ -18,7 +18,7 @@ Deno.test("Promise.all over 1,000 prompts keeps at most maxConcurrency (8) reque
   });
 });
 
-Deno.test("maxConcurrency 1 sends one request at a time; single-sample fallbacks obey it too", async () => {
+Deno.test("HttpProvider: maxConcurrency 1 sends one request at a time; single-sample fallbacks obey it too", async () => {
   await withServer({ latency: 1, refuseN: "groq" }, async (server) => {
     const model = new OpenAICompatible("m", 1, {
       baseUrl: server.url,
@@ -30,7 +30,7 @@ Deno.test("maxConcurrency 1 sends one request at a time; single-sample fallbacks
   });
 });
 
-Deno.test("Ollama's emulated n obeys maxConcurrency", async () => {
+Deno.test("Ollama: its emulated n obeys maxConcurrency", async () => {
   await withServer({ latency: 2 }, async (server) => {
     const model = new Ollama("llama3", 1, {
       baseUrl: server.origin,

@@ -26,7 +26,7 @@ function fake(body: unknown, init: ResponseInit = {}): typeof fetch {
   return () => Promise.resolve(new Response(JSON.stringify(body), init));
 }
 
-Deno.test("500 and 502 are retried with backoff, then succeed", async () => {
+Deno.test("HttpProvider: 500 and 502 are retried with backoff, then succeed", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "server_error" }, { kind: "server_error", status: 502 });
     const m = model(server);
@@ -37,7 +37,7 @@ Deno.test("500 and 502 are retried with backoff, then succeed", async () => {
   });
 });
 
-Deno.test("retries give up after maxRetries with the last error", async () => {
+Deno.test("HttpProvider: retries give up after maxRetries with the last error", async () => {
   await withServer({}, async (server) => {
     server.inject(...Array(3).fill({ kind: "html" }));
     const m = model(server, { maxRetries: 2 });
@@ -50,7 +50,7 @@ Deno.test("retries give up after maxRetries with the last error", async () => {
   });
 });
 
-Deno.test("a dropped connection is retried", async () => {
+Deno.test("HttpProvider: a dropped connection is retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "drop" });
     const m = model(server);
@@ -59,7 +59,7 @@ Deno.test("a dropped connection is retried", async () => {
   });
 });
 
-Deno.test("a dropped connection with no retries left is a ProviderError with status 0", async () => {
+Deno.test("HttpProvider: a dropped connection with no retries left is a ProviderError with status 0", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "drop" });
     const error = await failure(
@@ -71,7 +71,7 @@ Deno.test("a dropped connection with no retries left is a ProviderError with sta
   });
 });
 
-Deno.test("429 honours retry-after-ms", async () => {
+Deno.test("HttpProvider: 429 honours retry-after-ms", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "rate_limit", retryAfterMs: 120 });
     const m = model(server);
@@ -82,7 +82,7 @@ Deno.test("429 honours retry-after-ms", async () => {
   });
 });
 
-Deno.test("429 Retry-After in seconds is capped by maxRetryDelay", async () => {
+Deno.test("HttpProvider: 429 Retry-After in seconds is capped by maxRetryDelay", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "rate_limit", retryAfter: "3600" });
     const m = model(server, { maxRetryDelay: 30 });
@@ -92,7 +92,7 @@ Deno.test("429 Retry-After in seconds is capped by maxRetryDelay", async () => {
   });
 });
 
-Deno.test("a 429 pauses the whole queue, not just the request that got it", async () => {
+Deno.test("HttpProvider: a 429 pauses the whole queue, not just the request that got it", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "rate_limit", retryAfterMs: 200 });
     const m = model(server, { maxConcurrency: 1 });
@@ -107,7 +107,7 @@ Deno.test("a 429 pauses the whole queue, not just the request that got it", asyn
   });
 });
 
-Deno.test("other 4xx are not retried", async () => {
+Deno.test("HttpProvider: other 4xx are not retried", async () => {
   for (const status of [401, 403, 404, 422]) {
     const m = new OpenAICompatible("m", 1, {
       baseUrl: "http://127.0.0.1:9/v1",
@@ -119,7 +119,7 @@ Deno.test("other 4xx are not retried", async () => {
   }
 });
 
-Deno.test("a per-request timeout aborts a hanging request, which is retried", async () => {
+Deno.test("HttpProvider: a per-request timeout aborts a hanging request, which is retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "hang" });
     const m = model(server, { timeout: 100 });
@@ -128,7 +128,7 @@ Deno.test("a per-request timeout aborts a hanging request, which is retried", as
   });
 });
 
-Deno.test("a timeout with no retries left is a ProviderError naming the timeout", async () => {
+Deno.test("HttpProvider: a timeout with no retries left is a ProviderError naming the timeout", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "hang" });
     const m = model(server, { timeout: 50, maxRetries: 0 });
@@ -139,7 +139,7 @@ Deno.test("a timeout with no retries left is a ProviderError naming the timeout"
   });
 });
 
-Deno.test("the caller's abort stops requests in flight, queued and waiting to retry", async () => {
+Deno.test("HttpProvider: the caller's abort stops requests in flight, queued and waiting to retry", async () => {
   await withServer({ latency: 10_000 }, async (server) => {
     const controller = new AbortController();
     const m = model(server, { signal: controller.signal, maxConcurrency: 2 });
@@ -156,14 +156,14 @@ Deno.test("the caller's abort stops requests in flight, queued and waiting to re
   });
 });
 
-Deno.test("leading whitespace before the JSON body is ignored", async () => {
+Deno.test("HttpProvider: leading whitespace before the JSON body is ignored", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "padding" });
     assert.equal(await first(model(server).sample("p")), "p#0");
   });
 });
 
-Deno.test("a 200 that is not JSON is a ProviderError, not retried", async () => {
+Deno.test("HttpProvider: a 200 that is not JSON is a ProviderError, not retried", async () => {
   const m = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     fetch: () =>
@@ -180,7 +180,7 @@ Deno.test("a 200 that is not JSON is a ProviderError, not retried", async () => 
   assert.equal(m.stats.retries, 0);
 });
 
-Deno.test("content null with a refusal: the sample is the refusal text", async () => {
+Deno.test("HttpProvider: content null with a refusal: the sample is the refusal text", async () => {
   const m = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     fetch: fake({
@@ -190,7 +190,7 @@ Deno.test("content null with a refusal: the sample is the refusal text", async (
   assert.equal(await first(m.sample("p")), "I can't help with that.");
 });
 
-Deno.test("choices without text are dropped; with none left, a no_content error", async () => {
+Deno.test("HttpProvider: choices without text are dropped; with none left, a no_content error", async () => {
   const mixed = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     maxBatch: 2,
@@ -218,7 +218,7 @@ Deno.test("choices without text are dropped; with none left, a no_content error"
   assert.ok(!error.message.includes("null"));
 });
 
-Deno.test("an answer whose every choice was filtered still counts the tokens it was billed", async () => {
+Deno.test("HttpProvider: an answer whose every choice was filtered still counts the tokens it was billed", async () => {
   const filtered = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     price: { input: 1, output: 1 },
@@ -241,7 +241,7 @@ function promptOf(body: Record<string, unknown>): string {
   return messages.at(-1)!.content;
 }
 
-Deno.test("429 honours Retry-After given as an HTTP date", async () => {
+Deno.test("HttpProvider: 429 honours Retry-After given as an HTTP date", async () => {
   const answers = [
     new Response('{"error":{"message":"slow down"}}', {
       status: 429,
@@ -263,7 +263,7 @@ Deno.test("429 honours Retry-After given as an HTTP date", async () => {
 
 const MiB = 1024 * 1024;
 
-Deno.test("a gzip bomb is cut off at maxResponseBytes: a ProviderError, not retried", async () => {
+Deno.test("HttpProvider: a gzip bomb is cut off at maxResponseBytes: a ProviderError, not retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "gzip_bomb", bytes: 64 * MiB });
     const counted = countingFetch();
@@ -284,7 +284,7 @@ Deno.test("a gzip bomb is cut off at maxResponseBytes: a ProviderError, not retr
   });
 });
 
-Deno.test("an error body is capped too: a 500 gzip bomb is not retried", async () => {
+Deno.test("HttpProvider: an error body is capped too: a 500 gzip bomb is not retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "gzip_bomb", bytes: 64 * MiB, status: 500 });
     const counted = countingFetch();
@@ -298,7 +298,7 @@ Deno.test("an error body is capped too: a 500 gzip bomb is not retried", async (
   });
 });
 
-Deno.test("the cap defaults to 32 MiB; a raised cap reads a long answer whole", async () => {
+Deno.test("HttpProvider: the cap defaults to 32 MiB; a raised cap reads a long answer whole", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "gzip_bomb", bytes: 40 * MiB }, { kind: "gzip_bomb", bytes: 40 * MiB });
     const error = await failure(() => first(model(server).sample("p")), ProviderError);
@@ -308,7 +308,7 @@ Deno.test("the cap defaults to 32 MiB; a raised cap reads a long answer whole", 
   });
 });
 
-Deno.test("a body whose Content-Length is past the cap is refused unread", async () => {
+Deno.test("HttpProvider: a body whose Content-Length is past the cap is refused unread", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "large", bytes: 4 * MiB }, { kind: "large", bytes: 4 * MiB });
     const error = await failure(
@@ -322,7 +322,7 @@ Deno.test("a body whose Content-Length is past the cap is refused unread", async
   });
 });
 
-Deno.test("maxResponseBytes must be a positive integer or Infinity", () => {
+Deno.test("HttpProvider: maxResponseBytes must be a positive integer or Infinity", () => {
   const base = { baseUrl: "http://127.0.0.1:9/v1" };
   for (const bad of [0, -1, 1.5, NaN]) {
     assert.throws(
@@ -333,7 +333,7 @@ Deno.test("maxResponseBytes must be a positive integer or Infinity", () => {
   new OpenAICompatible("m", 1, { ...base, maxResponseBytes: Infinity });
 });
 
-Deno.test("a ProviderError for any error status says what to do", async () => {
+Deno.test("ProviderError: for any error status it says what to do", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "server_error", status: 503 }, { kind: "bad_request" });
     const m = model(server, { maxRetries: 0 });

@@ -372,7 +372,7 @@ if (!present(DIR)) {
     );
   }
   Deno.test({
-    name: "recorded provider exchanges replay as expected",
+    name: "HttpProvider: recorded provider exchanges replay as expected",
     ignore: !inCi,
     fn() {
       throw new Error(`${DIR} is absent, and CI=true: the fixtures are required in CI`);
@@ -387,12 +387,12 @@ if (!present(DIR)) {
     .sort();
   const replayable = files.filter((file) => !isStreaming(load(file)));
 
-  Deno.test("every non-streaming recording has an expected outcome", () => {
+  Deno.test("HttpProvider: every non-streaming recording has an expected outcome", () => {
     assert.ok(replayable.length >= 30, `only ${replayable.length} recordings found`);
     assert.deepEqual(replayable, Object.keys(OUTCOMES).sort());
   });
 
-  Deno.test("recorded provider exchanges replay as expected", async (t) => {
+  Deno.test("HttpProvider: recorded provider exchanges replay as expected", async (t) => {
     const server = OpenAIServer.start();
     try {
       for (const file of replayable) {
@@ -405,7 +405,7 @@ if (!present(DIR)) {
     }
   });
 
-  Deno.test("streamed recordings are not replayed: the client never asks for a stream", async () => {
+  Deno.test("HttpProvider: streamed recordings are not replayed: the client never asks for a stream", async () => {
     const server = OpenAIServer.start();
     try {
       const streamed = files.filter((file) => isStreaming(load(file)));

@@ -163,6 +163,7 @@ const OUTCOMES: Record<string, Outcome | "stream"> = {
 };
 
 replayTests(
+  "Gemini",
   "gemini-",
   OUTCOMES,
   (server) => (retries) => probe(server, retries),
@@ -178,7 +179,7 @@ replayTests(
   },
 );
 
-Deno.test("a request: the model's path, x-goog-api-key, systemInstruction, contents, generationConfig", async () => {
+Deno.test("Gemini: a request: the model's path, x-goog-api-key, systemInstruction, contents, generationConfig", async () => {
   await withServer({}, async (server) => {
     server.recorded = load("gemini-basic-text.json");
     const model = probe(server, { system: "Be brief.", maxTokens: 64, seed: 3 });
@@ -195,7 +196,7 @@ Deno.test("a request: the model's path, x-goog-api-key, systemInstruction, conte
   });
 });
 
-Deno.test("candidateCount is the batch: one request, replies in index order", async () => {
+Deno.test("Gemini: candidateCount is the batch: one request, replies in index order", async () => {
   const bodies: Record<string, unknown>[] = [];
   const candidates = [
     { index: 2, content: { parts: [{ text: "c" }] }, finishReason: "STOP" },
@@ -215,7 +216,7 @@ Deno.test("candidateCount is the batch: one request, replies in index order", as
   assert.deepEqual(bodies[0]!.generationConfig, { temperature: 0.5, candidateCount: 3 });
 });
 
-Deno.test("maxBatch defaults to 8 and may not pass 8; a batch of 20 is requests of at most 8", async () => {
+Deno.test("Gemini: maxBatch defaults to 8 and may not pass 8; a batch of 20 is requests of at most 8", async () => {
   const counts: number[] = [];
   const model = new Gemini("gemini-2.5-flash", 1, {
     apiKey: KEY,
@@ -235,7 +236,7 @@ Deno.test("maxBatch defaults to 8 and may not pass 8; a batch of 20 is requests 
   assert.throws(() => new Gemini("g", 1, { maxBatch: 9 }), /maxBatch must be at most 8/);
 });
 
-Deno.test("a model that refuses several candidates gets single requests from then on", async () => {
+Deno.test("Gemini: a model that refuses several candidates gets single requests from then on", async () => {
   const counts: (number | undefined)[] = [];
   const model = new Gemini("gemini-2.0-flash-thinking-exp", 1, {
     apiKey: KEY,
@@ -262,7 +263,7 @@ Deno.test("a model that refuses several candidates gets single requests from the
   assert.deepEqual(counts.slice(4), [undefined, undefined]);
 });
 
-Deno.test('a SAFETY candidate with no parts is a sample "": served, stored, never retried', async () => {
+Deno.test('Gemini: a SAFETY candidate with no parts is a sample "": served, stored, never retried', async () => {
   await withServer({}, async (server) => {
     server.recorded = load("gemini-safety-blocked.json");
     const model = probe(server);
@@ -272,7 +273,7 @@ Deno.test('a SAFETY candidate with no parts is a sample "": served, stored, neve
   });
 });
 
-Deno.test("a prompt blocked as a whole is a prompt_blocked error, not retried, its tokens counted", async () => {
+Deno.test("Gemini: a prompt blocked as a whole is a prompt_blocked error, not retried, its tokens counted", async () => {
   let sent = 0;
   const model = new Gemini("gemini-2.5-flash", 1, {
     apiKey: KEY,
@@ -292,7 +293,7 @@ Deno.test("a prompt blocked as a whole is a prompt_blocked error, not retried, i
   assert.deepEqual(model.totalTokenCount(), [12, 0]);
 });
 
-Deno.test("a chat: model turns with functionCall, results named from the chat, inline images, tools", async () => {
+Deno.test("Gemini: a chat: model turns with functionCall, results named from the chat, inline images, tools", async () => {
   await withServer({}, async (server) => {
     server.recorded = load("gemini-basic-text.json");
     const calls = [
@@ -348,7 +349,10 @@ Deno.test("a chat: model turns with functionCall, results named from the chat, i
 });
 
 Deno.test(
-  { name: "a chat goes out as the recorded function exchange did", ignore: !recordings("gemini-") },
+  {
+    name: "Gemini: a chat goes out as the recorded function exchange did",
+    ignore: !recordings("gemini-"),
+  },
   async () => {
     await withServer({}, async (server) => {
       const file = "gemini-function-response.json";
@@ -380,7 +384,7 @@ Deno.test(
   },
 );
 
-Deno.test("generation options: temperature 0–2, responseFormat as a MIME type and schema", () => {
+Deno.test("Gemini: generation options: temperature 0–2, responseFormat as a MIME type and schema", () => {
   assert.throws(() => new Gemini("g", 2.1), /temperature must be between 0 and 2/);
   const json = new Gemini("g", 1, {
     responseFormat: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } },

@@ -61,7 +61,7 @@ const PINNED: Record<string, string> = {
   "Ollama alias": "shared_0.8+65ddaaae727ad117",
 };
 
-Deno.test("model keys of today's providers, with and without generation options, are pinned", () => {
+Deno.test("modelKey: model keys of today's providers, with and without generation options, are pinned", () => {
   const actual: Record<string, string> = {};
   for (const [name, make] of Object.entries(MAKERS)) {
     actual[`${name} plain`] = modelKey(make({}));
@@ -71,7 +71,7 @@ Deno.test("model keys of today's providers, with and without generation options,
   assert.deepEqual(actual, PINNED);
 });
 
-Deno.test("the key options behind the pinned keys are OpenAI's names (Ollama's own)", () => {
+Deno.test("modelKey: the key options behind the pinned keys are OpenAI's names (Ollama's own)", () => {
   const openai = {
     system: "Be brief.",
     max_tokens: 64,
@@ -94,7 +94,7 @@ Deno.test("the key options behind the pinned keys are OpenAI's names (Ollama's o
   assert.equal(MAKERS.Ollama!({}).keyOptions, undefined);
 });
 
-Deno.test("prompt hashes of string prompts are pinned (the Python original's SHA-256)", () => {
+Deno.test("promptHash: hashes of string prompts are pinned (the Python original's SHA-256)", () => {
   assert.deepEqual(
     ["", "Choose a number between 1 and 1000.", "héllo wörld ✓\n", "a\r\nb\u0000c"].map(promptHash),
     [

@@ -20,7 +20,7 @@ async function withKeyVariable(value: string | undefined, fn: () => Promise<void
   }
 }
 
-Deno.test("the key variable is read at the first request, not at construction", async () => {
+Deno.test("HttpProvider: the key variable is read at the first request, not at construction", async () => {
   await withServer({}, async (server) => {
     await withKeyVariable(undefined, async () => {
       const model = new CloseAI("gpt-4o", 1, { baseUrl: server.url });
@@ -31,7 +31,7 @@ Deno.test("the key variable is read at the first request, not at construction", 
   });
 });
 
-Deno.test("a missing key is a MissingApiKeyError at the first request, naming the variable", async () => {
+Deno.test("MissingApiKeyError: a missing key is one at the first request, naming the variable", async () => {
   await withServer({}, async (server) => {
     for (const unset of [undefined, "  "]) {
       await withKeyVariable(unset, async () => {
@@ -47,7 +47,7 @@ Deno.test("a missing key is a MissingApiKeyError at the first request, naming th
   });
 });
 
-Deno.test("an apiKey option wins over the variable", async () => {
+Deno.test("HttpProvider: an apiKey option wins over the variable", async () => {
   await withServer({}, async (server) => {
     await withKeyVariable("sk-from-env", async () => {
       await first(new CloseAI("gpt-4o", 1, { baseUrl: server.url, apiKey: KEY }).sample("p"));
@@ -57,7 +57,7 @@ Deno.test("an apiKey option wins over the variable", async () => {
 });
 
 Deno.test({
-  name: "no env permission for the key variable: the error names --allow-env",
+  name: "HttpProvider: without env permission for the key variable, the error names --allow-env",
   permissions: { env: false },
 }, async () => {
   const model = new OpenAICompatible("m", 1, {
@@ -69,7 +69,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "no net permission for the host: the error names --allow-net=host",
+  name: "HttpProvider: without net permission for the host, the error names --allow-net=host",
   permissions: { net: false },
 }, async () => {
   const model = new OpenAICompatible("m", 1, { baseUrl: "http://192.0.2.7:8080/v1", apiKey: KEY });
@@ -78,7 +78,7 @@ Deno.test({
   assert.equal(model.stats.retries, 0);
 });
 
-Deno.test("the key appears in no error, display or stats, even when the server echoes it", async () => {
+Deno.test("HttpProvider: the key appears in no error, display or stats, even when the server echoes it", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "echo_key" });
     const model = new OpenAICompatible("m", 1, { baseUrl: server.url, apiKey: KEY });
@@ -131,7 +131,7 @@ function assertHidden(error: Error, key: string) {
 
 const ODD_KEY = 'sk-Zq81vWx3/"quoted\\back-secret';
 
-Deno.test("the key echoed in param, code, a header or JSON-escaped in the body is redacted everywhere", async () => {
+Deno.test("HttpProvider: the key echoed in param, code, a header or JSON-escaped in the body is redacted everywhere", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "echo_key_everywhere" });
     const model = new CloseAI("gpt-4o", 1, { baseUrl: server.url, apiKey: ODD_KEY });
@@ -157,7 +157,7 @@ function thrown(fn: () => unknown): unknown {
   assert.fail("nothing was thrown");
 }
 
-Deno.test("a key holding CR, LF or NUL is refused before any request, without quoting it", async () => {
+Deno.test("HttpProvider: a key holding CR, LF or NUL is refused before any request, without quoting it", async () => {
   await withServer({}, async (server) => {
     const keys = ["sk-Zq81vWx3\r\nX-Injected: 1", "sk-Zq81vWx3\ninner", "sk-Zq81vWx3\0tail"];
     for (const bad of keys) {
@@ -179,7 +179,7 @@ Deno.test("a key holding CR, LF or NUL is refused before any request, without qu
   });
 });
 
-Deno.test("a key read from a file keeps working: surrounding whitespace is trimmed", async () => {
+Deno.test("HttpProvider: a key read from a file keeps working: surrounding whitespace is trimmed", async () => {
   await withServer({}, async (server) => {
     const model = new CloseAI("gpt-4o", 1, { baseUrl: server.url, apiKey: `  ${KEY}\n` });
     await first(model.sample("p"));
@@ -187,7 +187,7 @@ Deno.test("a key read from a file keeps working: surrounding whitespace is trimm
   });
 });
 
-Deno.test("a failure that quotes the key keeps a redacted cause and its hint", async () => {
+Deno.test("HttpProvider: a failure that quotes the key keeps a redacted cause and its hint", async () => {
   const model = new OpenAICompatible("m", 1, {
     baseUrl: "http://127.0.0.1:9/v1",
     apiKey: KEY,

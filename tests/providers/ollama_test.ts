@@ -5,7 +5,7 @@ import { collect, first, modelKey } from "../../mod.ts";
 import { Ollama, ProviderError } from "../../providers/mod.ts";
 import { countingFetch, failure, withServer } from "../_support/openai_server.ts";
 
-Deno.test("Ollama joins the streamed parts and counts eval tokens", async () => {
+Deno.test("Ollama: joins the streamed parts and counts eval tokens", async () => {
   await withServer({}, async (server) => {
     const model = new Ollama("llama3.2", 0.8, { baseUrl: server.origin });
     assert.equal(await first(model.sample("héllo wörld ✓")), "héllo wörld ✓#0");
@@ -31,7 +31,7 @@ Deno.test("Ollama joins the streamed parts and counts eval tokens", async () => 
   });
 });
 
-Deno.test("Ollama emulates n with one chat per sample", async () => {
+Deno.test("Ollama: emulates n with one chat per sample", async () => {
   await withServer({}, async (server) => {
     const model = new Ollama("llama3.2", 1, { baseUrl: server.origin, maxBatch: 4 });
     const samples = await collect(model.sample("p", 4), 4);
@@ -42,7 +42,7 @@ Deno.test("Ollama emulates n with one chat per sample", async () => {
   });
 });
 
-Deno.test("Ollama maps generation options into options, format and messages", async () => {
+Deno.test("Ollama: maps generation options into options, format and messages", async () => {
   await withServer({}, async (server) => {
     const model = new Ollama("llama3.2", 0, {
       baseUrl: server.origin,
@@ -75,7 +75,7 @@ Deno.test("Ollama maps generation options into options, format and messages", as
   });
 });
 
-Deno.test("an error line mid-stream and a truncated stream are retried", async () => {
+Deno.test("Ollama: an error line mid-stream and a truncated stream are retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "stream_error" }, { kind: "truncated" });
     const model = new Ollama("llama3.2", 1, { baseUrl: server.origin, retryDelay: 1 });
@@ -84,7 +84,7 @@ Deno.test("an error line mid-stream and a truncated stream are retried", async (
   });
 });
 
-Deno.test("an error line with no retries left is a ProviderError with Ollama's message", async () => {
+Deno.test("Ollama: an error line with no retries left is a ProviderError with Ollama's message", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "stream_error" });
     const model = new Ollama("llama3.2", 1, { baseUrl: server.origin, maxRetries: 0 });
@@ -94,7 +94,7 @@ Deno.test("an error line with no retries left is a ProviderError with Ollama's m
   });
 });
 
-Deno.test("Ollama's 404 for a missing model is a ProviderError, not retried", async () => {
+Deno.test("Ollama: its 404 for a missing model is a ProviderError, not retried", async () => {
   const model = new Ollama("nope", 1, {
     fetch: () =>
       Promise.resolve(
@@ -108,14 +108,14 @@ Deno.test("Ollama's 404 for a missing model is a ProviderError, not retried", as
   assert.equal(model.stats.retries, 0);
 });
 
-Deno.test("Ollama rejects a response format it cannot express", () => {
+Deno.test("Ollama: rejects a response format it cannot express", () => {
   assert.throws(
     () => new Ollama("m", 1, { responseFormat: { type: "grammar" } }),
     TypeError,
   );
 });
 
-Deno.test("an Ollama stream that never ends is cut off at maxResponseBytes, not retried", async () => {
+Deno.test("Ollama: a stream that never ends is cut off at maxResponseBytes, not retried", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "endless" });
     const counted = countingFetch();

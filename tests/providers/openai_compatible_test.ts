@@ -24,7 +24,7 @@ function model(
   });
 }
 
-Deno.test("a request carries model, temperature, n and the prompt; samples come in index order", async () => {
+Deno.test("OpenAICompatible: a request carries model, temperature, n and the prompt; samples come in index order", async () => {
   await withServer({}, async (server) => {
     const m = model(server, { maxBatch: 3 });
     assert.deepEqual(await collect(m.sample("hi", 3), 3), ["hi#0", "hi#1", "hi#2"]);
@@ -52,14 +52,14 @@ Deno.test("a request carries model, temperature, n and the prompt; samples come 
   });
 });
 
-Deno.test("n = 1 is not sent, since some servers reject the field", async () => {
+Deno.test("OpenAICompatible: n = 1 is not sent, since some servers reject the field", async () => {
   await withServer({}, async (server) => {
     await first(model(server).sample("p"));
     assert.deepEqual("n" in server.requests[0]!.body, false);
   });
 });
 
-Deno.test("choices are placed by index, not by arrival order", async () => {
+Deno.test("OpenAICompatible: choices are placed by index, not by arrival order", async () => {
   const body = {
     choices: [
       { index: 2, message: { content: "c" } },
@@ -76,7 +76,7 @@ Deno.test("choices are placed by index, not by arrival order", async () => {
   assert.deepEqual(m.totalTokenCount(), [0, 0]); // no usage reported
 });
 
-Deno.test("generation options go into the request and into the cache key", async () => {
+Deno.test("OpenAICompatible: generation options go into the request and into the cache key", async () => {
   await withServer({}, async (server) => {
     const plain = model(server);
     assert.deepEqual(plain.keyOptions, undefined);
@@ -123,7 +123,7 @@ Deno.test("generation options go into the request and into the cache key", async
   });
 });
 
-Deno.test("fewer choices than n: the samples that came are kept, the rest is asked for", async () => {
+Deno.test("OpenAICompatible: fewer choices than n: the samples that came are kept, the rest is asked for", async () => {
   await withServer({ maxChoices: 3 }, async (server) => {
     const m = model(server, { maxBatch: 10 });
     const samples = await collect(m.sample("p", 10), 10);
@@ -136,7 +136,7 @@ Deno.test("fewer choices than n: the samples that came are kept, the rest is ask
 });
 
 for (const style of ["deepseek", "groq", "llamacpp"] as const) {
-  Deno.test(`n > 1 refused (${style}): single requests from then on`, async () => {
+  Deno.test(`OpenAICompatible: n > 1 refused (${style}): single requests from then on`, async () => {
     await withServer({ refuseN: style }, async (server) => {
       const m = model(server, { maxBatch: 4 });
       assert.deepEqual(await collect(m.sample("p", 4), 4), ["p#0", "p#1", "p#2", "p#3"]);
@@ -150,7 +150,7 @@ for (const style of ["deepseek", "groq", "llamacpp"] as const) {
   });
 }
 
-Deno.test("a 400 that is not about n is thrown at once, without retries", async () => {
+Deno.test("OpenAICompatible: a 400 that is not about n is thrown at once, without retries", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "bad_request", message: "Unsupported parameter: 'stop'" });
     const m = model(server, { maxBatch: 2 });
@@ -162,7 +162,7 @@ Deno.test("a 400 that is not about n is thrown at once, without retries", async 
   });
 });
 
-Deno.test("one short answer (a fewer-choices fault) is topped up by the next request", async () => {
+Deno.test("OpenAICompatible: one short answer (a fewer-choices fault) is topped up by the next request", async () => {
   await withServer({}, async (server) => {
     server.inject({ kind: "fewer", choices: 1 });
     const m = model(server, { maxBatch: 4 });
@@ -173,7 +173,7 @@ Deno.test("one short answer (a fewer-choices fault) is topped up by the next req
   });
 });
 
-Deno.test("constructor arguments are checked with messages that say what to pass", () => {
+Deno.test("OpenAICompatible: constructor arguments are checked with messages that say what to pass", () => {
   const base = { baseUrl: "http://localhost:8000/v1" };
   assert.throws(() => new OpenAICompatible("m", 1, {} as never), /baseUrl must be a string/);
   assert.throws(() => new OpenAICompatible("m", 1, { baseUrl: "ftp://x" }), /http or https/);
@@ -188,7 +188,7 @@ Deno.test("constructor arguments are checked with messages that say what to pass
   assert.throws(() => new OpenAICompatible("m", 1, { ...base, apiKey: "" }), TypeError);
 });
 
-Deno.test("numeric options go through the shared checks: the model, the kind, what to pass", () => {
+Deno.test("OpenAICompatible: numeric options go through the shared checks: the model, the kind, what to pass", () => {
   const base = { baseUrl: "http://localhost:8000/v1" };
   const refused = (options: Record<string, unknown>, type: typeof TypeError, message: string) =>
     assert.throws(
@@ -230,7 +230,7 @@ Deno.test("numeric options go through the shared checks: the model, the kind, wh
   refused({ topP: NaN }, TypeError, "topP must be a finite number, got NaN; pass a finite number");
 });
 
-Deno.test("HTTP providers refuse a temperature above 2 at construction", () => {
+Deno.test("HttpProvider: HTTP providers refuse a temperature above 2 at construction", () => {
   const base = { baseUrl: "http://localhost:8000/v1" };
   for (
     const make of [
@@ -253,7 +253,7 @@ Deno.test("HTTP providers refuse a temperature above 2 at construction", () => {
   }
 });
 
-Deno.test("BufferedModel itself keeps any finite temperature, so hot caches stay readable", async () => {
+Deno.test("BufferedModel: itself keeps any finite temperature, so hot caches stay readable", async () => {
   class Hot extends BufferedModel {
     protected query(_prompt: string, n: number): Promise<string[]> {
       return Promise.resolve(Array(n).fill("hot"));

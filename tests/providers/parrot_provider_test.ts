@@ -60,7 +60,7 @@ const squawk: Handler = (body) =>
 const fault = (status: number, reason: string, wait?: number, says = "no"): Handler => () =>
   Response.json({ fault: { says, reason, wait_seconds: wait } }, { status });
 
-Deno.test("a new provider: its path, auth header, body, n under its own name, replies and tokens", async () => {
+Deno.test("Parrot: a new provider: its path, auth header, body, n under its own name, replies and tokens", async () => {
   await withParrot([squawk], async (baseUrl, seen) => {
     const model = new Parrot("polly", 0.5, {
       baseUrl,
@@ -91,7 +91,7 @@ Deno.test("a new provider: its path, auth header, body, n under its own name, re
   });
 });
 
-Deno.test("its own retry hint and its own retryable error are honoured by the shared retries", async () => {
+Deno.test("Parrot: its own retry hint and its own retryable error are honoured by the shared retries", async () => {
   await withParrot(
     [fault(503, "parrot_moulting", 0.001), fault(400, "parrot_napping"), squawk],
     async (baseUrl, seen) => {
@@ -114,7 +114,7 @@ Deno.test("its own retry hint and its own retryable error are honoured by the sh
   });
 });
 
-Deno.test("n refused its own way: single requests from then on, within maxConcurrency", async () => {
+Deno.test("Parrot: n refused its own way: single requests from then on, within maxConcurrency", async () => {
   const refuse: Handler = (body, request) =>
     (body.copies as number) > 1
       ? fault(400, "one_parrot_only")(body, request)
@@ -126,7 +126,7 @@ Deno.test("n refused its own way: single requests from then on, within maxConcur
   });
 });
 
-Deno.test("budgets, the response cap and key redaction hold for it", async () => {
+Deno.test("Parrot: budgets, the response cap and key redaction hold for it", async () => {
   await withParrot([squawk], async (baseUrl) => {
     const model = new Parrot("polly", 1, { baseUrl, apiKey: KEY, budget: { requests: 1 } });
     await first(model.sample("p"));
@@ -155,7 +155,7 @@ Deno.test("budgets, the response cap and key redaction hold for it", async () =>
   });
 });
 
-Deno.test("its usage shares go to the store with the samples; a replay says what it saved", async () => {
+Deno.test("Parrot: its usage shares go to the store with the samples; a replay says what it saved", async () => {
   await withParrot([squawk], (baseUrl, seen) =>
     withTempDir(async (dir) => {
       const live = new Persistent(new Parrot("polly", 1, { baseUrl, apiKey: KEY }), dir);
@@ -170,7 +170,7 @@ Deno.test("its usage shares go to the store with the samples; a replay says what
     }));
 });
 
-Deno.test("its limits: temperature up to 1.5, maxBatch up to 6, params may not set its own fields", () => {
+Deno.test("Parrot: its limits: temperature up to 1.5, maxBatch up to 6, params may not set its own fields", () => {
   assert.throws(() => new Parrot("p", 1.6), /temperature must be between 0 and 1.5/);
   assert.throws(() => new Parrot("p", 1, { maxBatch: 7 }), /maxBatch must be at most 6/);
   assert.throws(() => new Parrot("p", 1, { params: { copies: 2 } }), /may not set "copies"/);

@@ -6,7 +6,7 @@ import { Limiter } from "../../providers/_limiter.ts";
 
 const policy = { maxRetries: 5, retryDelay: 100, maxRetryDelay: 1000 };
 
-Deno.test("backoff doubles per attempt, with jitter in [50%, 100%], capped", () => {
+Deno.test("retryWait: backoff doubles per attempt, with jitter in [50%, 100%], capped", () => {
   assert.equal(retryWait(policy, 0, undefined, () => 0), 50);
   assert.equal(retryWait(policy, 0, undefined, () => 1), 100);
   assert.equal(retryWait(policy, 3, undefined, () => 1), 800);
@@ -14,13 +14,13 @@ Deno.test("backoff doubles per attempt, with jitter in [50%, 100%], capped", () 
   assert.equal(retryWait(policy, 30, undefined, () => 0.5), 1000);
 });
 
-Deno.test("a server hint wins over backoff, plus up to 10% jitter, capped", () => {
+Deno.test("retryWait: a server hint wins over backoff, plus up to 10% jitter, capped", () => {
   assert.equal(retryWait(policy, 0, 500, () => 0), 500);
   assert.equal(retryWait(policy, 0, 500, () => 1), 550);
   assert.equal(retryWait(policy, 0, 60_000, () => 0), 1000);
 });
 
-Deno.test("Retry-After: seconds, HTTP date, retry-after-ms, and the message's hint", () => {
+Deno.test("retryHint: Retry-After: seconds, HTTP date, retry-after-ms, and the message's hint", () => {
   const now = Date.parse("Sat, 28 Nov 2026 08:00:00 GMT");
   assert.equal(retryHint(new Headers({ "retry-after": "2" }), "", now), 2000);
   assert.equal(retryHint(new Headers({ "retry-after": "0.5" }), "", now), 500);
@@ -39,12 +39,12 @@ Deno.test("Retry-After: seconds, HTTP date, retry-after-ms, and the message's hi
   assert.equal(retryHint(new Headers({ "retry-after": "soon" }), "no hint"), undefined);
 });
 
-Deno.test("retryable statuses: 0, 408, 409, 429 and 5xx", () => {
+Deno.test("isRetryableStatus: 0, 408, 409, 429 and 5xx", () => {
   for (const status of [0, 408, 409, 429, 500, 502, 503, 504]) assert.ok(isRetryableStatus(status));
   for (const status of [200, 400, 401, 403, 404, 422]) assert.ok(!isRetryableStatus(status));
 });
 
-Deno.test("the limiter holds at most max slots and wakes waiters in order", async () => {
+Deno.test("Limiter: holds at most max slots and wakes waiters in order", async () => {
   const limiter = new Limiter(2);
   const order: number[] = [];
   const releases = await Promise.all([limiter.acquire(), limiter.acquire()]);
@@ -64,7 +64,7 @@ Deno.test("the limiter holds at most max slots and wakes waiters in order", asyn
   assert.equal(limiter.active, 0);
 });
 
-Deno.test("a paused limiter holds back new requests though slots are free", async () => {
+Deno.test("Limiter: a paused limiter holds back new requests though slots are free", async () => {
   const limiter = new Limiter(4);
   limiter.pause(60);
   const start = performance.now();
@@ -72,7 +72,7 @@ Deno.test("a paused limiter holds back new requests though slots are free", asyn
   assert.ok(performance.now() - start >= 55);
 });
 
-Deno.test("an aborted waiter leaves the queue and passes its turn on", async () => {
+Deno.test("Limiter: an aborted waiter leaves the queue and passes its turn on", async () => {
   const limiter = new Limiter(1);
   const held = await limiter.acquire();
   const controller = new AbortController();

@@ -64,7 +64,7 @@ const UNCOUNTED = [
   { prompt_tokens: -1, completion_tokens: 3 },
 ];
 
-Deno.test("a tokens budget stops at the first answer that reports no token counts", async () => {
+Deno.test("Budget: a tokens budget stops at the first answer that reports no token counts", async () => {
   for (const usage of UNCOUNTED) {
     const { model, calls } = provider(usage, { budget: { tokens: 100 } });
     const [samples, error] = await drain(model.sample(P));
@@ -79,7 +79,7 @@ Deno.test("a tokens budget stops at the first answer that reports no token count
   }
 });
 
-Deno.test("Ollama's tokens budget stops at the first chat that ends without its counts", async () => {
+Deno.test("Ollama: its tokens budget stops at the first chat that ends without its counts", async () => {
   let calls = 0;
   const model = new Ollama("llama3.2", 1, {
     budget: { tokens: 100 },
@@ -98,14 +98,14 @@ Deno.test("Ollama's tokens budget stops at the first chat that ends without its 
   assert.match(String(error), /Ollama "llama3.2" cannot keep its budget of 100 tokens/);
 });
 
-Deno.test("without a tokens budget, answers without counts are served and counted as unknown", async () => {
+Deno.test("Budget: without a tokens budget, answers without counts are served and counted as unknown", async () => {
   const { model, calls } = provider({});
   assert.equal((await collect(model.sample(P), 3)).length, 3);
   assert.equal(calls(), 3);
   assert.deepEqual(model.totalTokenCount(), [0, 0]);
 });
 
-Deno.test("total_tokens alone counts for a tokens budget, and as completion tokens in what was spent", async () => {
+Deno.test("Budget: total_tokens alone counts for a tokens budget, and as completion tokens in what was spent", async () => {
   const { model, calls } = provider({ total_tokens: 30 }, {
     budget: { tokens: 100 },
     price: { input: 1, output: 4 },
@@ -135,7 +135,7 @@ function specs(dir: string): string[] {
   ];
 }
 
-Deno.test("missing counts are stored as unknown in every store, and a replay says so", async () => {
+Deno.test("Budget: missing counts are stored as unknown in every store, and a replay says so", async () => {
   const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
   try {
     const shapes = [{}, { total_tokens: 42 }, { prompt_tokens: 7 }, undefined];

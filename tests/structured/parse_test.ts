@@ -34,7 +34,7 @@ function parseError(fn: () => unknown): ParseError {
 }
 
 // Ported from test_structured_output.py.
-Deno.test("Python test_simple: Sequence([Tag, Tag, Code]) skips chatter between parts", () => {
+Deno.test("sequence: Python test_simple: Sequence([Tag, Tag, Code]) skips chatter between parts", () => {
   const spec = sequence([tag("analysis"), tag("final"), code()]);
   const out = `Some preface text
 
@@ -128,7 +128,7 @@ Deno.test("code: the Python original's error cases", () => {
   assert.equal(unclosed.excerpt, "print(1)\n");
 });
 
-Deno.test("code(language): blocks in other languages are passed over, whole", () => {
+Deno.test("code: with a language, blocks in other languages are passed over, whole", () => {
   const text =
     `${FENCE}sh\nnpm test\n${FENCE}\n${FENCE}Python\nprint(1)\n${FENCE}\n${FENCE}python\n2\n${FENCE}`;
   assert.equal(parse(code("python"), text), "print(1)");
@@ -287,7 +287,7 @@ function codeByTheRule(text: string, from: number): Match<string> | [string, num
   return ["a ``` code block", from];
 }
 
-Deno.test("code() finds what its documented rule says, on random texts", () => {
+Deno.test("code: finds what its documented rule says, on random texts", () => {
   const texts = fc.array(fc.constantFrom("`", "```", "~~~", "\n", " ", "\t", "\r\n", "a", "b"), {
     maxLength: 40,
   }).map((parts) => parts.join(""));
@@ -330,7 +330,7 @@ function adversarial(unit: string): string {
   return unit.repeat(Math.ceil(MIB / unit.length));
 }
 
-Deno.test("large adversarial texts: fences glued to the next block's opening", () => {
+Deno.test("code: large adversarial texts: fences glued to the next block's opening", () => {
   const glued = adversarial("```a\nx```");
   const blocks = parse(repeat(code()), glued);
   assert.equal(blocks.length, glued.length / 9);
@@ -348,7 +348,7 @@ Deno.test("large adversarial texts: fences glued to the next block's opening", (
   assert.deepEqual(parse(repeat(code()), adversarial("~~~a\nx~~~")), ["x"]);
 });
 
-Deno.test("large adversarial texts: fence lines, inline code, one long run, unclosed tags", () => {
+Deno.test("code: large adversarial texts: fence lines, inline code, one long run, unclosed tags", () => {
   const bare = adversarial("```\n");
   assert.equal(parse(repeat(code()), bare).length, bare.length / 8);
   const inline = adversarial("```a`\n");
@@ -414,7 +414,7 @@ Deno.test("sequence: tuples and named parts, spans, and errors at absolute offse
   assert.equal(error.excerpt, " then <c>");
 });
 
-Deno.test("specs given bad parts say what a spec is", () => {
+Deno.test("sequence: specs given bad parts say what a spec is", () => {
   assert.throws(() => repeat("tag" as never), /repeat\(\) expects a spec/);
   assert.throws(() => sequence([tag("a"), 3 as never]), /sequence\(\) part 1 expects a spec/);
   assert.throws(() => sequence(null as never), /array or an object of specs/);
@@ -424,7 +424,7 @@ Deno.test("specs given bad parts say what a spec is", () => {
   assert.throws(() => repeat(z.object({}) as never), /wrap it as json\(schema\)/);
 });
 
-Deno.test("excerpts are cut at 40 characters, never inside a surrogate pair", () => {
+Deno.test("ParseError: excerpts are cut at 40 characters, never inside a surrogate pair", () => {
   const long = "x".repeat(39) + "😀" + "tail";
   const error = parseError(() => parse(tag("a"), long));
   assert.equal(error.excerpt, "x".repeat(39) + "😀…");
@@ -455,7 +455,7 @@ Deno.test("json: a syntax error is a ParseError at the JSON's offset", () => {
   assert.equal(parseError(() => parse(json(), "   ")).offset, 3);
 });
 
-Deno.test("json(schema): a zod schema types and checks the value", () => {
+Deno.test("json: with a schema, a zod schema types and checks the value", () => {
   const Paper = z.object({ title: z.string(), year: z.number().int() });
   const paper = parse(json(Paper), '{"title": "Attention Is All You Need", "year": 2017}');
   const year: number = paper.year;
@@ -474,7 +474,7 @@ Deno.test("json(schema): a zod schema types and checks the value", () => {
   assert.deepEqual(parse(json(Upper), '{"name": "ada"}'), { name: "ADA" });
 });
 
-Deno.test("json(schema): a hand-written Standard Schema, and a bad or async one", () => {
+Deno.test("json: with a schema, a hand-written Standard Schema, and a bad or async one", () => {
   const even: StandardSchemaV1<unknown, number> = {
     "~standard": {
       version: 1,
@@ -492,7 +492,7 @@ Deno.test("json(schema): a hand-written Standard Schema, and a bad or async one"
   assert.throws(() => parse(json(slow), "1"), /validates asynchronously.*validate option/);
 });
 
-Deno.test("json(schema): deep JSON that overflows a recursive schema", () => {
+Deno.test("json: with a schema, deep JSON that overflows a recursive schema", () => {
   type Tree = { children: Tree[] };
   const isTree = (node: unknown): boolean =>
     typeof node === "object" && node !== null && Array.isArray((node as Tree).children) &&
@@ -525,7 +525,7 @@ Deno.test("json(schema): deep JSON that overflows a recursive schema", () => {
   );
 });
 
-Deno.test("a Standard Schema as the spec checks the whole text", () => {
+Deno.test("parse: a Standard Schema as the spec checks the whole text", () => {
   const YesNo = z.string().trim().toLowerCase().pipe(z.enum(["yes", "no"]));
   const answer: "yes" | "no" = parse(YesNo, " Yes\n");
   assert.equal(answer, "yes");
@@ -539,7 +539,7 @@ type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B 
   : false;
 function expectType<T extends true>(_: T): void {}
 
-Deno.test("result types are inferred; wrong uses are type errors", async () => {
+Deno.test("parse: result types are inferred; wrong uses are type errors", async () => {
   const text = `<a>x</a>\n${FENCE}\ny\n${FENCE}`;
   const spec = sequence([tag("a"), repeat(code())]);
   const value = parse(spec, text);

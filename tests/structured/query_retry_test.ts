@@ -55,7 +55,7 @@ async function failure(promise: Promise<unknown>): Promise<LLMOutputError> {
   return error;
 }
 
-Deno.test("queryRetry samples until a response parses and passes validation", async () => {
+Deno.test("queryRetry: samples until a response parses and passes validation", async () => {
   const model = new Scripted(REPLIES);
   const attempts: Attempt[] = [];
   const value = await queryRetry(model, PROMPT, tag("answer"), {
@@ -81,7 +81,7 @@ Deno.test("queryRetry samples until a response parses and passes validation", as
   assert.equal(passed.value, "155");
 });
 
-Deno.test("retries counts attempts in all, as in Python; the default is one", async () => {
+Deno.test("queryRetry: retries counts attempts in all, as in Python; the default is one", async () => {
   const once = new Scripted(REPLIES);
   const error = await failure(queryRetry(once, PROMPT, tag("answer")));
   assert.equal(error.attempts.length, 1);
@@ -97,7 +97,7 @@ Deno.test("retries counts attempts in all, as in Python; the default is one", as
   }
 });
 
-Deno.test("LLMOutputError lists every attempt: index, stage, reason, excerpt", async () => {
+Deno.test("LLMOutputError: lists every attempt: index, stage, reason, excerpt", async () => {
   const model = new Scripted(["no tags at all", "<answer>2 h 35 min</answer>", "<answer>x"]);
   const error = await failure(
     queryRetry(model, PROMPT, tag("answer"), { retries: 3, validate: isInteger }),
@@ -121,7 +121,7 @@ Deno.test("LLMOutputError lists every attempt: index, stage, reason, excerpt", a
   assert.equal(error.name, "LLMOutputError");
 });
 
-Deno.test("LLMOutputError lists at most ten attempts in its message", async () => {
+Deno.test("LLMOutputError: lists at most ten attempts in its message", async () => {
   const model = new CountingModel();
   const error = await failure(queryRetry(model, PROMPT, tag("answer"), { retries: 25 }));
   assert.equal(error.attempts.length, 25);
@@ -130,7 +130,7 @@ Deno.test("LLMOutputError lists at most ten attempts in its message", async () =
   assert.equal(lines.at(-1), "  … and 16 more (error.attempts holds them all)");
 });
 
-Deno.test("validate: throwing fails the attempt with the message; async works; bad returns are bugs", async () => {
+Deno.test("queryRetry: validate: throwing fails the attempt with the message; async works; bad returns are bugs", async () => {
   const thrown = await failure(
     queryRetry(new Scripted(["<answer>7</answer>"]), PROMPT, tag("answer"), {
       validate: (s) => {
@@ -159,7 +159,7 @@ Deno.test("validate: throwing fails the attempt with the message; async works; b
   );
 });
 
-Deno.test("a Standard Schema as validate: issues fail the attempt, its output is the value", async () => {
+Deno.test("queryRetry: a Standard Schema as validate: issues fail the attempt, its output is the value", async () => {
   const Minutes = z.coerce.number().int().positive();
   const attempts: Attempt[] = [];
   const minutes = await queryRetry(new Scripted(REPLIES), PROMPT, tag("answer"), {
@@ -180,7 +180,7 @@ Deno.test("a Standard Schema as validate: issues fail the attempt, its output is
   );
 });
 
-Deno.test("json(schema) as the spec returns a typed object", async () => {
+Deno.test("queryRetry: json(schema) as the spec returns a typed object", async () => {
   const Paper = z.object({ title: z.string(), year: z.number().int() });
   const model = new Scripted([
     '```json\n{"title": "Attention Is All You Need", "year": 2017,}\n```',
@@ -198,7 +198,7 @@ Deno.test("json(schema) as the spec returns a typed object", async () => {
   assert.match((attempts[1] as { reason: string }).reason, /year: /);
 });
 
-Deno.test("a Standard Schema as the spec checks the whole response, awaited", async () => {
+Deno.test("queryRetry: a Standard Schema as the spec checks the whole response, awaited", async () => {
   const YesNo = z.string().trim().toLowerCase().pipe(z.enum(["yes", "no"]));
   const model = new Scripted(["Maybe.", " YES\n"]);
   assert.equal(await queryRetry(model, "Yes or no?", YesNo, { retries: 2 }), "yes");
@@ -228,7 +228,7 @@ const SHALLOW = '{"children": [{"children": []}]}';
 /** A tree nested `levels` objects deep (twice as many levels of JSON: object, array, …). */
 const deepTree = (levels: number) => '{"children":['.repeat(levels) + "]}".repeat(levels);
 
-Deno.test("deep JSON against a recursive schema fails its attempt, and the next is drawn", async () => {
+Deno.test("queryRetry: deep JSON against a recursive schema fails its attempt, and the next is drawn", async () => {
   for (const schema of [Tree, HandTree]) {
     const vendor = schema["~standard"].vendor;
     const model = new Scripted([`\`\`\`json\n${deepTree(50_000)}\n\`\`\``, SHALLOW]);
@@ -252,7 +252,7 @@ Deno.test("deep JSON against a recursive schema fails its attempt, and the next 
   }
 });
 
-Deno.test("deep JSON: a recursive schema as validate fails the attempt at validation", async () => {
+Deno.test("queryRetry: deep JSON: a recursive schema as validate fails the attempt at validation", async () => {
   for (const schema of [Tree, HandTree]) {
     const model = new Scripted([deepTree(50_000), SHALLOW]);
     const attempts: Attempt[] = [];
@@ -269,7 +269,7 @@ Deno.test("deep JSON: a recursive schema as validate fails the attempt at valida
   }
 });
 
-Deno.test("deep JSON inside repeat: the deep value ends the repetition, as any rejected one", async () => {
+Deno.test("queryRetry: deep JSON inside repeat: the deep value ends the repetition, as any rejected one", async () => {
   const fence = "```";
   const response =
     `${fence}json\n${SHALLOW}\n${fence}\n${fence}json\n${deepTree(50_000)}\n${fence}` +
@@ -281,7 +281,7 @@ Deno.test("deep JSON inside repeat: the deep value ends the repetition, as any r
   assert.deepEqual(model.requests, [1]);
 });
 
-Deno.test("json(schema) with an asynchronous schema is a clear error; a throwing check propagates", async () => {
+Deno.test("queryRetry: json(schema) with an asynchronous schema is a clear error; a throwing check propagates", async () => {
   const slow = z.number().refine(async (n) => await Promise.resolve(n > 0));
   const model = new Scripted(["1", "2", "3"]);
   await assert.rejects(
@@ -301,7 +301,7 @@ Deno.test("json(schema) with an asynchronous schema is a clear error; a throwing
   );
 });
 
-Deno.test("a validator's message is put on one line in linear time (1 MiB of spaces)", async () => {
+Deno.test("queryRetry: a validator's message is put on one line in linear time (1 MiB of spaces)", async () => {
   const spaces = " ".repeat(1 << 20);
   const error = await failure(
     queryRetry(new Scripted(["<answer>7</answer>"]), PROMPT, tag("answer"), {
@@ -313,7 +313,7 @@ Deno.test("a validator's message is put on one line in linear time (1 MiB of spa
   assert.equal(error.attempts[0]?.reason, `bad${spaces}answer next line`);
 });
 
-Deno.test("errors of the model are not bad output: they propagate at once", async () => {
+Deno.test("queryRetry: errors of the model are not bad output: they propagate at once", async () => {
   const model = new CountingModel();
   model.failNext(new Error("HTTP 401: invalid key"));
   await assert.rejects(queryRetry(model, PROMPT, tag("a"), { retries: 5 }), /invalid key/);
@@ -336,7 +336,7 @@ Deno.test("errors of the model are not bad output: they propagate at once", asyn
   await assert.rejects(queryRetry(new CountingModel(), PROMPT, buggy, { retries: 3 }), /spec bug/);
 });
 
-Deno.test("attempts draw through Independent: a cache is read from its start, a cursor continues", async () => {
+Deno.test("queryRetry: attempts draw through Independent: a cache is read from its start, a cursor continues", async () => {
   const cached = new Repeatable(new Scripted(REPLIES));
   const first = await queryRetry(cached, PROMPT, tag("answer"), {
     retries: 4,
@@ -357,7 +357,7 @@ Deno.test("attempts draw through Independent: a cache is read from its start, a 
   );
 });
 
-Deno.test("batch: the first miss fetches several responses, later attempts read them", async () => {
+Deno.test("queryRetry: batch: the first miss fetches several responses, later attempts read them", async () => {
   const model = new Scripted(REPLIES, { maxBatch: 10 });
   const value = await queryRetry(model, PROMPT, tag("answer"), {
     retries: 4,
@@ -369,7 +369,7 @@ Deno.test("batch: the first miss fetches several responses, later attempts read 
   await assert.rejects(queryRetry(model, PROMPT, tag("a"), { batch: 0 }), RangeError);
 });
 
-Deno.test("bad arguments are named", async () => {
+Deno.test("queryRetry: bad arguments are named", async () => {
   const model = new CountingModel();
   await assert.rejects(queryRetry(model, 42 as never, tag("a")), /prompt must be a string/);
   await assert.rejects(queryRetry(model, PROMPT, "tag" as never), /expects a spec/);
@@ -404,7 +404,7 @@ async function runOver(server: { url: string }, dir: string): Promise<{
   return { attempts, value };
 }
 
-Deno.test("over Persistent, a second run replays the same attempts with zero requests (HTTP)", async () => {
+Deno.test("queryRetry: over Persistent, a second run replays the same attempts with zero requests (HTTP)", async () => {
   await withTempDir((dir) =>
     withServer({}, async (server) => {
       const first = await runOver(server, dir);
@@ -419,7 +419,8 @@ Deno.test("over Persistent, a second run replays the same attempts with zero req
 });
 
 Deno.test({
-  name: "a rerun in a new process replays the attempts byte for byte with zero requests",
+  name:
+    "queryRetry: a rerun in a new process replays the attempts byte for byte with zero requests",
   async fn() {
     await withTempDir(async (dir) => {
       const run = async () => {

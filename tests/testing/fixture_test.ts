@@ -23,7 +23,8 @@ const CAPITAL = "What is the capital of France?";
 const NUMBER = "Choose a number between 1 and 1000.";
 
 Deno.test({
-  name: "record with a server, replay with read access only, a changed prompt names the command",
+  name:
+    "llmFixture: record with a server, replay with read access only, a changed prompt names the command",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -102,7 +103,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "prune leaves exactly what the module read: unused sequences and samples past it go",
+  name:
+    "llmFixture: prune leaves exactly what the module read: unused sequences and samples past it go",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -184,7 +186,8 @@ Deno.test("numbers", async () => {
 });
 
 Deno.test({
-  name: "each test module prunes only its own recordings, also when modules run in parallel",
+  name:
+    "llmFixture: each test module prunes only its own recordings, also when modules run in parallel",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -222,7 +225,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "refresh draws everything again and swaps the new recordings in at the module's end",
+  name:
+    "llmFixture: refresh draws everything again and swaps the new recordings in at the module's end",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -301,7 +305,8 @@ async function readUntil(
 }
 
 Deno.test({
-  name: "a killed refresh leaves nothing to commit, and the next run that may write removes it",
+  name:
+    "llmFixture: a killed refresh leaves nothing to commit, and the next run that may write removes it",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -380,7 +385,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "record and refresh without a permission give the fixture's advice, not Persistent's",
+  name:
+    "llmFixture: record and refresh without a permission give the fixture's advice, not Persistent's",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -424,7 +430,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "under CI, record and refresh need an explicit opt-in; unknown flags are refused",
+  name:
+    "llmFixture: under CI, record and refresh need an explicit opt-in; unknown flags are refused",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -502,7 +509,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a test run writes its manifest on request, and cache copy --manifest copies that slice",
+  name:
+    "llmFixture: a test run writes its manifest on request, and cache copy --manifest copies that slice",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {

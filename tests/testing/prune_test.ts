@@ -25,7 +25,8 @@ function reads(name: string, prompt: string, count: number, register = "Deno.tes
 }
 
 Deno.test({
-  name: "prune refuses after a run where a test was ignored, filtered, left out by only, or failed",
+  name:
+    "llmFixture: prune refuses after a run where a test was ignored, filtered, left out by only, or failed",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -94,7 +95,8 @@ Deno.test("numbers", async () => {
 });
 
 Deno.test({
-  name: "prune follows test steps and Deno.test.each cases: a failed or ignored one keeps all",
+  name:
+    "llmFixture: prune follows test steps and Deno.test.each cases: a failed or ignored one keeps all",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -166,7 +168,8 @@ Deno.test("located", () => {
 });
 
 Deno.test({
-  name: "a test registered before the fixture module was loaded keeps prune from acting",
+  name:
+    "llmFixture: a test registered before the fixture module was loaded keeps prune from acting",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -205,7 +208,8 @@ const model = llmFixture(inner, "fixtures", { prune: true });`,
 });
 
 Deno.test({
-  name: "fixture names that nest: refused in one module, and pruning leaves the inner one alone",
+  name:
+    "llmFixture: fixture names that nest: refused in one module, and pruning leaves the inner one alone",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {
@@ -267,7 +271,7 @@ void other;`,
 });
 
 Deno.test({
-  name: "the messages about unused recordings agree in number with what they count",
+  name: "llmFixture: the messages about unused recordings agree in number with what they count",
   permissions: PERMISSIONS,
   async fn() {
     await withProject(async (project, server) => {

@@ -6,7 +6,7 @@ import { countsAsCI, settingsOf } from "../../testing/_settings.ts";
 
 const REPLAY = { mode: "replay", prune: false, allowCI: false, manifest: undefined };
 
-Deno.test("options win over flags, flags over the variable, and replay is the default", () => {
+Deno.test("llmFixture: options win over flags, flags over the variable, and replay is the default", () => {
   assert.deepEqual(settingsOf({}, { args: [], variable: undefined }), REPLAY);
   assert.deepEqual(settingsOf({}, { args: ["--other", "x"], variable: "" }), REPLAY);
   assert.deepEqual(settingsOf({}, { args: [], variable: "record, prune manifest=runs" }), {
@@ -41,7 +41,7 @@ Deno.test("options win over flags, flags over the variable, and replay is the de
   );
 });
 
-Deno.test("unknown words, two modes at once and a bad mode option are refused", () => {
+Deno.test("llmFixture: unknown words, two modes at once and a bad mode option are refused", () => {
   assert.throws(
     () => settingsOf({}, { args: ["--llm-update"], variable: undefined }),
     /unknown flag "--llm-update": the words are record, refresh, replay, prune, allow-ci and manifest=<folder>/,
@@ -64,7 +64,7 @@ Deno.test("unknown words, two modes at once and a bad mode option are refused", 
   );
 });
 
-Deno.test("CI counts as set unless unset, blank, 0, false, no or off, in any case", () => {
+Deno.test("llmFixture: CI counts as set unless unset, blank, 0, false, no or off, in any case", () => {
   for (const value of [undefined, "", "  ", "0", "false", "FALSE", "False", " no ", "off", "OFF"]) {
     assert.equal(countsAsCI(value), false, JSON.stringify(value));
   }
