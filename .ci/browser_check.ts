@@ -16,7 +16,7 @@
 // It then renders the README image notebooks/quickstart.png from the light
 // export (the quickstart from "Persistent sampling" to the model shown after
 // the answer chart), with the SHA-256 of notebooks/quickstart.ipynb recorded
-// in the PNG (a tEXt chunk): tests/screenshot_test.ts fails when the committed
+// in the PNG (a tEXt chunk): tests/notebooks/screenshot_test.ts fails when the committed
 // image was made from another version of the notebook.
 //
 // Usage: deno task browser-check [--update-screenshot]
@@ -24,8 +24,8 @@
 // listing every failed fact.
 
 import { chromium, type Page } from "playwright-core";
-import { sanitizedWords } from "./_sanitized_words.ts";
-import { notebookDigest, withTextChunk } from "./_png_text.ts";
+import { sanitizedWords } from "./sanitized_words.ts";
+import { notebookDigest, withTextChunk } from "./png_text.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WORK = `${ROOT}tests/.tmp/browser`;

@@ -4,7 +4,8 @@
 //
 // - A file whose name starts with `_` is private to its folder: only files in
 //   the same folder import it (a test in `tests/<folder>/` counts as in
-//   `<folder>/`: a white-box test of that folder's internals).
+//   `<folder>/`: a white-box test of that folder's internals; every test may
+//   use `testing/`'s, the test infrastructure the library ships).
 // - A library folder imports only folders of a lower layer: never one above
 //   it (up), never another of its own layer (sideways: `cache/` and
 //   `providers/` never see each other), never the root module, the tests or
@@ -184,7 +185,10 @@ function problemsOf(from: string, target: string, line: number): string[] {
   const name = target.slice(target.lastIndexOf("/") + 1);
   const owner = ownerOf(from);
   const fromDir = from.includes("/") ? from.slice(0, from.lastIndexOf("/")) : "";
-  if (name.startsWith("_") && dir !== fromDir && dir !== owner) {
+  // `testing/` is the library's test infrastructure: its internals (child
+  // processes, sample generators, the suites' models) serve every test.
+  const helper = from.startsWith("tests/") && dir === "testing";
+  if (name.startsWith("_") && dir !== fromDir && dir !== owner && !helper) {
     problems.push(`${where} imports ${target}, a file private to ${dir}/`);
   }
   const layer = LAYERS[owner ?? ""];

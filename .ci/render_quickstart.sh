@@ -2,7 +2,7 @@
 # Renders the README image notebooks/quickstart.png (the quickstart from
 # "Persistent sampling" to the model shown after the answer chart) through the
 # browser check's pipeline, which records the notebook's SHA-256 in the image:
-# tests/screenshot_test.ts fails when the image shows another version of the
+# tests/notebooks/screenshot_test.ts fails when the image shows another version of the
 # notebook. Needs .ci/install_jupyter.sh --chromium first.
 set -eu
 cd "$(dirname "$0")/.."

@@ -6,7 +6,7 @@
 //
 // deno run --allow-net=127.0.0.1 bench/_live_server.ts <latency ms>
 
-import { OpenAIServer } from "../tests/openai_server.ts";
+import { OpenAIServer } from "../tests/_support/openai_server.ts";
 
 const server = OpenAIServer.start({ latency: Number(Deno.args[0] ?? 0) });
 const encoder = new TextEncoder();

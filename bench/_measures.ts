@@ -7,7 +7,7 @@ import { Persistent } from "../cache/persistent.ts";
 import type { Store } from "../cache/store.ts";
 import { connect, prepareFile, transaction } from "../cache/_sqlite_file.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
-import { CountingModel } from "../tests/mock_model.ts";
+import { CountingModel } from "../tests/_support/mock_model.ts";
 import { KiloModel, median, prompt, sample, seconds } from "./_fixture.ts";
 
 export const LIVE = { prompts: 200, samples: 5, latency: 50, concurrency: 8 };

@@ -2,7 +2,7 @@
 // generator yielding from an array. Per-sample cost = time / N.
 
 import { Independent, Repeatable } from "../mod.ts";
-import { CountingModel } from "../tests/mock_model.ts";
+import { CountingModel } from "../tests/_support/mock_model.ts";
 
 const N = 10_000;
 const prompt = "Choose a number between 1 and 1000.";

@@ -7,7 +7,7 @@
 import { collect, first } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { OpenAICompatible } from "../providers/mod.ts";
-import { OpenAIServer } from "../tests/openai_server.ts";
+import { OpenAIServer } from "../tests/_support/openai_server.ts";
 import { latencyFloor, LIVE, liveRun, LiveServer } from "./_measures.ts";
 
 const base = await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "provider-bench-" });

@@ -8,7 +8,7 @@ import { collect, promptHash } from "../mod.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { RedisStore } from "../cache/redis_store.ts";
 import type { Store } from "../cache/store.ts";
-import { CountingModel } from "../tests/mock_model.ts";
+import { CountingModel } from "../tests/_support/mock_model.ts";
 import { BENCH_REDIS_URL } from "./redis_url.ts";
 
 const SHAPES: [number, number][] = [[1000, 10], [100, 100], [10, 1000]];

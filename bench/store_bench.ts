@@ -18,7 +18,7 @@ import { KvStore } from "../cache/kv_store.ts";
 import { Persistent } from "../cache/persistent.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
 import type { Store } from "../cache/store.ts";
-import { CountingModel } from "../tests/mock_model.ts";
+import { CountingModel } from "../tests/_support/mock_model.ts";
 
 const SHAPES: [number, number][] = [[1000, 10], [100, 100], [10, 1000]];
 const ALIAS = "bench";

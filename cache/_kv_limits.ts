@@ -4,7 +4,7 @@
  * Deno accepts.
  *
  * The limits are those Deno 2.9 enforces in `op_kv_atomic_write` (measured
- * against the runtime in tests/kv_store_limits_test.ts, one byte on either
+ * against the runtime in tests/cache/kv_store_limits_test.ts, one byte on either
  * side of each):
  * - a key encodes to at most 2,048 bytes, a value to at most 65,536 (a
  *   `Uint8Array` as its bytes, anything else V8-serialized);

@@ -8,7 +8,7 @@
 // Persistent, so the layout (samples, their replies' metadata) is the
 // library's, with what the samples cost estimated as for example_cache/
 // (make_example_usage.ts). Deterministic: every run writes the same bytes
-// (tests/shipped_caches_test.ts checks that the shipped cache is this script's
+// (tests/notebooks/shipped_caches_test.ts checks that the shipped cache is this script's
 // output).
 //
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_agent_cache.ts

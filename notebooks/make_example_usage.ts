@@ -6,7 +6,7 @@
 // the prompt's tokens and 7 of chat framing, each completion's tokens and 1
 // end-of-text token (a token is 4 bytes of UTF-8, rounded up); 350 ms and
 // 20 ms per token of the request's longest completion. Deterministic: every
-// run writes the same bytes (tests/example_cache_test.ts checks that the
+// run writes the same bytes (tests/notebooks/example_cache_test.ts checks that the
 // shipped files are this script's output).
 //
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_example_usage.ts

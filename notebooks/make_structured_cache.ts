@@ -4,7 +4,7 @@
 // broken JSON), written through Persistent so the layout is the library's,
 // with what the samples cost to draw estimated as for example_cache/ (see
 // make_example_usage.ts: the stand-in's own timings would differ each run).
-// Deterministic: every run writes the same bytes (tests/shipped_caches_test.ts
+// Deterministic: every run writes the same bytes (tests/notebooks/shipped_caches_test.ts
 // checks that the shipped cache is this script's output).
 //
 //   deno run --allow-read=notebooks --allow-write=notebooks notebooks/make_structured_cache.ts
