@@ -54,6 +54,16 @@ CREATE TABLE IF NOT EXISTS replies (
 ) WITHOUT ROWID;
 `;
 
+// Who is drawing which indices now (see `Store.claim`): one row per sequence
+// that has claims, its claims as compact JSON (cache/claims.ts); added like
+// the usage table. Claims decide only who pays: nothing reads them to serve.
+const CLAIMS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS claims (
+  sequence INTEGER PRIMARY KEY REFERENCES sequences (id),
+  claims TEXT NOT NULL
+);
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sequences (
   id INTEGER PRIMARY KEY,
@@ -71,6 +81,7 @@ CREATE TABLE IF NOT EXISTS samples (
 );
 ${USAGE_SCHEMA}
 ${REPLIES_SCHEMA}
+${CLAIMS_SCHEMA}
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${FORMAT};
 `;
@@ -224,6 +235,7 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
     if (denied !== undefined) return;
     if (!hasTable(db, "usage")) transaction(db, () => db.exec(USAGE_SCHEMA));
     if (!hasTable(db, "replies")) transaction(db, () => db.exec(REPLIES_SCHEMA));
+    if (!hasTable(db, "claims")) transaction(db, () => db.exec(CLAIMS_SCHEMA));
     // A file at rest is in rollback mode (see `settle`).
     db.exec("PRAGMA journal_mode = WAL");
     return;
