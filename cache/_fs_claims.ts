@@ -2,10 +2,17 @@
 // its `claims.json` (not a `.md` file: the Python reader never sees it),
 // read and rewritten under an exclusive lock of that file (`flock`), so that
 // the step of `claimIn` is atomic among the processes sharing the folder
-// (also across machines where the file system locks, as NFS does). The file
-// is never removed: a process may be waiting for its lock. A claim step
-// costs one open, lock, read, (write,) unlock and close of a small file, and
-// one look at the sample file of the first index asked for.
+// (also across machines where the file system locks, as NFS does). A claim
+// step costs one open, lock, read, (write,) unlock and close of a small
+// file, and one look at the sample file of the first index asked for.
+//
+// A folder's claims leave no trace once they are over: the append that
+// stores the samples of a claim this process wrote drops the claims that end
+// at or below what is stored, and removes the file when none is left, so a
+// cache folder (a notebook's, a test's fixtures, kept in git) holds only
+// what Python's layout holds after a run. The file is removed under its
+// lock; a process that opened it before and got the lock after sees that
+// the name no longer leads to the file it locked, and opens it again.
 //
 // A killed writer leaves the file as it was or, killed while rewriting it,
 // torn: a torn file reads as no claims (claims decide who pays, never what
@@ -33,6 +40,8 @@ export class FolderClaims implements ClaimTable {
   readonly #kindError: (path: string, info: Deno.FileInfo) => Error;
   // Claims files checked to be plain files (a link would be followed).
   #checked = new Set<string>();
+  // Prompt folders where this process wrote claims that may not be over.
+  #written = new Set<string>();
 
   /**
    * @param root The cache folder, for messages.
@@ -56,17 +65,72 @@ export class FolderClaims implements ClaimTable {
     change: (claims: readonly ClaimRecord[], taken: boolean) => ClaimChange<T>,
   ): Promise<T> {
     const folder = await this.#folder(key);
+    using locked = await this.#locked(folder, true);
+    const taken = at !== undefined && exists(`${folder}/${at}.md`);
+    const { claims, result } = change(decodeClaims(readAll(locked.file)), taken);
+    if (claims === undefined) return result;
+    if (claims.length === 0) {
+      Deno.removeSync(locked.path);
+      this.#written.delete(folder);
+    } else {
+      rewrite(locked.file, encodeClaims(claims));
+      this.#written.add(folder);
+    }
+    return result;
+  }
+
+  /**
+   * After an append stored the samples of `folder` below `stored`: drops
+   * the claims there that end at or below it, once this process wrote
+   * claims in that folder, and removes the file when none is left. Claims
+   * decide only who pays: a failure here leaves the file as it was.
+   */
+  async settled(folder: string, stored: number): Promise<void> {
+    if (!this.#written.has(folder)) return;
+    try {
+      using locked = await this.#locked(folder, false);
+      if (locked === undefined) return;
+      const claims = decodeClaims(readAll(locked.file));
+      const kept = claims.filter((r) => r.from + r.count > stored);
+      if (kept.length > 0) {
+        if (kept.length < claims.length) rewrite(locked.file, encodeClaims(kept));
+        return;
+      }
+      this.#written.delete(folder);
+      Deno.removeSync(locked.path);
+    } catch {
+      // Left for the next claim of the sequence, which drops what is over.
+    }
+  }
+
+  /**
+   * The claims file of `folder`, open and locked (created when `create`;
+   * else undefined when missing); the lock is let go with it.
+   */
+  async #locked(folder: string, create: true): Promise<Locked>;
+  async #locked(folder: string, create: false): Promise<Locked | undefined>;
+  async #locked(folder: string, create: boolean): Promise<Locked | undefined> {
     const path = `${folder}/${CLAIMS_FILE}`;
     this.#check(path);
-    using file = Deno.openSync(path, { read: true, write: true, create: true });
-    await this.#lock(file, path);
-    try {
-      const taken = at !== undefined && exists(`${folder}/${at}.md`);
-      const { claims, result } = change(decodeClaims(readAll(file)), taken);
-      if (claims !== undefined) rewrite(file, claims.length === 0 ? "" : encodeClaims(claims));
-      return result;
-    } finally {
-      file.unlockSync();
+    for (;;) {
+      let file: Deno.FsFile;
+      try {
+        file = Deno.openSync(path, { read: true, write: true, create });
+      } catch (error) {
+        if (!create && error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      }
+      try {
+        await this.#lock(file, path);
+        // Removed (and maybe made again) while this process waited for the lock: not the file.
+        if (sameFile(file, path)) {
+          return { file, path, [Symbol.dispose]: () => (file.unlockSync(), file.close()) };
+        }
+      } catch (error) {
+        file.close();
+        throw error;
+      }
+      file.close();
     }
   }
 
@@ -109,6 +173,24 @@ export class FolderClaims implements ClaimTable {
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
+  }
+}
+
+/** A claims file, open and locked: disposing of it unlocks and closes it. */
+interface Locked extends Disposable {
+  readonly file: Deno.FsFile;
+  readonly path: string;
+}
+
+/** Whether `path` still names the file `file` has open (no other removed and made it since). */
+function sameFile(file: Deno.FsFile, path: string): boolean {
+  try {
+    const named = Deno.statSync(path);
+    const open = file.statSync();
+    return named.ino === open.ino && named.dev === open.dev;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 

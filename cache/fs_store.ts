@@ -454,6 +454,7 @@ export class FsStore implements Store {
     // One write of the file opened for appending: no other writer's line
     // can come in between.
     if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
+    if (how === "append") await this.#claims.settled(path, from + found.length);
     return found;
   }
 

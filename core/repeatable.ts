@@ -42,9 +42,10 @@ export interface CacheStats {
   /**
    * Samples it is waiting for now, that another process sharing its store
    * claimed and is drawing (see `Store.claim`); they count as hits once
-   * served, and are not paid for here.
+   * served, and are not paid for here. Absent while none.
+   * @default {undefined}
    */
-  waiting: number;
+  waiting?: number;
   /**
    * What the items served from the cache (hits stored before this model drew
    * them, each counted once) cost when they were drawn, from the usage stored
@@ -90,7 +91,7 @@ export class Repeatable extends Decorator {
   #backing: ((prompt: string) => SequenceStore) | undefined;
   #miss: MissPolicy | undefined;
   #sequences = new Map<string, Sequence>();
-  #stats: Omit<CacheStats, "saved"> = { hits: 0, misses: 0, drawn: 0, waiting: 0 };
+  #stats: Omit<CacheStats, "saved"> = { hits: 0, misses: 0, drawn: 0 };
 
   /**
    * Wraps `inner` in a cache; missing items are drawn from it seen through
@@ -118,7 +119,8 @@ export class Repeatable extends Decorator {
   get stats(): Readonly<CacheStats> {
     const saved = new UsageTally();
     for (const sequence of this.#sequences.values()) saved.addTally(sequence.saved());
-    return { ...this.#stats, saved: saved.figures(this.#price()) };
+    const { waiting, ...stats } = this.#stats;
+    return { ...stats, ...(waiting ? { waiting } : {}), saved: saved.figures(this.#price()) };
   }
 
   /**
