@@ -73,8 +73,8 @@ export interface PersistentOptions {
    * once stored. `lease`: how long a claim lasts unless renewed (it is
    * renewed every third of it while the request runs, so a slow request
    * keeps it); a holder that died on this host is seen at once where the
-   * process may look (`--allow-read=/proc` on Linux; elsewhere
-   * `--allow-sys=hostname` and `--allow-run`), else its claim lapses with
+   * process may look (`--allow-sys=hostname` and `--allow-run`, or `-A`),
+   * else its claim lapses with
    * its lease. `patience`: how long to wait for another's claim before
    * drawing its samples anyway. `false`: never claim (every process that
    * misses pays, as with a store without claims). A replication never claims.

@@ -92,11 +92,10 @@ export interface ClaimHolder {
   /** The process id of the holder. */
   readonly pid: number;
   /**
-   * The space in which `pid` names a process: the same text for processes
-   * that see each other's process ids (on Linux, the boot and the pid
-   * namespace; elsewhere the host name), absent when the process may not
-   * tell (see `Persistent`'s claims). A holder in the claimer's own space
-   * whose process is gone is dead at once; any other lapses with its lease.
+   * Where `pid` names a process: the holder's host name, absent when the
+   * process may not read it (see `Persistent`'s claims). A holder on the
+   * claimer's own host whose process is gone is dead at once; any other
+   * lapses with its lease.
    * @default {unknown: the claim lapses only with its lease}
    */
   readonly host?: string | undefined;
