@@ -48,7 +48,11 @@ export function claimsOf(
 
 /** The engine's view of a store's claim, renewed while held; done once. */
 function held(answer: StoreClaim, lease: number): SequenceClaim {
-  const runs = answer.parts.map((p) => ({ from: p.from, count: p.count, mine: p.holder === undefined }));
+  const runs = answer.parts.map((p) => ({
+    from: p.from,
+    count: p.count,
+    mine: p.holder === undefined,
+  }));
   const mine = answer.parts.filter((p) => p.holder === undefined);
   if (mine.length === 0) return { stored: answer.stored, runs, done: () => Promise.resolve() };
   let renewing: Promise<unknown> = Promise.resolve();

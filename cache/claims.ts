@@ -129,7 +129,9 @@ export async function claimIn(
   });
   if (answer === undefined) return { stored: true, parts: [], renew: yes, release: nothing };
   const mine = answer.parts.filter((part) => part.holder === undefined);
-  if (mine.length === 0) return { stored: false, parts: answer.parts, renew: yes, release: nothing };
+  if (mine.length === 0) {
+    return { stored: false, parts: answer.parts, renew: yes, release: nothing };
+  }
   const { holder, lease } = request;
   const isMine = (record: ClaimRecord) =>
     record.holder.id === holder.id &&

@@ -446,7 +446,10 @@ export class SqliteStore implements Store {
   /** The claims step of {@linkcode SqliteStore.claim}, waiting for other writers' locks. */
   #claimTable: ClaimTable = {
     update: (key, at, change) =>
-      this.#run(() => `claiming in ${describeKey(key)}`, () => this.#tables.claims(key, at, change)),
+      this.#run(
+        () => `claiming in ${describeKey(key)}`,
+        () => this.#tables.claims(key, at, change),
+      ),
   };
 
   /**

@@ -389,7 +389,13 @@ export class Sequence {
     const count = Math.min(this.#remainder || expected, expected);
     this.#remainder -= Math.min(this.#remainder, count);
     const claim = this.#claimOf(index, count);
-    const drawn = this.#options.fill({ from: index, count, batch, index: wanted, claim: claim?.take });
+    const drawn = this.#options.fill({
+      from: index,
+      count,
+      batch,
+      index: wanted,
+      claim: claim?.take,
+    });
     const fill: PendingFill = { end: index + count, done: Promise.resolve() };
     fill.done = this.#add(drawn, index, count, this.#tail, claim, batch).finally(() => {
       this.#coverage -= count;

@@ -228,9 +228,11 @@ export class Repeatable extends Decorator {
         return mine === 0 ? NOTHING : await below.fill(from, mine, batch);
       };
     const policy = this.#miss;
-    const drawn = policy === undefined
-      ? await fill()
-      : await throughPolicy(policy, { prompt, from, count, batch, index: request.index, reads }, fill);
+    const drawn = policy === undefined ? await fill() : await throughPolicy(
+      policy,
+      { prompt, from, count, batch, index: request.index, reads },
+      fill,
+    );
     this.#stats.drawn += drawn.samples.length;
     return wellFormed(drawn);
   }

@@ -196,7 +196,9 @@ for (const { name, ignore, open } of STORES) {
           assert.equal(provider.requests.length, 60);
           assert.equal(calls.calls(), provider.requests.length, "claims per request");
           // A replay draws nothing, so it claims nothing.
-          const replay = new Persistent(new CountingModel("m", 1), calls.store, { announce: false });
+          const replay = new Persistent(new CountingModel("m", 1), calls.store, {
+            announce: false,
+          });
           for (const p of prompts) await collect(replay.sample(p, 10), 25);
           const replication = new Persistent(new CountingModel("m", 1), calls.store, {
             announce: false,

@@ -8,7 +8,7 @@
 // with batch <batch>; prints {requests, samples, seen} as JSON: the requests
 // and samples this process paid for, and what it read per prompt.
 
-import { collect, openStore, OpenAICompatible, Persistent } from "../mod.ts";
+import { collect, OpenAICompatible, openStore, Persistent } from "../mod.ts";
 import { waitForGo } from "../testing/_children.ts";
 
 const [spec = "", url = "", id = "0", prompts = "20", samples = "10", batch = "10", lease] =

@@ -38,21 +38,21 @@ export function childFlags(spec: string): string[] {
 }
 
 /** The stores of the tests: a folder, SQLite, Deno KV and Redis (when REDIS_URL is set). */
-export const STORES: readonly { name: string; ignore: boolean; spec: (dir: string) => string }[] =
-  [
-    { name: "folder", ignore: false, spec: (dir) => `${dir}/cache` },
-    { name: "SQLite", ignore: false, spec: (dir) => `sqlite:${dir}/cache.db` },
-    { name: "Deno KV", ignore: false, spec: (dir) => `kv:${dir}/cache.kv` },
-    { name: "Redis", ignore: REDIS_URL === undefined, spec: () => freshRedisSpec("pay-once") },
-  ];
+export const STORES: readonly { name: string; ignore: boolean; spec: (dir: string) => string }[] = [
+  { name: "folder", ignore: false, spec: (dir) => `${dir}/cache` },
+  { name: "SQLite", ignore: false, spec: (dir) => `sqlite:${dir}/cache.db` },
+  { name: "Deno KV", ignore: false, spec: (dir) => `kv:${dir}/cache.kv` },
+  { name: "Redis", ignore: REDIS_URL === undefined, spec: () => freshRedisSpec("pay-once") },
+];
 
 const ignoreRedis = skipRedis();
 
 for (const { name, ignore, spec: specOf } of STORES) {
   Deno.test({
-    name: `pay once (${name}): ${PROCESSES} processes × ${PROMPTS} prompts × ${SAMPLES} samples pay for ${
-      PROMPTS * SAMPLES
-    }`,
+    name:
+      `pay once (${name}): ${PROCESSES} processes × ${PROMPTS} prompts × ${SAMPLES} samples pay for ${
+        PROMPTS * SAMPLES
+      }`,
     ignore: ignore || (name === "Redis" && ignoreRedis),
     async fn() {
       const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
@@ -96,7 +96,8 @@ const DEADLINE = 120_000;
 
 for (const { name, ignore, spec: specOf } of STORES) {
   Deno.test({
-    name: `pay once (${name}): a claim holder SIGKILLed mid-request blocks nobody, every sample stored once`,
+    name:
+      `pay once (${name}): a claim holder SIGKILLed mid-request blocks nobody, every sample stored once`,
     ignore: ignore || (name === "Redis" && ignoreRedis),
     async fn() {
       const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
@@ -105,8 +106,9 @@ for (const { name, ignore, spec: specOf } of STORES) {
       const store = await openStore(spec);
       // The host name and signal 0 tell a child whether another child's process is gone.
       const flags = mergeFlags(childFlags(spec), ["--allow-sys=hostname", "--allow-run"]);
-      const args = (id: number) =>
-        [spec, server.url, String(id), `${PROMPTS}`, `${SAMPLES}`, `${BATCH}`, LONG_LEASE];
+      const args = (
+        id: number,
+      ) => [spec, server.url, String(id), `${PROMPTS}`, `${SAMPLES}`, `${BATCH}`, LONG_LEASE];
       let deadline: ReturnType<typeof setTimeout> | undefined;
       try {
         // The holder's requests never answer: it claimed every prompt when it is killed.
