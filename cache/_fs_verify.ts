@@ -14,6 +14,7 @@ import {
 } from "./fs_samples.ts";
 import { readMetaFile } from "./_fs_replies.ts";
 import { scanUsage, USAGE_FILE } from "./fs_usage.ts";
+import { CLAIMS_FILE } from "./_fs_claims.ts";
 import { isPromptHash } from "./sequence_key.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { promptHash } from "../core/model_key.ts";
@@ -136,6 +137,8 @@ async function checkPromptFolder(
       }
     } else if (entry.name === USAGE_FILE) {
       await checkUsage(file, path, found);
+    } else if (entry.name === CLAIMS_FILE) {
+      // Draws in flight (or that were): claims decide who pays, nothing to check.
     } else if (entry.name.startsWith(TEMP_PREFIX)) {
       temps.push(entry.name);
     } else if (entry.name.endsWith(".md")) {

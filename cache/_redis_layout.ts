@@ -14,8 +14,8 @@ import { assertSequenceKey } from "./sequence_key.ts";
 import type { SequenceKey } from "./store.ts";
 
 // The names of the store's own keys under its prefix.
-const OWN_KEY = /^(?:models$|seq:|usage:|reply:|prompts?:)/;
-const RESERVED_PARTS = new Set(["seq", "usage", "reply", "prompt", "prompts", "models"]);
+const OWN_KEY = /^(?:models$|seq:|usage:|reply:|claims:|prompts?:)/;
+const RESERVED_PARTS = new Set(["seq", "usage", "reply", "claims", "prompt", "prompts", "models"]);
 
 /**
  * Redis runs a script atomically: no other command interleaves between
@@ -149,6 +149,38 @@ for i = 5, #ARGV do
   redis.call('RPUSH', KEYS[4], ARGV[i])
 end
 return 1
+`;
+
+/**
+ * A compare-and-set of a sequence's claims (see `Store.claim`): the claims
+ * value is replaced only when it still holds what the caller last saw, and
+ * the sample at the index asked for is still missing.
+ * KEYS: the claims value, the samples list.
+ * ARGV: the value the caller saw (`''` for none), the index that must be
+ * free (`''` for none), what to do (`keep`, `set`, `del`), the new value,
+ * how long it lives (ms: past its last claim's lease, so that the claims of
+ * a sequence nobody draws go away).
+ * Answers `{1}` when done, else `{0, <the value now>, <1 when the sample is
+ * stored>}`, which the caller runs its step on again.
+ */
+export const CLAIM_SCRIPT = `
+local now = redis.call('GET', KEYS[1])
+if now == false then
+  now = ''
+end
+local taken = 0
+if ARGV[2] ~= '' and redis.call('LLEN', KEYS[2]) > tonumber(ARGV[2]) then
+  taken = 1
+end
+if now ~= ARGV[1] or taken == 1 then
+  return {0, now, taken}
+end
+if ARGV[3] == 'set' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+elseif ARGV[3] == 'del' then
+  redis.call('DEL', KEYS[1])
+end
+return {1}
 `;
 
 /**
@@ -309,6 +341,12 @@ export class RedisKeys {
   reply(key: SequenceKey): string {
     assertSequenceKey(key);
     return `${this.prefix}reply:${key.model}:${key.hash}`;
+  }
+
+  /** The claims of a sequence (compact JSON); throws a TypeError for a bad key. */
+  claims(key: SequenceKey): string {
+    assertSequenceKey(key);
+    return `${this.prefix}claims:${key.model}:${key.hash}`;
   }
 
   /** The set of the prompt hashes stored under `model`. */

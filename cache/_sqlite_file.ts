@@ -54,6 +54,16 @@ CREATE TABLE IF NOT EXISTS replies (
 ) WITHOUT ROWID;
 `;
 
+// Who is drawing which indices now (see `Store.claim`): one row per sequence
+// that has claims, its claims as compact JSON (cache/claims.ts); added like
+// the usage table. Claims decide only who pays: nothing reads them to serve.
+const CLAIMS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS claims (
+  sequence INTEGER PRIMARY KEY REFERENCES sequences (id),
+  claims TEXT NOT NULL
+);
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sequences (
   id INTEGER PRIMARY KEY,
@@ -71,6 +81,7 @@ CREATE TABLE IF NOT EXISTS samples (
 );
 ${USAGE_SCHEMA}
 ${REPLIES_SCHEMA}
+${CLAIMS_SCHEMA}
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${FORMAT};
 `;
@@ -218,19 +229,17 @@ export function settle(db: DatabaseSync): void {
 export function prepareFile({ db, denied }: Connection, file: string): void {
   // Per connection: commits reach the OS (safe from a process crash), not the disk.
   db.exec("PRAGMA synchronous = NORMAL");
-  const id = pragma(db, "application_id");
+  const { id, tables } = look(db);
   if (id === APPLICATION_ID) {
     checkFormat(db, file);
     if (denied !== undefined) return;
     if (!hasTable(db, "usage")) transaction(db, () => db.exec(USAGE_SCHEMA));
     if (!hasTable(db, "replies")) transaction(db, () => db.exec(REPLIES_SCHEMA));
+    if (!hasTable(db, "claims")) transaction(db, () => db.exec(CLAIMS_SCHEMA));
     // A file at rest is in rollback mode (see `settle`).
     db.exec("PRAGMA journal_mode = WAL");
     return;
   }
-  const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
-    tables: number;
-  };
   if (id !== 0 || tables > 0) {
     throw new TypeError(
       `cannot use ${file} as a cache: it is a SQLite database of another program ` +
@@ -244,7 +253,29 @@ export function prepareFile({ db, denied }: Connection, file: string): void {
   // The page size is fixed once the file has content, so set it first.
   db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
   db.exec("PRAGMA journal_mode = WAL");
-  transaction(db, () => db.exec(SCHEMA));
+  transaction(db, () => {
+    // Another process may have made the cache since the look: then it is the one to use.
+    if (pragma(db, "application_id") === APPLICATION_ID) checkFormat(db, file);
+    else db.exec(SCHEMA);
+  });
+}
+
+/**
+ * The file's mark and how many tables it has, read in one transaction: read
+ * apart, another process creating the cache in between would make a new
+ * file look like another program's database.
+ */
+function look(db: DatabaseSync): { id: number; tables: number } {
+  db.exec("BEGIN");
+  try {
+    const id = pragma(db, "application_id");
+    const { tables } = db.prepare("SELECT count(*) AS tables FROM sqlite_schema").get() as {
+      tables: number;
+    };
+    return { id, tables };
+  } finally {
+    db.exec("COMMIT");
+  }
 }
 
 /**

@@ -17,6 +17,11 @@ import type { UsageRecord } from "../core/usage.ts";
 import { checkUtf8, decodeUtf8 } from "./_utf8.ts";
 import type { PromptEntry, SequenceKey, StoreWrite } from "./store.ts";
 import { decodeMeta, encodeMeta, type Reply, replyOf } from "../core/reply.ts";
+import { type ClaimChange, decodeClaims, encodeClaims } from "./claims.ts";
+import type { ClaimRecord } from "./store.ts";
+
+/** What a claim step does with a sequence's claims (see `ClaimTable`). */
+export type ClaimUpdate<T> = (claims: readonly ClaimRecord[], taken: boolean) => ClaimChange<T>;
 
 /** How many prompts one listing query reads. */
 export const LIST_PAGE = 500;
@@ -83,6 +88,17 @@ function replyStatements(db: DatabaseSync) {
   };
 }
 
+/** The statements of the claims table (absent from a file of an older version opened read-only). */
+function claimStatements(db: DatabaseSync) {
+  const sql = (text: string) => db.prepare(text);
+  return {
+    of: sql("SELECT claims FROM claims WHERE sequence = ?"),
+    set: sql("INSERT OR REPLACE INTO claims (sequence, claims) VALUES (?, ?)"),
+    clear: sql("DELETE FROM claims WHERE sequence = ?"),
+    taken: sql("SELECT 1 AS taken FROM samples WHERE sequence = ? AND idx = ?"),
+  };
+}
+
 /** A row of the usage table. */
 interface UsageRow {
   idx: number;
@@ -126,6 +142,7 @@ export class SqliteTables {
   #sql: ReturnType<typeof statements>;
   #usage: ReturnType<typeof usageStatements> | undefined;
   #replies: ReturnType<typeof replyStatements> | undefined;
+  #claims: ReturnType<typeof claimStatements> | undefined;
   #denied: Error | undefined;
   #location: string;
   // Sequence ids known to be committed; a row, once committed, never changes.
@@ -143,6 +160,7 @@ export class SqliteTables {
     this.#sql = statements(connection.db);
     this.#usage = hasTable(connection.db, "usage") ? usageStatements(connection.db) : undefined;
     this.#replies = hasTable(connection.db, "replies") ? replyStatements(connection.db) : undefined;
+    this.#claims = hasTable(connection.db, "claims") ? claimStatements(connection.db) : undefined;
     this.#denied = connection.denied;
     this.#location = location;
   }
@@ -201,6 +219,7 @@ export class SqliteTables {
     if (this.#denied !== undefined) throw this.#denied;
     const usage = this.#usage;
     transaction(this.#db, () => {
+      if (from === 0) this.#claims?.clear.run(id);
       this.#replies?.deleteFrom.run(id, from);
       this.#sql.deleteFrom.run(id, from);
       if (usage === undefined) return;
@@ -252,6 +271,35 @@ export class SqliteTables {
       this.#insert(id, at, placed, usage?.slice(held.length), meta?.slice(held.length));
       return [...held, ...placed];
     });
+  }
+
+  /**
+   * The atomic step on a sequence's claims (see `ClaimTable`): in one write
+   * transaction, reads its claims and whether index `at` holds a sample,
+   * and writes what `change` returns (the sequence's row made first where
+   * it is missing; it is listed only once it has samples).
+   *
+   * @throws {Deno.errors.NotCapable} When the database was opened read-only.
+   */
+  claims<T>(key: SequenceKey, at: number | undefined, change: ClaimUpdate<T>): T {
+    if (this.#denied !== undefined) throw this.#denied;
+    // A file opened for writing has the table (see prepareFile).
+    const sql = this.#claims!;
+    const name = keyName(key);
+    const id = this.#id(key);
+    let sequence = id;
+    const result = transaction(this.#db, () => {
+      sequence = id ?? this.#id(key) ?? this.#addSequence(key, undefined);
+      const taken = at !== undefined && sql.taken.get(sequence, at) !== undefined;
+      const row = sql.of.get(sequence) as { claims: string } | undefined;
+      const { claims, result } = change(decodeClaims(row?.claims), taken);
+      if (claims !== undefined && claims.length === 0) sql.clear.run(sequence);
+      else if (claims !== undefined) sql.set.run(sequence, encodeClaims(claims));
+      return result;
+    });
+    // Known only now that the row is committed: a rolled-back id may be reused.
+    this.#ids.set(name, sequence!);
+    return result;
   }
 
   /** The first model key after `after` in code unit order, if any. */

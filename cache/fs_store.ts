@@ -22,21 +22,25 @@ import { Folders } from "./_fs_folders.ts";
 import { PROMPT_FILE, sampleIndex, Samples } from "./fs_samples.ts";
 import { formatRecords, USAGE_FILE, UsageFile } from "./fs_usage.ts";
 import { metaFileText, readMetas } from "./_fs_replies.ts";
+import { CLAIMS_FILE, FolderClaims, LocksUnsupported } from "./_fs_claims.ts";
+import { claimIn, unclaimed } from "./claims.ts";
 import { recordsOf } from "../core/usage_records.ts";
 import { type Reply, replyOf } from "../core/reply.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
 import type {
+  ClaimRequest,
   PromptEntry,
   SequenceKey,
   Store,
+  StoreClaim,
   StoreVerification,
   StoreWrite,
   VerifyOptions,
 } from "./store.ts";
 
-export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
+export { CLAIMS_FILE, type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
 
 /**
  * Sequences stored as files, byte for byte as Python's `cached_llm.py` does:
@@ -82,6 +86,12 @@ export { type FsStoreOptions, PROMPT_FILE, sampleIndex, USAGE_FILE };
  * temporary file is `<i>.md`: one inode) and `cache verify --fix` puts it in
  * place. So a reader never sees a sample without its metadata, nor the
  * reverse.
+ *
+ * Processes that share the folder pay for a sample once: before it draws,
+ * `Persistent` claims the indices in the prompt folder's `claims.json`
+ * (compact JSON: each run of indices being drawn, who holds it and until
+ * when; see {@linkcode FsStore.claim}), which is read and rewritten under an
+ * exclusive lock of the file (`flock`); the Python reader ignores it.
  *
  * Writes are crash-safe and multi-process safe: each sample is written to a
  * temporary file `.tmp-<random>-<n>` in the prompt folder, then hard-linked
@@ -165,6 +175,9 @@ export class FsStore implements Store {
   #prepared = new Set<string>();
   // The usage files read by this process, by prompt folder.
   #usageFiles = new Map<string, UsageFile>();
+  #claims: FolderClaims;
+  // Whether the file system locks the claims files (see claim).
+  #locks = true;
 
   /**
    * A store in the folder `root`; nothing is created until it is written.
@@ -190,6 +203,11 @@ export class FsStore implements Store {
     this.#calls = fileCalls(this.#root);
     this.#folders = new Folders(this.#root);
     this.#samples = new Samples(this.#root, this.#folders);
+    this.#claims = new FolderClaims(this.#root, async (key) => {
+      const path = this.#folder(key);
+      if (await this.#folders.make(this.#pick(), path)) this.#samples.created(path);
+      return path;
+    }, (path, info) => this.#folders.kindError(path, info, "file"));
     const granted = Deno.permissions.querySync({ name: "read", path: this.#root });
     if (granted.state === "granted") this.#assertNotFile();
   }
@@ -297,6 +315,41 @@ export class FsStore implements Store {
    */
   place(key: SequenceKey, write: StoreWrite): Promise<string[]> {
     return this.#write("place", key, write);
+  }
+
+  /**
+   * Claims indices of a sequence before they are drawn (see
+   * {@linkcode Store.claim}), in the prompt folder's `claims.json`, read and
+   * rewritten under the file's lock (see above). On a file system that
+   * cannot lock, it claims nothing, and says so once: each process pays.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FsStore } from "./fs_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const [a, b] = [new FsStore(dir), new FsStore(dir)];
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const ask = (id: string) => ({ from: 0, count: 10, stored: 0, holder: { id, pid: 1 }, lease: 15_000 });
+   * assert.equal((await a.claim(key, ask("a"))).parts[0]!.holder, undefined); // a draws
+   * assert.equal((await b.claim(key, ask("b"))).parts[0]!.holder?.id, "a"); // b waits for a
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async claim(key: SequenceKey, request: ClaimRequest): Promise<StoreClaim> {
+    if (!this.#locks) return unclaimed(request);
+    try {
+      return await claimIn(this.#claims, key, request);
+    } catch (error) {
+      if (!(error instanceof LocksUnsupported)) {
+        throw hint(this.#root, error, `claiming indices in ${this.#folder(key)}`, "write");
+      }
+      this.#locks = false;
+      console.warn(`llm-cache: ${error.message}`);
+      return unclaimed(request);
+    }
   }
 
   /**
@@ -447,6 +500,7 @@ export class FsStore implements Store {
     // One write of the file opened for appending: no other writer's line
     // can come in between.
     if (lines !== "") await calls.append(`${path}/${USAGE_FILE}`, lines);
+    if (how === "append") await this.#claims.settled(path, from + found.length);
     return found;
   }
 

@@ -64,8 +64,17 @@ import type { UsageRecord } from "../core/usage.ts";
 import { deleteFrom } from "./_kv_delete.ts";
 import { permissionHint } from "./_permission_hint.ts";
 import { assertLength } from "../internal/validate.ts";
-import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
+import type {
+  ClaimRequest,
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreClaim,
+  StoreWrite,
+} from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
+import { claimIn } from "./claims.ts";
+import { KvClaims } from "./_kv_claims.ts";
 
 export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
@@ -120,6 +129,11 @@ const encoder = new TextEncoder();
  * sample without its metadata; a writer killed in between leaves unused
  * chunks behind, which nothing reads.
  *
+ * `["llm-cache", "claims", model, hash]` holds the indices processes are
+ * drawing now, who holds each run and until when (compact JSON; see
+ * {@linkcode KvStore.claim}), so that processes sharing the database pay
+ * for each sample once.
+ *
  * A commit holds what Deno KV allows one atomic operation (100 checks, 1,000
  * writes, 80 KiB of keys, 800 KiB in all): a batch that does not fit one is
  * claimed in several, in index order, each sample whole in one of them (a
@@ -154,10 +168,12 @@ export class KvStore implements Store {
   // Sequences whose model and prompt this process has listed.
   #listed = new Set<string>();
   #readOnly: boolean;
+  #claims: KvClaims;
 
   private constructor(kv: Deno.Kv, location: string, readOnly: boolean) {
     this.#kv = kv;
     this.#commits = new Commits(kv);
+    this.#claims = new KvClaims(kv);
     this.location = location;
     this.#readOnly = readOnly;
   }
@@ -339,6 +355,36 @@ export class KvStore implements Store {
     // Index i was free when this writer claimed i - 1, so `out` is everything
     // stored from `from` on at that moment; later samples come with the next load.
     return out;
+  }
+
+  /**
+   * Claims indices of a sequence before they are drawn (see
+   * {@linkcode Store.claim}): one commit that checks the claims value's
+   * versionstamp and that the first index asked for is still free.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "./kv_store.ts";
+   * import { promptHash } from "../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const a = await KvStore.open(`${dir}/cache.kv`);
+   * const b = await KvStore.open(`${dir}/cache.kv`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const ask = (id: string) => ({ from: 0, count: 10, stored: 0, holder: { id, pid: 1 }, lease: 15_000 });
+   * assert.equal((await a.claim(key, ask("a"))).parts[0]!.holder, undefined); // a draws
+   * assert.equal((await b.claim(key, ask("b"))).parts[0]!.holder?.id, "a"); // b waits for a
+   * a.close();
+   * b.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} When the store was opened read-only.
+   */
+  async claim(key: SequenceKey, request: ClaimRequest): Promise<StoreClaim> {
+    if (this.#readOnly) throw this.#refusal();
+    return await claimIn(this.#claims, key, request);
   }
 
   /**

@@ -27,10 +27,13 @@ import { permissionHint } from "./_permission_hint.ts";
 import { loadSamples, loadWithUsage } from "./_load_with_usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import type { StoreSpec } from "./store_kinds.ts";
+import { unclaimed } from "./claims.ts";
 import type {
+  ClaimRequest,
   PromptEntry,
   SequenceKey,
   Store,
+  StoreClaim,
   StoreVerification,
   StoreWrite,
   VerifyOptions,
@@ -116,6 +119,19 @@ export class LazyStore implements Store {
       if (store === undefined) return [];
       if (store.replies !== undefined) return await store.replies(key, from);
       return (await store.load(key, from)).map((text) => replyOf(text));
+    };
+  }
+
+  /**
+   * Claims indices (see `Store.claim`), opening the store first (a new file
+   * is created); where the opened store claims nothing, every index is the
+   * claimer's. Absent once the store, opened, turns out to claim nothing.
+   */
+  get claim(): ((key: SequenceKey, request: ClaimRequest) => Promise<StoreClaim>) | undefined {
+    if (this.#store !== undefined && this.#store.claim === undefined) return undefined;
+    return async (key, request) => {
+      const store = await this.#opened();
+      return store.claim === undefined ? unclaimed(request) : await store.claim(key, request);
     };
   }
 

@@ -38,14 +38,20 @@ export {
 } from "./replication_cache_miss.ts";
 export { FsStore, type FsStoreOptions } from "./fs_store.ts";
 export type {
+  ClaimHolder,
+  ClaimPart,
+  ClaimRecord,
+  ClaimRequest,
   PromptEntry,
   SequenceKey,
   Store,
+  StoreClaim,
   StoreProblem,
   StoreVerification,
   StoreWrite,
   VerifyOptions,
 } from "./store.ts";
+export { type ClaimChange, claimIn, type ClaimTable } from "./claims.ts";
 export { openStore } from "./open_store.ts";
 export { assertSequenceKey } from "./sequence_key.ts";
 export {

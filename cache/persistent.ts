@@ -9,7 +9,7 @@ import type { Miss, MissPolicy, SequenceStore } from "../core/repeatable_options
 import type { Model } from "../core/model.ts";
 import { infoOf, type ModelInfo, modelInfo } from "../core/model_info.ts";
 import { modelKey, promptHash } from "../core/model_key.ts";
-import { describe } from "../internal/validate.ts";
+import { assertMilliseconds, describe } from "../internal/validate.ts";
 import { storeOf } from "./open_store.ts";
 import {
   describeMiss,
@@ -17,9 +17,16 @@ import {
   type ReplicationCacheMissDetails,
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
-import type { Store } from "./store.ts";
+import type { ClaimHolder, Store } from "./store.ts";
 import { drawStarted } from "./_draws_in_flight.ts";
 import { loadSamples, withUsage } from "./_load_with_usage.ts";
+import {
+  claimsOf,
+  type ClaimTiming,
+  DEFAULT_LEASE,
+  DEFAULT_PATIENCE,
+  holderOf,
+} from "./_claiming.ts";
 
 /** Options of {@linkcode Persistent}. */
 export interface PersistentOptions {
@@ -58,6 +65,21 @@ export interface PersistentOptions {
    * @default {none}
    */
   miss?: MissPolicy;
+  /**
+   * How this cache shares draws with other processes on its store (see
+   * `Store.claim`): before it draws, it claims the indices in the store;
+   * indices another process claimed are not drawn, but waited for and read
+   * once stored. `lease`: how long a claim lasts unless renewed (it is
+   * renewed every third of it while the request runs, so a slow request
+   * keeps it); a holder that died on this host is seen at once where the
+   * process may look (`--allow-sys=hostname` and `--allow-run`, or `-A`),
+   * else its claim lapses with
+   * its lease. `patience`: how long to wait for another's claim before
+   * drawing its samples anyway. `false`: never claim (every process that
+   * misses pays, as with a store without claims). A replication never claims.
+   * @default {{ lease: 15000, patience: 600000 }}
+   */
+  claims?: false | { lease?: number; patience?: number };
 }
 
 // The caches this process announced as new: each is announced once.
@@ -158,6 +180,8 @@ export class Persistent extends Repeatable {
   #policy: MissPolicy | undefined;
   #writable: Promise<void> | undefined;
   #writableChecked = false;
+  #claims: ClaimTiming | undefined;
+  #holder: ClaimHolder | undefined;
 
   /**
    * Wraps `inner` in a durable cache kept in `dirOrStore`.
@@ -185,6 +209,7 @@ export class Persistent extends Repeatable {
     this.#create = booleanOption(options, "create", true);
     this.#announce = booleanOption(options, "announce", true);
     this.#policy = missOption(options.miss);
+    this.#claims = this.replication ? undefined : claimsOption(options.claims);
     this.store = typeof dirOrStore === "string" || dirOrStore instanceof URL
       ? storeOf(dirOrStore)
       : assertStore(dirOrStore);
@@ -212,9 +237,17 @@ export class Persistent extends Repeatable {
   #backing(prompt: string): SequenceStore {
     const key = { model: this.#key, hash: promptHash(prompt) };
     const store = this.store;
+    const timing = this.#claims;
+    const claim = timing === undefined
+      ? undefined
+      : claimsOf(store, key, () => this.#holder ??= holderOf(crypto.randomUUID()), timing);
     return {
       // The usage of what is found comes with it, or is read when first asked for.
       load: (from) => loadSamples(store, key, from),
+      // Asked when a fill starts: a store opened on first use says only then whether it claims.
+      get claim() {
+        return store.claim === undefined ? undefined : claim;
+      },
       append: async ({ from, samples, usage, meta }) => {
         const found = await store.append(key, { from, samples, prompt, usage, meta });
         // Others' samples came first: theirs is in the store, ours is known.
@@ -361,6 +394,20 @@ async function isMissing(store: Store): Promise<boolean> {
     if (error instanceof Deno.errors.NotFound) return true;
     throw error;
   }
+}
+
+/** The `claims` option: its timing, or undefined for no claims. */
+function claimsOption(claims: PersistentOptions["claims"]): ClaimTiming | undefined {
+  if (claims === false) return undefined;
+  if (claims !== undefined && (typeof claims !== "object" || claims === null)) {
+    throw new TypeError(
+      `Persistent: claims must be false or { lease?, patience? }, got ${describe(claims)}`,
+    );
+  }
+  const { lease = DEFAULT_LEASE, patience = DEFAULT_PATIENCE } = claims ?? {};
+  assertMilliseconds("claims.lease", lease, 1, "Persistent");
+  assertMilliseconds("claims.patience", patience, 0, "Persistent");
+  return { lease: Math.ceil(lease), patience };
 }
 
 /** The `miss` option: a function when given. */

@@ -11,6 +11,7 @@
  * | `seq:<model>:<hash>` | list | the samples, index `i` at list position `i` |
  * | `usage:<model>:<hash>` | list | the samples' usage records, JSON (see `UsageRecord`) |
  * | `reply:<model>:<hash>` | hash | index → what that sample's reply holds beyond its text (canonical JSON, see `ReplyMeta`), for the samples that have any |
+ * | `claims:<model>:<hash>` | string | the indices processes are drawing now, who holds each run and until when (compact JSON, see `Store.claim`); it expires a minute after its last claim's lease |
  * | `prompt:<hash>` | string | the prompt text (written once) |
  * | `prompts:<model>` | set | the prompt hashes stored under the model |
  * | `models` | set | the model keys |
@@ -58,10 +59,19 @@ import {
 import { asRecord, recordsBelow, recordsOf } from "../core/usage_records.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import { decodeMeta, type Reply, replyOf } from "../core/reply.ts";
-import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
+import type {
+  ClaimRequest,
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreClaim,
+  StoreWrite,
+} from "./store.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
+import { claimIn } from "./claims.ts";
+import { RedisClaims } from "./_redis_claims.ts";
 
 export type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
 
@@ -72,7 +82,7 @@ export interface RedisStoreOptions {
    * one Redis database. Overrides a `prefix` parameter in the URL. A `:` is
    * added when it does not end with one (`team` is `team:`), so that no
    * cache's keys start with another's prefix; its parts (between the `:`)
-   * may not be `seq`, `usage`, `reply`, `prompt`, `prompts` or `models`, the names of the
+   * may not be `seq`, `usage`, `reply`, `claims`, `prompt`, `prompts` or `models`, the names of the
    * store's own keys.
    * @default {"llm-cache:"}
    */
@@ -139,10 +149,12 @@ export class RedisStore implements Store {
   readonly prefix: string;
   #redis: RedisConnection;
   #keys: RedisKeys;
+  #claims: RedisClaims;
 
   private constructor(redis: RedisConnection, location: string, keys: RedisKeys) {
     this.#redis = redis;
     this.#keys = keys;
+    this.#claims = new RedisClaims(redis, keys);
     this.location = location;
     this.prefix = keys.prefix;
   }
@@ -313,6 +325,34 @@ export class RedisStore implements Store {
       held.push(...await this.#script("place", key, from + start, args));
     }
     return held;
+  }
+
+  /**
+   * Claims indices of a sequence before they are drawn (see
+   * {@linkcode Store.claim}), by a compare-and-set script on the sequence's
+   * `claims:` value: one round trip for a process alone.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RedisStore } from "./redis_store.ts";
+   *
+   * const url = Deno.env.get("REDIS_URL");
+   * if (url !== undefined) {
+   *   const prefix = `doc-${crypto.randomUUID()}:`;
+   *   const [a, b] = [await RedisStore.connect(url, { prefix }), await RedisStore.connect(url, { prefix })];
+   *   const key = { model: "m_1", hash: "ab".repeat(32) };
+   *   const ask = (id: string) => ({ from: 0, count: 10, stored: 0, holder: { id, pid: 1 }, lease: 15_000 });
+   *   assert.equal((await a.claim(key, ask("a"))).parts[0]!.holder, undefined); // a draws
+   *   assert.equal((await b.claim(key, ask("b"))).parts[0]!.holder?.id, "a"); // b waits for a
+   *   await a.clear();
+   *   await a.close();
+   *   await b.close();
+   * }
+   * ```
+   */
+  claim(key: SequenceKey, request: ClaimRequest): Promise<StoreClaim> {
+    return claimIn(this.#claims, key, request);
   }
 
   /**

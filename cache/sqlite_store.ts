@@ -46,7 +46,15 @@ import { describeKey, modelKeySegments } from "./sequence_key.ts";
 import { connect, type Connection, isReadOnlyFile, prepareFile, settle } from "./_sqlite_file.ts";
 import { attempt, failure } from "./_sqlite_lock.ts";
 import { LIST_PAGE, SqliteTables } from "./_sqlite_tables.ts";
-import type { PromptEntry, SequenceKey, Store, StoreWrite } from "./store.ts";
+import type {
+  ClaimRequest,
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreClaim,
+  StoreWrite,
+} from "./store.ts";
+import { claimIn, type ClaimTable } from "./claims.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { StoredSamples } from "../core/repeatable_options.ts";
 import { loadWithUsage } from "./_load_with_usage.ts";
@@ -81,6 +89,7 @@ export interface SqliteStoreOptions {
  * | `samples` | `sequence` (a `sequences.id`), `idx` (the index), `sample` (the text) |
  * | `usage` | `sequence`, `idx` (the first index), `count`, `requests`, `prompt_tokens`, `completion_tokens` (NULL when unknown), `latency_ms`: what the samples at `idx` … `idx + count - 1` cost to draw (see `UsageRecord`) |
  * | `replies` | `sequence`, `idx`, `reply`: what sample `idx`'s reply holds beyond its text (tool calls, reasoning, …; canonical JSON, see `ReplyMeta`), for the samples that have any, inserted in the transaction that inserts the sample |
+ * | `claims` | `sequence`, `claims`: the indices processes are drawing now, who holds each run and until when (compact JSON, see `Store.claim`), for the sequences that have any |
  *
  * Text holding a NUL character is stored as a BLOB of its UTF-8 bytes, since
  * SQLite hands text back only up to its first NUL. Write to the file only
@@ -419,6 +428,45 @@ export class SqliteStore implements Store {
       this.#tables.delete(key, from);
     });
   }
+
+  /**
+   * Claims indices of a sequence before they are drawn, in one write
+   * transaction on the `claims` table (see {@linkcode Store.claim}): what
+   * nobody holds becomes the claimer's, what others hold stays theirs.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { promptHash } from "../mod.ts";
+   * import { SqliteStore } from "./sqlite_store.ts";
+   *
+   * const dir = await Deno.makeTempDir({ dir: "tests/.tmp" });
+   * const a = await SqliteStore.open(`${dir}/cache.db`);
+   * const b = await SqliteStore.open(`${dir}/cache.db`);
+   * const key = { model: "gpt-4o_1", hash: promptHash("p") };
+   * const ask = (id: string) => ({ from: 0, count: 10, stored: 0, holder: { id, pid: 1 }, lease: 15_000 });
+   * assert.equal((await a.claim(key, ask("a"))).parts[0]!.holder, undefined); // a draws
+   * assert.equal((await b.claim(key, ask("b"))).parts[0]!.holder?.id, "a"); // b waits for a
+   * await a.close();
+   * await b.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {Deno.errors.NotCapable} When the file was opened read-only, for
+   * want of write permission (the message names the flag).
+   */
+  claim(key: SequenceKey, request: ClaimRequest): Promise<StoreClaim> {
+    return claimIn(this.#claimTable, key, request);
+  }
+
+  /** The claims step of {@linkcode SqliteStore.claim}, waiting for other writers' locks. */
+  #claimTable: ClaimTable = {
+    update: (key, at, change) =>
+      this.#run(
+        () => `claiming in ${describeKey(key)}`,
+        () => this.#tables.claims(key, at, change),
+      ),
+  };
 
   /**
    * Resolves when the store can be used for `mode`: the file is open, and for

@@ -81,6 +81,103 @@ export interface StoreWrite {
   readonly meta?: readonly (ReplyMeta | undefined)[] | undefined;
 }
 
+/**
+ * Who holds a claim (see {@linkcode Store.claim}): a cache in some process,
+ * so that a claim can be told apart from the claimer's own, and a holder
+ * that died can be told from one at work.
+ */
+export interface ClaimHolder {
+  /** Unique to the cache that claims (one `Persistent` object): its own claims carry it. */
+  readonly id: string;
+  /** The process id of the holder. */
+  readonly pid: number;
+  /**
+   * Where `pid` names a process: the holder's host name, absent when the
+   * process may not read it (see `Persistent`'s claims). A holder on the
+   * claimer's own host whose process is gone is dead at once; any other
+   * lapses with its lease.
+   * @default {unknown: the claim lapses only with its lease}
+   */
+  readonly host?: string | undefined;
+}
+
+/** What {@linkcode Store.claim} is asked to claim. */
+export interface ClaimRequest {
+  /**
+   * The first index to claim. The samples below it are stored, or claimed
+   * (by the claimer or others): a claimer asks for the indices it would
+   * draw next.
+   */
+  readonly from: number;
+  /** How many indices, from `from` on. */
+  readonly count: number;
+  /**
+   * How many samples the claimer knows are stored, from index 0 (at most
+   * `from`): a claim that ends there is over, and the store may forget it.
+   */
+  readonly stored: number;
+  /** Who claims. */
+  readonly holder: ClaimHolder;
+  /** How long the claim lasts unless it is renewed (milliseconds). */
+  readonly lease: number;
+  /**
+   * The ids of holders the claimer found dead (a process that is gone) or
+   * waited for too long: their claims are taken over as if they had lapsed.
+   * @default {none}
+   */
+  readonly lapsed?: readonly string[] | undefined;
+}
+
+/** A run of the indices a claim asked for, and who holds it. */
+export interface ClaimPart {
+  /** Its first index. */
+  readonly from: number;
+  /** How many indices. */
+  readonly count: number;
+  /**
+   * Who holds it: `undefined` when it is the claimer's (claimed now), else
+   * another holder, who draws those samples.
+   */
+  readonly holder?: ClaimHolder | undefined;
+  /** Until when another's claim lasts (epoch milliseconds), unless renewed. */
+  readonly until?: number | undefined;
+}
+
+/** What {@linkcode Store.claim} answers. */
+export interface StoreClaim {
+  /**
+   * Index `from` holds a sample already (another writer stored it since the
+   * claimer looked): nothing was claimed, `parts` is empty; read the store,
+   * then claim what is still missing.
+   */
+  readonly stored: boolean;
+  /**
+   * The indices asked for, in order, in runs: those claimed now for the
+   * claimer, and those other holders claimed before (never both).
+   */
+  readonly parts: readonly ClaimPart[];
+  /**
+   * Extends the claimer's parts by the lease, from now; resolves to false
+   * when they are no longer its own (they lapsed and were taken over, or
+   * their samples are stored).
+   */
+  renew(): Promise<boolean>;
+  /** Gives up the claimer's parts (a draw that failed, or brought fewer samples). */
+  release(): Promise<void>;
+}
+
+/** A claim as a store keeps it: a run of indices, who holds it, and until when. */
+export interface ClaimRecord {
+  /** Its first index. */
+  readonly from: number;
+  /** How many indices. */
+  readonly count: number;
+  /** Who holds it. */
+  readonly holder: ClaimHolder;
+  /** Until when it lasts (epoch milliseconds), unless renewed. */
+  readonly until: number;
+}
+
 /** One thing wrong in a store, as {@linkcode Store.verify} finds it. */
 export interface StoreProblem {
   /**
@@ -277,6 +374,27 @@ export interface Store {
    * store reads its files: gaps, stray and leftover files).
    */
   verify?(options?: VerifyOptions): Promise<StoreVerification>;
+  /**
+   * Optional: claims indices of a sequence before they are drawn, so that
+   * processes sharing the store pay for each sample once: `Persistent`
+   * claims the indices it is about to draw, draws only the parts that
+   * became its own, and waits for the parts other holders claimed to be
+   * stored, reading them then. Atomic: of two claimers of an index, one
+   * gets it; a part is either the claimer's or another's, never both. A
+   * claim of another holder that lapsed (its lease ran out, its holder is
+   * in `lapsed`) is taken over; one that ends at or below `stored` is over.
+   * When index `from` holds a sample, nothing is claimed (`stored: true`).
+   *
+   * Claims decide who pays, never what is stored: the samples still go
+   * where `append` puts them (a holder whose claim was taken over stores
+   * its samples after the taker's). A store without this method is as
+   * correct: every process that misses draws, as before claims existed.
+   * The built-in stores keep their claims in one record per sequence,
+   * changed atomically (`ClaimTable`, `claimIn`); a store of your own can do
+   * the same. A wrapper that knows only later whether the store it wraps
+   * claims may make it a getter that answers `undefined` then.
+   */
+  claim?: ((key: SequenceKey, request: ClaimRequest) => Promise<StoreClaim>) | undefined;
   /** Releases connections and handles. */
   close(): Promise<void>;
   /**

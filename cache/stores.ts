@@ -30,15 +30,21 @@
 
 export { FsStore, type FsStoreOptions } from "./fs_store.ts";
 export type {
+  ClaimHolder,
+  ClaimPart,
+  ClaimRecord,
+  ClaimRequest,
   PromptEntry,
   SequenceKey,
   Store,
+  StoreClaim,
   StoreProblem,
   StoreVerification,
   StoreWrite,
   VerifyOptions,
 } from "./store.ts";
 export { assertSequenceKey } from "./sequence_key.ts";
+export { type ClaimChange, claimIn, type ClaimTable } from "./claims.ts";
 export {
   type ParsedSpec,
   registerStoreKind,

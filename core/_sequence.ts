@@ -20,6 +20,17 @@
 //   deterministic rule: no clock decides); fresh samples are stored before
 //   they are served; when the write fails, what reached the store is still
 //   served and the error says how many samples were lost;
+// - with a backing that claims (processes sharing a store pay once), each
+//   fresh fill claims its indices once the miss policy let it draw, draws
+//   only the runs that became its own, and for runs another process holds
+//   waits (asking the backing again at growing intervals, never spinning)
+//   until the store holds them, then serves what it finds there; a run whose
+//   holder lapsed becomes its own, and is drawn then. Its own runs and the
+//   others' are added in index order, as fills are; the claim is over (told
+//   to the backing) once they are stored, or when the draw failed. Claims
+//   decide who pays, never where a sample goes: the exclusive append still
+//   does, so a claim taken over from a holder that was only slow makes both
+//   pay, and the slow one's samples are stored after the other's;
 // - exact fills (a cache over a cache: slicing; the fill says it is one)
 //   bring the values at exactly the indices they were asked for: each value
 //   goes to its own index, never to the first free one, and is placed there
@@ -59,7 +70,7 @@
 // each part would need the others' private state.
 
 import type { IndexRanges } from "./model_info.ts";
-import type { SequenceStore, StoredSamples } from "./repeatable_options.ts";
+import type { SequenceClaim, SequenceStore, StoredSamples } from "./repeatable_options.ts";
 import { type Meta, MetaLink, MetaRuns, type MetaSlot } from "./_meta_runs.ts";
 import { metaOf, type Reply, replyOf } from "./reply.ts";
 import {
@@ -120,6 +131,12 @@ export interface FillRequest {
   readonly batch: number;
   /** The index that caller is waiting for. */
   readonly index: number;
+  /**
+   * With a backing that claims: claims the fill's indices before a fresh
+   * draw, and resolves to how many samples to draw (the runs that became
+   * this sequence's own; 0 when others hold them all). A slice never calls it.
+   */
+  readonly claim?: (() => Promise<number>) | undefined;
 }
 
 /** Fetches the samples of a fill. */
@@ -129,6 +146,8 @@ export type Fill = (request: FillRequest) => Promise<Drawn>;
 export interface Counts {
   hits: number;
   misses: number;
+  /** Samples waited for now, that another process claimed and is drawing. */
+  waiting?: number;
 }
 
 /** How a sequence gets its missing values. */
@@ -173,6 +192,8 @@ export class Sequence {
   #pending = NO_FILLS;
   #coverage = 0;
   #tail: Promise<unknown> | undefined;
+  /** The last claim taken or being taken: the next waits for it. */
+  #claiming: Promise<unknown> | undefined;
   #refreshing: Promise<void> | undefined;
   // Served: every index below `#servedBelow`, and those in `#servedPast`
   // (past a gap). A fresh index was never served, so it is at or above
@@ -418,9 +439,16 @@ export class Sequence {
     const expected = Math.max(1, this.#options.expected(batch));
     const count = Math.min(this.#remainder || expected, expected);
     this.#remainder -= Math.min(this.#remainder, count);
-    const drawn = this.#options.fill({ from: index, count, batch, index: wanted });
+    const claim = this.#claimOf(index, count);
+    const drawn = this.#options.fill({
+      from: index,
+      count,
+      batch,
+      index: wanted,
+      claim: claim?.take,
+    });
     const fill: PendingFill = { end: index + count, done: Promise.resolve() };
-    fill.done = this.#add(drawn, index, count, this.#tail).finally(() => {
+    fill.done = this.#add(drawn, index, count, this.#tail, claim, batch).finally(() => {
       this.#coverage -= count;
       this.#pending.splice(this.#pending.indexOf(fill), 1);
       // Nothing in flight: nothing to wait for, and no list to keep.
@@ -445,8 +473,14 @@ export class Sequence {
     index: number,
     count: number,
     previous: Promise<unknown> | undefined,
+    claim: PendingClaim | undefined,
+    batch: number,
   ): Promise<void> {
-    const got = await drawn;
+    const got = await drawn.catch(async (error) => {
+      await claim?.claimed?.done(this.#values.length);
+      throw error;
+    });
+    if (claim?.claimed !== undefined) return this.#addClaimed(got, claim.claimed, previous, batch);
     const { samples, stored, usage, exact } = got;
     if (samples.length < count) this.#remainder += count - samples.length;
     const backing = this.#options.backing;
@@ -463,6 +497,132 @@ export class Sequence {
     } else if (backing === undefined) {
       this.#merge(this.#values.length, got, fresh, false);
     } else await this.#store(backing, { samples, usage, meta: meta as Meta[] | undefined }, fresh);
+  }
+
+  /** How a fill starting at `from` claims its indices, when the backing claims. */
+  #claimOf(from: number, count: number): PendingClaim | undefined {
+    const backing = this.#options.backing;
+    if (backing?.claim === undefined) return undefined;
+    const claim: PendingClaim = {
+      claimed: undefined,
+      take: () => {
+        // In index order: fills of one process then ask the model below in the
+        // order they started, as they do without claims.
+        const taken = (this.#claiming ?? Promise.resolve()).then(async () => {
+          const stored = this.#values.length;
+          claim.claimed = await backing.claim!({ from, count, stored });
+          return mineCount(claim.claimed);
+        });
+        const mine = this.#claiming = taken.catch(() => {});
+        void mine.then(() => {
+          if (this.#claiming === mine) this.#claiming = undefined;
+        });
+        return taken;
+      },
+    };
+    return claim;
+  }
+
+  /**
+   * Adds a claimed fill once the fills before it are added: its own runs
+   * (`got`, drawn for them, in order) stored, the others' waited for; then
+   * tells the backing the claim is over. A claim that found its first index
+   * stored adds what the store holds.
+   */
+  async #addClaimed(
+    got: Drawn,
+    claimed: SequenceClaim,
+    previous: Promise<unknown> | undefined,
+    batch: number,
+  ): Promise<void> {
+    const mine = mineCount(claimed);
+    if (got.samples.length < mine) this.#remainder += mine - got.samples.length;
+    await previous;
+    try {
+      if (claimed.stored) await this.#refresh(this.#options.backing!);
+      else await this.#addRuns(claimed, got, batch);
+    } finally {
+      await claimed.done(this.#values.length);
+    }
+  }
+
+  /** Stores the own runs of a claim (`got`: their samples, in order) and waits for the others'. */
+  async #addRuns(claimed: SequenceClaim, got: Drawn, batch: number): Promise<void> {
+    const backing = this.#options.backing!;
+    const meta = await resolved(got.meta) as Meta[] | undefined;
+    let k = 0;
+    for (const run of claimed.runs) {
+      if (!run.mine) {
+        await this.#awaitOthers(backing, run.from + run.count, batch);
+        continue;
+      }
+      const n = Math.min(run.count, got.samples.length - k);
+      if (n <= 0) continue;
+      const part = (list: readonly unknown[] | undefined) => list?.slice(k, k + n);
+      const fresh = got.samples.slice(k, k + n).map((_, j) => got.stored?.[k + j] !== true);
+      await this.#store(backing, {
+        samples: got.samples.slice(k, k + n),
+        usage: part(got.usage) as Drawn["usage"],
+        meta: part(meta) as Meta[] | undefined,
+      }, fresh);
+      k += n;
+    }
+  }
+
+  /**
+   * Waits until the store holds the samples up to `end` (exclusive), which
+   * other processes claimed, adding them as they come: asks the backing
+   * again at growing intervals (20 ms, then half as long again each time, at
+   * most 500 ms); what of them was stored meanwhile is read, and a run whose
+   * holder lapsed becomes this sequence's own, drawn and stored now.
+   */
+  async #awaitOthers(backing: SequenceStore, end: number, batch: number): Promise<void> {
+    let counted = 0;
+    const count = () => {
+      const now = Math.max(0, end - this.#values.length);
+      this.#stats.waiting = (this.#stats.waiting ?? 0) + now - counted;
+      counted = now;
+    };
+    let pause = FIRST_PAUSE;
+    try {
+      for (count(); this.#values.length < end; count()) {
+        const from = this.#values.length;
+        const claimed = await backing.claim!({ from, count: end - from, stored: from });
+        if (claimed.stored) {
+          await claimed.done(from);
+          await this.#refresh(backing);
+          pause = FIRST_PAUSE;
+        } else if (claimed.runs.some((run) => run.mine)) {
+          await this.#drawClaimed(claimed, batch);
+          pause = FIRST_PAUSE;
+        } else {
+          await claimed.done(from);
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          pause = Math.min(LAST_PAUSE, pause * 1.5);
+        }
+      }
+    } finally {
+      this.#stats.waiting = (this.#stats.waiting ?? 0) - counted;
+    }
+  }
+
+  /** Draws the own runs of a claim made while waiting (taken over), and adds its runs. */
+  async #drawClaimed(claimed: SequenceClaim, batch: number): Promise<void> {
+    const from = this.#values.length;
+    const count = claimed.runs.reduce((n, run) => n + run.count, 0);
+    let got: Drawn;
+    try {
+      const mine = Promise.resolve(mineCount(claimed));
+      got = await this.#options.fill({ from, count, batch, index: from, claim: () => mine });
+    } catch (error) {
+      await claimed.done(this.#values.length);
+      throw error;
+    }
+    try {
+      await this.#addRuns(claimed, got, batch);
+    } finally {
+      await claimed.done(this.#values.length);
+    }
   }
 
   /** Stores fresh samples, then adds what the store holds from there on. */
@@ -578,6 +738,21 @@ export class Sequence {
     else if (drawn[drawn.length - 1] === i) drawn[drawn.length - 1] = i + 1;
     else drawn.push(i, i + 1);
   }
+}
+
+/** The first pause between two looks at others' claims, and the longest (ms). */
+const FIRST_PAUSE = 20;
+const LAST_PAUSE = 500;
+
+/** A fill's claim: how to take it (once the policy lets the fill draw), and what it answered. */
+interface PendingClaim {
+  claimed: SequenceClaim | undefined;
+  readonly take: () => Promise<number>;
+}
+
+/** How many indices of a claim are the claimer's own to draw. */
+function mineCount(claimed: SequenceClaim): number {
+  return claimed.runs.reduce((n, run) => n + (run.mine ? run.count : 0), 0);
 }
 
 /**

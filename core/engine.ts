@@ -40,10 +40,13 @@
 
 export { Decorator } from "./decorator.ts";
 export type {
+  ClaimedRun,
+  ClaimRange,
   Miss,
   MissPolicy,
   RepeatableOptions,
   SamplesWrite,
+  SequenceClaim,
   SequenceStore,
   StoredSamples,
 } from "./repeatable_options.ts";

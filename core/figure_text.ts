@@ -37,6 +37,7 @@ const SHOWN: readonly Shown[] = [
   { name: "hits", label: "hits", text: count },
   { name: "misses", label: "misses", text: count },
   { name: "hitRate", label: "hit rate", unit: "%", text: (r) => (100 * r).toFixed(1) },
+  { name: "waiting", label: "waiting for another process", unit: "samples", text: count },
   { name: "requests", label: "requests", text: count },
   { name: "retries", label: "retries", text: count },
   { name: "promptTokens", label: "prompt tokens", text: count },

@@ -66,6 +66,14 @@ export interface Figures extends CostFigures {
    * @default {undefined}
    */
   readonly hitRate?: number;
+  /**
+   * Samples its caches are waiting for now, that another process sharing
+   * their store claimed and is drawing (see `Store.claim`): they are not
+   * paid for here, and count as hits once served. A state, not a count: the
+   * figures since a snapshot show it as it is now. Absent while none.
+   * @default {undefined}
+   */
+  readonly waiting?: number;
   /** Samples its innermost cache drew from the model below it, served or not. */
   readonly fresh: number;
   /** Requests its providers answered with samples. */
@@ -139,7 +147,9 @@ export interface Figures extends CostFigures {
  */
 export function figuresOf(model: Model, since?: Figures): Figures {
   const now = countedOf(model);
-  return shownRounded(withRates(since === undefined ? now : minus(now, since)));
+  const { waiting, ...counted } = now;
+  const figures = since === undefined ? counted : minus(counted, since);
+  return shownRounded(withRates(waiting === undefined ? figures : { ...figures, waiting }));
 }
 
 /**
@@ -186,6 +196,7 @@ function countedOf(model: Model): Figures {
   const providers = layers.filter((l) => l.role === "provider");
   const innermost = caches.at(-1);
   const sum = (name: string) => providers.reduce((n, p) => n + (p.figures[name] ?? 0), 0);
+  const waiting = caches.reduce((n, c) => n + (c.figures.waiting ?? 0), 0);
   const [promptTokens, completionTokens] = tokensOf(model);
   // The tokens are the provider's at the bottom: its price prices them.
   const price = providers.at(-1)?.price;
@@ -194,6 +205,7 @@ function countedOf(model: Model): Figures {
     hits: 0,
     misses: 0,
     ...servedOf(layers),
+    ...(waiting > 0 ? { waiting } : {}),
     fresh: innermost?.figures.drawn ?? 0,
     requests: sum("requests"),
     retries: sum("retries"),

@@ -56,10 +56,13 @@ export { asRecord, recordsBelow, recordsOf, usageAt } from "./usage_records.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
 export type {
+  ClaimedRun,
+  ClaimRange,
   Miss,
   MissPolicy,
   RepeatableOptions,
   SamplesWrite,
+  SequenceClaim,
   SequenceStore,
   StoredSamples,
 } from "./repeatable_options.ts";

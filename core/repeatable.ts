@@ -40,6 +40,13 @@ export interface CacheStats {
   /** Samples drawn from the inner model (a batch draws several), served or not yet. */
   drawn: number;
   /**
+   * Samples it is waiting for now, that another process sharing its store
+   * claimed and is drawing (see `Store.claim`); they count as hits once
+   * served, and are not paid for here. Absent while none.
+   * @default {undefined}
+   */
+  waiting?: number;
+  /**
    * What the items served from the cache (hits stored before this model drew
    * them, each counted once) cost when they were drawn, from the usage stored
    * with them; the cost at the price of the provider under this model.
@@ -112,7 +119,8 @@ export class Repeatable extends Decorator {
   get stats(): Readonly<CacheStats> {
     const saved = new UsageTally();
     for (const sequence of this.#sequences.values()) saved.addTally(sequence.saved());
-    return { ...this.#stats, saved: saved.figures(this.#price()) };
+    const { waiting, ...stats } = this.#stats;
+    return { ...stats, ...(waiting ? { waiting } : {}), saved: saved.figures(this.#price()) };
   }
 
   /**
@@ -210,16 +218,28 @@ export class Repeatable extends Decorator {
 
   /** A miss: the draw from below, through the miss policy when there is one. */
   async #fill(prompt: string, below: Below, request: FillRequest): Promise<Drawn> {
-    const { from, count, batch } = request;
-    const fill = () => below.fill(from, count, batch);
+    const { from, count, batch, claim } = request;
+    const reads = below.reads(batch);
+    // Only a fresh draw is paid for, so only it claims: it draws what became its own.
+    const fill = claim === undefined || reads !== "fresh"
+      ? () => below.fill(from, count, batch)
+      : async () => {
+        const mine = await claim();
+        return mine === 0 ? NOTHING : await below.fill(from, mine, batch);
+      };
     const policy = this.#miss;
-    const drawn = policy === undefined
-      ? await fill()
-      : await throughPolicy(policy, { prompt, ...request, reads: below.reads(batch) }, fill);
+    const drawn = policy === undefined ? await fill() : await throughPolicy(
+      policy,
+      { prompt, from, count, batch, index: request.index, reads },
+      fill,
+    );
     this.#stats.drawn += drawn.samples.length;
     return wellFormed(drawn);
   }
 }
+
+/** A draw of nothing: other processes claimed every index of the fill. */
+const NOTHING: Drawn = { samples: [] };
 
 /**
  * The draw of `miss` as `policy` lets it happen: the policy's error when it

@@ -46,6 +46,43 @@ export interface SamplesWrite extends StoredSamples {
   readonly from: number;
 }
 
+/** Indices a cache is about to draw, as it asks its backing to claim them. */
+export interface ClaimRange {
+  /** The first index. */
+  readonly from: number;
+  /** How many indices, from `from` on. */
+  readonly count: number;
+  /** How many samples the sequence holds from index 0 (the store holds at least as many). */
+  readonly stored: number;
+}
+
+/** A run of indices of a claim: the cache's own to draw, or another's to wait for. */
+export interface ClaimedRun {
+  /** Its first index. */
+  readonly from: number;
+  /** How many indices. */
+  readonly count: number;
+  /** Whether the cache draws these (else another process does, and stores them). */
+  readonly mine: boolean;
+}
+
+/** What a backing answers a claim with (see {@linkcode SequenceStore.claim}). */
+export interface SequenceClaim {
+  /**
+   * Index `from` holds a sample already: nothing was claimed (`runs` is
+   * empty); the engine looks in the store, then claims what is missing.
+   */
+  readonly stored: boolean;
+  /** The indices asked for, in order, in runs. */
+  readonly runs: readonly ClaimedRun[];
+  /**
+   * Called once the claim is over, with how many samples the sequence holds
+   * then (its own runs stored, or not, when the draw failed): stops
+   * renewing the claim, and releases what of it is not stored.
+   */
+  done(stored: number): Promise<void>;
+}
+
 /**
  * Durable storage of one prompt's sequence: what makes a cache outlive the
  * process (`Persistent` sees its `Store` through one per prompt). An index,
@@ -110,6 +147,18 @@ export interface SequenceStore {
    * answers `undefined` for a store that says only once opened).
    */
   replies?: ((from: number) => Promise<readonly Reply[]>) | undefined;
+  /**
+   * Optional: claims indices before they are drawn fresh, so that processes
+   * sharing a store pay for each sample once. The engine claims the indices
+   * of each fresh fill once the miss policy let it draw, draws only its own
+   * runs, stores them in index order, and, for runs another process holds,
+   * waits until the store holds them (asking again, at growing intervals:
+   * a run whose holder lapsed becomes its own to draw) and serves what it
+   * finds. Slices (a cache over a cache) never claim: they pay nothing. A
+   * getter may answer `undefined` (no claims) for a store that says only
+   * once opened.
+   */
+  claim?: ((range: ClaimRange) => Promise<SequenceClaim>) | undefined;
 }
 
 /**

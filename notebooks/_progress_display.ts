@@ -41,6 +41,13 @@ export interface ProgressState {
    */
   readonly totals?: string;
   /**
+   * With the model, while reading: samples it is waiting for, that another
+   * process sharing its store is drawing (see `Store.claim`); absent while
+   * none.
+   * @default {undefined}
+   */
+  readonly waiting?: number;
+  /**
    * `false` when the rendering leaves out `elapsed` and the rate (the final
    * state of a `progress` with `timing: false`).
    * @default {true}
@@ -162,7 +169,10 @@ function figures(state: ProgressState): string[] {
     (state.cached === undefined
       ? ""
       : `${state.cached} from cache, ${state.done - state.cached} fresh`);
-  return [...time, origin].filter((t) => t !== "");
+  const waiting = state.waiting === undefined || state.waiting === 0
+    ? ""
+    : `waiting for another process: ${state.waiting} sample${state.waiting === 1 ? "" : "s"}`;
+  return [...time, origin, waiting].filter((t) => t !== "");
 }
 
 /**
@@ -177,6 +187,10 @@ function figures(state: ProgressState): string[] {
  *
  * const line = progressLine({ label: "sampling", done: 5, total: 10, elapsed: 1, finished: false, cached: 2 });
  * assert.equal(line, "▸ sampling ██████████░░░░░░░░░░ 50% 5/10 · 5.0/s · 1 s left · 2 from cache, 3 fresh");
+ *
+ * // Another process sharing the store draws samples this one needs.
+ * const waiting = progressLine({ label: "sampling", done: 5, total: 10, elapsed: 1, finished: false, cached: 5, waiting: 3 });
+ * assert.match(waiting, / · waiting for another process: 3 samples$/);
  * ```
  */
 export function progressLine(state: ProgressState): string {

@@ -29,8 +29,10 @@ export interface ProgressOptions {
    */
   interval?: number;
   /**
-   * The model stack being read, to report cache hits, fresh samples,
-   * requests and (when the provider has a price) their cost at the end.
+   * The model stack being read, to report cache hits, fresh samples, the
+   * samples it waits for while another process sharing its store draws
+   * them, and requests and (when the provider has a price) their cost at
+   * the end.
    * @default {undefined}
    */
   model?: Model;
@@ -174,6 +176,7 @@ class Progress<T> implements ProgressStream<T> {
     const final = this.#finished;
     const totals = final ? this.#totals() : undefined;
     const cached = this.#cached();
+    const waiting = final ? undefined : this.#waiting();
     return {
       label: this.#options.label ?? "sampling",
       done: this.#done,
@@ -183,6 +186,7 @@ class Progress<T> implements ProgressStream<T> {
       ...(final && this.#done < this.#total ? { stopped: true } : {}),
       ...(cached === undefined ? {} : { cached }),
       ...(totals === undefined ? {} : { totals }),
+      ...(waiting === undefined ? {} : { waiting }),
       ...(final && this.#options.timing === false ? { timing: false } : {}),
     };
   }
@@ -197,6 +201,12 @@ class Progress<T> implements ProgressStream<T> {
       ? served.misses - this.#before.stack.misses
       : this.#done;
     return this.#done - Math.min(this.#done, Math.max(0, misses));
+  }
+
+  /** With the model: samples it waits for, that another process is drawing (see `Figures.waiting`). */
+  #waiting(): number | undefined {
+    const model = this.#options.model;
+    return model === undefined ? undefined : figuresOf(model).waiting;
   }
 
   async #show(final: boolean): Promise<void> {

@@ -74,7 +74,8 @@ async function append([spec = "", id = "0", count = "3", length = "12"]: string[
   const seen = await rounds(
     Number(count),
     Number(length),
-    (batch) => new Persistent(model, store).sample(SHARED_PROMPT, batch),
+    // The appends themselves race here: with claims, one child would draw all.
+    (batch) => new Persistent(model, store, { claims: false }).sample(SHARED_PROMPT, batch),
   );
   await store.close();
   return { drawn: model.drawn, requests: model.requests, seen };

@@ -4,7 +4,14 @@
 // folder keeps them under `<dir>/tests/chat_test.ts/gpt-4o_0/`. The fixture
 // sees the module's own model keys, without the prefix.
 
-import type { PromptEntry, SequenceKey, Store, StoreWrite } from "../cache/store.ts";
+import type {
+  ClaimRequest,
+  PromptEntry,
+  SequenceKey,
+  Store,
+  StoreClaim,
+  StoreWrite,
+} from "../cache/store.ts";
 import type { UsageRecord } from "../core/usage.ts";
 import type { Reply } from "../core/reply.ts";
 
@@ -50,6 +57,13 @@ export class PrefixedStore implements Store {
     const store = this.#store;
     if (store.replies === undefined) return undefined;
     return (key, from) => store.replies!(this.#key(key), from);
+  }
+
+  /** The claims of the store, when it claims (see `Store.claim`). */
+  get claim(): ((key: SequenceKey, request: ClaimRequest) => Promise<StoreClaim>) | undefined {
+    const store = this.#store;
+    if (store.claim === undefined) return undefined;
+    return (key, request) => store.claim!(this.#key(key), request);
   }
 
   async usage(key: SequenceKey, from?: number): Promise<UsageRecord[]> {

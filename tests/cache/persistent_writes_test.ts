@@ -36,7 +36,8 @@ Deno.test("Persistent: a miss right after this model's append draws without a lo
     const key = { model: "m_1", hash: promptHash("p") };
     const store = new CountedLoads(dir);
     const provider = new CountingModel("m", 1);
-    const model = new Persistent(provider, store);
+    // Without claims: a claim would see the other writer's sample first (claims_test.ts).
+    const model = new Persistent(provider, store, { claims: false });
     const it = model.sample("p");
     assert.equal((await it.next()).value, "0");
     // Another process adds index 1 meanwhile, and time passes: no clock decides.
