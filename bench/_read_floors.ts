@@ -12,6 +12,7 @@
 
 import { promptHash } from "../core/model_key.ts";
 import { prompt } from "./_library.ts";
+import { concatBytes } from "../internal/concat_bytes.ts";
 
 /** A floor, ready to read. */
 export interface Floor {
@@ -92,7 +93,7 @@ async function kvFloor(path: string, model: string, timed: Timed): Promise<Floor
         else [parts, missing] = [[head.head], head.chunks - 1];
       } else {
         parts.push(value as Uint8Array);
-        if (--missing === 0) out.push(decoder.decode(concat(parts)));
+        if (--missing === 0) out.push(decoder.decode(concatBytes(parts)));
       }
     }
     return out;
@@ -109,14 +110,4 @@ async function redisFloor(prefix: string, model: string, timed: Timed): Promise<
     read: timed((p) => client.lRange(`${prefix}seq:${model}:${promptHash(prompt(p))}`, 0, -1)),
     close: async () => void await client.quit(),
   };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
 }

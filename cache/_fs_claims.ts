@@ -22,6 +22,7 @@
 import type { ClaimChange, ClaimTable } from "./claims.ts";
 import { decodeClaims, encodeClaims } from "./claims.ts";
 import type { ClaimRecord, SequenceKey } from "./store.ts";
+import { pathExists } from "../internal/path_exists.ts";
 
 /** The file beside a prompt's samples that holds its claims. */
 export const CLAIMS_FILE = "claims.json";
@@ -66,7 +67,7 @@ export class FolderClaims implements ClaimTable {
   ): Promise<T> {
     const folder = await this.#folder(key);
     using locked = await this.#locked(folder, true);
-    const taken = at !== undefined && exists(`${folder}/${at}.md`);
+    const taken = at !== undefined && pathExists(`${folder}/${at}.md`);
     const { claims, result } = change(decodeClaims(readAll(locked.file)), taken);
     if (claims === undefined) return result;
     if (claims.length === 0) {
@@ -212,15 +213,5 @@ function rewrite(file: Deno.FsFile, text: string): void {
   file.seekSync(0, Deno.SeekMode.Start);
   for (let written = 0; written < bytes.length;) {
     written += file.writeSync(bytes.subarray(written));
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }

@@ -17,6 +17,7 @@ import { assertSequenceKey } from "./sequence_key.ts";
 import { retry } from "./_kv_commits.ts";
 import { type CommitSize, fits, plus, sizeOfWrites } from "./_kv_limits.ts";
 import type { SequenceKey } from "./store.ts";
+import { concatBytes } from "../internal/concat_bytes.ts";
 
 export const ROOT = "llm-cache";
 // Deno KV values hold at most 65,536 bytes.
@@ -160,7 +161,7 @@ async function* valuesOf(
   for await (const { key, value } of entries) {
     if (key.length === prefix.length + 2 && missing > 0) {
       parts.push(value as Uint8Array);
-      if (--missing === 0) yield [head.at(-1) as number, concat(parts)];
+      if (--missing === 0) yield [head.at(-1) as number, concatBytes(parts)];
       continue;
     }
     if (missing > 0) break;
@@ -176,17 +177,6 @@ async function* valuesOf(
       `${where(head)}: a piece of the ${what} is missing; the database was changed outside KvStore`,
     );
   }
-}
-
-/** The bytes of `parts`, one after the other. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
 }
 
 /**
@@ -269,5 +259,5 @@ export async function readChunks(kv: Deno.Kv, value: Chunked, location: string) 
       parts.push(entry.value);
     }
   }
-  return concat(parts);
+  return concatBytes(parts);
 }

@@ -23,6 +23,7 @@ import type { UsageRecord } from "../core/usage.ts";
 import { type FileCalls, type Maybe, then } from "./_fs_calls.ts";
 import type { Folders } from "./_fs_folders.ts";
 import type { Listed } from "./fs_samples.ts";
+import { concatBytes } from "../internal/concat_bytes.ts";
 
 /** The file beside a prompt's samples that records what they cost to draw. */
 export const USAGE_FILE = "usage.jsonl";
@@ -189,29 +190,18 @@ class LineTail {
     this.length += bytes.length;
     if (this.length <= MAX_LINE) return;
     this.overflowed = true;
-    const all = concat(this.#parts);
+    const all = concatBytes(this.#parts);
     this.#parts = [all.subarray(all.length - MAX_LINE)];
     this.length = MAX_LINE;
   }
 
   /** The line's (kept) text, and whether it was longer; starts a new line. */
   take(): { text: string; overlong: boolean } {
-    const text = decoder.decode(concat(this.#parts));
+    const text = decoder.decode(concatBytes(this.#parts));
     const overlong = this.overflowed;
     [this.#parts, this.length, this.overflowed] = [[], 0, false];
     return { text, overlong };
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
 }
 
 /** One usage file, read as it grows. */

@@ -36,33 +36,8 @@ export {
   type ReplicationCacheMissDetails,
   type SimilarSequence,
 } from "./replication_cache_miss.ts";
-export { FsStore, type FsStoreOptions } from "./fs_store.ts";
-export type {
-  ClaimHolder,
-  ClaimPart,
-  ClaimRecord,
-  ClaimRequest,
-  PromptEntry,
-  SequenceKey,
-  Store,
-  StoreClaim,
-  StoreProblem,
-  StoreVerification,
-  StoreWrite,
-  VerifyOptions,
-} from "./store.ts";
-export { type ClaimChange, claimIn, type ClaimTable } from "./claims.ts";
+export * from "./stores.ts";
 export { openStore } from "./open_store.ts";
-export { assertSequenceKey } from "./sequence_key.ts";
-export {
-  type ParsedSpec,
-  registerStoreKind,
-  type SpecText,
-  type StoreKind,
-  storeKinds,
-  type StoreOpenOptions,
-  type StoreSpec,
-} from "./store_kinds.ts";
 export {
   formatManifest,
   type Manifest,
@@ -76,11 +51,3 @@ export {
   readManifest,
   writeManifest,
 } from "./manifest.ts";
-export {
-  type CopyConflict,
-  CopyConflictError,
-  type CopyOptions,
-  type CopyProgress,
-  type CopyResult,
-  copyStore,
-} from "./copy.ts";

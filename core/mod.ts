@@ -31,42 +31,11 @@
  */
 
 export type { Model } from "./model.ts";
-export { Decorator } from "./decorator.ts";
-export {
-  type DescribedModel,
-  identity,
-  type IndexRanges,
-  infoOf,
-  type ModelInfo,
-  modelInfo,
-  type PromptUsage,
-  type SequenceUse,
-  stackOf,
-} from "./model_info.ts";
-export {
-  BufferedModel,
-  type BufferedModelOptions,
-  type ProviderStats,
-  type QueryResult,
-} from "./buffered_model.ts";
-export { type CostFigures, costOf, currencyOf, type Price, type SavedFigures } from "./cost.ts";
-export { type Figures, figuresOf } from "./figures.ts";
-export type { SampleUsage, TokenUsage, UsageRecord } from "./usage.ts";
-export { asRecord, recordsBelow, recordsOf, usageAt } from "./usage_records.ts";
+export * from "./accounting.ts";
+export * from "./engine.ts";
+export { BufferedModel, type BufferedModelOptions } from "./buffered_model.ts";
 export { Independent } from "./independent.ts";
 export { type CacheStats, Repeatable } from "./repeatable.ts";
-export type {
-  ClaimedRun,
-  ClaimRange,
-  Miss,
-  MissPolicy,
-  RepeatableOptions,
-  SamplesWrite,
-  SequenceClaim,
-  SequenceStore,
-  StoredSamples,
-} from "./repeatable_options.ts";
-export type { AsyncSource } from "./async_source.ts";
 export { collect, first, take } from "./iterators.ts";
 export { map } from "./map.ts";
 export { filter } from "./filter.ts";

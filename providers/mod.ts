@@ -21,22 +21,8 @@ export { AI302, CloseAI, FireworksAI, OpenAI, type ProviderOptions, XMCP } from 
 export { Ollama, type OllamaOptions } from "./ollama.ts";
 export { Anthropic } from "./anthropic.ts";
 export { Gemini } from "./gemini.ts";
-export { HttpProvider, type HttpProviderOptions, type HttpProviderStats } from "./http_provider.ts";
-export type {
-  ApiAnswer,
-  ApiCall,
-  ApiFailure,
-  ApiResponse,
-  ApiTokens,
-  HttpApi,
-} from "./http_api.ts";
-export { ProviderError, type ProviderErrorInit } from "./provider_error.ts";
+export * from "./http.ts";
+export { ProviderError } from "./provider_error.ts";
 export { MissingApiKeyError } from "./missing_api_key_error.ts";
-export {
-  type Budget,
-  BudgetExceededError,
-  type BudgetLimit,
-  type BudgetOptions,
-} from "./budget.ts";
-export type { HttpOptions } from "./http_options.ts";
+export { BudgetExceededError } from "./budget.ts";
 export type { GenerationOptions } from "./generation.ts";

@@ -7,6 +7,7 @@ import { PROMPT_FILE, sampleIndex, USAGE_FILE } from "../cache/fs_store.ts";
 import { metaFile, sampleFile } from "../cache/fs_samples.ts";
 import { formatRecords, parseRecords } from "../cache/fs_usage.ts";
 import { recordsBelow } from "../core/usage_records.ts";
+import { pathExists } from "../internal/path_exists.ts";
 
 /** One recorded sequence. */
 export interface Recorded {
@@ -71,7 +72,7 @@ export function moveRecordings(staging: string, folder: string): FolderRecorded[
     const target = `${folder}/${recorded.model}/${recorded.hash}`;
     Deno.mkdirSync(target.slice(0, target.lastIndexOf("/")), { recursive: true });
     const old = `${target}.replaced-${crypto.randomUUID()}`;
-    const replacing = exists(target);
+    const replacing = pathExists(target);
     if (replacing) Deno.renameSync(target, old);
     Deno.renameSync(recorded.path, target);
     if (replacing) Deno.removeSync(old, { recursive: true });
@@ -145,14 +146,4 @@ function removeIfThere(path: string): void {
 
 function isEmpty(dir: string): boolean {
   return list(dir).length === 0;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
