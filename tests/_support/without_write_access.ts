@@ -15,12 +15,15 @@ export interface ChildRun {
  * repository root) with `args`, unable to write in `folder` or its files;
  * `folder` and its files are made readable (and writable again afterwards).
  * `scratch` is a folder of the test the child may write (Deno's cache).
+ * `permissions` are the child's Deno permission flags (every permission by
+ * default: the OS alone refuses the writes).
  */
 export async function runWithoutWriteAccess(
   folder: string,
   scratch: string,
   script: string,
   args: string[] = [],
+  permissions: string[] = ["-A"],
 ): Promise<ChildRun> {
   const files = await Array.fromAsync(Deno.readDir(folder));
   await Deno.chmod(folder, 0o555);
@@ -29,7 +32,16 @@ export async function runWithoutWriteAccess(
   await Deno.chmod(scratch, 0o755);
   await Deno.chmod(`${scratch}/deno`, 0o777);
   try {
-    const deno = ["deno", "run", "--no-prompt", "--no-lock", "--unstable-kv", "-A", "-", ...args];
+    const deno = [
+      "deno",
+      "run",
+      "--no-prompt",
+      "--no-lock",
+      "--unstable-kv",
+      ...permissions,
+      "-",
+      ...args,
+    ];
     const [command, ...rest] = chmodStopsWrites(folder) ? deno : [
       "python3",
       "-c",

@@ -12,6 +12,7 @@ import { modelKey } from "../../cache/stores.ts";
 import { OpenAICompatible } from "../../providers/mod.ts";
 import { CountingModel } from "../_support/mock_model.ts";
 import { withTempDir } from "../_support/temp_dir.ts";
+import { runWithoutWriteAccess } from "../_support/without_write_access.ts";
 
 const PROMPT = "Choose a number between 1 and 1000.";
 const HASH = promptHash(PROMPT);
@@ -51,64 +52,20 @@ const error = await first(model.sample(${JSON.stringify(PROMPT)})).then(() => un
 console.log(JSON.stringify({ kind: error?.constructor.name, message: error?.message, requests: provider.requests.length }));
 `;
 
-function chmodStopsWrites(folder: string): boolean {
-  try {
-    Deno.removeSync(Deno.makeTempFileSync({ dir: folder }));
-    return false;
-  } catch (error) {
-    if (error instanceof Deno.errors.PermissionDenied) return true;
-    throw error;
-  }
-}
-
 Deno.test("Persistent: a read-only cache folder fails before the first request", () =>
   withTempDir(async (dir) => {
     const cache = `${dir}/cache`;
     await Deno.mkdir(cache);
-    await Deno.mkdir(`${dir}/deno`);
-    await Deno.chmod(dir, 0o755);
-    await Deno.chmod(`${dir}/deno`, 0o777);
-    await Deno.chmod(cache, 0o555);
-    try {
-      const deno = [
-        "deno",
-        "run",
-        "--no-prompt",
-        "--no-lock",
-        "--allow-read=.",
-        "--allow-write=" + cache,
-        "-",
-        cache,
-      ];
-      // chmod binds everyone but root: as root, the child drops to user nobody.
-      const [command, ...args] = chmodStopsWrites(cache) ? deno : [
-        "python3",
-        "-c",
-        "import os, sys; os.setgroups([]); os.setgid(65534); os.setuid(65534); " +
-        "os.execvp(sys.argv[1], sys.argv[1:])",
-        ...deno,
-      ];
-      const child = new Deno.Command(command!, {
-        args,
-        env: { DENO_DIR: `${Deno.cwd()}/${dir}/deno`, NO_COLOR: "1" },
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(READ_ONLY_CHILD));
-      await writer.close();
-      const { code, stdout, stderr } = await child.output();
-      assert.equal(code, 0, new TextDecoder().decode(stderr));
-      const result = JSON.parse(new TextDecoder().decode(stdout));
-      assert.equal(result.requests, 0, "no sample was paid for");
-      assert.equal(result.kind, "PermissionDenied");
-      assert.match(result.message, /^not in the cache: m_1\//);
-      assert.match(result.message, new RegExp(`the cache folder ${cache} cannot be written`));
-      assert.match(result.message, /chmod u\+w/);
-    } finally {
-      await Deno.chmod(cache, 0o755);
-    }
+    const { code, stdout, stderr } = await runWithoutWriteAccess(cache, dir, READ_ONLY_CHILD, [
+      cache,
+    ], ["--allow-read=.", `--allow-write=${cache}`]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.requests, 0, "no sample was paid for");
+    assert.equal(result.kind, "PermissionDenied");
+    assert.match(result.message, /^not in the cache: m_1\//);
+    assert.match(result.message, new RegExp(`the cache folder ${cache} cannot be written`));
+    assert.match(result.message, /chmod u\+w/);
   }));
 
 /**
