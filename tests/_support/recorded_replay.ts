@@ -113,19 +113,32 @@ export async function replay(
     assert.equal(server.requests.length, 1);
     return;
   }
+  const error = await providerError(asked, outcome.throws, file);
+  assert.ok(!/\bnull\b|undefined/.test(error.providerMessage), error.providerMessage);
+  assert.ok(!error.message.includes("sk-replay"), "no key in the message");
+  assert.equal(server.requests.length, outcome.requests, `requests sent for ${file}`);
+}
+
+/**
+ * The `ProviderError` that `asked` fails with: its message matches
+ * `expected.message`, and each other field of `expected` is the error's.
+ */
+export async function providerError(
+  asked: Promise<unknown>,
+  expected: { message: RegExp } & Partial<Record<keyof ProviderError, unknown>>,
+  file: string,
+): Promise<ProviderError> {
   const error = await asked.then(
     () => assert.fail("expected a ProviderError"),
     (e: unknown) => e,
   );
   assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${error}`);
-  const { message, ...fields } = outcome.throws;
+  const { message, ...fields } = expected;
   assert.match(error.message, message);
   for (const [name, value] of Object.entries(fields)) {
     assert.deepEqual(error[name as keyof ProviderError], value, `${name} of ${file}`);
   }
-  assert.ok(!/\bnull\b|undefined/.test(error.providerMessage), error.providerMessage);
-  assert.ok(!error.message.includes("sk-replay"), "no key in the message");
-  assert.equal(server.requests.length, outcome.requests, `requests sent for ${file}`);
+  return error;
 }
 
 /**
