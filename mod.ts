@@ -123,3 +123,11 @@ export {
 // Structured output and statistics over samples.
 export * from "./structured/mod.ts";
 export * from "./analysis/mod.ts";
+
+// Named at the root by earlier rounds, and imported from it by code outside
+// the project: a run's manifest, copying a slice, the folder store and the
+// Store interface, a decorator of one's own and how a model describes itself.
+// Their subpaths (`./manifest`, `./stores`, `./engine`, `./accounting`) hold
+// the rest of each topic.
+export { copyStore, FsStore, manifest, type Store, writeManifest } from "./cache/mod.ts";
+export { Decorator, infoOf, modelInfo, stackOf } from "./core/mod.ts";
