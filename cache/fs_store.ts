@@ -478,8 +478,12 @@ export class FsStore implements Store {
     });
   }
 
-  /** Nothing to release: every file is closed after each operation. */
+  /**
+   * Closes the claims files kept open while this store's claims are in
+   * flight (every other file is closed after each operation).
+   */
   close(): Promise<void> {
+    this.#claims.close();
     return Promise.resolve();
   }
 
