@@ -119,7 +119,8 @@ export async function hits(): Promise<{ repeatable: number; independent: number 
 
 /**
  * Samples/s of drawing and storing `prompts` × `samples`, one prompt after
- * another or all at once; with `replies`, each sample with its metadata.
+ * another or all at once; with `replies`, each sample with its metadata;
+ * without `claims`, with `Persistent`'s claims off (`claims: false`).
  */
 export async function storeWrite(
   store: Store,
@@ -127,8 +128,9 @@ export async function storeWrite(
   samples: number,
   together = false,
   replies = false,
+  claims = true,
 ): Promise<number> {
-  const model = new Persistent(new KiloModel(1, replies), store);
+  const model = new Persistent(new KiloModel(1, replies), store, claims ? {} : { claims: false });
   const each = (p: number) => collect(model.sample(prompt(p)), samples);
   const all = Array.from({ length: prompts }, (_, p) => p);
   const time = await seconds(async () => {

@@ -19,6 +19,7 @@
 import { FsStore } from "../cache/fs_store.ts";
 import { KvStore } from "../cache/kv_store.ts";
 import { SqliteStore } from "../cache/sqlite_store.ts";
+import type { Store } from "../cache/store.ts";
 import { median, SHAPES } from "./_fixture.ts";
 import { FS_MEASURES } from "./_fs_writes.ts";
 import {
@@ -45,6 +46,13 @@ const BASELINES: Version[] = Deno.args.filter((a) => a.startsWith("--baseline=")
   return { name: root.split("/").at(-1)!, root };
 });
 const KV_SHAPE = [100, 20] as const;
+// Issue 21 item 4 (no cost when alone): cold writes with claims on and off.
+const CLAIM_SHAPE = [50, 20] as const;
+const CLAIM_STORES: readonly [string, () => Promise<Store>][] = [
+  ["folder", () => Promise.resolve(new FsStore(fresh()))],
+  ["SQLite", () => SqliteStore.open(`${fresh()}.db`)],
+  ["Deno KV", () => KvStore.open(`${fresh()}.kv`)],
+];
 const base = Deno.realPathSync(await Deno.makeTempDir({ dir: "tests/.tmp", prefix: "bench-" }));
 let made = 0;
 const fresh = () => `${base}/${made++}`;
@@ -130,6 +138,12 @@ for (let round = 0; round < ROUNDS; round++) {
       ],
       ["fs read", () => warmRead(new FsStore(fsWithout), 100, 100)],
       ["fs read meta", () => warmRead(new FsStore(fsWithMeta), 100, 100)],
+      ...CLAIM_STORES.flatMap(([store, open]) =>
+        [true, false].map((on): [string, () => Promise<number>] => [
+          `claims ${on ? "on" : "off"} ${store}`,
+          async () => storeWrite(await open(), ...CLAIM_SHAPE, true, false, on),
+        ])
+      ),
       ["live none", () => liveRun(server, undefined)],
       ["live fs", () => liveRun(server, fresh())],
     ])
@@ -228,6 +242,17 @@ row(
   `${times(ratio("kv one by one", "kv commits"))} of one commit per sample`,
   "—",
 );
+for (const [store] of CLAIM_STORES) {
+  const [on, off] = [`claims on ${store}`, `claims off ${store}`];
+  row(
+    `${store} cold write ${CLAIM_SHAPE.join("×")}, batch 1, all prompts at once, claims on ` +
+      `(a process alone)`,
+    rate(med(on)),
+    `claims off (\`claims: false\`) ${rate(med(off))}`,
+    `${times(ratio(on, off))} of claims off (rounds ${ratioSpread(on, off)})`,
+    "≥ 0.8×",
+  );
+}
 const floor = latencyFloor();
 const LIVE_FILES = LIVE.prompts * (LIVE.samples + 2);
 row(

@@ -3,8 +3,13 @@
 // read and rewritten under an exclusive lock of that file (`flock`), so that
 // the step of `claimIn` is atomic among the processes sharing the folder
 // (also across machines where the file system locks, as NFS does). A claim
-// step costs one open, lock, read, (write,) unlock and close of a small
-// file, and one look at the sample file of the first index asked for.
+// step costs a lock, a status, a read, (a write,) an unlock of a small file,
+// and one look at the sample file of the first index asked for; the file is
+// opened by the claim and kept open, while this process has claims there,
+// until the append that stores them removes it (a file removed by another
+// process meanwhile has no name left: its link count tells, and it is opened
+// again). Creating and removing that file is the floor of a process alone:
+// one small file made and removed per request.
 //
 // A folder's claims leave no trace once they are over: the append that
 // stores the samples of a claim this process wrote drops the claims that end
@@ -41,8 +46,9 @@ export class FolderClaims implements ClaimTable {
   readonly #kindError: (path: string, info: Deno.FileInfo) => Error;
   // Claims files checked to be plain files (a link would be followed).
   #checked = new Set<string>();
-  // Prompt folders where this process wrote claims that may not be over.
-  #written = new Set<string>();
+  // The claims file of each prompt folder where this process wrote claims
+  // that may not be over, kept open until they are (one open a claim, not two).
+  #open = new Map<string, Deno.FsFile>();
 
   /**
    * @param root The cache folder, for messages.
@@ -66,18 +72,21 @@ export class FolderClaims implements ClaimTable {
     change: (claims: readonly ClaimRecord[], taken: boolean) => ClaimChange<T>,
   ): Promise<T> {
     const folder = await this.#folder(key);
-    using locked = await this.#locked(folder, true);
-    const taken = at !== undefined && pathExists(`${folder}/${at}.md`);
-    const { claims, result } = change(decodeClaims(readAll(locked.file)), taken);
-    if (claims === undefined) return result;
-    if (claims.length === 0) {
-      Deno.removeSync(locked.path);
-      this.#written.delete(folder);
-    } else {
-      rewrite(locked.file, encodeClaims(claims));
-      this.#written.add(folder);
+    const locked = await this.#locked(folder, true);
+    let keep = false;
+    try {
+      const taken = at !== undefined && pathExists(`${folder}/${at}.md`);
+      const { claims, result } = change(decodeClaims(locked.text), taken);
+      if (claims === undefined) keep = this.#open.has(folder);
+      else if (claims.length === 0) Deno.removeSync(locked.path);
+      else {
+        rewrite(locked.file, encodeClaims(claims));
+        keep = true;
+      }
+      return result;
+    } finally {
+      this.#let(folder, locked.file, keep);
     }
-    return result;
   }
 
   /**
@@ -87,51 +96,78 @@ export class FolderClaims implements ClaimTable {
    * decide only who pays: a failure here leaves the file as it was.
    */
   async settled(folder: string, stored: number): Promise<void> {
-    if (!this.#written.has(folder)) return;
+    if (!this.#open.has(folder)) return;
+    let locked: Locked | undefined;
+    let keep = false;
     try {
-      using locked = await this.#locked(folder, false);
+      locked = await this.#locked(folder, false);
       if (locked === undefined) return;
-      const claims = decodeClaims(readAll(locked.file));
+      const claims = decodeClaims(locked.text);
       const kept = claims.filter((r) => r.from + r.count > stored);
-      if (kept.length > 0) {
+      if (kept.length === 0) Deno.removeSync(locked.path);
+      else {
         if (kept.length < claims.length) rewrite(locked.file, encodeClaims(kept));
-        return;
+        keep = true;
       }
-      this.#written.delete(folder);
-      Deno.removeSync(locked.path);
     } catch {
       // Left for the next claim of the sequence, which drops what is over.
+    } finally {
+      if (locked !== undefined) this.#let(folder, locked.file, keep);
+      else this.#open.delete(folder);
     }
   }
 
+  /** Closes the claims files kept open (their claims stay, to lapse). */
+  close(): void {
+    for (const file of this.#open.values()) file.close();
+    this.#open.clear();
+  }
+
+  /** Unlocks `file`, and keeps it open for `folder`'s next step or closes it. */
+  #let(folder: string, file: Deno.FsFile, keep: boolean): void {
+    file.unlockSync();
+    if (keep) {
+      this.#open.set(folder, file);
+      return;
+    }
+    this.#open.delete(folder);
+    file.close();
+  }
+
   /**
-   * The claims file of `folder`, open and locked (created when `create`;
-   * else undefined when missing); the lock is let go with it.
+   * The claims file of `folder`, open and locked, with what it holds: the
+   * one kept open when this process has claims there, else opened (created
+   * when `create`; else undefined when missing). Unlock it with #let.
    */
   async #locked(folder: string, create: true): Promise<Locked>;
-  async #locked(folder: string, create: false): Promise<Locked | undefined>;
+  async #locked(folder: string, create: boolean): Promise<Locked | undefined>;
   async #locked(folder: string, create: boolean): Promise<Locked | undefined> {
     const path = `${folder}/${CLAIMS_FILE}`;
-    this.#check(path);
     for (;;) {
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(path, { read: true, write: true, create });
-      } catch (error) {
-        if (!create && error instanceof Deno.errors.NotFound) return undefined;
-        throw error;
+      let file = this.#open.get(folder);
+      this.#open.delete(folder);
+      if (file === undefined) {
+        this.#check(path);
+        try {
+          file = Deno.openSync(path, { read: true, write: true, create });
+        } catch (error) {
+          if (!create && error instanceof Deno.errors.NotFound) return undefined;
+          throw error;
+        }
       }
+      let info: Deno.FileInfo;
       try {
         await this.#lock(file, path);
-        // Removed (and maybe made again) while this process waited for the lock: not the file.
-        if (sameFile(file, path)) {
-          return { file, path, [Symbol.dispose]: () => (file.unlockSync(), file.close()) };
-        }
+        info = file.statSync();
       } catch (error) {
         file.close();
         throw error;
       }
+      // Removed (and maybe made again) while this process did not hold the lock: not the file.
+      if (isNamed(info, file, path)) return { file, path, text: readAll(file, info.size) };
+      file.unlockSync();
       file.close();
+      if (!create) return undefined;
     }
   }
 
@@ -177,10 +213,21 @@ export class FolderClaims implements ClaimTable {
   }
 }
 
-/** A claims file, open and locked: disposing of it unlocks and closes it. */
-interface Locked extends Disposable {
+/** A claims file, open and locked, and what it held then. */
+interface Locked {
   readonly file: Deno.FsFile;
   readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * Whether `path` still names the file `file` has open (`info`, its status):
+ * a file with no name left was removed (told by its link count, where the
+ * system gives one: no second look); else the name is looked at.
+ */
+function isNamed(info: Deno.FileInfo, file: Deno.FsFile, path: string): boolean {
+  if (info.nlink !== null) return info.nlink > 0;
+  return sameFile(file, path);
 }
 
 /** Whether `path` still names the file `file` has open (no other removed and made it since). */
@@ -195,8 +242,8 @@ function sameFile(file: Deno.FsFile, path: string): boolean {
   }
 }
 
-function readAll(file: Deno.FsFile): string {
-  const size = file.statSync().size;
+function readAll(file: Deno.FsFile, size: number): string {
+  file.seekSync(0, Deno.SeekMode.Start);
   const bytes = new Uint8Array(size);
   let read = 0;
   while (read < size) {

@@ -5,11 +5,14 @@
 // last read or wrote is kept, and a claim is first committed against it (a
 // new sequence's: no value), so that a process alone claims in one commit;
 // a commit that finds the value changed (or the sample stored) reads both
-// and runs the step again.
+// and runs the step again. The commits are the store's shared ones
+// (_kv_commits.ts): claims of many prompts, and appends, made while a commit
+// is in flight go together in the next, so that claiming costs a process
+// alone a few writes in a commit it makes anyway, not a commit of its own.
 
 import type { ClaimChange, ClaimTable } from "./claims.ts";
 import { decodeClaims, encodeClaims } from "./claims.ts";
-import { retry } from "./_kv_commits.ts";
+import { type Commits, retry } from "./_kv_commits.ts";
 import { modelPart, ROOT, sampleKeyPrefix } from "./_kv_rows.ts";
 import type { ClaimRecord, SequenceKey } from "./store.ts";
 
@@ -22,11 +25,13 @@ interface Seen {
 /** The claims of a Deno KV database's sequences. */
 export class KvClaims implements ClaimTable {
   readonly #kv: Deno.Kv;
+  readonly #commits: Commits;
   // The claims value of each sequence as this process last read or wrote it.
   #seen = new Map<string, Seen>();
 
-  constructor(kv: Deno.Kv) {
+  constructor(kv: Deno.Kv, commits: Commits) {
     this.#kv = kv;
+    this.#commits = commits;
   }
 
   /** Reads and writes the claims of `key` in one checked commit (see above). */
@@ -48,15 +53,19 @@ export class KvClaims implements ClaimTable {
         this.#seen.set(id, seen);
         return result;
       }
-      const op = this.#kv.atomic().check({ key: table, versionstamp: seen.versionstamp });
-      if (sample !== undefined && !taken) op.check({ key: sample, versionstamp: null });
-      if (claims !== undefined && claims.length === 0) op.delete(table);
-      else if (claims !== undefined) op.set(table, encodeClaims(claims));
-      const committed = await retry(() => op.commit());
-      if (!committed.ok) continue;
+      const checks: Deno.KvKey[] = seen.versionstamp === null ? [table] : [];
+      if (sample !== undefined && !taken) checks.push(sample);
+      const versionstamp = await this.#commits.commit({
+        // Apart from another claim step of the sequence, and from an append at `at`.
+        ids: sample === undefined ? [id] : [id, `${id}\n${at}`],
+        checks,
+        versions: seen.versionstamp === null ? [] : [[table, seen.versionstamp]],
+        sets: claims === undefined || claims.length === 0 ? [] : [[table, encodeClaims(claims)]],
+        deletes: claims !== undefined && claims.length === 0 ? [table] : [],
+      });
+      if (versionstamp === undefined) continue;
       if (claims !== undefined) {
-        const versionstamp = claims.length === 0 ? null : committed.versionstamp;
-        this.#seen.set(id, { claims, versionstamp });
+        this.#seen.set(id, { claims, versionstamp: claims.length === 0 ? null : versionstamp });
       }
       return result;
     }

@@ -1,10 +1,12 @@
-// Index claims committed to Deno KV. A commit has a fixed cost (a SQLite
-// transaction on Deno KV's own thread), so claims made while one is in flight
-// (other prompts, other appends) share the next one: under load, one commit
-// carries many claims, as many as Deno KV's limits let one commit hold
-// (_kv_limits.ts); alone, a claim is committed at once. Two claims on one
-// key never share a commit: the checks of an atomic operation all run before
-// its writes, so the second write would overwrite the first.
+// Index claims committed to Deno KV, and the claims values of sequences
+// (_kv_claims.ts: who is drawing which indices). A commit has a fixed cost (a
+// SQLite transaction on Deno KV's own thread), so writes made while one is in
+// flight (other prompts, other appends, other sequences' claims) share the
+// next one: under load, one commit carries many, as many as Deno KV's limits
+// let one commit hold (_kv_limits.ts); alone, a write is committed at once.
+// Two writes on one key never share a commit: the checks of an atomic
+// operation all run before its writes, so the second write would overwrite
+// the first.
 
 import { type CommitSize, fits, NO_WRITES, plus, sizeOfWrites } from "./_kv_limits.ts";
 
@@ -18,12 +20,22 @@ export interface Claim {
   readonly checks: readonly Deno.KvKey[];
   /** What to write. */
   readonly sets: readonly (readonly [Deno.KvKey, unknown])[];
+  /**
+   * Keys that must hold exactly this version (a compare-and-set).
+   * @default {none}
+   */
+  readonly versions?: readonly (readonly [Deno.KvKey, string])[] | undefined;
+  /**
+   * What to delete.
+   * @default {none}
+   */
+  readonly deletes?: readonly Deno.KvKey[] | undefined;
 }
 
 interface Pending {
   claim: Claim;
   size: CommitSize;
-  resolve: (stored: boolean) => void;
+  resolve: (versionstamp: string | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -41,8 +53,21 @@ export class Commits {
    * Commits `claim`: true when it was stored, false when a checked key exists.
    * A claim that does not fit one commit is a RangeError (callers size them).
    */
-  claim(claim: Claim): Promise<boolean> {
-    const size = sizeOfWrites(claim.checks, claim.sets);
+  async claim(claim: Claim): Promise<boolean> {
+    return await this.commit(claim) !== undefined;
+  }
+
+  /**
+   * Commits `claim`, sharing a commit with others that wait: the commit's
+   * versionstamp, or undefined when a check failed. A claim that does not
+   * fit one commit is a RangeError (callers size them).
+   */
+  commit(claim: Claim): Promise<string | undefined> {
+    const versions = claim.versions ?? [];
+    const size = sizeOfWrites(
+      [...claim.checks, ...versions.map(([key]) => key)],
+      [...claim.sets, ...(claim.deletes ?? []).map((key) => [key, null] as const)],
+    );
     if (!fits(size)) {
       throw new RangeError(
         `a claim of ${claim.checks.length} indices does not fit one commit: ${
@@ -88,21 +113,24 @@ export class Commits {
     if (group.length > 1) {
       // Together when every claim holds (the usual case); else one by one,
       // so that each learns whether its own indices were free.
-      const stored = await this.#atomic(group.map((p) => p.claim)).catch(() => false);
-      if (stored) return group.forEach((pending) => pending.resolve(true));
+      const stamp = await this.#atomic(group.map((p) => p.claim)).catch(() => undefined);
+      if (stamp !== undefined) return group.forEach((pending) => pending.resolve(stamp));
     }
     for (const pending of group) {
       await this.#atomic([pending.claim]).then(pending.resolve, pending.reject);
     }
   }
 
-  async #atomic(claims: Claim[]): Promise<boolean> {
+  async #atomic(claims: Claim[]): Promise<string | undefined> {
     const op = this.#kv.atomic();
     for (const claim of claims) {
       for (const key of claim.checks) op.check({ key, versionstamp: null });
+      for (const [key, versionstamp] of claim.versions ?? []) op.check({ key, versionstamp });
       for (const [key, value] of claim.sets) op.set(key, value);
+      for (const key of claim.deletes ?? []) op.delete(key);
     }
-    return (await retry(() => op.commit())).ok;
+    const committed = await retry(() => op.commit());
+    return committed.ok ? committed.versionstamp : undefined;
   }
 }
 

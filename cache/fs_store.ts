@@ -335,6 +335,8 @@ export class FsStore implements Store {
    * const ask = (id: string) => ({ from: 0, count: 10, stored: 0, holder: { id, pid: 1 }, lease: 15_000 });
    * assert.equal((await a.claim(key, ask("a"))).parts[0]!.holder, undefined); // a draws
    * assert.equal((await b.claim(key, ask("b"))).parts[0]!.holder?.id, "a"); // b waits for a
+   * await a.close(); // a's claims file stays open while its claim is not stored
+   * await b.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
@@ -478,8 +480,13 @@ export class FsStore implements Store {
     });
   }
 
-  /** Nothing to release: every file is closed after each operation. */
+  /**
+   * Closes the claims files kept open while claims this store wrote are not
+   * stored yet (those claims stay, to lapse); every other file is closed
+   * after each operation.
+   */
   close(): Promise<void> {
+    this.#claims.close();
     return Promise.resolve();
   }
 

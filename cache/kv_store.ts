@@ -173,7 +173,7 @@ export class KvStore implements Store {
   private constructor(kv: Deno.Kv, location: string, readOnly: boolean) {
     this.#kv = kv;
     this.#commits = new Commits(kv);
-    this.#claims = new KvClaims(kv);
+    this.#claims = new KvClaims(kv, this.#commits);
     this.location = location;
     this.#readOnly = readOnly;
   }

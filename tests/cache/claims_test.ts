@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { BufferedModel, collect, OpenAICompatible, Persistent, promptHash } from "../../mod.ts";
 import { figuresOf } from "../../core/accounting.ts";
 import { modelView, progress } from "../../notebooks/mod.ts";
-import { FsStore } from "../../cache/fs_store.ts";
+import { CLAIMS_FILE, FsStore } from "../../cache/fs_store.ts";
 import { SqliteStore } from "../../cache/sqlite_store.ts";
 import { KvStore } from "../../cache/kv_store.ts";
 import { RedisStore } from "../../cache/redis_store.ts";
@@ -239,4 +239,81 @@ Deno.test("Persistent: the claims option is false or { lease, patience }; anythi
     () => new Persistent(new CountingModel(), "tests/.tmp/never", { claims: { lease: 0 } }),
     RangeError,
   );
+});
+
+/** A claim request of `id` for `count` indices from `from`, `stored` of them known stored. */
+function ask(id: string, from: number, count: number, stored = from, lapsed?: string[]) {
+  return { from, count, stored, holder: { id, pid: Deno.pid }, lease: 60_000, lapsed };
+}
+
+Deno.test("FsStore.claim: the claims file kept open between steps is opened again once another process removed it", async () => {
+  await withTempDir(async (dir) => {
+    // Two stores on one folder claim as two processes would.
+    const [a, b] = [new FsStore(`${dir}/cache`), new FsStore(`${dir}/cache`)];
+    const key = { model: "m_1", hash: promptHash("p") };
+    try {
+      assert.equal((await a.claim(key, ask("a", 0, 1))).parts[0]!.holder, undefined);
+      // b takes a's claim over and gives it up: the file a keeps open is removed …
+      const taken = await b.claim(key, ask("b", 0, 2, 0, ["a"]));
+      assert.equal(taken.parts[0]!.holder, undefined);
+      await taken.release();
+      // … and made again by b's next claim, which a must see.
+      await b.claim(key, ask("b", 0, 1));
+      const again = await a.claim(key, ask("a", 0, 1));
+      assert.equal(again.parts[0]!.holder?.id, "b");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+Deno.test("FsStore.claim: no claims file is left in any prompt folder after a run, and none stays open", async () => {
+  await withTempDir(async (dir) => {
+    const store = new FsStore(`${dir}/cache`);
+    const model = new Persistent(new CountingModel("m", 1, { maxBatch: 1 }), store, {
+      announce: false,
+    });
+    const prompts = Array.from({ length: 8 }, (_, k) => `prompt ${k}`);
+    await Promise.all(prompts.map((p) => collect(model.sample(p, 1), 5)));
+    await collect(model.sample("prompt 0", 3), 9);
+    const left: string[] = [];
+    for await (const m of Deno.readDir(`${dir}/cache`)) {
+      for await (const p of Deno.readDir(`${dir}/cache/${m.name}`)) {
+        for await (const f of Deno.readDir(`${dir}/cache/${m.name}/${p.name}`)) {
+          if (f.name === CLAIMS_FILE) left.push(`${m.name}/${p.name}`);
+        }
+      }
+    }
+    assert.deepEqual(left, []);
+    // No close: the resource sanitizer fails the test on a claims file left open.
+  });
+});
+
+Deno.test("KvStore.claim: claims of many prompts made together share commits", async () => {
+  await withTempDir(async (dir) => {
+    const store = await KvStore.open(`${dir}/cache.kv`);
+    const commit = Deno.AtomicOperation.prototype.commit;
+    let commits = 0;
+    Deno.AtomicOperation.prototype.commit = function (this: Deno.AtomicOperation) {
+      commits++;
+      return commit.call(this);
+    };
+    try {
+      const keys = Array.from(
+        { length: 20 },
+        (_, k) => ({ model: "m_1", hash: promptHash(`${k}`) }),
+      );
+      const claims = await Promise.all(keys.map((key) => store.claim(key, ask("a", 0, 1))));
+      assert.ok(claims.every((c) => c.parts[0]!.holder === undefined));
+      assert.ok(commits <= 3, `${commits} commits for 20 claims`);
+      // Each claim holds: another holder waits for it.
+      for (const key of keys) {
+        assert.equal((await store.claim(key, ask("b", 0, 1))).parts[0]!.holder?.id, "a");
+      }
+    } finally {
+      Deno.AtomicOperation.prototype.commit = commit;
+      await store.close();
+    }
+  });
 });
