@@ -10,7 +10,7 @@
 
 import type { Reply } from "./reply.ts";
 import type { Drawn, MetaSlot, Sequence } from "./_sequence.ts";
-import type { Feed, Reader } from "./_source.ts";
+import type { Feed, Reader } from "./_pull.ts";
 import type { SampleUsage } from "./usage.ts";
 
 /** Where a cursor starts, and what a cache above it asks for at once. */

@@ -11,7 +11,7 @@
 import { Cursor } from "./_cursor.ts";
 import type { Reply } from "./reply.ts";
 import type { Drawn, Sequence } from "./_sequence.ts";
-import type { Feed, Pull } from "./_source.ts";
+import type { Feed, Pull } from "./_pull.ts";
 
 /** Replays a sequence from index 0. */
 export class Replay implements Pull {

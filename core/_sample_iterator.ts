@@ -7,7 +7,7 @@
 
 import type { Model } from "./model.ts";
 import { type Reply, replyOf } from "./reply.ts";
-import type { Feed, Pull } from "./_source.ts";
+import type { Feed, Pull } from "./_pull.ts";
 import { describe } from "../internal/validate.ts";
 
 /** The protocol symbol: `stream[feed]()` says what a built-in stream reads. */

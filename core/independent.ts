@@ -9,7 +9,8 @@ import type { Prompt } from "./prompt.ts";
 import type { Reply } from "./reply.ts";
 import { promptKey, promptToSend } from "./_prompt_key.ts";
 import { SampleIterator } from "./_sample_iterator.ts";
-import { feedOf, type Reader } from "./_source.ts";
+import { feedOf } from "./_source.ts";
+import type { Reader } from "./_pull.ts";
 import { assertCount } from "../internal/validate.ts";
 
 /**

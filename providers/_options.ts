@@ -1,7 +1,6 @@
 // Small readers shared by the providers: option picking and JSON fields.
 
 import type { BufferedModelOptions } from "../core/buffered_model.ts";
-import type { HttpApi } from "./http_api.ts";
 
 /** Whether `value` is a plain JSON object. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -10,11 +9,12 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * The alias, batch limit and price, without undefined fields; `maxBatch`
- * defaults to the API's default batch, and may not pass its limit.
+ * defaults to the API's default batch, and may not pass its limit (an
+ * `HttpApi`'s `defaultBatch` and `batchLimit`).
  */
 export function batchOptions(
   options: BufferedModelOptions,
-  api: Pick<HttpApi, "defaultBatch" | "batchLimit">,
+  api: { readonly defaultBatch: number; readonly batchLimit: number },
   who: string,
 ): BufferedModelOptions {
   const { alias, maxBatch = api.defaultBatch, price } = options;
