@@ -80,7 +80,7 @@ export class FolderClaims implements ClaimTable {
       if (claims === undefined) keep = this.#open.has(folder);
       else if (claims.length === 0) Deno.removeSync(locked.path);
       else {
-        rewrite(locked.file, encodeClaims(claims));
+        rewrite(locked, encodeClaims(claims));
         keep = true;
       }
       return result;
@@ -106,7 +106,7 @@ export class FolderClaims implements ClaimTable {
       const kept = claims.filter((r) => r.from + r.count > stored);
       if (kept.length === 0) Deno.removeSync(locked.path);
       else {
-        if (kept.length < claims.length) rewrite(locked.file, encodeClaims(kept));
+        if (kept.length < claims.length) rewrite(locked, encodeClaims(kept));
         keep = true;
       }
     } catch {
@@ -164,7 +164,9 @@ export class FolderClaims implements ClaimTable {
         throw error;
       }
       // Removed (and maybe made again) while this process did not hold the lock: not the file.
-      if (isNamed(info, file, path)) return { file, path, text: readAll(file, info.size) };
+      if (isNamed(info, file, path)) {
+        return { file, path, text: readAll(file, info.size), size: info.size };
+      }
       file.unlockSync();
       file.close();
       if (!create) return undefined;
@@ -218,6 +220,8 @@ interface Locked {
   readonly file: Deno.FsFile;
   readonly path: string;
   readonly text: string;
+  /** The file's size in bytes when it was read. */
+  readonly size: number;
 }
 
 /**
@@ -254,9 +258,15 @@ function readAll(file: Deno.FsFile, size: number): string {
   return new TextDecoder().decode(bytes.subarray(0, read));
 }
 
-function rewrite(file: Deno.FsFile, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  file.truncateSync(0);
+/**
+ * Writes `text` over the file from its start, padded with spaces to the size
+ * it had (JSON allows them): a file is never truncated, since freeing and
+ * allocating its block at every claim costs more than the claim itself.
+ */
+function rewrite({ file, size }: Locked, text: string): void {
+  const encoded = new TextEncoder().encode(text);
+  const bytes = encoded.length >= size ? encoded : new Uint8Array(size).fill(0x20);
+  if (bytes !== encoded) bytes.set(encoded);
   file.seekSync(0, Deno.SeekMode.Start);
   for (let written = 0; written < bytes.length;) {
     written += file.writeSync(bytes.subarray(written));
