@@ -1,16 +1,10 @@
-// What the benchmark report's measures share: the shapes, 1 KB samples, a
-// model that draws them at once, and timing helpers.
+// A model of this checkout that draws 1 KB samples at once, and what every
+// measure shares (bench/_shapes.ts), for the measures of this checkout only.
 
 import { BufferedModel, type Reply } from "../mod.ts";
+import { ALIAS, sample } from "./_shapes.ts";
 
-/** Prompts × samples: 10,000 samples of 1 KB each. */
-export const SHAPES: readonly [number, number][] = [[1000, 10], [100, 100], [10, 1000]];
-export const ALIAS = "bench";
-export const KEY = `${ALIAS}_1`;
-
-export const prompt = (p: number): string => `prompt ${p}`;
-/** 1 KB, different for every prompt and index. */
-export const sample = (p: number, i: number): string => `${p}:${i}:`.padEnd(1024, "x");
+export { ALIAS, KEY, median, prompt, sample, seconds, SHAPES } from "./_shapes.ts";
 
 /**
  * Draws 1 KB samples at once: what a store costs, with no network in the
@@ -36,18 +30,4 @@ export class KiloModel extends BufferedModel {
       texts.map((text) => ({ text, toolCalls: [], finishReason: "stop", model: "bench-2025-01" })),
     );
   }
-}
-
-/** Seconds `run` takes. */
-export async function seconds(run: () => unknown): Promise<number> {
-  const start = performance.now();
-  await run();
-  return (performance.now() - start) / 1000;
-}
-
-/** The median of `values`. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

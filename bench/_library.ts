@@ -4,6 +4,10 @@
 // other (`--baseline=<folder>`, e.g. a worktree of an older commit), so the
 // types below are the part of the API every version has.
 
+import { ALIAS, sample } from "./_shapes.ts";
+
+export { ALIAS, KEY, median, prompt, sample, seconds } from "./_shapes.ts";
+
 /** A model, as every version's `Model` has it. */
 export interface LibModel {
   sample(prompt: string, batch?: number): AsyncIterableIterator<string>;
@@ -69,13 +73,6 @@ export async function openLibrary(root: string): Promise<Library> {
   };
 }
 
-/** The prompt of index `p`. */
-export const prompt = (p: number): string => `prompt ${p}`;
-/** 1 KB, different for every prompt and index. */
-export const sample = (p: number, i: number): string => `${p}:${i}:`.padEnd(1024, "x");
-export const ALIAS = "bench";
-export const KEY = `${ALIAS}_1`;
-
 /**
  * A model of `lib` that draws 1 KB samples at once, with the tokens of each
  * request where the version keeps usage (so its stores hold usage records).
@@ -103,18 +100,4 @@ export function offlineModel(lib: Library): LibModel {
     }
   }
   return new Offline(ALIAS, 1);
-}
-
-/** Seconds `run` takes. */
-export async function seconds(run: () => unknown): Promise<number> {
-  const start = performance.now();
-  await run();
-  return (performance.now() - start) / 1000;
-}
-
-/** The median of `values`. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

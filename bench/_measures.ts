@@ -83,7 +83,7 @@ export async function liveRun(server: LiveServer, dir: string | undefined): Prom
     maxBatch: LIVE.samples,
   });
   if (provider.maxConcurrency !== LIVE.concurrency) throw new Error("default concurrency changed");
-  const model = dir === undefined ? provider : new Persistent(provider, dir);
+  const model = dir === undefined ? provider : new Persistent(provider, dir, { announce: false });
   const prompts = Array.from({ length: LIVE.prompts }, (_, p) => prompt(p));
   await server.requests();
   const time = await seconds(() =>

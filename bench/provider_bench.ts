@@ -47,7 +47,7 @@ Deno.bench({
       maxBatch: LIVE.samples,
       maxConcurrency: 1,
     });
-    const model = new Persistent(provider, fresh());
+    const model = new Persistent(provider, fresh(), { announce: false });
     await Promise.all(
       Array.from(
         { length: LIVE.prompts },
